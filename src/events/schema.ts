@@ -1,0 +1,238 @@
+/**
+ * The zod schema of the wire format (DESIGN.md "Wire format") and the functions that decode and
+ * validate a record into a plain {@linkcode WireEvent}. Unknown extra fields are accepted and
+ * dropped; everything else that breaks the table becomes an {@linkcode EventValidationError}
+ * naming the field and the reason. Validation never throws anything else.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { EventValidationError } from "./errors.ts";
+import { ACTIONS, MAX_RECORD_BYTES, MAX_TIMESTAMP, MIN_TIMESTAMP, type WireEvent } from "./wire.ts";
+
+/** Longest accepted `session_id` and `url`, in characters. */
+export const MAX_ID_LENGTH = 256;
+/** Longest accepted `url`, in characters. */
+export const MAX_URL_LENGTH = 4096;
+
+/** The zod schema of one event (fields only; the purchase/amount rule is applied after it). */
+export const wireEventSchema = z.object({
+  user_id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  url: z.string().min(1).max(MAX_URL_LENGTH),
+  action: z.enum(ACTIONS),
+  session_id: z.string().min(1).max(MAX_ID_LENGTH),
+  timestamp: z.number().int().min(MIN_TIMESTAMP).max(MAX_TIMESTAMP),
+  amount: z.number().gt(0).max(Number.MAX_VALUE).optional(),
+});
+
+type Issue = z.core.$ZodIssue;
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "number" && Number.isNaN(value)) return "NaN";
+  if (typeof value === "string") {
+    return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
+  }
+  if (typeof value === "object") return "an object";
+  return String(value);
+}
+
+function toError(issue: Issue, input: Record<string, unknown>): EventValidationError {
+  const field = issue.path.length > 0 ? String(issue.path[0]) : null;
+  const value = field === null ? undefined : input[field];
+  const name = field ?? "record";
+  switch (issue.code) {
+    case "invalid_type":
+      if (field !== null && input[field] === undefined) {
+        return new EventValidationError("missing_field", `${name} is missing`, { field });
+      }
+      if (issue.expected === "int") {
+        return new EventValidationError(
+          "wrong_type",
+          `${name} must be an integer, got ${describe(value)}`,
+          { field },
+        );
+      }
+      if (typeof value === "number") {
+        return new EventValidationError(
+          "invalid_value",
+          `${name} must be a finite number, got ${describe(value)}`,
+          { field },
+        );
+      }
+      return new EventValidationError(
+        "wrong_type",
+        `${name} must be ${issue.expected === "number" ? "a number" : `a ${issue.expected}`}, got ${
+          describe(value)
+        }`,
+        { field },
+      );
+    case "invalid_value":
+      if (field === "action") {
+        return new EventValidationError(
+          "unknown_action",
+          `action must be one of ${ACTIONS.join(", ")}, got ${describe(value)}`,
+          { field },
+        );
+      }
+      return new EventValidationError("invalid_value", `${name} has an invalid value`, { field });
+    case "too_small":
+    case "too_big": {
+      if (typeof value === "string") {
+        return new EventValidationError(
+          "invalid_value",
+          value.length === 0 ? `${name} must not be empty` : `${name} is too long`,
+          { field },
+        );
+      }
+      if (field === "amount") {
+        return new EventValidationError(
+          "invalid_value",
+          `amount must be a finite number > 0, got ${describe(value)}`,
+          { field },
+        );
+      }
+      if (field === "timestamp") {
+        return new EventValidationError(
+          "out_of_range",
+          `timestamp must be epoch seconds in 2000-01-01..2100-01-01, got ${describe(value)}`,
+          { field },
+        );
+      }
+      return new EventValidationError(
+        "out_of_range",
+        `${name} is out of range, got ${describe(value)}`,
+        { field },
+      );
+    }
+    default:
+      return new EventValidationError("invalid_value", `${name}: ${issue.message}`, { field });
+  }
+}
+
+/** Result of {@linkcode tryValidateEvent} / {@linkcode tryDecodeEvent}: never throws. */
+export type DecodeResult =
+  | { ok: true; event: WireEvent }
+  | { ok: false; error: EventValidationError };
+
+/**
+ * Validates an already-parsed value against the wire format, returning a fresh
+ * {@linkcode WireEvent} (extra fields dropped) or the error. Never throws.
+ */
+export function tryValidateEvent(value: unknown): DecodeResult {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return {
+      ok: false,
+      error: new EventValidationError(
+        "not_object",
+        `an event must be a JSON object, got ${describe(value)}`,
+      ),
+    };
+  }
+  const input = value as Record<string, unknown>;
+  const parsed = wireEventSchema.safeParse(input);
+  if (!parsed.success) {
+    return { ok: false, error: toError(parsed.error.issues[0], input) };
+  }
+  const event = parsed.data as WireEvent;
+  if (event.action === "purchase") {
+    if (event.amount === undefined) {
+      const error = input.amount !== undefined
+        ? new EventValidationError("wrong_type", "amount must be a number on a purchase", {
+          field: "amount",
+        })
+        : new EventValidationError("amount_required", "a purchase must carry an amount", {
+          field: "amount",
+        });
+      return { ok: false, error };
+    }
+  } else if (input.amount !== undefined) {
+    return {
+      ok: false,
+      error: new EventValidationError(
+        "amount_forbidden",
+        `amount is only allowed on a purchase, not on a ${event.action}`,
+        { field: "amount" },
+      ),
+    };
+  } else {
+    delete event.amount;
+  }
+  return { ok: true, event };
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/**
+ * Decodes one Kafka record value (UTF-8 JSON) into a validated {@linkcode WireEvent}, or the
+ * error saying why it is not one. Never throws.
+ */
+export function tryDecodeEvent(bytes: Uint8Array | null | undefined): DecodeResult {
+  if (bytes === null || bytes === undefined) {
+    return {
+      ok: false,
+      error: new EventValidationError("not_json", "the record has no value (a tombstone)"),
+    };
+  }
+  if (bytes.byteLength > MAX_RECORD_BYTES) {
+    return {
+      ok: false,
+      error: new EventValidationError(
+        "too_large",
+        `the record is ${bytes.byteLength} bytes, over the limit of ${MAX_RECORD_BYTES}`,
+      ),
+    };
+  }
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch (cause) {
+    return {
+      ok: false,
+      error: new EventValidationError("not_utf8", "the record is not valid UTF-8", { cause }),
+    };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    return {
+      ok: false,
+      error: new EventValidationError(
+        "not_json",
+        `the record is not JSON: ${(cause as Error).message}`,
+        { cause },
+      ),
+    };
+  }
+  return tryValidateEvent(value);
+}
+
+/** Like {@linkcode tryDecodeEvent} but throws the {@linkcode EventValidationError}. */
+export function decodeEvent(bytes: Uint8Array): WireEvent {
+  const result = tryDecodeEvent(bytes);
+  if (!result.ok) throw result.error;
+  return result.event;
+}
+
+const utf8Encoder = new TextEncoder();
+
+/** Encodes an event as one record value: JSON, UTF-8, fields in the wire order. */
+export function encodeEvent(event: WireEvent): Uint8Array {
+  return utf8Encoder.encode(stringifyEvent(event));
+}
+
+/** The JSON text of an event, fields in the original's order, `amount` only when present. */
+export function stringifyEvent(event: WireEvent): string {
+  const ordered: WireEvent = {
+    user_id: event.user_id,
+    url: event.url,
+    action: event.action,
+    session_id: event.session_id,
+    timestamp: event.timestamp,
+  };
+  if (event.amount !== undefined) ordered.amount = event.amount;
+  return JSON.stringify(ordered);
+}
