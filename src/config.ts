@@ -1,0 +1,560 @@
+/**
+ * The command line and the environment, resolved once into one {@linkcode Config} with every
+ * field filled. Nothing else in the program reads `Deno.env` or `Deno.args`: `main.ts` calls
+ * {@linkcode resolveConfig} and passes the result down. A bad flag raises
+ * {@linkcode UsageError}, whose message names the flag and whose `usage` is the command's help.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { parseBytes, parseCount, parseDuration } from "./util/units.ts";
+
+/** Log levels of the program (kafkajs' own logs are quiet unless `debug`). */
+export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
+/** One of {@linkcode LOG_LEVELS}. */
+export type LogLevel = typeof LOG_LEVELS[number];
+
+/** Learning modes (see `src/learn`). */
+export const MODES = ["seed", "adagrad", "ftrl"] as const;
+/** One of {@linkcode MODES}. */
+export type Mode = typeof MODES[number];
+
+/** Settings every Kafka command shares. */
+export interface CommonConfig {
+  /** Bootstrap brokers: `--brokers`, else `KAFKA_BROKERS`, else `127.0.0.1:9092`. */
+  brokers: string[];
+  /** `--log-level`, default `info`. */
+  logLevel: LogLevel;
+  /** Kafka client id, `clickstream-<command>`. */
+  clientId: string;
+  /** Partitions of a topic created on first use: `--partitions`, default 1 (as the original). */
+  partitions: number;
+}
+
+/** `send`: a few clicks and purchases, as the original's `sent_events.py`. */
+export interface SendConfig extends CommonConfig {
+  command: "send";
+  topic: string;
+  count: number;
+  loop: boolean;
+  intervalMs: number;
+}
+
+/** `consume`: print events, DLQ records with their headers, or predictions. */
+export interface ConsumeConfig extends CommonConfig {
+  command: "consume";
+  topic: string;
+  typed: boolean;
+  fromBeginning: boolean;
+  /** Consumer group; `null` means a fresh throw-away group per run. */
+  group: string | null;
+  /** Stop after this many records; `null` runs until Ctrl-C. */
+  max: number | null;
+}
+
+/** `topics create|list`. */
+export interface TopicsConfig extends CommonConfig {
+  command: "topics";
+  action: "create" | "list";
+  topics: string[];
+}
+
+/** Where the HTTP server listens. */
+export interface ListenConfig {
+  hostname: string;
+  port: number;
+}
+
+/** `train [topic]`: the trainer and its HTTP server. */
+export interface TrainConfig extends CommonConfig {
+  command: "train";
+  topic: string;
+  group: string;
+  triggerMs: number;
+  maxBatchEvents: number;
+  startingOffsets: "earliest" | "latest";
+  mode: Mode;
+  http: ListenConfig;
+  stateDir: string;
+  checkpointIntervalMs: number;
+  predictions: boolean;
+  adminToken: string | null;
+  reportEvery: number;
+}
+
+/** `loadtest`: the 16-sender generator. */
+export interface LoadtestConfig extends CommonConfig {
+  command: "loadtest";
+  topic: string;
+  workers: number;
+  sendersPerWorker: number;
+  /** Exactly one of bytes / events / durationMs bounds the run; the others are `null`. */
+  bytes: number | null;
+  events: number | null;
+  durationMs: number | null;
+  rate: number | null;
+  seed: number | null;
+  driftAt: number | null;
+  acks: "all" | "leader" | "none";
+  compression: "none" | "gzip";
+}
+
+/** `demo`: broker, trainer, dashboard and a rate-limited load, all at once. */
+export interface DemoConfig extends CommonConfig {
+  command: "demo";
+  /** `true` when `--brokers`/`KAFKA_BROKERS` was given: then no local broker is started. */
+  externalBrokers: boolean;
+  topic: string;
+  rate: number;
+  http: ListenConfig;
+  stateDir: string;
+  mode: Mode;
+}
+
+/** `quality`: handled by `src/cli/quality.ts`, which parses its own flags. */
+export interface QualityConfig {
+  command: "quality";
+  argv: string[];
+}
+
+/** `help` (or `--help`): print the text and exit 0. */
+export interface HelpConfig {
+  command: "help";
+  text: string;
+}
+
+/** The resolved configuration of one run. */
+export type Config =
+  | SendConfig
+  | ConsumeConfig
+  | TopicsConfig
+  | TrainConfig
+  | LoadtestConfig
+  | DemoConfig
+  | QualityConfig
+  | HelpConfig;
+
+/** A bad command line; `usage` is the help of the command concerned. Exit code 2. */
+export class UsageError extends Error {
+  /** The help text to print after the message. */
+  readonly usage: string;
+  /** Creates the error. */
+  constructor(message: string, usage: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "UsageError";
+    this.usage = usage;
+  }
+}
+
+interface Flag {
+  type: "string" | "boolean";
+  short?: string;
+  help: string;
+  default?: string;
+}
+
+const COMMON: Record<string, Flag> = {
+  brokers: {
+    type: "string",
+    help: "bootstrap brokers, comma-separated (else KAFKA_BROKERS, else 127.0.0.1:9092)",
+  },
+  "log-level": {
+    type: "string",
+    help: "error | warn | info | debug (debug shows kafkajs' logs)",
+    default: "info",
+  },
+  partitions: { type: "string", help: "partitions of a topic created on first use", default: "1" },
+  help: { type: "boolean", short: "h", help: "show this help" },
+};
+
+interface Command {
+  args: string;
+  summary: string;
+  flags: Record<string, Flag>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  send: {
+    args: "",
+    summary: "send a few clicks and purchases (the original's sent_events.py)",
+    flags: {
+      topic: { type: "string", help: "topic to write to", default: "clickstream_v2" },
+      count: { type: "string", help: "events per round", default: "10" },
+      loop: { type: "boolean", help: "send a round every --interval until Ctrl-C" },
+      interval: { type: "string", help: "pause between rounds with --loop", default: "2s" },
+    },
+  },
+  consume: {
+    args: "",
+    summary: "print events (or DLQ records with their headers, or predictions)",
+    flags: {
+      topic: { type: "string", help: "topic to read", default: "clickstream_v2" },
+      typed: { type: "boolean", help: "decode into typed events (bad records are reported)" },
+      "from-beginning": { type: "boolean", help: "start at the earliest offset, not the latest" },
+      group: { type: "string", help: "consumer group (default: a fresh group per run)" },
+      max: { type: "string", help: "stop after this many records" },
+    },
+  },
+  topics: {
+    args: "create <topic...> | list",
+    summary: "create or list topics",
+    flags: {},
+  },
+  train: {
+    args: "[topic]",
+    summary: "consume the stream, learn, serve /weights, /metrics and the dashboard",
+    flags: {
+      group: { type: "string", help: "consumer group", default: "clickstream-trainer" },
+      trigger: {
+        type: "string",
+        help: "micro-batch interval (10s is the original's)",
+        default: "1s",
+      },
+      "max-batch-events": {
+        type: "string",
+        help: "close a batch at this many events",
+        default: "100000",
+      },
+      "starting-offsets": {
+        type: "string",
+        help: "earliest | latest, when the group has no offsets",
+        default: "earliest",
+      },
+      mode: { type: "string", help: "seed | adagrad | ftrl", default: "adagrad" },
+      http: { type: "string", help: "HTTP listen address", default: "127.0.0.1:8080" },
+      "state-dir": { type: "string", help: "checkpoint directory", default: "./state" },
+      "checkpoint-interval": {
+        type: "string",
+        help: "at most one checkpoint per interval",
+        default: "5s",
+      },
+      predictions: { type: "boolean", help: "publish each score to <topic>.predictions" },
+      "admin-token": {
+        type: "string",
+        help: "bearer token of the admin routes (else CLICKSTREAM_ADMIN_TOKEN)",
+      },
+      "report-every": {
+        type: "string",
+        help: "print the top purchasers every N batches",
+        default: "10",
+      },
+    },
+  },
+  loadtest: {
+    args: "",
+    summary: "the 16-sender load generator (the original's loadtest.py)",
+    flags: {
+      topic: { type: "string", help: "topic to write to", default: "clickstream_loadtest" },
+      workers: { type: "string", help: "Web Workers", default: "4" },
+      "senders-per-worker": { type: "string", help: "producers per worker", default: "4" },
+      bytes: { type: "string", help: "stop after this many bytes (5GB, 512MiB) [default 5GB]" },
+      events: { type: "string", help: "stop after this many events (200k, 1M)" },
+      duration: { type: "string", help: "stop after this long (60s, 5m)" },
+      rate: { type: "string", help: "cap in events/s (default: as fast as possible)" },
+      seed: {
+        type: "string",
+        help: "seed of the generator (reproducible with 1 worker, 1 sender)",
+      },
+      "drift-at": {
+        type: "string",
+        help: "after this many events, purchases fall with session position",
+      },
+      acks: { type: "string", help: "leader | all | none (all = idempotent)", default: "leader" },
+      compression: { type: "string", help: "none | gzip", default: "none" },
+    },
+  },
+  demo: {
+    args: "",
+    summary: "local Kafka + trainer + dashboard + a rate-limited load; Ctrl-C stops it all",
+    flags: {
+      topic: { type: "string", help: "topic", default: "clickstream_demo" },
+      rate: { type: "string", help: "events/s of the load", default: "2000" },
+      http: { type: "string", help: "HTTP listen address", default: "127.0.0.1:8080" },
+      "state-dir": { type: "string", help: "checkpoint directory", default: "./state/demo" },
+      mode: { type: "string", help: "seed | adagrad | ftrl", default: "adagrad" },
+    },
+  },
+};
+
+/** The help text of one command, or of the program when `command` is omitted. */
+export function usage(command?: string): string {
+  const spec = command === undefined ? undefined : COMMANDS[command];
+  if (spec === undefined || command === undefined) {
+    const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
+    lines.push(`  ${"quality".padEnd(9)} run each learning mode over the generator's stream`);
+    return [
+      "Usage: clickstream <command> [flags]",
+      "",
+      "Commands:",
+      ...lines,
+      "",
+      "Run `clickstream <command> --help` for the flags of a command.",
+    ].join("\n");
+  }
+  const flags = { ...spec.flags, ...(command === "quality" ? {} : COMMON) };
+  const rows = Object.entries(flags).map(([name, f]) => {
+    const left = `  ${f.short ? `-${f.short}, ` : ""}--${name}${
+      f.type === "string" ? " <value>" : ""
+    }`;
+    return `${left.padEnd(34)} ${f.help}${
+      f.default !== undefined ? ` (default ${f.default})` : ""
+    }`;
+  });
+  return [
+    `Usage: clickstream ${command}${spec.args ? ` ${spec.args}` : ""} [flags]`,
+    "",
+    spec.summary,
+    "",
+    "Flags:",
+    ...rows,
+  ].join("\n");
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function positiveInt(command: string, name: string, text: string, allowZero = false): number {
+  let n: number;
+  try {
+    n = parseCount(text);
+  } catch (cause) {
+    throw new UsageError(`--${name}: ${(cause as Error).message}`, usage(command), { cause });
+  }
+  if (n < (allowZero ? 0 : 1)) {
+    throw new UsageError(
+      `--${name} must be ${allowZero ? "≥ 0" : "≥ 1"}, got ${text}`,
+      usage(command),
+    );
+  }
+  return n;
+}
+
+function duration(command: string, name: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (cause) {
+    throw new UsageError(`--${name}: ${(cause as Error).message}`, usage(command), { cause });
+  }
+}
+
+function oneOf<T extends string>(
+  command: string,
+  name: string,
+  text: string,
+  allowed: readonly T[],
+): T {
+  if (!(allowed as readonly string[]).includes(text)) {
+    throw new UsageError(
+      `--${name} must be one of ${allowed.join(", ")}, got "${text}"`,
+      usage(command),
+    );
+  }
+  return text as T;
+}
+
+/** Parses `host:port` (or `:port`, or a bare port) into a listen address; default host 127.0.0.1. */
+export function parseListen(text: string): ListenConfig {
+  const m = /^(?:\[?([^\]]*?)\]?:)?(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) {
+    throw new RangeError(
+      `Cannot parse listen address "${text}": use host:port, e.g. 127.0.0.1:8080`,
+    );
+  }
+  return { hostname: m[1] || "127.0.0.1", port };
+}
+
+function listen(command: string, name: string, text: string): ListenConfig {
+  try {
+    return parseListen(text);
+  } catch (cause) {
+    throw new UsageError(`--${name}: ${(cause as Error).message}`, usage(command), { cause });
+  }
+}
+
+function str(values: Values, name: string, spec: Record<string, Flag>): string {
+  const v = values[name];
+  return typeof v === "string" ? v : spec[name]?.default ?? COMMON[name]?.default ?? "";
+}
+
+function common(
+  command: string,
+  values: Values,
+  env: Record<string, string | undefined>,
+): CommonConfig {
+  const spec = COMMANDS[command].flags;
+  const brokerText = (values.brokers as string | undefined) ?? env.KAFKA_BROKERS ??
+    "127.0.0.1:9092";
+  const brokers = brokerText.split(",").map((b) => b.trim()).filter((b) => b.length > 0);
+  if (brokers.length === 0 || brokers.some((b) => !/^[^\s:]+:\d{1,5}$/.test(b))) {
+    throw new UsageError(
+      `--brokers must be host:port[,host:port...], got "${brokerText}"`,
+      usage(command),
+    );
+  }
+  return {
+    brokers,
+    logLevel: oneOf(command, "log-level", str(values, "log-level", spec), LOG_LEVELS),
+    clientId: `clickstream-${command}`,
+    partitions: positiveInt(command, "partitions", str(values, "partitions", spec)),
+  };
+}
+
+/**
+ * Resolves the command line and the environment into one {@linkcode Config}.
+ * @param argv the arguments after the program name, e.g. `["train", "--trigger", "100ms"]`
+ * @param env the environment (`KAFKA_BROKERS`, `CLICKSTREAM_ADMIN_TOKEN`)
+ * @throws {UsageError} on an unknown command, an unknown flag or a bad value
+ */
+export function resolveConfig(argv: string[], env: Record<string, string | undefined>): Config {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    return { command: "help", text: usage(rest[0]) };
+  }
+  if (command === "quality") return { command: "quality", argv: rest };
+  const spec = COMMANDS[command];
+  if (spec === undefined) {
+    throw new UsageError(`Unknown command "${command}"`, usage());
+  }
+  const options = Object.fromEntries(
+    Object.entries({ ...spec.flags, ...COMMON }).map(([name, f]) => [
+      name,
+      f.short ? { type: f.type, short: f.short } : { type: f.type },
+    ]),
+  ) as Record<string, { type: "string" | "boolean"; short?: string }>;
+  let values: Values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: rest,
+      options,
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (cause) {
+    throw new UsageError((cause as Error).message, usage(command), { cause });
+  }
+  if (values.help) return { command: "help", text: usage(command) };
+  const s = (name: string) => str(values, name, spec.flags);
+  const opt = (name: string) => values[name] as string | undefined;
+  const noPositionals = () => {
+    if (positionals.length > 0) {
+      throw new UsageError(`Unexpected argument "${positionals[0]}"`, usage(command));
+    }
+  };
+  const base = common(command, values, env);
+
+  switch (command) {
+    case "send":
+      noPositionals();
+      return {
+        command,
+        ...base,
+        topic: s("topic"),
+        count: positiveInt(command, "count", s("count")),
+        loop: values.loop === true,
+        intervalMs: duration(command, "interval", s("interval")),
+      };
+    case "consume": {
+      noPositionals();
+      const max = opt("max");
+      return {
+        command,
+        ...base,
+        topic: s("topic"),
+        typed: values.typed === true,
+        fromBeginning: values["from-beginning"] === true,
+        group: opt("group") ?? null,
+        max: max === undefined ? null : positiveInt(command, "max", max),
+      };
+    }
+    case "topics": {
+      const [action, ...topics] = positionals;
+      if (action === "list" && topics.length === 0) return { command, ...base, action, topics };
+      if (action === "create" && topics.length > 0) return { command, ...base, action, topics };
+      throw new UsageError(
+        action === "create"
+          ? "topics create needs at least one topic name"
+          : `topics needs "create <topic...>" or "list"`,
+        usage(command),
+      );
+    }
+    case "train": {
+      if (positionals.length > 1) {
+        throw new UsageError(`train takes one topic, got ${positionals.length}`, usage(command));
+      }
+      return {
+        command,
+        ...base,
+        topic: positionals[0] ?? "clickstream_v2",
+        group: s("group"),
+        triggerMs: duration(command, "trigger", s("trigger")),
+        maxBatchEvents: positiveInt(command, "max-batch-events", s("max-batch-events")),
+        startingOffsets: oneOf(
+          command,
+          "starting-offsets",
+          s("starting-offsets"),
+          ["earliest", "latest"] as const,
+        ),
+        mode: oneOf(command, "mode", s("mode"), MODES),
+        http: listen(command, "http", s("http")),
+        stateDir: s("state-dir"),
+        checkpointIntervalMs: duration(command, "checkpoint-interval", s("checkpoint-interval")),
+        predictions: values.predictions === true,
+        adminToken: opt("admin-token") ?? env.CLICKSTREAM_ADMIN_TOKEN ?? null,
+        reportEvery: positiveInt(command, "report-every", s("report-every")),
+      };
+    }
+    case "loadtest": {
+      noPositionals();
+      const bounds = ["bytes", "events", "duration"].filter((b) => opt(b) !== undefined);
+      if (bounds.length > 1) {
+        throw new UsageError(
+          `give one of --bytes, --events, --duration, not ${bounds.join(" and ")}`,
+          usage(command),
+        );
+      }
+      let bytes: number | null = null;
+      if (bounds.length === 0 || opt("bytes") !== undefined) {
+        try {
+          bytes = parseBytes(opt("bytes") ?? "5GB");
+        } catch (cause) {
+          throw new UsageError(`--bytes: ${(cause as Error).message}`, usage(command), { cause });
+        }
+      }
+      const acks = oneOf(command, "acks", s("acks"), ["leader", "all", "none"] as const);
+      return {
+        command,
+        ...base,
+        topic: s("topic"),
+        workers: positiveInt(command, "workers", s("workers")),
+        sendersPerWorker: positiveInt(command, "senders-per-worker", s("senders-per-worker")),
+        bytes,
+        events: opt("events") === undefined ? null : positiveInt(command, "events", opt("events")!),
+        durationMs: opt("duration") === undefined
+          ? null
+          : duration(command, "duration", opt("duration")!),
+        rate: opt("rate") === undefined ? null : positiveInt(command, "rate", opt("rate")!),
+        seed: opt("seed") === undefined ? null : positiveInt(command, "seed", opt("seed")!, true),
+        driftAt: opt("drift-at") === undefined
+          ? null
+          : positiveInt(command, "drift-at", opt("drift-at")!, true),
+        acks,
+        compression: oneOf(command, "compression", s("compression"), ["none", "gzip"] as const),
+      };
+    }
+    case "demo":
+      noPositionals();
+      return {
+        command,
+        ...base,
+        externalBrokers: opt("brokers") !== undefined || env.KAFKA_BROKERS !== undefined,
+        topic: s("topic"),
+        rate: positiveInt(command, "rate", s("rate")),
+        http: listen(command, "http", s("http")),
+        stateDir: s("state-dir"),
+        mode: oneOf(command, "mode", s("mode"), MODES),
+      };
+  }
+  throw new UsageError(`Unknown command "${command}"`, usage());
+}
