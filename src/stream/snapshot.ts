@@ -1,0 +1,117 @@
+/**
+ * The immutable view of the trainer that the HTTP server serves. The trainer builds a new
+ * {@linkcode Snapshot} after every batch and swaps it in; readers never see the live state and
+ * never block a batch. Everything here is plain data, except `predict`, which scores with a frozen
+ * copy of the model taken when the snapshot was built.
+ *
+ * @module
+ */
+
+import type { WireEvent } from "../events/wire.ts";
+
+/** Prequential figures over a set of events (all scored before the model learned from them). */
+export interface MetricsView {
+  /** Events scored. */
+  events: number;
+  /** Mean log loss of the model's scores (natural log). */
+  logLoss: number;
+  /** Log loss of always predicting the events' own purchase rate (in hindsight). */
+  constantLogLoss: number;
+  /** Best possible log loss when the true probabilities are known (generator), else `null`. */
+  bayesLogLoss: number | null;
+  /** ROC AUC of the scores (`NaN` until both classes were seen). */
+  auc: number;
+  /** Accuracy of thresholding the scores at 0.5. */
+  accuracy: number;
+  /** Accuracy of always predicting the majority class of these events. */
+  majorityAccuracy: number;
+  /** Share of purchases among these events. */
+  purchaseRate: number;
+}
+
+/** One user's purchases, as the original's `aggregate_purchases`. */
+export interface PurchaserView {
+  userId: number;
+  purchases: number;
+  amount: number;
+}
+
+/** One point of the per-batch history the dashboard charts. */
+export interface HistoryPoint {
+  batchId: number;
+  /** Publication time, ms since the epoch. */
+  time: number;
+  eventsTrained: number;
+  weights: readonly number[];
+  intercept: number;
+  rollingLogLoss: number;
+  rollingConstantLogLoss: number;
+  rollingBayesLogLoss: number | null;
+  rollingAuc: number;
+  eventsPerSecond: number;
+  lag: number;
+  badRecords: number;
+}
+
+/** A drift the detector reported. */
+export interface DriftMarker {
+  batchId: number;
+  eventsTrained: number;
+  time: number;
+  detector: string;
+}
+
+/** The trainer's state as served over HTTP; immutable once published. */
+export interface Snapshot {
+  /** Learning mode: `seed`, `adagrad` or `ftrl`. */
+  readonly mode: string;
+  /** Topic trained on. */
+  readonly topic: string;
+  /** Feature names, in the order of `weights`. */
+  readonly featureNames: readonly string[];
+  /** Weights by feature, on the raw (unstandardized) feature scale. */
+  readonly weights: readonly number[];
+  /** Intercept on the raw feature scale; `sigmoid(intercept)` is the baseline probability. */
+  readonly intercept: number;
+  /** Model updates so far (the original's `model update #N`). */
+  readonly updates: number;
+  /** Valid events the model has learned from. */
+  readonly eventsTrained: number;
+  /** Batches processed. */
+  readonly batches: number;
+  /** Id of the last batch (`-1` before the first). */
+  readonly batchId: number;
+  /** When this snapshot was published, ms since the epoch. */
+  readonly time: number;
+  /** Figures over every event so far. */
+  readonly cumulative: MetricsView;
+  /** Figures over the most recent events (a window of 100k). */
+  readonly rolling: MetricsView;
+  /** Figures over the last batch alone. */
+  readonly lastBatch: MetricsView;
+  /** Consumer lag summed over partitions, in records (`NaN` when unknown). */
+  readonly lag: number;
+  /** Throughput of the last batch, events/s of processing time. */
+  readonly eventsPerSecond: number;
+  /** Bad records by reason (see `EventErrorReason`). */
+  readonly badRecords: Readonly<Record<string, number>>;
+  /** Records skipped because the checkpoint already covered them. */
+  readonly skippedRecords: number;
+  /** `false` while cut off from the broker. */
+  readonly healthy: boolean;
+  /** Why the trainer is unhealthy, or `null`. */
+  readonly healthReason: string | null;
+  /** The newest checkpoint, or `null` before the first. */
+  readonly checkpoint: { batchId: number; time: number } | null;
+  /** Top purchasers by amount (at most 1000). */
+  readonly topPurchasers: readonly PurchaserView[];
+  /** Per-batch history for the charts (bounded). */
+  readonly history: readonly HistoryPoint[];
+  /** Drifts detected so far (bounded). */
+  readonly drifts: readonly DriftMarker[];
+  /**
+   * Scores a session's events in order, each given only those before it, with the model as it
+   * was at publication. Returns one purchase probability per event.
+   */
+  predict(events: readonly WireEvent[]): number[];
+}
