@@ -1,0 +1,502 @@
+/**
+ * A real local Apache Kafka broker (KRaft: broker and controller in one JVM) for `deno task
+ * kafka`, the test suite and the demo. `startBroker()` resolves the jars once (`jars.ts`),
+ * writes `server.properties` and a log4j2 configuration into a data directory, formats the
+ * storage on first use, starts `java kafka.Kafka`, waits until the broker answers a Metadata
+ * request, and returns a handle that stops it (SIGTERM, then SIGKILL after a timeout), starts it
+ * again on the same ports and data, and disposes of it (`await using`).
+ *
+ * ```ts
+ * await using broker = await startBroker();
+ * console.log(broker.brokers); // "127.0.0.1:40123"
+ * ```
+ *
+ * @module
+ */
+
+import { classPath, ensureJars } from "./jars.ts";
+
+/** Options of {@linkcode startBroker}. */
+export interface BrokerOptions {
+  /** Client (PLAINTEXT) port on 127.0.0.1. Default: `0`, a free port picked at start. */
+  port?: number;
+  /** Controller (KRaft) port on 127.0.0.1. Default: `0`, a free port picked at start. */
+  controllerPort?: number;
+  /**
+   * Data directory: Kafka's log dirs, `server.properties`, `broker.log`. Created if missing;
+   * formatted once (a later start with the same directory keeps the topics and offsets).
+   * Default: a new temporary directory, removed when the handle is disposed.
+   */
+  dataDir?: string;
+  /** Remove the data directory on dispose. Default: `true` for the default temporary directory, else `false`. */
+  removeDataDir?: boolean;
+  /** Extra or overriding `server.properties` entries. Default: none. */
+  properties?: Record<string, string | number | boolean>;
+  /** JVM maximum heap (`-Xmx`). Default: `"512m"`. */
+  heap?: string;
+  /** Extra JVM arguments, after the defaults. Default: none. */
+  jvmArgs?: string[];
+  /** The Java executable. Default: `"java"`. */
+  java?: string;
+  /** The directory holding Kafka's jars; resolved with Maven when incomplete. Default: `.cache/kafka/lib`. */
+  libDir?: string;
+  /** How long to wait for the broker to answer a Metadata request. Default: `90_000` ms. */
+  startTimeoutMs?: number;
+  /** How long to wait after SIGTERM before SIGKILL. Default: `20_000` ms. */
+  stopTimeoutMs?: number;
+  /** Called with progress lines (jar resolution, formatting). Default: none. */
+  onProgress?: (message: string) => void;
+  /** Aborting stops the broker (or the start in progress). Default: none. */
+  signal?: AbortSignal;
+}
+
+/** A running (or stopped) local broker. */
+export interface BrokerHandle extends AsyncDisposable {
+  /** Bootstrap address for clients, `127.0.0.1:<port>`. */
+  readonly brokers: string;
+  /** The client port. */
+  readonly port: number;
+  /** The controller port. */
+  readonly controllerPort: number;
+  /** The data directory. */
+  readonly dataDir: string;
+  /** The broker's log file (log4j2 output and the JVM's stdout/stderr). */
+  readonly logFile: string;
+  /** The JVM's process id while running, else `undefined`. */
+  readonly pid: number | undefined;
+  /** Whether the JVM is running. */
+  readonly running: boolean;
+  /** Stops the broker cleanly (SIGTERM, SIGKILL after `stopTimeoutMs`); keeps the data. */
+  stop(): Promise<void>;
+  /** Starts a stopped broker again on the same ports and data directory; waits until it answers. */
+  start(): Promise<void>;
+  /** `stop()` then `start()`. */
+  restart(): Promise<void>;
+  /** Stops the broker and removes the data directory if `removeDataDir`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Raised when the broker does not start; the message names the log file. */
+export class BrokerStartError extends Error {
+  /** The broker's log file. */
+  readonly logFile: string;
+  /** Creates the error. */
+  constructor(message: string, logFile: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BrokerStartError";
+    this.logFile = logFile;
+  }
+}
+
+/** Default `server.properties` entries for a single-node test and demo broker. */
+export const DEFAULT_BROKER_PROPERTIES: Readonly<Record<string, string | number | boolean>> = {
+  "num.partitions": 1,
+  "auto.create.topics.enable": false,
+  "offsets.topic.replication.factor": 1,
+  "offsets.topic.num.partitions": 10,
+  "transaction.state.log.replication.factor": 1,
+  "transaction.state.log.min.isr": 1,
+  "share.coordinator.state.topic.replication.factor": 1,
+  "share.coordinator.state.topic.min.isr": 1,
+  "group.initial.rebalance.delay.ms": 0,
+  "group.min.session.timeout.ms": 1000,
+  "group.consumer.min.session.timeout.ms": 1000,
+  "group.consumer.min.heartbeat.interval.ms": 500,
+  "delete.topic.enable": true,
+  "log.retention.hours": 168,
+  "log.segment.bytes": 256 * 1024 * 1024,
+  "num.network.threads": 3,
+  "num.io.threads": 4,
+  "message.max.bytes": 2 * 1024 * 1024,
+};
+
+/** Finds a free TCP port on 127.0.0.1 by binding port 0. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+function randomClusterId(): string {
+  // Kafka's Uuid: 16 random bytes, URL-safe base64 without padding, never starting with "-".
+  for (;;) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    const id = btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
+      .replace(/=+$/, "");
+    if (!id.startsWith("-")) return id;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+async function tail(path: string, lines: number): Promise<string> {
+  try {
+    const text = await Deno.readTextFile(path);
+    return text.split("\n").slice(-lines - 1).join("\n").trimEnd();
+  } catch {
+    return "(no log)";
+  }
+}
+
+function log4jConfig(): string {
+  // Everything to stdout, which the launcher appends to the data directory's broker.log.
+  return [
+    "status = warn",
+    "appender.out.type = Console",
+    "appender.out.name = out",
+    "appender.out.target = SYSTEM_OUT",
+    "appender.out.layout.type = PatternLayout",
+    "appender.out.layout.pattern = [%d] %p %m (%c)%n",
+    "rootLogger.level = INFO",
+    "rootLogger.appenderRef.out.ref = out",
+    "logger.state.name = state.change.logger",
+    "logger.state.level = WARN",
+    "logger.request.name = kafka.request.logger",
+    "logger.request.level = WARN",
+    "logger.authorizer.name = kafka.authorizer.logger",
+    "logger.authorizer.level = WARN",
+    "",
+  ].join("\n");
+}
+
+/**
+ * Sends one Metadata (v4) request and returns the number of brokers in the answer. Throws when
+ * the port does not answer within `timeoutMs`.
+ */
+export async function probeMetadata(
+  hostname: string,
+  port: number,
+  timeoutMs = 2000,
+): Promise<number> {
+  const clientId = new TextEncoder().encode("clickstream-probe");
+  const body = new Uint8Array(4 + 2 + 2 + 4 + 2 + clientId.length + 4 + 1);
+  const view = new DataView(body.buffer);
+  view.setInt32(0, body.length - 4);
+  view.setInt16(4, 3); // api key: Metadata
+  view.setInt16(6, 4); // api version 4 (Kafka 4 removed v0..v3)
+  view.setInt32(8, 7); // correlation id
+  view.setInt16(12, clientId.length);
+  body.set(clientId, 14);
+  view.setInt32(14 + clientId.length, -1); // all topics
+  view.setInt8(18 + clientId.length, 0); // no auto-creation
+
+  const conn = await Deno.connect({ hostname, port });
+  const timer = setTimeout(() => conn.close(), timeoutMs);
+  try {
+    await conn.write(body);
+    const chunks: Uint8Array[] = [];
+    let have = 0;
+    const need = 4 + 4 + 4 + 4; // size, correlation id, throttle, broker count
+    const buf = new Uint8Array(4096);
+    while (have < need) {
+      const n = await conn.read(buf);
+      if (n === null) throw new Error("connection closed before the Metadata response");
+      chunks.push(buf.slice(0, n));
+      have += n;
+    }
+    const all = concat(chunks);
+    const dv = new DataView(all.buffer);
+    if (dv.getInt32(4) !== 7) throw new Error("unexpected correlation id in the Metadata response");
+    return dv.getInt32(12);
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch { /* already closed by the timer */ }
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/**
+ * Starts a local single-node Kafka (KRaft) broker and waits until it answers a Metadata request.
+ * Resolves the jars first if needed. Throws {@linkcode BrokerStartError} (naming the log file and
+ * showing its last lines) when the JVM exits or does not answer within `startTimeoutMs`.
+ */
+export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHandle> {
+  options.signal?.throwIfAborted();
+  const libDir = await ensureJars({
+    libDir: options.libDir,
+    onProgress: options.onProgress,
+    signal: options.signal,
+  });
+  const tempDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ??
+    await Deno.makeTempDir({ prefix: "clickstream-kafka-" });
+  await Deno.mkdir(dataDir, { recursive: true });
+  const handle = new LocalBroker({
+    libDir,
+    dataDir: await Deno.realPath(dataDir),
+    port: options.port || freePort(),
+    controllerPort: options.controllerPort || freePort(),
+    removeDataDir: options.removeDataDir ?? tempDir,
+    options,
+  });
+  try {
+    await handle.prepare();
+    await handle.start();
+  } catch (error) {
+    await handle[Symbol.asyncDispose]();
+    throw error;
+  }
+  return handle;
+}
+
+interface LocalBrokerInit {
+  libDir: string;
+  dataDir: string;
+  port: number;
+  controllerPort: number;
+  removeDataDir: boolean;
+  options: BrokerOptions;
+}
+
+class LocalBroker implements BrokerHandle {
+  #init: LocalBrokerInit;
+  #child: Deno.ChildProcess | undefined;
+  #status: Promise<Deno.CommandStatus> | undefined;
+  #exited = true;
+  #onUnload = () => {
+    // Last resort when the owner never stopped it: do not leave a JVM behind.
+    if (this.#child && !this.#exited) {
+      try {
+        this.#child.kill("SIGKILL");
+      } catch { /* gone */ }
+    }
+  };
+  #onAbort = () => void this.stop();
+
+  constructor(init: LocalBrokerInit) {
+    this.#init = init;
+    if (init.port === init.controllerPort) {
+      throw new RangeError(
+        `Cannot start the broker: the client and controller ports are both ${init.port}.`,
+      );
+    }
+  }
+
+  get brokers(): string {
+    return `127.0.0.1:${this.#init.port}`;
+  }
+  get port(): number {
+    return this.#init.port;
+  }
+  get controllerPort(): number {
+    return this.#init.controllerPort;
+  }
+  get dataDir(): string {
+    return this.#init.dataDir;
+  }
+  get logFile(): string {
+    return `${this.#init.dataDir}/broker.log`;
+  }
+  get pid(): number | undefined {
+    return this.running ? this.#child?.pid : undefined;
+  }
+  get running(): boolean {
+    return this.#child !== undefined && !this.#exited;
+  }
+
+  get #java(): string {
+    return this.#init.options.java ?? "java";
+  }
+
+  #jvmArgs(extra: string[] = []): string[] {
+    const o = this.#init.options;
+    return [
+      `-Xmx${o.heap ?? "512m"}`,
+      "-Xms128m",
+      "-XX:+UseG1GC",
+      "-XX:MaxGCPauseMillis=20",
+      "-XX:+ExitOnOutOfMemoryError",
+      "-Xshare:auto",
+      "-Djava.awt.headless=true",
+      `-Dlog4j2.configurationFile=${this.#init.dataDir}/log4j2.properties`,
+      `-Dkafka.logs.dir=${this.#init.dataDir}`,
+      ...extra,
+      ...(o.jvmArgs ?? []),
+      "-cp",
+      classPath(this.#init.libDir),
+    ];
+  }
+
+  /** Writes the configuration and formats the storage when it is not formatted yet. */
+  async prepare(): Promise<void> {
+    const { dataDir, port, controllerPort } = this.#init;
+    const props: Record<string, string | number | boolean> = {
+      "process.roles": "broker,controller",
+      "node.id": 1,
+      "controller.quorum.bootstrap.servers": `127.0.0.1:${controllerPort}`,
+      "listeners": `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      "advertised.listeners":
+        `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      "controller.listener.names": "CONTROLLER",
+      "inter.broker.listener.name": "PLAINTEXT",
+      "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+      "log.dirs": `${dataDir}/logs`,
+      ...DEFAULT_BROKER_PROPERTIES,
+      ...this.#init.options.properties,
+    };
+    const text = Object.entries(props).map(([k, v]) => `${k}=${v}`).join("\n") + "\n";
+    await Deno.writeTextFile(`${dataDir}/server.properties`, text);
+    await Deno.writeTextFile(`${dataDir}/log4j2.properties`, log4jConfig());
+
+    if (await exists(`${dataDir}/logs/meta.properties`)) return;
+    this.#init.options.onProgress?.(`formatting Kafka storage in ${dataDir}/logs`);
+    const out = await new Deno.Command(this.#java, {
+      args: [
+        ...this.#jvmArgs(["-XX:TieredStopAtLevel=1"]),
+        "kafka.tools.StorageTool",
+        "format",
+        "--cluster-id",
+        randomClusterId(),
+        "--config",
+        `${dataDir}/server.properties`,
+        "--standalone",
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: this.#init.options.signal,
+    }).output();
+    const log = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    await Deno.writeTextFile(this.logFile, log, { append: true });
+    if (!out.success) {
+      throw new BrokerStartError(
+        `Formatting Kafka storage in ${dataDir}/logs failed (exit ${out.code}); see ${this.logFile}:\n${
+          log.slice(-3000)
+        }`,
+        this.logFile,
+      );
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const o = this.#init.options;
+    o.signal?.throwIfAborted();
+    const startTimeoutMs = o.startTimeoutMs ?? 90_000;
+    const t0 = Date.now();
+    await Deno.writeTextFile(
+      this.logFile,
+      `\n==== starting broker at ${new Date().toISOString()}\n`,
+      {
+        append: true,
+      },
+    );
+    const child = new Deno.Command("sh", {
+      args: [
+        "-c",
+        'exec "$@" >>"$CLICKSTREAM_KAFKA_LOG" 2>&1',
+        "sh",
+        this.#java,
+        ...this.#jvmArgs(),
+        "kafka.Kafka",
+        `${this.dataDir}/server.properties`,
+      ],
+      env: { CLICKSTREAM_KAFKA_LOG: this.logFile },
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    this.#child = child;
+    this.#exited = false;
+    this.#status = child.status.then((status) => {
+      this.#exited = true;
+      return status;
+    });
+    globalThis.addEventListener("unload", this.#onUnload);
+    o.signal?.addEventListener("abort", this.#onAbort, { once: true });
+
+    let lastError: unknown;
+    while (true) {
+      if (this.#exited) {
+        const status = await this.#status;
+        throw new BrokerStartError(
+          `The Kafka broker exited during start (code ${status.code}); see ${this.logFile}:\n${await tail(
+            this.logFile,
+            25,
+          )}`,
+          this.logFile,
+        );
+      }
+      if (o.signal?.aborted) {
+        await this.stop();
+        o.signal.throwIfAborted();
+      }
+      if (Date.now() - t0 > startTimeoutMs) {
+        await this.stop();
+        throw new BrokerStartError(
+          `The Kafka broker did not answer a Metadata request on ${this.brokers} within ${startTimeoutMs} ms (last error: ${lastError}); see ${this.logFile}:\n${await tail(
+            this.logFile,
+            25,
+          )}`,
+          this.logFile,
+          { cause: lastError },
+        );
+      }
+      try {
+        if (await probeMetadata("127.0.0.1", this.port, 2000) > 0) return;
+        lastError = new Error("the Metadata response listed no brokers yet");
+      } catch (error) {
+        lastError = error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  }
+
+  async stop(): Promise<void> {
+    const child = this.#child;
+    if (!child) return;
+    if (!this.#exited) {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      const stopTimeoutMs = this.#init.options.stopTimeoutMs ?? 20_000;
+      let timer: number | undefined;
+      const timedOut = await Promise.race([
+        this.#status!.then(() => false),
+        new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(true), stopTimeoutMs)),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+      }
+    }
+    await this.#status;
+    globalThis.removeEventListener("unload", this.#onUnload);
+    this.#init.options.signal?.removeEventListener("abort", this.#onAbort);
+    this.#child = undefined;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+    if (this.#init.removeDataDir) {
+      await Deno.remove(this.#init.dataDir, { recursive: true }).catch(() => {});
+    }
+  }
+}
