@@ -470,7 +470,7 @@ class LocalBroker implements BrokerHandle {
         child.kill("SIGTERM");
       } catch { /* already gone */ }
       const stopTimeoutMs = this.#init.options.stopTimeoutMs ?? 20_000;
-      let timer: number | undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const timedOut = await Promise.race([
         this.#status!.then(() => false),
         new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(true), stopTimeoutMs)),
