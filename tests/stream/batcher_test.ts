@@ -1,0 +1,415 @@
+import assert from "node:assert/strict";
+import { type BatcherClock, MicroBatcher } from "../../src/stream/batcher.ts";
+
+/** Fake time: timers fire only when the test advances the clock. */
+class FakeClock implements BatcherClock {
+  #now = 1_000_000;
+  #next = 1;
+  #timers = new Map<number, { at: number; fn: () => void }>();
+
+  now(): number {
+    return this.#now;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.#next++;
+    this.#timers.set(id, { at: this.#now + ms, fn });
+    return id;
+  }
+  clearTimeout(id: unknown): void {
+    this.#timers.delete(id as number);
+  }
+  /** Timers set and not yet fired or cleared. */
+  get pendingTimers(): number {
+    return this.#timers.size;
+  }
+  /** Advances the clock by `ms`, firing due timers in order and letting promises settle. */
+  async tick(ms: number): Promise<void> {
+    const end = this.#now + ms;
+    while (true) {
+      await settle();
+      let due: [number, { at: number; fn: () => void }] | null = null;
+      for (const entry of this.#timers) {
+        if (entry[1].at <= end && (due === null || entry[1].at < due[1].at)) due = entry;
+      }
+      if (due === null) break;
+      this.#timers.delete(due[0]);
+      this.#now = due[1].at;
+      due[1].fn();
+    }
+    this.#now = end;
+    await settle();
+  }
+}
+
+/** Lets every pending promise chain run (one macrotask turn, no waiting on time). */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** A source the test feeds by hand; counts how often the batcher pulled from it. */
+class ManualSource<T> implements AsyncIterable<T>, AsyncIterator<T> {
+  #queue: T[] = [];
+  #waiters: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void }[] = [];
+  #end: { error: unknown } | "done" | null = null;
+  pulls = 0;
+  returned = 0;
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return this;
+  }
+  next(): Promise<IteratorResult<T>> {
+    this.pulls++;
+    if (this.#queue.length > 0) {
+      return Promise.resolve({ value: this.#queue.shift()!, done: false });
+    }
+    if (this.#end === "done") return Promise.resolve({ value: undefined, done: true });
+    if (this.#end !== null) return Promise.reject(this.#end.error);
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+  return(): Promise<IteratorResult<T>> {
+    this.returned++;
+    this.#end = "done";
+    for (const w of this.#waiters.splice(0)) w.resolve({ value: undefined, done: true });
+    return Promise.resolve({ value: undefined, done: true });
+  }
+  push(...items: T[]): void {
+    for (const item of items) {
+      const waiter = this.#waiters.shift();
+      if (waiter) waiter.resolve({ value: item, done: false });
+      else this.#queue.push(item);
+    }
+  }
+  end(): void {
+    this.#end = "done";
+    for (const w of this.#waiters.splice(0)) w.resolve({ value: undefined, done: true });
+  }
+  fail(error: unknown): void {
+    this.#end = { error };
+    for (const w of this.#waiters.splice(0)) w.reject(error);
+  }
+  /** Items pushed and not yet pulled. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+}
+
+/** Tracks whether a promise settled, without awaiting it. */
+function track<T>(promise: Promise<T>): { settled: () => boolean; promise: Promise<T> } {
+  let settled = false;
+  promise.then(() => (settled = true), () => (settled = true));
+  return { settled: () => settled, promise };
+}
+
+function setup(options: ConstructorParameters<typeof MicroBatcher<number>>[1] = {}) {
+  const clock = new FakeClock();
+  const source = new ManualSource<number>();
+  const batcher = new MicroBatcher(source, { clock, ...options });
+  const iterator = batcher[Symbol.asyncIterator]();
+  return { clock, source, batcher, iterator };
+}
+
+Deno.test("MicroBatcher closes a batch when the interval fires", async () => {
+  const { clock, source, batcher, iterator } = setup({ triggerMs: 100 });
+  const first = track(iterator.next());
+  source.push(1, 2, 3);
+  await clock.tick(99);
+  assert.equal(first.settled(), false);
+  source.push(4);
+  await clock.tick(1);
+  assert.deepEqual(await first.promise, { value: [1, 2, 3, 4], done: false });
+  assert.equal(batcher.lastClose, "interval");
+
+  // The next interval starts when the next batch is asked for.
+  await clock.tick(500);
+  const second = track(iterator.next());
+  source.push(5);
+  await clock.tick(99);
+  assert.equal(second.settled(), false);
+  await clock.tick(1);
+  assert.deepEqual(await second.promise, { value: [5], done: false });
+  assert.equal(batcher.batches, 2);
+  await iterator.return!();
+});
+
+Deno.test("MicroBatcher works with a 100 ms trigger over many intervals", async () => {
+  const { clock, source, iterator } = setup({ triggerMs: 100 });
+  for (let i = 0; i < 20; i++) {
+    const next = iterator.next();
+    source.push(i * 2, i * 2 + 1);
+    await clock.tick(100);
+    assert.deepEqual((await next).value, [i * 2, i * 2 + 1]);
+  }
+  await iterator.return!();
+});
+
+Deno.test("MicroBatcher closes a batch at maxEvents before the interval fires", async () => {
+  const { clock, source, batcher, iterator } = setup({ triggerMs: 1000, maxEvents: 3 });
+  source.push(1, 2, 3, 4, 5);
+  assert.deepEqual(await iterator.next(), { value: [1, 2, 3], done: false });
+  assert.equal(batcher.lastClose, "max_events");
+  assert.equal(source.pulls, 3, "reads no further than maxEvents");
+  const second = track(iterator.next());
+  await clock.tick(999);
+  assert.equal(second.settled(), false);
+  await clock.tick(1);
+  assert.deepEqual(await second.promise, { value: [4, 5], done: false });
+  assert.equal(batcher.lastClose, "interval");
+  await iterator.return!();
+});
+
+Deno.test("MicroBatcher closes a batch at maxBytes and carries the item that does not fit", async (t) => {
+  await t.step("an item over the limit opens the next batch", async () => {
+    const { source, batcher, iterator } = setup({
+      triggerMs: 1000,
+      weight: (n) => n,
+      maxBytes: 10,
+    });
+    source.push(4, 4, 4, 6, 3);
+    assert.deepEqual((await iterator.next()).value, [4, 4]);
+    assert.equal(batcher.lastClose, "max_bytes");
+    assert.deepEqual((await iterator.next()).value, [4, 6]);
+    assert.equal(batcher.lastClose, "max_bytes");
+    source.end();
+    assert.deepEqual((await iterator.next()).value, [3]);
+    assert.equal(batcher.lastClose, "end");
+    assert.equal((await iterator.next()).done, true);
+  });
+  await t.step("a single item heavier than maxBytes is a batch of its own", async () => {
+    const { source, iterator } = setup({ triggerMs: 1000, weight: (n) => n, maxBytes: 10 });
+    source.push(2, 50, 1);
+    source.end();
+    assert.deepEqual((await iterator.next()).value, [2]);
+    assert.deepEqual((await iterator.next()).value, [50]);
+    assert.deepEqual((await iterator.next()).value, [1]);
+    assert.equal((await iterator.next()).done, true);
+  });
+});
+
+Deno.test("MicroBatcher yields nothing for an empty interval unless emitEmpty is set", async (t) => {
+  await t.step("emitEmpty: false (default) stays silent and starts a new interval", async () => {
+    const { clock, source, batcher, iterator } = setup({ triggerMs: 100 });
+    const next = track(iterator.next());
+    await clock.tick(350);
+    assert.equal(next.settled(), false);
+    assert.equal(batcher.batches, 0);
+    source.push(7);
+    // The interval that started at 300 ms ends at 400 ms.
+    await clock.tick(49);
+    assert.equal(next.settled(), false);
+    await clock.tick(1);
+    assert.deepEqual(await next.promise, { value: [7], done: false });
+    await iterator.return!();
+  });
+  await t.step("emitEmpty: true yields [] at the end of an empty interval", async () => {
+    const { clock, source, batcher, iterator } = setup({ triggerMs: 100, emitEmpty: true });
+    const next = track(iterator.next());
+    await clock.tick(99);
+    assert.equal(next.settled(), false);
+    await clock.tick(1);
+    assert.deepEqual(await next.promise, { value: [], done: false });
+    assert.equal(batcher.lastClose, "interval");
+    const second = iterator.next();
+    source.push(1);
+    await clock.tick(100);
+    assert.deepEqual((await second).value, [1]);
+    await iterator.return!();
+  });
+});
+
+Deno.test("MicroBatcher does not read ahead while a slow consumer works on a batch", async () => {
+  const { clock, source, iterator } = setup({ triggerMs: 100 });
+  const first = iterator.next();
+  source.push(1);
+  await clock.tick(100);
+  assert.deepEqual((await first).value, [1]);
+  // One next() is in flight (it was pending when the timer fired), and no more.
+  assert.equal(source.pulls, 2);
+
+  // The consumer takes ten intervals; the producer keeps writing.
+  for (let i = 0; i < 10; i++) {
+    source.push(...Array.from({ length: 5 }, (_, j) => 100 + i * 5 + j));
+    await clock.tick(100);
+  }
+  assert.equal(source.pulls, 2, "no reads while the consumer works");
+  assert.equal(source.queued, 49, "the source holds the backlog (the in-flight read took one)");
+
+  // Back for more: one batch with everything, nothing lost, order kept.
+  const second = iterator.next();
+  await clock.tick(100);
+  assert.deepEqual((await second).value, Array.from({ length: 50 }, (_, j) => 100 + j));
+  await iterator.return!();
+});
+
+Deno.test("MicroBatcher keeps the item of a read that was pending when the timer fired", async () => {
+  const { clock, source, iterator } = setup({ triggerMs: 100 });
+  const first = iterator.next();
+  source.push(1);
+  await clock.tick(100);
+  assert.deepEqual((await first).value, [1]);
+  // The in-flight read completes while the consumer works.
+  source.push(2);
+  await clock.tick(10);
+  const second = iterator.next();
+  source.push(3);
+  await clock.tick(100);
+  assert.deepEqual((await second).value, [2, 3]);
+  await iterator.return!();
+});
+
+Deno.test("MicroBatcher checks the clock when a busy source never lets the timer run", async () => {
+  let now = 0;
+  const clock: BatcherClock = {
+    now: () => (now += 10),
+    setTimeout: () => 0,
+    clearTimeout: () => {},
+  };
+  async function* endless() {
+    for (let i = 0;; i++) yield i;
+  }
+  const batcher = new MicroBatcher(endless(), { triggerMs: 100, clock });
+  const sizes: number[] = [];
+  for await (const batch of batcher) {
+    sizes.push(batch.length);
+    if (sizes.length === 3) break;
+  }
+  assert.equal(sizes.length, 3);
+  for (const size of sizes) assert.ok(size > 0 && size <= 10, `batch of ${size}`);
+  assert.equal(batcher.lastClose, "interval");
+});
+
+Deno.test("MicroBatcher yields the partial batch and ends when its signal aborts", async (t) => {
+  await t.step("abort while a batch accumulates", async () => {
+    const controller = new AbortController();
+    const { clock, source, batcher, iterator } = setup({
+      triggerMs: 1000,
+      signal: controller.signal,
+    });
+    const next = track(iterator.next());
+    source.push(1, 2);
+    await clock.tick(10);
+    assert.equal(next.settled(), false);
+    controller.abort();
+    assert.deepEqual(await next.promise, { value: [1, 2], done: false });
+    assert.equal(batcher.lastClose, "abort");
+    assert.deepEqual(await iterator.next(), { value: undefined, done: true });
+    assert.equal(source.returned, 1);
+    assert.equal(clock.pendingTimers, 0);
+  });
+  await t.step("abort while the consumer works: an item already read comes out last", async () => {
+    const controller = new AbortController();
+    const { clock, source, iterator } = setup({ triggerMs: 100, signal: controller.signal });
+    const first = iterator.next();
+    source.push(1);
+    await clock.tick(100);
+    assert.deepEqual((await first).value, [1]);
+    source.push(2);
+    await clock.tick(10);
+    controller.abort();
+    assert.deepEqual(await iterator.next(), { value: [2], done: false });
+    assert.deepEqual(await iterator.next(), { value: undefined, done: true });
+    assert.equal(source.returned, 1);
+  });
+  await t.step("abort with nothing buffered ends at once", async () => {
+    const controller = new AbortController();
+    const { clock, source, iterator } = setup({ triggerMs: 100, signal: controller.signal });
+    const next = iterator.next();
+    await clock.tick(10);
+    controller.abort();
+    assert.deepEqual(await next, { value: undefined, done: true });
+    assert.equal(source.returned, 1);
+  });
+  await t.step("a signal aborted before the start yields nothing", async () => {
+    const { source, iterator } = setup({ signal: AbortSignal.abort() });
+    source.push(1);
+    assert.deepEqual(await iterator.next(), { value: undefined, done: true });
+  });
+});
+
+Deno.test("MicroBatcher yields the last partial batch when the source ends", async () => {
+  const { source, batcher, iterator } = setup({ triggerMs: 1000 });
+  source.push(1, 2);
+  source.end();
+  assert.deepEqual(await iterator.next(), { value: [1, 2], done: false });
+  assert.equal(batcher.lastClose, "end");
+  assert.deepEqual(await iterator.next(), { value: undefined, done: true });
+  assert.equal(source.returned, 0, "a source that ended is not returned");
+});
+
+Deno.test("MicroBatcher yields the items before a source error, then throws it", async (t) => {
+  await t.step("with items before the error", async () => {
+    const { source, batcher, iterator } = setup({ triggerMs: 1000 });
+    const boom = new Error("broker gone");
+    source.push(1, 2);
+    source.fail(boom);
+    assert.deepEqual(await iterator.next(), { value: [1, 2], done: false });
+    assert.equal(batcher.lastClose, "error");
+    await assert.rejects(iterator.next(), (e) => e === boom);
+    assert.deepEqual(await iterator.next(), { value: undefined, done: true });
+  });
+  await t.step("with no item before the error", async () => {
+    const { clock, source, iterator } = setup({ triggerMs: 1000 });
+    const boom = new Error("broker gone");
+    const next = iterator.next();
+    await clock.tick(5);
+    source.fail(boom);
+    await assert.rejects(next, (e) => e === boom);
+  });
+});
+
+Deno.test("MicroBatcher returns the source when the consumer breaks out of for await", async () => {
+  const source = new ManualSource<number>();
+  const batcher = new MicroBatcher(source, { maxEvents: 2, clock: new FakeClock() });
+  source.push(1, 2, 3);
+  for await (const batch of batcher) {
+    assert.deepEqual(batch, [1, 2]);
+    break;
+  }
+  assert.equal(source.returned, 1);
+});
+
+Deno.test("MicroBatcher[Symbol.asyncDispose]() ends a waiting iteration with its partial batch", async () => {
+  const clock = new FakeClock();
+  const source = new ManualSource<number>();
+  const batches: number[][] = [];
+  let loop: Promise<void>;
+  {
+    await using batcher = new MicroBatcher(source, { triggerMs: 1000, clock });
+    loop = (async () => {
+      for await (const batch of batcher) batches.push(batch);
+    })();
+    source.push(1, 2);
+    await clock.tick(10);
+  }
+  await loop;
+  assert.deepEqual(batches, [[1, 2]]);
+  assert.equal(source.returned, 1);
+  assert.equal(clock.pendingTimers, 0);
+});
+
+Deno.test("MicroBatcher can be iterated only once", () => {
+  const batcher = new MicroBatcher(new ManualSource<number>(), { clock: new FakeClock() });
+  batcher[Symbol.asyncIterator]();
+  assert.throws(() => batcher[Symbol.asyncIterator](), TypeError);
+});
+
+Deno.test("MicroBatcher rejects options that cannot work", async (t) => {
+  const source = new ManualSource<number>();
+  const cases: [string, ConstructorParameters<typeof MicroBatcher<number>>[1], ErrorConstructor][] =
+    [
+      ["a zero trigger", { triggerMs: 0 }, RangeError],
+      ["a NaN trigger", { triggerMs: NaN }, RangeError],
+      ["a zero maxEvents", { maxEvents: 0 }, RangeError],
+      ["a fractional maxEvents", { maxEvents: 2.5 }, RangeError],
+      ["a negative maxBytes", { maxBytes: -1, weight: () => 1 }, RangeError],
+      ["maxBytes without weight", { maxBytes: 100 }, TypeError],
+      ["no trigger at all", { triggerMs: Infinity }, TypeError],
+    ];
+  for (const [name, options, type] of cases) {
+    await t.step(name, () => {
+      assert.throws(() => new MicroBatcher(source, options), type);
+    });
+  }
+  await t.step("size triggers alone are enough", () => {
+    new MicroBatcher(source, { triggerMs: Infinity, maxEvents: 10 });
+  });
+});
