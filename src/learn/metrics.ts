@@ -1,0 +1,352 @@
+/**
+ * Prequential evaluation: each event's score was made before the model learnt from it, and is
+ * judged here against its label — cumulatively since the start and over a rolling window of the
+ * last `windowSize` events (a ring buffer). Reported beside each other, because on this stream
+ * accuracy alone says nothing (the purchase probability never exceeds 0.5, so the perfect model's
+ * accuracy equals the majority baseline):
+ *
+ * - log loss (probabilities clamped to [1e-15, 1 − 1e-15]);
+ * - ROC AUC, histogram-binned over {@linkcode AUC_BINS} equal-width score bins: pairs in
+ *   different bins are ranked exactly, pairs within one bin count ½ (as ties do), so the exact
+ *   AUC lies within `aucErrorBound = ½ Σ_b pos_b · neg_b / (P · N)` of the value given — the bound
+ *   is computed and reported with it;
+ * - accuracy at threshold 0.5 and the majority accuracy `max(r, 1 − r)` of the same events;
+ * - the constant-rate log loss of the same events, at the **in-hindsight** rate `r` of those
+ *   events (`−r ln r − (1−r) ln(1−r)`, the stricter baseline: no running-rate learning cost);
+ * - when the stream's true probabilities are known (the generator), the Bayes log loss (the best
+ *   possible) and the Bayes AUC; `null` when any event of the span lacks its truth.
+ *
+ * Labels never reach a score: the metrics only read scores already written. Serializes to a
+ * plain JSON-able object (ring buffers as number arrays) that restores exactly.
+ *
+ * @module
+ */
+
+import type { FeatureBatch } from "./feature_batch.ts";
+import { logLoss } from "./logistic.ts";
+
+/** Equal-width score bins of the AUC histograms. */
+export const AUC_BINS = 16384;
+
+/** Options of {@linkcode PrequentialMetrics}. */
+export interface MetricsOptions {
+  /** Events in the rolling window. Default `100000`. */
+  windowSize?: number;
+}
+
+/** The metrics of one span of events (cumulative or rolling). */
+export interface MetricsSummary {
+  /** Events in the span. */
+  events: number;
+  /** Purchases in the span. */
+  positives: number;
+  /** Mean log loss of the model's scores. */
+  logLoss: number | null;
+  /** Binned ROC AUC (`null` with a single class). */
+  auc: number | null;
+  /** The exact AUC is within this of `auc`. */
+  aucErrorBound: number | null;
+  /** Accuracy at threshold 0.5. */
+  accuracy: number | null;
+  /** `max(r, 1 − r)` for the span's purchase rate `r`. */
+  majorityAccuracy: number | null;
+  /** Log loss of predicting the span's own (in-hindsight) purchase rate for every event. */
+  constantLogLoss: number | null;
+  /** Mean log loss of the true probabilities, when all are known. */
+  bayesLogLoss: number | null;
+  /** `logLoss / bayesLogLoss`. */
+  ratioToBayes: number | null;
+  /** Binned AUC of the true probabilities, when all are known. */
+  bayesAuc: number | null;
+}
+
+/** Both spans. */
+export interface MetricsSnapshot {
+  cumulative: MetricsSummary;
+  rolling: MetricsSummary;
+}
+
+/** The plain JSON-able state of {@linkcode PrequentialMetrics}. */
+export interface MetricsState {
+  version: 1;
+  windowSize: number;
+  cumulative: SpanState;
+  rolling: SpanState;
+  /** Ring buffer slots `0 .. min(events, windowSize))`, in storage order. */
+  ring: { loss: number[]; bayesLoss: number[]; bin: number[]; truthBin: number[]; flags: number[] };
+  /** The ring slot the next event goes to. */
+  next: number;
+  sinceResum: number;
+}
+
+interface SpanState {
+  events: number;
+  positives: number;
+  correct: number;
+  truthEvents: number;
+  lossSum: number;
+  bayesSum: number;
+  pos: number[];
+  neg: number[];
+  truthPos: number[];
+  truthNeg: number[];
+}
+
+const FLAG_LABEL = 1, FLAG_CORRECT = 2, FLAG_TRUTH = 4;
+
+class Span {
+  events = 0;
+  positives = 0;
+  correct = 0;
+  truthEvents = 0;
+  lossSum = 0;
+  bayesSum = 0;
+  pos = new Float64Array(AUC_BINS);
+  neg = new Float64Array(AUC_BINS);
+  truthPos = new Float64Array(AUC_BINS);
+  truthNeg = new Float64Array(AUC_BINS);
+
+  summary(): MetricsSummary {
+    const n = this.events;
+    const r = n > 0 ? this.positives / n : NaN;
+    const auc = binnedAuc(this.pos, this.neg);
+    const exact = this.truthEvents === n && n > 0;
+    const logLossValue = n > 0 ? this.lossSum / n : null;
+    const bayes = exact ? this.bayesSum / n : null;
+    return {
+      events: n,
+      positives: this.positives,
+      logLoss: logLossValue,
+      auc: auc?.auc ?? null,
+      aucErrorBound: auc?.bound ?? null,
+      accuracy: n > 0 ? this.correct / n : null,
+      majorityAccuracy: n > 0 ? Math.max(r, 1 - r) : null,
+      constantLogLoss: n > 0
+        ? (r === 0 || r === 1 ? 0 : -(r * Math.log(r) + (1 - r) * Math.log(1 - r)))
+        : null,
+      bayesLogLoss: bayes,
+      ratioToBayes: bayes !== null && logLossValue !== null && bayes > 0
+        ? logLossValue / bayes
+        : null,
+      bayesAuc: exact ? binnedAuc(this.truthPos, this.truthNeg)?.auc ?? null : null,
+    };
+  }
+
+  toJSON(): SpanState {
+    return {
+      events: this.events,
+      positives: this.positives,
+      correct: this.correct,
+      truthEvents: this.truthEvents,
+      lossSum: this.lossSum,
+      bayesSum: this.bayesSum,
+      pos: Array.from(this.pos),
+      neg: Array.from(this.neg),
+      truthPos: Array.from(this.truthPos),
+      truthNeg: Array.from(this.truthNeg),
+    };
+  }
+
+  load(s: SpanState): void {
+    this.events = s.events;
+    this.positives = s.positives;
+    this.correct = s.correct;
+    this.truthEvents = s.truthEvents;
+    this.lossSum = s.lossSum;
+    this.bayesSum = s.bayesSum;
+    this.pos.set(s.pos);
+    this.neg.set(s.neg);
+    this.truthPos.set(s.truthPos);
+    this.truthNeg.set(s.truthNeg);
+  }
+}
+
+/** Binned AUC and its error bound, or `undefined` with a single class. */
+function binnedAuc(
+  pos: Float64Array,
+  neg: Float64Array,
+): { auc: number; bound: number } | undefined {
+  let p = 0, n = 0, above = 0, ties = 0;
+  // walk from the highest bin down: each positive beats the negatives in lower bins
+  let negBelow = 0;
+  for (let b = 0; b < pos.length; b++) negBelow += neg[b];
+  n = negBelow;
+  for (let b = pos.length - 1; b >= 0; b--) {
+    negBelow -= neg[b];
+    above += pos[b] * negBelow;
+    ties += pos[b] * neg[b];
+    p += pos[b];
+  }
+  if (p === 0 || n === 0) return undefined;
+  const pairs = p * n;
+  return { auc: (above + 0.5 * ties) / pairs, bound: 0.5 * ties / pairs };
+}
+
+function binOf(score: number): number {
+  const b = Math.floor(score * AUC_BINS);
+  return b < 0 ? 0 : b >= AUC_BINS ? AUC_BINS - 1 : b;
+}
+
+/** Cumulative and rolling prequential metrics. */
+export class PrequentialMetrics {
+  /** Events in the rolling window. */
+  readonly windowSize: number;
+  #all = new Span();
+  #win = new Span();
+  #loss: Float64Array;
+  #bayesLoss: Float64Array;
+  #bin: Uint16Array;
+  #truthBin: Uint16Array;
+  #flags: Uint8Array;
+  #next = 0; // ring write position
+  #sinceResum = 0;
+
+  /** @param options see {@linkcode MetricsOptions} */
+  constructor(options: MetricsOptions = {}) {
+    const w = options.windowSize ?? 100_000;
+    if (!Number.isInteger(w) || w < 1) {
+      throw new RangeError(
+        `Cannot create PrequentialMetrics with windowSize ${w}: expected an integer ≥ 1.`,
+      );
+    }
+    this.windowSize = w;
+    this.#loss = new Float64Array(w);
+    this.#bayesLoss = new Float64Array(w);
+    this.#bin = new Uint16Array(w);
+    this.#truthBin = new Uint16Array(w);
+    this.#flags = new Uint8Array(w);
+  }
+
+  /**
+   * Adds one event: its pre-learning `score`, its `label` (0 or 1) and, if known, its true
+   * purchase probability `truth` (`NaN` when unknown).
+   */
+  add(score: number, label: number, truth = NaN): void {
+    const loss = logLoss(score, label);
+    const bin = binOf(score);
+    const correct = (score >= 0.5 ? 1 : 0) === label;
+    const hasTruth = truth === truth;
+    const bayesLoss = hasTruth ? logLoss(truth, label) : 0;
+    const truthBin = hasTruth ? binOf(truth) : 0;
+    const flags = (label === 1 ? FLAG_LABEL : 0) | (correct ? FLAG_CORRECT : 0) |
+      (hasTruth ? FLAG_TRUTH : 0);
+    const all = this.#all, win = this.#win;
+    this.#addTo(all, loss, bayesLoss, bin, truthBin, flags, 1);
+    const i = this.#next;
+    if (win.events === this.windowSize) {
+      this.#addTo(
+        win,
+        this.#loss[i],
+        this.#bayesLoss[i],
+        this.#bin[i],
+        this.#truthBin[i],
+        this.#flags[i],
+        -1,
+      );
+    }
+    this.#addTo(win, loss, bayesLoss, bin, truthBin, flags, 1);
+    this.#loss[i] = loss;
+    this.#bayesLoss[i] = bayesLoss;
+    this.#bin[i] = bin;
+    this.#truthBin[i] = truthBin;
+    this.#flags[i] = flags;
+    this.#next = i + 1 === this.windowSize ? 0 : i + 1;
+    // re-add the window's sums from the ring now and then, so subtraction error cannot build up
+    if (++this.#sinceResum >= this.windowSize) this.#resum();
+  }
+
+  /** Adds every event of `batch` (its `scores`, `labels` and `truth`). */
+  addBatch(batch: FeatureBatch): void {
+    for (let i = 0; i < batch.length; i++) {
+      this.add(batch.scores[i], batch.labels[i], batch.truth[i]);
+    }
+  }
+
+  /** The current cumulative and rolling summaries. */
+  snapshot(): MetricsSnapshot {
+    return { cumulative: this.#all.summary(), rolling: this.#win.summary() };
+  }
+
+  /** The plain JSON-able state. */
+  toJSON(): MetricsState {
+    const n = this.#win.events;
+    const order = (a: Float64Array | Uint16Array | Uint8Array) => Array.from(a.subarray(0, n));
+    return {
+      version: 1,
+      windowSize: this.windowSize,
+      cumulative: this.#all.toJSON(),
+      rolling: this.#win.toJSON(),
+      ring: {
+        loss: order(this.#loss),
+        bayesLoss: order(this.#bayesLoss),
+        bin: order(this.#bin),
+        truthBin: order(this.#truthBin),
+        flags: order(this.#flags),
+      },
+      next: this.#next,
+      sinceResum: this.#sinceResum,
+    };
+  }
+
+  /** Restores metrics from {@linkcode PrequentialMetrics.toJSON}. */
+  static fromJSON(state: MetricsState): PrequentialMetrics {
+    if (state === null || typeof state !== "object" || state.version !== 1 || !state.ring) {
+      throw new TypeError(
+        "Cannot restore PrequentialMetrics: the state is not a version-1 metrics state.",
+      );
+    }
+    const m = new PrequentialMetrics({ windowSize: state.windowSize });
+    m.#all.load(state.cumulative);
+    m.#win.load(state.rolling);
+    const n = state.ring.loss.length;
+    m.#loss.set(state.ring.loss);
+    m.#bayesLoss.set(state.ring.bayesLoss);
+    m.#bin.set(state.ring.bin);
+    m.#truthBin.set(state.ring.truthBin);
+    m.#flags.set(state.ring.flags);
+    if (n > m.windowSize || !(state.next >= 0 && state.next < m.windowSize)) {
+      throw new TypeError("Cannot restore PrequentialMetrics: the ring buffer is malformed.");
+    }
+    m.#next = state.next;
+    m.#sinceResum = state.sinceResum;
+    return m;
+  }
+
+  #addTo(
+    s: Span,
+    loss: number,
+    bayesLoss: number,
+    bin: number,
+    truthBin: number,
+    flags: number,
+    sign: number,
+  ): void {
+    s.events += sign;
+    s.lossSum += sign * loss;
+    if (flags & FLAG_CORRECT) s.correct += sign;
+    const label = flags & FLAG_LABEL;
+    if (label) {
+      s.positives += sign;
+      s.pos[bin] += sign;
+    } else {
+      s.neg[bin] += sign;
+    }
+    if (flags & FLAG_TRUTH) {
+      s.truthEvents += sign;
+      s.bayesSum += sign * bayesLoss;
+      if (label) s.truthPos[truthBin] += sign;
+      else s.truthNeg[truthBin] += sign;
+    }
+  }
+
+  #resum(): void {
+    this.#sinceResum = 0;
+    let loss = 0, bayes = 0;
+    for (let k = 0; k < this.windowSize; k++) {
+      loss += this.#loss[k];
+      bayes += this.#bayesLoss[k];
+    }
+    this.#win.lossSum = loss;
+    this.#win.bayesSum = bayes;
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * The purchase-propensity model: logistic regression over online-standardized features, in one
+ * of three modes — `adagrad` (per-event, per-coordinate rates; the default: the best prequential
+ * log loss on the generator's stream, see the README's quality table), `ftrl` (per-event
+ * FTRL-Proximal) and `seed` (the original's per-batch learner). The model owns the
+ * {@linkcode Standardizer} and the optimizer, carries the feature names with its weights, and
+ * serializes to a plain JSON-able object that restores bit for bit.
+ *
+ * Prequential by construction: {@linkcode LogisticModel.processBatch} writes each event's score
+ * *before* learning from it. For the per-event modes each event is standardized (statistics
+ * updated with its row, which holds no label), scored, then learnt, in input order — so the
+ * weights after a stream are bitwise the same whatever the batch boundaries were, the basis of
+ * exactly-once updates by replay.
+ *
+ * @module
+ */
+
+import { AdaGrad, type AdaGradOptions, type AdaGradState } from "./adagrad.ts";
+import type { FeatureBatch } from "./feature_batch.ts";
+import { Ftrl, type FtrlOptions, type FtrlState } from "./ftrl.ts";
+import { SeedLearner, type SeedOptions, type SeedState } from "./seed.ts";
+import { Standardizer, type StandardizerState } from "./standardizer.ts";
+
+/** The learning modes. */
+export const MODES = ["seed", "adagrad", "ftrl"] as const;
+
+/** One of {@linkcode MODES}. */
+export type Mode = typeof MODES[number];
+
+/** The default mode: the best prequential log loss at acceptable speed (measured). */
+export const DEFAULT_MODE: Mode = "adagrad";
+
+/** Options of {@linkcode LogisticModel}. */
+export interface ModelOptions {
+  /** Learning mode. Default {@linkcode DEFAULT_MODE}. */
+  mode?: Mode;
+  /** Options of `adagrad` mode (see {@linkcode AdaGradOptions} for their defaults). */
+  adagrad?: AdaGradOptions;
+  /** Options of `ftrl` mode (see {@linkcode FtrlOptions}). */
+  ftrl?: FtrlOptions;
+  /** Options of `seed` mode (see {@linkcode SeedOptions}). */
+  seed?: SeedOptions;
+}
+
+/** The plain JSON-able state of a {@linkcode LogisticModel}. */
+export interface ModelState {
+  version: 1;
+  mode: Mode;
+  featureNames: string[];
+  /** Events processed. */
+  events: number;
+  standardizer: StandardizerState;
+  optimizer: AdaGradState | FtrlState | SeedState;
+}
+
+/** Coefficients of the model, in standardized and in raw feature units. */
+export interface Coefficients {
+  /** Feature names, in order. */
+  names: string[];
+  /** Weights on standardized features. */
+  weights: number[];
+  /** Intercept on standardized features. */
+  intercept: number;
+  /** The same model on raw features: `weights[j] / sd[j]`. */
+  rawWeights: number[];
+  /** The same model's raw intercept: `intercept − Σ weights[j] · mean[j] / sd[j]`. */
+  rawIntercept: number;
+}
+
+type Optimizer = AdaGrad | Ftrl | SeedLearner;
+
+/** Logistic regression with online standardization, in one of three modes. */
+export class LogisticModel {
+  /** The learning mode. */
+  readonly mode: Mode;
+  /** The feature names, in row order. */
+  readonly featureNames: readonly string[];
+  /** Number of features. */
+  readonly width: number;
+  #std: Standardizer;
+  #opt: Optimizer;
+  #x: Float64Array;
+  #events = 0;
+
+  /**
+   * @param featureNames names of the row's features, in order (e.g. `FEATURE_NAMES`)
+   * @param options see {@linkcode ModelOptions}
+   */
+  constructor(featureNames: readonly string[], options: ModelOptions = {}) {
+    if (!Array.isArray(featureNames) || featureNames.length === 0) {
+      throw new TypeError(
+        `Cannot create a LogisticModel with feature names ${
+          JSON.stringify(featureNames)
+        }: expected a non-empty array.`,
+      );
+    }
+    const mode = options.mode ?? DEFAULT_MODE;
+    if (!MODES.includes(mode)) {
+      throw new RangeError(
+        `Cannot create a LogisticModel in mode ${JSON.stringify(mode)}: expected one of ${
+          MODES.join(", ")
+        }.`,
+      );
+    }
+    this.mode = mode;
+    this.featureNames = Object.freeze([...featureNames]);
+    this.width = featureNames.length;
+    this.#std = new Standardizer(this.width);
+    this.#opt = mode === "adagrad"
+      ? new AdaGrad(this.width, options.adagrad)
+      : mode === "ftrl"
+      ? new Ftrl(this.width, options.ftrl)
+      : new SeedLearner(this.width, options.seed);
+    this.#x = new Float64Array(this.width);
+  }
+
+  /** Events processed so far. */
+  get events(): number {
+    return this.#events;
+  }
+
+  /** The optimizer's resolved hyper-parameters. */
+  get config(): Readonly<Record<string, number>> {
+    return this.#opt.config;
+  }
+
+  /** The standardizer (live; do not mutate). */
+  get standardizer(): Standardizer {
+    return this.#std;
+  }
+
+  /**
+   * Scores every event of `batch` into `batch.scores`, then learns from it: per event for
+   * `adagrad`/`ftrl` (each score comes from the model before that event), once per batch for
+   * `seed` (every score comes from the model before the batch).
+   *
+   * @throws {RangeError} if the batch's width differs from the model's.
+   */
+  processBatch(batch: FeatureBatch): void {
+    const d = this.width;
+    if (batch.width !== d) {
+      throw new RangeError(
+        `Cannot process a batch of width ${batch.width} with a model of ${d} features.`,
+      );
+    }
+    const opt = this.#opt;
+    if (opt instanceof SeedLearner) {
+      opt.processBatch(batch, this.#std);
+    } else {
+      const n = batch.length, rows = batch.rows, labels = batch.labels, scores = batch.scores;
+      const std = this.#std, x = this.#x;
+      for (let i = 0; i < n; i++) {
+        std.update(rows, i * d);
+        std.transform(rows, i * d, x);
+        scores[i] = opt.step(x, labels[i]);
+      }
+    }
+    this.#events += batch.length;
+  }
+
+  /** The probability of a purchase for one raw feature row `row[0 .. width)`; changes nothing. */
+  predict(row: Float64Array): number {
+    if (row.length < this.width) {
+      throw new RangeError(
+        `Cannot predict a row of ${row.length} values with a model of ${this.width} features.`,
+      );
+    }
+    this.#std.transform(row, 0, this.#x);
+    return this.#opt.predict(this.#x);
+  }
+
+  /** A copy of the coefficients, standardized and raw. */
+  coefficients(): Coefficients {
+    const d = this.width, w = this.#opt.weights, std = this.#std;
+    const rawWeights: number[] = [];
+    let rawIntercept = w[d];
+    for (let j = 0; j < d; j++) {
+      const sd = std.sd(j);
+      const r = sd > 0 ? w[j] / sd : 0;
+      rawWeights.push(r);
+      rawIntercept -= r * std.mean(j);
+    }
+    return {
+      names: [...this.featureNames],
+      weights: Array.from(w.subarray(0, d)),
+      intercept: w[d],
+      rawWeights,
+      rawIntercept,
+    };
+  }
+
+  /** The plain JSON-able state (doubles round-trip exactly through `JSON.stringify`/`parse`). */
+  toJSON(): ModelState {
+    return {
+      version: 1,
+      mode: this.mode,
+      featureNames: [...this.featureNames],
+      events: this.#events,
+      standardizer: this.#std.toJSON(),
+      optimizer: this.#opt.toJSON(),
+    };
+  }
+
+  /** Restores a model from {@linkcode LogisticModel.toJSON}'s output. */
+  static fromJSON(state: ModelState): LogisticModel {
+    if (
+      state === null || typeof state !== "object" || state.version !== 1 ||
+      !MODES.includes(state.mode)
+    ) {
+      throw new TypeError(
+        "Cannot restore a LogisticModel: the state is not a version-1 model state.",
+      );
+    }
+    const model = new LogisticModel(state.featureNames, { mode: state.mode });
+    const std = Standardizer.fromJSON(state.standardizer);
+    if (std.width !== model.width) {
+      throw new TypeError(
+        `Cannot restore a LogisticModel: ${std.width} standardizer columns for ${model.width} features.`,
+      );
+    }
+    const opt = state.mode === "adagrad"
+      ? AdaGrad.fromJSON(state.optimizer as AdaGradState)
+      : state.mode === "ftrl"
+      ? Ftrl.fromJSON(state.optimizer as FtrlState)
+      : SeedLearner.fromJSON(state.optimizer as SeedState);
+    if (opt.width !== model.width) {
+      throw new TypeError(
+        `Cannot restore a LogisticModel: ${opt.width} weights for ${model.width} features.`,
+      );
+    }
+    model.#std = std;
+    model.#opt = opt;
+    model.#events = state.events;
+    return model;
+  }
+}
