@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { Random } from "../../src/generator/random.ts";
+import { AdaGrad } from "../../src/learn/adagrad.ts";
+import { fitLogistic, gradient, logLoss, sigmoid } from "../../src/learn/logistic.ts";
+import { dataset, newton } from "./_newton.ts";
+
+Deno.test("gradient() agrees with central finite differences of the log loss", () => {
+  const r = new Random(3);
+  for (let trial = 0; trial < 50; trial++) {
+    const d = 1 + (trial % 6);
+    const w = Float64Array.from({ length: d + 1 }, () => (r.next() - 0.5) * 4);
+    const x = Float64Array.from({ length: d }, () => (r.next() - 0.5) * 6);
+    const y = trial % 2;
+    const g = new Float64Array(d + 1);
+    gradient(w, { x, y }, g);
+    const loss = (v: Float64Array) => {
+      let z = v[d];
+      for (let j = 0; j < d; j++) z += v[j] * x[j];
+      return logLoss(sigmoid(z), y);
+    };
+    for (let j = 0; j <= d; j++) {
+      const h = 1e-6;
+      const plus = Float64Array.from(w), minus = Float64Array.from(w);
+      plus[j] += h;
+      minus[j] -= h;
+      const numeric = (loss(plus) - loss(minus)) / (2 * h);
+      assert.ok(Math.abs(numeric - g[j]) < 1e-6 * Math.max(1, Math.abs(g[j])), `coordinate ${j}`);
+    }
+  }
+});
+
+Deno.test("AdaGrad.step() moves each weight against the gradient by learningRate / (ε + |g|) from zero", () => {
+  const x = Float64Array.from([0.5, -1.5, 2]);
+  const opt = new AdaGrad(3, { learningRate: 0.1 });
+  const g = new Float64Array(4);
+  gradient(new Float64Array(4), { x, y: 1 }, g);
+  const p = opt.step(x, 1);
+  assert.equal(p, 0.5);
+  for (let j = 0; j < 4; j++) {
+    assert.ok(Math.abs(opt.weights[j] - (-0.1 * g[j]) / (1e-8 + Math.abs(g[j]))) < 1e-15);
+  }
+});
+
+Deno.test("fitLogistic() matches an independent Newton's method within 1e-6", async (t) => {
+  await t.step("no penalty (the seed-mode default)", () => {
+    const data = dataset(400, 3, 11);
+    const fit = fitLogistic(data);
+    assert.ok(fit.converged);
+    const ref = newton(data);
+    for (let j = 0; j < ref.length; j++) {
+      assert.ok(Math.abs(fit.weights[j] - ref[j]) < 1e-6, `${j}`);
+    }
+  });
+  await t.step("with an L2 penalty", () => {
+    const data = dataset(300, 4, 12);
+    const fit = fitLogistic(data, { l2: 0.05 });
+    const ref = newton(data, 0.05);
+    for (let j = 0; j < ref.length; j++) {
+      assert.ok(Math.abs(fit.weights[j] - ref[j]) < 1e-6, `${j}`);
+    }
+  });
+});
+
+Deno.test("fitLogistic() rejects empty data and bad options with a RangeError", () => {
+  const data = dataset(10, 2, 1);
+  assert.throws(() => fitLogistic({ ...data, length: 0 }), RangeError);
+  assert.throws(() => fitLogistic(data, { l2: -1 }), RangeError);
+  assert.throws(() => fitLogistic(data, { maxIterations: 0 }), RangeError);
+});
+
+Deno.test("sigmoid() and logLoss() stay finite at the extremes", () => {
+  assert.equal(sigmoid(1000), 1);
+  assert.equal(sigmoid(-1000), 0);
+  assert.ok(Number.isFinite(logLoss(0, 1)) && logLoss(0, 1) > 30);
+  assert.ok(Math.abs(logLoss(0.25, 1) - Math.log(4)) < 1e-15);
+});

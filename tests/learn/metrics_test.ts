@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { Random } from "../../src/generator/random.ts";
+import { FeatureBatch } from "../../src/learn/feature_batch.ts";
+import { type MetricsSummary, PrequentialMetrics } from "../../src/learn/metrics.ts";
+
+/** Scores, labels and truths where a label is drawn from its truth; scores are noisy truths. */
+function sample(n: number, seed: number) {
+  const r = new Random(seed);
+  const scores: number[] = [], labels: number[] = [], truth: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = 0.05 + 0.45 * r.next();
+    truth.push(Math.round(p * 50) / 50); // ties, as in the generator
+    scores.push(Math.min(0.999, Math.max(0.001, p + (r.next() - 0.5) * 0.2)));
+    labels.push(r.next() < p ? 1 : 0);
+  }
+  return { scores, labels, truth };
+}
+
+/** Exact AUC by the Mann–Whitney statistic, ties counting ½. */
+function exactAuc(scores: number[], labels: number[]): number {
+  const idx = scores.map((_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  let rankSumPos = 0, pos = 0;
+  for (let i = 0; i < idx.length;) {
+    let j = i;
+    while (j < idx.length && scores[idx[j]] === scores[idx[i]]) j++;
+    const rank = (i + j + 1) / 2; // average 1-based rank
+    for (let k = i; k < j; k++) if (labels[idx[k]] === 1) (rankSumPos += rank), pos++;
+    i = j;
+  }
+  const neg = labels.length - pos;
+  return (rankSumPos - pos * (pos + 1) / 2) / (pos * neg);
+}
+
+function naive(scores: number[], labels: number[], truth: number[]) {
+  const n = scores.length;
+  const ll = (p: number, y: number) => -Math.log(y ? p : 1 - p);
+  const r = labels.reduce((s, y) => s + y, 0) / n;
+  return {
+    logLoss: scores.reduce((s, p, i) => s + ll(p, labels[i]), 0) / n,
+    bayes: truth.reduce((s, p, i) => s + ll(p, labels[i]), 0) / n,
+    accuracy: scores.filter((p, i) => (p >= 0.5 ? 1 : 0) === labels[i]).length / n,
+    majority: Math.max(r, 1 - r),
+    constant: -(r * Math.log(r) + (1 - r) * Math.log(1 - r)),
+    auc: exactAuc(scores, labels),
+    bayesAuc: exactAuc(truth, labels),
+  };
+}
+
+function assertMatches(got: MetricsSummary, want: ReturnType<typeof naive>, n: number) {
+  const close = (a: number | null, b: number, tol = 1e-9) =>
+    assert.ok(a !== null && Math.abs(a - b) <= tol, `${a} vs ${b}`);
+  assert.equal(got.events, n);
+  close(got.logLoss, want.logLoss);
+  close(got.bayesLogLoss, want.bayes);
+  close(got.ratioToBayes, want.logLoss / want.bayes);
+  close(got.accuracy, want.accuracy);
+  close(got.majorityAccuracy, want.majority);
+  close(got.constantLogLoss, want.constant);
+  // the binned AUC is within its stated bound of the exact one, and the bound is small here
+  close(got.auc, want.auc, got.aucErrorBound! + 1e-12);
+  assert.ok(got.aucErrorBound! < 1e-3, `bound ${got.aucErrorBound}`);
+  // truths tie exactly (50 levels, each inside one bin), so the binned Bayes AUC is exact
+  close(got.bayesAuc, want.bayesAuc);
+}
+
+Deno.test("PrequentialMetrics matches a direct computation, cumulative and rolling", () => {
+  const { scores, labels, truth } = sample(25_000, 1);
+  const m = new PrequentialMetrics({ windowSize: 10_000 });
+  for (let i = 0; i < scores.length; i++) m.add(scores[i], labels[i], truth[i]);
+  const { cumulative, rolling } = m.snapshot();
+  assertMatches(cumulative, naive(scores, labels, truth), 25_000);
+  assertMatches(
+    rolling,
+    naive(scores.slice(-10_000), labels.slice(-10_000), truth.slice(-10_000)),
+    10_000,
+  );
+});
+
+Deno.test("PrequentialMetrics.addBatch() equals adding each event", () => {
+  const { scores, labels, truth } = sample(3000, 2);
+  const batch = new FeatureBatch(1);
+  const a = new PrequentialMetrics({ windowSize: 1000 }),
+    b = new PrequentialMetrics({ windowSize: 1000 });
+  for (let i = 0; i < scores.length; i++) {
+    const k = batch.add();
+    batch.scores[k] = scores[i];
+    batch.labels[k] = labels[i];
+    batch.truth[k] = truth[i];
+    a.add(scores[i], labels[i], truth[i]);
+  }
+  b.addBatch(batch);
+  assert.deepStrictEqual(b.toJSON(), a.toJSON());
+});
+
+Deno.test("PrequentialMetrics reports no Bayes figures when a truth is missing", () => {
+  const m = new PrequentialMetrics();
+  m.add(0.3, 1, 0.3);
+  m.add(0.3, 0);
+  const s = m.snapshot().cumulative;
+  assert.equal(s.bayesLogLoss, null);
+  assert.equal(s.ratioToBayes, null);
+  assert.ok(s.logLoss !== null);
+});
+
+Deno.test("PrequentialMetrics with a single class reports no AUC, and nothing before any event", () => {
+  const m = new PrequentialMetrics();
+  assert.equal(m.snapshot().cumulative.logLoss, null);
+  m.add(0.2, 0);
+  assert.equal(m.snapshot().cumulative.auc, null);
+  assert.equal(m.snapshot().cumulative.majorityAccuracy, 1);
+});
+
+Deno.test("PrequentialMetrics serialize → deserialize → continue equals never stopping", () => {
+  const { scores, labels, truth } = sample(12_345, 3);
+  const a = new PrequentialMetrics({ windowSize: 1000 });
+  let b = new PrequentialMetrics({ windowSize: 1000 });
+  for (let i = 0; i < scores.length; i++) {
+    a.add(scores[i], labels[i], truth[i]);
+    b.add(scores[i], labels[i], truth[i]);
+    if (i % 2777 === 0) b = PrequentialMetrics.fromJSON(JSON.parse(JSON.stringify(b.toJSON())));
+  }
+  assert.deepStrictEqual(b.toJSON(), a.toJSON());
+  assert.deepStrictEqual(b.snapshot(), a.snapshot());
+});
+
+Deno.test("PrequentialMetrics rejects a bad window size and state", () => {
+  assert.throws(() => new PrequentialMetrics({ windowSize: 0 }), RangeError);
+  assert.throws(() => PrequentialMetrics.fromJSON({} as never), TypeError);
+});
