@@ -1,0 +1,281 @@
+/**
+ * The Prometheus metrics of the trainer, read from the current {@linkcode Snapshot} at scrape
+ * time. Each call of {@linkcode createMetrics} builds its own prom-client `Registry` (the default
+ * registry is never touched), so two trainers or two tests never share a metric. Totals that the
+ * snapshot carries (events trained, batches, bad records, ...) are counters whose value is set to
+ * the snapshot's at every scrape; they fall back to zero after an admin reset, which Prometheus
+ * reads as a counter reset.
+ *
+ * Naming follows Prometheus conventions: a `clickstream_` prefix, units in the name (`_seconds`,
+ * `_records`, `_ratio`), `_total` only on counters. `NaN` stands for "not known yet" (AUC before
+ * both classes were seen, lag before the first fetch, checkpoint age before the first
+ * checkpoint) and is written as `NaN`. A handful of `process_*` metrics come from
+ * `Deno.memoryUsage()` and `process.cpuUsage()`: prom-client's `collectDefaultMetrics` runs on
+ * Deno but reports garbage there (event-loop lag of 9.2e9 s, `Nan` means, libuv handle counts),
+ * so it is not used.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { Counter, Gauge, Registry } from "prom-client";
+import { EVENT_ERROR_REASONS } from "../events/errors.ts";
+import type { MetricsView, Snapshot } from "../stream/snapshot.ts";
+
+/** The clock the metrics read the current time from (for ages). */
+export interface MetricsClock {
+  /** Current time, ms since the epoch. */
+  now(): number;
+}
+
+/** Options of {@linkcode createMetrics}. */
+export interface CreateMetricsOptions {
+  /** Clock for the checkpoint age. Default `Date`. */
+  clock?: MetricsClock;
+  /** Include the `process_*` metrics (memory, CPU, start time). Default `true`. */
+  processMetrics?: boolean;
+}
+
+/** The metrics of one handler: its registry and how to render it. */
+export interface Metrics {
+  /** The registry holding every metric (not the prom-client default registry). */
+  readonly registry: Registry;
+  /** The content type of {@linkcode Metrics.render}'s text. */
+  readonly contentType: string;
+  /** Renders every metric in the Prometheus text format, from one snapshot. */
+  render(): Promise<string>;
+}
+
+/** The metric windows of a snapshot, as the `window` label. */
+const WINDOWS = [
+  ["cumulative", "cumulative"],
+  ["rolling", "rolling"],
+  ["last_batch", "lastBatch"],
+] as const satisfies readonly (readonly [string, keyof Snapshot])[];
+
+const PREFIX = "clickstream_";
+
+/**
+ * Creates the metrics over `snapshot` (called once per scrape) in a registry of their own.
+ *
+ * ```ts
+ * const metrics = createMetrics(() => current);
+ * const text = await metrics.render();
+ * ```
+ */
+export function createMetrics(
+  snapshot: () => Snapshot,
+  options: CreateMetricsOptions = {},
+): Metrics {
+  const clock = options.clock ?? Date;
+  const registry = new Registry();
+  const registers = [registry];
+  // The snapshot of the scrape in progress, so that every metric of one scrape agrees.
+  let scraping: Snapshot | null = null;
+  const current = () => scraping ?? snapshot();
+
+  const total = (name: string, help: string, read: (s: Snapshot) => number) => {
+    new Counter({
+      name: PREFIX + name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        const value = read(current());
+        if (Number.isFinite(value) && value > 0) this.inc(value);
+      },
+    });
+  };
+  const gauge = (name: string, help: string, read: (s: Snapshot) => number) => {
+    new Gauge({
+      name: PREFIX + name,
+      help,
+      registers,
+      collect() {
+        this.set(read(current()));
+      },
+    });
+  };
+  const perWindow = (name: string, help: string, read: (m: MetricsView) => number) => {
+    new Gauge({
+      name: PREFIX + name,
+      help: `${help} (window: cumulative, rolling = the most recent events, last_batch)`,
+      labelNames: ["window"],
+      registers,
+      collect() {
+        this.reset();
+        const s = current();
+        for (const [label, key] of WINDOWS) {
+          this.set({ window: label }, read(s[key] as MetricsView));
+        }
+      },
+    });
+  };
+
+  total("events_trained_total", "Valid events the model has learned from.", (s) => s.eventsTrained);
+  total("batches_total", "Micro-batches processed.", (s) => s.batches);
+  total(
+    "model_updates_total",
+    "Model updates (the original's model update #N).",
+    (s) => s.updates,
+  );
+  total(
+    "skipped_records_total",
+    "Records skipped because the checkpoint already covered them.",
+    (s) => s.skippedRecords,
+  );
+  new Counter({
+    name: PREFIX + "bad_records_total",
+    help: "Records that are not valid events, by reason.",
+    labelNames: ["reason"],
+    registers,
+    collect() {
+      this.reset();
+      const counts = current().badRecords;
+      const reasons = new Set<string>([...EVENT_ERROR_REASONS, ...Object.keys(counts)]);
+      for (const reason of reasons) {
+        const value = counts[reason] ?? 0;
+        this.inc({ reason }, Number.isFinite(value) && value > 0 ? value : 0);
+      }
+    },
+  });
+
+  perWindow("log_loss", "Prequential log loss of the model (natural log)", (m) => m.logLoss);
+  new Gauge({
+    name: PREFIX + "baseline_log_loss",
+    help: "Log loss of the baselines: constant = always the events' purchase rate, " +
+      "bayes = the true probabilities (generator streams only) " +
+      "(window: cumulative, rolling, last_batch)",
+    labelNames: ["window", "baseline"],
+    registers,
+    collect() {
+      this.reset();
+      const s = current();
+      for (const [label, key] of WINDOWS) {
+        const view = s[key] as MetricsView;
+        this.set({ window: label, baseline: "constant" }, view.constantLogLoss);
+        if (view.bayesLogLoss !== null) {
+          this.set({ window: label, baseline: "bayes" }, view.bayesLogLoss);
+        }
+      }
+    },
+  });
+  perWindow("roc_auc", "ROC AUC of the prequential scores, NaN until both classes", (m) => m.auc);
+  perWindow("accuracy_ratio", "Accuracy of the scores thresholded at 0.5", (m) => m.accuracy);
+  perWindow(
+    "majority_accuracy_ratio",
+    "Accuracy of always predicting the majority class",
+    (m) => m.majorityAccuracy,
+  );
+  perWindow("purchase_ratio", "Share of purchases among the events", (m) => m.purchaseRate);
+  perWindow("window_events", "Events scored in the window", (m) => m.events);
+
+  gauge(
+    "consumer_lag_records",
+    "Consumer lag summed over partitions, in records (NaN when unknown).",
+    (s) => s.lag,
+  );
+  gauge(
+    "events_per_second",
+    "Throughput of the last batch, events per second of processing time.",
+    (s) => s.eventsPerSecond,
+  );
+  new Gauge({
+    name: PREFIX + "model_weight",
+    help: "Model weight by feature, on the raw feature scale.",
+    labelNames: ["feature"],
+    registers,
+    collect() {
+      this.reset();
+      const s = current();
+      s.featureNames.forEach((feature, i) => this.set({ feature }, s.weights[i]));
+    },
+  });
+  gauge("model_intercept", "Model intercept; sigmoid of it is the baseline probability.", (s) => {
+    return s.intercept;
+  });
+  gauge("last_batch_id", "Id of the last batch processed (-1 before the first).", (s) => s.batchId);
+  gauge(
+    "checkpoint_age_seconds",
+    "Seconds since the newest checkpoint was written (NaN before the first).",
+    (s) => s.checkpoint === null ? NaN : Math.max(0, (clock.now() - s.checkpoint.time) / 1000),
+  );
+  gauge(
+    "checkpoint_batch_id",
+    "Id of the batch the newest checkpoint covers (NaN before the first).",
+    (s) => s.checkpoint === null ? NaN : s.checkpoint.batchId,
+  );
+  gauge(
+    "snapshot_timestamp_seconds",
+    "When the served snapshot was published, seconds since the epoch.",
+    (s) => s.time / 1000,
+  );
+  gauge("healthy", "1 while consuming, 0 while cut off from the broker.", (s) => s.healthy ? 1 : 0);
+  new Gauge({
+    name: PREFIX + "info",
+    help: "Always 1; the labels say the learning mode and the topic trained on.",
+    labelNames: ["mode", "topic"],
+    registers,
+    collect() {
+      this.reset();
+      const s = current();
+      this.set({ mode: s.mode, topic: s.topic }, 1);
+    },
+  });
+
+  if (options.processMetrics ?? true) registerProcessMetrics(registry);
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    async render(): Promise<string> {
+      scraping = snapshot();
+      try {
+        // prom-client spells NaN "Nan"; the text format says "NaN".
+        return (await registry.metrics()).replace(/ Nan$/gm, " NaN");
+      } finally {
+        scraping = null;
+      }
+    },
+  };
+}
+
+/** Registers the cheap process metrics that are right on Deno. */
+function registerProcessMetrics(registry: Registry): void {
+  const registers = [registry];
+  const startSeconds = performance.timeOrigin / 1000;
+  const cpu = (name: string, help: string, field: "user" | "system") => {
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(process.cpuUsage()[field] / 1e6);
+      },
+    });
+  };
+  cpu("process_cpu_user_seconds_total", "User CPU time spent, in seconds.", "user");
+  cpu("process_cpu_system_seconds_total", "System CPU time spent, in seconds.", "system");
+  const memory = (name: string, help: string, field: keyof Deno.MemoryUsage) => {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(Deno.memoryUsage()[field]);
+      },
+    });
+  };
+  memory("process_resident_memory_bytes", "Resident memory size, in bytes.", "rss");
+  memory("process_heap_used_bytes", "JavaScript heap in use, in bytes.", "heapUsed");
+  memory("process_heap_total_bytes", "JavaScript heap reserved, in bytes.", "heapTotal");
+  new Gauge({
+    name: "process_start_time_seconds",
+    help: "Start time of the process, seconds since the epoch.",
+    registers,
+    collect() {
+      this.set(startSeconds);
+    },
+  });
+}

@@ -1,0 +1,150 @@
+/**
+ * The JSON views of a {@linkcode Snapshot} that the HTTP routes serve: `/weights`, `/healthz`
+ * and `/purchases`. Plain functions from a snapshot (and the current time) to plain data with
+ * snake_case fields; `NaN` and infinities become `null` when serialized by
+ * {@linkcode jsonResponse}.
+ *
+ * @module
+ */
+
+import type { MetricsView, Snapshot } from "../stream/snapshot.ts";
+
+/** Prequential figures of one window, as `/weights` serves them. */
+export interface MetricsJson {
+  events: number;
+  log_loss: number;
+  constant_log_loss: number;
+  bayes_log_loss: number | null;
+  auc: number;
+  accuracy: number;
+  majority_accuracy: number;
+  purchase_rate: number;
+}
+
+/** The body of `GET /weights`. */
+export interface WeightsJson {
+  topic: string;
+  mode: string;
+  weights: Record<string, number>;
+  intercept: number;
+  baseline_probability: number;
+  updates: number;
+  events_trained: number;
+  batches: number;
+  last_batch_id: number;
+  time: string;
+  metrics: { cumulative: MetricsJson; rolling: MetricsJson; last_batch: MetricsJson };
+  lag: number | null;
+  events_per_second: number;
+  bad_records: Record<string, number>;
+  skipped_records: number;
+  checkpoint: { batch_id: number; age_seconds: number } | null;
+  healthy: boolean;
+}
+
+/** One entry of `GET /purchases`. */
+export interface PurchaserJson {
+  user_id: number;
+  purchases: number;
+  amount: number;
+}
+
+/** The logistic function. */
+export function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/** A snapshot's metrics window in snake_case. */
+export function metricsJson(view: MetricsView): MetricsJson {
+  return {
+    events: view.events,
+    log_loss: view.logLoss,
+    constant_log_loss: view.constantLogLoss,
+    bayes_log_loss: view.bayesLogLoss,
+    auc: view.auc,
+    accuracy: view.accuracy,
+    majority_accuracy: view.majorityAccuracy,
+    purchase_rate: view.purchaseRate,
+  };
+}
+
+/** The `/weights` view of `snapshot` at time `now` (ms since the epoch). */
+export function weightsJson(snapshot: Snapshot, now: number): WeightsJson {
+  const weights: Record<string, number> = {};
+  snapshot.featureNames.forEach((name, i) => (weights[name] = snapshot.weights[i]));
+  return {
+    topic: snapshot.topic,
+    mode: snapshot.mode,
+    weights,
+    intercept: snapshot.intercept,
+    baseline_probability: sigmoid(snapshot.intercept),
+    updates: snapshot.updates,
+    events_trained: snapshot.eventsTrained,
+    batches: snapshot.batches,
+    last_batch_id: snapshot.batchId,
+    time: isoTime(snapshot.time),
+    metrics: {
+      cumulative: metricsJson(snapshot.cumulative),
+      rolling: metricsJson(snapshot.rolling),
+      last_batch: metricsJson(snapshot.lastBatch),
+    },
+    lag: Number.isFinite(snapshot.lag) ? snapshot.lag : null,
+    events_per_second: snapshot.eventsPerSecond,
+    bad_records: { ...snapshot.badRecords },
+    skipped_records: snapshot.skippedRecords,
+    checkpoint: snapshot.checkpoint === null ? null : {
+      batch_id: snapshot.checkpoint.batchId,
+      age_seconds: Math.max(0, (now - snapshot.checkpoint.time) / 1000),
+    },
+    healthy: snapshot.healthy,
+  };
+}
+
+/** The `/healthz` view: the status, and the reason when unhealthy. */
+export function healthJson(snapshot: Snapshot, now: number): Record<string, unknown> {
+  const common = {
+    batch_id: snapshot.batchId,
+    events_trained: snapshot.eventsTrained,
+    lag: Number.isFinite(snapshot.lag) ? snapshot.lag : null,
+    snapshot_age_seconds: Math.max(0, (now - snapshot.time) / 1000),
+  };
+  return snapshot.healthy
+    ? { status: "ok", ...common }
+    : { status: "unhealthy", reason: snapshot.healthReason ?? "unhealthy", ...common };
+}
+
+/** The `/purchases` view: the first `top` purchasers of the snapshot (already ranked). */
+export function purchasesJson(snapshot: Snapshot, top: number): PurchaserJson[] {
+  return snapshot.topPurchasers.slice(0, top).map((p) => ({
+    user_id: p.userId,
+    purchases: p.purchases,
+    amount: p.amount,
+  }));
+}
+
+/** ISO 8601 of a time in ms since the epoch, or `""` when it is not a valid time. */
+export function isoTime(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? "" : date.toISOString();
+}
+
+/** Headers every JSON answer carries. */
+const JSON_HEADERS = {
+  "content-type": "application/json; charset=utf-8",
+  "cache-control": "no-store",
+};
+
+/**
+ * A JSON response, pretty-printed with 2 spaces and a final newline so `curl` output reads well.
+ * `NaN` and infinities are written as `null` (JSON has no such numbers).
+ */
+export function jsonResponse(
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify(body, null, 2) + "\n", {
+    status,
+    headers: { ...JSON_HEADERS, ...headers },
+  });
+}
