@@ -9,7 +9,7 @@
  * @module
  */
 
-import { sigmoid } from "./logistic.ts";
+import { dot, sigmoid } from "./logistic.ts";
 
 /** Options of {@linkcode AdaGrad}. */
 export interface AdaGradOptions {
@@ -63,19 +63,14 @@ export class AdaGrad {
 
   /** The probability for a standardized row `x[0 .. width)`. */
   predict(x: Float64Array): number {
-    const w = this.weights, d = this.width;
-    let z = w[d];
-    for (let j = 0; j < d; j++) z += w[j] * x[j];
-    return sigmoid(z);
+    return sigmoid(dot(this.weights, x, this.width));
   }
 
   /** Predicts `x`, then learns from label `y` (0 or 1); returns the prediction. */
   step(x: Float64Array, y: number): number {
     const w = this.weights, acc = this.#acc, d = this.width;
     const { learningRate, l2, epsilon } = this.config;
-    let z = w[d];
-    for (let j = 0; j < d; j++) z += w[j] * x[j];
-    const p = sigmoid(z);
+    const p = sigmoid(dot(w, x, d));
     const r = p - y;
     for (let j = 0; j < d; j++) {
       const g = r * x[j] + l2 * w[j];

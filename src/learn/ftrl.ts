@@ -10,7 +10,7 @@
  * @module
  */
 
-import { sigmoid } from "./logistic.ts";
+import { dot, sigmoid } from "./logistic.ts";
 
 /** The FTRL-Proximal closed-form weight of one coordinate (0, never −0, when z is 0). */
 function weightOf(
@@ -84,19 +84,14 @@ export class Ftrl {
 
   /** The probability for a standardized row `x[0 .. width)`. */
   predict(x: Float64Array): number {
-    const w = this.weights, d = this.width;
-    let z = w[d];
-    for (let j = 0; j < d; j++) z += w[j] * x[j];
-    return sigmoid(z);
+    return sigmoid(dot(this.weights, x, this.width));
   }
 
   /** Predicts `x`, then learns from label `y` (0 or 1); returns the prediction. */
   step(x: Float64Array, y: number): number {
     const w = this.weights, zs = this.#z, ns = this.#n, d = this.width;
     const { alpha, beta, l1, l2 } = this.config;
-    let m = w[d];
-    for (let j = 0; j < d; j++) m += w[j] * x[j];
-    const p = sigmoid(m);
+    const p = sigmoid(dot(w, x, d));
     const r = p - y;
     for (let j = 0; j < d; j++) {
       const g = r * x[j];

@@ -61,9 +61,9 @@ export interface Coefficients {
   weights: number[];
   /** Intercept on standardized features. */
   intercept: number;
-  /** The same model on raw features: `weights[j] / sd[j]`. */
+  /** The same model on raw features: `weights[j] · scale[j]` (`scale = 1 / sd`). */
   rawWeights: number[];
-  /** The same model's raw intercept: `intercept − Σ weights[j] · mean[j] / sd[j]`. */
+  /** The same model's raw intercept: `intercept − Σ weights[j] · scale[j] · mean[j]`. */
   rawIntercept: number;
 }
 
@@ -175,8 +175,7 @@ export class LogisticModel {
     const rawWeights: number[] = [];
     let rawIntercept = w[d];
     for (let j = 0; j < d; j++) {
-      const sd = std.sd(j);
-      const r = sd > 0 ? w[j] / sd : 0;
+      const r = w[j] * std.scale(j);
       rawWeights.push(r);
       rawIntercept -= r * std.mean(j);
     }

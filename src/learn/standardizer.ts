@@ -1,18 +1,28 @@
 /**
  * Online feature standardization with Welford's algorithm: a running count, mean and sum of
  * squared deviations per feature, updated one row at a time (numerically stable, no stored
- * history). A row is standardized as `(x - mean) / sd` with the sample standard deviation; a
- * feature whose deviation is still 0 standardizes to 0. The update order is part of the model's
- * determinism: the same rows in the same order give bitwise the same statistics.
+ * history). A row is standardized as `(x − mean) · scale` with the current mean and
+ * `scale = 1 / sd` (sample standard deviation; 0 for a feature whose deviation is still 0).
+ * Computing `1 / sd` costs a square root and a division per feature, so the scale is refreshed
+ * after every row for the first {@linkcode SCALE_WARMUP} rows, then after every
+ * {@linkcode SCALE_REFRESH}-th row (by then it moves by parts per million per row). The schedule
+ * depends only on the row count, so the same rows in the same order give bitwise the same
+ * statistics and scales — part of the model's determinism — and the scale is serialized.
  *
  * @module
  */
+
+/** Rows after each of which the scale is refreshed. */
+export const SCALE_WARMUP = 1024;
+/** After the warm-up, the scale is refreshed after every this-many-th row (a power of two). */
+export const SCALE_REFRESH = 64;
 
 /** The plain JSON-able state of a {@linkcode Standardizer}. */
 export interface StandardizerState {
   count: number;
   mean: number[];
   m2: number[];
+  scale: number[];
 }
 
 /** Running per-feature mean and standard deviation. */
@@ -22,6 +32,7 @@ export class Standardizer {
   #count = 0;
   #mean: Float64Array;
   #m2: Float64Array;
+  #scale: Float64Array;
 
   /** @param width number of features */
   constructor(width: number) {
@@ -33,6 +44,7 @@ export class Standardizer {
     this.width = width;
     this.#mean = new Float64Array(width);
     this.#m2 = new Float64Array(width);
+    this.#scale = new Float64Array(width);
   }
 
   /** Rows seen. */
@@ -44,28 +56,39 @@ export class Standardizer {
   update(rows: Float64Array, offset: number): void {
     const n = ++this.#count;
     const mean = this.#mean, m2 = this.#m2, d = this.width;
+    const inv = 1 / n;
     for (let j = 0; j < d; j++) {
       const x = rows[offset + j];
       const delta = x - mean[j];
-      const m = mean[j] + delta / n;
+      const m = mean[j] + delta * inv;
       mean[j] = m;
       m2[j] += delta * (x - m);
+    }
+    if (n <= SCALE_WARMUP || (n & (SCALE_REFRESH - 1)) === 0) this.#refresh();
+  }
+
+  #refresh(): void {
+    const m2 = this.#m2, scale = this.#scale, n1 = this.#count - 1;
+    for (let j = 0; j < this.width; j++) {
+      const v = m2[j];
+      scale[j] = v > 0 ? Math.sqrt(n1 / v) : 0;
     }
   }
 
   /** Writes the standardized row `rows[offset ..]` into `out[0 .. width)`. */
   transform(rows: Float64Array, offset: number, out: Float64Array): void {
-    const mean = this.#mean, m2 = this.#m2, d = this.width;
-    const n1 = this.#count - 1;
-    for (let j = 0; j < d; j++) {
-      const v = m2[j];
-      out[j] = v > 0 ? (rows[offset + j] - mean[j]) / Math.sqrt(v / n1) : 0;
-    }
+    const mean = this.#mean, scale = this.#scale, d = this.width;
+    for (let j = 0; j < d; j++) out[j] = (rows[offset + j] - mean[j]) * scale[j];
   }
 
   /** The current mean of feature `j`. */
   mean(j: number): number {
     return this.#mean[j];
+  }
+
+  /** The scale `1 / sd` of feature `j` as last refreshed (0 before two distinct values). */
+  scale(j: number): number {
+    return this.#scale[j];
   }
 
   /** The current sample standard deviation of feature `j` (0 before two distinct values). */
@@ -76,7 +99,12 @@ export class Standardizer {
 
   /** The plain JSON-able state (doubles round-trip exactly through JSON). */
   toJSON(): StandardizerState {
-    return { count: this.#count, mean: Array.from(this.#mean), m2: Array.from(this.#m2) };
+    return {
+      count: this.#count,
+      mean: Array.from(this.#mean),
+      m2: Array.from(this.#m2),
+      scale: Array.from(this.#scale),
+    };
   }
 
   /** Restores a standardizer from {@linkcode Standardizer.toJSON}. */
@@ -84,6 +112,7 @@ export class Standardizer {
     if (
       state === null || typeof state !== "object" || !Array.isArray(state.mean) ||
       !Array.isArray(state.m2) || state.mean.length !== state.m2.length ||
+      !Array.isArray(state.scale) || state.scale.length !== state.mean.length ||
       !Number.isInteger(state.count) || state.count < 0
     ) {
       throw new TypeError("Cannot restore a Standardizer: the state is malformed.");
@@ -92,6 +121,7 @@ export class Standardizer {
     s.#count = state.count;
     s.#mean.set(state.mean);
     s.#m2.set(state.m2);
+    s.#scale.set(state.scale);
     return s;
   }
 }
