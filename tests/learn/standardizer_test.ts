@@ -33,5 +33,8 @@ Deno.test("Standardizer.fromJSON(toJSON()) continues bit for bit", () => {
 
 Deno.test("Standardizer rejects a bad width and state", () => {
   assert.throws(() => new Standardizer(0), RangeError);
-  assert.throws(() => Standardizer.fromJSON({ count: 1, mean: [1], m2: [] }), TypeError);
+  assert.throws(
+    () => Standardizer.fromJSON({ count: 1, mean: [1], m2: [], scale: [1] }),
+    TypeError,
+  );
 });
