@@ -1,0 +1,156 @@
+/**
+ * Topic administration over kafkajs: create a topic if it is missing (idempotent, so every
+ * command can call it on first use), list and delete topics, and read partition end offsets.
+ * `KafkaAdmin` is `AsyncDisposable`: `await using admin = await KafkaAdmin.connect(client)`.
+ *
+ * @module
+ */
+
+import type { Admin } from "kafkajs";
+import { connectWithin, type KafkaClient } from "./client.ts";
+
+/** Options of {@linkcode KafkaAdmin.connect}. */
+export interface KafkaAdminConnectOptions {
+  /** Give up connecting after this many ms. Default: `15_000`. */
+  connectTimeoutMs?: number;
+}
+
+/** Options of {@linkcode KafkaAdmin.ensureTopic}. */
+export interface EnsureTopicOptions {
+  /** Partitions of a newly created topic (an existing topic is left as is). Default: `1`. */
+  partitions?: number;
+  /** Replication factor of a newly created topic. Default: `1`. */
+  replicationFactor?: number;
+  /** Topic configs of a newly created topic, e.g. `{ "retention.ms": "3600000" }`. Default: none. */
+  configs?: Record<string, string>;
+}
+
+/** One partition's offsets. */
+export interface PartitionOffsets {
+  /** Partition number. */
+  partition: number;
+  /** The earliest offset still in the log. */
+  low: number;
+  /** The next offset to be written (the end). */
+  high: number;
+}
+
+/** Topic administration on one connection; make one with {@linkcode KafkaAdmin.connect}. */
+export class KafkaAdmin implements AsyncDisposable {
+  #admin: Admin;
+  #closed = false;
+
+  private constructor(admin: Admin) {
+    this.#admin = admin;
+  }
+
+  /**
+   * Connects an admin client. Throws `KafkaUnavailableError` naming the brokers when they
+   * cannot be reached within `connectTimeoutMs`.
+   */
+  static async connect(
+    client: KafkaClient,
+    options: KafkaAdminConnectOptions = {},
+  ): Promise<KafkaAdmin> {
+    const admin = client.kafkajs.admin();
+    await connectWithin(
+      client.brokers,
+      options.connectTimeoutMs ?? 15_000,
+      () => admin.connect(),
+      () => admin.disconnect(),
+    );
+    return new KafkaAdmin(admin);
+  }
+
+  /**
+   * Creates `topic` unless it exists. Returns `true` when this call created it. Safe to call
+   * concurrently from several processes.
+   */
+  async ensureTopic(topic: string, options: EnsureTopicOptions = {}): Promise<boolean> {
+    const partitions = options.partitions ?? 1;
+    if (!Number.isInteger(partitions) || partitions < 1) {
+      throw new RangeError(
+        `Cannot create topic "${topic}": partitions must be an integer >= 1, got ${partitions}.`,
+      );
+    }
+    if (topic.length === 0 || !/^[a-zA-Z0-9._-]{1,249}$/.test(topic)) {
+      throw new TypeError(
+        `Cannot create topic "${topic}": a name is 1..249 of a-z A-Z 0-9 . _ -.`,
+      );
+    }
+    try {
+      const created = await this.#admin.createTopics({
+        waitForLeaders: true,
+        topics: [{
+          topic,
+          numPartitions: partitions,
+          replicationFactor: options.replicationFactor ?? 1,
+          configEntries: Object.entries(options.configs ?? {}).map(([name, value]) => ({
+            name,
+            value,
+          })),
+        }],
+      });
+      return created;
+    } catch (error) {
+      // A concurrent creator won the race: the topic exists, which is all we asked for.
+      if (JSON.stringify((error as { errors?: unknown }).errors ?? "").includes("TOPIC_ALREADY")) {
+        return false;
+      }
+      if ((error as { type?: string }).type === "TOPIC_ALREADY_EXISTS") return false;
+      throw error;
+    }
+  }
+
+  /** The names of all topics, internal ones (`__consumer_offsets`) excluded, sorted. */
+  async listTopics(): Promise<string[]> {
+    const topics = await this.#admin.listTopics();
+    return topics.filter((t) => !t.startsWith("__")).sort();
+  }
+
+  /** The number of partitions of `topic`, or `undefined` when it does not exist. */
+  async partitionCount(topic: string): Promise<number | undefined> {
+    const topics = await this.#admin.listTopics();
+    if (!topics.includes(topic)) return undefined;
+    const meta = await this.#admin.fetchTopicMetadata({ topics: [topic] });
+    return meta.topics[0]?.partitions.length;
+  }
+
+  /** Deletes topics; names that do not exist are ignored. */
+  async deleteTopics(topics: readonly string[]): Promise<void> {
+    const existing = new Set(await this.#admin.listTopics());
+    const doomed = topics.filter((t) => existing.has(t));
+    if (doomed.length === 0) return;
+    await this.#admin.deleteTopics({ topics: doomed, timeout: 30_000 });
+  }
+
+  /** Earliest and end offsets of every partition of `topic`. */
+  async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
+    const offsets = await this.#admin.fetchTopicOffsets(topic);
+    return offsets.map((o) => ({
+      partition: o.partition,
+      low: Number(o.low),
+      high: Number(o.high),
+    })).sort((a, b) => a.partition - b.partition);
+  }
+
+  /** The committed offsets of a consumer group on `topic` (`-1` where nothing is committed). */
+  async groupOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
+    const result = await this.#admin.fetchOffsets({ groupId, topics: [topic] });
+    const map = new Map<number, number>();
+    for (const p of result[0]?.partitions ?? []) map.set(p.partition, Number(p.offset));
+    return map;
+  }
+
+  /** Closes the connection. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#admin.disconnect();
+  }
+
+  /** Same as {@linkcode KafkaAdmin.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * The Kafka connection settings of the program, and the one place that builds a kafkajs client
+ * from them. `KafkaClient` holds the broker list, client id, timeouts, retry policy, log level
+ * and the (pass-through) TLS/SASL settings; producers, consumers and the admin of this folder are
+ * made from it. kafkajs' own log chatter is off unless asked for. Nothing outside `src/kafka/`
+ * imports kafkajs.
+ *
+ * @module
+ */
+
+import type { ConnectionOptions } from "node:tls";
+import {
+  Kafka,
+  type LogEntry,
+  logLevel as KafkaJsLogLevel,
+  type RetryOptions,
+  type SASLOptions,
+} from "kafkajs";
+
+/** How much of kafkajs' own logging to show. */
+export type KafkaLogLevel = "nothing" | "error" | "warn" | "info" | "debug";
+
+/** Every {@linkcode KafkaLogLevel}, for flag validation. */
+export const KAFKA_LOG_LEVELS: readonly KafkaLogLevel[] = [
+  "nothing",
+  "error",
+  "warn",
+  "info",
+  "debug",
+];
+
+/** One kafkajs log line, as handed to {@linkcode KafkaClientOptions.logger}. */
+export interface KafkaLogLine {
+  /** Its level. */
+  level: Exclude<KafkaLogLevel, "nothing">;
+  /** The kafkajs component, e.g. `Connection`, `Consumer`. */
+  namespace: string;
+  /** The message. */
+  message: string;
+  /** Extra fields kafkajs attached (broker, error, ...). */
+  fields: Record<string, unknown>;
+}
+
+/** Options of {@linkcode KafkaClient}. */
+export interface KafkaClientOptions {
+  /** Bootstrap brokers, `host:port`, as an array or a comma-separated string. Required. */
+  brokers: readonly string[] | string;
+  /** The client id the broker sees. Default: `"clickstream"`. */
+  clientId?: string;
+  /** kafkajs' own logging. Default: `"nothing"`. */
+  logLevel?: KafkaLogLevel;
+  /** Where kafkajs log lines go when `logLevel` lets them through. Default: one line each to stderr. */
+  logger?: (line: KafkaLogLine) => void;
+  /** TCP (and TLS) connect timeout per attempt, ms. Default: `3000`. */
+  connectionTimeoutMs?: number;
+  /** Request timeout, ms. Default: `30_000`. */
+  requestTimeoutMs?: number;
+  /**
+   * Retry policy of every request and (re)connection (kafkajs `retry`). Default: `{ retries: 8,
+   * initialRetryTime: 100, maxRetryTime: 2000 }`, about 10 s in all: long enough to ride out a
+   * broker restart, short enough that an unreachable broker is reported rather than waited on.
+   */
+  retry?: { retries?: number; initialRetryTime?: number; maxRetryTime?: number };
+  /** TLS: `true` for default settings or node:tls options (CA, cert, key). Default: none (plaintext). */
+  ssl?: boolean | ConnectionOptions;
+  /** SASL (PLAIN, SCRAM-SHA-256/512), passed to kafkajs as is. Default: none. */
+  sasl?: SASLOptions;
+}
+
+/** Raised when the brokers cannot be reached; the message names the address. */
+export class KafkaUnavailableError extends Error {
+  /** The bootstrap brokers that were tried. */
+  readonly brokers: readonly string[];
+  /** Creates the error. */
+  constructor(brokers: readonly string[], detail: string, options?: ErrorOptions) {
+    super(
+      `Cannot reach Kafka at ${brokers.join(",")}: ${detail}. ` +
+        `Is the broker running (deno task kafka) and is --brokers / KAFKA_BROKERS right?`,
+      options,
+    );
+    this.name = "KafkaUnavailableError";
+    this.brokers = brokers;
+  }
+}
+
+const LEVELS: Record<KafkaLogLevel, KafkaJsLogLevel> = {
+  nothing: KafkaJsLogLevel.NOTHING,
+  error: KafkaJsLogLevel.ERROR,
+  warn: KafkaJsLogLevel.WARN,
+  info: KafkaJsLogLevel.INFO,
+  debug: KafkaJsLogLevel.DEBUG,
+};
+
+const NAMES: Record<number, Exclude<KafkaLogLevel, "nothing">> = {
+  [KafkaJsLogLevel.ERROR]: "error",
+  [KafkaJsLogLevel.WARN]: "warn",
+  [KafkaJsLogLevel.INFO]: "info",
+  [KafkaJsLogLevel.DEBUG]: "debug",
+};
+
+function defaultLogger(line: KafkaLogLine): void {
+  const fields = Object.keys(line.fields).length ? ` ${JSON.stringify(line.fields)}` : "";
+  console.error(`kafkajs ${line.level.toUpperCase()} [${line.namespace}] ${line.message}${fields}`);
+}
+
+/** Parses a broker list (`"a:9092,b:9092"` or an array) and checks each is `host:port`. */
+export function parseBrokers(brokers: readonly string[] | string): string[] {
+  const list = (typeof brokers === "string" ? brokers.split(",") : [...brokers])
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
+  if (list.length === 0) {
+    throw new TypeError("Cannot connect to Kafka: the broker list is empty.");
+  }
+  for (const broker of list) {
+    const match = /^(.+):(\d{1,5})$/.exec(broker);
+    if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
+      throw new TypeError(
+        `Cannot connect to Kafka: broker "${broker}" is not host:port (e.g. 127.0.0.1:9092).`,
+      );
+    }
+  }
+  return list;
+}
+
+/**
+ * Kafka connection settings plus the kafkajs client built from them. Cheap to create; it opens
+ * no connection itself (producers, consumers and admins do).
+ */
+export class KafkaClient {
+  #brokers: string[];
+  #clientId: string;
+  #kafka: Kafka;
+
+  /** Builds the client; throws `TypeError` for a malformed broker list. */
+  constructor(options: KafkaClientOptions) {
+    this.#brokers = parseBrokers(options.brokers);
+    this.#clientId = options.clientId ?? "clickstream";
+    const level = options.logLevel ?? "nothing";
+    if (!(level in LEVELS)) {
+      throw new TypeError(
+        `Cannot create the Kafka client: log level "${level}" is not one of ${
+          KAFKA_LOG_LEVELS.join(", ")
+        }.`,
+      );
+    }
+    const sink = options.logger ?? defaultLogger;
+    const retry: RetryOptions = {
+      retries: options.retry?.retries ?? 8,
+      initialRetryTime: options.retry?.initialRetryTime ?? 100,
+      maxRetryTime: options.retry?.maxRetryTime ?? 2000,
+    };
+    this.#kafka = new Kafka({
+      brokers: this.#brokers,
+      clientId: this.#clientId,
+      connectionTimeout: options.connectionTimeoutMs ?? 3000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      retry,
+      ssl: options.ssl,
+      sasl: options.sasl,
+      logLevel: LEVELS[level],
+      logCreator: () => (entry: LogEntry) => {
+        const { message, timestamp: _t, logger: _l, ...fields } = entry.log;
+        sink({
+          level: NAMES[entry.level] ?? "info",
+          namespace: entry.namespace,
+          message,
+          fields,
+        });
+      },
+    });
+  }
+
+  /** The bootstrap brokers. */
+  get brokers(): readonly string[] {
+    return this.#brokers;
+  }
+
+  /** The client id. */
+  get clientId(): string {
+    return this.#clientId;
+  }
+
+  /**
+   * The underlying kafkajs client. For the modules of `src/kafka/` only: everything else goes
+   * through `EventProducer`, `EventConsumer` and `KafkaAdmin`.
+   */
+  get kafkajs(): Kafka {
+    return this.#kafka;
+  }
+}
+
+/** Whether an error (or its causes) is a failure to reach the brokers. */
+export function isConnectionError(error: unknown): boolean {
+  for (
+    let e = error as { name?: string; cause?: unknown; originalError?: unknown } | undefined, i = 0;
+    e && i < 8;
+    i++
+  ) {
+    if (
+      e.name === "KafkaJSConnectionError" || e.name === "KafkaJSBrokerNotFound" ||
+      e.name === "KafkaJSConnectionClosedError" || e.name === "KafkaJSNoBrokerAvailableError" ||
+      e.name === "KafkaJSRequestTimeoutError"
+    ) return true;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return false;
+}
+
+/**
+ * Runs `connect` with a deadline; a connection failure or the deadline becomes a
+ * {@linkcode KafkaUnavailableError} naming the brokers. `onTimeout` is called to tear down
+ * the half-open connection.
+ */
+export async function connectWithin(
+  brokers: readonly string[],
+  timeoutMs: number,
+  connect: () => Promise<void>,
+  onTimeout: () => Promise<void>,
+): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  });
+  try {
+    const outcome = await Promise.race([connect().then(() => "ok" as const), deadline]);
+    if (outcome === "timeout") {
+      await onTimeout().catch(() => {});
+      throw new KafkaUnavailableError(brokers, `no answer within ${timeoutMs} ms`);
+    }
+  } catch (error) {
+    if (error instanceof KafkaUnavailableError) throw error;
+    await onTimeout().catch(() => {});
+    const detail = (error as Error)?.message ?? String(error);
+    throw new KafkaUnavailableError(brokers, detail, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+}

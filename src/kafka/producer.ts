@@ -1,0 +1,275 @@
+/**
+ * `EventProducer`: writes clickstream events to one Kafka topic. Each event becomes one record:
+ * its JSON form (UTF-8, the wire format's field order) as the value and its `session_id` as the
+ * key, so a session stays on one partition (kafkajs' default partitioner is murmur2, the same as
+ * the Java and Python clients'). Events are sent in batches of many records per request; acks
+ * and compression are configurable, and idempotent mode (acks all, one request in flight)
+ * makes retries safe. Raw records (any bytes) can be written too, for dead letters and for tests
+ * that need bad records.
+ *
+ * ```ts
+ * await using producer = await EventProducer.connect(client, { topic: "clickstream_v2" });
+ * await producer.send([event1, event2]);
+ * ```
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import {
+  CompressionTypes,
+  type Message,
+  Partitioners,
+  type Producer,
+  type RecordMetadata,
+} from "kafkajs";
+import { encodeEvent } from "../events/schema.ts";
+import type { WireEvent } from "../events/wire.ts";
+import {
+  connectWithin,
+  isConnectionError,
+  type KafkaClient,
+  KafkaUnavailableError,
+} from "./client.ts";
+
+/** Which replicas must have a record before a send counts as done. */
+export type Acks = "all" | "leader" | "none";
+/** Record batch compression. */
+export type Compression = "none" | "gzip";
+
+/** Every {@linkcode Acks} value, for flag validation. */
+export const ACKS: readonly Acks[] = ["all", "leader", "none"];
+/** Every {@linkcode Compression} value, for flag validation. */
+export const COMPRESSIONS: readonly Compression[] = ["none", "gzip"];
+
+const ACKS_CODE: Record<Acks, number> = { all: -1, leader: 1, none: 0 };
+const COMPRESSION_CODE: Record<Compression, CompressionTypes> = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+};
+
+/** Anything with the wire form: a `ClickEvent` (via `toJSON()`) or a plain `WireEvent`. */
+export type EncodableEvent = WireEvent | { toJSON(): WireEvent };
+
+/** One raw record to write. */
+export interface RawRecord {
+  /** The key (a string is UTF-8 encoded). Default: none (null key). */
+  key?: string | Uint8Array | null;
+  /** The value bytes (a string is UTF-8 encoded); `null` writes a tombstone. */
+  value: string | Uint8Array | null;
+  /** Record headers. Default: none. */
+  headers?: Record<string, string | Uint8Array>;
+  /** An explicit partition. Default: chosen from the key by the partitioner. */
+  partition?: number;
+  /** Record timestamp, epoch ms. Default: now. */
+  timestamp?: number;
+}
+
+/** What one `send` wrote. */
+export interface SendResult {
+  /** Records written. */
+  records: number;
+  /** Value bytes written (before compression). */
+  bytes: number;
+}
+
+/** Options of {@linkcode EventProducer.connect}. */
+export interface EventProducerOptions {
+  /** The topic to write to. Required. */
+  topic: string;
+  /** Acknowledgement level. Default: `"all"`. */
+  acks?: Acks;
+  /** Compression. Default: `"none"`. */
+  compression?: Compression;
+  /**
+   * Idempotent producer: the broker drops duplicates from retries. Requires `acks: "all"` and
+   * forces one request in flight (kafkajs reports out-of-order sequence errors otherwise).
+   * Default: `false`.
+   */
+  idempotent?: boolean;
+  /** Requests in flight per broker connection (ignored, 1, when idempotent). Default: `5`. */
+  maxInFlightRequests?: number;
+  /** Records per produce request; larger sends are split. Default: `2000`. */
+  maxBatchRecords?: number;
+  /** Value bytes per produce request; larger sends are split. Default: `900_000`. */
+  maxBatchBytes?: number;
+  /** How long the broker may wait for the acks, ms. Default: `30_000`. */
+  ackTimeoutMs?: number;
+  /** Give up connecting after this many ms. Default: `15_000`. */
+  connectTimeoutMs?: number;
+}
+
+/** The small interface the rest of the program writes events through. */
+export interface EventSink {
+  /** Writes the events (key = session id) and resolves when they are acknowledged. */
+  send(events: Iterable<EncodableEvent>): Promise<SendResult>;
+}
+
+function toBuffer(value: string | Uint8Array): Buffer {
+  // kafkajs checks Buffer.isBuffer(): a plain Uint8Array would be written as "1,2,3".
+  if (typeof value === "string") return Buffer.from(value, "utf8");
+  return Buffer.isBuffer(value)
+    ? value as Buffer
+    : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+function wireOf(event: EncodableEvent): WireEvent {
+  const candidate = event as { toJSON?: () => WireEvent };
+  return typeof candidate.toJSON === "function" ? candidate.toJSON() : event as WireEvent;
+}
+
+/** Writes events (or raw records) to one topic; make one with {@linkcode EventProducer.connect}. */
+export class EventProducer implements EventSink, AsyncDisposable {
+  #producer: Producer;
+  #brokers: readonly string[];
+  #topic: string;
+  #acks: number;
+  #compression: CompressionTypes;
+  #maxBatchRecords: number;
+  #maxBatchBytes: number;
+  #ackTimeoutMs: number;
+  #closed = false;
+
+  private constructor(
+    producer: Producer,
+    brokers: readonly string[],
+    options: EventProducerOptions,
+  ) {
+    this.#producer = producer;
+    this.#brokers = brokers;
+    this.#topic = options.topic;
+    this.#acks = ACKS_CODE[options.acks ?? "all"];
+    this.#compression = COMPRESSION_CODE[options.compression ?? "none"];
+    this.#maxBatchRecords = options.maxBatchRecords ?? 2000;
+    this.#maxBatchBytes = options.maxBatchBytes ?? 900_000;
+    this.#ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
+  }
+
+  /**
+   * Connects a producer for `options.topic`. Throws `RangeError` for a bad option and
+   * `KafkaUnavailableError` (naming the brokers) when they cannot be reached in time.
+   */
+  static async connect(client: KafkaClient, options: EventProducerOptions): Promise<EventProducer> {
+    const acks = options.acks ?? "all";
+    if (!(acks in ACKS_CODE)) {
+      throw new RangeError(`Cannot create the producer: acks "${acks}" is not one of ${ACKS}.`);
+    }
+    const compression = options.compression ?? "none";
+    if (!(compression in COMPRESSION_CODE)) {
+      throw new RangeError(
+        `Cannot create the producer: compression "${compression}" is not one of ${COMPRESSIONS}.`,
+      );
+    }
+    if (options.idempotent && acks !== "all") {
+      throw new RangeError(
+        `Cannot create an idempotent producer with acks "${acks}": idempotence needs acks "all".`,
+      );
+    }
+    const producer = client.kafkajs.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: options.idempotent ?? false,
+      maxInFlightRequests: options.idempotent ? 1 : (options.maxInFlightRequests ?? 5),
+      allowAutoTopicCreation: false,
+    });
+    await connectWithin(
+      client.brokers,
+      options.connectTimeoutMs ?? 15_000,
+      () => producer.connect(),
+      () => producer.disconnect(),
+    );
+    return new EventProducer(producer, client.brokers, options);
+  }
+
+  /** The topic this producer writes to. */
+  get topic(): string {
+    return this.#topic;
+  }
+
+  /** Encodes the events (JSON, UTF-8; key = `session_id`) and writes them in batches. */
+  send(events: Iterable<EncodableEvent>): Promise<SendResult> {
+    const records: RawRecord[] = [];
+    for (const event of events) {
+      const wire = wireOf(event);
+      records.push({ key: wire.session_id, value: encodeEvent(wire) });
+    }
+    return this.sendRaw(records);
+  }
+
+  /** Writes raw records as given (any bytes: dead letters, deliberately bad records). */
+  async sendRaw(records: Iterable<RawRecord>): Promise<SendResult> {
+    if (this.#closed) {
+      throw new TypeError(`Cannot send to "${this.#topic}": the producer is closed.`);
+    }
+    let total = 0;
+    let bytes = 0;
+    let chunk: Message[] = [];
+    let chunkBytes = 0;
+    const flush = async () => {
+      if (chunk.length === 0) return;
+      const messages = chunk;
+      chunk = [];
+      chunkBytes = 0;
+      await this.#write(messages);
+    };
+    for (const record of records) {
+      const value = record.value === null ? null : toBuffer(record.value);
+      const size = value?.byteLength ?? 0;
+      if (
+        chunk.length > 0 &&
+        (chunk.length >= this.#maxBatchRecords || chunkBytes + size > this.#maxBatchBytes)
+      ) await flush();
+      const message: Message = {
+        key: record.key == null ? null : toBuffer(record.key),
+        value,
+      };
+      if (record.partition !== undefined) message.partition = record.partition;
+      if (record.timestamp !== undefined) message.timestamp = String(record.timestamp);
+      if (record.headers) {
+        message.headers = Object.fromEntries(
+          Object.entries(record.headers).map(([k, v]) => [k, toBuffer(v)]),
+        );
+      }
+      chunk.push(message);
+      chunkBytes += size;
+      total++;
+      bytes += size;
+    }
+    await flush();
+    return { records: total, bytes };
+  }
+
+  async #write(messages: Message[]): Promise<RecordMetadata[]> {
+    try {
+      return await this.#producer.send({
+        topic: this.#topic,
+        messages,
+        acks: this.#acks,
+        timeout: this.#ackTimeoutMs,
+        compression: this.#compression,
+      });
+    } catch (error) {
+      if (isConnectionError(error)) {
+        throw new KafkaUnavailableError(
+          this.#brokers,
+          `sending ${messages.length} records to "${this.#topic}" failed: ${
+            (error as Error).message
+          }`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** Disconnects after in-flight sends finish. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#producer.disconnect();
+  }
+
+  /** Same as {@linkcode EventProducer.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
