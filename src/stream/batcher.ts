@@ -193,7 +193,13 @@ export class MicroBatcher<T> implements AsyncIterable<T[]>, AsyncDisposable {
     let sourceFinished = false;
     let timer: unknown = null;
     const pull = (): Promise<Pulled<T>> => {
-      const p = iterator.next().then(
+      let next: Promise<IteratorResult<T>>;
+      try {
+        next = iterator.next();
+      } catch (error) {
+        next = Promise.reject(error);
+      }
+      const p = next.then(
         (result): Pulled<T> => ({ kind: "item", result }),
         (error: unknown): Pulled<T> => ({ kind: "error", error }),
       );

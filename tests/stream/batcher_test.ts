@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { setImmediate } from "node:timers";
 import { type BatcherClock, MicroBatcher } from "../../src/stream/batcher.ts";
 
 /** Fake time: timers fire only when the test advances the clock. */
@@ -43,7 +44,7 @@ class FakeClock implements BatcherClock {
 
 /** Lets every pending promise chain run (one macrotask turn, no waiting on time). */
 function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** A source the test feeds by hand; counts how often the batcher pulled from it. */
@@ -346,6 +347,21 @@ Deno.test("MicroBatcher yields the items before a source error, then throws it",
     await assert.rejects(iterator.next(), (e) => e === boom);
     assert.deepEqual(await iterator.next(), { value: undefined, done: true });
   });
+  await t.step("a next() that throws instead of rejecting", async () => {
+    let calls = 0;
+    const boom = new Error("sync");
+    const source: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => {
+          if (++calls > 2) throw boom;
+          return Promise.resolve({ value: calls, done: false });
+        },
+      }),
+    };
+    const iterator = new MicroBatcher(source, { clock: new FakeClock() })[Symbol.asyncIterator]();
+    assert.deepEqual((await iterator.next()).value, [1, 2]);
+    await assert.rejects(iterator.next(), (e) => e === boom);
+  });
   await t.step("with no item before the error", async () => {
     const { clock, source, iterator } = setup({ triggerMs: 1000 });
     const boom = new Error("broker gone");
@@ -412,4 +428,34 @@ Deno.test("MicroBatcher rejects options that cannot work", async (t) => {
   await t.step("size triggers alone are enough", () => {
     new MicroBatcher(source, { triggerMs: Infinity, maxEvents: 10 });
   });
+});
+
+Deno.test("MicroBatcher loses, repeats and reorders no item under random timing", async () => {
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let run = 0; run < 30; run++) {
+    const maxEvents = 1 + Math.floor(random() * 8);
+    const { clock, source, iterator } = setup({ triggerMs: 100, maxEvents });
+    let pushed = 0;
+    const received: number[] = [];
+    while (pushed < 300) {
+      const next = track(iterator.next());
+      // The producer writes at random moments while the batch accumulates.
+      while (!next.settled()) {
+        const burst = Math.floor(random() * 4);
+        for (let i = 0; i < burst; i++) source.push(pushed++);
+        await clock.tick(Math.floor(random() * 60));
+      }
+      const { value } = await next.promise;
+      assert.ok(value.length >= 1 && value.length <= maxEvents, `batch of ${value.length}`);
+      received.push(...value);
+      // The consumer works for a random while.
+      await clock.tick(Math.floor(random() * 300));
+    }
+    source.end();
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+      received.push(...r.value);
+    }
+    assert.deepEqual(received, Array.from({ length: pushed }, (_, i) => i), `run ${run}`);
+  }
 });
