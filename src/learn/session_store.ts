@@ -92,6 +92,9 @@ export class SessionStore {
   #watermark = -Infinity;
   #expired = 0;
   #evicted = 0;
+  // one-entry cache of the last lookup, so featurize-then-record costs one Map lookup
+  #lastId: string | undefined = undefined;
+  #lastSlot = NIL;
 
   /** @param options see {@linkcode SessionStoreOptions} */
   constructor(options: SessionStoreOptions = {}) {
@@ -144,9 +147,17 @@ export class SessionStore {
    * next `record`; read them with the `field*` methods.
    */
   lookup(id: string, time: number): number {
-    const slot = this.#index.get(id);
-    if (slot === undefined) return NIL;
+    const slot = this.#find(id);
+    if (slot === NIL) return NIL;
     if (time - this.#fields[slot * STRIDE + F_LAST] > this.#idle) return NIL;
+    return slot;
+  }
+
+  #find(id: string): number {
+    if (id === this.#lastId) return this.#lastSlot;
+    const slot = this.#index.get(id) ?? NIL;
+    this.#lastId = id;
+    this.#lastSlot = slot;
     return slot;
   }
 
@@ -180,8 +191,8 @@ export class SessionStore {
     const f = this.#fields;
     const w = Math.floor(time / WINDOW_SECONDS);
     if (slot === NIL) {
-      const stale = this.#index.get(id);
-      if (stale !== undefined) {
+      const stale = this.#find(id);
+      if (stale !== NIL) {
         this.#remove(stale);
         this.#expired++;
       }
@@ -270,6 +281,7 @@ export class SessionStore {
     }
     this.#ids[slot] = id;
     this.#index.set(id, slot);
+    if (id === this.#lastId) this.#lastSlot = slot;
     this.#prev[slot] = this.#tail;
     this.#next[slot] = NIL;
     if (this.#tail !== NIL) this.#next[this.#tail] = slot;
@@ -309,6 +321,7 @@ export class SessionStore {
   }
 
   #remove(slot: number): void {
+    if (slot === this.#lastSlot) this.#lastId = undefined;
     this.#unlink(slot);
     this.#index.delete(this.#ids[slot]);
     this.#ids[slot] = "";
