@@ -40,6 +40,8 @@ export interface MetricsSummary {
   events: number;
   /** Purchases in the span. */
   positives: number;
+  /** `positives / events`. */
+  purchaseRate: number | null;
   /** Mean log loss of the model's scores. */
   logLoss: number | null;
   /** Binned ROC AUC (`null` with a single class). */
@@ -116,6 +118,7 @@ class Span {
     return {
       events: n,
       positives: this.positives,
+      purchaseRate: n > 0 ? r : null,
       logLoss: logLossValue,
       auc: auc?.auc ?? null,
       aucErrorBound: auc?.bound ?? null,
@@ -180,6 +183,34 @@ function binnedAuc(
   if (p === 0 || n === 0) return undefined;
   const pairs = p * n;
   return { auc: (above + 0.5 * ties) / pairs, bound: 0.5 * ties / pairs };
+}
+
+/**
+ * The metrics of one batch alone (its `scores`, `labels` and `truth`), e.g. the trainer's
+ * "last batch" figures.
+ */
+export function summarizeBatch(batch: FeatureBatch): MetricsSummary {
+  const s = new Span();
+  for (let i = 0; i < batch.length; i++) {
+    const score = batch.scores[i], label = batch.labels[i], truth = batch.truth[i];
+    s.events++;
+    s.lossSum += logLoss(score, label);
+    if ((score >= 0.5 ? 1 : 0) === label) s.correct++;
+    const bin = binOf(score);
+    if (label === 1) {
+      s.positives++;
+      s.pos[bin]++;
+    } else {
+      s.neg[bin]++;
+    }
+    if (truth === truth) {
+      s.truthEvents++;
+      s.bayesSum += logLoss(truth, label);
+      if (label === 1) s.truthPos[binOf(truth)]++;
+      else s.truthNeg[binOf(truth)]++;
+    }
+  }
+  return s.summary();
 }
 
 function binOf(score: number): number {

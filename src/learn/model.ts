@@ -119,6 +119,20 @@ export class LogisticModel {
     return this.#events;
   }
 
+  /**
+   * Model updates so far: one per event learnt for the per-event modes; for `seed`, the fit
+   * plus one per later two-class batch (the original's "model update #N").
+   */
+  get updates(): number {
+    const opt = this.#opt;
+    return opt instanceof SeedLearner ? opt.updates : this.#events;
+  }
+
+  /** An independent copy (e.g. frozen into a served snapshot). */
+  clone(): LogisticModel {
+    return LogisticModel.fromJSON(this.toJSON());
+  }
+
   /** The optimizer's resolved hyper-parameters. */
   get config(): Readonly<Record<string, number>> {
     return this.#opt.config;

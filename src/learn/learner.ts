@@ -1,0 +1,167 @@
+/**
+ * The learner pipeline in one object, for the trainer: session features → model → prequential
+ * metrics, over micro-batches of already-validated {@linkcode WireEvent}s. Per batch, in order:
+ * each event is featurized from what was known before it and recorded in the session state
+ * (which never sees actions), then scored by the model as it was before learning from it, then
+ * learnt, then measured. One plain JSON-able state (session store, model, metrics) for the
+ * checkpoint; restoring it and continuing equals never stopping.
+ *
+ * @module
+ */
+
+import type { WireEvent } from "../events/wire.ts";
+import { FeatureBatch } from "./feature_batch.ts";
+import { FEATURE_COUNT, FEATURE_NAMES, Featurizer } from "./features.ts";
+import {
+  type MetricsOptions,
+  type MetricsSnapshot,
+  type MetricsState,
+  type MetricsSummary,
+  PrequentialMetrics,
+  summarizeBatch,
+} from "./metrics.ts";
+import { LogisticModel, type ModelOptions, type ModelState } from "./model.ts";
+import { SessionStore, type SessionStoreOptions, type SessionStoreState } from "./session_store.ts";
+
+/** Options of {@linkcode Learner}. */
+export interface LearnerOptions extends ModelOptions {
+  /** Session store bounds (see {@linkcode SessionStoreOptions} for defaults). */
+  store?: SessionStoreOptions;
+  /** Metrics options (see {@linkcode MetricsOptions}). */
+  metrics?: MetricsOptions;
+  /** Initial batch capacity in events (grows on demand). Default `10000`. */
+  batchCapacity?: number;
+}
+
+/** The plain JSON-able state of a {@linkcode Learner}: everything the checkpoint must hold. */
+export interface LearnerState {
+  version: 1;
+  sessions: SessionStoreState;
+  model: ModelState;
+  metrics: MetricsState;
+}
+
+/** Options of {@linkcode Learner.learn}. */
+export interface LearnOptions {
+  /** True purchase probabilities of the events, when known (the generator). Default: unknown. */
+  truth?: ArrayLike<number>;
+}
+
+/** Featurizer + model + metrics. */
+export class Learner {
+  #featurizer: Featurizer;
+  #model: LogisticModel;
+  #metrics: PrequentialMetrics;
+  #batch: FeatureBatch;
+  #last: MetricsSummary | null = null;
+
+  /** @param options see {@linkcode LearnerOptions} */
+  constructor(options: LearnerOptions = {}) {
+    this.#featurizer = new Featurizer(options.store);
+    this.#model = new LogisticModel(FEATURE_NAMES, options);
+    this.#metrics = new PrequentialMetrics(options.metrics);
+    this.#batch = new FeatureBatch(FEATURE_COUNT, { capacity: options.batchCapacity });
+  }
+
+  /** The model (live; use `model.clone()` for a frozen copy). */
+  get model(): LogisticModel {
+    return this.#model;
+  }
+
+  /** The featurizer and its session store (live). */
+  get featurizer(): Featurizer {
+    return this.#featurizer;
+  }
+
+  /** The prequential metrics (live). */
+  get metrics(): PrequentialMetrics {
+    return this.#metrics;
+  }
+
+  /** The metrics of the last batch alone, or `null` before the first. */
+  get lastBatch(): MetricsSummary | null {
+    return this.#last;
+  }
+
+  /**
+   * Featurizes, scores, learns from and measures `events`, in order. Returns the batch, whose
+   * `scores` are the pre-learning predictions (valid until the next call).
+   *
+   * @throws {RangeError} if `options.truth` has a different length than `events`.
+   */
+  learn(events: readonly WireEvent[], options: LearnOptions = {}): FeatureBatch {
+    const truth = options.truth;
+    if (truth !== undefined && truth.length !== events.length) {
+      throw new RangeError(
+        `Cannot learn from ${events.length} events with ${truth.length} true probabilities.`,
+      );
+    }
+    const batch = this.#batch, f = this.#featurizer;
+    batch.clear();
+    for (let i = 0; i < events.length; i++) {
+      f.push(events[i], batch);
+      if (truth !== undefined) batch.truth[i] = truth[i];
+    }
+    this.#model.processBatch(batch);
+    this.#metrics.addBatch(batch);
+    this.#last = batch.length > 0 ? summarizeBatch(batch) : this.#last;
+    return batch;
+  }
+
+  /** Cumulative and rolling metrics. */
+  snapshot(): MetricsSnapshot {
+    return this.#metrics.snapshot();
+  }
+
+  /** The plain JSON-able state for the checkpoint. */
+  toJSON(): LearnerState {
+    return {
+      version: 1,
+      sessions: this.#featurizer.toJSON(),
+      model: this.#model.toJSON(),
+      metrics: this.#metrics.toJSON(),
+    };
+  }
+
+  /** Restores a learner from {@linkcode Learner.toJSON}'s output. */
+  static fromJSON(
+    state: LearnerState,
+    options: Pick<LearnerOptions, "batchCapacity"> = {},
+  ): Learner {
+    if (state === null || typeof state !== "object" || state.version !== 1) {
+      throw new TypeError("Cannot restore a Learner: the state is not a version-1 learner state.");
+    }
+    const names = state.model?.featureNames;
+    if (!Array.isArray(names) || names.join() !== FEATURE_NAMES.join()) {
+      throw new TypeError(
+        `Cannot restore a Learner: the model's features ${JSON.stringify(names)} are not this version's ${JSON.stringify(FEATURE_NAMES)}.`,
+      );
+    }
+    const l = new Learner({ batchCapacity: options.batchCapacity });
+    l.#featurizer = new Featurizer({ store: SessionStore.fromJSON(state.sessions) });
+    l.#model = LogisticModel.fromJSON(state.model);
+    l.#metrics = PrequentialMetrics.fromJSON(state.metrics);
+    return l;
+  }
+}
+
+/**
+ * Scores one session's events in order with `model`, each from the events before it in the list
+ * only (a fresh session state; the model is not changed). For `/predict`.
+ */
+export function scoreSession(model: LogisticModel, events: readonly WireEvent[]): number[] {
+  if (model.width !== FEATURE_COUNT) {
+    throw new RangeError(
+      `Cannot score a session with a model of ${model.width} features: the featurizer writes ${FEATURE_COUNT}.`,
+    );
+  }
+  const f = new Featurizer({ maxSessions: Math.max(1, events.length) });
+  const row = new Float64Array(FEATURE_COUNT);
+  const out: number[] = [];
+  for (const e of events) {
+    f.featurize(e, row);
+    out.push(model.predict(row));
+    f.observe(e);
+  }
+  return out;
+}
