@@ -134,7 +134,9 @@ export class Learner {
     const names = state.model?.featureNames;
     if (!Array.isArray(names) || names.join() !== FEATURE_NAMES.join()) {
       throw new TypeError(
-        `Cannot restore a Learner: the model's features ${JSON.stringify(names)} are not this version's ${JSON.stringify(FEATURE_NAMES)}.`,
+        `Cannot restore a Learner: the model's features ${
+          JSON.stringify(names)
+        } are not this version's ${JSON.stringify(FEATURE_NAMES)}.`,
       );
     }
     const l = new Learner({ batchCapacity: options.batchCapacity });

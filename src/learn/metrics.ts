@@ -17,13 +17,15 @@
  *   possible) and the Bayes AUC; `null` when any event of the span lacks its truth.
  *
  * Labels never reach a score: the metrics only read scores already written. Serializes to a
- * plain JSON-able object (ring buffers as number arrays) that restores exactly.
+ * plain JSON-able object (ring buffers base64-encoded, see `typed_codec.ts`) that restores
+ * exactly.
  *
  * @module
  */
 
 import type { FeatureBatch } from "./feature_batch.ts";
 import { logLoss } from "./logistic.ts";
+import { decodeTyped, encodeTyped } from "./typed_codec.ts";
 
 /** Equal-width score bins of the AUC histograms. */
 export const AUC_BINS = 16384;
@@ -74,8 +76,11 @@ export interface MetricsState {
   windowSize: number;
   cumulative: SpanState;
   rolling: SpanState;
-  /** Ring buffer slots `0 .. min(events, windowSize))`, in storage order. */
-  ring: { loss: number[]; bayesLoss: number[]; bin: number[]; truthBin: number[]; flags: number[] };
+  /**
+   * Ring buffer slots `0 .. min(events, windowSize))`, in storage order, each array encoded by
+   * `encodeTyped` (base64 of its bytes: exact and compact).
+   */
+  ring: { loss: string; bayesLoss: string; bin: string; truthBin: string; flags: string };
   /** The ring slot the next event goes to. */
   next: number;
   sinceResum: number;
@@ -301,7 +306,7 @@ export class PrequentialMetrics {
   /** The plain JSON-able state. */
   toJSON(): MetricsState {
     const n = this.#win.events;
-    const order = (a: Float64Array | Uint16Array | Uint8Array) => Array.from(a.subarray(0, n));
+    const order = (a: Float64Array | Uint16Array | Uint8Array) => encodeTyped(a.subarray(0, n));
     return {
       version: 1,
       windowSize: this.windowSize,
@@ -329,13 +334,20 @@ export class PrequentialMetrics {
     const m = new PrequentialMetrics({ windowSize: state.windowSize });
     m.#all.load(state.cumulative);
     m.#win.load(state.rolling);
-    const n = state.ring.loss.length;
-    m.#loss.set(state.ring.loss);
-    m.#bayesLoss.set(state.ring.bayesLoss);
-    m.#bin.set(state.ring.bin);
-    m.#truthBin.set(state.ring.truthBin);
-    m.#flags.set(state.ring.flags);
-    if (n > m.windowSize || !(state.next >= 0 && state.next < m.windowSize)) {
+    const loss = decodeTyped(state.ring.loss, m.#loss);
+    const n = loss.length;
+    const parts = [
+      [m.#bayesLoss, decodeTyped(state.ring.bayesLoss, m.#bayesLoss)],
+      [m.#bin, decodeTyped(state.ring.bin, m.#bin)],
+      [m.#truthBin, decodeTyped(state.ring.truthBin, m.#truthBin)],
+      [m.#flags, decodeTyped(state.ring.flags, m.#flags)],
+    ] as const;
+    if (n > m.windowSize || parts.some(([, p]) => p.length !== n)) {
+      throw new TypeError("Cannot restore PrequentialMetrics: the ring buffer is malformed.");
+    }
+    m.#loss.set(loss);
+    for (const [to, from] of parts) (to as Float64Array).set(from as Float64Array);
+    if (!(state.next >= 0 && state.next < m.windowSize)) {
       throw new TypeError("Cannot restore PrequentialMetrics: the ring buffer is malformed.");
     }
     m.#next = state.next;
