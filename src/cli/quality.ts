@@ -145,10 +145,12 @@ export function formatTable(rows: QualityRow[]): string {
     "log loss",
     "/ Bayes",
     "AUC",
+    "AUC ±",
     "accuracy",
     "majority",
     "const LL",
     "Bayes LL",
+    "last 100k / Bayes",
     "events/s",
     "model ev/s",
   ];
@@ -158,10 +160,12 @@ export function formatTable(rows: QualityRow[]): string {
     fmt(r.logLoss, 4),
     fmt(r.ratioToBayes, 4),
     fmt(r.auc, 4),
+    fmt(r.aucErrorBound, 4),
     fmt(r.accuracy, 4),
     fmt(r.majorityAccuracy, 4),
     fmt(r.constantLogLoss, 4),
     fmt(r.bayesLogLoss, 4),
+    fmt(r.rollingRatioToBayes, 4),
     rate(r.eventsPerSecond),
     rate(r.modelEventsPerSecond),
   ]);
@@ -239,9 +243,10 @@ export async function runQuality(argv: string[]): Promise<number> {
   }
   console.log(formatTable(rows));
   console.log(
-    `\n* default mode. Prequential (each event scored before learning), seed ${seed}, batches of ${batchSize}; ` +
-      `AUC binned (exact within ±${fmt(Math.max(...rows.map((r) => r.aucErrorBound ?? 0)), 5)}); ` +
-      `Bayes AUC ${fmt(rows[0].bayesAuc, 4)}.`,
+    `\n* default mode. Prequential: every event scored before the model learns from it. ` +
+      `Generator seed ${seed}, micro-batches of ${batchSize} events. AUC is binned; ` +
+      `the exact AUC lies within "AUC ±" of it. Bayes = the true probabilities ` +
+      `(AUC ${fmt(rows[0].bayesAuc, 4)}).`,
   );
   if (values.out !== "-") {
     await Deno.writeTextFile(values.out, JSON.stringify(rows, null, 2) + "\n");
