@@ -36,6 +36,7 @@ Flags:
   --seed N        generator seed (default 42)
   --modes LIST    comma-separated modes among ${MODES.join(", ")} (default seed,adagrad,ftrl)
   --batch N       micro-batch size in events (default 10000)
+  --drift-at N    the generator drifts from event N on (default: never)
   --out FILE      JSON output file (default quality.json; "-" for none)
   --help          this text
 `;
@@ -47,6 +48,7 @@ export interface QualityRow {
   events: number;
   batchSize: number;
   seed: number;
+  driftAt: number | null;
   logLoss: number | null;
   bayesLogLoss: number | null;
   ratioToBayes: number | null;
@@ -71,6 +73,8 @@ export interface EvaluateOptions {
   seed?: number;
   /** Micro-batch size. Default `10000`. */
   batchSize?: number;
+  /** Generator event index from which the purchase probability drifts. Default `Infinity`. */
+  driftAt?: number;
   /** Model options besides the mode. Default: the model's defaults. */
   model?: Omit<ModelOptions, "mode">;
 }
@@ -80,7 +84,8 @@ export function evaluateMode(mode: Mode, options: EvaluateOptions = {}): Quality
   const events = options.events ?? 1_000_000;
   const seed = options.seed ?? 42;
   const batchSize = options.batchSize ?? 10_000;
-  const gen = new SessionGenerator({ seed });
+  const driftAt = options.driftAt ?? Infinity;
+  const gen = new SessionGenerator({ seed, driftAt });
   const featurizer = new Featurizer();
   const model = new LogisticModel(FEATURE_NAMES, { ...options.model, mode });
   const metrics = new PrequentialMetrics();
@@ -112,6 +117,7 @@ export function evaluateMode(mode: Mode, options: EvaluateOptions = {}): Quality
     events,
     batchSize,
     seed,
+    driftAt: Number.isFinite(driftAt) ? driftAt : null,
     logLoss: c.logLoss,
     bayesLogLoss: c.bayesLogLoss,
     ratioToBayes: c.ratioToBayes,
@@ -199,6 +205,7 @@ export async function runQuality(argv: string[]): Promise<number> {
         seed: { type: "string", default: "42" },
         modes: { type: "string", default: "seed,adagrad,ftrl" },
         batch: { type: "string", default: "10000" },
+        "drift-at": { type: "string" },
         out: { type: "string", default: "quality.json" },
         help: { type: "boolean", default: false },
       },
@@ -213,11 +220,14 @@ export async function runQuality(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  let events: number, seed: number, batchSize: number;
+  let events: number, seed: number, batchSize: number, driftAt = Infinity;
   const modes: Mode[] = [];
   try {
     events = positiveInteger("--events", values.events);
     batchSize = positiveInteger("--batch", values.batch);
+    if (values["drift-at"] !== undefined) {
+      driftAt = positiveInteger("--drift-at", values["drift-at"]);
+    }
     seed = Number(values.seed);
     if (!Number.isInteger(seed)) {
       throw new RangeError(
@@ -239,12 +249,13 @@ export async function runQuality(argv: string[]): Promise<number> {
   }
   const rows: QualityRow[] = [];
   for (const mode of modes) {
-    rows.push(evaluateMode(mode, { events, seed, batchSize }));
+    rows.push(evaluateMode(mode, { events, seed, batchSize, driftAt }));
   }
   console.log(formatTable(rows));
   console.log(
     `\n* default mode. Prequential: every event scored before the model learns from it. ` +
-      `Generator seed ${seed}, micro-batches of ${batchSize} events. AUC is binned; ` +
+      `Generator seed ${seed}, micro-batches of ${batchSize} events` +
+      (Number.isFinite(driftAt) ? `, drift from event ${driftAt}` : "") + `. AUC is binned; ` +
       `the exact AUC lies within "AUC ±" of it. Bayes = the true probabilities ` +
       `(AUC ${fmt(rows[0].bayesAuc, 4)}).`,
   );

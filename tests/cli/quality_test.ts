@@ -16,7 +16,10 @@ async function quietly<T>(fn: () => Promise<T>): Promise<T> {
 
 Deno.test("runQuality() prints usage and returns 2 on a bad flag", async (t) => {
   for (
-    const argv of [["--nope"], ["--events", "0"], ["--modes", "sgd"], ["--seed", "x"], ["extra"]]
+    const argv of [["--nope"], ["--events", "0"], ["--modes", "sgd"], ["--seed", "x"], ["extra"], [
+      "--drift-at",
+      "-5",
+    ]]
   ) {
     await t.step(argv.join(" "), async () => {
       assert.equal(await quietly(() => runQuality(argv)), 2);
