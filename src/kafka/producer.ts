@@ -89,7 +89,7 @@ export interface EventProducerOptions {
   idempotent?: boolean;
   /** Requests in flight per broker connection (ignored, 1, when idempotent). Default: `5`. */
   maxInFlightRequests?: number;
-  /** Records per produce request; larger sends are split. Default: `2000`. */
+  /** Records per produce request; larger sends are split. Default: `5000`. */
   maxBatchRecords?: number;
   /** Value bytes per produce request; larger sends are split. Default: `900_000`. */
   maxBatchBytes?: number;
@@ -140,7 +140,7 @@ export class EventProducer implements EventSink, AsyncDisposable {
     this.#topic = options.topic;
     this.#acks = ACKS_CODE[options.acks ?? "all"];
     this.#compression = COMPRESSION_CODE[options.compression ?? "none"];
-    this.#maxBatchRecords = options.maxBatchRecords ?? 2000;
+    this.#maxBatchRecords = options.maxBatchRecords ?? 5000;
     this.#maxBatchBytes = options.maxBatchBytes ?? 900_000;
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
   }
