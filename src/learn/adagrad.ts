@@ -63,14 +63,14 @@ export class AdaGrad {
 
   /** The probability for a standardized row `x[0 .. width)`. */
   predict(x: Float64Array): number {
-    return sigmoid(dot(this.weights, x, this.width));
+    return sigmoid(dot(this.weights, x));
   }
 
   /** Predicts `x`, then learns from label `y` (0 or 1); returns the prediction. */
   step(x: Float64Array, y: number): number {
     const w = this.weights, acc = this.#acc, d = this.width;
     const { learningRate, l2, epsilon } = this.config;
-    const p = sigmoid(dot(w, x, d));
+    const p = sigmoid(dot(w, x));
     const r = p - y;
     for (let j = 0; j < d; j++) {
       const g = r * x[j] + l2 * w[j];

@@ -34,20 +34,22 @@ export function logLoss(p: number, y: number): number {
   return y === 1 ? -Math.log(q) : -Math.log(1 - q);
 }
 
-/** `w · x + intercept` for a row `x[offset .. offset + d)` and weights `w` of length `d + 1`. */
-export function margin(w: Float64Array, x: Float64Array, offset: number): number {
+/** `w · rows[offset ..] + intercept` over `w.length - 1` features (internal to the full fit). */
+function rowMargin(w: Float64Array, rows: Float64Array, offset: number): number {
   const d = w.length - 1;
   let z = w[d];
-  for (let j = 0; j < d; j++) z += w[j] * x[offset + j];
+  for (let j = 0; j < d; j++) z += w[j] * rows[offset + j];
   return z;
 }
 
 /**
- * `w[0..d) · x[0..d) + w[d]`, summed in two interleaved partial sums (even and odd indices),
- * which halves the dependency chain of the per-event optimizers' hot loop. The summation order
- * is fixed, so results are deterministic.
+ * The margin `w[0..d) · x[0..d) + w[d]` for weights `w` of length `d + 1` (intercept last),
+ * summed in two interleaved partial sums (even and odd indices), which halves the dependency
+ * chain of the per-event optimizers' hot loop. The summation order is fixed, so results are
+ * deterministic.
  */
-export function dot(w: Float64Array, x: Float64Array, d: number): number {
+export function dot(w: Float64Array, x: Float64Array): number {
+  const d = w.length - 1;
   let a = w[d], b = 0;
   let j = 0;
   for (; j + 1 < d; j += 2) {
@@ -59,21 +61,21 @@ export function dot(w: Float64Array, x: Float64Array, d: number): number {
 }
 
 /**
- * Writes into `out` (length `d + 1`) the gradient with respect to `w` of the log loss of one
- * example `x` (length `d`) with label `y`: `(σ(w·x + b) − y) · [x, 1]`. Returns `σ(w·x + b)`.
+ * The gradient with respect to `w` (length `d + 1`, intercept last) of the log loss of one
+ * example `x` (length `d`) with label `y`: `(σ(w·x + b) − y) · [x, 1]`, and the prediction
+ * `p = σ(w·x + b)`. A reference for tests; the optimizers inline it.
  */
 export function gradient(
   w: Float64Array,
   example: { x: Float64Array; y: number },
-  out: Float64Array,
-): number {
+): { p: number; g: Float64Array } {
   const { x, y } = example;
   const d = w.length - 1;
-  const p = sigmoid(margin(w, x, 0));
-  const g = p - y;
-  for (let j = 0; j < d; j++) out[j] = g * x[j];
-  out[d] = g;
-  return p;
+  const p = sigmoid(dot(w, x));
+  const g = new Float64Array(d + 1);
+  for (let j = 0; j < d; j++) g[j] = (p - y) * x[j];
+  g[d] = p - y;
+  return { p, g };
 }
 
 /** The data of a full fit: `length` rows of `width` values, packed row-major. */
@@ -108,7 +110,7 @@ function objective(data: FitData, w: Float64Array, l2: number): number {
   const { rows, labels, length: n, width: d } = data;
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const z = margin(w, rows, i * d);
+    const z = rowMargin(w, rows, i * d);
     // log(1 + e^z) - y z, stable
     const softplus = z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
     sum += softplus - (labels[i] === 1 ? z : 0);
@@ -181,7 +183,7 @@ export function fitLogistic(data: FitData, options: FitOptions = {}): FitResult 
       const o = i * d;
       for (let j = 0; j < d; j++) x[j] = rows[o + j];
       x[d] = 1;
-      const p = sigmoid(margin(w, rows, o));
+      const p = sigmoid(rowMargin(w, rows, o));
       const r = p - labels[i];
       const s = p * (1 - p);
       for (let j = 0; j < m; j++) {

@@ -81,7 +81,6 @@ export class LogisticModel {
   readonly width: number;
   #std: Standardizer;
   #opt: Optimizer;
-  #x: Float64Array;
   #events = 0;
 
   /**
@@ -113,7 +112,6 @@ export class LogisticModel {
       : mode === "ftrl"
       ? new Ftrl(this.width, options.ftrl)
       : new SeedLearner(this.width, options.seed);
-    this.#x = new Float64Array(this.width);
   }
 
   /** Events processed so far. */
@@ -164,11 +162,10 @@ export class LogisticModel {
       opt.processBatch(batch, this.#std);
     } else {
       const n = batch.length, rows = batch.rows, labels = batch.labels, scores = batch.scores;
-      const std = this.#std, x = this.#x;
+      const std = this.#std;
       for (let i = 0; i < n; i++) {
         std.update(rows, i * d);
-        std.transform(rows, i * d, x);
-        scores[i] = opt.step(x, labels[i]);
+        scores[i] = opt.step(std.transform(rows, i * d), labels[i]);
       }
     }
     this.#events += batch.length;
@@ -181,8 +178,7 @@ export class LogisticModel {
         `Cannot predict a row of ${row.length} values with a model of ${this.width} features.`,
       );
     }
-    this.#std.transform(row, 0, this.#x);
-    return this.#opt.predict(this.#x);
+    return this.#opt.predict(this.#std.transform(row, 0));
   }
 
   /** A copy of the coefficients, standardized and raw. */

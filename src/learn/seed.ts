@@ -17,7 +17,7 @@
 
 import { Random, type RandomState } from "../generator/random.ts";
 import type { FeatureBatch } from "./feature_batch.ts";
-import { fitLogistic, margin, sigmoid } from "./logistic.ts";
+import { dot, fitLogistic, sigmoid } from "./logistic.ts";
 import type { Standardizer } from "./standardizer.ts";
 
 /** Options of {@linkcode SeedLearner}; defaults are the original's. */
@@ -63,7 +63,6 @@ export class SeedLearner {
   #updates = 0;
   #skipped = 0;
   #rng: Random;
-  #x: Float64Array;
   #scratch = new Float64Array(0);
   #index = new Int32Array(0);
   #grad: Float64Array;
@@ -97,7 +96,6 @@ export class SeedLearner {
     }
     this.weights = new Float64Array(width + 1);
     this.#rng = new Random(this.config.sampleSeed);
-    this.#x = new Float64Array(width);
     this.#grad = new Float64Array(width + 1);
   }
 
@@ -118,7 +116,7 @@ export class SeedLearner {
 
   /** The probability for a standardized row `x[0 .. width)`. */
   predict(x: Float64Array): number {
-    return sigmoid(margin(this.weights, x, 0));
+    return sigmoid(dot(this.weights, x));
   }
 
   /**
@@ -129,13 +127,13 @@ export class SeedLearner {
     const n = batch.length, d = this.width;
     if (n === 0) return;
     if (this.#scratch.length < n * d) this.#scratch = new Float64Array(batch.capacity * d);
-    const rows = batch.rows, scratch = this.#scratch, x = this.#x, w = this.weights;
+    const rows = batch.rows, scratch = this.#scratch, w = this.weights;
     let positives = 0;
     for (let i = 0; i < n; i++) {
       standardizer.update(rows, i * d);
-      standardizer.transform(rows, i * d, x);
+      const x = standardizer.transform(rows, i * d);
       scratch.set(x, i * d);
-      batch.scores[i] = sigmoid(margin(w, x, 0));
+      batch.scores[i] = sigmoid(dot(w, x));
       positives += batch.labels[i];
     }
     if (positives === 0 || positives === n) {
@@ -144,8 +142,7 @@ export class SeedLearner {
     }
     if (!this.#fitted) {
       for (let i = 0; i < n; i++) {
-        standardizer.transform(rows, i * d, x);
-        scratch.set(x, i * d);
+        scratch.set(standardizer.transform(rows, i * d), i * d);
       }
       const fit = fitLogistic(
         { rows: scratch, labels: batch.labels, length: n, width: d },
@@ -174,8 +171,11 @@ export class SeedLearner {
     g.fill(0);
     for (let s = 0; s < m; s++) {
       const i = idx[s];
-      const r = sigmoid(margin(w, scratch, i * d)) - batch.labels[i];
-      for (let j = 0; j < d; j++) g[j] += r * scratch[i * d + j];
+      const o = i * d;
+      let z = w[d];
+      for (let j = 0; j < d; j++) z += w[j] * scratch[o + j];
+      const r = sigmoid(z) - batch.labels[i];
+      for (let j = 0; j < d; j++) g[j] += r * scratch[o + j];
       g[d] += r;
     }
     const { learningRate, l2 } = this.config;

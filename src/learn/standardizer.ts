@@ -33,6 +33,7 @@ export class Standardizer {
   #mean: Float64Array;
   #m2: Float64Array;
   #scale: Float64Array;
+  #out: Float64Array;
 
   /** @param width number of features */
   constructor(width: number) {
@@ -45,6 +46,7 @@ export class Standardizer {
     this.#mean = new Float64Array(width);
     this.#m2 = new Float64Array(width);
     this.#scale = new Float64Array(width);
+    this.#out = new Float64Array(width);
   }
 
   /** Rows seen. */
@@ -75,10 +77,14 @@ export class Standardizer {
     }
   }
 
-  /** Writes the standardized row `rows[offset ..]` into `out[0 .. width)`. */
-  transform(rows: Float64Array, offset: number, out: Float64Array): void {
-    const mean = this.#mean, scale = this.#scale, d = this.width;
+  /**
+   * The standardized row `rows[offset .. offset + width)`, written into a buffer owned by this
+   * standardizer and returned (valid until the next call; copy it to keep it).
+   */
+  transform(rows: Float64Array, offset: number): Float64Array {
+    const mean = this.#mean, scale = this.#scale, d = this.width, out = this.#out;
     for (let j = 0; j < d; j++) out[j] = (rows[offset + j] - mean[j]) * scale[j];
+    return out;
   }
 
   /** The current mean of feature `j`. */

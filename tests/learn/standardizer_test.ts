@@ -9,8 +9,7 @@ Deno.test("Standardizer tracks the running mean and sample standard deviation (W
   assert.equal(s.mean(0), 2.5);
   assert.ok(Math.abs(s.sd(0) - Math.sqrt(5 / 3)) < 1e-15);
   assert.equal(s.sd(1), 0);
-  const out = new Float64Array(2);
-  s.transform(Float64Array.from([4, 99]), 0, out);
+  const out = s.transform(Float64Array.from([4, 99]), 0);
   assert.ok(Math.abs(out[0] - 1.5 / Math.sqrt(5 / 3)) < 1e-15);
   assert.equal(out[1], 0, "a constant feature standardizes to 0");
 });
