@@ -49,11 +49,23 @@ Deno.test("SessionGenerator gives reproducible streams for a seed and different 
   assert.notDeepStrictEqual(sa, sc);
 });
 
-Deno.test("SessionGenerator writes valid wire events", () => {
+Deno.test("SessionGenerator writes valid wire events with the original's distributions", () => {
   const gen = new SessionGenerator({ seed: 3 });
   const path = new RegExp(`^(${URL_PATHS.join("|")})\\?[a-zA-Z]{6}$`);
-  for (let i = 0; i < 50_000; i++) {
+  const n = 50_000;
+  const actions = new Map<string, number>(), paths = new Map<string, number>();
+  let browse = 0, amounts = 0, amountSum = 0;
+  for (let i = 0; i < n; i++) {
     const e = gen.next();
+    const p = e.url.slice(0, e.url.indexOf("?"));
+    paths.set(p, (paths.get(p) ?? 0) + 1);
+    if (e.action === "purchase") {
+      amounts++;
+      amountSum += e.amount!;
+    } else {
+      browse++;
+      actions.set(e.action, (actions.get(e.action) ?? 0) + 1);
+    }
     assert.match(e.session_id, /^[a-z0-9]{10}$/);
     assert.match(e.url, path);
     assert.ok(Number.isInteger(e.user_id) && e.user_id >= 1 && e.user_id <= 100_000);
@@ -66,6 +78,12 @@ Deno.test("SessionGenerator writes valid wire events", () => {
       assert.equal("amount" in e, false);
     }
   }
+  for (const a of ["click", "view", "scroll"]) {
+    assert.ok(withinSamplingError(actions.get(a)!, browse, 1 / 3), `action ${a}`);
+  }
+  for (const p of URL_PATHS) assert.ok(withinSamplingError(paths.get(p)!, n, 1 / 7), `path ${p}`);
+  // uniform in 5..500: mean 252.5, sd 495 / sqrt(12)
+  assert.ok(Math.abs(amountSum / amounts - 252.5) < 5 * 495 / Math.sqrt(12 * amounts));
 });
 
 Deno.test("SessionGenerator keeps at most maxActiveSessions and drops the oldest first", () => {
