@@ -6,6 +6,16 @@
  * learnt, then measured. One plain JSON-able state (session store, model, metrics) for the
  * checkpoint; restoring it and continuing equals never stopping.
  *
+ * @example
+ * ```ts
+ * const learner = new Learner({ mode: "adagrad" });
+ * const batch = learner.learn(events);          // events: WireEvent[], already validated
+ * batch.scores.subarray(0, batch.length);       // each event's pre-learning score
+ * learner.snapshot().rolling.logLoss;           // prequential metrics
+ * const state = JSON.stringify(learner.toJSON()); // into the checkpoint
+ * const again = Learner.fromJSON(JSON.parse(state));
+ * ```
+ *
  * @module
  */
 
