@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { SessionStore, WINDOW_SECONDS } from "../../src/learn/session_store.ts";
+import fc from "fast-check";
+import { SessionStore, type SessionView, WINDOW_SECONDS } from "../../src/learn/session_store.ts";
 
 const T0 = 1_764_000_000;
 
@@ -78,4 +79,63 @@ Deno.test("SessionStore rejects bad options and states", () => {
   assert.throws(() => new SessionStore({ idleSeconds: 0 }), RangeError);
   assert.throws(() => new SessionStore({ maxSessions: 1.5 }), RangeError);
   assert.throws(() => SessionStore.fromJSON({ version: 2 } as never), TypeError);
+});
+
+/** A direct reference implementation: an array in recency order, scanned linearly. */
+class ReferenceStore {
+  sessions: { id: string; v: SessionView }[] = [];
+  watermark = -Infinity;
+  constructor(readonly idle: number, readonly max: number) {}
+  record(id: string, t: number) {
+    const w = Math.floor(t / WINDOW_SECONDS);
+    const i = this.sessions.findIndex((s) => s.id === id);
+    let s = i >= 0 ? this.sessions[i] : undefined;
+    if (i >= 0) this.sessions.splice(i, 1);
+    if (s && t - s.v.last > this.idle) s = undefined;
+    if (!s) {
+      s = { id, v: { start: t, last: t, count: 1, window: w, windowCount: 1, windowFirst: t } };
+    } else {
+      const v = s.v;
+      v.last = Math.max(v.last, t);
+      v.count++;
+      if (w === v.window) {
+        v.windowCount++;
+        v.windowFirst = Math.min(v.windowFirst, t);
+      } else if (w > v.window) {
+        Object.assign(v, { window: w, windowCount: 1, windowFirst: t });
+      }
+    }
+    this.sessions.push(s);
+    this.watermark = Math.max(this.watermark, t);
+    while (this.sessions.length > 0 && this.sessions[0].v.last < this.watermark - this.idle) {
+      this.sessions.shift();
+    }
+    while (this.sessions.length > this.max) this.sessions.shift();
+  }
+}
+
+Deno.test("SessionStore agrees with a direct reference implementation on random streams", () => {
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.tuple(fc.integer({ min: 0, max: 12 }), fc.integer({ min: -30, max: 200 })),
+        { minLength: 20, maxLength: 300 },
+      ),
+      fc.integer({ min: 1, max: 8 }),
+      (ops, max) => {
+        const store = new SessionStore({ idleSeconds: 250, maxSessions: max });
+        const ref = new ReferenceStore(250, max);
+        let t = T0;
+        for (const [k, dt] of ops) {
+          t += dt;
+          store.record(`s${k}`, t);
+          ref.record(`s${k}`, t);
+          assert.equal(store.size, ref.sessions.length);
+        }
+        assert.deepStrictEqual(store.toJSON().ids, ref.sessions.map((s) => s.id));
+        for (const s of ref.sessions) assert.deepStrictEqual(store.get(s.id), s.v);
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
