@@ -204,3 +204,48 @@ Deno.test("LogisticModel rejects bad arguments", () => {
   );
   assert.throws(() => LogisticModel.fromJSON({ version: 9 } as never), TypeError);
 });
+
+Deno.test("processBatch() in seed mode takes one step of learningRate · (mean gradient + l2 · w) after the fit", async (t) => {
+  for (const n of [3000, 8000]) {
+    await t.step(`${n} events${n > 5000 ? " (5000 sampled)" : ""}`, () => {
+      const model = new LogisticModel(FEATURE_NAMES, { mode: "seed" });
+      const batch = new FeatureBatch(FEATURE_COUNT);
+      fill(batch, 0, 10_000);
+      model.processBatch(batch); // the cold-start fit
+      const twin = model.clone();
+      const replay = model.clone();
+      fill(batch, 10_000, 10_000 + n);
+      const before = twin.coefficients();
+      const w = [...before.weights, before.intercept];
+      const xs: number[][] = [];
+      for (let i = 0; i < n; i++) {
+        twin.standardizer.update(batch.rows, i * FEATURE_COUNT);
+        xs.push([...twin.standardizer.transform(batch.rows, i * FEATURE_COUNT), 1]);
+      }
+      model.processBatch(batch);
+      const after = model.coefficients();
+      if (n <= 5000) {
+        const g = new Array(FEATURE_COUNT + 1).fill(0);
+        for (let i = 0; i < n; i++) {
+          const z = xs[i].reduce((s, x, j) => s + x * w[j], 0);
+          const r = 1 / (1 + Math.exp(-z)) - batch.labels[i];
+          xs[i].forEach((x, j) => (g[j] += r * x / n));
+        }
+        const want = w.map((v, j) => v - 0.05 * (g[j] + (j < FEATURE_COUNT ? 0.01 * v : 0)));
+        const got = [...after.weights, after.intercept];
+        for (let j = 0; j < want.length; j++) assert.ok(Math.abs(got[j] - want[j]) < 1e-12, `${j}`);
+      } else {
+        // a sampled step still moves every weight by at most learningRate · (max |x| + l2 |w|)
+        const maxX = Math.max(...xs.flat().map(Math.abs));
+        after.weights.forEach((v, j) =>
+          assert.ok(Math.abs(v - w[j]) <= 0.05 * (maxX + 0.01 * Math.abs(w[j])))
+        );
+        assert.notDeepEqual(after.weights, before.weights);
+        // the sampler is seeded and checkpointed: a replay draws the same sample
+        replay.processBatch(batch);
+        assert.deepStrictEqual(replay.toJSON(), model.toJSON());
+      }
+      assert.equal(model.updates, 2);
+    });
+  }
+});
