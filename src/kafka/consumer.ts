@@ -133,19 +133,24 @@ interface PendingBatch {
 
 const partKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
+/** A plain `Uint8Array` view of kafkajs' Node `Buffer` (no copy), so no Node type leaks out. */
+function view(buffer: Uint8Array): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
 function toRecord(topic: string, partition: number, m: KafkaMessage): ConsumedRecord {
   const headers: Record<string, Uint8Array> = {};
   for (const [name, raw] of Object.entries(m.headers ?? {})) {
     const first = Array.isArray(raw) ? raw[0] : raw;
     if (first === undefined) continue;
-    headers[name] = typeof first === "string" ? new TextEncoder().encode(first) : first;
+    headers[name] = typeof first === "string" ? new TextEncoder().encode(first) : view(first);
   }
   return {
     topic,
     partition,
     offset: Number(m.offset),
-    key: m.key ?? null,
-    value: m.value ?? null,
+    key: m.key ? view(m.key) : null,
+    value: m.value ? view(m.value) : null,
     headers,
     timestamp: Number(m.timestamp),
   };
