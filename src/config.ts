@@ -98,6 +98,20 @@ export interface LoadtestConfig extends CommonConfig {
   driftAt: number | null;
   acks: "all" | "leader" | "none";
   compression: "none" | "gzip";
+  /** The original's tunables: pooled sessions over all workers (`--max-sessions`, 5000). */
+  maxActiveSessions: number;
+  /** `--new-session-probability` (0.05). */
+  newSessionProbability: number;
+  /** `--base-purchase-probability` (0.02). */
+  basePurchaseProbability: number;
+  /** `--purchase-scaling`, added per event of the session (0.03). */
+  purchaseScaling: number;
+  /** `--max-purchase-probability` (0.5). */
+  maxPurchaseProbability: number;
+  /** Events per send, one produce request (`--batch`, 1000). */
+  batchRecords: number;
+  /** Sends in flight per sender (`--in-flight`, 4; 1 with acks all). */
+  inFlight: number;
 }
 
 /** `demo`: broker, trainer, dashboard and a rate-limited load, all at once. */
@@ -262,6 +276,37 @@ const COMMANDS: Record<string, Command> = {
       },
       acks: { type: "string", help: "leader | all | none (all = idempotent)", default: "leader" },
       compression: { type: "string", help: "none | gzip", default: "none" },
+      "max-sessions": {
+        type: "string",
+        help: "active sessions over all workers (the original's)",
+        default: "5000",
+      },
+      "new-session-probability": {
+        type: "string",
+        help: "chance that an event starts a session",
+        default: "0.05",
+      },
+      "base-purchase-probability": {
+        type: "string",
+        help: "purchase probability before any event",
+        default: "0.02",
+      },
+      "purchase-scaling": {
+        type: "string",
+        help: "purchase probability added per event of the session",
+        default: "0.03",
+      },
+      "max-purchase-probability": {
+        type: "string",
+        help: "cap of the purchase probability",
+        default: "0.5",
+      },
+      batch: { type: "string", help: "events per send (one produce request)", default: "1000" },
+      "in-flight": {
+        type: "string",
+        help: "sends in flight per sender (1 with acks all)",
+        default: "4",
+      },
     },
   },
   demo: {
@@ -523,6 +568,14 @@ export function resolveConfig(argv: string[], env: Record<string, string | undef
         }
       }
       const acks = oneOf(command, "acks", s("acks"), ["leader", "all", "none"] as const);
+      const fraction = (name: string): number => {
+        const text = s(name);
+        const value = /^\s*\d*\.?\d+\s*$/.test(text) ? Number(text) : NaN;
+        if (!(value >= 0 && value <= 1)) {
+          throw new UsageError(`--${name} must be a number in 0..1, got "${text}"`, usage(command));
+        }
+        return value;
+      };
       return {
         command,
         ...base,
@@ -541,6 +594,13 @@ export function resolveConfig(argv: string[], env: Record<string, string | undef
           : positiveInt(command, "drift-at", opt("drift-at")!, true),
         acks,
         compression: oneOf(command, "compression", s("compression"), ["none", "gzip"] as const),
+        maxActiveSessions: positiveInt(command, "max-sessions", s("max-sessions")),
+        newSessionProbability: fraction("new-session-probability"),
+        basePurchaseProbability: fraction("base-purchase-probability"),
+        purchaseScaling: fraction("purchase-scaling"),
+        maxPurchaseProbability: fraction("max-purchase-probability"),
+        batchRecords: positiveInt(command, "batch", s("batch")),
+        inFlight: positiveInt(command, "in-flight", s("in-flight")),
       };
     }
     case "demo":

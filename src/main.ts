@@ -12,6 +12,7 @@ import { runQuality } from "./cli/quality.ts";
 import { runSend } from "./cli/send.ts";
 import { runConsume } from "./cli/consume.ts";
 import { runTopics } from "./cli/topics.ts";
+import { runLoadtest } from "./cli/loadtest.ts";
 
 function run(config: Config): Promise<number> | number {
   switch (config.command) {
@@ -26,6 +27,8 @@ function run(config: Config): Promise<number> | number {
       return runConsume(config);
     case "topics":
       return runTopics(config);
+    case "loadtest":
+      return runLoadtest(config);
     default:
       console.error(`error: "${config.command}" is not built yet`);
       return 1;

@@ -1,0 +1,356 @@
+/**
+ * The load generator's orchestrator: starts one Web Worker per shard (`worker.ts`), splits the
+ * run's bound between them (events exactly, bytes by share, duration by a timer), starts them
+ * together once all are connected, serves their rate-token requests from one shared
+ * {@linkcode TokenBucket} when `rate` is set, sums their progress, and ends the run — on
+ * completion, on `signal` (Ctrl-C), on a worker's fatal error, or when nothing has been
+ * acknowledged for `stallTimeoutMs` (a broker that stopped answering) — by stopping every worker,
+ * waiting a bounded time for their final counts and terminating them. It never hangs: every wait
+ * has a deadline.
+ *
+ * ```ts
+ * const result = await runLoadWorkers({
+ *   brokers: ["127.0.0.1:9092"], topic: "clickstream_loadtest", target: { kind: "events", events: 1e6 },
+ *   onProgress: (sample) => console.log(sample.events),
+ * });
+ * ```
+ *
+ * @module
+ */
+
+import type { FromWorker, ToWorker, WorkerCounts, WorkerSpec } from "./messages.ts";
+import type { LoadTarget, ProgressSample } from "./progress.ts";
+import { RateGate, TokenBucket } from "./token_bucket.ts";
+
+/** The original's generator tunables; each defaults to the original's value. */
+export interface GeneratorTunables {
+  /** Maximum pooled sessions over all workers. Default `5000`. */
+  maxActiveSessions?: number;
+  /** Probability that an event starts a new session. Default `0.05`. */
+  newSessionProbability?: number;
+  /** Purchase probability intercept. Default `0.02`. */
+  basePurchaseProbability?: number;
+  /** Purchase probability added per event of the session. Default `0.03`. */
+  purchaseScaling?: number;
+  /** Cap of the purchase probability. Default `0.5`. */
+  maxPurchaseProbability?: number;
+}
+
+/** Options of {@linkcode runLoadWorkers}. */
+export interface LoadWorkersOptions extends GeneratorTunables {
+  /** Bootstrap brokers. Required. */
+  brokers: readonly string[];
+  /** Topic to write to (it must exist). Required. */
+  topic: string;
+  /** What ends the run. Required. */
+  target: LoadTarget;
+  /** Kafka client id prefix. Default `"clickstream-loadtest"`. */
+  clientId?: string;
+  /** Show kafkajs' own logs. Default `false`. */
+  kafkaLogs?: boolean;
+  /** Web Workers, each with its shard of the sessions. Default `4`. */
+  workers?: number;
+  /** Producers per worker. Default `4`. */
+  sendersPerWorker?: number;
+  /**
+   * Sends in flight per sender (`1` when idempotent, and when seeded with one worker and one
+   * sender so the stream's order is exact). Default `4`.
+   */
+  inFlight?: number;
+  /** Events per send (one produce request). Default `1000`; with `rate`, at most `rate / 20`. */
+  batchRecords?: number;
+  /** Acknowledgement level; `"all"` makes the producers idempotent. Default `"leader"`. */
+  acks?: "all" | "leader" | "none";
+  /** Compression. Default `"none"`. */
+  compression?: "none" | "gzip";
+  /** Cap in events/s over all workers. Default: none. */
+  rate?: number | null;
+  /**
+   * Seed of the generator: with it the timestamps come from the generator's simulated clock, so
+   * the stream is exactly reproducible with one worker and one sender. Default: a random seed and
+   * wall-clock timestamps (whole seconds, the original's).
+   */
+  seed?: number | null;
+  /** After this many events (over all workers) the signal drifts. Default: no drift. */
+  driftAt?: number | null;
+  /** How often `onProgress` is called, ms. Default `2000`. */
+  progressIntervalMs?: number;
+  /** Called with the totals every `progressIntervalMs` (and `previous`, the last call's). */
+  onProgress?: (sample: ProgressSample, previous: ProgressSample | null) => void;
+  /** Fail when nothing is acknowledged for this long while events are due, ms. Default `30_000`. */
+  stallTimeoutMs?: number;
+  /** Wait this long for workers to finish after `stop`, then terminate them, ms. Default `20_000`. */
+  stopTimeoutMs?: number;
+  /** Producer connect deadline, ms. Default `15_000`. */
+  connectTimeoutMs?: number;
+  /** Kafka request timeout, ms. Default `10_000`. */
+  requestTimeoutMs?: number;
+  /** Aborting stops the run cleanly (the result's outcome is `"interrupted"`). Default: none. */
+  signal?: AbortSignal;
+  /** The clock, ms. Default `performance.now`. */
+  now?: () => number;
+}
+
+/** What a run did. */
+export interface LoadWorkersResult {
+  /** Final acknowledged totals; `elapsedMs` counts from the moment all workers started. */
+  final: ProgressSample;
+  /** How it ended. */
+  outcome: "done" | "interrupted" | "failed";
+  /** Why it failed (`outcome === "failed"`), else `null`. */
+  failure: string | null;
+  /** Distinct send error messages reported by workers (at most 10). */
+  errorMessages: string[];
+  /** The seed used (given or drawn). */
+  seed: number;
+  /** Workers that had to be terminated because they did not stop in time. */
+  terminated: number;
+}
+
+interface WorkerState {
+  worker: Worker;
+  counts: WorkerCounts;
+  ready: boolean;
+  done: boolean;
+}
+
+function split(total: number, parts: number, index: number): number {
+  return Math.floor(total / parts) + (index < total % parts ? 1 : 0);
+}
+
+function check(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new RangeError(
+      `Cannot run the load test with ${name} ${value}: expected an integer ≥ ${min}.`,
+    );
+  }
+}
+
+/** Runs the load test on Web Workers; resolves when every worker has stopped. */
+export async function runLoadWorkers(options: LoadWorkersOptions): Promise<LoadWorkersResult> {
+  const now = options.now ?? (() => performance.now());
+  const workers = options.workers ?? 4;
+  const senders = options.sendersPerWorker ?? 4;
+  const acks = options.acks ?? "leader";
+  const idempotent = acks === "all";
+  const rate = options.rate ?? null;
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const exactOrder = options.seed != null && workers === 1 && senders === 1;
+  const inFlight = idempotent || exactOrder ? 1 : options.inFlight ?? 4;
+  let batchRecords = options.batchRecords ?? 1000;
+  if (rate !== null) batchRecords = Math.max(1, Math.min(batchRecords, Math.floor(rate / 20)));
+  const target = options.target;
+  const maxActiveSessions = options.maxActiveSessions ?? 5000;
+  check("workers", workers, 1);
+  check("sendersPerWorker", senders, 1);
+  check("inFlight", inFlight, 1);
+  check("batchRecords", batchRecords, 1);
+  if (workers > 1 && Math.floor(maxActiveSessions / workers) < 1) {
+    throw new RangeError(
+      `Cannot run the load test with ${workers} workers and ${maxActiveSessions} sessions: each worker needs at least one.`,
+    );
+  }
+  const progressIntervalMs = options.progressIntervalMs ?? 2000;
+  const stallTimeoutMs = options.stallTimeoutMs ?? 30_000;
+  const stopTimeoutMs = options.stopTimeoutMs ?? 20_000;
+
+  const bucket = rate === null ? null : new TokenBucket(rate, {
+    burst: Math.max(batchRecords, rate / 10),
+    now,
+  });
+  const gate = bucket === null ? null : new RateGate(bucket);
+
+  const states: WorkerState[] = [];
+  const errorMessages: string[] = [];
+  let failure: string | null = null;
+  let interrupted = false;
+  let stopped = false;
+  let startedAt = now();
+  let stoppedAt: number | null = null;
+  let endedAt: number | null = null;
+
+  let wake: () => void = () => {};
+  const changed = () => wake();
+  const nextChange = () => new Promise<void>((resolve) => (wake = resolve));
+
+  const send = (state: WorkerState, message: ToWorker) => {
+    if (!state.done) state.worker.postMessage(message);
+  };
+  const stopAll = () => {
+    if (stopped) return;
+    stopped = true;
+    stoppedAt = now();
+    gate?.close();
+    for (const s of states) send(s, { type: "stop" });
+    changed();
+  };
+  const fail = (message: string) => {
+    failure ??= message;
+    stopAll();
+  };
+  const totals = (): ProgressSample => {
+    const sample = { elapsedMs: (endedAt ?? now()) - startedAt, events: 0, bytes: 0, errors: 0 };
+    if (!states.every((s) => s.ready)) sample.elapsedMs = 0;
+    for (const s of states) {
+      sample.events += s.counts.events;
+      sample.bytes += s.counts.bytes;
+      sample.errors += s.counts.errors;
+    }
+    return sample;
+  };
+
+  for (let i = 0; i < workers; i++) {
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+    const state: WorkerState = {
+      worker,
+      counts: { events: 0, bytes: 0, errors: 0 },
+      ready: false,
+      done: false,
+    };
+    states.push(state);
+    worker.onmessage = (e: MessageEvent<FromWorker>) => {
+      const m = e.data;
+      switch (m.type) {
+        case "ready":
+          state.ready = true;
+          changed();
+          break;
+        case "progress":
+          state.counts = { events: m.events, bytes: m.bytes, errors: m.errors };
+          break;
+        case "acquire":
+          if (gate === null) send(state, { type: "grant", id: m.id, granted: true });
+          else {
+            gate.acquire(m.n).then((granted) => send(state, { type: "grant", id: m.id, granted }));
+          }
+          break;
+        case "error":
+          if (errorMessages.length < 10 && !errorMessages.includes(m.message)) {
+            errorMessages.push(m.message);
+          }
+          break;
+        case "fatal":
+          fail(`worker ${i}: ${m.message}`);
+          break;
+        case "done":
+          state.counts = { events: m.events, bytes: m.bytes, errors: m.errors };
+          state.done = true;
+          worker.terminate();
+          changed();
+          break;
+      }
+    };
+    worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      fail(`worker ${i} crashed: ${e.message}`);
+    };
+    const spec: WorkerSpec = {
+      index: i,
+      brokers: [...options.brokers],
+      clientId: options.clientId ?? "clickstream-loadtest",
+      kafkaLogs: options.kafkaLogs ?? false,
+      topic: options.topic,
+      senders,
+      inFlight,
+      batchRecords,
+      acks,
+      compression: options.compression ?? "none",
+      idempotent,
+      quota: target.kind === "events"
+        ? { events: split(target.events, workers, i) }
+        : target.kind === "bytes"
+        ? { bytes: Math.ceil(target.bytes / workers) }
+        : null,
+      rateLimited: rate !== null,
+      generator: {
+        seed,
+        shard: workers > 1 ? { index: i, count: workers } : null,
+        driftAt: options.driftAt == null ? null : Math.floor(options.driftAt / workers),
+        wallClock: options.seed == null,
+        maxActiveSessions,
+        newSessionProbability: options.newSessionProbability ?? 0.05,
+        basePurchaseProbability: options.basePurchaseProbability ?? 0.02,
+        purchaseScaling: options.purchaseScaling ?? 0.03,
+        maxPurchaseProbability: options.maxPurchaseProbability ?? 0.5,
+      },
+      progressIntervalMs: Math.min(250, progressIntervalMs),
+      connectTimeoutMs: options.connectTimeoutMs ?? 15_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+      maxConsecutiveFailures: 5,
+    };
+    send(state, { type: "start", spec });
+  }
+
+  const onAbort = () => {
+    interrupted = true;
+    stopAll();
+  };
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  try {
+    // Connect: every worker ready (or a failure, or Ctrl-C).
+    while (!stopped && !states.every((s) => s.ready)) await nextChange();
+    startedAt = now();
+    if (!stopped) {
+      for (const s of states) send(s, { type: "go" });
+      if (target.kind === "duration") timers.push(setTimeout(stopAll, target.ms));
+      let previous: ProgressSample | null = null;
+      let lastEvents = 0;
+      let lastAdvance = now();
+      timers.push(setInterval(() => {
+        if (stopped) return;
+        const sample = totals();
+        options.onProgress?.(sample, previous);
+        previous = sample;
+      }, progressIntervalMs));
+      timers.push(setInterval(() => {
+        if (stopped) return;
+        const sample = totals();
+        if (sample.events + sample.errors !== lastEvents) {
+          lastEvents = sample.events + sample.errors;
+          lastAdvance = now();
+        } else if (now() - lastAdvance > stallTimeoutMs) {
+          fail(
+            `no record was acknowledged for ${Math.round(stallTimeoutMs / 1000)} s: Kafka at ${
+              options.brokers.join(",")
+            } stopped answering`,
+          );
+        }
+      }, Math.min(1000, stallTimeoutMs)));
+    }
+    // Run until every worker is done (quota reached, or stopped).
+    const stopDeadline = () => stoppedAt !== null && now() - stoppedAt > stopTimeoutMs;
+    while (!states.every((s) => s.done) && !stopDeadline()) {
+      const tick = setTimeout(changed, stopped ? 250 : 1000);
+      await nextChange();
+      clearTimeout(tick);
+    }
+    endedAt = now();
+  } finally {
+    for (const t of timers) clearTimeout(t);
+    options.signal?.removeEventListener("abort", onAbort);
+    gate?.close();
+  }
+  let terminated = 0;
+  for (const s of states) {
+    if (!s.done) {
+      terminated++;
+      s.worker.terminate();
+      s.done = true;
+    }
+  }
+  if (terminated > 0 && failure === null && !interrupted) {
+    failure = `${terminated} worker(s) did not stop within ${stopTimeoutMs} ms and were terminated`;
+  }
+  const final = totals();
+  return {
+    final,
+    outcome: failure !== null ? "failed" : interrupted ? "interrupted" : "done",
+    failure,
+    errorMessages,
+    seed,
+    terminated,
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * The rate cap of the load generator (`--rate`): a token bucket that refills at `rate` tokens
+ * (events) per second up to `burst`, and a FIFO gate in front of it that hands out grants to
+ * asynchronous requesters — the workers, which ask the orchestrator for permission before each
+ * batch, so one bucket caps all workers together. Time is injected (`now` and a timer), so both
+ * are tested on fake time.
+ *
+ * @module
+ */
+
+/** Options of {@linkcode TokenBucket}. */
+export interface TokenBucketOptions {
+  /** Bucket size: the largest burst. Default: one tenth of a second of tokens (at least 1). */
+  burst?: number;
+  /** The clock in ms. Default: `performance.now`. */
+  now?: () => number;
+  /** Tokens at the start. Default: `0`, so a run starts at the rate, not with a burst. */
+  initial?: number;
+}
+
+/**
+ * A token bucket: `rate` tokens per second, at most `burst` stored. A take larger than the burst
+ * is allowed and waits for the whole amount, so any request is eventually granted.
+ */
+export class TokenBucket {
+  #rate: number;
+  #burst: number;
+  #now: () => number;
+  #tokens: number;
+  #last: number;
+
+  /** @throws {RangeError} when `rate` is not a positive finite number */
+  constructor(rate: number, options: TokenBucketOptions = {}) {
+    if (!(rate > 0 && Number.isFinite(rate))) {
+      throw new RangeError(
+        `Cannot create a token bucket with rate ${rate}: expected a positive number.`,
+      );
+    }
+    this.#rate = rate;
+    this.#burst = options.burst ?? Math.max(1, rate / 10);
+    if (!(this.#burst > 0)) {
+      throw new RangeError(`Cannot create a token bucket with burst ${this.#burst}: expected > 0.`);
+    }
+    this.#now = options.now ?? (() => performance.now());
+    this.#tokens = Math.min(options.initial ?? 0, this.#burst);
+    this.#last = this.#now();
+  }
+
+  /** Tokens per second. */
+  get rate(): number {
+    return this.#rate;
+  }
+
+  /** Tokens available now (after refilling). */
+  get available(): number {
+    this.#refill();
+    return this.#tokens;
+  }
+
+  #refill(): void {
+    const now = this.#now();
+    const elapsed = now - this.#last;
+    if (elapsed > 0) {
+      this.#tokens = Math.min(this.#burst, this.#tokens + (elapsed * this.#rate) / 1000);
+      this.#last = now;
+    }
+  }
+
+  /**
+   * Takes `n` tokens if available and returns `0`; otherwise takes nothing and returns the ms
+   * to wait until `n` will be available (for `n` above the burst: until the bucket is full and
+   * the rest has accrued — then it is taken, leaving the bucket in debt).
+   */
+  take(n: number): number {
+    this.#refill();
+    const need = Math.min(n, this.#burst);
+    if (this.#tokens >= need) {
+      this.#tokens -= n; // may go below 0 for n > burst: the debt delays later takes
+      return 0;
+    }
+    return Math.max(1, Math.ceil(((need - this.#tokens) * 1000) / this.#rate));
+  }
+}
+
+/** The timer a {@linkcode RateGate} uses; injected by tests. */
+export interface GateTimer {
+  /** Schedules `fn` after `ms`; returns a handle for `clear`. */
+  set(fn: () => void, ms: number): unknown;
+  /** Cancels a scheduled call. */
+  clear(handle: unknown): void;
+}
+
+const REAL_TIMER: GateTimer = {
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (handle) => clearTimeout(handle as number),
+};
+
+/**
+ * Serves requests for tokens first come, first served: `acquire(n)` resolves when the bucket
+ * has granted `n`. `close()` resolves every waiting request with `false` (the run is stopping).
+ */
+export class RateGate {
+  #bucket: TokenBucket;
+  #timer: GateTimer;
+  #queue: { n: number; resolve: (granted: boolean) => void }[] = [];
+  #handle: unknown = undefined;
+  #closed = false;
+
+  /** @param bucket the bucket to draw from; @param options.timer default: `setTimeout` */
+  constructor(bucket: TokenBucket, options: { timer?: GateTimer } = {}) {
+    this.#bucket = bucket;
+    this.#timer = options.timer ?? REAL_TIMER;
+  }
+
+  /** Requests waiting. */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
+  /** Resolves `true` once `n` tokens are granted, or `false` if the gate closes first. */
+  acquire(n: number): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      this.#queue.push({ n, resolve });
+      if (this.#handle === undefined) this.#pump();
+    });
+  }
+
+  #pump = (): void => {
+    this.#handle = undefined;
+    while (this.#queue.length > 0) {
+      const wait = this.#bucket.take(this.#queue[0].n);
+      if (wait > 0) {
+        this.#handle = this.#timer.set(this.#pump, wait);
+        return;
+      }
+      this.#queue.shift()!.resolve(true);
+    }
+  };
+
+  /** Stops granting: waiting and later requests resolve `false`. Idempotent. */
+  close(): void {
+    this.#closed = true;
+    if (this.#handle !== undefined) this.#timer.clear(this.#handle);
+    this.#handle = undefined;
+    for (const request of this.#queue.splice(0)) request.resolve(false);
+  }
+}
