@@ -415,6 +415,9 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       next: () => this.#next(),
       return: () => {
         this.#settleInFlight();
+        // A loop that stopped at the end of a batch lets kafkajs go on (and commit) at once.
+        const batch = this.#batch;
+        if (batch && batch.next >= batch.records.length) batch.finished.resolve();
         return Promise.resolve({ done: true, value: undefined });
       },
     };

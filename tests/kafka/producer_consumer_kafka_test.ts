@@ -243,3 +243,28 @@ Deno.test(
     assert.ok(elapsed < 10_500, `took ${elapsed} ms`);
   },
 );
+
+Deno.test(
+  "EventConsumer.pause() stops new records until resume()",
+  opts,
+  async () => {
+    await using topic = await createTestTopic(brokers, "pause", { partitions: 1 });
+    const client = testClient(brokers);
+    await using producer = await EventProducer.connect(client, { topic: topic.name });
+    await using consumer = await EventConsumer.connect(client, {
+      topic: topic.name,
+      groupId: uniqueGroup("pause"),
+      startingOffsets: "earliest",
+    });
+    await producer.send(makeEvents(10, 2));
+    assert.equal((await take(consumer, 10)).at(-1)!.offset, 9);
+    consumer.pause();
+    assert.deepEqual(consumer.paused(), [{ topic: topic.name, partitions: [0] }]);
+    await new Promise((r) => setTimeout(r, 700)); // let an in-flight fetch come back empty
+    await producer.send(makeEvents(10, 2));
+    assert.deepEqual(await drain(consumer, 1500), [], "nothing while paused");
+    consumer.resume();
+    const after = await take(consumer, 10);
+    assert.deepEqual(after.map((r) => r.offset), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+  },
+);
