@@ -234,8 +234,7 @@ export async function runLoadWorkers(options: LoadWorkersOptions): Promise<LoadW
           break;
         case "done":
           state.counts = { events: m.events, bytes: m.bytes, errors: m.errors };
-          state.done = true;
-          worker.terminate();
+          state.done = true; // the worker closes itself
           changed();
           break;
       }

@@ -60,7 +60,7 @@ export function fractionDone(sample: ProgressSample, target: LoadTarget): number
     : target.kind === "events"
     ? sample.events / target.events
     : sample.elapsedMs / target.ms;
-  return Math.max(0, Math.min(1, Number.isFinite(f) ? f : 0));
+  return Number.isNaN(f) ? 0 : Math.max(0, Math.min(1, f));
 }
 
 function rates(current: ProgressSample, previous: ProgressSample | null) {

@@ -50,7 +50,10 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
         .catch((error) => {
           post({ type: "fatal", message: (error as Error)?.message ?? String(error) });
         })
-        .finally(() => post({ type: "done", ...counts }));
+        .finally(() => {
+          post({ type: "done", ...counts });
+          self.close();
+        });
       break;
     case "go":
       go();
