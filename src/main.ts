@@ -12,6 +12,7 @@ import { runQuality } from "./cli/quality.ts";
 import { runSend } from "./cli/send.ts";
 import { runConsume } from "./cli/consume.ts";
 import { runTopics } from "./cli/topics.ts";
+import { runTrain } from "./cli/train.ts";
 import { runLoadtest } from "./cli/loadtest.ts";
 
 function run(config: Config): Promise<number> | number {
@@ -27,6 +28,8 @@ function run(config: Config): Promise<number> | number {
       return runConsume(config);
     case "topics":
       return runTopics(config);
+    case "train":
+      return runTrain(config);
     case "loadtest":
       return runLoadtest(config);
     default:

@@ -8,18 +8,9 @@
  * @module
  */
 
-/** A state-changing request: write a checkpoint now, or forget the model and start over. */
-export type AdminCommand = { type: "checkpoint" } | { type: "reset" };
+import type { AdminCommand, AdminResult } from "../stream/admin_queue.ts";
 
-/** The trainer's answer to an {@linkcode AdminCommand}. */
-export interface AdminResult {
-  /** Whether the trainer carried the command out. A `false` is answered with 409. */
-  ok: boolean;
-  /** A sentence for humans, e.g. `"checkpoint of batch 41 written"`. */
-  message: string;
-  /** The batch after which the command took effect, if it applies. Default: absent. */
-  batchId?: number;
-}
+export type { AdminCommand, AdminResult };
 
 /** Outcome of {@linkcode checkBearer}. */
 export type BearerCheck = "ok" | "missing" | "wrong";

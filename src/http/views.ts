@@ -28,6 +28,8 @@ export interface WeightsJson {
   weights: Record<string, number>;
   intercept: number;
   baseline_probability: number;
+  raw_weights: Record<string, number>;
+  raw_intercept: number;
   updates: number;
   events_trained: number;
   batches: number;
@@ -71,13 +73,19 @@ export function metricsJson(view: MetricsView): MetricsJson {
 /** The `/weights` view of `snapshot` at time `now` (ms since the epoch). */
 export function weightsJson(snapshot: Snapshot, now: number): WeightsJson {
   const weights: Record<string, number> = {};
-  snapshot.featureNames.forEach((name, i) => (weights[name] = snapshot.weights[i]));
+  const rawWeights: Record<string, number> = {};
+  snapshot.featureNames.forEach((name, i) => {
+    weights[name] = snapshot.weights[i];
+    rawWeights[name] = snapshot.rawWeights[i];
+  });
   return {
     topic: snapshot.topic,
     mode: snapshot.mode,
     weights,
     intercept: snapshot.intercept,
     baseline_probability: sigmoid(snapshot.intercept),
+    raw_weights: rawWeights,
+    raw_intercept: snapshot.rawIntercept,
     updates: snapshot.updates,
     events_trained: snapshot.eventsTrained,
     batches: snapshot.batches,

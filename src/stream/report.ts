@@ -82,10 +82,10 @@ export function formatBatchReport(snapshot: Snapshot, options: BatchReportOption
   s.featureNames.forEach((name, i) => {
     const w = s.weights[i];
     const bar = "#".repeat(Math.round((Math.abs(w) / largest) * 20));
-    lines.push(`  ${name.padEnd(24)} ${signed(w).padStart(9)} ${bar}`);
+    lines.push(`  ${name.padEnd(30)} ${signed(w).padStart(9)} ${bar}`);
   });
   lines.push(
-    `  ${"__intercept__".padEnd(24)} ${signed(s.intercept).padStart(9)} (baseline p=${
+    `  ${"__intercept__".padEnd(30)} ${signed(s.intercept).padStart(9)} (baseline p=${
       sigmoid(s.intercept).toFixed(3)
     })`,
   );

@@ -69,10 +69,14 @@ export interface Snapshot {
   readonly topic: string;
   /** Feature names, in the order of `weights`. */
   readonly featureNames: readonly string[];
-  /** Weights by feature, on the raw (unstandardized) feature scale. */
+  /** Weights by feature, on the standardized features the model learns on. */
   readonly weights: readonly number[];
-  /** Intercept on the raw feature scale; `sigmoid(intercept)` is the baseline probability. */
+  /** Intercept on standardized features; `sigmoid(intercept)` is the baseline probability. */
   readonly intercept: number;
+  /** The same model on the raw (unstandardized) features. */
+  readonly rawWeights: readonly number[];
+  /** The raw-feature intercept. */
+  readonly rawIntercept: number;
   /** Model updates so far (the original's `model update #N`). */
   readonly updates: number;
   /** Valid events the model has learned from. */

@@ -35,6 +35,8 @@ export function fakeSnapshot(overrides: Partial<Snapshot> = {}): Snapshot {
     featureNames: ["position", "log_seconds_since_start", "is_new_session"],
     weights: [0.25, -0.5, 1.5],
     intercept: -1,
+    rawWeights: [0.05, -0.2, 1.5],
+    rawIntercept: -1.4,
     updates: 12,
     eventsTrained: 12_000,
     batches: 12,
