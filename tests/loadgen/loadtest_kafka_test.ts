@@ -1,0 +1,194 @@
+/**
+ * `runLoadtest()` against the real test broker: exact bounded runs, the seeded single-sender
+ * stream equal to a `SessionGenerator` of the same seed, the rate cap as a lower bound on the
+ * run's length, Ctrl-C (an abort) stopping every worker with a summary, and a clear error when
+ * no broker answers. Timing assertions are lower bounds on behaviour, never benchmarks.
+ */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { freePort } from "../../kafka/broker.ts";
+import { createTestTopic, testBrokers, testClient, uniqueGroup } from "../_helpers/kafka.ts";
+import { take } from "../kafka/_collect.ts";
+import { runLoadtest } from "../../src/cli/loadtest.ts";
+import { type LoadtestConfig, resolveConfig } from "../../src/config.ts";
+import { encodeEvent } from "../../src/events/schema.ts";
+import { SessionGenerator } from "../../src/generator/session_generator.ts";
+import { KafkaAdmin } from "../../src/kafka/admin.ts";
+import { EventConsumer } from "../../src/kafka/consumer.ts";
+
+const brokers = await testBrokers();
+
+function config(args: string[], broker = brokers): LoadtestConfig {
+  const c = resolveConfig(["loadtest", "--brokers", broker, ...args], {});
+  assert.ok(c.command === "loadtest");
+  return c;
+}
+
+function capture() {
+  const chunks: string[] = [];
+  return { write: (text: string) => void chunks.push(text), text: () => chunks.join("") };
+}
+
+async function endOffsets(topic: string): Promise<number> {
+  await using admin = await KafkaAdmin.connect(testClient(brokers));
+  return (await admin.topicOffsets(topic)).reduce((sum, p) => sum + p.high, 0);
+}
+
+Deno.test("runLoadtest() writes exactly --events records with several workers and senders", async () => {
+  await using topic = await createTestTopic(brokers, "loadtest-events", { partitions: 3 });
+  const out = capture();
+  const code = await runLoadtest(
+    config([
+      "--topic",
+      topic.name,
+      "--events",
+      "30001",
+      "--workers",
+      "2",
+      "--senders-per-worker",
+      "2",
+      "--batch",
+      "500",
+    ]),
+    { write: out.write, isTerminal: false, progressIntervalMs: 500 },
+  );
+  assert.equal(code, 0, out.text());
+  assert.equal(await endOffsets(topic.name), 30_001);
+  assert.match(out.text(), /loadtest done: 30,001 events/);
+  assert.match(out.text(), /errors 0\n/);
+  assert.doesNotMatch(out.text(), /\r/); // not a terminal: plain lines
+});
+
+Deno.test("runLoadtest() with --bytes stops at the first event past the target", async () => {
+  await using topic = await createTestTopic(brokers, "loadtest-bytes");
+  const out = capture();
+  const code = await runLoadtest(
+    config([
+      "--topic",
+      topic.name,
+      "--bytes",
+      "200kB",
+      "--workers",
+      "2",
+      "--senders-per-worker",
+      "1",
+    ]),
+    { write: out.write, isTerminal: false },
+  );
+  assert.equal(code, 0, out.text());
+  const m = /loadtest done: ([\d,]+) events, ([\d.]+) kB/.exec(out.text());
+  assert.ok(m, out.text());
+  const kB = Number(m[2]);
+  assert.ok(kB >= 200 && kB < 200.5, `${kB} kB written`); // each worker overshoots < 1 event
+  assert.equal(await endOffsets(topic.name), Number(m[1].replaceAll(",", "")));
+});
+
+Deno.test("runLoadtest() with --seed, one worker and one sender writes the SessionGenerator's stream", async (t) => {
+  for (
+    const [name, extra, options] of [
+      ["no drift", [], {}],
+      ["--drift-at", ["--drift-at", "1200"], { driftAt: 1200 }],
+    ] as const
+  ) {
+    await t.step(name, async () => {
+      await using topic = await createTestTopic(brokers, "loadtest-seed");
+      const n = 3000;
+      const out = capture();
+      const code = await runLoadtest(
+        config([
+          "--topic",
+          topic.name,
+          "--events",
+          String(n),
+          "--seed",
+          "7",
+          "--workers",
+          "1",
+          "--senders-per-worker",
+          "1",
+          "--batch",
+          "256",
+          ...extra,
+        ]),
+        { write: out.write, isTerminal: false },
+      );
+      assert.equal(code, 0, out.text());
+      await using consumer = await EventConsumer.connect(testClient(brokers), {
+        topic: topic.name,
+        groupId: uniqueGroup("loadtest-seed"),
+        startingOffsets: "earliest",
+      });
+      const records = await take(consumer, n, 60_000);
+      const gen = new SessionGenerator({ seed: 7, ...options });
+      let purchases = 0;
+      for (let i = 0; i < n; i++) {
+        const expected = gen.next();
+        if (expected.action === "purchase") purchases++;
+        const r = records[i];
+        assert.equal(r.offset, i);
+        assert.equal(Buffer.from(r.key!).toString(), expected.session_id, `key of record ${i}`);
+        assert.deepEqual(new Uint8Array(r.value!), encodeEvent(expected), `value of record ${i}`);
+      }
+      assert.ok(purchases > 0);
+    });
+  }
+});
+
+Deno.test("runLoadtest() with --rate takes at least events/rate (loosely)", async () => {
+  await using topic = await createTestTopic(brokers, "loadtest-rate");
+  const out = capture();
+  const t0 = performance.now();
+  const code = await runLoadtest(
+    config([
+      "--topic",
+      topic.name,
+      "--events",
+      "8000",
+      "--rate",
+      "4000",
+      "--workers",
+      "2",
+      "--senders-per-worker",
+      "2",
+    ]),
+    { write: out.write, isTerminal: false, progressIntervalMs: 500 },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  assert.equal(code, 0, out.text());
+  assert.equal(await endOffsets(topic.name), 8000);
+  assert.ok(seconds >= (8000 / 4000) * 0.8, `8000 events at 4000/s took only ${seconds} s`);
+});
+
+Deno.test("runLoadtest() stops every worker on abort (Ctrl-C) and prints the summary", async () => {
+  await using topic = await createTestTopic(brokers, "loadtest-abort");
+  const out = capture();
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 2500);
+  const t0 = performance.now();
+  const code = await runLoadtest(
+    config(["--topic", topic.name, "--duration", "10m", "--rate", "5000", "--workers", "2"]),
+    { write: out.write, isTerminal: true, signal: controller.signal, progressIntervalMs: 500 },
+  );
+  clearTimeout(timer);
+  assert.equal(code, 0, out.text());
+  assert.ok(performance.now() - t0 < 60_000);
+  const text = out.text();
+  assert.match(text, /\r\x1b\[2K\[[█░]+\]/); // the terminal bar
+  assert.match(text, /\nloadtest interrupted: [\d,]+ events/);
+  const written = Number(/interrupted: ([\d,]+) events/.exec(text)![1].replaceAll(",", ""));
+  assert.ok(written > 0);
+  assert.equal(await endOffsets(topic.name), written);
+});
+
+Deno.test("runLoadtest() fails with a clear error when no broker answers", async () => {
+  const port = freePort();
+  const t0 = performance.now();
+  await assert.rejects(
+    runLoadtest(config(["--events", "1000"], `127.0.0.1:${port}`), { write: () => {} }),
+    (error: Error) => {
+      assert.match(error.message, new RegExp(`Cannot reach Kafka at 127\\.0\\.0\\.1:${port}`));
+      return true;
+    },
+  );
+  assert.ok(performance.now() - t0 < 60_000, "the error came within a minute");
+});
