@@ -173,6 +173,7 @@ export class Trainer {
   #admin = new AdminQueue();
   #options: TrainerOptions;
   #clock: { now(): number };
+  #broken: Error | null = null;
 
   /** @param options see {@linkcode TrainerOptions} */
   constructor(options: TrainerOptions) {
@@ -255,6 +256,12 @@ export class Trainer {
 
   /** Processes one micro-batch (see the module documentation for the order of steps). */
   async processBatch(records: readonly SourceRecord[]): Promise<void> {
+    if (this.#broken !== null) {
+      throw new Error(
+        "The trainer cannot go on: a batch's side outputs failed after the model learnt from it; restart from the checkpoint.",
+        { cause: this.#broken },
+      );
+    }
     const start = performance.now();
     const events: WireEvent[] = [];
     const sources: SourceRecord[] = [];
@@ -292,7 +299,14 @@ export class Trainer {
           predictions.push({ event: events[i], score: batch.scores[i], record: sources[i] });
         }
       }
-      await this.#options.sideOutputs({ batchId, deadLetters, predictions });
+      try {
+        await this.#options.sideOutputs({ batchId, deadLetters, predictions });
+      } catch (error) {
+        // The model has learnt from records whose side outputs are not written: the live state
+        // is now ahead of its offsets. Refuse to go on; the checkpoint is the way back.
+        this.#broken = error instanceof Error ? error : new Error(String(error));
+        throw error;
+      }
     }
     // Only now, with the side outputs acknowledged, does the state move past these records.
     for (const [partition, offset] of advanced) this.#offsets.set(partition, offset);
