@@ -13,6 +13,7 @@ import { runSend } from "./cli/send.ts";
 import { runConsume } from "./cli/consume.ts";
 import { runTopics } from "./cli/topics.ts";
 import { runTrain } from "./cli/train.ts";
+import { runDemo } from "./cli/demo.ts";
 import { runLoadtest } from "./cli/loadtest.ts";
 
 function run(config: Config): Promise<number> | number {
@@ -30,12 +31,13 @@ function run(config: Config): Promise<number> | number {
       return runTopics(config);
     case "train":
       return runTrain(config);
+    case "demo":
+      return runDemo(config);
     case "loadtest":
       return runLoadtest(config);
-    default:
-      console.error(`error: "${config.command}" is not built yet`);
-      return 1;
   }
+  const unknown: never = config;
+  throw new TypeError(`Cannot run the unknown configuration ${JSON.stringify(unknown)}`);
 }
 
 async function main(argv: string[]): Promise<number> {
