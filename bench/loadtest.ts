@@ -1,0 +1,284 @@
+/**
+ * `deno task bench:loadtest`: races the load generator against Kafka's own producer benchmark,
+ * `org.apache.kafka.tools.ProducerPerformance` (from the pinned 4.1.2 jars), on the local broker
+ * in one run: the same record count, the same records (ProducerPerformance gets a payload file of
+ * the generator's own JSON events, so the mean record size and what gzip sees are the same; it
+ * sends them without a key, the generator with its 10-byte session id), the same acks and
+ * compression, the Java client's other settings at their defaults (batch.size 16384, linger.ms
+ * 5). Then the generator alone with 1, 2 and 4 workers.
+ *
+ * CPU is measured per process with `/usr/bin/time` (user + system seconds of the whole process:
+ * the Deno process with all its Web Workers; the JVM of ProducerPerformance, its start-up and JIT
+ * included), and the broker's CPU over the same run from `/proc/<pid>/stat` when the bench
+ * started the broker itself. Events/s are the tools' own figures: the generator's from the first
+ * send to the last acknowledgement, ProducerPerformance's from its first send to its last
+ * callback (neither counts process start-up or connecting).
+ *
+ * ```sh
+ * deno task bench:loadtest [--events 2000000] [--acks leader|all] [--compression none|gzip]
+ *                          [--partitions 1] [--brokers 127.0.0.1:9092]
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { startBroker } from "../kafka/broker.ts";
+import { KAFKA_TOOLS, kafkaTool } from "../kafka/tools.ts";
+import { SessionGenerator } from "../src/generator/session_generator.ts";
+import { KafkaAdmin } from "../src/kafka/admin.ts";
+import { KafkaClient } from "../src/kafka/client.ts";
+import { eventJson } from "../src/loadgen/record_encoder.ts";
+import { formatCount } from "../src/loadgen/progress.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    events: { type: "string", default: "2000000" },
+    acks: { type: "string", default: "leader" },
+    compression: { type: "string", default: "none" },
+    partitions: { type: "string", default: "1" },
+    brokers: { type: "string" },
+    "skip-scaling": { type: "boolean" },
+  },
+});
+const EVENTS = Number(values.events);
+const ACKS = values.acks as "leader" | "all" | "none";
+const COMPRESSION = values.compression as "none" | "gzip";
+const PARTITIONS = Number(values.partitions);
+if (!Number.isInteger(EVENTS) || EVENTS < 1) throw new RangeError(`--events ${values.events}`);
+if (!["leader", "all", "none"].includes(ACKS)) throw new RangeError(`--acks ${ACKS}`);
+if (!["none", "gzip"].includes(COMPRESSION)) throw new RangeError(`--compression ${COMPRESSION}`);
+const JAVA_ACKS = { leader: "1", all: "all", none: "0" }[ACKS];
+
+const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
+const external = values.brokers ?? Deno.env.get("KAFKA_BROKERS");
+await using broker = external ? undefined : await startBroker({
+  onProgress: (line) => console.error(`bench: ${line}`),
+});
+const brokers = external ?? broker!.brokers;
+const client = new KafkaClient({ brokers, clientId: "clickstream-bench" });
+const work = await Deno.makeTempDir({ prefix: "clickstream-bench-" });
+
+interface Row {
+  name: string;
+  events: number;
+  meanBytes: number;
+  eventsPerSecond: number;
+  mbPerSecond: number;
+  cpuSeconds: number;
+  brokerCpuSeconds: number | null;
+  maxRssMb: number;
+}
+
+function brokerCpu(): number | null {
+  const pid = broker?.pid;
+  if (pid === undefined) return null;
+  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+  // utime and stime are fields 14 and 15 of /proc/<pid>/stat (1-based), in clock ticks (100/s).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function parseTime(path: string): { cpu: number; rssMb: number } {
+  const m = /CPU (\S+) (\S+) RSS (\d+)/.exec(Deno.readTextFileSync(path));
+  if (!m) throw new Error(`no /usr/bin/time output in ${path}`);
+  return { cpu: Number(m[1]) + Number(m[2]), rssMb: Number(m[3]) / 1024 };
+}
+
+async function freshTopic(name: string): Promise<string> {
+  const topic = `bench-${name}-${crypto.randomUUID().slice(0, 8)}`;
+  await using admin = await KafkaAdmin.connect(client);
+  await admin.ensureTopic(topic, { partitions: PARTITIONS });
+  return topic;
+}
+
+async function dropTopic(topic: string): Promise<void> {
+  await using admin = await KafkaAdmin.connect(client);
+  await admin.deleteTopics([topic]);
+}
+
+async function generator(workers: number, senders = 4): Promise<Row> {
+  const topic = await freshTopic(`gen${workers}`);
+  const timeFile = `${work}/time-gen-${workers}.txt`;
+  const b0 = brokerCpu();
+  const out = await new Deno.Command("/usr/bin/time", {
+    args: [
+      "-f",
+      "CPU %U %S RSS %M",
+      "-o",
+      timeFile,
+      Deno.execPath(),
+      "run",
+      "-A",
+      MAIN,
+      "loadtest",
+      "--brokers",
+      brokers,
+      "--topic",
+      topic,
+      "--events",
+      String(EVENTS),
+      "--workers",
+      String(workers),
+      "--senders-per-worker",
+      String(senders),
+      "--acks",
+      ACKS,
+      "--compression",
+      COMPRESSION,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const b1 = brokerCpu();
+  const text = new TextDecoder().decode(out.stdout);
+  await dropTopic(topic);
+  if (!out.success) {
+    throw new Error(`loadtest failed:\n${text}\n${new TextDecoder().decode(out.stderr)}`);
+  }
+  const m = /events\/s, ([\d.]+) MB\/s, mean record ([\d.]+) bytes/.exec(text);
+  const e = /^ {2}([\d,]+) events\/s/m.exec(text);
+  if (!m || !e) throw new Error(`cannot read the loadtest summary:\n${text}`);
+  const { cpu, rssMb } = parseTime(timeFile);
+  return {
+    name: `clickstream loadtest, ${workers} worker(s) × ${senders} senders`,
+    events: EVENTS,
+    meanBytes: Number(m[2]),
+    eventsPerSecond: Number(e[1].replaceAll(",", "")),
+    mbPerSecond: Number(m[1]),
+    cpuSeconds: cpu,
+    brokerCpuSeconds: b0 === null || b1 === null ? null : b1 - b0,
+    maxRssMb: rssMb,
+  };
+}
+
+async function producerPerformance(payloadFile: string, meanBytes: number): Promise<Row> {
+  const topic = await freshTopic("perf");
+  const timeFile = `${work}/time-perf.txt`;
+  const wrapper = `${work}/java-timed.sh`;
+  await Deno.writeTextFile(
+    wrapper,
+    `#!/bin/sh\nexec /usr/bin/time -f "CPU %U %S RSS %M" -o '${timeFile}' java "$@"\n`,
+  );
+  await Deno.chmod(wrapper, 0o755);
+  const b0 = brokerCpu();
+  const result = await kafkaTool(KAFKA_TOOLS.producerPerformance, [
+    "--topic",
+    topic,
+    "--num-records",
+    String(EVENTS),
+    "--payload-file",
+    payloadFile,
+    "--throughput",
+    "-1",
+    "--producer-props",
+    `bootstrap.servers=${brokers}`,
+    `acks=${JAVA_ACKS}`,
+    `compression.type=${COMPRESSION}`,
+    ...(ACKS === "all" ? ["enable.idempotence=true"] : ["enable.idempotence=false"]),
+  ], { java: wrapper, timeoutMs: 300_000, heap: "1g" });
+  const b1 = brokerCpu();
+  await dropTopic(topic);
+  if (!result.success) {
+    throw new Error(
+      `ProducerPerformance failed (${result.code}):\n${result.stdout}\n${result.stderr}`,
+    );
+  }
+  // "2000000 records sent, 412345.6 records/sec (44.12 MB/sec), ..."
+  const m = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/.exec(result.stdout);
+  if (!m) throw new Error(`cannot read ProducerPerformance's summary:\n${result.stdout}`);
+  const { cpu, rssMb } = parseTime(timeFile);
+  const eventsPerSecond = Number(m[2]);
+  return {
+    name: "Kafka ProducerPerformance (Java client)",
+    events: Number(m[1]),
+    meanBytes,
+    eventsPerSecond,
+    // Its MB/sec is MiB/s of payload: recompute in MB/s (10^6) as the generator reports.
+    mbPerSecond: (eventsPerSecond * meanBytes) / 1e6,
+    cpuSeconds: cpu,
+    brokerCpuSeconds: b0 === null || b1 === null ? null : b1 - b0,
+    maxRssMb: rssMb,
+  };
+}
+
+function table(rows: Row[], reference: Row): string {
+  const header = [
+    "run",
+    "events",
+    "bytes/rec",
+    "events/s",
+    "MB/s",
+    "CPU s/M ev",
+    "broker CPU s/M ev",
+    "max RSS MB",
+    "vs ProducerPerf",
+  ];
+  const body = rows.map((r) => [
+    r.name,
+    formatCount(r.events),
+    r.meanBytes.toFixed(1),
+    formatCount(r.eventsPerSecond),
+    r.mbPerSecond.toFixed(1),
+    ((r.cpuSeconds / r.events) * 1e6).toFixed(2),
+    r.brokerCpuSeconds === null ? "n/a" : ((r.brokerCpuSeconds / r.events) * 1e6).toFixed(2),
+    r.maxRssMb.toFixed(0),
+    (r.eventsPerSecond / reference.eventsPerSecond).toFixed(2),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) =>
+    `| ${
+      cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")
+    } |`;
+  return [
+    line(header),
+    `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|")}|`,
+    ...body.map(line),
+  ].join("\n");
+}
+
+try {
+  // The generator's own events as ProducerPerformance's payloads (one JSON per line).
+  const gen = new SessionGenerator({ seed: 1, clock: () => Math.floor(Date.now() / 1000) });
+  const lines = Array.from({ length: 20_000 }, () => eventJson(gen.next()));
+  const payloadFile = `${work}/payloads.txt`;
+  await Deno.writeTextFile(payloadFile, lines.join("\n"));
+  const meanBytes = lines.reduce((s, l) => s + l.length, 0) / lines.length;
+
+  console.log(
+    `bench:loadtest — ${
+      formatCount(EVENTS)
+    } events per run, acks ${ACKS}, compression ${COMPRESSION}, ` +
+      `${PARTITIONS} partition(s), broker ${brokers}${
+        external ? " (external)" : " (started here)"
+      }, ` +
+      `${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}`,
+  );
+  const rows: Row[] = [];
+  const run = async (label: string, f: () => Promise<Row>) => {
+    console.error(`bench: ${label} ...`);
+    const row = await f();
+    console.error(
+      `bench:   ${formatCount(row.eventsPerSecond)} events/s, CPU ${row.cpuSeconds.toFixed(1)} s`,
+    );
+    rows.push(row);
+    return row;
+  };
+  await run("clickstream loadtest, 4 workers", () => generator(4));
+  const perf = await run(
+    "ProducerPerformance",
+    () => producerPerformance(payloadFile, meanBytes),
+  );
+  if (!values["skip-scaling"]) {
+    await run("clickstream loadtest, 1 worker", () => generator(1));
+    await run("clickstream loadtest, 2 workers", () => generator(2));
+  }
+  console.log(table(rows, perf));
+  console.log(
+    "CPU s/M ev: user + system CPU seconds of the process per million events (/usr/bin/time; " +
+      "the Deno process with its workers, or the JVM with start-up); broker: the broker JVM " +
+      "over the same run (/proc/<pid>/stat).",
+  );
+} finally {
+  await Deno.remove(work, { recursive: true }).catch(() => {});
+}
