@@ -119,6 +119,8 @@ export interface DemoConfig extends CommonConfig {
   command: "demo";
   /** `true` when `--brokers`/`KAFKA_BROKERS` was given: then no local broker is started. */
   externalBrokers: boolean;
+  /** Port of the local broker the demo starts otherwise: `--kafka-port`, default 9092. */
+  kafkaPort: number;
   topic: string;
   rate: number;
   http: ListenConfig;
@@ -314,6 +316,11 @@ const COMMANDS: Record<string, Command> = {
     summary: "local Kafka + trainer + dashboard + a rate-limited load; Ctrl-C stops it all",
     flags: {
       topic: { type: "string", help: "topic", default: "clickstream_demo" },
+      "kafka-port": {
+        type: "string",
+        help: "port of the local broker the demo starts (without --brokers/KAFKA_BROKERS)",
+        default: "9092",
+      },
       rate: { type: "string", help: "events/s of the load", default: "2000" },
       http: { type: "string", help: "HTTP listen address", default: "127.0.0.1:8080" },
       "state-dir": { type: "string", help: "checkpoint directory", default: "./state/demo" },
@@ -609,6 +616,7 @@ export function resolveConfig(argv: string[], env: Record<string, string | undef
         command,
         ...base,
         externalBrokers: opt("brokers") !== undefined || env.KAFKA_BROKERS !== undefined,
+        kafkaPort: positiveInt(command, "kafka-port", s("kafka-port")),
         topic: s("topic"),
         rate: positiveInt(command, "rate", s("rate")),
         http: listen(command, "http", s("http")),

@@ -68,10 +68,9 @@ export async function runDemo(config: DemoConfig, io: DemoIO = {}): Promise<numb
     let brokers = config.brokers;
     if (!config.externalBrokers) {
       log("starting a local Kafka 4.1.2 broker (the first run resolves its jars with Maven) ...");
-      const port = Number(config.brokers[0].split(":").pop());
       broker = await startBroker({
-        port,
-        controllerPort: port + 1,
+        port: config.kafkaPort,
+        controllerPort: 0,
         onProgress: (line) => log(`kafka: ${line}`),
         signal,
       });
