@@ -110,6 +110,30 @@ export const DEFAULT_BROKER_PROPERTIES: Readonly<Record<string, string | number 
   "message.max.bytes": 2 * 1024 * 1024,
 };
 
+/**
+ * The shell that runs the JVM: appends its output to the log, writes its pid, forwards SIGTERM
+ * (and SIGINT/SIGHUP, as SIGTERM) to it, and stops it when the owning process (a Deno pid) is
+ * gone without having stopped it — so a crashed or killed test run leaves no broker behind.
+ */
+const SUPERVISOR = `
+"$@" >>"$CLICKSTREAM_KAFKA_LOG" 2>&1 &
+child=$!
+echo "$child" > "$CLICKSTREAM_KAFKA_PIDFILE"
+trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP
+(
+  while kill -0 "$CLICKSTREAM_KAFKA_OWNER" 2>/dev/null && kill -0 "$child" 2>/dev/null; do
+    sleep 1
+  done
+  if kill -0 "$child" 2>/dev/null; then
+    kill -TERM "$child" 2>/dev/null; sleep 20; kill -KILL "$child" 2>/dev/null
+  fi
+) </dev/null >/dev/null 2>&1 &
+status=0
+wait "$child" || status=$?
+while kill -0 "$child" 2>/dev/null; do wait "$child"; status=$?; done
+exit $status
+`;
+
 /** Finds a free TCP port on 127.0.0.1 by binding port 0. */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -274,12 +298,9 @@ class LocalBroker implements BrokerHandle {
   #status: Promise<Deno.CommandStatus> | undefined;
   #exited = true;
   #onUnload = () => {
-    // Last resort when the owner never stopped it: do not leave a JVM behind.
-    if (this.#child && !this.#exited) {
-      try {
-        this.#child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }
+    // Last resort when the owner never stopped it: do not leave a JVM behind. (If this process
+    // dies without unloading, the supervisor shell notices and stops the JVM itself.)
+    if (this.#child && !this.#exited) this.#killJvm("SIGKILL");
   };
   #onAbort = () => void this.stop();
 
@@ -308,7 +329,33 @@ class LocalBroker implements BrokerHandle {
     return `${this.#init.dataDir}/broker.log`;
   }
   get pid(): number | undefined {
-    return this.running ? this.#child?.pid : undefined;
+    return this.running ? this.#jvmPid() : undefined;
+  }
+
+  get #pidFile(): string {
+    return `${this.#init.dataDir}/broker.pid`;
+  }
+
+  #jvmPid(): number | undefined {
+    try {
+      const pid = Number(Deno.readTextFileSync(this.#pidFile).trim());
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Signals the JVM itself and its supervisor shell. */
+  #killJvm(signal: Deno.Signal): void {
+    const pid = this.#jvmPid();
+    if (pid !== undefined) {
+      try {
+        Deno.kill(pid, signal);
+      } catch { /* gone */ }
+    }
+    try {
+      this.#child?.kill(signal);
+    } catch { /* gone */ }
   }
   get running(): boolean {
     return this.#child !== undefined && !this.#exited;
@@ -401,17 +448,22 @@ class LocalBroker implements BrokerHandle {
         append: true,
       },
     );
+    await Deno.remove(this.#pidFile).catch(() => {});
     const child = new Deno.Command("sh", {
       args: [
         "-c",
-        'exec "$@" >>"$CLICKSTREAM_KAFKA_LOG" 2>&1',
+        SUPERVISOR,
         "sh",
         this.#java,
         ...this.#jvmArgs(),
         "kafka.Kafka",
         `${this.dataDir}/server.properties`,
       ],
-      env: { CLICKSTREAM_KAFKA_LOG: this.logFile },
+      env: {
+        CLICKSTREAM_KAFKA_LOG: this.logFile,
+        CLICKSTREAM_KAFKA_PIDFILE: this.#pidFile,
+        CLICKSTREAM_KAFKA_OWNER: String(Deno.pid),
+      },
       stdin: "null",
       stdout: "null",
       stderr: "null",
@@ -476,11 +528,7 @@ class LocalBroker implements BrokerHandle {
         new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(true), stopTimeoutMs)),
       ]);
       clearTimeout(timer);
-      if (timedOut) {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already gone */ }
-      }
+      if (timedOut) this.#killJvm("SIGKILL");
     }
     await this.#status;
     globalThis.removeEventListener("unload", this.#onUnload);

@@ -196,8 +196,9 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
   }
 
   /**
-   * Connects, subscribes, joins the group and starts fetching. Throws `KafkaUnavailableError`
-   * (naming the brokers) when they cannot be reached within `connectTimeoutMs`.
+   * Connects, subscribes, joins the group (resolves once this member has its first assignment)
+   * and starts fetching. Throws `KafkaUnavailableError` (naming the brokers) when they cannot be
+   * reached, or the group not joined, within `connectTimeoutMs`.
    */
   static async connect(client: KafkaClient, options: EventConsumerOptions): Promise<EventConsumer> {
     const topics = typeof options.topic === "string" ? [options.topic] : [...options.topic];
@@ -235,6 +236,12 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
 
   async #start(): Promise<void> {
     const c = this.#consumer;
+    let joined!: () => void;
+    let failed!: (error: Error) => void;
+    const firstJoin = new Promise<void>((resolve, reject) => {
+      joined = resolve;
+      failed = reject;
+    });
     c.on(c.events.GROUP_JOIN, (event) => {
       const assignment = Object.entries(event.payload.memberAssignment).map((
         [topic, partitions],
@@ -255,9 +262,13 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
           this.#fail(error instanceof Error ? error : new Error(String(error)));
         });
       }
+      joined();
     });
     c.on(c.events.CRASH, (event) => {
-      if (!event.payload.restart) this.#fail(event.payload.error);
+      if (!event.payload.restart) {
+        this.#fail(event.payload.error);
+        failed(event.payload.error);
+      }
     });
     await c.run({
       autoCommit: false,
@@ -265,6 +276,9 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       partitionsConsumedConcurrently: 1,
       eachBatch: (payload) => this.#eachBatch(payload),
     });
+    // kafkajs' run() returns even when the first join failed and is being retried (e.g. "the
+    // group coordinator is not available" on a new group): connected means joined.
+    await firstJoin;
     this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
