@@ -84,6 +84,19 @@ export class AdaGrad {
     return p;
   }
 
+  /**
+   * Raises the learning rates after a drift: multiplies every accumulated squared gradient by
+   * `factor` (0 = the rates restart at `learningRate`, then decay again as gradients accumulate);
+   * the weights are kept.
+   */
+  boost(factor: number): void {
+    if (!(factor >= 0 && factor <= 1)) {
+      throw new RangeError(`Cannot boost AdaGrad by factor ${factor}: expected 0..1.`);
+    }
+    const acc = this.#acc;
+    for (let j = 0; j < acc.length; j++) acc[j] *= factor;
+  }
+
   /** The plain JSON-able state. */
   toJSON(): AdaGradState {
     return {

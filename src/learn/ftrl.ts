@@ -113,6 +113,27 @@ export class Ftrl {
     return p;
   }
 
+  /**
+   * Raises the learning rates after a drift: multiplies every accumulated squared gradient `n`
+   * by `factor` (0 = the rates restart) and rewrites `z` so that the weights are kept.
+   */
+  boost(factor: number): void {
+    if (!(factor >= 0 && factor <= 1)) {
+      throw new RangeError(`Cannot boost Ftrl by factor ${factor}: expected 0..1.`);
+    }
+    const { alpha, beta, l1, l2 } = this.config;
+    const w = this.weights, zs = this.#z, ns = this.#n, d = this.width;
+    for (let j = 0; j <= d; j++) {
+      ns[j] *= factor;
+      const l1j = j === d ? 0 : l1, l2j = j === d ? 0 : l2;
+      const wj = w[j];
+      zs[j] = wj === 0
+        ? Math.max(-l1j, Math.min(l1j, zs[j]))
+        : -wj * ((beta + Math.sqrt(ns[j])) / alpha + l2j) + (wj < 0 ? l1j : -l1j);
+      w[j] = weightOf(zs[j], Math.sqrt(ns[j]), alpha, beta, l1j, l2j);
+    }
+  }
+
   /** The plain JSON-able state. */
   toJSON(): FtrlState {
     return { config: { ...this.config }, z: Array.from(this.#z), n: Array.from(this.#n) };

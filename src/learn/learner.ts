@@ -20,6 +20,13 @@
  */
 
 import type { WireEvent } from "../events/wire.ts";
+import {
+  DriftDetector,
+  type DriftDetectorOptions,
+  type DriftDetectorState,
+  ON_DRIFT,
+  type OnDrift,
+} from "./drift.ts";
 import { FeatureBatch } from "./feature_batch.ts";
 import { FEATURE_COUNT, FEATURE_NAMES, Featurizer } from "./features.ts";
 import {
@@ -41,6 +48,15 @@ export interface LearnerOptions extends ModelOptions {
   metrics?: MetricsOptions;
   /** Initial batch capacity in events (grows on demand). Default `10000`. */
   batchCapacity?: number;
+  /**
+   * Drift detection over the prequential log loss (see {@linkcode DriftDetectorOptions} for the
+   * defaults), or `false` for none. Default `{}`: on, with the detector's defaults.
+   */
+  drift?: DriftDetectorOptions | false;
+  /** What the model does on a drift (see `LogisticModel.adapt`). Default `"none"`. */
+  onDrift?: OnDrift;
+  /** The factor of `onDrift: "boost"` (see `LogisticModel.adapt`). Default `0`. */
+  boostFactor?: number;
 }
 
 /** The plain JSON-able state of a {@linkcode Learner}: everything the checkpoint must hold. */
@@ -49,6 +65,12 @@ export interface LearnerState {
   sessions: SessionStoreState;
   model: ModelState;
   metrics: MetricsState;
+  /** The drift detector's state; absent when detection is off (and in older checkpoints). */
+  drift?: DriftDetectorState;
+  /** The reaction to a drift. Absent means `"none"`. */
+  onDrift?: OnDrift;
+  /** The factor of a boost. Absent means `0`. */
+  boostFactor?: number;
 }
 
 /** Options of {@linkcode Learner.learn}. */
@@ -64,6 +86,10 @@ export class Learner {
   #metrics: PrequentialMetrics;
   #batch: FeatureBatch;
   #last: MetricsSummary | null = null;
+  #drift: DriftDetector | null;
+  #onDrift: OnDrift;
+  #boostFactor: number;
+  #lastDrifts: number[] = [];
 
   /** @param options see {@linkcode LearnerOptions} */
   constructor(options: LearnerOptions = {}) {
@@ -71,6 +97,40 @@ export class Learner {
     this.#model = new LogisticModel(FEATURE_NAMES, options);
     this.#metrics = new PrequentialMetrics(options.metrics);
     this.#batch = new FeatureBatch(FEATURE_COUNT, { capacity: options.batchCapacity });
+    const drift = options.drift ?? {};
+    this.#drift = drift === false ? null : new DriftDetector(drift);
+    this.#onDrift = options.onDrift ?? "none";
+    if (!ON_DRIFT.includes(this.#onDrift)) {
+      throw new RangeError(
+        `Cannot create a Learner with onDrift ${JSON.stringify(this.#onDrift)}: expected one of ${
+          ON_DRIFT.join(", ")
+        }.`,
+      );
+    }
+    this.#boostFactor = options.boostFactor ?? 0;
+    if (!(this.#boostFactor >= 0 && this.#boostFactor <= 1)) {
+      throw new RangeError(
+        `Cannot create a Learner with boostFactor ${this.#boostFactor}: expected 0..1.`,
+      );
+    }
+  }
+
+  /** The drift detector (live), or `null` when detection is off. */
+  get drift(): DriftDetector | null {
+    return this.#drift;
+  }
+
+  /** What the model does on a drift. */
+  get onDrift(): OnDrift {
+    return this.#onDrift;
+  }
+
+  /**
+   * Indices, within the last batch given to {@linkcode Learner.learn}, of the events at which a
+   * drift was detected (usually empty). Event `i` of the batch is the `(eventsBefore + i + 1)`-th.
+   */
+  get lastDrifts(): readonly number[] {
+    return this.#lastDrifts;
   }
 
   /** The model (live; use `model.clone()` for a frozen copy). */
@@ -112,7 +172,11 @@ export class Learner {
       f.push(events[i], batch);
       if (truth !== undefined) batch.truth[i] = truth[i];
     }
-    this.#model.processBatch(batch);
+    this.#lastDrifts = this.#model.processBatch(batch, {
+      drift: this.#drift ?? undefined,
+      onDrift: this.#onDrift,
+      boostFactor: this.#boostFactor,
+    });
     this.#metrics.addBatch(batch);
     this.#last = batch.length > 0 ? summarizeBatch(batch) : this.#last;
     return batch;
@@ -130,6 +194,9 @@ export class Learner {
       sessions: this.#featurizer.toJSON(),
       model: this.#model.toJSON(),
       metrics: this.#metrics.toJSON(),
+      ...(this.#drift === null ? {} : { drift: this.#drift.toJSON() }),
+      onDrift: this.#onDrift,
+      boostFactor: this.#boostFactor,
     };
   }
 
@@ -149,7 +216,13 @@ export class Learner {
         } are not this version's ${JSON.stringify(FEATURE_NAMES)}.`,
       );
     }
-    const l = new Learner({ batchCapacity: options.batchCapacity });
+    const l = new Learner({
+      batchCapacity: options.batchCapacity,
+      drift: false,
+      onDrift: state.onDrift ?? "none",
+      boostFactor: state.boostFactor ?? 0,
+    });
+    l.#drift = state.drift === undefined ? null : DriftDetector.fromJSON(state.drift);
     l.#featurizer = new Featurizer({ store: SessionStore.fromJSON(state.sessions) });
     l.#model = LogisticModel.fromJSON(state.model);
     l.#metrics = PrequentialMetrics.fromJSON(state.metrics);

@@ -19,7 +19,9 @@
 
 import { AdaGrad, type AdaGradOptions, type AdaGradState } from "./adagrad.ts";
 import type { FeatureBatch } from "./feature_batch.ts";
+import type { DriftDetector, OnDrift } from "./drift.ts";
 import { Ftrl, type FtrlOptions, type FtrlState } from "./ftrl.ts";
+import { logLoss } from "./logistic.ts";
 import { SeedLearner, type SeedOptions, type SeedState } from "./seed.ts";
 import { Standardizer, type StandardizerState } from "./standardizer.ts";
 
@@ -70,6 +72,19 @@ export interface Coefficients {
 }
 
 type Optimizer = AdaGrad | Ftrl | SeedLearner;
+
+/** Options of {@linkcode LogisticModel.processBatch}. */
+export interface ProcessOptions {
+  /**
+   * A drift detector fed each event's prequential log loss, in order. Default: none (no drift
+   * detection, no per-event loss computed).
+   */
+  drift?: DriftDetector;
+  /** What to do when `drift` signals: see {@linkcode LogisticModel.adapt}. Default `"none"`. */
+  onDrift?: OnDrift;
+  /** The factor of a `boost` (see {@linkcode LogisticModel.adapt}). Default `0`. */
+  boostFactor?: number;
+}
 
 /** Logistic regression with online standardization, in one of three modes. */
 export class LogisticModel {
@@ -148,27 +163,75 @@ export class LogisticModel {
    * `adagrad`/`ftrl` (each score comes from the model before that event), once per batch for
    * `seed` (every score comes from the model before the batch).
    *
+   * With `options.drift`, each event's log loss goes to the detector right after the event is
+   * learnt; when it signals, the model adapts (`options.onDrift`) before the next event — so,
+   * for the per-event modes, the weights still do not depend on batch boundaries. Returns the
+   * indices within the batch of the events at which a drift was signalled (usually none).
+   *
    * @throws {RangeError} if the batch's width differs from the model's.
    */
-  processBatch(batch: FeatureBatch): void {
+  processBatch(batch: FeatureBatch, options: ProcessOptions = {}): number[] {
     const d = this.width;
     if (batch.width !== d) {
       throw new RangeError(
         `Cannot process a batch of width ${batch.width} with a model of ${d} features.`,
       );
     }
-    const opt = this.#opt;
-    if (opt instanceof SeedLearner) {
-      opt.processBatch(batch, this.#std);
+    const drift = options.drift;
+    const onDrift = options.onDrift ?? "none";
+    const factor = options.boostFactor ?? 0;
+    const found: number[] = [];
+    const n = batch.length, rows = batch.rows, labels = batch.labels, scores = batch.scores;
+    if (this.#opt instanceof SeedLearner) {
+      this.#opt.processBatch(batch, this.#std);
+      if (drift !== undefined) {
+        for (let i = 0; i < n; i++) {
+          if (drift.update(logLoss(scores[i], labels[i]))) found.push(i);
+        }
+        if (found.length > 0 && onDrift !== "none") this.adapt(onDrift, factor);
+      }
     } else {
-      const n = batch.length, rows = batch.rows, labels = batch.labels, scores = batch.scores;
       const std = this.#std;
       for (let i = 0; i < n; i++) {
         std.update(rows, i * d);
-        scores[i] = opt.step(std.transform(rows, i * d), labels[i]);
+        // The optimizer is re-read each event: a reset replaces it.
+        const p = (this.#opt as AdaGrad | Ftrl).step(std.transform(rows, i * d), labels[i]);
+        scores[i] = p;
+        if (drift !== undefined && drift.update(logLoss(p, labels[i]))) {
+          found.push(i);
+          if (onDrift !== "none") this.adapt(onDrift, factor);
+        }
       }
     }
-    this.#events += batch.length;
+    this.#events += n;
+    return found;
+  }
+
+  /**
+   * Adapts to a drift. `boost` raises the learning rates and keeps the weights: AdaGrad's and
+   * FTRL's accumulated squared gradients are multiplied by `factor` (default 0: the per-coordinate
+   * rates restart from their initial value and decay again as new gradients accumulate); `reset`
+   * starts the optimizer afresh (zero weights, initial rates, same hyper-parameters). The
+   * standardizer is kept either way (a concept drift changes labels, not the features). In `seed`
+   * mode both make the next two-class batch a full fit again. `none` does nothing.
+   */
+  adapt(how: OnDrift, factor = 0): void {
+    const opt = this.#opt;
+    if (how === "none") return;
+    if (how !== "boost" && how !== "reset") {
+      throw new RangeError(
+        `Cannot adapt a LogisticModel with ${JSON.stringify(how)}: expected none, boost or reset.`,
+      );
+    }
+    if (opt instanceof SeedLearner) {
+      opt.refit();
+    } else if (how === "boost") {
+      opt.boost(factor);
+    } else {
+      this.#opt = opt instanceof AdaGrad
+        ? new AdaGrad(this.width, opt.config)
+        : new Ftrl(this.width, opt.config);
+    }
   }
 
   /** The probability of a purchase for one raw feature row `row[0 .. width)`; changes nothing. */

@@ -184,6 +184,11 @@ export class SeedLearner {
     this.#updates++;
   }
 
+  /** Makes the next two-class batch a full fit again (the cold start), as after a drift. */
+  refit(): void {
+    this.#fitted = false;
+  }
+
   /** The plain JSON-able state. */
   toJSON(): SeedState {
     return {
