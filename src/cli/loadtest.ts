@@ -46,11 +46,13 @@ export async function runLoadtest(config: LoadtestConfig, io: LoadtestIO = {}): 
   });
   const terminal = io.isTerminal ?? Deno.stdout.isTerminal();
   const client = clientFor(config);
+  let partitions: number | undefined;
   {
     await using admin = await KafkaAdmin.connect(client);
     if (await admin.ensureTopic(config.topic, { partitions: config.partitions })) {
       write(`created topic ${config.topic} (${config.partitions} partition(s))\n`);
     }
+    partitions = await admin.partitionCount(config.topic);
   }
   const target = targetOf(config);
   const shutdown = io.signal === undefined ? shutdownSignal() : undefined;
@@ -71,6 +73,7 @@ export async function runLoadtest(config: LoadtestConfig, io: LoadtestIO = {}): 
     const result = await runLoadWorkers({
       brokers: config.brokers,
       topic: config.topic,
+      partitions: partitions ?? null,
       target,
       clientId: config.clientId,
       kafkaLogs: config.logLevel === "debug",

@@ -39,6 +39,8 @@ export interface WorkerSpec {
   kafkaLogs: boolean;
   /** Topic to write to. */
   topic: string;
+  /** The topic's partition count (records carry their partition), or `null`: kafkajs chooses. */
+  partitions: number | null;
   /** Producers (senders) of this worker. */
   senders: number;
   /** Sends in flight per sender. */

@@ -44,6 +44,11 @@ export interface LoadWorkersOptions extends GeneratorTunables {
   topic: string;
   /** What ends the run. Required. */
   target: LoadTarget;
+  /**
+   * The topic's partition count: the generator then partitions the records itself (as Kafka's
+   * default partitioner would), which saves kafkajs' costly hashing. Default: kafkajs partitions.
+   */
+  partitions?: number | null;
   /** Kafka client id prefix. Default `"clickstream-loadtest"`. */
   clientId?: string;
   /** Show kafkajs' own logs. Default `false`. */
@@ -249,6 +254,7 @@ export async function runLoadWorkers(options: LoadWorkersOptions): Promise<LoadW
       clientId: options.clientId ?? "clickstream-loadtest",
       kafkaLogs: options.kafkaLogs ?? false,
       topic: options.topic,
+      partitions: options.partitions ?? null,
       senders,
       inFlight,
       batchRecords,

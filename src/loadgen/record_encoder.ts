@@ -13,6 +13,7 @@
 import { Buffer } from "node:buffer";
 import { stringifyEvent } from "../events/schema.ts";
 import type { WireEvent } from "../events/wire.ts";
+import { partitionOf } from "./partitioner.ts";
 
 /** One encoded record: views into the batch's buffer. */
 export interface EncodedRecord {
@@ -20,6 +21,8 @@ export interface EncodedRecord {
   key: Buffer;
   /** The event's JSON, UTF-8. */
   value: Buffer;
+  /** The key's partition, when {@linkcode EncodeBatchOptions.partitions} was given. */
+  partition?: number;
 }
 
 /** A batch of encoded records. */
@@ -57,6 +60,12 @@ const encoder = new TextEncoder();
 export interface EncodeBatchOptions {
   /** The events' JSON, already made with {@linkcode eventJson}. Default: made here. */
   texts?: readonly string[];
+  /**
+   * The topic's partition count: each record then carries the partition Kafka's default
+   * partitioner would choose for its key (`partitioner.ts`), so the client need not hash it.
+   * Default: none (the client partitions).
+   */
+  partitions?: number;
 }
 
 /**
@@ -95,13 +104,19 @@ export function encodeBatch(
       offset += keyLength + valueLength;
       valueBytes += valueLength;
     }
-    return { records, valueBytes };
+  } else {
+    for (let i = 0; i < n; i++) {
+      const key = Buffer.from(events[i].session_id, "utf8");
+      const value = Buffer.from(texts[i], "utf8");
+      records[i] = { key, value };
+      valueBytes += value.byteLength;
+    }
   }
-  for (let i = 0; i < n; i++) {
-    const key = Buffer.from(events[i].session_id, "utf8");
-    const value = Buffer.from(texts[i], "utf8");
-    records[i] = { key, value };
-    valueBytes += value.byteLength;
+  const partitions = options.partitions;
+  if (partitions !== undefined) {
+    for (const record of records) {
+      record.partition = partitions === 1 ? 0 : partitionOf(record.key, partitions);
+    }
   }
   return { records, valueBytes };
 }

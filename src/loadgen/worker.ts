@@ -153,6 +153,7 @@ async function run(spec: WorkerSpec): Promise<void> {
     return { events, texts, bytes };
   };
 
+  const partitioning = spec.partitions === null ? {} : { partitions: spec.partitions };
   const loop = async (producer: EventProducer): Promise<void> => {
     let failures = 0;
     while (!stopping && fatal === null && remaining() > 0) {
@@ -162,7 +163,7 @@ async function run(spec: WorkerSpec): Promise<void> {
       }
       const { events, texts } = take(spec.batchRecords);
       if (events.length === 0) break;
-      const batch = encodeBatch(events, { texts });
+      const batch = encodeBatch(events, { texts, ...partitioning });
       try {
         await producer.sendRaw(batch.records);
         counts.events += events.length;

@@ -15,6 +15,7 @@ import { encodeEvent } from "../../src/events/schema.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
 import { KafkaAdmin } from "../../src/kafka/admin.ts";
 import { EventConsumer } from "../../src/kafka/consumer.ts";
+import { partitionOf } from "../../src/loadgen/partitioner.ts";
 
 const brokers = await testBrokers();
 
@@ -132,6 +133,37 @@ Deno.test("runLoadtest() with --seed, one worker and one sender writes the Sessi
       assert.ok(purchases > 0);
     });
   }
+});
+
+Deno.test("runLoadtest() puts each record on its key's partition (Kafka's default partitioner)", async () => {
+  await using topic = await createTestTopic(brokers, "loadtest-partitions", { partitions: 3 });
+  const out = capture();
+  const code = await runLoadtest(
+    config([
+      "--topic",
+      topic.name,
+      "--events",
+      "3000",
+      "--workers",
+      "2",
+      "--senders-per-worker",
+      "1",
+    ]),
+    { write: out.write, isTerminal: false },
+  );
+  assert.equal(code, 0, out.text());
+  await using consumer = await EventConsumer.connect(testClient(brokers), {
+    topic: topic.name,
+    groupId: uniqueGroup("loadtest-partitions"),
+    startingOffsets: "earliest",
+  });
+  const records = await take(consumer, 3000, 60_000);
+  const used = new Set<number>();
+  for (const r of records) {
+    assert.equal(r.partition, partitionOf(r.key!, 3));
+    used.add(r.partition);
+  }
+  assert.equal(used.size, 3);
 });
 
 Deno.test("runLoadtest() with --rate takes at least events/rate (loosely)", async () => {
