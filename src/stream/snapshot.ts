@@ -61,6 +61,20 @@ export interface DriftMarker {
   detector: string;
 }
 
+/** The drift detector's state, as served (see `src/learn/drift.ts`). */
+export interface DriftStatus {
+  /** The detector's name, e.g. `page-hinkley`. */
+  detector: string;
+  /** Drifts detected since the start (unbounded, unlike `Snapshot.drifts`). */
+  total: number;
+  /** The detector's test statistic now; a drift fires above `threshold`. */
+  statistic: number;
+  /** The statistic's alarm threshold. */
+  threshold: number;
+  /** What the model does on a drift: `none`, `boost` or `reset`. */
+  onDrift: string;
+}
+
 /** The trainer's state as served over HTTP; immutable once published. */
 export interface Snapshot {
   /** Learning mode: `seed`, `adagrad` or `ftrl`. */
@@ -113,6 +127,8 @@ export interface Snapshot {
   readonly history: readonly HistoryPoint[];
   /** Drifts detected so far (bounded). */
   readonly drifts: readonly DriftMarker[];
+  /** The drift detector's state; absent or `null` when detection is off. */
+  readonly drift?: DriftStatus | null;
   /**
    * Scores a session's events in order, each given only those before it, with the model as it
    * was at publication. Returns one purchase probability per event.
