@@ -15,6 +15,7 @@
 
 /// <reference lib="deno.worker" />
 
+import "../kafka/fast_varints.ts";
 import { SessionGenerator } from "../generator/session_generator.ts";
 import type { WireEvent } from "../events/wire.ts";
 import { KafkaClient, KafkaUnavailableError } from "../kafka/client.ts";

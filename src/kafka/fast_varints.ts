@@ -1,0 +1,68 @@
+/**
+ * A byte-identical speed-up of kafkajs 2.2.4's record encoding, installed by importing this
+ * module (idempotent). kafkajs writes every varint of every record (length, offset delta, key and
+ * value lengths, header count) by building a JavaScript array of bytes and copying it in through
+ * `Buffer.from(array)`, and every varlong (the timestamp delta) through its 64-bit `Long`
+ * emulation; in the load generator that was about a third of the CPU per record. Here
+ * `Encoder.prototype.writeUVarInt` writes the bytes straight into the encoder's buffer, and
+ * `writeVarLong` / `Encoder.sizeOfVarLong` take the 32-bit path for values that fit in 32 bits
+ * (the same zigzag bytes; anything larger still goes through `Long`). The wire bytes do not
+ * change: `tests/kafka/fast_varints_test.ts` checks them against a BigInt reference.
+ *
+ * @module
+ */
+
+// kafkajs' internal encoder: the module instance its producer uses (same CommonJS cache entry).
+import Encoder from "kafkajs/src/protocol/encoder.js";
+
+interface EncoderInstance {
+  buf: Uint8Array;
+  offset: number;
+  ensureAvailable(length: number): void;
+  writeVarInt(value: number): EncoderInstance;
+}
+
+interface EncoderClass {
+  prototype: Record<string, unknown>;
+  sizeOfVarInt(value: number): number;
+  sizeOfVarLong(value: unknown): number;
+}
+
+const E = Encoder as unknown as EncoderClass;
+const MARK = Symbol.for("clickstream.kafka.fastVarints");
+
+/** Whether the fast varint encoding is installed (it is once this module is imported). */
+export function fastVarintsInstalled(): boolean {
+  return E.prototype[MARK as unknown as string] === true;
+}
+
+function install(): void {
+  if (fastVarintsInstalled()) return;
+  const proto = E.prototype;
+  const slowWriteVarLong = proto.writeVarLong as (this: EncoderInstance, v: unknown) => unknown;
+  const slowSizeOfVarLong = E.sizeOfVarLong;
+
+  proto.writeUVarInt = function (this: EncoderInstance, value: number) {
+    this.ensureAvailable(5);
+    const buf = this.buf;
+    let o = this.offset;
+    while ((value & 0xffffff80) !== 0) {
+      buf[o++] = (value & 0x7f) | 0x80;
+      value >>>= 7;
+    }
+    buf[o++] = value & 0x7f;
+    this.offset = o;
+    return this;
+  };
+  proto.writeVarLong = function (this: EncoderInstance, value: unknown) {
+    if (typeof value === "number" && (value | 0) === value) return this.writeVarInt(value);
+    return slowWriteVarLong.call(this, value);
+  };
+  E.sizeOfVarLong = (value: unknown) =>
+    typeof value === "number" && (value | 0) === value
+      ? E.sizeOfVarInt(value)
+      : slowSizeOfVarLong.call(E, value);
+  proto[MARK as unknown as string] = true;
+}
+
+install();
