@@ -9,6 +9,7 @@
 
 import { parseArgs } from "node:util";
 import { parseBytes, parseCount, parseDuration } from "./util/units.ts";
+import { CRASH_POINTS, type CrashPoint } from "./stream/checkpoint.ts";
 
 /** Log levels of the program (kafkajs' own logs are quiet unless `debug`). */
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
@@ -81,6 +82,13 @@ export interface TrainConfig extends CommonConfig {
   predictions: boolean;
   adminToken: string | null;
   reportEvery: number;
+  /** How long a clean shutdown may take before the process gives up: `--shutdown-timeout`, 10s. */
+  shutdownTimeoutMs: number;
+  /**
+   * Test hook from `CLICKSTREAM_CRASH_AT` (a crash point) and `CLICKSTREAM_CRASH_AFTER` (on its
+   * n-th occurrence, default 1): the trainer kills itself there. `null` in normal use.
+   */
+  crash: { point: CrashPoint; after: number } | null;
 }
 
 /** `loadtest`: the 16-sender generator. */
@@ -254,6 +262,11 @@ const COMMANDS: Record<string, Command> = {
         type: "string",
         help: "print the top purchasers every N batches",
         default: "10",
+      },
+      "shutdown-timeout": {
+        type: "string",
+        help: "on SIGINT/SIGTERM, give up a clean stop after this long",
+        default: "10s",
       },
     },
   },
@@ -452,6 +465,28 @@ function common(
   };
 }
 
+function crashHook(
+  command: string,
+  env: Record<string, string | undefined>,
+): { point: CrashPoint; after: number } | null {
+  const point = env.CLICKSTREAM_CRASH_AT;
+  if (point === undefined || point === "") return null;
+  if (!(CRASH_POINTS as readonly string[]).includes(point)) {
+    throw new UsageError(
+      `CLICKSTREAM_CRASH_AT must be one of ${CRASH_POINTS.join(", ")}, got "${point}"`,
+      usage(command),
+    );
+  }
+  const after = Number(env.CLICKSTREAM_CRASH_AFTER ?? "1");
+  if (!Number.isInteger(after) || after < 1) {
+    throw new UsageError(
+      `CLICKSTREAM_CRASH_AFTER must be an integer ≥ 1, got "${env.CLICKSTREAM_CRASH_AFTER}"`,
+      usage(command),
+    );
+  }
+  return { point: point as CrashPoint, after };
+}
+
 /**
  * Resolves the command line and the environment into one {@linkcode Config}.
  * @param argv the arguments after the program name, e.g. `["train", "--trigger", "100ms"]`
@@ -555,6 +590,8 @@ export function resolveConfig(argv: string[], env: Record<string, string | undef
         predictions: values.predictions === true,
         adminToken: opt("admin-token") ?? env.CLICKSTREAM_ADMIN_TOKEN ?? null,
         reportEvery: positiveInt(command, "report-every", s("report-every")),
+        shutdownTimeoutMs: duration(command, "shutdown-timeout", s("shutdown-timeout")),
+        crash: crashHook(command, env),
       };
     }
     case "loadtest": {

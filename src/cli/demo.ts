@@ -94,6 +94,8 @@ export async function runDemo(config: DemoConfig, io: DemoIO = {}): Promise<numb
       predictions: false,
       adminToken: null,
       reportEvery: 10,
+      shutdownTimeoutMs: 10_000,
+      crash: null,
     };
     const trainer = await startTrainer(trainConfig, { log, signal });
     await using producer = await EventProducer.connect(clientFor(common), {

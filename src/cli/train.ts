@@ -1,9 +1,11 @@
 /**
- * `train [topic]`: the trainer service. Wires the Kafka consumer (a consumer group, manual
- * commits) into the micro-batcher, the batches into the {@linkcode Trainer}, the trainer's
- * snapshots into the HTTP handler under `Deno.serve`, and prints the per-batch report. On
- * SIGINT/SIGTERM it stops fetching, finishes the batch in progress, commits, disconnects and
- * closes HTTP.
+ * `train [topic]`: the trainer service. Takes the state directory's lock, resumes from its newest
+ * valid checkpoint, wires the Kafka consumer (a consumer group, manual commits) into the
+ * micro-batcher, the batches into the {@linkcode Trainer}, the trainer's snapshots into the HTTP
+ * handler under `Deno.serve`, and prints the per-batch report. Checkpoints are written after a
+ * batch at most every `--checkpoint-interval`; group offsets are committed only as far as a
+ * checkpoint covers. On SIGINT/SIGTERM it stops fetching, finishes the batch in progress,
+ * checkpoints, commits, disconnects and closes HTTP.
  *
  * @module
  */
@@ -13,7 +15,9 @@ import { KafkaAdmin } from "../kafka/admin.ts";
 import { type ConsumedRecord, EventConsumer } from "../kafka/consumer.ts";
 import { MicroBatcher } from "../stream/batcher.ts";
 import { BrokerWatch } from "../stream/broker_watch.ts";
+import { CheckpointStore, type CrashPoint } from "../stream/checkpoint.ts";
 import { formatBatchReport } from "../stream/report.ts";
+import { acquireStateLock } from "../stream/state_lock.ts";
 import { Trainer } from "../stream/trainer.ts";
 import { createHandler } from "../http/handler.ts";
 import { clientFor, shutdownSignal } from "./kafka_client.ts";
@@ -36,102 +40,191 @@ export interface RunningTrainer {
   readonly done: Promise<void>;
 }
 
+/** The crash test hook: kills this process at the n-th occurrence of the configured point. */
+function crashHook(config: TrainConfig): ((point: CrashPoint) => void) | undefined {
+  const crash = config.crash;
+  if (crash === null) return undefined;
+  let seen = 0;
+  return (point) => {
+    if (point === crash.point && ++seen === crash.after) {
+      console.error(`test hook: crashing at ${point} (occurrence ${seen})`);
+      Deno.kill(Deno.pid, "SIGKILL");
+    }
+  };
+}
+
 /** Starts the trainer and its HTTP server; resolves once both are up. */
 export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promise<RunningTrainer> {
   const log = io.log ?? console.log;
   const stop = new AbortController();
   if (io.signal?.aborted) stop.abort();
   io.signal?.addEventListener("abort", () => stop.abort(), { once: true });
+  const crash = crashHook(config);
 
-  const client = clientFor(config);
-  const admin = await KafkaAdmin.connect(client);
+  const lock = await acquireStateLock(config.stateDir);
+  if (lock.tookOver) {
+    log(`took over the stale lock of process ${lock.tookOver.pid} in ${config.stateDir}`);
+  }
+  const cleanup: (() => Promise<unknown>)[] = [() => lock.release()];
+  const closeAll = async () => {
+    for (const step of cleanup.reverse()) await step().catch(() => {});
+  };
   try {
+    const store = new CheckpointStore(config.stateDir, {
+      onCorrupt: (error) => log(`warning: ${error.message}; using an older checkpoint`),
+      crashHook: crash,
+    });
+    const loaded = await store.loadLatest();
+    if (loaded) {
+      const s = loaded.state;
+      log(
+        `resuming from ${loaded.file}: batch ${s.batchId}, ${s.eventsTrained} events trained, next offsets ${
+          s.offsets.map((o) => `${o.partition}:${o.offset}`).join(" ") || "none"
+        }`,
+      );
+      const mode = s.learner.model.mode;
+      if (mode !== config.mode) {
+        throw new TypeError(
+          `Cannot resume: the state in ${config.stateDir} holds a model in mode "${mode}", not "${config.mode}". Use --mode ${mode} or another --state-dir.`,
+        );
+      }
+    }
+
+    const client = clientFor(config);
+    const admin = await KafkaAdmin.connect(client);
+    cleanup.push(() => admin.close());
     if (await admin.ensureTopic(config.topic, { partitions: config.partitions })) {
       log(`created topic ${config.topic} (${config.partitions} partition(s))`);
     }
+    const watch = new BrokerWatch(
+      async () =>
+        new Map((await admin.topicOffsets(config.topic)).map((o) => [o.partition, o.high])),
+      { name: config.brokers.join(",") },
+    );
+    await watch.start();
+    cleanup.push(() => Promise.resolve(watch.stop()));
+
+    let lastCheckpoint = loaded?.header.time ?? -Infinity;
+    let reportCount = 0;
+    const consumerReady = Promise.withResolvers<EventConsumer>();
+    const trainer = new Trainer({
+      topic: config.topic,
+      learner: { mode: config.mode },
+      restore: loaded?.state,
+      broker: () => watch.view(),
+      commit: async (offsets) => (await consumerReady.promise).commit(offsets),
+      crashHook: crash,
+      checkpoint: async (state, force) => {
+        const now = Date.now();
+        if (!force && now - lastCheckpoint < config.checkpointIntervalMs) return null;
+        const header = await store.save(state());
+        lastCheckpoint = header.time;
+        return header.time;
+      },
+      onBatch: (snapshot, info) => {
+        reportCount++;
+        log(formatBatchReport(snapshot, {
+          batchEvents: info.records,
+          includePurchasers: reportCount % config.reportEvery === 0,
+        }));
+      },
+    });
+    if (loaded) trainer.markCheckpoint(loaded.header.time);
+
+    // The checkpoint is the truth: on every assignment, a partition whose group offset is
+    // missing or ahead of the checkpoint is moved back to the checkpoint's offset. One behind it
+    // is left alone: what is redelivered below the checkpoint is skipped, and counted.
+    const consumer = await EventConsumer.connect(client, {
+      topic: config.topic,
+      groupId: config.group,
+      startingOffsets: config.startingOffsets,
+      autoCommit: false,
+      onAssignment: async (assignment) => {
+        const saved = new Map(trainer.offsets.map((o) => [o.partition, o.offset]));
+        if (saved.size === 0) return;
+        const c = await consumerReady.promise;
+        const committed = await admin.groupOffsets(config.group, config.topic);
+        for (const { topic, partitions } of assignment) {
+          for (const partition of partitions) {
+            const mine = saved.get(partition);
+            if (mine === undefined) continue;
+            const group = committed.get(partition) ?? -1;
+            if (group < 0 || group > mine) c.seek(partition, mine, topic);
+          }
+        }
+      },
+    });
+    consumerReady.resolve(consumer);
+    cleanup.push(() => consumer.close());
+
+    const server = Deno.serve(
+      {
+        hostname: config.http.hostname,
+        port: config.http.port,
+        onListen: () => {},
+      },
+      createHandler({
+        snapshot: () => trainer.snapshot,
+        adminToken: config.adminToken,
+        admin: config.adminToken === null ? undefined : (command) => trainer.admin(command),
+      }),
+    );
+    cleanup.push(() => server.shutdown());
+    const url = `http://${config.http.hostname}:${server.addr.port}`;
+    log(
+      `training on ${config.topic} (group ${config.group}, mode ${config.mode}, trigger ${config.triggerMs} ms, state ${config.stateDir})`,
+    );
+    log(`serving ${url}/weights  ${url}/metrics  ${url}/healthz  ${url}/`);
+
+    const batcher = new MicroBatcher<ConsumedRecord>(consumer, {
+      triggerMs: config.triggerMs,
+      maxEvents: config.maxBatchEvents,
+      emitEmpty: true,
+      signal: stop.signal,
+    });
+
+    const done = (async () => {
+      try {
+        await trainer.run(batcher, { signal: stop.signal });
+        await trainer.flush();
+        const c = trainer.snapshot.checkpoint;
+        if (c) log(`checkpoint of batch ${c.batchId} written to ${config.stateDir}`);
+      } finally {
+        stop.abort();
+        await closeAll();
+      }
+    })();
+    return { url, trainer, done };
   } catch (error) {
-    await admin.close();
+    await closeAll();
     throw error;
   }
-  const watch = new BrokerWatch(
-    async () => new Map((await admin.topicOffsets(config.topic)).map((o) => [o.partition, o.high])),
-    { name: config.brokers.join(",") },
-  );
-  await watch.start();
-
-  let reportCount = 0;
-  const trainer = new Trainer({
-    topic: config.topic,
-    learner: { mode: config.mode },
-    broker: () => watch.view(),
-    commit: (offsets) => consumer.commit(offsets),
-    onBatch: (snapshot, info) => {
-      reportCount++;
-      log(formatBatchReport(snapshot, {
-        batchEvents: info.records,
-        includePurchasers: reportCount % config.reportEvery === 0,
-      }));
-    },
-  });
-
-  const consumer = await EventConsumer.connect(client, {
-    topic: config.topic,
-    groupId: config.group,
-    startingOffsets: config.startingOffsets,
-    autoCommit: false,
-  });
-
-  const server = Deno.serve(
-    {
-      hostname: config.http.hostname,
-      port: config.http.port,
-      signal: stop.signal,
-      onListen: () => {},
-    },
-    createHandler({
-      snapshot: () => trainer.snapshot,
-      adminToken: config.adminToken,
-      admin: config.adminToken === null ? undefined : (command) => trainer.admin(command),
-    }),
-  );
-  const url = `http://${config.http.hostname}:${server.addr.port}`;
-  log(
-    `training on ${config.topic} (group ${config.group}, mode ${config.mode}, trigger ${config.triggerMs} ms)`,
-  );
-  log(`serving ${url}/weights  ${url}/metrics  ${url}/healthz  ${url}/`);
-
-  const batcher = new MicroBatcher<ConsumedRecord>(consumer, {
-    triggerMs: config.triggerMs,
-    maxEvents: config.maxBatchEvents,
-    emitEmpty: true,
-    signal: stop.signal,
-  });
-
-  const done = (async () => {
-    try {
-      await trainer.run(batcher, { signal: stop.signal });
-    } finally {
-      stop.abort();
-      watch.stop();
-      await consumer.close().catch(() => {});
-      await admin.close().catch(() => {});
-      await server.finished;
-    }
-  })();
-  return { url, trainer, done };
 }
 
 /** Runs `train` until SIGINT/SIGTERM; resolves to the exit code. */
 export async function runTrain(config: TrainConfig, io: TrainIO = {}): Promise<number> {
   const shutdown = shutdownSignal();
   const log = io.log ?? console.log;
+  const signal = io.signal ?? shutdown.signal;
+  let watchdog: ReturnType<typeof setTimeout> | undefined;
+  const onStop = () => {
+    watchdog = setTimeout(() => {
+      console.error(
+        `error: the trainer did not stop within ${config.shutdownTimeoutMs} ms; exiting without a final checkpoint`,
+      );
+      Deno.exit(1);
+    }, config.shutdownTimeoutMs);
+  };
+  signal.addEventListener("abort", onStop, { once: true });
   try {
-    const running = await startTrainer(config, { ...io, signal: io.signal ?? shutdown.signal });
+    const running = await startTrainer(config, { ...io, signal });
     await running.done;
     const s = running.trainer.snapshot;
     log(`stopped after batch ${s.batchId}: ${s.eventsTrained} events trained`);
     return 0;
   } finally {
+    clearTimeout(watchdog);
+    signal.removeEventListener("abort", onStop);
     shutdown.dispose();
   }
 }

@@ -72,6 +72,8 @@ export interface BrokerView {
 
 /** Everything the checkpoint must hold, for the checkpoint hook. */
 export interface TrainerState {
+  /** The topic this state was trained on. */
+  topic: string;
   batchId: number;
   eventsTrained: number;
   batches: number;
@@ -123,6 +125,8 @@ export interface TrainerOptions {
   onBatch?: (snapshot: Snapshot, info: BatchInfo) => void;
   /** Points of chart history kept. Default `2000`. */
   historyLimit?: number;
+  /** Test hook: called mid-batch (after learning) and before the group-offset commit. */
+  crashHook?: (point: "mid-batch" | "before-commit") => void;
 }
 
 const EMPTY_VIEW: MetricsView = {
@@ -174,6 +178,8 @@ export class Trainer {
   #options: TrainerOptions;
   #clock: { now(): number };
   #broken: Error | null = null;
+  /** The offsets the newest checkpoint covers (what may be committed to the group). */
+  #durable: NextOffset[] = [];
 
   /** @param options see {@linkcode TrainerOptions} */
   constructor(options: TrainerOptions) {
@@ -183,6 +189,11 @@ export class Trainer {
     this.#learnerOptions = options.learner ?? {};
     const r = options.restore;
     if (r) {
+      if (r.topic !== undefined && r.topic !== options.topic) {
+        throw new TypeError(
+          `Cannot resume: the saved state was trained on topic "${r.topic}", not "${options.topic}".`,
+        );
+      }
       this.#learner = Learner.fromJSON(r.learner);
       this.#purchases = PurchaseAggregate.fromJSON(r.purchases);
       for (const o of r.offsets) this.#offsets.set(o.partition, o.offset);
@@ -191,6 +202,7 @@ export class Trainer {
       this.#eventsTrained = r.eventsTrained;
       this.#bad = { ...r.badRecords };
       this.#skipped = r.skippedRecords;
+      this.#durable = this.offsets;
     } else {
       this.#learner = new Learner(this.#learnerOptions);
       this.#purchases = new PurchaseAggregate();
@@ -220,6 +232,7 @@ export class Trainer {
   /** The full state, for a checkpoint. */
   state(): TrainerState {
     return {
+      topic: this.#topic,
       batchId: this.#batchId,
       eventsTrained: this.#eventsTrained,
       batches: this.#batches,
@@ -234,6 +247,31 @@ export class Trainer {
   /** Marks that a checkpoint of the current state was written at `time` (ms). */
   markCheckpoint(time: number): void {
     this.#lastCheckpoint = { batchId: this.#batchId, time };
+    this.#durable = this.offsets;
+  }
+
+  /**
+   * Writes a checkpoint of the current state now (when a checkpoint hook is set) and commits
+   * its offsets: the last step of a clean shutdown.
+   */
+  async flush(): Promise<void> {
+    if (this.#broken !== null) return;
+    if (this.#options.checkpoint && this.#batchId >= 0) {
+      const time = await this.#options.checkpoint(() => this.state(), true);
+      if (time !== null) this.markCheckpoint(time);
+    }
+    await this.#commit();
+    this.#snapshot = this.#buildSnapshot();
+  }
+
+  async #commit(): Promise<void> {
+    if (!this.#options.commit) return;
+    // With checkpoints, the group may only ever hear offsets a checkpoint covers: a restart
+    // then never finds the group ahead of the checkpoint.
+    const offsets = this.#options.checkpoint ? this.#durable : this.offsets;
+    if (offsets.length === 0) return;
+    this.#options.crashHook?.("before-commit");
+    await this.#options.commit(offsets);
   }
 
   /**
@@ -290,6 +328,7 @@ export class Trainer {
       return;
     }
     const batch = this.#learner.learn(events);
+    this.#options.crashHook?.("mid-batch");
     for (const e of events) if (e.action === "purchase") this.#purchases.add(e.user_id, e.amount!);
     const batchId = this.#batchId + 1;
     if (this.#options.sideOutputs) {
@@ -332,7 +371,7 @@ export class Trainer {
       const time = await this.#options.checkpoint(() => this.state(), false);
       if (time !== null) this.markCheckpoint(time);
     }
-    if (progressed && this.#options.commit) await this.#options.commit(this.offsets);
+    if (progressed) await this.#commit();
     if (progressed) this.#history.push(this.#historyPoint());
     const limit = this.#options.historyLimit ?? 2000;
     if (this.#history.length > limit) this.#history.splice(0, this.#history.length - limit);

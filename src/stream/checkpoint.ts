@@ -1,0 +1,250 @@
+/**
+ * The checkpoint: the source of truth of the trainer's state (DESIGN.md "Exactly-once model
+ * updates"). One file per checkpoint in the state directory, written atomically — a temporary
+ * file, fsync, rename, fsync of the directory — holding a header line (format, version, batch
+ * id, time, SHA-256 and length of the body) and the body: the model, its optimizer and
+ * standardizer state, the session store, the metrics, the next offset of every partition and the
+ * batch id. Loading takes the newest checkpoint whose checksum holds; a torn or corrupt one is
+ * reported and the one before it used. The newest few are kept, older ones pruned.
+ *
+ * A test hook can stop the process abruptly at each step of the write (see
+ * {@linkcode CrashPoint}), so tests can prove a crash anywhere loses and duplicates nothing.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { TrainerState } from "./trainer.ts";
+
+/** Where a test may make the trainer die: each step of a checkpoint, and the batch itself. */
+export const CRASH_POINTS = [
+  "after-temp-write",
+  "after-fsync",
+  "after-rename",
+  "before-commit",
+  "mid-batch",
+] as const;
+
+/** One of {@linkcode CRASH_POINTS}. */
+export type CrashPoint = typeof CRASH_POINTS[number];
+
+/** The format name in every checkpoint's header. */
+export const CHECKPOINT_FORMAT = "clickstream-checkpoint";
+/** The version of the checkpoint format this program writes and reads. */
+export const CHECKPOINT_VERSION = 1;
+
+/** The header line of a checkpoint file. */
+export interface CheckpointHeader {
+  format: typeof CHECKPOINT_FORMAT;
+  version: number;
+  batchId: number;
+  /** Write time, ms since the epoch. */
+  time: number;
+  /** Hex SHA-256 of the body bytes. */
+  sha256: string;
+  /** Length of the body in bytes. */
+  bytes: number;
+}
+
+/** A checkpoint read back. */
+export interface LoadedCheckpoint {
+  header: CheckpointHeader;
+  state: TrainerState;
+  file: string;
+}
+
+/** A checkpoint that could not be used, and why. */
+export class CheckpointCorruptError extends Error {
+  /** The file concerned. */
+  readonly file: string;
+  /** Creates the error. */
+  constructor(file: string, message: string, options?: ErrorOptions) {
+    super(`Checkpoint ${file} is unusable: ${message}`, options);
+    this.name = "CheckpointCorruptError";
+    this.file = file;
+  }
+}
+
+/** Options of {@linkcode CheckpointStore}. */
+export interface CheckpointStoreOptions {
+  /** Checkpoints kept; older ones are deleted after a successful write. Default `3`. */
+  keep?: number;
+  /** Clock for the header's time. Default `Date`. */
+  clock?: { now(): number };
+  /** Called with each unusable checkpoint met while loading. Default: none. */
+  onCorrupt?: (error: CheckpointCorruptError) => void;
+  /** Test hook, called at each step of a write. Default: none. */
+  crashHook?: (point: CrashPoint) => void;
+}
+
+const NAME = /^checkpoint-(\d{12})\.ckpt$/;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Reads and writes the checkpoints of one state directory. */
+export class CheckpointStore {
+  #dir: string;
+  #keep: number;
+  #clock: { now(): number };
+  #onCorrupt: CheckpointStoreOptions["onCorrupt"];
+  #crash: CheckpointStoreOptions["crashHook"];
+
+  /**
+   * @param dir the state directory (created if missing)
+   * @param options see {@linkcode CheckpointStoreOptions}
+   */
+  constructor(dir: string, options: CheckpointStoreOptions = {}) {
+    this.#dir = dir;
+    this.#keep = options.keep ?? 3;
+    if (!(this.#keep >= 1)) {
+      throw new RangeError(`Cannot keep ${this.#keep} checkpoints: keep at least 1.`);
+    }
+    this.#clock = options.clock ?? Date;
+    this.#onCorrupt = options.onCorrupt;
+    this.#crash = options.crashHook;
+  }
+
+  /** The state directory. */
+  get dir(): string {
+    return this.#dir;
+  }
+
+  /** Checkpoint files, newest first. */
+  async list(): Promise<string[]> {
+    const names: string[] = [];
+    try {
+      for await (const entry of Deno.readDir(this.#dir)) {
+        if (entry.isFile && NAME.test(entry.name)) names.push(entry.name);
+      }
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return [];
+      throw error;
+    }
+    return names.sort().reverse().map((n) => join(this.#dir, n));
+  }
+
+  /**
+   * Writes `state` atomically (temporary file, fsync, rename, fsync of the directory) and
+   * prunes old checkpoints. Returns the header written.
+   */
+  async save(state: TrainerState): Promise<CheckpointHeader> {
+    await Deno.mkdir(this.#dir, { recursive: true });
+    const body = encoder.encode(JSON.stringify(state));
+    const header: CheckpointHeader = {
+      format: CHECKPOINT_FORMAT,
+      version: CHECKPOINT_VERSION,
+      batchId: state.batchId,
+      time: this.#clock.now(),
+      sha256: await sha256(body),
+      bytes: body.byteLength,
+    };
+    const name = `checkpoint-${String(Math.max(0, state.batchId + 1)).padStart(12, "0")}.ckpt`;
+    const final = join(this.#dir, name);
+    const temp = join(this.#dir, `.${name}.${crypto.randomUUID()}.tmp`);
+    const file = await Deno.open(temp, { write: true, createNew: true });
+    try {
+      await writeAll(file, encoder.encode(JSON.stringify(header) + "\n"));
+      await writeAll(file, body);
+      this.#crash?.("after-temp-write");
+      await file.sync();
+      this.#crash?.("after-fsync");
+    } finally {
+      file.close();
+    }
+    await Deno.rename(temp, final);
+    this.#crash?.("after-rename");
+    const dir = await Deno.open(this.#dir, { read: true });
+    try {
+      await dir.sync();
+    } finally {
+      dir.close();
+    }
+    await this.#prune();
+    return header;
+  }
+
+  /** Reads and verifies one checkpoint file. */
+  async read(file: string): Promise<LoadedCheckpoint> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(file);
+    } catch (cause) {
+      throw new CheckpointCorruptError(file, `cannot be read (${(cause as Error).message})`, {
+        cause,
+      });
+    }
+    const newline = bytes.indexOf(10);
+    if (newline < 0) throw new CheckpointCorruptError(file, "no header line (torn write?)");
+    let header: CheckpointHeader;
+    try {
+      header = JSON.parse(decoder.decode(bytes.subarray(0, newline)));
+    } catch (cause) {
+      throw new CheckpointCorruptError(file, "the header is not JSON", { cause });
+    }
+    if (header?.format !== CHECKPOINT_FORMAT) {
+      throw new CheckpointCorruptError(file, `not a ${CHECKPOINT_FORMAT} file`);
+    }
+    if (header.version !== CHECKPOINT_VERSION) {
+      throw new CheckpointCorruptError(
+        file,
+        `format version ${header.version}, this program reads version ${CHECKPOINT_VERSION}`,
+      );
+    }
+    const body = bytes.subarray(newline + 1);
+    if (body.byteLength !== header.bytes) {
+      throw new CheckpointCorruptError(
+        file,
+        `the body is ${body.byteLength} bytes, the header says ${header.bytes} (torn write?)`,
+      );
+    }
+    if (await sha256(body) !== header.sha256) {
+      throw new CheckpointCorruptError(file, "the SHA-256 checksum does not match the body");
+    }
+    let state: TrainerState;
+    try {
+      state = JSON.parse(decoder.decode(body));
+    } catch (cause) {
+      throw new CheckpointCorruptError(file, "the body is not JSON", { cause });
+    }
+    return { header, state, file };
+  }
+
+  /**
+   * The newest checkpoint that verifies, or `null` when there is none. Each unusable one met on
+   * the way is reported through `onCorrupt`.
+   */
+  async loadLatest(): Promise<LoadedCheckpoint | null> {
+    for (const file of await this.list()) {
+      try {
+        return await this.read(file);
+      } catch (error) {
+        if (!(error instanceof CheckpointCorruptError)) throw error;
+        this.#onCorrupt?.(error);
+      }
+    }
+    return null;
+  }
+
+  async #prune(): Promise<void> {
+    const files = await this.list();
+    for (const file of files.slice(this.#keep)) {
+      await Deno.remove(file).catch(() => {});
+    }
+    // Temporary files of interrupted writes.
+    for await (const entry of Deno.readDir(this.#dir)) {
+      if (entry.isFile && entry.name.startsWith(".checkpoint-") && entry.name.endsWith(".tmp")) {
+        await Deno.remove(join(this.#dir, entry.name)).catch(() => {});
+      }
+    }
+  }
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < bytes.byteLength) written += await file.write(bytes.subarray(written));
+}
