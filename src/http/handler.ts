@@ -5,8 +5,9 @@
  * trainer's live state, and never throws: a refused request is a 4xx JSON `{"error": ...}`, an
  * unexpected failure a 500 with the reason.
  *
- * Routes: `GET /` (dashboard, or a page of links), `GET /weights`, `GET /metrics`,
- * `GET /healthz`, `GET /purchases?top=N`, `POST /predict`, and, only when an admin token is
+ * Routes: `GET /` (the dashboard), `GET /events` (server-sent events for the dashboard: one
+ * message per published snapshot), `GET /history` (the chart history as JSON), `GET /weights`,
+ * `GET /metrics`, `GET /healthz`, `GET /purchases?top=N`, `POST /predict`, and, only when an admin token is
  * configured, `POST /checkpoint` and `POST /reset` (bearer token). `HEAD` works wherever `GET`
  * does; another method on a known route is a 405 with `Allow`.
  *
@@ -16,7 +17,8 @@
 import type { Snapshot } from "../stream/snapshot.ts";
 import { type AdminCommand, type AdminResult, checkBearer } from "./admin.ts";
 import { HttpError } from "./http_error.ts";
-import { indexPage } from "./index_page.ts";
+import { dashboardPage } from "./dashboard.ts";
+import { dashboardUpdate, eventStream } from "./dashboard_events.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import {
   MAX_PREDICT_BODY_BYTES,
@@ -50,8 +52,16 @@ export interface HandlerOptions {
    * result. Required when `adminToken` is set.
    */
   admin?: (command: AdminCommand) => Promise<AdminResult>;
-  /** Serves `GET /`. Default: a small HTML page of links. */
+  /** Serves `GET /`. Default: the dashboard ({@linkcode dashboardPage}). */
   dashboard?: () => Response | Promise<Response>;
+  /**
+   * Ends the `GET /events` streams when aborted, so that they never hold a stopping server open
+   * (pass the signal given to `Deno.serve`). Default: none (a stream still ends when its client
+   * goes away, and after 10 minutes).
+   */
+  signal?: AbortSignal;
+  /** How often a `GET /events` stream polls for a new snapshot, ms. Default `500`. */
+  eventsPollMs?: number;
   /** Clock for ages. Default `Date`. */
   clock?: HandlerClock;
   /** Largest `/predict` body, in bytes. Default 1 MiB. */
@@ -90,13 +100,16 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
   };
 
   const routes = new Map<string, Route>([
-    ["/", {
-      GET: () =>
-        options.dashboard?.() ??
-          new Response(indexPage(snapshot()), {
-            headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
-          }),
+    ["/", { GET: () => options.dashboard?.() ?? dashboardPage() }],
+    ["/events", {
+      GET: (request) =>
+        eventStream(request, snapshot, {
+          signal: options.signal,
+          pollMs: options.eventsPollMs,
+          clock,
+        }),
     }],
+    ["/history", { GET: () => jsonResponse(dashboardUpdate(snapshot(), -1, clock.now())) }],
     ["/weights", { GET: () => jsonResponse(weightsJson(snapshot(), clock.now())) }],
     ["/metrics", {
       GET: async () =>

@@ -140,6 +140,23 @@ export function createMetrics(
     },
   });
 
+  total(
+    "drifts_total",
+    "Concept drifts detected over the prequential log loss.",
+    (s) => s.drift?.total ?? s.drifts.length,
+  );
+  gauge(
+    "drift_statistic",
+    "The drift detector's test statistic; a drift fires above clickstream_drift_threshold " +
+      "(NaN when detection is off).",
+    (s) => s.drift?.statistic ?? NaN,
+  );
+  gauge(
+    "drift_threshold",
+    "The drift detector's alarm threshold (NaN when detection is off).",
+    (s) => s.drift?.threshold ?? NaN,
+  );
+
   perWindow("log_loss", "Prequential log loss of the model (natural log)", (m) => m.logLoss);
   new Gauge({
     name: PREFIX + "baseline_log_loss",

@@ -419,7 +419,7 @@ Deno.test("handler() answers 500 with a JSON reason instead of throwing", async 
       },
       clock,
     });
-    for (const path of ["/weights", "/healthz", "/purchases", "/metrics", "/"]) {
+    for (const path of ["/weights", "/healthz", "/purchases", "/metrics", "/history"]) {
       const response = await serve(get(path));
       assert.equal(response.status, 500);
       assert.equal((await json(response)).error, "internal error: no snapshot yet");
@@ -437,18 +437,24 @@ Deno.test("handler() answers 500 with a JSON reason instead of throwing", async 
   });
 });
 
-Deno.test("handler() serves a page of links at GET / until the dashboard exists", async (t) => {
-  await t.step("default page", async () => {
-    const snapshot = fakeSnapshot({ topic: "<script>alert(1)</script>" });
-    const response = await handler({}, snapshot)(get("/"));
-    assert.equal(response.status, 200);
-    assert.match(response.headers.get("content-type") ?? "", /^text\/html/);
-    const html = await response.text();
-    for (const path of ["/weights", "/metrics", "/purchases", "/healthz"]) {
-      assert.ok(html.includes(`<a href="${path}">`), `links to ${path}`);
-    }
-    assert.ok(!html.includes("<script>"), "escapes the snapshot's strings");
-  });
+Deno.test("handler() serves the dashboard at GET /, or the page it is given", async (t) => {
+  await t.step(
+    "default: the dashboard, which links to the JSON and Prometheus routes",
+    async () => {
+      const snapshot = fakeSnapshot({ topic: "<script>alert(1)</script>" });
+      const response = await handler({}, snapshot)(get("/"));
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get("content-type") ?? "", /^text\/html/);
+      const html = await response.text();
+      for (const path of ["weights", "metrics", "purchases", "healthz"]) {
+        assert.ok(html.includes(`<a href="${path}">`), `links to ${path}`);
+      }
+      assert.ok(
+        !html.includes("alert(1)"),
+        "the page holds no snapshot text (the script fills it)",
+      );
+    },
+  );
   await t.step("a dashboard when given", async () => {
     const serve = handler({ dashboard: () => new Response("dashboard") });
     assert.equal(await (await serve(get("/"))).text(), "dashboard");

@@ -1,0 +1,239 @@
+/**
+ * What the dashboard reads: `GET /history` (one JSON update holding the whole chart history)
+ * and `GET /events` (server-sent events: the same update first, then one message per newly
+ * published snapshot, carrying only the history points the client has not seen yet).
+ *
+ * The handler stays pure: an event stream polls the `snapshot()` getter (default every 500 ms)
+ * and writes a message when a different snapshot object is published (snapshots are immutable
+ * and swapped whole, so identity means "nothing changed"). A stream ends when the client goes
+ * away (the request's signal, or the body being cancelled), when the server's `signal` aborts
+ * (so it never holds a shutting-down server open), or after `maxStreamMs` (browsers'
+ * `EventSource` reconnects by itself, and `retry:` tells it to wait 1 s).
+ *
+ * @module
+ */
+
+import type { DriftMarker, HistoryPoint, MetricsView, Snapshot } from "../stream/snapshot.ts";
+
+/** The current figures of a snapshot, as the dashboard shows them. */
+export interface DashboardState {
+  topic: string;
+  mode: string;
+  featureNames: readonly string[];
+  weights: readonly number[];
+  intercept: number;
+  rawWeights: readonly number[];
+  rawIntercept: number;
+  updates: number;
+  eventsTrained: number;
+  batches: number;
+  batchId: number;
+  /** Publication time, ms since the epoch. */
+  time: number;
+  rolling: MetricsView;
+  cumulative: MetricsView;
+  lag: number;
+  eventsPerSecond: number;
+  badRecords: Readonly<Record<string, number>>;
+  badRecordsTotal: number;
+  skippedRecords: number;
+  healthy: boolean;
+  healthReason: string | null;
+  checkpoint: { batchId: number; time: number } | null;
+  /** Drifts detected since the start (from the detector, else the markers kept). */
+  driftsTotal: number;
+  /** Detector name, statistic, threshold and reaction, or `null` when detection is off. */
+  drift: Snapshot["drift"] | null;
+}
+
+/** One message of `/events` (and the body of `/history`). */
+export interface DashboardUpdate {
+  /** Server time when the message was written, ms since the epoch (for ages). */
+  now: number;
+  /** `true`: drop every point held before this message (first message, or the trainer reset). */
+  reset: boolean;
+  state: DashboardState;
+  /** History points not sent before, oldest first. */
+  points: readonly HistoryPoint[];
+  /** Every drift marker the snapshot holds (few). */
+  drifts: readonly DriftMarker[];
+}
+
+/** The dashboard's view of a snapshot's current figures. */
+export function dashboardState(s: Snapshot): DashboardState {
+  return {
+    topic: s.topic,
+    mode: s.mode,
+    featureNames: s.featureNames,
+    weights: s.weights,
+    intercept: s.intercept,
+    rawWeights: s.rawWeights,
+    rawIntercept: s.rawIntercept,
+    updates: s.updates,
+    eventsTrained: s.eventsTrained,
+    batches: s.batches,
+    batchId: s.batchId,
+    time: s.time,
+    rolling: s.rolling,
+    cumulative: s.cumulative,
+    lag: s.lag,
+    eventsPerSecond: s.eventsPerSecond,
+    badRecords: s.badRecords,
+    badRecordsTotal: Object.values(s.badRecords).reduce((a, b) => a + b, 0),
+    skippedRecords: s.skippedRecords,
+    healthy: s.healthy,
+    healthReason: s.healthReason,
+    checkpoint: s.checkpoint,
+    driftsTotal: s.drift?.total ?? s.drifts.length,
+    drift: s.drift ?? null,
+  };
+}
+
+/**
+ * The update that brings a client which last saw the point of batch `lastSent` (`-1`: none) up
+ * to `snapshot`. When the snapshot's history no longer holds that point (the trainer was reset),
+ * the update is a `reset` with the whole history.
+ */
+export function dashboardUpdate(
+  snapshot: Snapshot,
+  lastSent: number,
+  now: number,
+): DashboardUpdate {
+  const history = snapshot.history;
+  let from = 0;
+  let reset = lastSent < 0;
+  if (!reset) {
+    const at = lastIndexOfBatch(history, lastSent);
+    if (at < 0) reset = true;
+    else from = at + 1;
+  }
+  return {
+    now,
+    reset,
+    state: dashboardState(snapshot),
+    points: history.slice(from),
+    drifts: snapshot.drifts,
+  };
+}
+
+function lastIndexOfBatch(history: readonly HistoryPoint[], batchId: number): number {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const b = history[i].batchId;
+    if (b === batchId) return i;
+    if (b < batchId) return -1;
+  }
+  return -1;
+}
+
+/** Options of {@linkcode eventStream}. */
+export interface EventStreamOptions {
+  /** Ends the stream when aborted (the server is stopping). Default: none. */
+  signal?: AbortSignal;
+  /** How often the snapshot getter is polled, ms. Default `500`. */
+  pollMs?: number;
+  /** A stream is closed after this long (the browser reconnects), ms. Default `600000`. */
+  maxStreamMs?: number;
+  /** A comment line is written after this long without a message, ms. Default `15000`. */
+  keepAliveMs?: number;
+  /** Clock for `now`. Default `Date`. */
+  clock?: { now(): number };
+  /** Timers. Default `globalThis`'s `setInterval` / `clearInterval`. */
+  timers?: {
+    setInterval(fn: () => void, ms: number): number;
+    clearInterval(id: number): void;
+  };
+}
+
+/** Serializes one update as a server-sent event (`NaN` and infinities become `null`). */
+export function sseMessage(update: DashboardUpdate): string {
+  return `event: update\ndata: ${JSON.stringify(update)}\n\n`;
+}
+
+/**
+ * The `text/event-stream` response of `GET /events` for `request`: the first message right away,
+ * then one per new snapshot. See the module documentation for when it ends.
+ */
+export function eventStream(
+  request: Request,
+  snapshot: () => Snapshot,
+  options: EventStreamOptions = {},
+): Response {
+  const pollMs = options.pollMs ?? 500;
+  const maxMs = options.maxStreamMs ?? 600_000;
+  const keepAliveMs = options.keepAliveMs ?? 15_000;
+  const clock = options.clock ?? Date;
+  const timers = options.timers ?? {
+    setInterval: (fn: () => void, ms: number) => setInterval(fn, ms) as unknown as number,
+    clearInterval: (id: number) => clearInterval(id),
+  };
+  const encoder = new TextEncoder();
+  let timer: number | undefined;
+  let finish = () => {};
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      let last: Snapshot | null = null;
+      let lastSent = -1;
+      let closed = false;
+      let quietMs = 0;
+      let openMs = 0;
+      finish = () => {
+        if (closed) return;
+        closed = true;
+        if (timer !== undefined) timers.clearInterval(timer);
+        request.signal.removeEventListener("abort", finish);
+        options.signal?.removeEventListener("abort", finish);
+        try {
+          controller.close();
+        } catch { /* already closed or cancelled */ }
+      };
+      const write = (text: string) => {
+        try {
+          controller.enqueue(encoder.encode(text));
+        } catch {
+          finish();
+        }
+      };
+      const poll = () => {
+        if (closed) return;
+        const current = snapshot();
+        if (current === last) {
+          quietMs += pollMs;
+          if (quietMs >= keepAliveMs) {
+            quietMs = 0;
+            write(": keep-alive\n\n");
+          }
+          return;
+        }
+        last = current;
+        quietMs = 0;
+        const update = dashboardUpdate(current, lastSent, clock.now());
+        const points = current.history;
+        lastSent = points.length > 0 ? points[points.length - 1].batchId : -1;
+        write(sseMessage(update));
+      };
+      if (request.signal.aborted || options.signal?.aborted) {
+        finish();
+        return;
+      }
+      request.signal.addEventListener("abort", finish, { once: true });
+      options.signal?.addEventListener("abort", finish, { once: true });
+      write("retry: 1000\n\n");
+      poll();
+      timer = timers.setInterval(() => {
+        openMs += pollMs;
+        if (openMs >= maxMs) finish();
+        else poll();
+      }, pollMs);
+    },
+    cancel() {
+      finish();
+    },
+  });
+  return new Response(body, {
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-store",
+      "x-accel-buffering": "no",
+    },
+  });
+}
