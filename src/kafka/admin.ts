@@ -23,6 +23,8 @@ export interface EnsureTopicOptions {
   replicationFactor?: number;
   /** Topic configs of a newly created topic, e.g. `{ "retention.ms": "3600000" }`. Default: none. */
   configs?: Record<string, string>;
+  /** How long to wait until every partition has a leader, ms. Default: `30_000`. */
+  timeoutMs?: number;
 }
 
 /** One partition's offsets. */
@@ -78,9 +80,12 @@ export class KafkaAdmin implements AsyncDisposable {
         `Cannot create topic "${topic}": a name is 1..249 of a-z A-Z 0-9 . _ -.`,
       );
     }
+    let created = false;
     try {
-      const created = await this.#admin.createTopics({
-        waitForLeaders: true,
+      // Not kafkajs' waitForLeaders: its wait retries only LEADER_NOT_AVAILABLE, while Kafka 4
+      // (KRaft) may still answer UNKNOWN_TOPIC_OR_PARTITION for a moment after the creation.
+      created = await this.#admin.createTopics({
+        waitForLeaders: false,
         topics: [{
           topic,
           numPartitions: partitions,
@@ -91,14 +96,40 @@ export class KafkaAdmin implements AsyncDisposable {
           })),
         }],
       });
-      return created;
     } catch (error) {
       // A concurrent creator won the race: the topic exists, which is all we asked for.
-      if (JSON.stringify((error as { errors?: unknown }).errors ?? "").includes("TOPIC_ALREADY")) {
-        return false;
+      const text = JSON.stringify((error as { errors?: unknown }).errors ?? "") +
+        String((error as { type?: string }).type);
+      if (!text.includes("TOPIC_ALREADY_EXISTS")) throw error;
+    }
+    await this.#waitForLeaders(topic, options.timeoutMs ?? 30_000);
+    return created;
+  }
+
+  /** Polls metadata until every partition of `topic` has a leader. */
+  async #waitForLeaders(topic: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    for (let delay = 50;; delay = Math.min(delay * 2, 500)) {
+      try {
+        const meta = await this.#admin.fetchTopicMetadata({ topics: [topic] });
+        const parts = meta.topics[0]?.partitions ?? [];
+        if (parts.length > 0 && parts.every((p) => p.leader >= 0)) return;
+        last = new Error("some partitions have no leader yet");
+      } catch (error) {
+        const type = (error as { type?: string }).type;
+        if (type !== "UNKNOWN_TOPIC_OR_PARTITION" && type !== "LEADER_NOT_AVAILABLE") throw error;
+        last = error;
       }
-      if ((error as { type?: string }).type === "TOPIC_ALREADY_EXISTS") return false;
-      throw error;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `Topic "${topic}" has no leader for every partition after ${timeoutMs} ms: ${
+            (last as Error)?.message
+          }`,
+          { cause: last },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 
