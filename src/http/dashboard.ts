@@ -78,6 +78,7 @@ export function dashboardHtml(): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>clickstream trainer</title>
+<link rel="icon" href="data:,">
 <style>${inline(uplotCss)}</style>
 <style>${inline(pageCss)}</style>
 </head>

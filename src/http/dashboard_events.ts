@@ -6,7 +6,8 @@
  * The handler stays pure: an event stream polls the `snapshot()` getter (default every 500 ms)
  * and writes a message when a different snapshot object is published (snapshots are immutable
  * and swapped whole, so identity means "nothing changed"). A stream ends when the client goes
- * away (the request's signal, or the body being cancelled), when the server's `signal` aborts
+ * away (`Deno.serve` then cancels the body; the request's own signal is not listened to, as
+ * Deno warns about its legacy abort-on-completion there), when the server's `signal` aborts
  * (so it never holds a shutting-down server open), or after `maxStreamMs` (browsers'
  * `EventSource` reconnects by itself, and `retry:` tells it to wait 1 s).
  *
@@ -150,11 +151,10 @@ export function sseMessage(update: DashboardUpdate): string {
 }
 
 /**
- * The `text/event-stream` response of `GET /events` for `request`: the first message right away,
- * then one per new snapshot. See the module documentation for when it ends.
+ * The `text/event-stream` response of `GET /events`: the first message right away, then one per
+ * new snapshot. See the module documentation for when it ends.
  */
 export function eventStream(
-  request: Request,
   snapshot: () => Snapshot,
   options: EventStreamOptions = {},
 ): Response {
@@ -180,7 +180,6 @@ export function eventStream(
         if (closed) return;
         closed = true;
         if (timer !== undefined) timers.clearInterval(timer);
-        request.signal.removeEventListener("abort", finish);
         options.signal?.removeEventListener("abort", finish);
         try {
           controller.close();
@@ -211,11 +210,10 @@ export function eventStream(
         lastSent = points.length > 0 ? points[points.length - 1].batchId : -1;
         write(sseMessage(update));
       };
-      if (request.signal.aborted || options.signal?.aborted) {
+      if (options.signal?.aborted) {
         finish();
         return;
       }
-      request.signal.addEventListener("abort", finish, { once: true });
       options.signal?.addEventListener("abort", finish, { once: true });
       write("retry: 1000\n\n");
       poll();

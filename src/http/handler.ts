@@ -102,8 +102,8 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
   const routes = new Map<string, Route>([
     ["/", { GET: () => options.dashboard?.() ?? dashboardPage() }],
     ["/events", {
-      GET: (request) =>
-        eventStream(request, snapshot, {
+      GET: () =>
+        eventStream(snapshot, {
           signal: options.signal,
           pollMs: options.eventsPollMs,
           clock,

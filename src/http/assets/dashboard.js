@@ -32,6 +32,14 @@
     if (Math.abs(v) >= 1e4) return (v / 1e3).toFixed(1) + "k";
     return String(Math.round(v));
   };
+  // Axis ticks: short (1.2k, 3M), at most 4 significant digits.
+  const tick = (v) => {
+    if (v === null) return "";
+    const a = Math.abs(v);
+    if (a >= 1e6) return +(v / 1e6).toPrecision(3) + "M";
+    if (a >= 1e4) return +(v / 1e3).toPrecision(3) + "k";
+    return String(+v.toPrecision(4));
+  };
   const age = (ms) => {
     if (ms === null) return "never";
     const s = Math.max(0, Math.round(ms / 1000));
@@ -92,12 +100,17 @@
     el.textContent = "";
     const opts = {
       ...chartSize(el),
-      legend: { live: true },
+      legend: { live: false },
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: false } },
       axes: [
         { label: "batch", labelSize: 16, size: 32, stroke: "#555", grid: { stroke: "#eee" } },
-        { size: 54, stroke: "#555", grid: { stroke: "#eee" } },
+        {
+          size: 50,
+          stroke: "#555",
+          grid: { stroke: "#eee" },
+          values: (_u, splits) => splits.map(tick),
+        },
       ],
       series: [
         { label: "batch" },
@@ -166,11 +179,8 @@
     const r = s.rolling;
     card("c-events", count(s.eventsTrained), `${count(s.batches)} batches`);
     card("c-updates", count(s.updates), `last batch #${s.batchId}`);
-    card(
-      "c-loss",
-      fixed(r.logLoss, 4),
-      `constant ${fixed(r.constantLogLoss, 4)} · best ${fixed(r.bayesLogLoss, 4)}`,
-    );
+    const best = num(r.bayesLogLoss) === null ? "" : ` · best ${fixed(r.bayesLogLoss, 4)}`;
+    card("c-loss", fixed(r.logLoss, 4), `constant rate ${fixed(r.constantLogLoss, 4)}${best}`);
     card(
       "c-auc",
       fixed(r.auc, 4),
@@ -212,7 +222,7 @@
       const tr = document.createElement("tr");
       tr.dataset.feature = name;
       const th = document.createElement("th");
-      th.textContent = name;
+      th.textContent = name.replace(/_/g, "_\u200b"); // a line may break after an underscore
       const td = document.createElement("td");
       td.className = "num";
       td.dataset.value = String(w);
