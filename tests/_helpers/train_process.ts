@@ -1,0 +1,169 @@
+/**
+ * Runs `train` as the user runs it — a subprocess of `src/main.ts` — for tests that stop,
+ * crash and restart it: captures its output, polls its `/weights`, stops it with a signal.
+ *
+ * @module
+ */
+
+import { freePort } from "../../kafka/broker.ts";
+import { KafkaAdmin } from "../../src/kafka/admin.ts";
+import { KafkaClient } from "../../src/kafka/client.ts";
+import { EventProducer } from "../../src/kafka/producer.ts";
+import { SessionGenerator } from "../../src/generator/session_generator.ts";
+
+const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
+
+/** The parts of `/weights` the tests read. */
+export interface WeightsBody {
+  events_trained: number;
+  skipped_records: number;
+  batches: number;
+  last_batch_id: number;
+  weights: Record<string, number>;
+  intercept: number;
+  updates: number;
+  lag: number | null;
+  bad_records: Record<string, number>;
+  checkpoint: { batch_id: number; age_seconds: number } | null;
+  metrics: {
+    cumulative: { events: number; log_loss: number; constant_log_loss: number; auc: number };
+  };
+}
+
+/** How a train process ended. */
+export interface TrainExit {
+  code: number;
+  signal: Deno.Signal | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A running `train` subprocess. */
+export interface TrainProcess {
+  readonly url: string;
+  readonly pid: number;
+  /** Output so far. */
+  output(): string;
+  /** Resolves when the process ends, with its output. */
+  readonly exited: Promise<TrainExit>;
+  /** Sends `signal` and waits for the end. */
+  stop(signal?: Deno.Signal): Promise<TrainExit>;
+}
+
+/** Options of {@linkcode spawnTrain}. */
+export interface SpawnTrainOptions {
+  stateDir: string;
+  group: string;
+  /** Extra flags. Default: none. */
+  args?: string[];
+  /** Extra environment. Default: none. */
+  env?: Record<string, string>;
+}
+
+/** Starts `train <topic>` on a free HTTP port. */
+export function spawnTrain(
+  brokers: string,
+  topic: string,
+  options: SpawnTrainOptions,
+): TrainProcess {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "train",
+      topic,
+      "--group",
+      options.group,
+      "--http",
+      `127.0.0.1:${port}`,
+      "--state-dir",
+      options.stateDir,
+      ...(options.args ?? []),
+    ],
+    env: { KAFKA_BROKERS: brokers, NO_COLOR: "1", ...options.env },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let out = "";
+  let err = "";
+  const pump = async (stream: ReadableStream<Uint8Array>, into: (s: string) => void) => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) into(chunk);
+  };
+  const pumps = Promise.all([
+    pump(child.stdout, (s) => out += s),
+    pump(child.stderr, (s) => err += s),
+  ]);
+  const exited = (async () => {
+    const status = await child.status;
+    await pumps;
+    return { code: status.code, signal: status.signal, stdout: out, stderr: err };
+  })();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid,
+    output: () => out + err,
+    exited,
+    async stop(signal: Deno.Signal = "SIGINT") {
+      try {
+        child.kill(signal);
+      } catch { /* already gone */ }
+      return await exited;
+    },
+  };
+}
+
+/** Reads `/weights` once, or `undefined` when the server does not answer. */
+export async function readWeights(url: string): Promise<WeightsBody | undefined> {
+  try {
+    const response = await fetch(`${url}/weights`);
+    return await response.json() as WeightsBody;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Polls `/weights` until `done` holds; fails early when the process exits, and at the deadline.
+ */
+export async function waitForWeights(
+  train: TrainProcess,
+  done: (w: WeightsBody) => boolean,
+  timeoutMs = 120_000,
+): Promise<WeightsBody> {
+  const deadline = Date.now() + timeoutMs;
+  let last: WeightsBody | undefined;
+  let ended = false;
+  train.exited.then(() => ended = true);
+  while (Date.now() < deadline) {
+    last = await readWeights(train.url) ?? last;
+    if (last && done(last)) return last;
+    if (ended) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(
+    `${ended ? "train exited" : "timed out"} waiting for /weights; last: ${
+      JSON.stringify(last)?.slice(0, 300)
+    }\n--- output ---\n${train.output().slice(-3000)}`,
+  );
+}
+
+/** Writes `n` events of the seeded generator to `topic` (created with one partition). */
+export async function fillTopic(brokers: string, topic: string, n: number, seed: number) {
+  const client = new KafkaClient({ brokers });
+  await using admin = await KafkaAdmin.connect(client);
+  await admin.ensureTopic(topic);
+  await using producer = await EventProducer.connect(client, { topic, acks: "all" });
+  const generator = new SessionGenerator({ seed });
+  for (let sent = 0; sent < n; sent += 10_000) {
+    const count = Math.min(10_000, n - sent);
+    await producer.send(Array.from({ length: count }, () => generator.next()));
+  }
+}
+
+/** Deletes topics (cleanup). */
+export async function dropTopics(brokers: string, ...topics: string[]) {
+  await using admin = await KafkaAdmin.connect(new KafkaClient({ brokers }));
+  await admin.deleteTopics(topics);
+}
