@@ -14,7 +14,14 @@
  * send to the last acknowledgement, ProducerPerformance's from its first send to its last
  * callback (neither counts process start-up or connecting).
  *
+ * With `--e2e` it measures the load generator against the trainer instead: the trainer alone on a
+ * pre-filled topic gives its solo rate; then the generator runs at 80 % of that for
+ * `--e2e-seconds` while a fresh trainer consumes with a short trigger, and the lag (end offset
+ * minus events trained, sampled every 0.5 s) and the time to drain after the generator stops
+ * are printed.
+ *
  * ```sh
+ * deno task bench:loadtest --e2e [--e2e-prefill 2000000] [--e2e-seconds 60] [--e2e-trigger 250ms]
  * deno task bench:loadtest [--events 2000000] [--acks leader|all] [--compression none|gzip]
  *                          [--partitions 1] [--brokers 127.0.0.1:9092]
  * ```
@@ -23,7 +30,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { startBroker } from "../kafka/broker.ts";
+import { freePort, startBroker } from "../kafka/broker.ts";
 import { KAFKA_TOOLS, kafkaTool } from "../kafka/tools.ts";
 import { SessionGenerator } from "../src/generator/session_generator.ts";
 import { KafkaAdmin } from "../src/kafka/admin.ts";
@@ -40,6 +47,10 @@ const { values } = parseArgs({
     partitions: { type: "string", default: "1" },
     brokers: { type: "string" },
     "skip-scaling": { type: "boolean" },
+    e2e: { type: "boolean" },
+    "e2e-prefill": { type: "string", default: "2000000" },
+    "e2e-seconds": { type: "string", default: "60" },
+    "e2e-trigger": { type: "string", default: "250ms" },
   },
 });
 const EVENTS = Number(values.events);
@@ -237,48 +248,250 @@ function table(rows: Row[], reference: Row): string {
   ].join("\n");
 }
 
-try {
-  // The generator's own events as ProducerPerformance's payloads (one JSON per line).
-  const gen = new SessionGenerator({ seed: 1, clock: () => Math.floor(Date.now() / 1000) });
-  const lines = Array.from({ length: 20_000 }, () => eventJson(gen.next()));
-  const payloadFile = `${work}/payloads.txt`;
-  await Deno.writeTextFile(payloadFile, lines.join("\n"));
-  const meanBytes = lines.reduce((s, l) => s + l.length, 0) / lines.length;
-
-  console.log(
-    `bench:loadtest — ${
-      formatCount(EVENTS)
-    } events per run, acks ${ACKS}, compression ${COMPRESSION}, ` +
-      `${PARTITIONS} partition(s), broker ${brokers}${
-        external ? " (external)" : " (started here)"
-      }, ` +
-      `${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}`,
-  );
-  const rows: Row[] = [];
-  const run = async (label: string, f: () => Promise<Row>) => {
-    console.error(`bench: ${label} ...`);
-    const row = await f();
-    console.error(
-      `bench:   ${formatCount(row.eventsPerSecond)} events/s, CPU ${row.cpuSeconds.toFixed(1)} s`,
-    );
-    rows.push(row);
-    return row;
+/** A trainer subprocess whose batch reports are followed line by line. */
+function startTrainerProcess(topic: string, stateDir: string) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "train",
+      topic,
+      "--brokers",
+      brokers,
+      "--group",
+      `bench-${crypto.randomUUID().slice(0, 8)}`,
+      "--trigger",
+      String(values["e2e-trigger"]),
+      "--starting-offsets",
+      "earliest",
+      "--state-dir",
+      stateDir,
+      "--http",
+      `127.0.0.1:${freePort()}`,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const state = { trained: 0, lastReportAt: 0, serving: false };
+  const reports: { at: number; trained: number }[] = [];
+  const reading = (async () => {
+    let rest = "";
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      rest += chunk;
+      const lines = rest.split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) {
+        if (line.startsWith("serving ")) state.serving = true;
+        const m = /events trained: ([\d,]+)/.exec(line);
+        if (m) {
+          state.trained = Number(m[1].replaceAll(",", ""));
+          state.lastReportAt = performance.now();
+          reports.push({ at: state.lastReportAt, trained: state.trained });
+        }
+      }
+    }
+  })();
+  return {
+    state,
+    reports,
+    async stop() {
+      try {
+        child.kill("SIGINT");
+      } catch { /* gone */ }
+      await child.status;
+      await reading;
+    },
   };
-  await run("clickstream loadtest, 4 workers", () => generator(4));
-  const perf = await run(
-    "ProducerPerformance",
-    () => producerPerformance(payloadFile, meanBytes),
-  );
-  if (!values["skip-scaling"]) {
-    await run("clickstream loadtest, 1 worker", () => generator(1));
-    await run("clickstream loadtest, 2 workers", () => generator(2));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function endOffset(topic: string): Promise<number> {
+  await using admin = await KafkaAdmin.connect(client);
+  return (await admin.topicOffsets(topic)).reduce((s, p) => s + p.high, 0);
+}
+
+async function endToEnd(): Promise<void> {
+  const prefill = Number(values["e2e-prefill"]);
+  const seconds = Number(values["e2e-seconds"]);
+  const stateRoot = `${work}/state`;
+  // 1. The trainer alone on a pre-filled topic.
+  const solo = await freshTopic("e2e-solo");
+  const fill = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "loadtest",
+      "--brokers",
+      brokers,
+      "--topic",
+      solo,
+      "--events",
+      String(prefill),
+      "--workers",
+      "2",
+    ],
+    stdout: "piped",
+  }).output();
+  if (!fill.success) throw new Error("pre-filling the topic failed");
+  console.error(`bench: e2e: ${formatCount(prefill)} events pre-filled; the trainer alone ...`);
+  const alone = startTrainerProcess(solo, `${stateRoot}-solo`);
+  const deadline = performance.now() + 300_000;
+  while (alone.state.trained < prefill && performance.now() < deadline) await sleep(100);
+  await alone.stop();
+  await dropTopic(solo);
+  const r = alone.reports;
+  if (r.length < 2 || r[r.length - 1].trained < prefill) {
+    throw new Error(`the trainer trained ${alone.state.trained} of ${prefill} events in 300 s`);
   }
-  console.log(table(rows, perf));
-  console.log(
-    "CPU s/M ev: user + system CPU seconds of the process per million events (/usr/bin/time; " +
-      "the Deno process with its workers, or the JVM with start-up); broker: the broker JVM " +
-      "over the same run (/proc/<pid>/stat).",
+  // From the end of the first batch to the end of the last: start-up and group join excluded.
+  const soloRate = (r[r.length - 1].trained - r[0].trained) /
+    ((r[r.length - 1].at - r[0].at) / 1000);
+  const rate = Math.floor(soloRate * 0.8);
+  console.error(
+    `bench: e2e: solo ${formatCount(soloRate)} events/s; generator at ${
+      formatCount(rate)
+    }/s for ${seconds} s ...`,
   );
-} finally {
-  await Deno.remove(work, { recursive: true }).catch(() => {});
+
+  // 2. The generator at 80 % of that while the trainer consumes.
+  const live = await freshTopic("e2e-live");
+  const trainer = startTrainerProcess(live, `${stateRoot}-live`);
+  while (!trainer.state.serving && performance.now() < deadline) await sleep(100);
+  await sleep(2000); // group join
+  const lags: { at: number; lag: number }[] = [];
+  const t0 = performance.now();
+  const gen = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "loadtest",
+      "--brokers",
+      brokers,
+      "--topic",
+      live,
+      "--duration",
+      `${seconds}s`,
+      "--rate",
+      String(rate),
+      "--workers",
+      "2",
+    ],
+    stdout: "piped",
+  }).spawn();
+  let genDone = false;
+  const genOut = gen.output().then((o) => {
+    genDone = true;
+    return new TextDecoder().decode(o.stdout);
+  });
+  while (!genDone) {
+    lags.push({
+      at: (performance.now() - t0) / 1000,
+      lag: (await endOffset(live)) - trainer.state.trained,
+    });
+    await sleep(500);
+  }
+  const genText = await genOut;
+  const stoppedAt = performance.now();
+  const total = await endOffset(live);
+  while (trainer.state.trained < total && performance.now() - stoppedAt < 120_000) await sleep(50);
+  const drainMs = trainer.state.lastReportAt - stoppedAt;
+  await trainer.stop();
+  await dropTopic(live);
+  const during = lags.filter((l) => l.at > 5); // after the first seconds of start-up
+  const maxLag = Math.max(...during.map((l) => l.lag));
+  const meanLag = during.reduce((s, l) => s + l.lag, 0) / Math.max(1, during.length);
+  const lastThird = during.slice(Math.floor((during.length * 2) / 3));
+  const genRate = /^ {2}([\d,]+) events\/s/m.exec(genText)?.[1] ?? "?";
+  console.log(
+    `\nend to end (trigger ${values["e2e-trigger"]}, 1 partition, generator with 2 workers):`,
+  );
+  console.log(
+    `  trainer alone on ${formatCount(prefill)} pre-filled events: ${
+      formatCount(soloRate)
+    } events/s`,
+  );
+  console.log(
+    `  generator capped at ${
+      formatCount(rate)
+    } events/s (80 %) for ${seconds} s: reached ${genRate} events/s, ${formatCount(total)} events`,
+  );
+  console.log(
+    `  lag while it ran (sampled every 0.5 s after 5 s): mean ${formatCount(meanLag)}, max ${
+      formatCount(maxLag)
+    }, ` +
+      `max over the last third ${formatCount(Math.max(...lastThird.map((l) => l.lag)))} records`,
+  );
+  const series = during.filter((_, i) => i % 10 === 0).map((l) =>
+    `${l.at.toFixed(0)}s ${formatCount(l.lag)}`
+  );
+  console.log(`  lag every 5 s: ${series.join(", ")}`);
+  console.log(
+    trainer.state.trained >= total
+      ? `  drained ${(drainMs / 1000).toFixed(2)} s after the generator stopped`
+      : `  NOT drained 120 s after the generator stopped: ${
+        formatCount(total - trainer.state.trained)
+      } records behind`,
+  );
+}
+
+if (values.e2e) {
+  try {
+    await endToEnd();
+  } finally {
+    await Deno.remove(work, { recursive: true }).catch(() => {});
+  }
+} else {
+  await race();
+}
+
+async function race(): Promise<void> {
+  try {
+    // The generator's own events as ProducerPerformance's payloads (one JSON per line).
+    const gen = new SessionGenerator({ seed: 1, clock: () => Math.floor(Date.now() / 1000) });
+    const lines = Array.from({ length: 20_000 }, () => eventJson(gen.next()));
+    const payloadFile = `${work}/payloads.txt`;
+    await Deno.writeTextFile(payloadFile, lines.join("\n"));
+    const meanBytes = lines.reduce((s, l) => s + l.length, 0) / lines.length;
+
+    console.log(
+      `bench:loadtest — ${
+        formatCount(EVENTS)
+      } events per run, acks ${ACKS}, compression ${COMPRESSION}, ` +
+        `${PARTITIONS} partition(s), broker ${brokers}${
+          external ? " (external)" : " (started here)"
+        }, ` +
+        `${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}`,
+    );
+    const rows: Row[] = [];
+    const run = async (label: string, f: () => Promise<Row>) => {
+      console.error(`bench: ${label} ...`);
+      const row = await f();
+      console.error(
+        `bench:   ${formatCount(row.eventsPerSecond)} events/s, CPU ${row.cpuSeconds.toFixed(1)} s`,
+      );
+      rows.push(row);
+      return row;
+    };
+    await run("clickstream loadtest, 4 workers", () => generator(4));
+    const perf = await run(
+      "ProducerPerformance",
+      () => producerPerformance(payloadFile, meanBytes),
+    );
+    if (!values["skip-scaling"]) {
+      await run("clickstream loadtest, 1 worker", () => generator(1));
+      await run("clickstream loadtest, 2 workers", () => generator(2));
+    }
+    console.log(table(rows, perf));
+    console.log(
+      "CPU s/M ev: user + system CPU seconds of the process per million events (/usr/bin/time; " +
+        "the Deno process with its workers, or the JVM with start-up); broker: the broker JVM " +
+        "over the same run (/proc/<pid>/stat).",
+    );
+  } finally {
+    await Deno.remove(work, { recursive: true }).catch(() => {});
+  }
 }
