@@ -19,6 +19,9 @@ import { CheckpointStore, type CrashPoint } from "../stream/checkpoint.ts";
 import { formatBatchReport } from "../stream/report.ts";
 import { acquireStateLock } from "../stream/state_lock.ts";
 import { Trainer } from "../stream/trainer.ts";
+import { SideOutputWriter } from "../stream/side_outputs.ts";
+import { deadLetterTopic } from "../kafka/dead_letters.ts";
+import { EventProducer } from "../kafka/producer.ts";
 import { createHandler } from "../http/handler.ts";
 import { clientFor, shutdownSignal } from "./kafka_client.ts";
 
@@ -96,6 +99,29 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
     if (await admin.ensureTopic(config.topic, { partitions: config.partitions })) {
       log(`created topic ${config.topic} (${config.partitions} partition(s))`);
     }
+    const dlqTopic = deadLetterTopic(config.topic);
+    const predictionsTopic = `${config.topic}.predictions`;
+    await admin.ensureTopic(dlqTopic, { partitions: config.partitions });
+    if (config.predictions) {
+      await admin.ensureTopic(predictionsTopic, { partitions: config.partitions });
+    }
+    const dlqProducer = await EventProducer.connect(client, { topic: dlqTopic, acks: "all" });
+    cleanup.push(() => dlqProducer.close());
+    const predictionsProducer = config.predictions
+      ? await EventProducer.connect(client, { topic: predictionsTopic, acks: "all" })
+      : undefined;
+    if (predictionsProducer) cleanup.push(() => predictionsProducer.close());
+    const sideOutputs = new SideOutputWriter({
+      deadLetters: dlqProducer,
+      predictions: predictionsProducer,
+      signal: stop.signal,
+      onRetry: (error, attempt, delayMs) =>
+        log(
+          `warning: writing side outputs failed (attempt ${attempt}: ${error.message}); retrying in ${delayMs} ms`,
+        ),
+      onRecovered: (attempts) => log(`side outputs written after ${attempts} attempts`),
+    });
+
     const watch = new BrokerWatch(
       async () =>
         new Map((await admin.topicOffsets(config.topic)).map((o) => [o.partition, o.high])),
@@ -114,6 +140,8 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       broker: () => watch.view(),
       commit: async (offsets) => (await consumerReady.promise).commit(offsets),
       crashHook: crash,
+      sideOutputs: (outputs) => sideOutputs.write(outputs),
+      collectPredictions: config.predictions,
       checkpoint: async (state, force) => {
         const now = Date.now();
         if (!force && now - lastCheckpoint < config.checkpointIntervalMs) return null;

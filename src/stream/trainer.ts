@@ -51,6 +51,8 @@ export interface Prediction {
   event: WireEvent;
   score: number;
   record: SourceRecord;
+  /** The model's update count when it gave the score (the model version). */
+  modelVersion: number;
 }
 
 /** What a batch produced besides the model update; written before the checkpoint covers it. */
@@ -327,6 +329,7 @@ export class Trainer {
       await this.#afterBatch(false);
       return;
     }
+    const updatesBefore = this.#learner.model.updates;
     const batch = this.#learner.learn(events);
     this.#options.crashHook?.("mid-batch");
     for (const e of events) if (e.action === "purchase") this.#purchases.add(e.user_id, e.amount!);
@@ -334,8 +337,14 @@ export class Trainer {
     if (this.#options.sideOutputs) {
       const predictions: Prediction[] = [];
       if (this.#options.collectPredictions) {
+        const perEvent = this.#learner.model.mode !== "seed";
         for (let i = 0; i < events.length; i++) {
-          predictions.push({ event: events[i], score: batch.scores[i], record: sources[i] });
+          predictions.push({
+            event: events[i],
+            score: batch.scores[i],
+            record: sources[i],
+            modelVersion: perEvent ? updatesBefore + i : updatesBefore,
+          });
         }
       }
       try {
