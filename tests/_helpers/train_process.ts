@@ -89,7 +89,8 @@ export function spawnTrain(
   let out = "";
   let err = "";
   const pump = async (stream: ReadableStream<Uint8Array>, into: (s: string) => void) => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) into(chunk);
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) into(decoder.decode(chunk, { stream: true }));
   };
   const pumps = Promise.all([
     pump(child.stdout, (s) => out += s),
