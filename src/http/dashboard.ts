@@ -100,7 +100,7 @@ ${panels}
 <p><span class="legend-drift">Dashed red lines</span> on the charts mark detected drifts. <span id="drift-list"></span></p>
 <div class="table-wrap">
 <table class="weights" id="weights" data-batch-id="-1">
-<thead><tr><th>feature</th><th>weight</th><th>raw weight</th><th></th></tr></thead>
+<thead><tr><th>feature</th><th>weight</th><th>raw weight</th><th class="bar"></th></tr></thead>
 <tbody id="weights-body"></tbody>
 </table>
 </div>

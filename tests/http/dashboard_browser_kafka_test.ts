@@ -99,11 +99,15 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using topic = await createTestTopic(brokers, "dashboard");
+    // The generator drifts at event 150,000, so that a trainer with drift detection marks it.
+    const driftAt = 150_000;
     const feed = await startFeed(brokers, topic.name, {
       seed: 21,
+      driftAt,
       eventsPerSend: 3000,
       pauseMs: 100,
       maxMs: 90_000,
+      maxEvents: 240_000,
     });
     let trainer;
     let browser: Browser | undefined;
@@ -129,9 +133,9 @@ Deno.test({
       assert.equal(weightsPlot.series, names.length + 1, "one series per weight + intercept");
 
       // ... and grow as batches are learnt, without reloading the page.
-      const grown = await waitFor("the charts to grow by 5 points", async () => {
+      const grown = await waitFor("the charts to grow to 20 points", async () => {
         const p = await plots(desktop);
-        return p.every((v) => v.points >= first[0].points + 5) ? p : undefined;
+        return p.every((v) => v.points >= Math.max(20, first[0].points + 5)) ? p : undefined;
       });
       const loss = grown.find((p) => p.key === "loss")!;
       const [model, constant] = loss.last as number[];
@@ -141,6 +145,22 @@ Deno.test({
         await desktop.evaluate(() => performance.getEntriesByType("navigation").length),
         1,
       );
+
+      // With drift detection on, the drift shows as a marker (checked in the page's data).
+      const history = await (await fetch(url + "/history")).json();
+      if (history.state.drift !== null) {
+        const drifts = await waitFor("a drift marker", async () => {
+          const d = await desktop.evaluate(() =>
+            // deno-lint-ignore no-explicit-any
+            (globalThis as any).dashboard.drifts as { batchId: number; eventsTrained: number }[]
+          );
+          return d.length > 0 ? d : undefined;
+        }, { timeoutMs: 60_000 });
+        assert.ok(
+          drifts[0].eventsTrained > driftAt && drifts[0].eventsTrained <= driftAt + 20_000,
+          `drift marked at event ${drifts[0].eventsTrained}, the stream drifted at ${driftAt}`,
+        );
+      }
 
       // Stop the feed; once the trainer has caught up, the table must equal GET /weights.
       const sent = await feed.stop();

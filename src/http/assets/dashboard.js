@@ -20,6 +20,9 @@
     "#637939",
     "#843c39",
   ];
+  // Batch ids are integers: x-axis ticks at 1, 2, 5, 10, 20, 50, ... batches.
+  const BATCH_STEPS = [1, 2, 5].flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5, 1e6].map((p) => m * p))
+    .sort((a, b) => a - b);
   const $ = (id) => document.getElementById(id);
   const state = { plots: {}, last: null, messages: 0, drifts: [], clockOffset: 0 };
   globalThis.dashboard = state;
@@ -104,9 +107,16 @@
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: false } },
       axes: [
-        { label: "batch", labelSize: 16, size: 32, stroke: "#555", grid: { stroke: "#eee" } },
         {
-          size: 50,
+          label: "batch",
+          labelSize: 16,
+          incrs: BATCH_STEPS,
+          size: 32,
+          stroke: "#555",
+          grid: { stroke: "#eee" },
+        },
+        {
+          size: 58,
           stroke: "#555",
           grid: { stroke: "#eee" },
           values: (_u, splits) => splits.map(tick),
