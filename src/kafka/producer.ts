@@ -83,8 +83,8 @@ export interface EventProducerOptions {
   compression?: Compression;
   /**
    * Idempotent producer: the broker drops duplicates from retries. Requires `acks: "all"` and
-   * forces one request in flight (kafkajs reports out-of-order sequence errors otherwise).
-   * Default: `false`.
+   * forces one request in flight per producer — concurrent `send()`s are queued — since kafkajs
+   * reports out-of-order sequence errors otherwise. Default: `false`.
    */
   idempotent?: boolean;
   /** Requests in flight per broker connection (ignored, 1, when idempotent). Default: `5`. */
@@ -128,6 +128,9 @@ export class EventProducer implements EventSink, AsyncDisposable {
   #maxBatchRecords: number;
   #maxBatchBytes: number;
   #ackTimeoutMs: number;
+  #idempotent: boolean;
+  /** Idempotent mode: the last request, so the next one waits for it (one in flight). */
+  #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
   private constructor(
@@ -143,6 +146,7 @@ export class EventProducer implements EventSink, AsyncDisposable {
     this.#maxBatchRecords = options.maxBatchRecords ?? 5000;
     this.#maxBatchBytes = options.maxBatchBytes ?? 900_000;
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
+    this.#idempotent = options.idempotent ?? false;
   }
 
   /**
@@ -238,7 +242,17 @@ export class EventProducer implements EventSink, AsyncDisposable {
     return { records: total, bytes };
   }
 
-  async #write(messages: Message[]): Promise<RecordMetadata[]> {
+  #write(messages: Message[]): Promise<RecordMetadata[]> {
+    if (!this.#idempotent) return this.#request(messages);
+    // kafkajs numbers an idempotent producer's records when send() is called; two send()s in
+    // flight at once can reach the broker out of order (OUT_OF_ORDER_SEQUENCE_NUMBER, seen
+    // under load). So in this mode one request goes at a time, whoever calls send().
+    const run = this.#tail.then(() => this.#request(messages));
+    this.#tail = run.catch(() => {});
+    return run;
+  }
+
+  async #request(messages: Message[]): Promise<RecordMetadata[]> {
     try {
       return await this.#producer.send({
         topic: this.#topic,
