@@ -12,7 +12,7 @@
  * rolling Bayes (best possible) log loss of the same events, after having left it.
  *
  * ```sh
- * deno run -A bench/drift.ts [--seeds 1,2,3] [--before 1000000] [--after 300000]
+ * deno task bench:drift [--seeds 1,2,3] [--before 1000000] [--after 300000] [--mode adagrad]
  *   [--threshold 250] [--delta 0.05] [--min-events 5000] [--boost-factor 0] [--json FILE]
  * ```
  *
@@ -30,6 +30,7 @@ import {
   type OnDrift,
 } from "../src/learn/drift.ts";
 import { logLoss } from "../src/learn/logistic.ts";
+import type { Mode } from "../src/learn/model.ts";
 
 /** A rolling window of model and Bayes log loss (ring buffers), checked for recovery. */
 class RecoveryWindow {
@@ -111,6 +112,8 @@ export interface DriftScenarioOptions {
   boostFactor?: number;
   /** Micro-batch size. Default `10000`. */
   batchSize?: number;
+  /** Learning mode. Default `"adagrad"`. */
+  mode?: Mode;
 }
 
 /**
@@ -126,7 +129,7 @@ export function driftScenario(options: DriftScenarioOptions): DriftRun[] {
   const batchSize = options.batchSize ?? 10_000;
   const runs: DriftRun[] = [];
   const gen = new SessionGenerator({ seed, driftAt: before });
-  const learner = new Learner({ mode: "adagrad", drift, batchCapacity: batchSize });
+  const learner = new Learner({ mode: options.mode ?? "adagrad", drift, batchCapacity: batchSize });
   const w100 = new RecoveryWindow(100_000), w20 = new RecoveryWindow(20_000);
   // The same test without a threshold, to see how close the statistic came before the drift.
   const shadow = new DriftDetector({ ...drift, threshold: Number.MAX_VALUE });
@@ -236,6 +239,7 @@ function main(argv: string[]): void {
       "min-events": { type: "string", default: String(DRIFT_DEFAULTS.minEvents) },
       "boost-factor": { type: "string", default: "0" },
       reactions: { type: "string", default: "none,boost,reset" },
+      mode: { type: "string", default: "adagrad" },
       json: { type: "string" },
     },
   });
@@ -249,7 +253,7 @@ function main(argv: string[]): void {
   console.log(
     `drift bench: ${before} events before the drift, ${after} after, batches of 10000, ` +
       `Page-Hinkley delta ${drift.delta} threshold ${drift.threshold} minEvents ${drift.minEvents}, ` +
-      `boost factor ${boostFactor}`,
+      `boost factor ${boostFactor}, mode ${values.mode}`,
   );
   const runs: DriftRun[] = [];
   for (const seed of values.seeds.split(",").map(Number)) {
@@ -261,6 +265,7 @@ function main(argv: string[]): void {
       drift,
       boostFactor,
       reactions: values.reactions.split(",") as OnDrift[],
+      mode: values.mode as Mode,
     }));
     console.log(`seed ${seed}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }

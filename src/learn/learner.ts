@@ -50,7 +50,10 @@ export interface LearnerOptions extends ModelOptions {
   batchCapacity?: number;
   /**
    * Drift detection over the prequential log loss (see {@linkcode DriftDetectorOptions} for the
-   * defaults), or `false` for none. Default `{}`: on, with the detector's defaults.
+   * defaults), or `false` for none. Default: on, with the detector's defaults, in the per-event
+   * modes (`adagrad`, `ftrl`); off in `seed` mode, whose per-batch model's loss swings far more
+   * than the detector's defaults allow (`bench/drift.ts --mode seed`: over a hundred alarms per
+   * million events without any drift).
    */
   drift?: DriftDetectorOptions | false;
   /** What the model does on a drift (see `LogisticModel.adapt`). Default `"none"`. */
@@ -97,7 +100,7 @@ export class Learner {
     this.#model = new LogisticModel(FEATURE_NAMES, options);
     this.#metrics = new PrequentialMetrics(options.metrics);
     this.#batch = new FeatureBatch(FEATURE_COUNT, { capacity: options.batchCapacity });
-    const drift = options.drift ?? {};
+    const drift = options.drift ?? (this.#model.mode === "seed" ? false : {});
     this.#drift = drift === false ? null : new DriftDetector(drift);
     this.#onDrift = options.onDrift ?? "none";
     if (!ON_DRIFT.includes(this.#onDrift)) {

@@ -205,3 +205,10 @@ Deno.test("onDrift boost brings the rolling log loss back within 1% of the best 
   assert.ok(boost < none, `boost recovered after ${boost} events, none after ${none}`);
   assert.ok(boost < 60_000, `boost recovered after ${boost} events`);
 });
+
+Deno.test("Learner turns drift detection on by default in the per-event modes only", () => {
+  assert.notEqual(new Learner().drift, null);
+  assert.notEqual(new Learner({ mode: "ftrl" }).drift, null);
+  assert.equal(new Learner({ mode: "seed" }).drift, null);
+  assert.notEqual(new Learner({ mode: "seed", drift: {} }).drift, null);
+});
