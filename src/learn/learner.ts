@@ -203,10 +203,16 @@ export class Learner {
     };
   }
 
-  /** Restores a learner from {@linkcode Learner.toJSON}'s output. */
+  /**
+   * Restores a learner from {@linkcode Learner.toJSON}'s output. The reaction to a drift comes
+   * from `options.onDrift` / `options.boostFactor` when given (a restart may change
+   * `--on-drift`), else from the state. The detector comes from the state; a state without one
+   * (detection was off, or an older checkpoint) gets a fresh detector when `options.drift` is an
+   * options object, none otherwise.
+   */
   static fromJSON(
     state: LearnerState,
-    options: Pick<LearnerOptions, "batchCapacity"> = {},
+    options: Pick<LearnerOptions, "batchCapacity" | "onDrift" | "boostFactor" | "drift"> = {},
   ): Learner {
     if (state === null || typeof state !== "object" || state.version !== 1) {
       throw new TypeError("Cannot restore a Learner: the state is not a version-1 learner state.");
@@ -222,10 +228,14 @@ export class Learner {
     const l = new Learner({
       batchCapacity: options.batchCapacity,
       drift: false,
-      onDrift: state.onDrift ?? "none",
-      boostFactor: state.boostFactor ?? 0,
+      onDrift: options.onDrift ?? state.onDrift ?? "none",
+      boostFactor: options.boostFactor ?? state.boostFactor ?? 0,
     });
-    l.#drift = state.drift === undefined ? null : DriftDetector.fromJSON(state.drift);
+    l.#drift = state.drift !== undefined
+      ? DriftDetector.fromJSON(state.drift)
+      : options.drift
+      ? new DriftDetector(options.drift)
+      : null;
     l.#featurizer = new Featurizer({ store: SessionStore.fromJSON(state.sessions) });
     l.#model = LogisticModel.fromJSON(state.model);
     l.#metrics = PrequentialMetrics.fromJSON(state.metrics);

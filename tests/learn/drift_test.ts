@@ -212,3 +212,16 @@ Deno.test("Learner turns drift detection on by default in the per-event modes on
   assert.equal(new Learner({ mode: "seed" }).drift, null);
   assert.notEqual(new Learner({ mode: "seed", drift: {} }).drift, null);
 });
+
+Deno.test("Learner.fromJSON() keeps the detector, and takes the reaction from its options when given", () => {
+  const l = new Learner({ onDrift: "boost" });
+  l.learn([new SessionGenerator().next()]);
+  const state = JSON.parse(JSON.stringify(l.toJSON()));
+  assert.equal(Learner.fromJSON(state).onDrift, "boost");
+  assert.equal(Learner.fromJSON(state, { onDrift: "reset" }).onDrift, "reset");
+  assert.deepEqual(Learner.fromJSON(state).drift!.toJSON(), l.drift!.toJSON());
+  const old = { ...state, drift: undefined, onDrift: undefined, boostFactor: undefined };
+  assert.equal(Learner.fromJSON(old).drift, null, "an older checkpoint: no detector");
+  assert.equal(Learner.fromJSON(old).onDrift, "none");
+  assert.equal(Learner.fromJSON(old, { drift: {} }).drift!.events, 0, "or a fresh one");
+});
