@@ -60,6 +60,89 @@ Deno.test("runLoadtest() writes exactly --events records with several workers an
   assert.doesNotMatch(out.text(), /\r/); // not a terminal: plain lines
 });
 
+Deno.test("runLoadtest() with --acks all (idempotent) and --compression gzip writes exactly --events", async (t) => {
+  for (
+    const flags of [["--acks", "all"], ["--compression", "gzip"], [
+      "--acks",
+      "all",
+      "--compression",
+      "gzip",
+    ]]
+  ) {
+    await t.step(flags.join(" "), async () => {
+      await using topic = await createTestTopic(brokers, "loadtest-acks", { partitions: 2 });
+      const out = capture();
+      const code = await runLoadtest(
+        config([
+          "--topic",
+          topic.name,
+          "--events",
+          "12345",
+          "--workers",
+          "2",
+          "--senders-per-worker",
+          "2",
+          ...flags,
+        ]),
+        { write: out.write, isTerminal: false },
+      );
+      assert.equal(code, 0, out.text());
+      assert.equal(await endOffsets(topic.name), 12_345);
+      assert.match(out.text(), /errors 0\n/);
+    });
+  }
+});
+
+Deno.test("loadtest stops cleanly on SIGINT and prints the summary (subprocess)", async () => {
+  await using topic = await createTestTopic(brokers, "loadtest-sigint");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../../src/main.ts", import.meta.url).pathname,
+      "loadtest",
+      "--brokers",
+      brokers,
+      "--topic",
+      topic.name,
+      "--duration",
+      "10m",
+      "--rate",
+      "5000",
+      "--workers",
+      "2",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const decoder = new TextDecoderStream();
+  const reader = child.stdout.pipeThrough(decoder).getReader();
+  let text = "";
+  const killer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+  try {
+    // Wait for the first progress line, then Ctrl-C.
+    while (!/\n\[ *\d/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    child.kill("SIGINT");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    const status = await child.status;
+    await child.stderr.cancel();
+    assert.equal(status.code, 0, text);
+    assert.match(text, /loadtest interrupted: [\d,]+ events/);
+    const written = Number(/interrupted: ([\d,]+) events/.exec(text)![1].replaceAll(",", ""));
+    assert.equal(await endOffsets(topic.name), written);
+  } finally {
+    clearTimeout(killer);
+  }
+});
+
 Deno.test("runLoadtest() with --bytes stops at the first event past the target", async () => {
   await using topic = await createTestTopic(brokers, "loadtest-bytes");
   const out = capture();
