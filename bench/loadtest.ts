@@ -196,7 +196,11 @@ async function producerPerformance(payloadFile: string, meanBytes: number): Prom
     );
   }
   // "2000000 records sent, 412345.6 records/sec (44.12 MB/sec), ..."
-  const m = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/.exec(result.stdout);
+  // It prints such a line every 5 s; the last one is the summary of the whole run.
+  const m = [
+    ...result.stdout.matchAll(/(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/g),
+  ]
+    .at(-1);
   if (!m) throw new Error(`cannot read ProducerPerformance's summary:\n${result.stdout}`);
   const { cpu, rssMb } = parseTime(timeFile);
   const eventsPerSecond = Number(m[2]);
