@@ -138,6 +138,7 @@
     const data = [[], ...series.map(() => [])];
     const plot = new uPlot(opts, data, el);
     plot.fields = series.map((s) => s.field);
+    plot.autoHidden = new Set();
     state.plots[key] = plot;
     return plot;
   }
@@ -173,6 +174,16 @@
       const extra = data[0].length - MAX_POINTS;
       if (extra > 0) { for (const a of data) a.splice(0, extra); }
       plot.setData(data);
+      // A series with no value at all (the best possible loss off the generator) is hidden.
+      plot.fields.forEach((_f, i) => {
+        const any = data[i + 1].some((v) => v !== null);
+        if (!any && plot.series[i + 1].show) {
+          plot.setSeries(i + 1, { show: false });
+          plot.autoHidden.add(i);
+        } else if (any && plot.autoHidden.delete(i)) {
+          plot.setSeries(i + 1, { show: true });
+        }
+      });
     }
   }
 
