@@ -194,7 +194,15 @@ export function eventStream(
       };
       const poll = () => {
         if (closed) return;
-        const current = snapshot();
+        let current: Snapshot;
+        try {
+          current = snapshot();
+        } catch {
+          // No snapshot to read (never expected from a running trainer): end the stream rather
+          // than throw from a timer; the browser reconnects after `retry`.
+          finish();
+          return;
+        }
         if (current === last) {
           quietMs += pollMs;
           if (quietMs >= keepAliveMs) {

@@ -289,3 +289,20 @@ Deno.test("dashboardPage() is one self-contained page: uPlot and the script inli
   );
   assert.ok(html.includes('name="viewport"'));
 });
+
+Deno.test("eventStream() ends the stream when the snapshot cannot be read", async () => {
+  const fake = fakeTimers();
+  let fail = false;
+  const snap = withHistory([0]);
+  const response = eventStream(() => {
+    if (fail) throw new Error("no snapshot");
+    return snap;
+  }, { timers: fake.timers });
+  const reader = new SseReader(response);
+  assert.equal((await reader.drain()).length, 1);
+  fail = true;
+  fake.tick();
+  await reader.drain();
+  assert.equal(reader.ended, true);
+  assert.equal(fake.running, false);
+});
