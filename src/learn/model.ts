@@ -190,16 +190,25 @@ export class LogisticModel {
         }
         if (found.length > 0 && onDrift !== "none") this.adapt(onDrift, factor);
       }
-    } else {
-      const std = this.#std;
+    } else if (drift === undefined) {
+      const std = this.#std, opt = this.#opt;
       for (let i = 0; i < n; i++) {
         std.update(rows, i * d);
-        // The optimizer is re-read each event: a reset replaces it.
-        const p = (this.#opt as AdaGrad | Ftrl).step(std.transform(rows, i * d), labels[i]);
+        scores[i] = opt.step(std.transform(rows, i * d), labels[i]);
+      }
+    } else {
+      const std = this.#std;
+      let opt = this.#opt;
+      for (let i = 0; i < n; i++) {
+        std.update(rows, i * d);
+        const p = opt.step(std.transform(rows, i * d), labels[i]);
         scores[i] = p;
-        if (drift !== undefined && drift.update(logLoss(p, labels[i]))) {
+        if (drift.update(logLoss(p, labels[i]))) {
           found.push(i);
-          if (onDrift !== "none") this.adapt(onDrift, factor);
+          if (onDrift !== "none") {
+            this.adapt(onDrift, factor);
+            opt = this.#opt as AdaGrad | Ftrl; // a reset replaces the optimizer
+          }
         }
       }
     }
