@@ -24,6 +24,7 @@
  *
  * ```sh
  * deno task bench:loadtest --e2e [--e2e-prefill 2000000] [--e2e-seconds 60] [--e2e-trigger 250ms]
+ *                                [--e2e-fraction 0.8]
  * deno task bench:loadtest [--events 2000000] [--acks leader|all] [--compression none|gzip]
  *                          [--partitions 1] [--brokers 127.0.0.1:9092]
  * ```
@@ -53,6 +54,7 @@ const { values } = parseArgs({
     "e2e-prefill": { type: "string", default: "2000000" },
     "e2e-seconds": { type: "string", default: "60" },
     "e2e-trigger": { type: "string", default: "250ms" },
+    "e2e-fraction": { type: "string", default: "0.8" },
   },
 });
 const EVENTS = Number(values.events);
@@ -362,7 +364,8 @@ async function endToEnd(): Promise<void> {
   // From the end of the first batch to the end of the last: start-up and group join excluded.
   const soloRate = (r[r.length - 1].trained - r[0].trained) /
     ((r[r.length - 1].at - r[0].at) / 1000);
-  const rate = Math.floor(soloRate * 0.8);
+  const fraction = Number(values["e2e-fraction"]);
+  const rate = Math.floor(soloRate * fraction);
   console.error(
     `bench: e2e: solo ${formatCount(soloRate)} events/s; generator at ${
       formatCount(rate)
@@ -428,9 +431,9 @@ async function endToEnd(): Promise<void> {
     } events/s`,
   );
   console.log(
-    `  generator capped at ${
-      formatCount(rate)
-    } events/s (80 %) for ${seconds} s: reached ${genRate} events/s, ${formatCount(total)} events`,
+    `  generator capped at ${formatCount(rate)} events/s (${
+      Math.round(fraction * 100)
+    } % of solo) for ${seconds} s: reached ${genRate} events/s, ${formatCount(total)} events`,
   );
   console.log(
     `  lag while it ran (sampled every 0.5 s after 5 s): mean ${formatCount(meanLag)}, max ${
