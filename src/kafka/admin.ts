@@ -7,7 +7,7 @@
  */
 
 import type { Admin } from "kafkajs";
-import { connectWithin, type KafkaClient } from "./client.ts";
+import { connectWithin, type KafkaClient, settleWithin } from "./client.ts";
 
 /** Options of {@linkcode KafkaAdmin.connect}. */
 export interface KafkaAdminConnectOptions {
@@ -177,7 +177,7 @@ export class KafkaAdmin implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#admin.disconnect();
+    await settleWithin(this.#admin.disconnect(), 15_000);
   }
 
   /** Same as {@linkcode KafkaAdmin.close}. */

@@ -230,6 +230,22 @@ export function isConnectionError(error: unknown): boolean {
 }
 
 /**
+ * Waits for `promise` at most `ms` milliseconds; resolves `true` if it settled (either way) in
+ * time, `false` if not. For teardown steps (disconnect, last commit) that must not hang a
+ * shutdown when the broker stops answering.
+ */
+export async function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const settled = promise.then(() => true, () => true);
+  const late = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Runs `connect` with a deadline; a connection failure or the deadline becomes a
  * {@linkcode KafkaUnavailableError} naming the brokers. `onTimeout` is called to tear down
  * the half-open connection.
@@ -247,12 +263,12 @@ export async function connectWithin(
   try {
     const outcome = await Promise.race([connect().then(() => "ok" as const), deadline]);
     if (outcome === "timeout") {
-      await onTimeout().catch(() => {});
+      await settleWithin(onTimeout(), 10_000);
       throw new KafkaUnavailableError(brokers, `no answer within ${timeoutMs} ms`);
     }
   } catch (error) {
     if (error instanceof KafkaUnavailableError) throw error;
-    await onTimeout().catch(() => {});
+    await settleWithin(onTimeout(), 10_000);
     const detail = (error as Error)?.message ?? String(error);
     throw new KafkaUnavailableError(brokers, detail, { cause: error });
   } finally {

@@ -26,7 +26,7 @@ import type { Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
 import type { EventValidationError } from "../events/errors.ts";
 import type { ClickEvent } from "../events/event.ts";
 import { EventFactory } from "../events/factory.ts";
-import { connectWithin, type KafkaClient } from "./client.ts";
+import { connectWithin, type KafkaClient, settleWithin } from "./client.ts";
 
 /** One consumed record. Offsets are numbers (exact up to 2^53). */
 export interface ConsumedRecord {
@@ -97,6 +97,8 @@ export interface EventConsumerOptions {
   maxBytesPerPartition?: number;
   /** Give up connecting and joining after this many ms. Default: `30_000`. */
   connectTimeoutMs?: number;
+  /** `close()` waits at most this long for the last commit, and again for leaving the group. Default: `15_000`. */
+  closeTimeoutMs?: number;
   /**
    * Called after every group (re)join with this member's partitions, before records of them are
    * delivered: the place to `seek()` to offsets kept elsewhere. Default: none.
@@ -169,6 +171,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
   #tickMs: number;
   #onAssignment: EventConsumerOptions["onAssignment"];
   #signal: AbortSignal | undefined;
+  #closeTimeoutMs: number;
   #onAbort = () => void this.close();
 
   #batch: PendingBatch | undefined;
@@ -193,6 +196,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     this.#tickMs = Math.max(100, Math.floor((options.heartbeatIntervalMs ?? 1000) / 2));
     this.#onAssignment = options.onAssignment;
     this.#signal = options.signal;
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? 15_000;
   }
 
   /**
@@ -543,7 +547,9 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       this.#settleInFlight();
       this.#signal?.removeEventListener("abort", this.#onAbort);
       try {
-        if (this.#autoCommit && !this.#error) await this.commit().catch(() => {});
+        if (this.#autoCommit && !this.#error) {
+          await settleWithin(this.commit(), this.#closeTimeoutMs);
+        }
       } finally {
         this.#closed = true;
         this.#wake.resolve();
@@ -551,7 +557,8 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
           this.#batch.aborted = true;
           this.#batch.finished.resolve();
         }
-        await this.#consumer.disconnect();
+        // Bounded: a broker that stopped answering must not hang the caller's shutdown.
+        await settleWithin(this.#consumer.disconnect(), this.#closeTimeoutMs);
       }
     })();
     return this.#closing;

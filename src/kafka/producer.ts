@@ -30,6 +30,7 @@ import {
   isConnectionError,
   type KafkaClient,
   KafkaUnavailableError,
+  settleWithin,
 } from "./client.ts";
 
 /** Which replicas must have a record before a send counts as done. */
@@ -275,11 +276,12 @@ export class EventProducer implements EventSink, AsyncDisposable {
     }
   }
 
-  /** Disconnects after in-flight sends finish. Idempotent. */
+  /** Disconnects after in-flight sends finish (waiting at most 30 s). Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#producer.disconnect();
+    await settleWithin(this.#tail, 30_000);
+    await settleWithin(this.#producer.disconnect(), 30_000);
   }
 
   /** Same as {@linkcode EventProducer.close}. */
