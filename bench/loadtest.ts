@@ -14,7 +14,8 @@
  * included), and the broker's CPU over the same run from `/proc/<pid>/stat` when the bench
  * started the broker itself. Events/s are the tools' own figures: the generator's from the first
  * send to the last acknowledgement, ProducerPerformance's from its first send to its last
- * callback (neither counts process start-up or connecting).
+ * callback (neither counts process start-up or connecting). The machine is shared: `--repeat N`
+ * runs each row N times and keeps the fastest run (the one least disturbed by other load).
  *
  * With `--e2e` it measures the load generator against the trainer instead: the trainer alone on a
  * pre-filled topic gives its solo rate; then the generator runs at 80 % of that for
@@ -26,7 +27,7 @@
  * deno task bench:loadtest --e2e [--e2e-prefill 2000000] [--e2e-seconds 60] [--e2e-trigger 250ms]
  *                                [--e2e-fraction 0.8]
  * deno task bench:loadtest [--events 2000000] [--acks leader|all] [--compression none|gzip]
- *                          [--partitions 1] [--brokers 127.0.0.1:9092]
+ *                          [--partitions 1] [--brokers 127.0.0.1:9092] [--repeat 1]
  * ```
  *
  * @module
@@ -50,6 +51,7 @@ const { values } = parseArgs({
     partitions: { type: "string", default: "1" },
     brokers: { type: "string" },
     "skip-scaling": { type: "boolean" },
+    repeat: { type: "string", default: "1" },
     e2e: { type: "boolean" },
     "e2e-prefill": { type: "string", default: "2000000" },
     "e2e-seconds": { type: "string", default: "60" },
@@ -64,6 +66,8 @@ const PARTITIONS = Number(values.partitions);
 if (!Number.isInteger(EVENTS) || EVENTS < 1) throw new RangeError(`--events ${values.events}`);
 if (!["leader", "all", "none"].includes(ACKS)) throw new RangeError(`--acks ${ACKS}`);
 if (!["none", "gzip"].includes(COMPRESSION)) throw new RangeError(`--compression ${COMPRESSION}`);
+const REPEAT = Number(values.repeat);
+if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new RangeError(`--repeat ${values.repeat}`);
 const JAVA_ACKS = { leader: "1", all: "all", none: "0" }[ACKS];
 
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
@@ -484,13 +488,19 @@ async function race(): Promise<void> {
     );
     const rows: Row[] = [];
     const run = async (label: string, f: () => Promise<Row>) => {
-      console.error(`bench: ${label} ...`);
-      const row = await f();
-      console.error(
-        `bench:   ${formatCount(row.eventsPerSecond)} events/s, CPU ${row.cpuSeconds.toFixed(1)} s`,
-      );
-      rows.push(row);
-      return row;
+      let best: Row | undefined;
+      for (let i = 0; i < REPEAT; i++) {
+        console.error(`bench: ${label} ...`);
+        const row = await f();
+        console.error(
+          `bench:   ${formatCount(row.eventsPerSecond)} events/s, CPU ${
+            row.cpuSeconds.toFixed(1)
+          } s`,
+        );
+        if (best === undefined || row.eventsPerSecond > best.eventsPerSecond) best = row;
+      }
+      rows.push(best!);
+      return best!;
     };
     await run("clickstream loadtest, 4 workers", () => generator(4));
     const perf = await run(

@@ -300,7 +300,10 @@ export async function runLoadWorkers(options: LoadWorkersOptions): Promise<LoadW
     startedAt = now();
     if (!stopped) {
       for (const s of states) send(s, { type: "go" });
-      if (target.kind === "duration") timers.push(setTimeout(stopAll, target.ms));
+      // A duration beyond setTimeout's range (e.g. Infinity) runs until stopped.
+      if (target.kind === "duration" && target.ms <= 2_147_483_647) {
+        timers.push(setTimeout(stopAll, target.ms));
+      }
       let previous: ProgressSample | null = null;
       let lastEvents = 0;
       let lastAdvance = now();
