@@ -31,6 +31,42 @@ export interface CommonConfig {
   clientId: string;
   /** Partitions of a topic created on first use: `--partitions`, default 1 (as the original). */
   partitions: number;
+  /**
+   * TLS to the brokers, or `null` for plaintext: `--tls` (or `KAFKA_TLS=1`), implied by any of
+   * `--tls-ca` / `--tls-cert` / `--tls-key` (else `KAFKA_TLS_CA` / `KAFKA_TLS_CERT` /
+   * `KAFKA_TLS_KEY`). The files are read here, once: the fields hold their PEM text.
+   */
+  tls: KafkaTlsConfig | null;
+  /**
+   * SASL, or `null`: `--sasl-mechanism` (else `KAFKA_SASL_MECHANISM`), `--sasl-username` (else
+   * `KAFKA_SASL_USERNAME`), password from `--sasl-password` or `KAFKA_SASL_PASSWORD`.
+   */
+  sasl: KafkaSaslConfig | null;
+}
+
+/** Resolved TLS settings: PEM text of the files given (`null` = the system's trust store / none). */
+export interface KafkaTlsConfig {
+  /** CA certificate(s) that must have signed the broker's certificate, PEM, or `null`. */
+  ca: string | null;
+  /** Client certificate (mutual TLS), PEM, or `null`. */
+  cert: string | null;
+  /** The client certificate's private key, PEM, or `null`. */
+  key: string | null;
+}
+
+/** SASL mechanisms the Kafka commands support. */
+export const SASL_MECHANISMS = ["plain", "scram-sha-256", "scram-sha-512"] as const;
+/** One of {@linkcode SASL_MECHANISMS}. */
+export type SaslMechanism = typeof SASL_MECHANISMS[number];
+
+/** Resolved SASL settings. */
+export interface KafkaSaslConfig {
+  /** The mechanism. */
+  mechanism: SaslMechanism;
+  /** The user name. */
+  username: string;
+  /** The password. */
+  password: string;
 }
 
 /** `send`: a few clicks and purchases, as the original's `sent_events.py`. */
@@ -189,6 +225,26 @@ const COMMON: Record<string, Flag> = {
     default: "info",
   },
   partitions: { type: "string", help: "partitions of a topic created on first use", default: "1" },
+  tls: { type: "boolean", help: "connect to Kafka over TLS (else KAFKA_TLS=1)" },
+  "tls-ca": {
+    type: "string",
+    help:
+      "PEM file of the CA that signed the brokers' certificates (implies --tls; else KAFKA_TLS_CA)",
+  },
+  "tls-cert": {
+    type: "string",
+    help: "PEM file of the client certificate for mutual TLS (else KAFKA_TLS_CERT)",
+  },
+  "tls-key": { type: "string", help: "PEM file of its private key (else KAFKA_TLS_KEY)" },
+  "sasl-mechanism": {
+    type: "string",
+    help: "plain | scram-sha-256 | scram-sha-512 (else KAFKA_SASL_MECHANISM)",
+  },
+  "sasl-username": { type: "string", help: "SASL user (else KAFKA_SASL_USERNAME)" },
+  "sasl-password": {
+    type: "string",
+    help: "SASL password (else KAFKA_SASL_PASSWORD, which keeps it out of `ps`)",
+  },
   help: { type: "boolean", short: "h", help: "show this help" },
 };
 
@@ -462,7 +518,88 @@ function common(
     logLevel: oneOf(command, "log-level", str(values, "log-level", spec), LOG_LEVELS),
     clientId: `clickstream-${command}`,
     partitions: positiveInt(command, "partitions", str(values, "partitions", spec)),
+    tls: tlsConfig(command, values, env),
+    sasl: saslConfig(command, values, env),
   };
+}
+
+function pemFile(command: string, flag: string, envName: string, path: string): string {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (cause) {
+    throw new UsageError(
+      `--${flag} (or ${envName}): cannot read "${path}": ${(cause as Error).message}`,
+      usage(command),
+      { cause },
+    );
+  }
+  if (!text.includes("-----BEGIN ")) {
+    throw new UsageError(
+      `--${flag} (or ${envName}): "${path}" holds no PEM block (-----BEGIN ...)`,
+      usage(command),
+    );
+  }
+  return text;
+}
+
+function tlsConfig(
+  command: string,
+  values: Values,
+  env: Record<string, string | undefined>,
+): KafkaTlsConfig | null {
+  const file = (flag: string, envName: string) => {
+    const path = (values[flag] as string | undefined) ?? (env[envName] || undefined);
+    return path === undefined ? null : pemFile(command, flag, envName, path);
+  };
+  const ca = file("tls-ca", "KAFKA_TLS_CA");
+  const cert = file("tls-cert", "KAFKA_TLS_CERT");
+  const key = file("tls-key", "KAFKA_TLS_KEY");
+  const on = values.tls === true || /^(1|true|yes)$/i.test(env.KAFKA_TLS ?? "") ||
+    ca !== null || cert !== null || key !== null;
+  if (!on) return null;
+  if ((cert === null) !== (key === null)) {
+    throw new UsageError(
+      `--tls-cert and --tls-key go together (mutual TLS needs both), got only --${
+        cert === null ? "tls-key" : "tls-cert"
+      }`,
+      usage(command),
+    );
+  }
+  return { ca, cert, key };
+}
+
+function saslConfig(
+  command: string,
+  values: Values,
+  env: Record<string, string | undefined>,
+): KafkaSaslConfig | null {
+  const pick = (flag: string, envName: string) =>
+    (values[flag] as string | undefined) ?? (env[envName] || undefined);
+  const mechanism = pick("sasl-mechanism", "KAFKA_SASL_MECHANISM");
+  const username = pick("sasl-username", "KAFKA_SASL_USERNAME");
+  const password = pick("sasl-password", "KAFKA_SASL_PASSWORD");
+  if (mechanism === undefined) {
+    if (username !== undefined || values["sasl-password"] !== undefined) {
+      throw new UsageError(
+        "--sasl-username / --sasl-password need --sasl-mechanism (plain, scram-sha-256 or scram-sha-512)",
+        usage(command),
+      );
+    }
+    return null;
+  }
+  const m = oneOf(command, "sasl-mechanism", mechanism.toLowerCase(), SASL_MECHANISMS);
+  if (username === undefined || password === undefined) {
+    throw new UsageError(
+      `--sasl-mechanism ${m} needs ${
+        username === undefined ? "--sasl-username (or KAFKA_SASL_USERNAME)" : ""
+      }${username === undefined && password === undefined ? " and " : ""}${
+        password === undefined ? "a password (--sasl-password or KAFKA_SASL_PASSWORD)" : ""
+      }`,
+      usage(command),
+    );
+  }
+  return { mechanism: m, username, password };
 }
 
 function crashHook(
@@ -490,7 +627,7 @@ function crashHook(
 /**
  * Resolves the command line and the environment into one {@linkcode Config}.
  * @param argv the arguments after the program name, e.g. `["train", "--trigger", "100ms"]`
- * @param env the environment (`KAFKA_BROKERS`, `CLICKSTREAM_ADMIN_TOKEN`)
+ * @param env the environment (`KAFKA_BROKERS`, `KAFKA_TLS*`, `KAFKA_SASL_*`, `CLICKSTREAM_ADMIN_TOKEN`)
  * @throws {UsageError} on an unknown command, an unknown flag or a bad value
  */
 export function resolveConfig(argv: string[], env: Record<string, string | undefined>): Config {

@@ -84,6 +84,72 @@ export class KafkaUnavailableError extends Error {
   }
 }
 
+/**
+ * Raised when the brokers answer but the connection is refused on security grounds: the SASL
+ * credentials were rejected (`kind: "authentication"`) or the TLS handshake failed, e.g. the
+ * broker's certificate is not signed by a trusted CA (`kind: "tls"`). Never retried into a
+ * plaintext connection: the command stops with this message.
+ */
+export class KafkaSecurityError extends Error {
+  /** The bootstrap brokers that were tried. */
+  readonly brokers: readonly string[];
+  /** What failed. */
+  readonly kind: "authentication" | "tls";
+  /** Creates the error. */
+  constructor(
+    brokers: readonly string[],
+    kind: "authentication" | "tls",
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      kind === "authentication"
+        ? `Kafka at ${brokers.join(",")} refused the SASL credentials: ${detail}. ` +
+          `Check --sasl-mechanism, --sasl-username and the password (--sasl-password / KAFKA_SASL_PASSWORD).`
+        : `The TLS connection to Kafka at ${brokers.join(",")} failed: ${detail}. ` +
+          `Is --tls-ca (KAFKA_TLS_CA) the CA that signed the broker's certificate, does that certificate name this address, and is this a TLS listener?`,
+      options,
+    );
+    this.name = "KafkaSecurityError";
+    this.brokers = brokers;
+    this.kind = kind;
+  }
+}
+
+/** Walks an error and its causes (kafkajs' `originalError`, `cause`). */
+function* causes(error: unknown): Generator<{ name?: string; message?: string; code?: string }> {
+  let e = error as
+    | { name?: string; message?: string; code?: string; cause?: unknown; originalError?: unknown }
+    | undefined;
+  for (let i = 0; e && i < 8; i++) {
+    yield e;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+}
+
+/** Whether an error (or its causes) is a rejected SASL authentication. */
+export function isAuthenticationError(error: unknown): boolean {
+  for (const e of causes(error)) {
+    if (
+      e.name === "KafkaJSSASLAuthenticationError" ||
+      /SASL_AUTHENTICATION_FAILED|Authentication failed/i.test(`${e.code ?? ""} ${e.message ?? ""}`)
+    ) return true;
+  }
+  return false;
+}
+
+/** Whether an error (or its causes) is a failed TLS handshake or certificate check. */
+export function isTlsError(error: unknown): boolean {
+  for (const e of causes(error)) {
+    const text = `${e.code ?? ""} ${e.message ?? ""}`;
+    if (
+      /certificate|self[- ]signed|UnknownIssuer|unable to (get|verify)|CERT_|handshake|InvalidCertificate|TLS|SSL/i
+        .test(text)
+    ) return true;
+  }
+  return false;
+}
+
 const LEVELS: Record<KafkaLogLevel, KafkaJsLogLevel> = {
   nothing: KafkaJsLogLevel.NOTHING,
   error: KafkaJsLogLevel.ERROR,
@@ -270,6 +336,10 @@ export async function connectWithin(
     if (error instanceof KafkaUnavailableError) throw error;
     await settleWithin(onTimeout(), 10_000);
     const detail = (error as Error)?.message ?? String(error);
+    if (isAuthenticationError(error)) {
+      throw new KafkaSecurityError(brokers, "authentication", detail, { cause: error });
+    }
+    if (isTlsError(error)) throw new KafkaSecurityError(brokers, "tls", detail, { cause: error });
     throw new KafkaUnavailableError(brokers, detail, { cause: error });
   } finally {
     clearTimeout(timer);
