@@ -32,6 +32,18 @@ export interface BrokerOptions {
   removeDataDir?: boolean;
   /** Extra or overriding `server.properties` entries. Default: none. */
   properties?: Record<string, string | number | boolean>;
+  /**
+   * Listeners besides PLAINTEXT (which stays: the start probe and inter-broker traffic use it),
+   * e.g. `{ name: "SSL", protocol: "SSL" }` or `{ name: "SASL", protocol: "SASL_PLAINTEXT" }`;
+   * their own settings (`ssl.*`, `listener.name.<name>.*`) go in `properties`. Each gets a free
+   * port on 127.0.0.1 unless given one. Default: none.
+   */
+  extraListeners?: readonly ExtraListener[];
+  /**
+   * Extra arguments of `kafka-storage format` on first start, e.g.
+   * `["--add-scram", "SCRAM-SHA-256=[name=alice,password=secret]"]`. Default: none.
+   */
+  formatArgs?: readonly string[];
   /** JVM maximum heap (`-Xmx`). Default: `"512m"`. */
   heap?: string;
   /** Extra JVM arguments, after the defaults. Default: none. */
@@ -50,12 +62,24 @@ export interface BrokerOptions {
   signal?: AbortSignal;
 }
 
+/** One extra listener of the broker (see {@linkcode BrokerOptions.extraListeners}). */
+export interface ExtraListener {
+  /** Listener name, upper case, e.g. `"SSL"`, `"SASL"`. */
+  name: string;
+  /** Its security protocol. */
+  protocol: "SSL" | "SASL_PLAINTEXT" | "SASL_SSL";
+  /** Port on 127.0.0.1. Default: a free port picked at start. */
+  port?: number;
+}
+
 /** A running (or stopped) local broker. */
 export interface BrokerHandle extends AsyncDisposable {
   /** Bootstrap address for clients, `127.0.0.1:<port>`. */
   readonly brokers: string;
   /** The client port. */
   readonly port: number;
+  /** Bootstrap address of each extra listener by name, e.g. `{ SSL: "127.0.0.1:40124" }`. */
+  readonly listeners: Readonly<Record<string, string>>;
   /** The controller port. */
   readonly controllerPort: number;
   /** The data directory. */
@@ -271,6 +295,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
     port: options.port || freePort(),
     controllerPort: options.controllerPort || freePort(),
     removeDataDir: options.removeDataDir ?? tempDir,
+    extraPorts: (options.extraListeners ?? []).map((l) => l.port || freePort()),
     options,
   });
   try {
@@ -289,6 +314,8 @@ interface LocalBrokerInit {
   port: number;
   controllerPort: number;
   removeDataDir: boolean;
+  /** The port of each of `options.extraListeners`, in order. */
+  extraPorts: number[];
   options: BrokerOptions;
 }
 
@@ -321,6 +348,12 @@ class LocalBroker implements BrokerHandle {
   }
   get controllerPort(): number {
     return this.#init.controllerPort;
+  }
+  get listeners(): Readonly<Record<string, string>> {
+    const extra = this.#init.options.extraListeners ?? [];
+    return Object.fromEntries(
+      extra.map((l, i) => [l.name, `127.0.0.1:${this.#init.extraPorts[i]}`]),
+    );
   }
   get dataDir(): string {
     return this.#init.dataDir;
@@ -387,16 +420,28 @@ class LocalBroker implements BrokerHandle {
   /** Writes the configuration and formats the storage when it is not formatted yet. */
   async prepare(): Promise<void> {
     const { dataDir, port, controllerPort } = this.#init;
+    const extra = (this.#init.options.extraListeners ?? []).map((l, i) => ({
+      ...l,
+      port: this.#init.extraPorts[i],
+    }));
+    const listeners = [
+      `PLAINTEXT://127.0.0.1:${port}`,
+      `CONTROLLER://127.0.0.1:${controllerPort}`,
+      ...extra.map((l) => `${l.name}://127.0.0.1:${l.port}`),
+    ].join(",");
     const props: Record<string, string | number | boolean> = {
       "process.roles": "broker,controller",
       "node.id": 1,
       "controller.quorum.bootstrap.servers": `127.0.0.1:${controllerPort}`,
-      "listeners": `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      "advertised.listeners":
-        `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      "listeners": listeners,
+      "advertised.listeners": listeners,
       "controller.listener.names": "CONTROLLER",
       "inter.broker.listener.name": "PLAINTEXT",
-      "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+      "listener.security.protocol.map": [
+        "PLAINTEXT:PLAINTEXT",
+        "CONTROLLER:PLAINTEXT",
+        ...extra.map((l) => `${l.name}:${l.protocol}`),
+      ].join(","),
       "log.dirs": `${dataDir}/logs`,
       ...DEFAULT_BROKER_PROPERTIES,
       ...this.#init.options.properties,
@@ -417,6 +462,7 @@ class LocalBroker implements BrokerHandle {
         "--config",
         `${dataDir}/server.properties`,
         "--standalone",
+        ...(this.#init.options.formatArgs ?? []),
       ],
       stdin: "null",
       stdout: "piped",
