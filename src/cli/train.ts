@@ -13,12 +13,14 @@
 import type { TrainConfig } from "../config.ts";
 import { KafkaAdmin } from "../kafka/admin.ts";
 import { type ConsumedRecord, EventConsumer } from "../kafka/consumer.ts";
+import { ReconnectingConsumer } from "../kafka/reconnecting_consumer.ts";
 import { MicroBatcher } from "../stream/batcher.ts";
 import { BrokerWatch } from "../stream/broker_watch.ts";
 import { CheckpointStore, type CrashPoint } from "../stream/checkpoint.ts";
 import { formatBatchReport } from "../stream/report.ts";
 import { acquireStateLock } from "../stream/state_lock.ts";
-import { Trainer } from "../stream/trainer.ts";
+import { type BrokerView, Trainer } from "../stream/trainer.ts";
+import type { Snapshot } from "../stream/snapshot.ts";
 import { SideOutputWriter } from "../stream/side_outputs.ts";
 import { deadLetterTopic } from "../kafka/dead_letters.ts";
 import { EventProducer } from "../kafka/producer.ts";
@@ -54,6 +56,12 @@ function crashHook(config: TrainConfig): ((point: CrashPoint) => void) | undefin
       Deno.kill(Deno.pid, "SIGKILL");
     }
   };
+}
+
+/** The snapshot with the broker watch's current health, when it differs from the published one. */
+function withLiveHealth(snapshot: Snapshot, view: BrokerView): Snapshot {
+  if (snapshot.healthy === view.healthy && snapshot.healthReason === view.reason) return snapshot;
+  return Object.freeze({ ...snapshot, healthy: view.healthy, healthReason: view.reason });
 }
 
 /** Starts the trainer and its HTTP server; resolves once both are up. */
@@ -132,13 +140,31 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
 
     let lastCheckpoint = loaded?.header.time ?? -Infinity;
     let reportCount = 0;
-    const consumerReady = Promise.withResolvers<EventConsumer>();
+    const consumerReady = Promise.withResolvers<ReconnectingConsumer>();
+    let commitFailing = false;
     const trainer = new Trainer({
       topic: config.topic,
       learner: { mode: config.mode },
       restore: loaded?.state,
       broker: () => watch.view(),
-      commit: async (offsets) => (await consumerReady.promise).commit(offsets),
+      // Group offsets are for lag monitoring only (the checkpoint is the truth): a commit that
+      // fails while the broker is away is reported and retried with the next batch's commit.
+      commit: async (offsets) => {
+        try {
+          await (await consumerReady.promise).commit(offsets);
+          if (commitFailing) log("committing group offsets works again");
+          commitFailing = false;
+        } catch (error) {
+          if (!commitFailing) {
+            log(
+              `warning: committing group offsets failed (${
+                (error as Error).message
+              }); the checkpoint holds the offsets, the next batch commits again`,
+            );
+          }
+          commitFailing = true;
+        }
+      },
       crashHook: crash,
       sideOutputs: (outputs) => sideOutputs.write(outputs),
       collectPredictions: config.predictions,
@@ -162,25 +188,47 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
     // The checkpoint is the truth: on every assignment, a partition whose group offset is
     // missing or ahead of the checkpoint is moved back to the checkpoint's offset. One behind it
     // is left alone: what is redelivered below the checkpoint is skipped, and counted.
-    const consumer = await EventConsumer.connect(client, {
-      topic: config.topic,
-      groupId: config.group,
-      startingOffsets: config.startingOffsets,
-      autoCommit: false,
-      onAssignment: async (assignment) => {
-        const saved = new Map(trainer.offsets.map((o) => [o.partition, o.offset]));
-        if (saved.size === 0) return;
-        const c = await consumerReady.promise;
-        const committed = await admin.groupOffsets(config.group, config.topic);
-        for (const { topic, partitions } of assignment) {
-          for (const partition of partitions) {
-            const mine = saved.get(partition);
-            if (mine === undefined) continue;
-            const group = committed.get(partition) ?? -1;
-            if (group < 0 || group > mine) c.seek(partition, mine, topic);
-          }
-        }
-      },
+    // When the broker goes away and kafkajs gives the consumer up, a new one is connected with
+    // backoff (the trainer and its state stay; the new member's assignment seeks as above).
+    const connectConsumer = async (): Promise<EventConsumer> => {
+      const ready = Promise.withResolvers<EventConsumer>();
+      ready.promise.catch(() => {});
+      try {
+        const c = await EventConsumer.connect(client, {
+          topic: config.topic,
+          groupId: config.group,
+          startingOffsets: config.startingOffsets,
+          autoCommit: false,
+          onAssignment: async (assignment) => {
+            const saved = new Map(trainer.offsets.map((o) => [o.partition, o.offset]));
+            if (saved.size === 0) return;
+            const c = await ready.promise;
+            const committed = await admin.groupOffsets(config.group, config.topic);
+            for (const { topic, partitions } of assignment) {
+              for (const partition of partitions) {
+                const mine = saved.get(partition);
+                if (mine === undefined) continue;
+                const group = committed.get(partition) ?? -1;
+                if (group < 0 || group > mine) c.seek(partition, mine, topic);
+              }
+            }
+          },
+        });
+        ready.resolve(c);
+        return c;
+      } catch (error) {
+        ready.reject(error);
+        throw error;
+      }
+    };
+    // (Not bound to the stop signal: the final commit after the last batch still needs it.)
+    const consumer = await ReconnectingConsumer.connect(connectConsumer, {
+      onReconnecting: (error, attempt, delayMs) =>
+        log(
+          `warning: the Kafka consumer stopped (attempt ${attempt}: ${error.message}); reconnecting in ${delayMs} ms`,
+        ),
+      onReconnected: (attempts, downMs) =>
+        log(`the Kafka consumer is back after ${attempts} attempt(s), ${downMs} ms`),
     });
     consumerReady.resolve(consumer);
     cleanup.push(() => consumer.close());
@@ -192,7 +240,9 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
         onListen: () => {},
       },
       createHandler({
-        snapshot: () => trainer.snapshot,
+        // Health is live: a batch stuck on an unreachable broker (side outputs retrying) publishes
+        // no new snapshot, yet /healthz must say 503 now — the broker watch's view wins.
+        snapshot: () => withLiveHealth(trainer.snapshot, watch.view()),
         adminToken: config.adminToken,
         admin: config.adminToken === null ? undefined : (command) => trainer.admin(command),
       }),

@@ -72,6 +72,12 @@ export interface SendResult {
   records: number;
   /** Value bytes written (before compression). */
   bytes: number;
+  /**
+   * Where the broker put them: per produce request and partition, the offset of the first
+   * record (the rest follow it in send order). Filled by `EventProducer`; optional so that
+   * simple fakes need not.
+   */
+  offsets?: { partition: number; baseOffset: number }[];
 }
 
 /** Options of {@linkcode EventProducer.connect}. */
@@ -209,12 +215,15 @@ export class EventProducer implements EventSink, AsyncDisposable {
     let bytes = 0;
     let chunk: Message[] = [];
     let chunkBytes = 0;
+    const offsets: { partition: number; baseOffset: number }[] = [];
     const flush = async () => {
       if (chunk.length === 0) return;
       const messages = chunk;
       chunk = [];
       chunkBytes = 0;
-      await this.#write(messages);
+      for (const m of await this.#write(messages)) {
+        offsets.push({ partition: m.partition, baseOffset: Number(m.baseOffset) });
+      }
     };
     for (const record of records) {
       const value = record.value === null ? null : toBuffer(record.value);
@@ -240,7 +249,7 @@ export class EventProducer implements EventSink, AsyncDisposable {
       bytes += size;
     }
     await flush();
-    return { records: total, bytes };
+    return { records: total, bytes, offsets };
   }
 
   #write(messages: Message[]): Promise<RecordMetadata[]> {

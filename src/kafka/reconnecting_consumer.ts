@@ -1,0 +1,150 @@
+/**
+ * `ReconnectingConsumer`: an {@linkcode EventConsumer} that outlives its broker connection. kafkajs
+ * restarts its own consumer after retriable failures, but some failures end it for good (a crash
+ * it does not restart, an `onAssignment` hook that could not reach the broker); then the
+ * consumer's iterator throws. This wrapper closes the dead consumer (bounded), waits with
+ * exponential backoff, and connects a new one — again and again until it joins or the signal
+ * aborts — while the caller's `for await` simply waits. The new member's `onAssignment` hook is
+ * where a caller that keeps its own offsets (the trainer) seeks back to them, so nothing is lost
+ * and what is redelivered can be skipped by offset.
+ *
+ * ```ts
+ * const source = await ReconnectingConsumer.connect(() => EventConsumer.connect(client, opts), {
+ *   onReconnecting: (error, attempt, delayMs) => console.warn(error.message),
+ * });
+ * for await (const record of source) handle(record);
+ * ```
+ *
+ * @module
+ */
+
+import type { ConsumedRecord, EventConsumer, PartitionOffset } from "./consumer.ts";
+import { settleWithin } from "./client.ts";
+
+/** Options of {@linkcode ReconnectingConsumer.connect}. */
+export interface ReconnectingConsumerOptions {
+  /** Stops reconnecting (and closes the consumer) when aborted. Default: none. */
+  signal?: AbortSignal;
+  /** First wait before reconnecting, ms. Default: `500`. */
+  initialBackoffMs?: number;
+  /** Longest wait between attempts, ms. Default: `5000`. */
+  maxBackoffMs?: number;
+  /** How long closing a dead consumer may take, ms. Default: `5000`. */
+  closeTimeoutMs?: number;
+  /** Called before each wait: the error that ended the consumer (or the attempt), the attempt number, the wait. Default: none. */
+  onReconnecting?: (error: Error, attempt: number, delayMs: number) => void;
+  /** Called once a new consumer has joined: attempts it took, ms since the consumer failed. Default: none. */
+  onReconnected?: (attempts: number, downMs: number) => void;
+}
+
+/** A consumer that reconnects; see the module documentation. */
+export class ReconnectingConsumer implements AsyncIterable<ConsumedRecord>, AsyncDisposable {
+  #connect: () => Promise<EventConsumer>;
+  #current: EventConsumer;
+  #options: ReconnectingConsumerOptions;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #reconnects = 0;
+  #wakeSleep: (() => void) | undefined;
+
+  private constructor(
+    connect: () => Promise<EventConsumer>,
+    first: EventConsumer,
+    options: ReconnectingConsumerOptions,
+  ) {
+    this.#connect = connect;
+    this.#current = first;
+    this.#options = options;
+    options.signal?.addEventListener("abort", () => void this.close(), { once: true });
+  }
+
+  /**
+   * Connects the first consumer with `connect` — without retrying: a broker that cannot be
+   * reached at start, or refuses the credentials, is reported at once — and returns the wrapper.
+   */
+  static async connect(
+    connect: () => Promise<EventConsumer>,
+    options: ReconnectingConsumerOptions = {},
+  ): Promise<ReconnectingConsumer> {
+    options.signal?.throwIfAborted();
+    return new ReconnectingConsumer(connect, await connect(), options);
+  }
+
+  /** The consumer in use now. */
+  get current(): EventConsumer {
+    return this.#current;
+  }
+
+  /** How many times a new consumer replaced a failed one. */
+  get reconnects(): number {
+    return this.#reconnects;
+  }
+
+  /** Commits offsets through the current consumer (see {@linkcode EventConsumer.commit}). */
+  commit(offsets?: readonly PartitionOffset[]): Promise<void> {
+    return this.#current.commit(offsets);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ConsumedRecord, void, undefined> {
+    while (!this.#closed) {
+      const consumer = this.#current;
+      try {
+        for await (const record of consumer) yield record;
+        return; // closed
+      } catch (error) {
+        if (this.#closed) return;
+        await this.#replace(consumer, error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+  }
+
+  /** Closes `dead` and connects new consumers with backoff until one joins or this is closed. */
+  async #replace(dead: EventConsumer, cause: Error): Promise<void> {
+    const o = this.#options;
+    const failedAt = Date.now();
+    await settleWithin(dead.close(), o.closeTimeoutMs ?? 5000);
+    let delay = o.initialBackoffMs ?? 500;
+    let error = cause;
+    for (let attempt = 1; !this.#closed; attempt++) {
+      o.onReconnecting?.(error, attempt, delay);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.#wakeSleep = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wakeSleep = undefined;
+      if (this.#closed) return;
+      try {
+        const next = await this.#connect();
+        if (this.#closed) {
+          await settleWithin(next.close(), o.closeTimeoutMs ?? 5000);
+          return;
+        }
+        this.#current = next;
+        this.#reconnects++;
+        o.onReconnected?.(attempt, Date.now() - failedAt);
+        return;
+      } catch (e) {
+        error = e instanceof Error ? e : new Error(String(e));
+      }
+      delay = Math.min(delay * 2, o.maxBackoffMs ?? 5000);
+    }
+  }
+
+  /** Stops reconnecting and closes the current consumer. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      this.#wakeSleep?.();
+      await this.#current.close();
+    })();
+    return this.#closing;
+  }
+
+  /** Same as {@linkcode ReconnectingConsumer.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
