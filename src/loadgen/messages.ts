@@ -9,6 +9,8 @@
  * @module
  */
 
+import type { KafkaClientOptions } from "../kafka/client.ts";
+
 /** The generator settings of one worker (its shard of the session pool). */
 export interface WorkerGeneratorSpec {
   /** Seed of the family; a sharded worker derives its own stream from it. */
@@ -35,6 +37,8 @@ export interface WorkerSpec {
   brokers: string[];
   /** Kafka client id (the worker appends `-w<index>`). */
   clientId: string;
+  /** TLS and SASL of the Kafka client (plain data: PEM text, credentials). */
+  security: Pick<KafkaClientOptions, "ssl" | "sasl">;
   /** Show kafkajs' own logs. */
   kafkaLogs: boolean;
   /** Topic to write to. */

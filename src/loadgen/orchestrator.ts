@@ -18,6 +18,7 @@
  * @module
  */
 
+import type { KafkaClientOptions } from "../kafka/client.ts";
 import type { FromWorker, ToWorker, WorkerCounts, WorkerSpec } from "./messages.ts";
 import type { LoadTarget, ProgressSample } from "./progress.ts";
 import { RateGate, TokenBucket } from "./token_bucket.ts";
@@ -49,6 +50,11 @@ export interface LoadWorkersOptions extends GeneratorTunables {
    * default partitioner would), which saves kafkajs' costly hashing. Default: kafkajs partitions.
    */
   partitions?: number | null;
+  /**
+   * TLS and SASL of every worker's Kafka client (plain data, copied to the workers).
+   * Default: none (plaintext).
+   */
+  security?: Pick<KafkaClientOptions, "ssl" | "sasl">;
   /** Kafka client id prefix. Default `"clickstream-loadtest"`. */
   clientId?: string;
   /** Show kafkajs' own logs. Default `false`. */
@@ -252,6 +258,7 @@ export async function runLoadWorkers(options: LoadWorkersOptions): Promise<LoadW
       index: i,
       brokers: [...options.brokers],
       clientId: options.clientId ?? "clickstream-loadtest",
+      security: options.security ?? {},
       kafkaLogs: options.kafkaLogs ?? false,
       topic: options.topic,
       partitions: options.partitions ?? null,

@@ -78,6 +78,7 @@ async function run(spec: WorkerSpec): Promise<void> {
     clientId: `${spec.clientId}-w${spec.index}`,
     logLevel: spec.kafkaLogs ? "info" : "nothing",
     requestTimeoutMs: spec.requestTimeoutMs,
+    ...spec.security,
   });
   const producers: EventProducer[] = [];
   try {
