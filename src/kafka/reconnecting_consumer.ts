@@ -1,5 +1,5 @@
 /**
- * `ReconnectingConsumer`: an {@linkcode EventConsumer} that outlives its broker connection. kafkajs
+ * `ReconnectingConsumer`: an `EventConsumer` that outlives its broker connection. kafkajs
  * restarts its own consumer after retriable failures, but some failures end it for good (a crash
  * it does not restart, an `onAssignment` hook that could not reach the broker); then the
  * consumer's iterator throws. This wrapper closes the dead consumer (bounded), waits with
@@ -18,8 +18,16 @@
  * @module
  */
 
-import type { ConsumedRecord, EventConsumer, PartitionOffset } from "./consumer.ts";
+import type { ConsumedRecord, PartitionOffset } from "./consumer.ts";
 import { settleWithin } from "./client.ts";
+
+/** What the wrapper needs of a consumer (`EventConsumer` has it). */
+export interface RecordSource extends AsyncIterable<ConsumedRecord> {
+  /** Commits offsets to the group. */
+  commit(offsets?: readonly PartitionOffset[]): Promise<void>;
+  /** Leaves the group and disconnects; ends a pending iteration. */
+  close(): Promise<void>;
+}
 
 /** Options of {@linkcode ReconnectingConsumer.connect}. */
 export interface ReconnectingConsumerOptions {
@@ -38,9 +46,10 @@ export interface ReconnectingConsumerOptions {
 }
 
 /** A consumer that reconnects; see the module documentation. */
-export class ReconnectingConsumer implements AsyncIterable<ConsumedRecord>, AsyncDisposable {
-  #connect: () => Promise<EventConsumer>;
-  #current: EventConsumer;
+export class ReconnectingConsumer<C extends RecordSource = RecordSource>
+  implements AsyncIterable<ConsumedRecord>, AsyncDisposable {
+  #connect: () => Promise<C>;
+  #current: C;
   #options: ReconnectingConsumerOptions;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -48,8 +57,8 @@ export class ReconnectingConsumer implements AsyncIterable<ConsumedRecord>, Asyn
   #wakeSleep: (() => void) | undefined;
 
   private constructor(
-    connect: () => Promise<EventConsumer>,
-    first: EventConsumer,
+    connect: () => Promise<C>,
+    first: C,
     options: ReconnectingConsumerOptions,
   ) {
     this.#connect = connect;
@@ -62,16 +71,16 @@ export class ReconnectingConsumer implements AsyncIterable<ConsumedRecord>, Asyn
    * Connects the first consumer with `connect` — without retrying: a broker that cannot be
    * reached at start, or refuses the credentials, is reported at once — and returns the wrapper.
    */
-  static async connect(
-    connect: () => Promise<EventConsumer>,
+  static async connect<C extends RecordSource>(
+    connect: () => Promise<C>,
     options: ReconnectingConsumerOptions = {},
-  ): Promise<ReconnectingConsumer> {
+  ): Promise<ReconnectingConsumer<C>> {
     options.signal?.throwIfAborted();
     return new ReconnectingConsumer(connect, await connect(), options);
   }
 
   /** The consumer in use now. */
-  get current(): EventConsumer {
+  get current(): C {
     return this.#current;
   }
 
@@ -80,7 +89,7 @@ export class ReconnectingConsumer implements AsyncIterable<ConsumedRecord>, Asyn
     return this.#reconnects;
   }
 
-  /** Commits offsets through the current consumer (see {@linkcode EventConsumer.commit}). */
+  /** Commits offsets through the current consumer. */
   commit(offsets?: readonly PartitionOffset[]): Promise<void> {
     return this.#current.commit(offsets);
   }
@@ -99,7 +108,7 @@ export class ReconnectingConsumer implements AsyncIterable<ConsumedRecord>, Asyn
   }
 
   /** Closes `dead` and connects new consumers with backoff until one joins or this is closed. */
-  async #replace(dead: EventConsumer, cause: Error): Promise<void> {
+  async #replace(dead: C, cause: Error): Promise<void> {
     const o = this.#options;
     const failedAt = Date.now();
     await settleWithin(dead.close(), o.closeTimeoutMs ?? 5000);
