@@ -34,11 +34,11 @@ Deno.test("ReconnectingConsumer replaces a failed consumer with backoff and goes
   let attempts = 0;
   const waits: number[] = [];
   const reconnected: number[] = [];
-  const source = await ReconnectingConsumer.connect<FakeSource>(async () => {
+  const source = await ReconnectingConsumer.connect<FakeSource>(() => {
     attempts++;
-    if (attempts === 1) return first;
-    if (attempts <= 3) throw new Error("Cannot reach Kafka");
-    return second;
+    if (attempts === 1) return Promise.resolve(first);
+    if (attempts <= 3) return Promise.reject(new Error("Cannot reach Kafka"));
+    return Promise.resolve(second);
   }, {
     initialBackoffMs: 1,
     maxBackoffMs: 4,
@@ -64,9 +64,9 @@ Deno.test("ReconnectingConsumer replaces a failed consumer with backoff and goes
 
 Deno.test("ReconnectingConsumer.close() stops the reconnect loop and ends the iteration", async () => {
   const first = new FakeSource([], new Error("gone"));
-  const source = await ReconnectingConsumer.connect(async () => {
-    if (first.closed) throw new Error("still gone");
-    return first;
+  const source = await ReconnectingConsumer.connect(() => {
+    if (first.closed) return Promise.reject(new Error("still gone"));
+    return Promise.resolve(first);
   }, { initialBackoffMs: 50, maxBackoffMs: 50 });
   const iteration = (async () => {
     for await (const _ of source) { /* nothing comes */ }
