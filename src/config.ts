@@ -20,6 +20,10 @@ export type LogLevel = typeof LOG_LEVELS[number];
 export const MODES = ["seed", "adagrad", "ftrl"] as const;
 /** One of {@linkcode MODES}. */
 export type Mode = typeof MODES[number];
+/** What the learner does on a detected drift (`--on-drift`), as `src/learn/drift.ts`'s ON_DRIFT. */
+export const ON_DRIFT = ["none", "boost", "reset"] as const;
+/** One of {@linkcode ON_DRIFT}. */
+export type OnDrift = typeof ON_DRIFT[number];
 
 /** Settings every Kafka command shares. */
 export interface CommonConfig {
@@ -112,6 +116,8 @@ export interface TrainConfig extends CommonConfig {
   maxBatchEvents: number;
   startingOffsets: "earliest" | "latest";
   mode: Mode;
+  /** What the learner does on a detected drift: `--on-drift none|boost|reset` (none). */
+  onDrift: OnDrift;
   http: ListenConfig;
   stateDir: string;
   checkpointIntervalMs: number;
@@ -302,6 +308,11 @@ const COMMANDS: Record<string, Command> = {
         default: "earliest",
       },
       mode: { type: "string", help: "seed | adagrad | ftrl", default: "adagrad" },
+      "on-drift": {
+        type: "string",
+        help: "none | boost (restart the learning rates) | reset (a fresh model), on a drift",
+        default: "none",
+      },
       http: { type: "string", help: "HTTP listen address", default: "127.0.0.1:8080" },
       "state-dir": { type: "string", help: "checkpoint directory", default: "./state" },
       "checkpoint-interval": {
@@ -721,6 +732,7 @@ export function resolveConfig(argv: string[], env: Record<string, string | undef
           ["earliest", "latest"] as const,
         ),
         mode: oneOf(command, "mode", s("mode"), MODES),
+        onDrift: oneOf(command, "on-drift", s("on-drift"), ON_DRIFT),
         http: listen(command, "http", s("http")),
         stateDir: s("state-dir"),
         checkpointIntervalMs: duration(command, "checkpoint-interval", s("checkpoint-interval")),

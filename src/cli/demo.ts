@@ -88,6 +88,7 @@ export async function runDemo(config: DemoConfig, io: DemoIO = {}): Promise<numb
       maxBatchEvents: 100_000,
       startingOffsets: "earliest",
       mode: config.mode,
+      onDrift: "boost",
       http: config.http,
       stateDir: config.stateDir,
       checkpointIntervalMs: 5000,

@@ -144,7 +144,7 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
     let commitFailing = false;
     const trainer = new Trainer({
       topic: config.topic,
-      learner: { mode: config.mode },
+      learner: { mode: config.mode, onDrift: config.onDrift },
       restore: loaded?.state,
       broker: () => watch.view(),
       // Group offsets are for lag monitoring only (the checkpoint is the truth): a commit that
@@ -244,6 +244,7 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
         // no new snapshot, yet /healthz must say 503 now — the broker watch's view wins.
         snapshot: () => withLiveHealth(trainer.snapshot, watch.view()),
         adminToken: config.adminToken,
+        signal: stop.signal,
         admin: config.adminToken === null ? undefined : (command) => trainer.admin(command),
       }),
     );

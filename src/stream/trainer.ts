@@ -196,7 +196,10 @@ export class Trainer {
           `Cannot resume: the saved state was trained on topic "${r.topic}", not "${options.topic}".`,
         );
       }
-      this.#learner = Learner.fromJSON(r.learner);
+      this.#learner = Learner.fromJSON(r.learner, {
+        onDrift: this.#learnerOptions.onDrift,
+        boostFactor: this.#learnerOptions.boostFactor,
+      });
       this.#purchases = PurchaseAggregate.fromJSON(r.purchases);
       for (const o of r.offsets) this.#offsets.set(o.partition, o.offset);
       this.#batchId = r.batchId;
@@ -331,6 +334,15 @@ export class Trainer {
     }
     const updatesBefore = this.#learner.model.updates;
     const batch = this.#learner.learn(events);
+    for (const i of this.#learner.lastDrifts) {
+      this.#drifts.push({
+        batchId: this.#batchId + 1,
+        eventsTrained: this.#eventsTrained + i + 1,
+        time: this.#clock.now(),
+        detector: this.#learner.drift?.name ?? "drift",
+      });
+    }
+    if (this.#drifts.length > 1000) this.#drifts.splice(0, this.#drifts.length - 1000);
     this.#options.crashHook?.("mid-batch");
     for (const e of events) if (e.action === "purchase") this.#purchases.add(e.user_id, e.amount!);
     const batchId = this.#batchId + 1;
@@ -481,6 +493,13 @@ export class Trainer {
       topPurchasers: Object.freeze(this.#purchases.top(1000)),
       history: Object.freeze([...this.#history]),
       drifts: Object.freeze([...this.#drifts]),
+      drift: learner.drift === null ? null : {
+        detector: learner.drift.name,
+        total: learner.drift.drifts,
+        statistic: learner.drift.statistic,
+        threshold: learner.drift.config.threshold,
+        onDrift: learner.onDrift,
+      },
       predict: (events: readonly WireEvent[]) => scoreSession(frozen, events),
     });
   }

@@ -219,6 +219,16 @@ Deno.test({
       }, { timeoutMs: 5000, everyMs: 200 });
       assert.ok(resized.scrollWidth <= 390);
       assert.equal(errors.length, 0, `script errors: ${errors.join("; ")}`);
+      // The trainer stops while the dashboard is still connected (its event stream must not
+      // hold the server open).
+      await feed.stop();
+      const t0 = performance.now();
+      const stopped = await Promise.race([
+        trainer.stop().then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), 20_000)),
+      ]);
+      assert.ok(stopped, "the trainer did not stop within 20 s while a dashboard was connected");
+      assert.ok(performance.now() - t0 < 20_000);
     } finally {
       await feed.stop();
       await browser?.close();
