@@ -15,6 +15,8 @@
 
 /// <reference lib="deno.worker" />
 
+// Both before anything imports kafkajs (linear_grouping.ts must precede kafkajs' producer).
+import "../kafka/linear_grouping.ts";
 import "../kafka/fast_varints.ts";
 import { SessionGenerator } from "../generator/session_generator.ts";
 import type { WireEvent } from "../events/wire.ts";
