@@ -13,7 +13,7 @@ import type { LoadtestConfig } from "../config.ts";
 import { KafkaAdmin } from "../kafka/admin.ts";
 import { runLoadWorkers } from "../loadgen/orchestrator.ts";
 import { formatProgress, formatSummary, type LoadTarget } from "../loadgen/progress.ts";
-import { clientFor, shutdownSignal } from "./kafka_client.ts";
+import { clientFor, kafkaSecurity, shutdownSignal } from "./kafka_client.ts";
 
 /** What `loadtest` touches; injected by tests. */
 export interface LoadtestIO {
@@ -76,6 +76,7 @@ export async function runLoadtest(config: LoadtestConfig, io: LoadtestIO = {}): 
       partitions: partitions ?? null,
       target,
       clientId: config.clientId,
+      security: kafkaSecurity(config),
       kafkaLogs: config.logLevel === "debug",
       workers: config.workers,
       sendersPerWorker: config.sendersPerWorker,
