@@ -451,7 +451,9 @@ async function endToEnd(): Promise<void> {
   console.log(`  lag every 5 s: ${series.join(", ")}`);
   console.log(
     trainer.state.trained >= total
-      ? `  drained ${(drainMs / 1000).toFixed(2)} s after the generator stopped`
+      ? `  drained ${(Math.max(0, drainMs) / 1000).toFixed(2)} s after the generator stopped${
+        drainMs <= 0 ? " (caught up before it exited)" : ""
+      }`
       : `  NOT drained 120 s after the generator stopped: ${
         formatCount(total - trainer.state.trained)
       } records behind`,
