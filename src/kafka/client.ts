@@ -107,7 +107,8 @@ export class KafkaSecurityError extends Error {
         ? `Kafka at ${brokers.join(",")} refused the SASL credentials: ${detail}. ` +
           `Check --sasl-mechanism, --sasl-username and the password (--sasl-password / KAFKA_SASL_PASSWORD).`
         : `The TLS connection to Kafka at ${brokers.join(",")} failed: ${detail}. ` +
-          `Is --tls-ca (KAFKA_TLS_CA) the CA that signed the broker's certificate, does that certificate name this address, and is this a TLS listener?`,
+          `Is --tls-ca (KAFKA_TLS_CA) the CA that signed the broker's certificate, and does that certificate name this address? ` +
+          `Does the broker require a client certificate (--tls-cert/--tls-key)? Is this a TLS listener?`,
       options,
     );
     this.name = "KafkaSecurityError";

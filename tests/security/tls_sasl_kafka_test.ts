@@ -78,6 +78,7 @@ Deno.test({
           { name: "SSL", protocol: "SSL" },
           { name: "SASL", protocol: "SASL_PLAINTEXT" },
           { name: "SECURE", protocol: "SASL_SSL" },
+          { name: "MTLS", protocol: "SSL" },
         ],
         formatArgs: [
           "--add-scram",
@@ -91,6 +92,10 @@ Deno.test({
           "ssl.keystore.password": certs.password,
           "ssl.key.password": certs.password,
           "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+          "listener.name.mtls.ssl.client.auth": "required",
+          "listener.name.mtls.ssl.truststore.type": "PKCS12",
+          "listener.name.mtls.ssl.truststore.location": certs.truststore,
+          "listener.name.mtls.ssl.truststore.password": certs.password,
           ...Object.fromEntries(["sasl", "secure"].flatMap((l) => [
             [
               `listener.name.${l}.plain.sasl.jaas.config`,
@@ -107,7 +112,7 @@ Deno.test({
           ])),
         },
       });
-      const { SSL: ssl, SASL: sasl, SECURE: secure } = broker.listeners;
+      const { SSL: ssl, SASL: sasl, SECURE: secure, MTLS: mtls } = broker.listeners;
 
       /** Sends 5 events and reads them back with the same security flags. */
       const roundTrip = async (security: string[], env: Record<string, string> = {}) => {
@@ -157,6 +162,36 @@ Deno.test({
         const r = await cli(["send", "--brokers", ssl, "--topic", topic, "--count", "5"]);
         assert.equal(r.code, 1, r.stdout + r.stderr);
         assert.equal(await recordsIn(broker.brokers, topic), 0);
+      });
+
+      await t.step("mutual TLS with a client certificate signed by the CA", async () => {
+        await roundTrip([
+          "--brokers",
+          mtls,
+          "--tls-ca",
+          certs.caPem,
+          "--tls-cert",
+          certs.clientCertPem,
+          "--tls-key",
+          certs.clientKeyPem,
+        ]);
+      });
+
+      await t.step("mutual TLS without a client certificate fails closed", async () => {
+        const topic = uniqueTopic("sec-nocert");
+        const r = await cli([
+          "send",
+          "--brokers",
+          mtls,
+          "--tls-ca",
+          certs.caPem,
+          "--topic",
+          topic,
+        ]);
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(r.stderr, /^error: /m);
+        assert.equal(await recordsIn(broker.brokers, topic), 0, "nothing was written");
+        console.log(`no client cert: exit 1 after ${r.ms} ms: ${r.stderr.trim().split("\n")[0]}`);
       });
 
       for (const mechanism of ["scram-sha-256", "scram-sha-512"]) {
