@@ -15,7 +15,8 @@
 
 /// <reference lib="deno.worker" />
 
-// Both before anything imports kafkajs (linear_grouping.ts must precede kafkajs' producer).
+// kafkajs speed-ups, before anything imports kafkajs (linear_grouping.ts swaps a module that
+// kafkajs' producer has not loaded yet).
 import "../kafka/linear_grouping.ts";
 import "../kafka/fast_varints.ts";
 import { SessionGenerator } from "../generator/session_generator.ts";
