@@ -166,6 +166,27 @@ export function freePort(): number {
   return port;
 }
 
+/**
+ * Finds `count` distinct free ports on 127.0.0.1, none of them in `taken`: all are bound at
+ * once before any is released (two `freePort()` calls in a row may return the same port).
+ */
+export function freePorts(count: number, taken: readonly number[] = []): number[] {
+  const held: Deno.Listener[] = [];
+  try {
+    const ports: number[] = [];
+    for (let tries = 0; ports.length < count && tries < count + 50; tries++) {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      held.push(listener);
+      const port = (listener.addr as Deno.NetAddr).port;
+      if (!taken.includes(port) && !ports.includes(port)) ports.push(port);
+    }
+    if (ports.length < count) throw new Error(`Cannot find ${count} free ports on 127.0.0.1.`);
+    return ports;
+  } finally {
+    for (const listener of held) listener.close();
+  }
+}
+
 function randomClusterId(): string {
   // Kafka's Uuid: 16 random bytes, URL-safe base64 without padding, never starting with "-".
   for (;;) {
@@ -289,13 +310,21 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
   const dataDir = options.dataDir ??
     await Deno.makeTempDir({ prefix: "clickstream-kafka-" });
   await Deno.mkdir(dataDir, { recursive: true });
+  const wanted = [
+    options.port,
+    options.controllerPort,
+    ...(options.extraListeners ?? []).map((l) => l.port),
+  ];
+  const given = wanted.filter((p): p is number => !!p);
+  const picked = freePorts(wanted.filter((p) => !p).length, given);
+  const ports = wanted.map((p) => p || picked.shift()!);
   const handle = new LocalBroker({
     libDir,
     dataDir: await Deno.realPath(dataDir),
-    port: options.port || freePort(),
-    controllerPort: options.controllerPort || freePort(),
+    port: ports[0],
+    controllerPort: ports[1],
     removeDataDir: options.removeDataDir ?? tempDir,
-    extraPorts: (options.extraListeners ?? []).map((l) => l.port || freePort()),
+    extraPorts: ports.slice(2),
     options,
   });
   try {
