@@ -1,7 +1,8 @@
 /**
  * `demo`: everything at once on one machine — a local Kafka broker (unless `--brokers` or
  * `KAFKA_BROKERS` names one), the trainer with its HTTP server, and a rate-limited stream of
- * the generator's events — printing the URLs and the batch reports. Ctrl-C stops the load, the
+ * the generator's events from the load generator (a Web Worker, capped at `--rate`) —
+ * printing the URLs and the batch reports. Ctrl-C stops the load, the
  * trainer and the broker, in that order.
  *
  * @module
@@ -9,10 +10,9 @@
 
 import type { DemoConfig, TrainConfig } from "../config.ts";
 import { type BrokerHandle, startBroker } from "../../kafka/broker.ts";
-import { EventProducer } from "../kafka/producer.ts";
-import { SessionGenerator } from "../generator/session_generator.ts";
+import { runLoadWorkers } from "../loadgen/orchestrator.ts";
 import { startTrainer } from "./train.ts";
-import { clientFor, shutdownSignal } from "./kafka_client.ts";
+import { shutdownSignal } from "./kafka_client.ts";
 
 /** Output and stop signal of the demo; injected by tests. */
 export interface DemoIO {
@@ -20,42 +20,6 @@ export interface DemoIO {
   log?: (text: string) => void;
   /** Stops the demo when aborted. Default: SIGINT/SIGTERM. */
   signal?: AbortSignal;
-}
-
-/** Sends the generator's events at `rate` per second until `signal` aborts. */
-async function produceAtRate(
-  producer: EventProducer,
-  rate: number,
-  signal: AbortSignal,
-  log: (text: string) => void,
-): Promise<number> {
-  const generator = new SessionGenerator({
-    seed: Math.floor(Math.random() * 2 ** 31),
-    clock: () => Math.floor(Date.now() / 1000),
-  });
-  const tickMs = 100;
-  const start = performance.now();
-  let sent = 0;
-  while (!signal.aborted) {
-    const due = Math.floor(((performance.now() - start) / 1000) * rate) - sent;
-    if (due > 0) {
-      try {
-        await producer.send(Array.from({ length: due }, () => generator.next()));
-        sent += due;
-      } catch (error) {
-        if (signal.aborted) break;
-        log(`load: send failed (${(error as Error).message}); retrying`);
-      }
-    }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, tickMs);
-      signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
-  }
-  return sent;
 }
 
 /** Runs the demo until Ctrl-C; resolves to the exit code. */
@@ -99,10 +63,6 @@ export async function runDemo(config: DemoConfig, io: DemoIO = {}): Promise<numb
       crash: null,
     };
     const trainer = await startTrainer(trainConfig, { log, signal });
-    await using producer = await EventProducer.connect(clientFor(common), {
-      topic: config.topic,
-      acks: "leader",
-    });
     log("");
     log(
       `clickstream demo: ${config.rate} events/s of the original's generator into ${config.topic}`,
@@ -112,9 +72,20 @@ export async function runDemo(config: DemoConfig, io: DemoIO = {}): Promise<numb
     log(`  dashboard: ${trainer.url}/`);
     log("Press Ctrl-C to stop everything.");
     log("");
-    const sent = await produceAtRate(producer, config.rate, signal, log);
+    const load = await runLoadWorkers({
+      brokers,
+      topic: config.topic,
+      target: { kind: "duration", ms: Infinity },
+      workers: 1,
+      sendersPerWorker: 1,
+      rate: config.rate,
+      signal,
+    });
+    if (load.outcome === "failed") log(`load: ${load.failure}`);
     await trainer.done;
-    log(`demo stopped: ${sent} events sent, ${trainer.trainer.snapshot.eventsTrained} trained`);
+    log(
+      `demo stopped: ${load.final.events} events sent, ${trainer.trainer.snapshot.eventsTrained} trained`,
+    );
     return 0;
   } finally {
     shutdown.dispose();
