@@ -199,6 +199,9 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
           groupId: config.group,
           startingOffsets: config.startingOffsets,
           autoCommit: false,
+          // Joining a group whose previous member died (a crash, a SIGKILL) waits until the
+          // coordinator expires that member's session; on a loaded machine that takes a while.
+          connectTimeoutMs: 90_000,
           onAssignment: async (assignment) => {
             const saved = new Map(trainer.offsets.map((o) => [o.partition, o.offset]));
             if (saved.size === 0) return;

@@ -1,10 +1,12 @@
 /**
  * The single-writer lock of a state directory: one trainer writes one directory. The lock is a
  * file created exclusively (`O_CREAT|O_EXCL`) that names its owner: process id, the process's
- * start time (from `/proc`, so a reused pid is not mistaken for the owner) and host. A second
- * trainer on the same directory refuses to start with a message naming the owner; a lock left
- * by a process that no longer runs (killed with SIGKILL, say) is recognised as stale and taken
- * over.
+ * start time (from `/proc`, so a reused pid is not mistaken for the owner) and host; the owner
+ * also touches it every few seconds (a heartbeat). A second trainer on the same directory refuses
+ * to start with a message naming the owner; a lock left by a process that no longer runs (killed
+ * with SIGKILL, say) is recognised as stale and taken over. Where `/proc` cannot be read (Deno
+ * allows it only with full read permission), a lock whose heartbeat is older than
+ * {@linkcode STALE_AFTER_MS} is stale.
  *
  * @module
  */
@@ -39,21 +41,37 @@ export class StateLockedError extends Error {
   }
 }
 
-/** Start time of process `pid` in clock ticks since boot, or `null` when it does not run. */
-export function processStartTicks(pid: number): number | null {
+/** How often the owner touches its lock file, ms. */
+export const HEARTBEAT_MS = 2000;
+/** A lock whose heartbeat is older than this is stale when `/proc` cannot tell, ms. */
+export const STALE_AFTER_MS = 15_000;
+
+/**
+ * Start time of process `pid` in clock ticks since boot; `null` when it does not run;
+ * `undefined` when this process may not read `/proc` (then nobody can tell from here).
+ */
+export function processStartTicks(pid: number): number | null | undefined {
   try {
     const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
     // Field 2 (comm) may contain spaces and parentheses: split after its closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return Number(fields[19]);
-  } catch {
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+      return undefined;
+    }
     return null;
   }
 }
 
-function isAlive(owner: LockOwner): boolean {
+async function isAlive(owner: LockOwner, file: string): Promise<boolean> {
   if (owner.hostname !== Deno.hostname()) return true; // cannot tell: assume it runs
   const ticks = processStartTicks(owner.pid);
+  if (ticks === undefined) {
+    const stat = await Deno.stat(file).catch(() => null);
+    const touched = stat?.mtime?.getTime() ?? 0;
+    return Date.now() - touched < STALE_AFTER_MS;
+  }
   if (ticks === null) return false;
   return owner.startTicks === null || ticks === owner.startTicks;
 }
@@ -77,7 +95,7 @@ export async function acquireStateLock(dir: string): Promise<StateLock> {
   const file = join(dir, "LOCK");
   const me: LockOwner = {
     pid: Deno.pid,
-    startTicks: processStartTicks(Deno.pid),
+    startTicks: processStartTicks(Deno.pid) ?? null,
     hostname: Deno.hostname(),
     since: new Date().toISOString(),
   };
@@ -86,9 +104,15 @@ export async function acquireStateLock(dir: string): Promise<StateLock> {
     try {
       await Deno.writeTextFile(file, JSON.stringify(me) + "\n", { createNew: true });
       let released = false;
+      const heartbeat = setInterval(() => {
+        const now = new Date();
+        Deno.utime(file, now, now).catch(() => {});
+      }, HEARTBEAT_MS);
+      Deno.unrefTimer(heartbeat);
       const release = async () => {
         if (released) return;
         released = true;
+        clearInterval(heartbeat);
         await Deno.remove(file).catch(() => {});
       };
       return { file, tookOver, release, [Symbol.asyncDispose]: release };
@@ -102,7 +126,7 @@ export async function acquireStateLock(dir: string): Promise<StateLock> {
       // Unreadable or half-written lock: the writer died between create and write.
       owner = { pid: -1, startTicks: null, hostname: Deno.hostname(), since: "unknown" };
     }
-    if (owner.pid !== -1 && isAlive(owner)) throw new StateLockedError(file, owner);
+    if (owner.pid !== -1 && await isAlive(owner, file)) throw new StateLockedError(file, owner);
     tookOver = owner;
     await Deno.remove(file).catch(() => {});
   }

@@ -46,3 +46,35 @@ Deno.test("acquireStateLock() takes over a half-written lock file", async () => 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("acquireStateLock() refuses a live owner even without read access to /proc, and takes over a silent one", async () => {
+  const dir = await Deno.makeTempDir();
+  const probe = (extra: string[] = []) =>
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        `--allow-read=${dir}`,
+        `--allow-write=${dir}`,
+        "--allow-sys=hostname",
+        ...extra,
+        new URL("./_lock_probe.ts", import.meta.url).pathname,
+        dir,
+      ],
+      stdout: "piped",
+    }).output().then((o) => new TextDecoder().decode(o.stdout).trim());
+  try {
+    const lock = await acquireStateLock(dir);
+    assert.match(await probe(), /^refused: The state directory is in use/);
+    await lock.release();
+    // A lock whose heartbeat stopped long ago (its owner was killed) is taken over.
+    await Deno.writeTextFile(
+      join(dir, "LOCK"),
+      JSON.stringify({ pid: Deno.pid, startTicks: null, hostname: Deno.hostname(), since: "x" }),
+    );
+    const old = new Date(Date.now() - 60_000);
+    await Deno.utime(join(dir, "LOCK"), old, old);
+    assert.equal(await probe(), "took over");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
