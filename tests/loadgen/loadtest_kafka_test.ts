@@ -288,6 +288,7 @@ Deno.test("runLoadtest() stops every worker on abort (Ctrl-C) and prints the sum
   assert.equal(code, 0, out.text());
   assert.ok(performance.now() - t0 < 60_000);
   const text = out.text();
+  // deno-lint-ignore no-control-regex -- the terminal bar starts with an ANSI erase-line escape
   assert.match(text, /\r\x1b\[2K\[[█░]+\]/); // the terminal bar
   assert.match(text, /\nloadtest interrupted: [\d,]+ events/);
   const written = Number(/interrupted: ([\d,]+) events/.exec(text)![1].replaceAll(",", ""));
