@@ -1,30 +1,7 @@
 import assert from "node:assert/strict";
 import { createHandler } from "../../src/http/handler.ts";
 import { fakeSnapshot, PUBLISHED } from "./fake_snapshot.ts";
-
-/** Runs `promtool check metrics` on `text`; fails the test, saying what to install, without it. */
-async function promtoolCheck(text: string): Promise<{ code: number; output: string }> {
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command("promtool", {
-      args: ["check", "metrics"],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      assert.fail("promtool is missing: install prometheus (apt-get install -y prometheus)");
-    }
-    throw error;
-  }
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(text));
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
-}
+import { promtoolCheck } from "../_helpers/promtool.ts";
 
 async function scrape(overrides: Parameters<typeof fakeSnapshot>[0]): Promise<string> {
   const snapshot = fakeSnapshot(overrides);
