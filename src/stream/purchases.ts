@@ -20,6 +20,8 @@ export class PurchaseAggregate {
   #counts = new Map<number, number>();
   #amounts = new Map<number, number>();
   #maxUsers: number;
+  /** The ranking of every user, kept until the next change (snapshots ask for it per batch). */
+  #ranked: PurchaserView[] | null = null;
 
   /** Creates an empty aggregate. */
   constructor(options: PurchaseAggregateOptions = {}) {
@@ -38,6 +40,7 @@ export class PurchaseAggregate {
 
   /** Records one purchase. */
   add(userId: number, amount: number): void {
+    this.#ranked = null;
     const count = this.#counts.get(userId);
     if (count === undefined) {
       if (this.#counts.size >= this.#maxUsers) this.#evictSmallest();
@@ -64,16 +67,24 @@ export class PurchaseAggregate {
 
   /** The top `n` users by amount (ties by count, then by user id). */
   top(n: number): PurchaserView[] {
-    const rows: PurchaserView[] = [];
-    for (const [userId, purchases] of this.#counts) {
-      rows.push({ userId, purchases, amount: Math.round(this.#amounts.get(userId)! * 100) / 100 });
+    if (this.#ranked === null) {
+      const rows: PurchaserView[] = [];
+      for (const [userId, purchases] of this.#counts) {
+        rows.push({
+          userId,
+          purchases,
+          amount: Math.round(this.#amounts.get(userId)! * 100) / 100,
+        });
+      }
+      rows.sort((a, b) => b.amount - a.amount || b.purchases - a.purchases || a.userId - b.userId);
+      this.#ranked = rows;
     }
-    rows.sort((a, b) => b.amount - a.amount || b.purchases - a.purchases || a.userId - b.userId);
-    return rows.slice(0, n);
+    return this.#ranked.slice(0, n);
   }
 
   /** Forgets everything. */
   clear(): void {
+    this.#ranked = null;
     this.#counts.clear();
     this.#amounts.clear();
   }

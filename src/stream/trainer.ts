@@ -17,7 +17,7 @@ import { tryDecodeEvent } from "../events/schema.ts";
 import type { EventValidationError } from "../events/errors.ts";
 import type { WireEvent } from "../events/wire.ts";
 import { Learner, type LearnerOptions, scoreSession } from "../learn/learner.ts";
-import type { MetricsSummary } from "../learn/metrics.ts";
+import type { MetricsSnapshot, MetricsSummary } from "../learn/metrics.ts";
 import { type AdminCommand, AdminQueue, type AdminResult } from "./admin_queue.ts";
 import { PurchaseAggregate } from "./purchases.ts";
 import type { DriftMarker, HistoryPoint, MetricsView, Snapshot } from "./snapshot.ts";
@@ -393,10 +393,12 @@ export class Trainer {
       if (time !== null) this.markCheckpoint(time);
     }
     if (progressed) await this.#commit();
-    if (progressed) this.#history.push(this.#historyPoint());
+    // One metrics summary (AUC over its bins) per batch, shared by the history and the snapshot.
+    const metrics = this.#learner.snapshot();
+    if (progressed) this.#history.push(this.#historyPoint(metrics.rolling));
     const limit = this.#options.historyLimit ?? 2000;
     if (this.#history.length > limit) this.#history.splice(0, this.#history.length - limit);
-    this.#snapshot = this.#buildSnapshot();
+    this.#snapshot = this.#buildSnapshot(metrics);
     if (this.#admin.size > 0) {
       await this.#admin.drain((command) => this.#execute(command));
       this.#snapshot = this.#buildSnapshot();
@@ -441,9 +443,8 @@ export class Trainer {
     return this.#options.broker?.() ?? { healthy: true, reason: null, highWatermarks: null };
   }
 
-  #historyPoint(): HistoryPoint {
+  #historyPoint(rolling: MetricsSummary): HistoryPoint {
     const coefficients = this.#learner.model.coefficients();
-    const rolling = this.#learner.snapshot().rolling;
     return {
       batchId: this.#batchId,
       time: this.#clock.now(),
@@ -460,12 +461,11 @@ export class Trainer {
     };
   }
 
-  #buildSnapshot(): Snapshot {
+  #buildSnapshot(metrics: MetricsSnapshot = this.#learner.snapshot()): Snapshot {
     const learner = this.#learner;
     const model = learner.model;
     const frozen = model.clone();
     const c = model.coefficients();
-    const metrics = learner.snapshot();
     const broker = this.#brokerView();
     return Object.freeze({
       mode: model.mode,
