@@ -26,7 +26,7 @@ Deno.bench("JSON.parse alone, 10k records", { group: "decode", baseline: true },
   if (n < 0) throw new Error("unreachable");
 });
 
-Deno.bench("tryDecodeEvent (UTF-8 + JSON + zod), 10k records", { group: "decode" }, () => {
+Deno.bench("tryDecodeEvent (UTF-8 + JSON + validation), 10k records", { group: "decode" }, () => {
   let ok = 0;
   for (let i = 0; i < N; i++) if (tryDecodeEvent(records[i]).ok) ok++;
   if (ok !== N) throw new Error(`only ${ok} of ${N} records decoded`);

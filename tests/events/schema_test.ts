@@ -3,9 +3,11 @@ import fc from "fast-check";
 import {
   decodeEvent,
   encodeEvent,
+  fastValidEvent,
   stringifyEvent,
   tryDecodeEvent,
   tryValidateEvent,
+  validateWithSchema,
 } from "../../src/events/schema.ts";
 import { EventValidationError } from "../../src/events/errors.ts";
 import { ACTIONS, MAX_TIMESTAMP, MIN_TIMESTAMP, type WireEvent } from "../../src/events/wire.ts";
@@ -187,5 +189,46 @@ Deno.test("tryDecodeEvent() never throws and only ever reports EventValidationEr
       }),
       { numRuns: 5000 },
     );
+  });
+});
+
+Deno.test("fastValidEvent() accepts only what the zod schema accepts, with the same result", async (t) => {
+  const same = (value: unknown) => {
+    const fast = fastValidEvent(value);
+    const slow = validateWithSchema(value);
+    if (fast !== null) {
+      assert.ok(slow.ok, `the fast path accepted what zod rejects: ${JSON.stringify(value)}`);
+      if (slow.ok) assert.deepEqual(fast, slow.event);
+    }
+  };
+  await t.step("valid events: the fast path takes them all", () => {
+    fc.assert(
+      fc.property(validEvent, (event) => {
+        assert.deepEqual(fastValidEvent(event), event);
+        same(event);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+  await t.step("valid events with one field replaced by anything", () => {
+    const keys = ["user_id", "url", "action", "session_id", "timestamp", "amount", "extra"];
+    const odd = fc.oneof(
+      fc.anything(),
+      fc.constantFrom(0, -0, -1, 1.5, NaN, Infinity, -Infinity, Number.MAX_VALUE, 2 ** 53, "", "x"),
+      fc.integer(),
+      fc.double(),
+    );
+    fc.assert(
+      fc.property(validEvent, fc.constantFrom(...keys), odd, (event, key, value) => {
+        same({ ...event, [key]: value });
+        const missing: Record<string, unknown> = { ...event };
+        delete missing[key];
+        same(missing);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+  await t.step("random values of any type", () => {
+    fc.assert(fc.property(fc.anything(), same), { numRuns: 3000 });
   });
 });
