@@ -8,6 +8,7 @@
  */
 
 import type { MetricsView, Snapshot } from "../stream/snapshot.ts";
+import { sigmoid } from "../learn/logistic.ts";
 
 /** Prequential figures of one window, as `/weights` serves them. */
 export interface MetricsJson {
@@ -49,11 +50,6 @@ export interface PurchaserJson {
   user_id: number;
   purchases: number;
   amount: number;
-}
-
-/** The logistic function. */
-export function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
 }
 
 /** A snapshot's metrics window in snake_case. */

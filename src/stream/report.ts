@@ -9,6 +9,7 @@
  */
 
 import type { MetricsView, PurchaserView, Snapshot } from "./snapshot.ts";
+import { sigmoid } from "../learn/logistic.ts";
 
 const RULE = "=".repeat(64);
 const int = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
@@ -19,11 +20,6 @@ function fixed(x: number | null | undefined, digits = 4): string {
 
 function signed(x: number): string {
   return (x >= 0 ? "+" : "") + x.toFixed(4);
-}
-
-/** The logistic function. */
-export function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
 }
 
 function row(

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { testBrokers, uniqueTopic } from "../_helpers/kafka.ts";
+import { dropTopics } from "../_helpers/train_process.ts";
 import { KafkaAdmin } from "../../src/kafka/admin.ts";
 import { KafkaClient } from "../../src/kafka/client.ts";
 import { EventProducer } from "../../src/kafka/producer.ts";
@@ -20,11 +21,6 @@ async function cli(args: string[], env: Record<string, string> = {}) {
   }).output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-async function dropTopic(name: string) {
-  await using admin = await KafkaAdmin.connect(new KafkaClient({ brokers }));
-  await admin.deleteTopics([name, `${name}.dlq`].filter(Boolean));
 }
 
 Deno.test("send then consume --typed round-trips every event in order", async () => {
@@ -62,7 +58,7 @@ Deno.test("send then consume --typed round-trips every event in order", async ()
     const consumedJson = typed.map((l) => l.slice(l.indexOf("{")));
     assert.deepEqual(bySession(consumedJson), bySession(lines));
   } finally {
-    await dropTopic(topic);
+    await dropTopics(brokers, topic, `${topic}.dlq`);
   }
 });
 
@@ -108,7 +104,7 @@ Deno.test("consume --typed reports a bad record with its reason and goes on", as
     assert.match(lines[2], /^BAD .*@2 not_json: /);
     assert.match(lines[3], /^PurchaseEvent .*"amount":9.5/);
   } finally {
-    await dropTopic(topic);
+    await dropTopics(brokers, topic, `${topic}.dlq`);
   }
 });
 
@@ -123,7 +119,7 @@ Deno.test("topics create and list show the topic with its partitions", async () 
     const listed = await cli(["topics", "list"]);
     assert.ok(listed.stdout.split("\n").includes(topic));
   } finally {
-    await dropTopic(topic);
+    await dropTopics(brokers, topic, `${topic}.dlq`);
   }
 });
 
