@@ -60,6 +60,7 @@ export class KafkaAdmin implements AsyncDisposable {
       options.connectTimeoutMs ?? 15_000,
       () => admin.connect(),
       () => admin.disconnect(),
+      () => client.diagnoseTls(),
     );
     return new KafkaAdmin(admin);
   }

@@ -17,6 +17,7 @@ import {
   type RetryOptions,
   type SASLOptions,
 } from "kafkajs";
+import { probeTls } from "./tls_probe.ts";
 
 /** How much of kafkajs' own logging to show. */
 export type KafkaLogLevel = "nothing" | "error" | "warn" | "info" | "debug";
@@ -219,11 +220,13 @@ export class KafkaClient {
   #brokers: string[];
   #clientId: string;
   #kafka: Kafka;
+  #ssl: boolean | ConnectionOptions | undefined;
 
   /** Builds the client; throws `TypeError` for a malformed broker list. */
   constructor(options: KafkaClientOptions) {
     this.#brokers = parseBrokers(options.brokers);
     this.#clientId = options.clientId ?? "clickstream";
+    this.#ssl = options.ssl;
     const level = options.logLevel ?? "nothing";
     if (!(level in LEVELS)) {
       throw new TypeError(
@@ -271,6 +274,16 @@ export class KafkaClient {
   }
 
   /**
+   * When TLS is on, opens one TLS connection of its own to the first broker and returns why the
+   * broker refused it (see {@linkcode probeTls}); `undefined` when TLS is off or not the
+   * problem. Used to explain a connection that kafkajs only reports as closed.
+   */
+  diagnoseTls(timeoutMs = 5000): Promise<string | undefined> {
+    if (!this.#ssl) return Promise.resolve(undefined);
+    return probeTls(this.#brokers[0], this.#ssl === true ? {} : this.#ssl, timeoutMs);
+  }
+
+  /**
    * The underlying kafkajs client. For the modules of `src/kafka/` only: everything else goes
    * through `EventProducer`, `EventConsumer` and `KafkaAdmin`.
    */
@@ -314,14 +327,18 @@ export async function settleWithin(promise: Promise<unknown>, ms: number): Promi
 
 /**
  * Runs `connect` with a deadline; a connection failure or the deadline becomes a
- * {@linkcode KafkaUnavailableError} naming the brokers. `onTimeout` is called to tear down
- * the half-open connection.
+ * {@linkcode KafkaUnavailableError} naming the brokers, a rejected password or TLS handshake a
+ * {@linkcode KafkaSecurityError}. `onTimeout` is called to tear down the half-open connection.
+ * `diagnoseTls` (the client's {@linkcode KafkaClient.diagnoseTls}) is asked about a connection
+ * error that names no cause, so that a broker which drops a TLS connection for want of a client
+ * certificate is reported as that, not as unreachable.
  */
 export async function connectWithin(
   brokers: readonly string[],
   timeoutMs: number,
   connect: () => Promise<void>,
   onTimeout: () => Promise<void>,
+  diagnoseTls?: () => Promise<string | undefined>,
 ): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<"timeout">((resolve) => {
@@ -341,6 +358,10 @@ export async function connectWithin(
       throw new KafkaSecurityError(brokers, "authentication", detail, { cause: error });
     }
     if (isTlsError(error)) throw new KafkaSecurityError(brokers, "tls", detail, { cause: error });
+    const tls = diagnoseTls && isConnectionError(error) ? await diagnoseTls() : undefined;
+    if (tls) {
+      throw new KafkaSecurityError(brokers, "tls", `${tls} (kafkajs: ${detail})`, { cause: error });
+    }
     throw new KafkaUnavailableError(brokers, detail, { cause: error });
   } finally {
     clearTimeout(timer);

@@ -234,6 +234,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
         await consumer.#start();
       },
       () => kafkajsConsumer.disconnect(),
+      () => client.diagnoseTls(),
     );
     return consumer;
   }

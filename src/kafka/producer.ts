@@ -187,6 +187,7 @@ export class EventProducer implements EventSink, AsyncDisposable {
       options.connectTimeoutMs ?? 15_000,
       () => producer.connect(),
       () => producer.disconnect(),
+      () => client.diagnoseTls(),
     );
     return new EventProducer(producer, client.brokers, options);
   }

@@ -9,9 +9,10 @@
  */
 
 import assert from "node:assert/strict";
-import { startBroker } from "../../kafka/broker.ts";
+import { freePort, startBroker } from "../../kafka/broker.ts";
 import { KafkaAdmin } from "../../src/kafka/admin.ts";
-import { KafkaClient } from "../../src/kafka/client.ts";
+import { connectWithin, KafkaClient, KafkaSecurityError } from "../../src/kafka/client.ts";
+import { probeTls } from "../../src/kafka/tls_probe.ts";
 import { uniqueGroup, uniqueTopic } from "../_helpers/kafka.ts";
 import { spawnTrain, waitForWeights } from "../_helpers/train_process.ts";
 import { makeTestCertificates } from "./_certs.ts";
@@ -174,6 +175,43 @@ Deno.test({
           assert.match(noCert.stderr, /TLS connection to Kafka .* failed.*--tls-cert/);
         },
       );
+
+      // Without a client certificate, kafkajs sees either the broker's alert or only the socket
+      // it closed ("write after end"), depending on timing. The probe tells them apart.
+      await t.step("the TLS probe names a missing client certificate, and only that", async () => {
+        const ca = await Deno.readTextFile(certs.caPem);
+        const withCert = {
+          ca: [ca],
+          cert: await Deno.readTextFile(certs.clientCertPem),
+          key: await Deno.readTextFile(certs.clientKeyPem),
+        };
+        const refused = await probeTls(mtls, { ca: [ca] });
+        assert.match(refused ?? "", /client certificate \(--tls-cert\/--tls-key\)/);
+        assert.equal(await probeTls(mtls, withCert), undefined, "a client certificate is let in");
+        assert.equal(await probeTls(ssl, { ca: [ca] }), undefined, "no certificate asked for");
+        const closed = freePort();
+        assert.equal(await probeTls(`127.0.0.1:${closed}`, {}), undefined, "nothing listening");
+
+        // The racy case, forced: kafkajs reports only a closed socket.
+        const writeAfterEnd = Object.assign(new Error("Connection error: write after end"), {
+          name: "KafkaJSConnectionError",
+        });
+        const client = new KafkaClient({ brokers: mtls, ssl: { ca: [ca] } });
+        await assert.rejects(
+          connectWithin(
+            client.brokers,
+            5000,
+            () => Promise.reject(writeAfterEnd),
+            () => Promise.resolve(),
+            () => client.diagnoseTls(),
+          ),
+          (e: unknown) =>
+            e instanceof KafkaSecurityError && e.kind === "tls" &&
+            /write after end/.test(e.message) && /--tls-cert/.test(e.message),
+        );
+        const plain = new KafkaClient({ brokers: broker.brokers });
+        assert.equal(await plain.diagnoseTls(), undefined, "no TLS, nothing to probe");
+      });
 
       for (const mechanism of ["scram-sha-256", "scram-sha-512"]) {
         await t.step(`SASL ${mechanism} with the right password`, async () => {
