@@ -4,7 +4,8 @@
  * generator's events from the real broker. It reads uPlot's own data arrays (the instances the
  * page exposes on `globalThis.dashboard.plots`) and checks that they grow, that the weights
  * table equals `GET /weights`, and that at 390 px wide nothing overflows horizontally; it saves
- * screenshots at both widths to docs/screenshots/.
+ * screenshots at both widths to tests/.artifacts/screenshots/ (git-ignored), or to
+ * docs/screenshots/ (the README's picture) when `UPDATE_SCREENSHOTS=1`.
  *
  * Needs `chromium` (Debian package): the test fails, saying so, without it.
  */
@@ -16,7 +17,12 @@ import { startFeed, startTestTrainer, waitFor } from "./dashboard_feed.ts";
 
 const brokers = await testBrokers();
 const CHROMIUM = "/usr/bin/chromium";
-const SCREENSHOTS = new URL("../../docs/screenshots/", import.meta.url).pathname;
+const SCREENSHOTS = new URL(
+  Deno.env.get("UPDATE_SCREENSHOTS") === "1"
+    ? "../../docs/screenshots/"
+    : "../.artifacts/screenshots/",
+  import.meta.url,
+).pathname;
 
 async function launch(): Promise<Browser> {
   try {
