@@ -26,6 +26,7 @@ import type { Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
 import type { EventValidationError } from "../events/errors.ts";
 import type { ClickEvent } from "../events/event.ts";
 import { EventFactory } from "../events/factory.ts";
+import type { ReadyIterator } from "../util/ready_iterator.ts";
 import { connectWithin, type KafkaClient, settleWithin } from "./client.ts";
 
 /** One consumed record. Offsets are numbers (exact up to 2^53). */
@@ -122,6 +123,8 @@ function deferred(): Deferred {
 interface PendingBatch {
   topic: string;
   partition: number;
+  /** `partKey(topic, partition)`. */
+  key: string;
   records: ConsumedRecord[];
   /** Index of the next record to yield. */
   next: number;
@@ -129,8 +132,11 @@ interface PendingBatch {
   aborted: boolean;
   /** Resolved when every record was yielded and processed, or on abort. */
   finished: Deferred;
-  /** Resolved (and replaced) each time the iterator asks for a record. */
-  progress: Deferred;
+  /**
+   * Set while a rebalance waits for the record being processed; resolved (and cleared) when the
+   * iterator asks for the next record.
+   */
+  progress: Deferred | undefined;
 }
 
 const partKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -142,7 +148,9 @@ function view(buffer: Uint8Array): Uint8Array {
 
 function toRecord(topic: string, partition: number, m: KafkaMessage): ConsumedRecord {
   const headers: Record<string, Uint8Array> = {};
-  for (const [name, raw] of Object.entries(m.headers ?? {})) {
+  const raws = m.headers;
+  for (const name in raws) {
+    const raw = raws[name];
     const first = Array.isArray(raw) ? raw[0] : raw;
     if (first === undefined) continue;
     headers[name] = typeof first === "string" ? new TextEncoder().encode(first) : view(first);
@@ -316,11 +324,12 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     const pending: PendingBatch = {
       topic: batch.topic,
       partition: batch.partition,
+      key,
       records,
       next: 0,
       aborted: false,
       finished: deferred(),
-      progress: deferred(),
+      progress: undefined,
     };
     this.#batch = pending;
     this.#wake.resolve();
@@ -345,6 +354,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
         if (
           this.#inFlight?.partition === pending.partition && this.#inFlight.topic === pending.topic
         ) {
+          pending.progress = deferred();
           await Promise.race([pending.progress.promise, sleep(5000)]);
         }
         pending.aborted = true;
@@ -392,46 +402,70 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     const record = this.#inFlight;
     if (!record) return;
     this.#inFlight = undefined;
-    const key = partKey(record.topic, record.partition);
+    const batch = this.#batch;
+    // Records come a batch (one partition) at a time: reuse its key.
+    const key = batch !== undefined && batch.partition === record.partition &&
+        batch.topic === record.topic
+      ? batch.key
+      : partKey(record.topic, record.partition);
     if (!this.#assigned.has(key)) return;
-    const current = this.#processed.get(key)?.offset ?? -1;
-    if (record.offset + 1 > current) {
+    const processed = this.#processed.get(key);
+    if (processed === undefined) {
       this.#processed.set(key, {
         topic: record.topic,
         partition: record.partition,
         offset: record.offset + 1,
       });
+    } else if (record.offset + 1 > processed.offset) {
+      processed.offset = record.offset + 1; // processedOffsets() hands out copies
     }
   }
 
   async #next(): Promise<IteratorResult<ConsumedRecord>> {
-    this.#settleInFlight();
     for (;;) {
+      const ready = this.#ready();
+      if (ready) return ready;
       if (this.#error) throw this.#error;
-      if (this.#closed) return { done: true, value: undefined };
-      const batch = this.#batch;
-      if (batch) {
-        const progress = batch.progress;
-        batch.progress = deferred();
-        progress.resolve();
-        if (!batch.aborted && batch.next < batch.records.length) {
-          const record = batch.records[batch.next++];
-          this.#inFlight = record;
-          return { done: false, value: record };
-        }
-        // Every record of the batch was taken and processed: let kafkajs go on.
-        batch.finished.resolve();
-        if (this.#batch === batch) this.#batch = undefined;
-      }
       this.#wake = deferred();
       await this.#wake.promise;
     }
   }
 
-  /** Iterates the records; `break` counts the last record as processed. */
-  [Symbol.asyncIterator](): AsyncIterator<ConsumedRecord> {
+  /**
+   * The next record if one is there without waiting (counting the last one as processed), the
+   * end when closed, `undefined` otherwise. Shared by `next()` and `nextReady()`.
+   */
+  #ready(): IteratorResult<ConsumedRecord> | undefined {
+    this.#settleInFlight();
+    if (this.#error) return undefined;
+    if (this.#closed) return { done: true, value: undefined };
+    const batch = this.#batch;
+    if (!batch) return undefined;
+    const progress = batch.progress;
+    if (progress) {
+      batch.progress = undefined;
+      progress.resolve();
+    }
+    if (!batch.aborted && batch.next < batch.records.length) {
+      const record = batch.records[batch.next++];
+      this.#inFlight = record;
+      return { done: false, value: record };
+    }
+    // Every record of the batch was taken and processed: let kafkajs go on.
+    batch.finished.resolve();
+    if (this.#batch === batch) this.#batch = undefined;
+    return undefined;
+  }
+
+  /**
+   * Iterates the records; `break` counts the last record as processed. Besides `next()`, the
+   * iterator has `nextReady()` ({@linkcode ReadyIterator}): a record already fetched, without a
+   * promise per record, for a reader (the micro-batcher) that takes thousands in a row.
+   */
+  [Symbol.asyncIterator](): ReadyIterator<ConsumedRecord> {
     return {
       next: () => this.#next(),
+      nextReady: () => this.#ready(),
       return: () => {
         this.#settleInFlight();
         // A loop that stopped at the end of a batch lets kafkajs go on (and commit) at once.

@@ -19,6 +19,7 @@
  */
 
 import type { ConsumedRecord, PartitionOffset } from "./consumer.ts";
+import { isReadyIterator, type ReadyIterator } from "../util/ready_iterator.ts";
 import { settleWithin } from "./client.ts";
 
 /** What the wrapper needs of a consumer (`EventConsumer` has it). */
@@ -94,17 +95,48 @@ export class ReconnectingConsumer<C extends RecordSource = RecordSource>
     return this.#current.commit(offsets);
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<ConsumedRecord, void, undefined> {
-    while (!this.#closed) {
-      const consumer = this.#current;
-      try {
-        for await (const record of consumer) yield record;
-        return; // closed
-      } catch (error) {
-        if (this.#closed) return;
-        await this.#replace(consumer, error instanceof Error ? error : new Error(String(error)));
+  /**
+   * Iterates the records of the current consumer, replacing it when it fails. A
+   * {@linkcode ReadyIterator}: `nextReady()` hands out what the current consumer already holds.
+   */
+  [Symbol.asyncIterator](): ReadyIterator<ConsumedRecord> {
+    let source: C | undefined;
+    let records: AsyncIterator<ConsumedRecord> | undefined;
+    const iterator = (): AsyncIterator<ConsumedRecord> => {
+      if (source !== this.#current || records === undefined) {
+        source = this.#current;
+        records = source[Symbol.asyncIterator]();
       }
-    }
+      return records;
+    };
+    const done: IteratorResult<ConsumedRecord> = { done: true, value: undefined };
+    return {
+      next: async () => {
+        while (!this.#closed) {
+          const consumer = this.#current;
+          try {
+            // The end of a consumer's records means it was closed.
+            return await iterator().next();
+          } catch (error) {
+            if (this.#closed) break;
+            await this.#replace(
+              consumer,
+              error instanceof Error ? error : new Error(String(error)),
+            );
+          }
+        }
+        return done;
+      },
+      nextReady: () => {
+        if (this.#closed) return undefined;
+        const it = iterator();
+        return isReadyIterator(it) ? it.nextReady() : undefined;
+      },
+      return: async () => {
+        await records?.return?.();
+        return done;
+      },
+    };
   }
 
   /** Closes `dead` and connects new consumers with backoff until one joins or this is closed. */

@@ -26,9 +26,14 @@
  *   following `next()` rejects with the source's error.
  * - The source iterator's `return()` is called when iteration stops early (a `break`, an abort,
  *   a dispose), not after the source ended or threw by itself.
+ * - A source iterator with `nextReady()` ({@linkcode ReadyIterator}, the Kafka consumer) is read
+ *   through it while it has items at hand, and through `next()` only to wait: the same items in
+ *   the same batches, without a few promises per item.
  *
  * @module
  */
+
+import { isReadyIterator } from "../util/ready_iterator.ts";
 
 /** The clock and timers the batcher uses; injected so tests run on fake time. */
 export interface BatcherClock {
@@ -178,6 +183,7 @@ export class MicroBatcher<T> implements AsyncIterable<T[]>, AsyncDisposable {
 
   async *#run(): AsyncGenerator<T[], void, undefined> {
     const iterator = this.#source[Symbol.asyncIterator]();
+    const ready = isReadyIterator(iterator) ? iterator : null;
     const clock = this.#clock;
     const onAbort = () => this.#wake?.("abort");
     this.#userSignal?.addEventListener("abort", onAbort, { once: true });
@@ -268,6 +274,20 @@ export class MicroBatcher<T> implements AsyncIterable<T[]>, AsyncDisposable {
           } else if (intervalOver()) {
             reason = "interval";
           } else {
+            if (pending === null && ready !== null) {
+              // No next() in flight: take an item that is already there, if any.
+              let result: IteratorResult<T> | undefined;
+              try {
+                result = ready.nextReady();
+              } catch (error) {
+                arrived = { kind: "error", error };
+                continue;
+              }
+              if (result !== undefined) {
+                arrived = { kind: "item", result };
+                continue;
+              }
+            }
             if (pending === null) pending = pull();
             await new Promise<Wake>((resolve) => (this.#wake = resolve));
             this.#wake = null;

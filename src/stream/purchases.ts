@@ -20,7 +20,7 @@ export class PurchaseAggregate {
   #counts = new Map<number, number>();
   #amounts = new Map<number, number>();
   #maxUsers: number;
-  /** The ranking of every user, kept until the next change (snapshots ask for it per batch). */
+  /** The last top-n ranking, kept until the next change (snapshots ask for it per batch). */
   #ranked: PurchaserView[] | null = null;
 
   /** Creates an empty aggregate. */
@@ -65,21 +65,31 @@ export class PurchaseAggregate {
     this.#amounts.delete(victim);
   }
 
-  /** The top `n` users by amount (ties by count, then by user id). */
+  /**
+   * The top `n` users by amount (rounded to cents; ties by count, then by user id). A bounded
+   * heap over the users: O(users · log n) with `n` rows allocated, since the trainer asks for
+   * the top 1000 after every batch and a full sort of every user cost a few percent of it.
+   */
   top(n: number): PurchaserView[] {
-    if (this.#ranked === null) {
-      const rows: PurchaserView[] = [];
-      for (const [userId, purchases] of this.#counts) {
-        rows.push({
-          userId,
-          purchases,
-          amount: Math.round(this.#amounts.get(userId)! * 100) / 100,
-        });
-      }
-      rows.sort((a, b) => b.amount - a.amount || b.purchases - a.purchases || a.userId - b.userId);
-      this.#ranked = rows;
+    if (this.#ranked !== null && this.#ranked.length >= Math.min(n, this.#counts.size)) {
+      return this.#ranked.slice(0, n);
     }
-    return this.#ranked.slice(0, n);
+    const heap: PurchaserView[] = []; // the worst of the best n at heap[0]
+    if (n >= 1) {
+      for (const [userId, purchases] of this.#counts) {
+        const amount = Math.round(this.#amounts.get(userId)! * 100) / 100;
+        if (heap.length < n) {
+          heap.push({ userId, purchases, amount });
+          siftUp(heap, heap.length - 1);
+        } else if (ranksBefore(amount, purchases, userId, heap[0])) {
+          heap[0] = { userId, purchases, amount };
+          siftDown(heap, 0);
+        }
+      }
+    }
+    heap.sort((a, b) => b.amount - a.amount || b.purchases - a.purchases || a.userId - b.userId);
+    this.#ranked = heap;
+    return heap.slice(0, n);
   }
 
   /** Forgets everything. */
@@ -109,5 +119,43 @@ export class PurchaseAggregate {
       aggregate.#amounts.set(user, state.amounts[i]);
     });
     return aggregate;
+  }
+}
+
+/** Whether a user with these figures ranks before `row`. */
+function ranksBefore(
+  amount: number,
+  purchases: number,
+  userId: number,
+  row: PurchaserView,
+): boolean {
+  if (amount !== row.amount) return amount > row.amount;
+  if (purchases !== row.purchases) return purchases > row.purchases;
+  return userId < row.userId;
+}
+
+const before = (a: PurchaserView, b: PurchaserView) =>
+  ranksBefore(a.amount, a.purchases, a.userId, b);
+
+/** Min-heap by rank (the lowest-ranked row at the root). */
+function siftUp(heap: PurchaserView[], i: number): void {
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!before(heap[parent], heap[i])) return;
+    [heap[parent], heap[i]] = [heap[i], heap[parent]];
+    i = parent;
+  }
+}
+
+function siftDown(heap: PurchaserView[], i: number): void {
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let worst = i;
+    if (l < heap.length && before(heap[worst], heap[l])) worst = l;
+    if (r < heap.length && before(heap[worst], heap[r])) worst = r;
+    if (worst === i) return;
+    [heap[worst], heap[i]] = [heap[i], heap[worst]];
+    i = worst;
   }
 }

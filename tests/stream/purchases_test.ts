@@ -29,3 +29,31 @@ Deno.test("PurchaseAggregate survives toJSON() then fromJSON()", () => {
   const b = PurchaseAggregate.fromJSON(JSON.parse(JSON.stringify(a)));
   assert.deepEqual(b.top(10), a.top(10));
 });
+
+Deno.test("PurchaseAggregate.top(n) is the head of a full ranking, for any n, ties included", () => {
+  const a = new PurchaseAggregate();
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let i = 0; i < 5000; i++) {
+    // Few distinct amounts and users, so ties by amount and by count are common.
+    a.add(Math.floor(rand() * 700), Math.floor(rand() * 4) * 2.5);
+  }
+  const all = a.top(a.size);
+  assert.equal(all.length, a.size);
+  for (let i = 1; i < all.length; i++) {
+    const [p, q] = [all[i - 1], all[i]];
+    assert.ok(
+      p.amount > q.amount || (p.amount === q.amount && p.purchases > q.purchases) ||
+        (p.amount === q.amount && p.purchases === q.purchases && p.userId < q.userId),
+      `rows ${i - 1} and ${i} are out of order`,
+    );
+  }
+  for (const n of [0, 1, 2, 10, 99, 1000, a.size + 5]) {
+    assert.deepEqual(a.top(n), all.slice(0, n), `top(${n})`);
+  }
+  const fresh = PurchaseAggregate.fromJSON(a.toJSON());
+  assert.deepEqual(fresh.top(3), all.slice(0, 3));
+  assert.deepEqual(fresh.top(50), all.slice(0, 50), "a larger n after a smaller one");
+  a.add(all[all.length - 1].userId, 1e6);
+  assert.equal(a.top(1)[0].userId, all[all.length - 1].userId, "a change invalidates the ranking");
+});
