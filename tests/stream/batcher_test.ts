@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { setImmediate } from "node:timers";
 import { type BatcherClock, MicroBatcher } from "../../src/stream/batcher.ts";
+import type { ReadyIterator } from "../../src/util/ready_iterator.ts";
 
 /** Fake time: timers fire only when the test advances the clock. */
 class FakeClock implements BatcherClock {
@@ -458,4 +459,68 @@ Deno.test("MicroBatcher loses, repeats and reorders no item under random timing"
     }
     assert.deepEqual(received, Array.from({ length: pushed }, (_, i) => i), `run ${run}`);
   }
+});
+
+/** A ManualSource that also hands out queued items synchronously (like the Kafka consumer). */
+class ReadySource<T> extends ManualSource<T> implements ReadyIterator<T> {
+  readyPulls = 0;
+  #items: T[] = [];
+  #failure: { error: unknown } | null = null;
+  override [Symbol.asyncIterator](): ReadyIterator<T> {
+    return this;
+  }
+  nextReady(): IteratorResult<T> | undefined {
+    if (this.#failure !== null) throw this.#failure.error;
+    if (this.#items.length === 0) return undefined;
+    this.readyPulls++;
+    return { value: this.#items.shift()!, done: false };
+  }
+  /** Items that nextReady() hands out (next() does not see them). */
+  hold(...items: T[]): void {
+    this.#items.push(...items);
+  }
+  failReady(error: unknown): void {
+    this.#failure = { error };
+  }
+}
+
+Deno.test("MicroBatcher takes ready items through nextReady(), with the same batch rules", async (t) => {
+  await t.step("maxEvents, then the interval; next() only to wait", async () => {
+    const clock = new FakeClock();
+    const source = new ReadySource<number>();
+    const batcher = new MicroBatcher(source, { clock, triggerMs: 1000, maxEvents: 3 });
+    const iterator = batcher[Symbol.asyncIterator]();
+    source.hold(1, 2, 3, 4, 5);
+    assert.deepEqual(await iterator.next(), { value: [1, 2, 3], done: false });
+    assert.equal(batcher.lastClose, "max_events");
+    assert.equal(source.readyPulls, 3);
+    assert.equal(source.pulls, 0, "no promise while items are at hand");
+    const second = track(iterator.next());
+    await clock.tick(10);
+    assert.equal(source.pulls, 1, "waits through next() once the ready items ran out");
+    source.push(6); // arrives through the pending next()
+    assert.deepEqual(await second.promise, { value: [4, 5, 6], done: false });
+    assert.equal(batcher.lastClose, "max_events");
+    source.hold(7);
+    const third = track(iterator.next());
+    await clock.tick(999);
+    assert.equal(third.settled(), false);
+    await clock.tick(1);
+    assert.deepEqual(await third.promise, { value: [7], done: false });
+    assert.equal(batcher.lastClose, "interval");
+    await iterator.return!();
+  });
+  await t.step("a nextReady() that throws ends the stream after the items before it", async () => {
+    const clock = new FakeClock();
+    const source = new ReadySource<number>();
+    const iterator = new MicroBatcher(source, { clock, triggerMs: 1000 })[Symbol.asyncIterator]();
+    const boom = new Error("rebalance failed");
+    source.hold(1, 2);
+    const first = track(iterator.next());
+    await clock.tick(1);
+    source.failReady(boom);
+    source.push(3); // the pending next() resolves; the following nextReady() throws
+    assert.deepEqual(await first.promise, { value: [1, 2, 3], done: false });
+    await assert.rejects(iterator.next(), (e) => e === boom);
+  });
 });
