@@ -28,6 +28,7 @@ import type { ClickEvent } from "../events/event.ts";
 import { EventFactory } from "../events/factory.ts";
 import type { ReadyIterator } from "../util/ready_iterator.ts";
 import { connectWithin, type KafkaClient, settleWithin } from "./client.ts";
+import "./fast_long_decoding.ts";
 
 /** One consumed record. Offsets are numbers (exact up to 2^53). */
 export interface ConsumedRecord {
