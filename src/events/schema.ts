@@ -231,6 +231,11 @@ export function tryDecodeEvent(bytes: Uint8Array | null | undefined): DecodeResu
       error: new EventValidationError("not_utf8", "the record is not valid UTF-8", { cause }),
     };
   }
+  return parseEvent(text);
+}
+
+/** JSON text → a validated event, or the reason it is not one. */
+function parseEvent(text: string): DecodeResult {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -245,6 +250,58 @@ export function tryDecodeEvent(bytes: Uint8Array | null | undefined): DecodeResu
     };
   }
   return tryValidateEvent(value);
+}
+
+/** A single-byte decoding: one UTF-16 unit per byte, ASCII as itself, any other byte not ASCII. */
+const singleByte = new TextDecoder("latin1");
+const NOT_ASCII = /[^\x00-\x7f]/;
+/** Most bytes decoded at once by {@linkcode tryDecodeEvents}. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * {@linkcode tryDecodeEvent} for many record values at once, with the same result for each. A
+ * `TextDecoder` call per record costs more than the JSON parse of a small event; here the values
+ * are copied into one buffer and decoded by one call (byte-per-character), and a value that is
+ * all ASCII — which UTF-8 decodes to the same text — is parsed from its slice. Any other value
+ * (non-ASCII, a byte-order mark, invalid UTF-8, missing or too large) takes the single path.
+ */
+export function tryDecodeEvents(
+  values: readonly (Uint8Array | null | undefined)[],
+): DecodeResult[] {
+  const results = new Array<DecodeResult>(values.length);
+  let from = 0;
+  while (from < values.length) {
+    // One chunk: values from `from` up to about CHUNK_BYTES.
+    let to = from;
+    let bytes = 0;
+    while (to < values.length && (to === from || bytes < CHUNK_BYTES)) {
+      const v = values[to++];
+      if (v && v.byteLength <= MAX_RECORD_BYTES) bytes += v.byteLength;
+    }
+    const joined = new Uint8Array(bytes);
+    let offset = 0;
+    for (let i = from; i < to; i++) {
+      const v = values[i];
+      if (v && v.byteLength <= MAX_RECORD_BYTES) {
+        joined.set(v, offset);
+        offset += v.byteLength;
+      }
+    }
+    const text = singleByte.decode(joined);
+    offset = 0;
+    for (let i = from; i < to; i++) {
+      const v = values[i];
+      if (!v || v.byteLength > MAX_RECORD_BYTES) {
+        results[i] = tryDecodeEvent(v);
+        continue;
+      }
+      const slice = text.slice(offset, offset + v.byteLength);
+      offset += v.byteLength;
+      results[i] = NOT_ASCII.test(slice) ? tryDecodeEvent(v) : parseEvent(slice);
+    }
+    from = to;
+  }
+  return results;
 }
 
 /** Like {@linkcode tryDecodeEvent} but throws the {@linkcode EventValidationError}. */

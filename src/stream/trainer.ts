@@ -13,7 +13,7 @@
  * @module
  */
 
-import { tryDecodeEvent } from "../events/schema.ts";
+import { tryDecodeEvents } from "../events/schema.ts";
 import type { EventValidationError } from "../events/errors.ts";
 import type { WireEvent } from "../events/wire.ts";
 import { Learner, type LearnerOptions, scoreSession } from "../learn/learner.ts";
@@ -311,6 +311,7 @@ export class Trainer {
     const deadLetters: DeadLetter[] = [];
     let skipped = 0;
     const advanced = new Map<number, number>();
+    const fresh: SourceRecord[] = [];
     for (const record of records) {
       const next = advanced.get(record.partition) ?? this.#offsets.get(record.partition) ?? 0;
       if (record.offset < next) {
@@ -318,12 +319,16 @@ export class Trainer {
         continue;
       }
       advanced.set(record.partition, record.offset + 1);
-      const result = tryDecodeEvent(record.value);
+      fresh.push(record);
+    }
+    const decoded = tryDecodeEvents(fresh.map((r) => r.value));
+    for (let i = 0; i < fresh.length; i++) {
+      const result = decoded[i];
       if (result.ok) {
         events.push(result.event);
-        sources.push(record);
+        sources.push(fresh[i]);
       } else {
-        deadLetters.push({ record, error: result.error });
+        deadLetters.push({ record: fresh[i], error: result.error });
       }
     }
     const processed = events.length + deadLetters.length;

@@ -2,7 +2,7 @@
  * Decode + validate throughput against `JSON.parse` alone (the baseline), on 10,000 records of
  * the original's shape per iteration: events/s = 10,000 / (time per iteration).
  */
-import { tryDecodeEvent } from "../../src/events/schema.ts";
+import { tryDecodeEvent, tryDecodeEvents } from "../../src/events/schema.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -29,5 +29,11 @@ Deno.bench("JSON.parse alone, 10k records", { group: "decode", baseline: true },
 Deno.bench("tryDecodeEvent (UTF-8 + JSON + validation), 10k records", { group: "decode" }, () => {
   let ok = 0;
   for (let i = 0; i < N; i++) if (tryDecodeEvent(records[i]).ok) ok++;
+  if (ok !== N) throw new Error(`only ${ok} of ${N} records decoded`);
+});
+
+Deno.bench("tryDecodeEvents (one decode per batch), 10k records", { group: "decode" }, () => {
+  let ok = 0;
+  for (const r of tryDecodeEvents(records)) if (r.ok) ok++;
   if (ok !== N) throw new Error(`only ${ok} of ${N} records decoded`);
 });

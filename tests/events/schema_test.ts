@@ -6,6 +6,7 @@ import {
   fastValidEvent,
   stringifyEvent,
   tryDecodeEvent,
+  tryDecodeEvents,
   tryValidateEvent,
   validateWithSchema,
 } from "../../src/events/schema.ts";
@@ -230,5 +231,66 @@ Deno.test("fastValidEvent() accepts only what the zod schema accepts, with the s
   });
   await t.step("random values of any type", () => {
     fc.assert(fc.property(fc.anything(), same), { numRuns: 3000 });
+  });
+});
+
+/** A result as plain data, to compare the batch and the single decoders. */
+function outcome(r: ReturnType<typeof tryDecodeEvent>) {
+  return r.ok ? { ok: true, event: r.event } : {
+    ok: false,
+    reason: r.error.reason,
+    field: r.error.field,
+    message: r.error.message,
+  };
+}
+
+Deno.test("tryDecodeEvents() gives tryDecodeEvent()'s result for every value", async (t) => {
+  const same = (values: (Uint8Array | null | undefined)[]) => {
+    const batch = tryDecodeEvents(values);
+    assert.equal(batch.length, values.length);
+    batch.forEach((r, i) =>
+      assert.deepEqual(outcome(r), outcome(tryDecodeEvent(values[i])), `#${i}`)
+    );
+  };
+  await t.step("the edges, mixed in one batch", () => {
+    same([
+      enc.encode(GOLDEN[0]),
+      null,
+      undefined,
+      new Uint8Array(),
+      enc.encode(GOLDEN[1].replace("/cart", "/café-€")), // valid, not ASCII
+      new Uint8Array([0xef, 0xbb, 0xbf, ...enc.encode(GOLDEN[0])]), // a byte-order mark
+      new Uint8Array([...enc.encode(GOLDEN[0]).slice(0, 20), 0xc3, 0x28]), // invalid UTF-8
+      new Uint8Array([0x80, 0x81, 0x9d]), // bytes latin1 maps to unusual characters
+      enc.encode('{"user_id": 1'), // cut short
+      enc.encode(`{"url": "${"x".repeat(70_000)}"}`), // too large
+      enc.encode("\u0000\u001f"),
+      enc.encode(GOLDEN[1]),
+    ]);
+  });
+  await t.step("random valid events and random bytes, over several chunks", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(validEvent.map(encodeEvent), fc.uint8Array({ maxLength: 200 })), {
+          maxLength: 60,
+        }),
+        same,
+      ),
+      { numRuns: 300 },
+    );
+    // About 3 MB: more than one chunk of the joined buffer.
+    const big = Array.from(
+      { length: 25_000 },
+      (_, i) =>
+        i % 997 === 0 ? enc.encode("not json") : encodeEvent({
+          user_id: i + 1,
+          url: `/p/${i}${"y".repeat(i % 50)}`,
+          action: i % 10 === 0 ? "purchase" : "click",
+          session_id: `s${i % 300}`,
+          timestamp: 1764080412 + i,
+          ...(i % 10 === 0 ? { amount: i / 7 } : {}),
+        }),
+    );
+    same(big);
   });
 });
