@@ -18,14 +18,16 @@
  * runs each row N times and keeps the fastest run (the one least disturbed by other load).
  *
  * With `--e2e` it measures the load generator against the trainer instead: the trainer alone on a
- * pre-filled topic gives its solo rate; then the generator runs at 80 % of that for
- * `--e2e-seconds` while a fresh trainer consumes with a short trigger, and the lag (end offset
- * minus events trained, sampled every 0.5 s) and the time to drain after the generator stops
- * are printed.
+ * pre-filled topic gives its solo rate; then, for each fraction of `--e2e-fraction` (80, 60 and
+ * 40 % by default), the generator runs at that share of the solo rate for `--e2e-seconds` while a
+ * fresh trainer consumes with a short trigger. A table gives the lag (end offset minus events
+ * trained, sampled every 0.5 s), the time to drain after the generator stops, and the cores each
+ * process used meanwhile (CPU seconds per second, from `/proc/<pid>/stat`): on 2 cores the
+ * generator, the broker and the trainer share them.
  *
  * ```sh
  * deno task bench:loadtest --e2e [--e2e-prefill 2000000] [--e2e-seconds 60] [--e2e-trigger 250ms]
- *                                [--e2e-fraction 0.8]
+ *                                [--e2e-fraction 0.8,0.6,0.4] [--e2e-workers 2]
  * deno task bench:loadtest [--events 2000000] [--acks leader|all] [--compression none|gzip]
  *                          [--partitions 1] [--brokers 127.0.0.1:9092] [--repeat 1]
  * ```
@@ -56,7 +58,8 @@ const { values } = parseArgs({
     "e2e-prefill": { type: "string", default: "2000000" },
     "e2e-seconds": { type: "string", default: "60" },
     "e2e-trigger": { type: "string", default: "250ms" },
-    "e2e-fraction": { type: "string", default: "0.8" },
+    "e2e-fraction": { type: "string", default: "0.8,0.6,0.4" },
+    "e2e-workers": { type: "string", default: "2" },
   },
 });
 const EVENTS = Number(values.events);
@@ -66,6 +69,14 @@ const PARTITIONS = Number(values.partitions);
 if (!Number.isInteger(EVENTS) || EVENTS < 1) throw new RangeError(`--events ${values.events}`);
 if (!["leader", "all", "none"].includes(ACKS)) throw new RangeError(`--acks ${ACKS}`);
 if (!["none", "gzip"].includes(COMPRESSION)) throw new RangeError(`--compression ${COMPRESSION}`);
+const fractions = String(values["e2e-fraction"]).split(",").map(Number);
+if (fractions.some((f) => !(f > 0 && f <= 2))) {
+  throw new RangeError(`--e2e-fraction ${values["e2e-fraction"]}: fractions of the solo rate`);
+}
+const E2E_WORKERS = Number(values["e2e-workers"]);
+if (!Number.isInteger(E2E_WORKERS) || E2E_WORKERS < 1) {
+  throw new RangeError(`--e2e-workers ${values["e2e-workers"]}`);
+}
 const REPEAT = Number(values.repeat);
 if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new RangeError(`--repeat ${values.repeat}`);
 const JAVA_ACKS = { leader: "1", all: "all", none: "0" }[ACKS];
@@ -90,12 +101,16 @@ interface Row {
   maxRssMb: number;
 }
 
-function brokerCpu(): number | null {
-  const pid = broker?.pid;
-  if (pid === undefined) return null;
+/** CPU seconds (user + system) a running process has used so far, from `/proc/<pid>/stat`. */
+function processCpu(pid: number): number {
   const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
   // utime and stime are fields 14 and 15 of /proc/<pid>/stat (1-based), in clock ticks (100/s).
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function brokerCpu(): number | null {
+  const pid = broker?.pid;
+  return pid === undefined ? null : processCpu(pid);
 }
 
 function parseTime(path: string): { cpu: number; rssMb: number } {
@@ -255,6 +270,11 @@ function table(rows: Row[], reference: Row): string {
     r.maxRssMb.toFixed(0),
     (r.eventsPerSecond / reference.eventsPerSecond).toFixed(2),
   ]);
+  return markdown(header, body);
+}
+
+/** A Markdown table: the first column left-aligned, the others right-aligned. */
+function markdown(header: string[], body: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) =>
     `| ${
@@ -314,6 +334,7 @@ function startTrainerProcess(topic: string, stateDir: string) {
   return {
     state,
     reports,
+    pid: child.pid,
     async stop() {
       try {
         child.kill("SIGINT");
@@ -368,21 +389,86 @@ async function endToEnd(): Promise<void> {
   // From the end of the first batch to the end of the last: start-up and group join excluded.
   const soloRate = (r[r.length - 1].trained - r[0].trained) /
     ((r[r.length - 1].at - r[0].at) / 1000);
-  const fraction = Number(values["e2e-fraction"]);
-  const rate = Math.floor(soloRate * fraction);
-  console.error(
-    `bench: e2e: solo ${formatCount(soloRate)} events/s; generator at ${
-      formatCount(rate)
-    }/s for ${seconds} s ...`,
-  );
+  console.error(`bench: e2e: solo ${formatCount(soloRate)} events/s`);
 
-  // 2. The generator at 80 % of that while the trainer consumes.
+  // 2. The generator at each fraction of that while a fresh trainer consumes.
+  const runs: LiveRun[] = [];
+  for (const fraction of fractions) {
+    const rate = Math.floor(soloRate * fraction);
+    console.error(
+      `bench: e2e: generator at ${formatCount(rate)}/s (${
+        Math.round(fraction * 100)
+      } % of solo) for ${seconds} s ...`,
+    );
+    runs.push(await liveRun(fraction, rate, seconds, `${stateRoot}-live-${fraction}`));
+  }
+
+  console.log(
+    `\nend to end (trigger ${values["e2e-trigger"]}, 1 partition, generator with ${E2E_WORKERS} ` +
+      `worker(s)): the trainer alone on ${formatCount(prefill)} pre-filled events learns ${
+        formatCount(soloRate)
+      } events/s (first to last batch).\n`,
+  );
+  const head = [
+    "generator target",
+    "reached",
+    "mean lag",
+    "max lag",
+    "max lag, last third",
+    "drained after stop",
+    "cores: trainer / generator / broker",
+  ];
+  const body = runs.map((r) => [
+    `${formatCount(r.rate)}/s (${Math.round(r.fraction * 100)} %)`,
+    `${r.reached}/s`,
+    formatCount(r.meanLag),
+    formatCount(r.maxLag),
+    formatCount(r.lastThirdMaxLag),
+    r.drainMs === null
+      ? "not in 120 s"
+      : r.drainMs === 0
+      ? "before the generator exited"
+      : `${(r.drainMs / 1000).toFixed(2)} s`,
+    `${r.cores.trainer.toFixed(2)} / ${r.cores.generator.toFixed(2)} / ${
+      r.cores.broker === null ? "?" : r.cores.broker.toFixed(2)
+    }`,
+  ]);
+  console.log(markdown(head, body));
+  for (const r of runs) {
+    console.log(`lag every 5 s at ${Math.round(r.fraction * 100)} %: ${r.series}`);
+  }
+}
+
+interface LiveRun {
+  fraction: number;
+  rate: number;
+  reached: string;
+  meanLag: number;
+  maxLag: number;
+  lastThirdMaxLag: number;
+  /** From the generator's exit to the batch that trained the last event; null if not drained. */
+  drainMs: number | null;
+  /** CPU seconds per wall second while the generator ran. */
+  cores: { trainer: number; generator: number; broker: number | null };
+  series: string;
+}
+
+/** The generator at `rate` for `seconds` on a fresh topic while a fresh trainer consumes it. */
+async function liveRun(
+  fraction: number,
+  rate: number,
+  seconds: number,
+  stateDir: string,
+): Promise<LiveRun> {
   const live = await freshTopic("e2e-live");
-  const trainer = startTrainerProcess(live, `${stateRoot}-live`);
+  const trainer = startTrainerProcess(live, stateDir);
+  const deadline = performance.now() + 120_000;
   while (!trainer.state.serving && performance.now() < deadline) await sleep(100);
   await sleep(2000); // group join
   const lags: { at: number; lag: number }[] = [];
   const t0 = performance.now();
+  const trainerCpu0 = processCpu(trainer.pid);
+  const brokerCpu0 = brokerCpu();
   const gen = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -398,66 +484,58 @@ async function endToEnd(): Promise<void> {
       "--rate",
       String(rate),
       "--workers",
-      "2",
+      String(E2E_WORKERS),
     ],
     stdout: "piped",
   }).spawn();
   let genDone = false;
+  let genCpu = 0;
   const genOut = gen.output().then((o) => {
     genDone = true;
     return new TextDecoder().decode(o.stdout);
   });
+  let trainerCpu1 = trainerCpu0;
+  let brokerCpu1 = brokerCpu0;
   while (!genDone) {
     lags.push({
       at: (performance.now() - t0) / 1000,
       lag: (await endOffset(live)) - trainer.state.trained,
     });
+    try {
+      genCpu = processCpu(gen.pid); // the last reading before it exits
+      trainerCpu1 = processCpu(trainer.pid);
+      brokerCpu1 = brokerCpu();
+    } catch { /* exited between the check and the read */ }
     await sleep(500);
   }
+  const wall = (performance.now() - t0) / 1000;
   const genText = await genOut;
   const stoppedAt = performance.now();
   const total = await endOffset(live);
   while (trainer.state.trained < total && performance.now() - stoppedAt < 120_000) await sleep(50);
-  const drainMs = trainer.state.lastReportAt - stoppedAt;
+  const drained = trainer.state.trained >= total;
+  const drainMs = Math.max(0, trainer.state.lastReportAt - stoppedAt);
   await trainer.stop();
   await dropTopic(live);
   const during = lags.filter((l) => l.at > 5); // after the first seconds of start-up
-  const maxLag = Math.max(...during.map((l) => l.lag));
-  const meanLag = during.reduce((s, l) => s + l.lag, 0) / Math.max(1, during.length);
   const lastThird = during.slice(Math.floor((during.length * 2) / 3));
-  const genRate = /^ {2}([\d,]+) events\/s/m.exec(genText)?.[1] ?? "?";
-  console.log(
-    `\nend to end (trigger ${values["e2e-trigger"]}, 1 partition, generator with 2 workers):`,
-  );
-  console.log(
-    `  trainer alone on ${formatCount(prefill)} pre-filled events: ${
-      formatCount(soloRate)
-    } events/s`,
-  );
-  console.log(
-    `  generator capped at ${formatCount(rate)} events/s (${
-      Math.round(fraction * 100)
-    } % of solo) for ${seconds} s: reached ${genRate} events/s, ${formatCount(total)} events`,
-  );
-  console.log(
-    `  lag while it ran (sampled every 0.5 s after 5 s): mean ${formatCount(meanLag)}, max ${
-      formatCount(maxLag)
-    }, ` +
-      `max over the last third ${formatCount(Math.max(...lastThird.map((l) => l.lag)))} records`,
-  );
-  const series = during.filter((_, i) => i % 10 === 0).map((l) =>
-    `${l.at.toFixed(0)}s ${formatCount(l.lag)}`
-  );
-  console.log(`  lag every 5 s: ${series.join(", ")}`);
-  console.log(
-    trainer.state.trained >= total
-      ? `  drained ${(Math.max(0, drainMs) / 1000).toFixed(2)} s after the generator stopped${
-        drainMs <= 0 ? " (caught up before it exited)" : ""
-      }`
-      : `  NOT drained 120 s after the generator stopped: ${
-        formatCount(total - trainer.state.trained)
-      } records behind`,
-  );
+  return {
+    fraction,
+    rate,
+    reached: /^ {2}([\d,]+) events\/s/m.exec(genText)?.[1] ?? "?",
+    meanLag: during.reduce((s, l) => s + l.lag, 0) / Math.max(1, during.length),
+    maxLag: Math.max(...during.map((l) => l.lag)),
+    lastThirdMaxLag: Math.max(...lastThird.map((l) => l.lag)),
+    drainMs: drained ? drainMs : null,
+    cores: {
+      trainer: (trainerCpu1 - trainerCpu0) / wall,
+      generator: genCpu / wall,
+      broker: brokerCpu0 === null || brokerCpu1 === null ? null : (brokerCpu1 - brokerCpu0) / wall,
+    },
+    series: during.filter((_, i) => i % 10 === 0).map((l) =>
+      `${l.at.toFixed(0)}s ${formatCount(l.lag)}`
+    ).join(", "),
+  };
 }
 
 if (values.e2e) {
