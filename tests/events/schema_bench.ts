@@ -20,11 +20,15 @@ for (let i = 0; i < N; i++) {
   })));
 }
 
-Deno.bench("TextDecoder + JSON.parse alone, 10k records", { group: "decode", baseline: true }, () => {
-  let n = 0;
-  for (let i = 0; i < N; i++) n += JSON.parse(dec.decode(records[i])).user_id;
-  if (n < 0) throw new Error("unreachable");
-});
+Deno.bench(
+  "TextDecoder + JSON.parse alone, 10k records",
+  { group: "decode", baseline: true },
+  () => {
+    let n = 0;
+    for (let i = 0; i < N; i++) n += JSON.parse(dec.decode(records[i])).user_id;
+    if (n < 0) throw new Error("unreachable");
+  },
+);
 
 Deno.bench("tryDecodeEvent (UTF-8 + JSON + validation), 10k records", { group: "decode" }, () => {
   let ok = 0;
