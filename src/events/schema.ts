@@ -254,7 +254,7 @@ function parseEvent(text: string): DecodeResult {
 
 /** A single-byte decoding: one UTF-16 unit per byte, ASCII as itself, any other byte not ASCII. */
 const singleByte = new TextDecoder("latin1");
-const NOT_ASCII = /[^\x00-\x7f]/;
+const NOT_ASCII = /[\u0080-\uffff]/;
 /** Most bytes decoded at once by {@linkcode tryDecodeEvents}. */
 const CHUNK_BYTES = 1 << 20;
 
