@@ -13,10 +13,12 @@
 import type { TrainConfig } from "../config.ts";
 import { KafkaAdmin } from "../kafka/admin.ts";
 import { type ConsumedRecord, EventConsumer } from "../kafka/consumer.ts";
+import { evictGroupMember } from "../kafka/evict_member.ts";
 import { ReconnectingConsumer } from "../kafka/reconnecting_consumer.ts";
 import { MicroBatcher } from "../stream/batcher.ts";
 import { BrokerWatch } from "../stream/broker_watch.ts";
 import { CheckpointStore, type CrashPoint } from "../stream/checkpoint.ts";
+import { readGroupMember, writeGroupMember } from "../stream/group_member.ts";
 import { formatBatchReport } from "../stream/report.ts";
 import { acquireStateLock } from "../stream/state_lock.ts";
 import { type BrokerView, Trainer } from "../stream/trainer.ts";
@@ -130,6 +132,28 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       onRecovered: (attempts) => log(`side outputs written after ${attempts} attempts`),
     });
 
+    // A dead trainer (its lock was stale) may still be a member of the group: remove it now
+    // rather than wait for the coordinator to expire its session before this one may join.
+    if (lock.tookOver) {
+      const dead = await readGroupMember(config.stateDir);
+      if (dead !== null && dead.group === config.group) {
+        try {
+          const outcome = await evictGroupMember(client, dead.group, dead.memberId);
+          log(
+            outcome === "removed"
+              ? `removed the dead trainer's member ${dead.memberId} from group ${dead.group}`
+              : `the dead trainer's member ${dead.memberId} had already left group ${dead.group}`,
+          );
+        } catch (error) {
+          log(
+            `warning: ${
+              (error as Error).message
+            }; joining waits until the group drops the dead member`,
+          );
+        }
+      }
+    }
+
     const watch = new BrokerWatch(
       async () =>
         new Map((await admin.topicOffsets(config.topic)).map((o) => [o.partition, o.high])),
@@ -202,7 +226,8 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
           // Joining a group whose previous member died (a crash, a SIGKILL) waits until the
           // coordinator expires that member's session; on a loaded machine that takes a while.
           connectTimeoutMs: 90_000,
-          onAssignment: async (assignment) => {
+          onAssignment: async (assignment, memberId) => {
+            await writeGroupMember(config.stateDir, { group: config.group, memberId });
             const saved = new Map(trainer.offsets.map((o) => [o.partition, o.offset]));
             if (saved.size === 0) return;
             const c = await ready.promise;

@@ -174,6 +174,12 @@ export class KafkaAdmin implements AsyncDisposable {
     return map;
   }
 
+  /** The member ids of a consumer group as its coordinator sees them now (empty when none). */
+  async groupMembers(groupId: string): Promise<string[]> {
+    const { groups } = await this.#admin.describeGroups([groupId]);
+    return (groups[0]?.members ?? []).map((m) => m.memberId).sort();
+  }
+
   /** Closes the connection. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;

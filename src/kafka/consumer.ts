@@ -102,10 +102,11 @@ export interface EventConsumerOptions {
   /** `close()` waits at most this long for the last commit, and again for leaving the group. Default: `15_000`. */
   closeTimeoutMs?: number;
   /**
-   * Called after every group (re)join with this member's partitions, before records of them are
-   * delivered: the place to `seek()` to offsets kept elsewhere. Default: none.
+   * Called after every group (re)join with this member's partitions and its member id (which the
+   * coordinator knows it by), before records of them are delivered: the place to `seek()` to
+   * offsets kept elsewhere. Default: none.
    */
-  onAssignment?: (assignment: TopicPartitions[]) => void | Promise<void>;
+  onAssignment?: (assignment: TopicPartitions[], memberId: string) => void | Promise<void>;
   /** Aborting closes the consumer (the iteration then ends). Default: none. */
   signal?: AbortSignal;
 }
@@ -272,7 +273,10 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       }
       const hook = this.#onAssignment;
       if (hook) {
-        this.#assignmentHook = Promise.resolve().then(() => hook(assignment)).catch((error) => {
+        const memberId = event.payload.memberId;
+        this.#assignmentHook = Promise.resolve().then(() => hook(assignment, memberId)).catch((
+          error,
+        ) => {
           this.#fail(error instanceof Error ? error : new Error(String(error)));
         });
       }

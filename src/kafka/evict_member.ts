@@ -1,0 +1,86 @@
+/**
+ * Removes a dead consumer-group member from its group at once. A trainer killed with SIGKILL
+ * leaves its member in the group; the coordinator only drops it when its session times out, and a
+ * trainer restarted on the same state directory waits that long (10 s by default) before it gets
+ * its partitions. The restarted trainer knows the dead one's member id (the state directory keeps
+ * it) and that it is dead (it took over its stale lock), so it sends the coordinator a LeaveGroup
+ * request on the dead member's behalf — what the member would have sent had it stopped cleanly.
+ *
+ * kafkajs 2.2.4 has no admin call for this (no `removeMembers`); this uses its own cluster and
+ * broker code, through the client's cluster factory (a private symbol of the `Kafka` instance).
+ *
+ * @module
+ */
+
+import { type KafkaClient, settleWithin } from "./client.ts";
+
+interface Broker {
+  leaveGroup(request: { groupId: string; memberId: string }): Promise<unknown>;
+}
+
+interface Cluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  findGroupCoordinator(request: { groupId: string }): Promise<Broker>;
+}
+
+type ClusterFactory = (options: { allowAutoTopicCreation: boolean }) => Cluster;
+
+/** What became of the request. */
+export type EvictOutcome = "removed" | "not-a-member";
+
+/**
+ * Asks the group coordinator to remove `memberId` from `groupId`. Resolves `"removed"`, or
+ * `"not-a-member"` when the coordinator no longer knows it (its session already expired, or
+ * the group was emptied). Throws when the brokers cannot be reached within `timeoutMs`.
+ */
+export async function evictGroupMember(
+  client: KafkaClient,
+  groupId: string,
+  memberId: string,
+  timeoutMs = 10_000,
+): Promise<EvictOutcome> {
+  const kafka = client.kafkajs as unknown as Record<symbol, unknown>;
+  const symbol = Object.getOwnPropertySymbols(kafka).find((s) =>
+    s.description === "private:Kafka:createCluster"
+  );
+  const factory = symbol === undefined ? undefined : kafka[symbol] as ClusterFactory | undefined;
+  if (typeof factory !== "function") {
+    throw new Error(
+      "Cannot remove a group member: this kafkajs has no cluster factory (a kafkajs other than 2.2.4?).",
+    );
+  }
+  const cluster = factory({ allowAutoTopicCreation: false });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `Cannot remove member ${memberId} from group ${groupId}: no answer in ${timeoutMs} ms`,
+          ),
+        ),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([
+      (async (): Promise<EvictOutcome> => {
+        await cluster.connect();
+        const coordinator = await cluster.findGroupCoordinator({ groupId });
+        try {
+          await coordinator.leaveGroup({ groupId, memberId });
+          return "removed";
+        } catch (error) {
+          const type = (error as { type?: string }).type;
+          if (type === "UNKNOWN_MEMBER_ID" || type === "GROUP_ID_NOT_FOUND") return "not-a-member";
+          throw error;
+        }
+      })(),
+      deadline,
+    ]);
+  } finally {
+    clearTimeout(timer);
+    await settleWithin(cluster.disconnect(), 5000);
+  }
+}
