@@ -132,27 +132,46 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       onRecovered: (attempts) => log(`side outputs written after ${attempts} attempts`),
     });
 
-    // A dead trainer (its lock was stale) may still be a member of the group: remove it now
-    // rather than wait for the coordinator to expire its session before this one may join.
-    if (lock.tookOver) {
-      const dead = await readGroupMember(config.stateDir);
-      if (dead !== null && dead.group === config.group) {
-        try {
-          const outcome = await evictGroupMember(client, dead.group, dead.memberId);
-          log(
-            outcome === "removed"
-              ? `removed the dead trainer's member ${dead.memberId} from group ${dead.group}`
-              : `the dead trainer's member ${dead.memberId} had already left group ${dead.group}`,
-          );
-        } catch (error) {
+    // A member left behind in the group (by a killed trainer, or by this one's consumer that
+    // failed while the broker was away) holds its partitions until the coordinator expires its
+    // session: remove it, so that the next member does not wait for that.
+    const removeMember = async (memberId: string, whose: string, quiet = false) => {
+      try {
+        const outcome = await evictGroupMember(client, config.group, memberId, 5000);
+        log(
+          outcome === "removed"
+            ? `removed ${whose} member ${memberId} from group ${config.group}`
+            : `${whose} member ${memberId} had already left group ${config.group}`,
+        );
+        return true;
+      } catch (error) {
+        if (!quiet) {
           log(
             `warning: ${
               (error as Error).message
-            }; joining waits until the group drops the dead member`,
+            }; joining waits until the group drops ${whose} member`,
           );
         }
+        return false;
+      }
+    };
+    if (lock.tookOver) {
+      const dead = await readGroupMember(config.stateDir);
+      if (dead !== null && dead.group === config.group) {
+        await removeMember(dead.memberId, "the dead trainer's");
       }
     }
+    /** This trainer's member id since its consumer's last join. */
+    let member: string | undefined;
+    /** Keeps trying (the broker may still be away) until `memberId` is out of the group. */
+    const removeMemberSoon = (memberId: string, whose: string) => {
+      void (async () => {
+        for (let attempt = 0; attempt < 60 && !stop.signal.aborted; attempt++) {
+          if (await removeMember(memberId, whose, true)) return;
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      })();
+    };
 
     const watch = new BrokerWatch(
       async () =>
@@ -215,6 +234,11 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
     // When the broker goes away and kafkajs gives the consumer up, a new one is connected with
     // backoff (the trainer and its state stay; the new member's assignment seeks as above).
     const connectConsumer = async (): Promise<EventConsumer> => {
+      // A reconnect: the failed consumer's member may still be in the group (its leave request
+      // went nowhere while the broker was away). Quiet: the connect below reports an outage.
+      if (member !== undefined && await removeMember(member, "the failed consumer's", true)) {
+        member = undefined;
+      }
       const ready = Promise.withResolvers<EventConsumer>();
       ready.promise.catch(() => {});
       try {
@@ -226,7 +250,14 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
           // Joining a group whose previous member died (a crash, a SIGKILL) waits until the
           // coordinator expires that member's session; on a loaded machine that takes a while.
           connectTimeoutMs: 90_000,
+          // kafkajs restarts a consumer that lost the broker as a new member; the old one
+          // would hold up the rejoin until its session expired.
+          onRestart: (previous) => {
+            if (member === previous) member = undefined;
+            removeMemberSoon(previous, "the restarted consumer's former");
+          },
           onAssignment: async (assignment, memberId) => {
+            member = memberId;
             await writeGroupMember(config.stateDir, { group: config.group, memberId });
             const saved = new Map(trainer.offsets.map((o) => [o.partition, o.offset]));
             if (saved.size === 0) return;

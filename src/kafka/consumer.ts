@@ -107,6 +107,13 @@ export interface EventConsumerOptions {
    * offsets kept elsewhere. Default: none.
    */
   onAssignment?: (assignment: TopicPartitions[], memberId: string) => void | Promise<void>;
+  /**
+   * Called when kafkajs restarts the consumer after a failure it retries (the broker went away,
+   * say), with the member id the consumer had: the restarted consumer joins as a new member, and
+   * the group's coordinator may keep the old one until its session expires, holding up the join.
+   * The place to remove it (see `src/kafka/evict_member.ts`). Default: none.
+   */
+  onRestart?: (previousMemberId: string) => void;
   /** Aborting closes the consumer (the iteration then ends). Default: none. */
   signal?: AbortSignal;
 }
@@ -180,6 +187,9 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
   #autoCommit: boolean;
   #tickMs: number;
   #onAssignment: EventConsumerOptions["onAssignment"];
+  #onRestart: EventConsumerOptions["onRestart"];
+  /** The member id of the last group join, until a restart makes it stale. */
+  #memberId: string | undefined;
   #signal: AbortSignal | undefined;
   #closeTimeoutMs: number;
   #onAbort = () => void this.close();
@@ -205,6 +215,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     this.#autoCommit = options.autoCommit ?? true;
     this.#tickMs = Math.max(100, Math.floor((options.heartbeatIntervalMs ?? 1000) / 2));
     this.#onAssignment = options.onAssignment;
+    this.#onRestart = options.onRestart;
     this.#signal = options.signal;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 15_000;
   }
@@ -271,9 +282,10 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       for (const key of [...this.#committed.keys()]) {
         if (!this.#assigned.has(key)) this.#committed.delete(key);
       }
+      const memberId = event.payload.memberId;
+      this.#memberId = memberId;
       const hook = this.#onAssignment;
       if (hook) {
-        const memberId = event.payload.memberId;
         this.#assignmentHook = Promise.resolve().then(() => hook(assignment, memberId)).catch((
           error,
         ) => {
@@ -286,7 +298,11 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       if (!event.payload.restart) {
         this.#fail(event.payload.error);
         failed(event.payload.error);
+        return;
       }
+      const previous = this.#memberId;
+      this.#memberId = undefined;
+      if (previous !== undefined && !this.#closed) this.#onRestart?.(previous);
     });
     await c.run({
       autoCommit: false,

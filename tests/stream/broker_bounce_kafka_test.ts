@@ -232,12 +232,14 @@ Deno.test({
       const exit = await train.stop("SIGINT");
       assert.equal(exit.code, 0, exit.stderr.slice(-2000));
       const reconnects = (exit.stdout.match(/the Kafka consumer is back/g) ?? []).length;
+      const removed = exit.stdout.match(/^(removed|.* had already left) .*member.*$/gm) ?? [];
       console.log(
         `${acked.size} events acknowledged in ${sends} sends (slowest send ${
           Math.round(slowestSendMs)
         } ms), ${trainedSet.size} trained, ${
           records.length - trainedSet.size
-        } repeated predictions, consumer reconnects: ${reconnects}\n${outages.join("\n")}`,
+        } repeated predictions, consumer reconnects: ${reconnects}\n${outages.join("\n")}` +
+          (removed.length ? `\n${removed.join("\n")}` : ""),
       );
     } finally {
       await train.stop("SIGKILL");
