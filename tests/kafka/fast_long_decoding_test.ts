@@ -4,23 +4,12 @@ import { Buffer } from "node:buffer";
 import Decoder from "kafkajs/src/protocol/decoder.js";
 import Long from "kafkajs/src/utils/long.js";
 import { fastLongDecodingInstalled } from "../../src/kafka/fast_long_decoding.ts";
+import { zigzagBytes } from "./_zigzag.ts";
 
 // deno-lint-ignore no-explicit-any
 const Dec = Decoder as any;
 // deno-lint-ignore no-explicit-any
 const L = Long as any;
-
-/** Zigzag LEB128 bytes of a signed 64-bit value (the wire format of a varlong). */
-function encode(value: bigint): number[] {
-  let z = BigInt.asUintN(64, (value << 1n) ^ (value >> 63n));
-  const out: number[] = [];
-  while (z >= 0x80n) {
-    out.push(Number(z & 0x7fn) | 0x80);
-    z >>= 7n;
-  }
-  out.push(Number(z));
-  return out;
-}
 
 const EDGES: bigint[] = [0n, 1n, -1n, 63n, -64n, 64n, -65n, 8191n, -8192n, 8192n];
 for (let bits = 13; bits <= 62; bits++) {
@@ -39,7 +28,7 @@ Deno.test("readVarLong reads every varlong as the BigInt reference does, short a
   }
   const values = [...EDGES, ...random];
   // Several values back to back, so the offset after each one is checked too.
-  const bytes = Buffer.from(values.flatMap(encode));
+  const bytes = Buffer.from(values.flatMap(zigzagBytes));
   const decoder = new Dec(bytes);
   for (const value of values) {
     const long = decoder.readVarLong();

@@ -2,20 +2,12 @@
 import assert from "node:assert/strict";
 import Encoder from "kafkajs/src/protocol/encoder.js";
 import { fastVarintsInstalled } from "../../src/kafka/fast_varints.ts";
+import { zigzagBytes } from "./_zigzag.ts";
 
 // deno-lint-ignore no-explicit-any
 const Enc = Encoder as any;
 
-function reference(value: bigint): number[] {
-  let z = BigInt.asUintN(64, (value << 1n) ^ (value >> 63n));
-  const out: number[] = [];
-  while (z >= 0x80n) {
-    out.push(Number(z & 0x7fn) | 0x80);
-    z >>= 7n;
-  }
-  out.push(Number(z));
-  return out;
-}
+const reference = zigzagBytes;
 
 const VALUES = [
   0,
