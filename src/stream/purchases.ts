@@ -87,7 +87,7 @@ export class PurchaseAggregate {
         }
       }
     }
-    heap.sort((a, b) => b.amount - a.amount || b.purchases - a.purchases || a.userId - b.userId);
+    heap.sort((a, b) => before(a, b) ? -1 : 1); // user ids differ: no two rows tie
     this.#ranked = heap;
     return heap.slice(0, n);
   }
