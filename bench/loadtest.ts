@@ -287,6 +287,14 @@ function markdown(header: string[], body: string[][]): string {
   ].join("\n");
 }
 
+/** `clickstream loadtest` onto `topic` of the bench's broker, stdout piped. */
+function loadtestCommand(topic: string, ...flags: string[]): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "loadtest", "--brokers", brokers, "--topic", topic, ...flags],
+    stdout: "piped",
+  });
+}
+
 /** A trainer subprocess whose batch reports are followed line by line. */
 function startTrainerProcess(topic: string, stateDir: string) {
   const child = new Deno.Command(Deno.execPath(), {
@@ -358,23 +366,8 @@ async function endToEnd(): Promise<void> {
   const stateRoot = `${work}/state`;
   // 1. The trainer alone on a pre-filled topic.
   const solo = await freshTopic("e2e-solo");
-  const fill = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN,
-      "loadtest",
-      "--brokers",
-      brokers,
-      "--topic",
-      solo,
-      "--events",
-      String(prefill),
-      "--workers",
-      "2",
-    ],
-    stdout: "piped",
-  }).output();
+  const fill = await loadtestCommand(solo, "--events", String(prefill), "--workers", "2")
+    .output();
   if (!fill.success) throw new Error("pre-filling the topic failed");
   console.error(`bench: e2e: ${formatCount(prefill)} events pre-filled; the trainer alone ...`);
   const alone = startTrainerProcess(solo, `${stateRoot}-solo`);
@@ -469,25 +462,15 @@ async function liveRun(
   const t0 = performance.now();
   const trainerCpu0 = processCpu(trainer.pid);
   const brokerCpu0 = brokerCpu();
-  const gen = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN,
-      "loadtest",
-      "--brokers",
-      brokers,
-      "--topic",
-      live,
-      "--duration",
-      `${seconds}s`,
-      "--rate",
-      String(rate),
-      "--workers",
-      String(E2E_WORKERS),
-    ],
-    stdout: "piped",
-  }).spawn();
+  const gen = loadtestCommand(
+    live,
+    "--duration",
+    `${seconds}s`,
+    "--rate",
+    String(rate),
+    "--workers",
+    String(E2E_WORKERS),
+  ).spawn();
   let genDone = false;
   let genCpu = 0;
   const genOut = gen.output().then((o) => {
