@@ -11,7 +11,8 @@
  *
  * With `--inspect-wait` the target waits for this script, which starts the profiler before
  * letting it run; with `--inspect` it profiles from the moment it connects. `--out` keeps the raw
- * profile (open it in Chrome's DevTools, Performance tab).
+ * profile (open it in Chrome's DevTools, Performance tab). It speaks the protocol over Deno's own
+ * `WebSocket` (four commands); a CDP client library would add a dependency for that.
  *
  * @module
  */

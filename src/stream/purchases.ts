@@ -68,7 +68,8 @@ export class PurchaseAggregate {
   /**
    * The top `n` users by amount (rounded to cents; ties by count, then by user id). A bounded
    * heap over the users: O(users · log n) with `n` rows allocated, since the trainer asks for
-   * the top 1000 after every batch and a full sort of every user cost a few percent of it.
+   * the top 1000 after every batch and a full sort of every user cost a few percent of it. (The
+   * heap is the few lines below rather than an npm heap: it needs this ranking and nothing else.)
    */
   top(n: number): PurchaserView[] {
     if (this.#ranked !== null && this.#ranked.length >= Math.min(n, this.#counts.size)) {
