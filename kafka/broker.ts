@@ -96,6 +96,11 @@ export interface BrokerHandle extends AsyncDisposable {
   start(): Promise<void>;
   /** `stop()` then `start()`. */
   restart(): Promise<void>;
+  /**
+   * Resolves with the JVM's exit code when the running broker exits (after `stop()`, or on its
+   * own: a crash, a kill); at once when it is not running.
+   */
+  whenExited(): Promise<number>;
   /** Stops the broker and removes the data directory if `removeDataDir`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -328,6 +333,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
     options,
   });
   try {
+    handle.checkPorts(); // before formatting the storage: fail fast
     await handle.prepare();
     await handle.start();
   } catch (error) {
@@ -510,10 +516,44 @@ class LocalBroker implements BrokerHandle {
     }
   }
 
+  /**
+   * Throws {@linkcode BrokerStartError} when a port this broker needs is taken. Without this, a
+   * second broker on the port of a running one would find that one answering the readiness check,
+   * report itself up, and its own JVM would die on the taken port.
+   */
+  checkPorts(): void {
+    const named: [string, number][] = [
+      ["client", this.#init.port],
+      ["controller", this.#init.controllerPort],
+      ...(this.#init.options.extraListeners ?? []).map((l, i): [string, number] => [
+        `${l.name} listener`,
+        this.#init.extraPorts[i],
+      ]),
+    ];
+    for (const [name, port] of named) {
+      let listener: Deno.Listener;
+      try {
+        listener = Deno.listen({ hostname: "127.0.0.1", port });
+      } catch (cause) {
+        throw new BrokerStartError(
+          `Cannot start the broker: its ${name} port 127.0.0.1:${port} is in use (another Kafka, such as an earlier \`deno task kafka\` or the demo's?). Stop that one or choose other ports (--port, --controller-port).`,
+          this.logFile,
+          { cause },
+        );
+      }
+      listener.close();
+    }
+  }
+
+  whenExited(): Promise<number> {
+    return this.#status?.then((status) => status.code) ?? Promise.resolve(0);
+  }
+
   async start(): Promise<void> {
     if (this.running) return;
     const o = this.#init.options;
     o.signal?.throwIfAborted();
+    this.checkPorts();
     const startTimeoutMs = o.startTimeoutMs ?? 90_000;
     const t0 = Date.now();
     await Deno.writeTextFile(

@@ -84,10 +84,17 @@ async function main(args: string[]): Promise<number> {
       console.log(`  log file:  ${broker.logFile}`);
       console.log(`  data dir:  ${broker.dataDir}`);
       console.log(`Press Ctrl-C to stop.`);
-      await new Promise<void>((resolve) => {
-        if (stopping.signal.aborted) resolve();
-        stopping.signal.addEventListener("abort", () => resolve(), { once: true });
+      const stopped = new Promise<"stop">((resolve) => {
+        if (stopping.signal.aborted) resolve("stop");
+        stopping.signal.addEventListener("abort", () => resolve("stop"), { once: true });
       });
+      const outcome = await Promise.race([stopped, broker.whenExited()]);
+      if (outcome !== "stop") {
+        console.error(
+          `kafka: the broker exited on its own (code ${outcome}); see ${broker.logFile}`,
+        );
+        return 1;
+      }
       console.log("stopping Kafka ...");
     } finally {
       await broker.stop();

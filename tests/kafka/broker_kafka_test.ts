@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { probeMetadata, startBroker } from "../../kafka/broker.ts";
+import { BrokerStartError, freePorts, probeMetadata, startBroker } from "../../kafka/broker.ts";
 import { KafkaAdmin } from "../../src/kafka/admin.ts";
 import { EventConsumer } from "../../src/kafka/consumer.ts";
 import { EventProducer } from "../../src/kafka/producer.ts";
@@ -128,5 +128,97 @@ Deno.test(
         `${consumedCount} records consumed, ${duplicates} duplicates`,
     );
     if (sendFailures === 0) assert.equal(duplicates, 0, "no duplicates without resends");
+  },
+);
+
+Deno.test(
+  "a second broker on a running one's port is refused, naming the port, and starts nothing",
+  opts,
+  async () => {
+    await using first = await startBroker();
+    const dataDir = await Deno.makeTempDir({ prefix: "clickstream-kafka-taken-" });
+    try {
+      await assert.rejects(
+        startBroker({ port: first.port, dataDir, removeDataDir: true }),
+        (e: unknown) =>
+          e instanceof BrokerStartError &&
+          e.message.includes(`client port 127.0.0.1:${first.port} is in use`),
+      );
+      await assert.rejects(
+        startBroker({ controllerPort: first.controllerPort, dataDir, removeDataDir: true }),
+        (e: unknown) =>
+          e instanceof BrokerStartError &&
+          e.message.includes(`controller port 127.0.0.1:${first.controllerPort} is in use`),
+      );
+      assert.equal(await probeMetadata("127.0.0.1", first.port), 1, "the first one still serves");
+    } finally {
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    }
+  },
+);
+
+Deno.test(
+  "deno task kafka exits 1 naming the log when its broker dies, and 0 on Ctrl-C",
+  opts,
+  async () => {
+    const dataDir = await Deno.makeTempDir({ prefix: "clickstream-kafka-launch-" });
+    const launch = (port: number, controllerPort: number) => {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          new URL("../../kafka/launch.ts", import.meta.url).pathname,
+          "--port",
+          String(port),
+          "--controller-port",
+          String(controllerPort),
+          "--data-dir",
+          dataDir,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      let out = "";
+      const reading = (async () => {
+        const decode = new TextDecoderStream();
+        for await (const chunk of child.stdout.pipeThrough(decode)) out += chunk;
+      })();
+      const errors = new Response(child.stderr).text();
+      return {
+        child,
+        out: () => out,
+        done: async () => {
+          const status = await child.status;
+          await reading;
+          return { code: status.code, stdout: out, stderr: await errors };
+        },
+      };
+    };
+    const waitUp = async (l: ReturnType<typeof launch>) => {
+      const deadline = Date.now() + 120_000;
+      while (!l.out().includes("is up") && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.match(l.out(), /Kafka 4\.1\.2 is up: bootstrap 127\.0\.0\.1:\d+/);
+    };
+    try {
+      const [port, controllerPort] = freePorts(2);
+      const killed = launch(port, controllerPort);
+      await waitUp(killed);
+      const jvm = Number((await Deno.readTextFile(`${dataDir}/broker.pid`)).trim());
+      Deno.kill(jvm, "SIGKILL");
+      const died = await killed.done();
+      assert.equal(died.code, 1, died.stderr);
+      assert.match(died.stderr, /the broker exited on its own .*see .*broker\.log/);
+
+      const stopped = launch(port, controllerPort); // the same data directory, started again
+      await waitUp(stopped);
+      stopped.child.kill("SIGINT");
+      const clean = await stopped.done();
+      assert.equal(clean.code, 0, clean.stderr);
+      assert.match(clean.stdout, /Kafka stopped\./);
+    } finally {
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    }
   },
 );
