@@ -536,7 +536,7 @@ class LocalBroker implements BrokerHandle {
         listener = Deno.listen({ hostname: "127.0.0.1", port });
       } catch (cause) {
         throw new BrokerStartError(
-          `Cannot start the broker: its ${name} port 127.0.0.1:${port} is in use (another Kafka, such as an earlier \`deno task kafka\` or the demo's?). Stop that one or choose other ports (--port, --controller-port).`,
+          `Cannot start the broker: its ${name} port 127.0.0.1:${port} is in use (another Kafka, such as an earlier \`deno task kafka\` or the demo's?). Stop that one, or choose other ports.`,
           this.logFile,
           { cause },
         );

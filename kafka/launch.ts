@@ -102,7 +102,10 @@ async function main(args: string[]): Promise<number> {
     console.log("Kafka stopped.");
     return 0;
   } catch (error) {
-    console.error(`kafka: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    console.error(
+      `kafka: ${message}${/port .* is in use/.test(message) ? " (--port, --controller-port)" : ""}`,
+    );
     return 1;
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);

@@ -9,7 +9,7 @@
  */
 
 import type { DemoConfig, TrainConfig } from "../config.ts";
-import { type BrokerHandle, startBroker } from "../../kafka/broker.ts";
+import { type BrokerHandle, BrokerStartError, startBroker } from "../../kafka/broker.ts";
 import { runLoadWorkers } from "../loadgen/orchestrator.ts";
 import { startTrainer } from "./train.ts";
 import { shutdownSignal } from "./kafka_client.ts";
@@ -32,12 +32,23 @@ export async function runDemo(config: DemoConfig, io: DemoIO = {}): Promise<numb
     let brokers = config.brokers;
     if (!config.externalBrokers) {
       log("starting a local Kafka 4.1.2 broker (the first run resolves its jars with Maven) ...");
-      broker = await startBroker({
-        port: config.kafkaPort,
-        controllerPort: 0,
-        onProgress: (line) => log(`kafka: ${line}`),
-        signal,
-      });
+      try {
+        broker = await startBroker({
+          port: config.kafkaPort,
+          controllerPort: 0,
+          onProgress: (line) => log(`kafka: ${line}`),
+          signal,
+        });
+      } catch (error) {
+        if (error instanceof BrokerStartError && /port .* is in use/.test(error.message)) {
+          throw new BrokerStartError(
+            `${error.message} To use a broker that is already running: --brokers 127.0.0.1:${config.kafkaPort}; for a new one on another port: --kafka-port.`,
+            error.logFile,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
       brokers = [broker.brokers];
       log(`kafka: up at ${broker.brokers} (log ${broker.logFile})`);
     }
