@@ -69,3 +69,38 @@ Deno.test("demo serves /weights of a model that learns, and Ctrl-C stops it and 
   }
   assert.equal(await portOpen(kafkaPort), false, "the broker stopped with the demo");
 });
+
+Deno.test("demo on a Kafka port already in use exits 1 saying how to use that broker instead", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (taken.addr as Deno.NetAddr).port;
+  const stateDir = await Deno.makeTempDir({ prefix: "demo-taken-test-" });
+  const env = Deno.env.toObject();
+  delete env.KAFKA_BROKERS;
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        MAIN,
+        "demo",
+        "--kafka-port",
+        String(port),
+        "--http",
+        `127.0.0.1:${freePort()}`,
+        "--state-dir",
+        stateDir,
+      ],
+      env: { ...env, NO_COLOR: "1" },
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 1, stderr);
+    assert.match(stderr, new RegExp(`client port 127\\.0\\.0\\.1:${port} is in use`));
+    assert.match(stderr, new RegExp(`--brokers 127\\.0\\.0\\.1:${port}`));
+  } finally {
+    taken.close();
+    await Deno.remove(stateDir, { recursive: true });
+  }
+});
