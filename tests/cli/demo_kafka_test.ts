@@ -15,13 +15,11 @@ function portOpen(port: number): Promise<boolean> {
   }, () => false);
 }
 
-Deno.test("demo serves /weights of a model that learns, and Ctrl-C stops it and its broker", async () => {
-  const kafkaPort = freePort();
-  const httpPort = freePort();
-  const stateDir = await Deno.makeTempDir({ prefix: "demo-test-" });
+/** `clickstream demo` with its own broker on `kafkaPort` (KAFKA_BROKERS unset), output piped. */
+function demoCommand(kafkaPort: number, httpPort: number, stateDir: string): Deno.Command {
   const env = Deno.env.toObject();
   delete env.KAFKA_BROKERS; // the demo must start its own broker
-  const child = new Deno.Command(Deno.execPath(), {
+  return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-A",
@@ -40,7 +38,14 @@ Deno.test("demo serves /weights of a model that learns, and Ctrl-C stops it and 
     clearEnv: true,
     stdout: "piped",
     stderr: "piped",
-  }).spawn();
+  });
+}
+
+Deno.test("demo serves /weights of a model that learns, and Ctrl-C stops it and its broker", async () => {
+  const kafkaPort = freePort();
+  const httpPort = freePort();
+  const stateDir = await Deno.makeTempDir({ prefix: "demo-test-" });
+  const child = demoCommand(kafkaPort, httpPort, stateDir).spawn();
   const output = Promise.all([
     new Response(child.stdout).text(),
     new Response(child.stderr).text(),
@@ -74,27 +79,8 @@ Deno.test("demo on a Kafka port already in use exits 1 saying how to use that br
   const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (taken.addr as Deno.NetAddr).port;
   const stateDir = await Deno.makeTempDir({ prefix: "demo-taken-test-" });
-  const env = Deno.env.toObject();
-  delete env.KAFKA_BROKERS;
   try {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        MAIN,
-        "demo",
-        "--kafka-port",
-        String(port),
-        "--http",
-        `127.0.0.1:${freePort()}`,
-        "--state-dir",
-        stateDir,
-      ],
-      env: { ...env, NO_COLOR: "1" },
-      clearEnv: true,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const out = await demoCommand(port, freePort(), stateDir).output();
     const stderr = new TextDecoder().decode(out.stderr);
     assert.equal(out.code, 1, stderr);
     assert.match(stderr, new RegExp(`client port 127\\.0\\.0\\.1:${port} is in use`));
