@@ -1,8 +1,13 @@
 /**
- * The `test` task: starts ONE local Kafka broker (free ports, temporary data directory) for the
- * whole run unless `KAFKA_BROKERS` is set, runs `deno test -A --parallel` with the extra
- * arguments passed through and `KAFKA_BROKERS` pointing at it, stops the broker whatever
- * happens, and exits with deno test's exit code (its summary line is printed as usual).
+ * The `test` task. First, before the Kafka jars are resolved or a broker starts, it makes sure
+ * the external programs the tests run are there (`tests/_helpers/tools.ts` lists them with their
+ * Debian packages): missing ones are installed with `apt-get` when it runs as root or has
+ * password-less sudo (`sudo -n`); otherwise it exits 1 at once with one line naming the command
+ * to run, e.g. `sudo apt-get update && sudo apt-get install -y chromium prometheus` (see
+ * `tests/_helpers/setup_check.ts`). Then it starts ONE local Kafka broker (free ports, temporary
+ * data directory) for the whole run unless `KAFKA_BROKERS` is set, runs `deno test -A --parallel`
+ * with the extra arguments passed through and `KAFKA_BROKERS` pointing at it, stops the broker
+ * whatever happens, and exits with deno test's exit code (its summary line is printed as usual).
  *
  * ```sh
  * deno task test                       # everything
@@ -14,8 +19,16 @@
  */
 
 import { type BrokerHandle, startBroker } from "../kafka/broker.ts";
+import { ensureTestTools, systemProbes, ToolSetupError } from "./_helpers/setup_check.ts";
 
 async function main(args: string[]): Promise<number> {
+  try {
+    await ensureTestTools(systemProbes((line) => console.error(`tests/run: ${line}`)));
+  } catch (error) {
+    if (!(error instanceof ToolSetupError)) throw error;
+    console.error(`tests/run: ${error.message}`);
+    return 1;
+  }
   const env: Record<string, string> = {};
   let broker: BrokerHandle | undefined;
   const stopping = new AbortController();

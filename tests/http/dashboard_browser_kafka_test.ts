@@ -7,16 +7,17 @@
  * screenshots at both widths to tests/.artifacts/screenshots/ (git-ignored), or to
  * docs/screenshots/ (the README's picture) when `UPDATE_SCREENSHOTS=1`.
  *
- * Needs `chromium` (Debian package): the test fails, saying so, without it.
+ * Needs `chromium` (Debian package, installed by `deno task test`; see `tests/_helpers/tools.ts`):
+ * the test fails, saying so, without it.
  */
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { createTestTopic, testBrokers } from "../_helpers/kafka.ts";
+import { requireTool } from "../_helpers/tools.ts";
 import { startFeed, startTestTrainer, waitFor } from "./dashboard_feed.ts";
 
 const brokers = await testBrokers();
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOTS = new URL(
   Deno.env.get("UPDATE_SCREENSHOTS") === "1"
     ? "../../docs/screenshots/"
@@ -25,13 +26,8 @@ const SCREENSHOTS = new URL(
 ).pathname;
 
 async function launch(): Promise<Browser> {
-  try {
-    await Deno.stat(CHROMIUM);
-  } catch {
-    assert.fail(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
-  }
   return await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: await requireTool("chromium"),
     headless: true,
     args: ["--no-sandbox", "--disable-background-networking"],
     timeout: 30_000,

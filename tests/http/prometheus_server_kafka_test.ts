@@ -5,45 +5,21 @@
  * a query for the events counter with a value that increases, and report the target up with no
  * scrape error. The live `/metrics` text also passes `promtool check metrics`.
  *
- * Needs `prometheus` (Debian package, which brings `promtool`): the test fails, saying so,
- * without it.
+ * Needs `prometheus` (Debian package, which brings `promtool`; installed by `deno task test`, see
+ * `tests/_helpers/tools.ts`): the test fails, saying so, without it.
  */
 import assert from "node:assert/strict";
 import { freePort } from "../../kafka/broker.ts";
 import { createTestTopic, testBrokers } from "../_helpers/kafka.ts";
+import { promtoolCheck } from "../_helpers/promtool.ts";
+import { requireTool } from "../_helpers/tools.ts";
 import { startFeed, startTestTrainer, waitFor } from "./dashboard_feed.ts";
 
 const brokers = await testBrokers();
-const PROMETHEUS = "/usr/bin/prometheus";
-
-async function requireTool(path: string): Promise<void> {
-  try {
-    await Deno.stat(path);
-  } catch {
-    assert.fail(`${path} is missing: install Debian's prometheus (apt-get install -y prometheus)`);
-  }
-}
-
-/** Runs `promtool check metrics` on `text`. */
-async function promtool(text: string): Promise<{ code: number; output: string }> {
-  await requireTool("/usr/bin/promtool");
-  const child = new Deno.Command("/usr/bin/promtool", {
-    args: ["check", "metrics"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(text));
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  const d = new TextDecoder();
-  return { code, output: d.decode(stdout) + d.decode(stderr) };
-}
 
 /** A Prometheus server scraping `target` (host:port) every second, on a free loopback port. */
 async function startPrometheus(target: string) {
-  await requireTool(PROMETHEUS);
+  const prometheusPath = await requireTool("prometheus");
   const dir = await Deno.makeTempDir({ prefix: "prometheus-test-" });
   const port = freePort();
   await Deno.writeTextFile(
@@ -61,7 +37,7 @@ async function startPrometheus(target: string) {
       "",
     ].join("\n"),
   );
-  const child = new Deno.Command(PROMETHEUS, {
+  const child = new Deno.Command(prometheusPath, {
     args: [
       `--config.file=${dir}/prometheus.yml`,
       `--storage.tsdb.path=${dir}/data`,
@@ -132,7 +108,7 @@ Deno.test({
       });
 
       const text = await (await fetch(trainer.url + "/metrics")).text();
-      const check = await promtool(text);
+      const check = await promtoolCheck(text);
       assert.equal(check.code, 0, `promtool check metrics:\n${check.output}`);
       assert.equal(check.output.trim(), "", `promtool lint:\n${check.output}`);
       assert.match(text, /^# TYPE clickstream_drifts_total counter$/m);

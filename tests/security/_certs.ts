@@ -9,6 +9,8 @@
  * @module
  */
 
+import { requireTool } from "../_helpers/tools.ts";
+
 /** The files {@linkcode makeTestCertificates} wrote. */
 export interface TestCertificates {
   /** The directory holding them. */
@@ -193,7 +195,7 @@ export async function makeTestCertificates(dir: string): Promise<TestCertificate
     ...store("test-ca"),
   ]);
   const key = new TextDecoder().decode(
-    await run("openssl", [
+    await run(await requireTool("openssl"), [
       "pkcs12",
       "-in",
       `${dir}/client.p12`,
