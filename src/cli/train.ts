@@ -78,7 +78,7 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
   if (lock.waited) {
     log(
       `waited ${
-        (lock.waited.ms / 1000).toFixed(1)
+        (lock.waited.ms / 1000).toFixed(2)
       } s for the lock of process ${lock.waited.owner.pid} (${lock.waited.detail})`,
     );
   }
