@@ -178,8 +178,8 @@ export async function acquireStateLock(
       await Deno.writeTextFile(file, JSON.stringify(me) + "\n", { createNew: true });
       let released = false;
       const heartbeat = setInterval(() => {
-        const now = new Date();
-        Deno.utime(file, now, now).catch(() => {});
+        const touched = new Date();
+        Deno.utime(file, touched, touched).catch(() => {});
       }, HEARTBEAT_MS);
       Deno.unrefTimer(heartbeat);
       const release = async () => {
