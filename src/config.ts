@@ -127,6 +127,11 @@ export interface TrainConfig extends CommonConfig {
   /** How long a clean shutdown may take before the process gives up: `--shutdown-timeout`, 10s. */
   shutdownTimeoutMs: number;
   /**
+   * How long to wait for the state lock while its owner still runs (exiting, say, after a
+   * supervisor killed it) before refusing to start: `--lock-wait`, 5s.
+   */
+  lockWaitMs: number;
+  /**
    * Test hook from `CLICKSTREAM_CRASH_AT` (a crash point) and `CLICKSTREAM_CRASH_AFTER` (on its
    * n-th occurrence, default 1): the trainer kills itself there. `null` in normal use.
    */
@@ -334,6 +339,11 @@ const COMMANDS: Record<string, Command> = {
         type: "string",
         help: "on SIGINT/SIGTERM, give up a clean stop after this long",
         default: "10s",
+      },
+      "lock-wait": {
+        type: "string",
+        help: "wait this long for the state lock while its owner is still exiting",
+        default: "5s",
       },
     },
   },
@@ -740,6 +750,7 @@ export function resolveConfig(argv: string[], env: Record<string, string | undef
         adminToken: opt("admin-token") ?? env.CLICKSTREAM_ADMIN_TOKEN ?? null,
         reportEvery: positiveInt(command, "report-every", s("report-every")),
         shutdownTimeoutMs: duration(command, "shutdown-timeout", s("shutdown-timeout")),
+        lockWaitMs: duration(command, "lock-wait", s("lock-wait")),
         crash: crashHook(command, env),
       };
     }

@@ -14,6 +14,16 @@ Deno.test("resolveConfig() fills every default of train", () => {
   assert.equal(c.stateDir, "./state");
   assert.equal(c.adminToken, null);
   assert.equal(c.partitions, 1);
+  assert.equal(c.lockWaitMs, 5000);
+});
+
+Deno.test("resolveConfig() takes --lock-wait as a duration and documents its default", () => {
+  const c = resolveConfig(["train", "--lock-wait", "1500ms"], {});
+  assert.ok(c.command === "train");
+  assert.equal(c.lockWaitMs, 1500);
+  const help = resolveConfig(["train", "--help"], {});
+  assert.ok(help.command === "help");
+  assert.match(help.text, /--lock-wait <value> +wait .*state lock.* \(default 5s\)/);
 });
 
 Deno.test("resolveConfig() takes flags over the environment", async (t) => {
@@ -60,6 +70,7 @@ Deno.test("resolveConfig() throws UsageError naming the bad flag or value", asyn
     ["a bad count", ["send", "--count", "ten"], /--count/],
     ["a zero count", ["send", "--count", "0"], /--count must be ≥ 1/],
     ["a bad duration", ["train", "--trigger", "soon"], /--trigger/],
+    ["a bad lock wait", ["train", "--lock-wait", "forever"], /--lock-wait: .*"forever"/],
     ["a bad mode", ["train", "--mode", "sgd"], /--mode must be one of seed, adagrad, ftrl/],
     ["a bad listen address", ["train", "--http", "nowhere"], /--http/],
     ["two bounds", ["loadtest", "--events", "1", "--duration", "1s"], /one of --bytes/],

@@ -71,6 +71,7 @@ export async function runDemo(config: DemoConfig, io: DemoIO = {}): Promise<numb
       adminToken: null,
       reportEvery: 10,
       shutdownTimeoutMs: 10_000,
+      lockWaitMs: 5000,
       crash: null,
     };
     const trainer = await startTrainer(trainConfig, { log, signal });

@@ -74,9 +74,18 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
   io.signal?.addEventListener("abort", () => stop.abort(), { once: true });
   const crash = crashHook(config);
 
-  const lock = await acquireStateLock(config.stateDir);
+  const lock = await acquireStateLock(config.stateDir, { waitMs: config.lockWaitMs });
+  if (lock.waited) {
+    log(
+      `waited ${
+        (lock.waited.ms / 1000).toFixed(2)
+      } s for the lock of process ${lock.waited.owner.pid} (${lock.waited.detail})`,
+    );
+  }
   if (lock.tookOver) {
-    log(`took over the stale lock of process ${lock.tookOver.pid} in ${config.stateDir}`);
+    log(
+      `took over the stale lock of process ${lock.tookOver.pid} in ${config.stateDir} (${lock.staleBecause})`,
+    );
   }
   const cleanup: (() => Promise<unknown>)[] = [() => lock.release()];
   const closeAll = async () => {

@@ -12,6 +12,7 @@ import { EventProducer } from "../../src/kafka/producer.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
 
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** The parts of `/weights` the tests read. */
 export interface WeightsBody {
@@ -58,6 +59,12 @@ export interface SpawnTrainOptions {
   args?: string[];
   /** Extra environment. Default: none. */
   env?: Record<string, string>;
+  /**
+   * Start it as `deno task train …` from the repository root, as a user or a supervisor does:
+   * then `pid` is the task runner's, whose child `deno run` is the trainer. Default: `false`
+   * (`deno run src/main.ts train …`, the trainer itself).
+   */
+  viaTask?: boolean;
 }
 
 /** Starts `train <topic>` on a free HTTP port. */
@@ -69,10 +76,7 @@ export function spawnTrain(
   const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
-      "run",
-      "-A",
-      MAIN,
-      "train",
+      ...(options.viaTask ? ["task", "train"] : ["run", "-A", MAIN, "train"]),
       topic,
       "--group",
       options.group,
@@ -83,6 +87,7 @@ export function spawnTrain(
       ...(options.args ?? []),
     ],
     env: { KAFKA_BROKERS: brokers, NO_COLOR: "1", ...options.env },
+    cwd: options.viaTask ? ROOT : undefined,
     stdout: "piped",
     stderr: "piped",
   }).spawn();

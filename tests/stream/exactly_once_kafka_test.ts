@@ -196,10 +196,17 @@ Deno.test({
     try {
       const first = spawnTrain(brokers, small, { stateDir: dir, group: uniqueGroup() });
       await waitForWeights(first, (w) => w.events_trained >= 1000);
-      const second = spawnTrain(brokers, small, { stateDir: dir, group: uniqueGroup() });
+      const second = spawnTrain(brokers, small, {
+        stateDir: dir,
+        group: uniqueGroup(),
+        args: ["--lock-wait", "500ms"],
+      });
       const refused = await second.exited;
       assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /state directory is in use: .*LOCK is held by process \d+/);
+      assert.match(
+        refused.stderr,
+        /state directory is in use: .*LOCK is held by process \d+ .*after waiting [\d.]+m?s \(--lock-wait\)/,
+      );
       await first.stop("SIGKILL");
       const third = spawnTrain(brokers, small, { stateDir: dir, group: uniqueGroup() });
       await waitForWeights(third, () => true);
