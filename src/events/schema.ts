@@ -1,6 +1,6 @@
 /**
- * The zod schema of the wire format (DESIGN.md "Wire format") and the functions that decode and
- * validate a record into a plain {@linkcode WireEvent}. Unknown extra fields are accepted and
+ * The zod schema of the wire format (docs/design.md "Wire format") and the functions that decode
+ * and validate a record into a plain {@linkcode WireEvent}. Unknown extra fields are accepted and
  * dropped; everything else that breaks the table becomes an {@linkcode EventValidationError}
  * naming the field and the reason. Validation never throws anything else.
  *

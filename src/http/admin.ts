@@ -2,7 +2,7 @@
  * The admin commands the HTTP server can ask of the trainer, and the bearer-token check that
  * guards them. State-changing requests never touch the trainer's state directly: the handler
  * hands an {@linkcode AdminCommand} to a function that enqueues it, the trainer drains the queue
- * between batches (DESIGN.md "Exactly-once model updates") and resolves the
+ * between batches (docs/design.md "Exactly-once model updates") and resolves the
  * {@linkcode AdminResult}.
  *
  * @module

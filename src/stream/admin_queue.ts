@@ -1,7 +1,7 @@
 /**
  * The queue through which state-changing admin requests reach the trainer. The HTTP handler
  * enqueues an {@linkcode AdminCommand} and awaits its {@linkcode AdminResult}; the trainer drains
- * the queue between batches, so a command never races a batch (DESIGN.md "Exactly-once model
+ * the queue between batches, so a command never races a batch (docs/design.md "Exactly-once model
  * updates").
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * The checkpoint: the source of truth of the trainer's state (DESIGN.md "Exactly-once model
+ * The checkpoint: the source of truth of the trainer's state (docs/design.md "Exactly-once model
  * updates"). One file per checkpoint in the state directory, written atomically — a temporary
  * file, fsync, rename, fsync of the directory — holding a header line (format, version, batch
  * id, time, SHA-256 and length of the body) and the body: the model, its optimizer and

@@ -1,6 +1,6 @@
 /**
  * The trainer: turns micro-batches of Kafka records into model updates and publishes what HTTP
- * serves. Per batch, in order (DESIGN.md "Data flow"): skip records the state already covers,
+ * serves. Per batch, in order (docs/design.md "Data flow"): skip records the state already covers,
  * decode + validate each record (a bad one is counted by reason and set aside for the dead-letter
  * queue, never fatal), featurize → score → learn → measure through the {@linkcode Learner},
  * aggregate purchases, hand side outputs to their sinks and wait for them, advance the offsets,

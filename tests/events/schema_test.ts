@@ -15,7 +15,7 @@ import { ACTIONS, MAX_TIMESTAMP, MIN_TIMESTAMP, type WireEvent } from "../../src
 
 const enc = new TextEncoder();
 
-/** The sample records of DESIGN.md, byte for byte as the original's producers wrote them. */
+/** The sample records of docs/design.md, byte for byte as the original's producers wrote them. */
 const GOLDEN = [
   '{"user_id": 48213, "url": "/products?kQzRtB", "action": "view", "session_id": "p3k9x0a1mz", "timestamp": 1764080412}',
   '{"user_id": 48213, "url": "/cart?WbNcLe", "action": "purchase", "session_id": "p3k9x0a1mz", "timestamp": 1764080415, "amount": 129.99}',

@@ -35,7 +35,7 @@ Deno.test("SessionGenerator over 1M events: purchase rate by position is min(0.0
   assert.ok(tested >= 25, `only ${tested} positions had 1000 events`);
   // the first event always starts a session; the others do with probability 0.05
   assert.ok(withinSamplingError(starts - 1, n - 1, 0.05), `starts ${starts}`);
-  // DESIGN.md: after warm-up the purchase rate is about 0.321 (this includes warm-up)
+  // docs/design.md: after warm-up the purchase rate is about 0.321 (this includes warm-up)
   assert.ok(Math.abs(all / n - 0.321) < 0.01, `purchase rate ${all / n}`);
 });
 
