@@ -1,12 +1,13 @@
 /**
  * Drift detection end to end, through Kafka: per seed, `loadtest` writes the generator's stream
  * with `--drift-at` (one worker, one sender, one send in flight, so the topic holds exactly the
- * seeded `SessionGenerator` stream), then the trainer (`startTrainer`, in-process) learns the
- * whole topic once per `--on-drift` reaction, each with its own group and state directory. It
- * reports where the trainer's drift markers fell relative to the drift, and the rolling log loss
- * (the served window: the last 100k events, all after the drift when `--after` ≥ 100k) beside
- * the constant-rate baseline and the best possible of the same events, which is recomputed
- * in-process from the same seeded generator.
+ * seeded `SessionGenerator` stream), then `train` (a subprocess, started as the tests start it)
+ * learns the whole topic once per `--on-drift` reaction, each with its own group and state
+ * directory. It reports where the trainer's drift markers fell relative to the drift (from
+ * `/history`), and the rolling log loss (from `/weights`: the served window, the last 100k
+ * events, all after the drift when `--after` ≥ 100k) beside the constant-rate baseline and the
+ * best possible of the same events, which is recomputed in-process from the same seeded
+ * generator. "train s" counts from starting the subprocess to the last event trained.
  *
  * ```sh
  * KAFKA_BROKERS=127.0.0.1:9092 deno run -A bench/drift_kafka.ts [--seeds 1,2,3]
@@ -19,12 +20,18 @@
 
 import { parseArgs } from "node:util";
 import { startBroker } from "../kafka/broker.ts";
-import { resolveConfig, type TrainConfig } from "../src/config.ts";
-import { startTrainer } from "../src/cli/train.ts";
 import { SessionGenerator } from "../src/generator/session_generator.ts";
 import { logLoss } from "../src/learn/logistic.ts";
+// The trainer is started as the tests start it (benchmarks may import from tests/_helpers).
+import { spawnTrain, waitForWeights } from "../tests/_helpers/train_process.ts";
 
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
+
+/** The parts of `GET /history` read here: the drift markers and the detector's state. */
+interface HistoryBody {
+  drifts: { eventsTrained: number }[];
+  state: { drift: unknown };
+}
 
 interface Row {
   seed: number;
@@ -114,52 +121,40 @@ async function main(argv: string[]): Promise<void> {
       const bayes = bayesTail(seed, before, total, Math.min(window, total));
       for (const onDrift of values.reactions.split(",")) {
         const stateDir = await Deno.makeTempDir({ prefix: "drift-e2e-" });
-        const config = resolveConfig(
-          [
-            "train",
-            topic,
-            "--http",
-            "127.0.0.1:0",
-            "--group",
-            `drift-e2e-${crypto.randomUUID()}`,
-            "--state-dir",
-            stateDir,
-            "--trigger",
-            "1s",
-            ...(onDrift === "none" ? [] : ["--on-drift", onDrift]),
-          ],
-          { KAFKA_BROKERS: brokers },
-        ) as TrainConfig;
-        const stop = new AbortController();
         const t1 = performance.now();
-        const running = await startTrainer(config, { log: () => {}, signal: stop.signal });
+        const train = spawnTrain(brokers, topic, {
+          stateDir,
+          group: `drift-e2e-${crypto.randomUUID()}`,
+          args: ["--trigger", "1s", ...(onDrift === "none" ? [] : ["--on-drift", onDrift])],
+        });
         try {
-          const deadline = Date.now() + 300_000;
-          while (running.trainer.snapshot.eventsTrained < total && Date.now() < deadline) {
-            await new Promise((resolve) => setTimeout(resolve, 200));
-          }
-          const s = running.trainer.snapshot;
-          const drifts = s.drifts.map((d) => d.eventsTrained);
+          const w = await waitForWeights(train, (w) => w.events_trained >= total, 300_000);
+          const seconds = (performance.now() - t1) / 1000;
+          const history = await (await fetch(`${train.url}/history`)).json() as HistoryBody;
+          const drifts = history.drifts.map((d) => d.eventsTrained);
           const past = drifts.filter((d) => d > before);
+          const rolling = w.metrics.rolling;
           rows.push({
             seed,
             onDrift,
-            events: s.eventsTrained,
+            events: w.events_trained,
             drifts,
             delay: past.length > 0 ? past[0] - before : null,
             falseAlarms: drifts.length - past.length,
-            rollingLogLoss: s.rolling.logLoss,
-            rollingConstant: s.rolling.constantLogLoss,
+            rollingLogLoss: rolling.log_loss,
+            rollingConstant: rolling.constant_log_loss,
             bayes,
-            ratio: s.rolling.logLoss / bayes,
-            seconds: (performance.now() - t1) / 1000,
+            ratio: rolling.log_loss / bayes,
+            seconds,
           });
-          if (s.drift === undefined || s.drift === null) {
+          if (history.state.drift === undefined || history.state.drift === null) {
             console.log("note: this trainer reports no drift detector (not integrated yet?)");
           }
         } finally {
-          stop.abort();
-          await running.done;
+          const exit = await train.stop("SIGINT");
+          if (exit.code !== 0) {
+            console.error(`train exited ${exit.code}:\n${exit.stderr.slice(-2000)}`);
+          }
           await Deno.remove(stateDir, { recursive: true }).catch(() => {});
         }
       }

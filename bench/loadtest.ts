@@ -36,13 +36,15 @@
  */
 
 import { parseArgs } from "node:util";
-import { freePort, startBroker } from "../kafka/broker.ts";
+import { startBroker } from "../kafka/broker.ts";
 import { KAFKA_TOOLS, kafkaTool } from "../kafka/tools.ts";
 import { SessionGenerator } from "../src/generator/session_generator.ts";
 import { KafkaAdmin } from "../src/kafka/admin.ts";
 import { KafkaClient } from "../src/kafka/client.ts";
 import { eventJson } from "../src/loadgen/record_encoder.ts";
 import { formatCount } from "../src/loadgen/progress.ts";
+// The trainer is started as the tests start it (benchmarks may import from tests/_helpers).
+import { spawnTrain } from "../tests/_helpers/train_process.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -295,60 +297,37 @@ function loadtestCommand(topic: string, ...flags: string[]): Deno.Command {
   });
 }
 
-/** A trainer subprocess whose batch reports are followed line by line. */
+/**
+ * A trainer subprocess (the tests' `spawnTrain`) whose batch reports are followed line by line;
+ * its stderr is echoed.
+ */
 function startTrainerProcess(topic: string, stateDir: string) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN,
-      "train",
-      topic,
-      "--brokers",
-      brokers,
-      "--group",
-      `bench-${crypto.randomUUID().slice(0, 8)}`,
-      "--trigger",
-      String(values["e2e-trigger"]),
-      "--starting-offsets",
-      "earliest",
-      "--state-dir",
-      stateDir,
-      "--http",
-      `127.0.0.1:${freePort()}`,
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
   const state = { trained: 0, lastReportAt: 0, serving: false };
   const reports: { at: number; trained: number }[] = [];
-  const reading = (async () => {
-    let rest = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      rest += chunk;
-      const lines = rest.split("\n");
-      rest = lines.pop()!;
-      for (const line of lines) {
-        if (line.startsWith("serving ")) state.serving = true;
-        const m = /events trained: ([\d,]+)/.exec(line);
-        if (m) {
-          state.trained = Number(m[1].replaceAll(",", ""));
-          state.lastReportAt = performance.now();
-          reports.push({ at: state.lastReportAt, trained: state.trained });
-        }
+  const train = spawnTrain(brokers, topic, {
+    stateDir,
+    group: `bench-${crypto.randomUUID().slice(0, 8)}`,
+    args: ["--trigger", String(values["e2e-trigger"]), "--starting-offsets", "earliest"],
+    onLine: (line, stream) => {
+      if (stream === "stderr") {
+        console.error(line);
+        return;
       }
-    }
-  })();
+      if (line.startsWith("serving ")) state.serving = true;
+      const m = /events trained: ([\d,]+)/.exec(line);
+      if (m) {
+        state.trained = Number(m[1].replaceAll(",", ""));
+        state.lastReportAt = performance.now();
+        reports.push({ at: state.lastReportAt, trained: state.trained });
+      }
+    },
+  });
   return {
     state,
     reports,
-    pid: child.pid,
+    pid: train.pid,
     async stop() {
-      try {
-        child.kill("SIGINT");
-      } catch { /* gone */ }
-      await child.status;
-      await reading;
+      await train.stop("SIGINT");
     },
   };
 }

@@ -114,6 +114,12 @@ export interface EventConsumerOptions {
    * The place to remove it (see `src/kafka/evict_member.ts`). Default: none.
    */
   onRestart?: (previousMemberId: string) => void;
+  /**
+   * Called after every fetch round (kafkajs' `consumer.fetch` event), with records or without,
+   * paused partitions included: a probe to wait for "the consumer has looked again" on, instead
+   * of sleeping. Default: none.
+   */
+  onFetch?: () => void;
   /** Aborting closes the consumer (the iteration then ends). Default: none. */
   signal?: AbortSignal;
 }
@@ -188,6 +194,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
   #tickMs: number;
   #onAssignment: EventConsumerOptions["onAssignment"];
   #onRestart: EventConsumerOptions["onRestart"];
+  #onFetch: EventConsumerOptions["onFetch"];
   /** The member id of the last group join, until a restart makes it stale. */
   #memberId: string | undefined;
   #signal: AbortSignal | undefined;
@@ -216,6 +223,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     this.#tickMs = Math.max(100, Math.floor((options.heartbeatIntervalMs ?? 1000) / 2));
     this.#onAssignment = options.onAssignment;
     this.#onRestart = options.onRestart;
+    this.#onFetch = options.onFetch;
     this.#signal = options.signal;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 15_000;
   }
@@ -294,6 +302,8 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       }
       joined();
     });
+    const onFetch = this.#onFetch;
+    if (onFetch) c.on(c.events.FETCH, () => onFetch());
     c.on(c.events.CRASH, (event) => {
       if (!event.payload.restart) {
         this.#fail(event.payload.error);

@@ -12,7 +12,8 @@
  *   first timestamp, asked for alternately). `Long` is immutable (every operation returns a new
  *   one), so handing out the same instance again is safe.
  *
- * `tests/kafka/fast_long_decoding_test.ts` checks both against kafkajs' own code on every edge.
+ * `tests/kafka/fast_long_decoding_test.ts` checks both against kafkajs' own code on every edge,
+ * and with {@linkcode fastLongDecodingCalls} that kafkajs' own record batch decoder runs them.
  *
  * @module
  */
@@ -39,6 +40,27 @@ const L = Long as unknown as LongClass;
 const D = Decoder as unknown as { prototype: Record<string | symbol, unknown> };
 const MARK = Symbol.for("clickstream.kafka.fastLongDecoding");
 
+/** How many times each replacement has run in this process (see {@linkcode fastLongDecodingCalls}). */
+export interface FastLongDecodingCalls {
+  /** `Decoder.prototype.readVarLong` (short values and the fallback to kafkajs' own). */
+  readVarLong: number;
+  /** `Long.fromValue`, any argument. */
+  fromValue: number;
+  /** `Long.fromValue(string)` answered from the two remembered strings. */
+  fromValueCached: number;
+}
+
+const calls: FastLongDecodingCalls = { readVarLong: 0, fromValue: 0, fromValueCached: 0 };
+
+/**
+ * A copy of the call counters of the replacements: how often kafkajs' decoder has actually run
+ * them in this process. Tests compare two readings around a kafkajs call to see that kafkajs
+ * goes through the replacements, not just that they were installed.
+ */
+export function fastLongDecodingCalls(): FastLongDecodingCalls {
+  return { ...calls };
+}
+
 /** Whether the fast decoding is installed (it is once this module is imported). */
 export function fastLongDecodingInstalled(): boolean {
   return D.prototype[MARK] === true;
@@ -48,6 +70,7 @@ function install(): void {
   if (fastLongDecodingInstalled()) return;
   const slowReadVarLong = D.prototype.readVarLong as (this: DecoderInstance) => LongInstance;
   D.prototype.readVarLong = function (this: DecoderInstance): LongInstance {
+    calls.readVarLong++;
     const buf = this.buffer;
     const start = this.offset;
     let o = start;
@@ -75,9 +98,16 @@ function install(): void {
   let key2: string | undefined;
   let long2: LongInstance | undefined;
   L.fromValue = function (this: LongClass, value: unknown): LongInstance {
+    calls.fromValue++;
     if (typeof value !== "string") return slowFromValue.call(this, value);
-    if (value === key1) return long1!;
-    if (value === key2) return long2!;
+    if (value === key1) {
+      calls.fromValueCached++;
+      return long1!;
+    }
+    if (value === key2) {
+      calls.fromValueCached++;
+      return long2!;
+    }
     const long = slowFromValue.call(this, value);
     key2 = key1;
     long2 = long1;

@@ -7,7 +7,8 @@
  * `Encoder.prototype.writeUVarInt` writes the bytes straight into the encoder's buffer, and
  * `writeVarLong` / `Encoder.sizeOfVarLong` take the 32-bit path for values that fit in 32 bits
  * (the same zigzag bytes; anything larger still goes through `Long`). The wire bytes do not
- * change: `tests/kafka/fast_varints_test.ts` checks them against a BigInt reference.
+ * change: `tests/kafka/fast_varints_test.ts` checks them against a BigInt reference, and with
+ * {@linkcode fastVarintsCalls} that kafkajs' own record encoder runs these replacements.
  *
  * @module
  */
@@ -31,6 +32,27 @@ interface EncoderClass {
 const E = Encoder as unknown as EncoderClass;
 const MARK = Symbol.for("clickstream.kafka.fastVarints");
 
+/** How many times each replacement has run in this process (see {@linkcode fastVarintsCalls}). */
+export interface FastVarintsCalls {
+  /** `Encoder.prototype.writeUVarInt` (every varint, signed ones through `writeVarInt`). */
+  writeUVarInt: number;
+  /** `Encoder.prototype.writeVarLong` (32-bit fast path and 64-bit fallback). */
+  writeVarLong: number;
+  /** `Encoder.sizeOfVarLong`. */
+  sizeOfVarLong: number;
+}
+
+const calls: FastVarintsCalls = { writeUVarInt: 0, writeVarLong: 0, sizeOfVarLong: 0 };
+
+/**
+ * A copy of the call counters of the replacements: how often kafkajs' encoder has actually run
+ * them in this process. Tests compare two readings around a kafkajs call to see that kafkajs
+ * goes through the replacements, not just that they were installed.
+ */
+export function fastVarintsCalls(): FastVarintsCalls {
+  return { ...calls };
+}
+
 /** Whether the fast varint encoding is installed (it is once this module is imported). */
 export function fastVarintsInstalled(): boolean {
   return E.prototype[MARK as unknown as string] === true;
@@ -43,6 +65,7 @@ function install(): void {
   const slowSizeOfVarLong = E.sizeOfVarLong;
 
   proto.writeUVarInt = function (this: EncoderInstance, value: number) {
+    calls.writeUVarInt++;
     this.ensureAvailable(5);
     const buf = this.buf;
     let o = this.offset;
@@ -55,13 +78,16 @@ function install(): void {
     return this;
   };
   proto.writeVarLong = function (this: EncoderInstance, value: unknown) {
+    calls.writeVarLong++;
     if (typeof value === "number" && (value | 0) === value) return this.writeVarInt(value);
     return slowWriteVarLong.call(this, value);
   };
-  E.sizeOfVarLong = (value: unknown) =>
-    typeof value === "number" && (value | 0) === value
+  E.sizeOfVarLong = (value: unknown) => {
+    calls.sizeOfVarLong++;
+    return typeof value === "number" && (value | 0) === value
       ? E.sizeOfVarInt(value)
       : slowSizeOfVarLong.call(E, value);
+  };
   proto[MARK as unknown as string] = true;
 }
 

@@ -8,7 +8,9 @@
  * kafkajs' producer takes the function with `require('./groupMessagesPerPartition')` when its
  * module is first loaded, so this works only when imported BEFORE anything imports `kafkajs`
  * (it replaces the module's exports in the CommonJS cache). {@linkcode linearGroupingInstalled}
- * says whether that happened; `tests/kafka/linear_grouping_test.ts` checks the results are equal.
+ * says whether that happened; `tests/kafka/linear_grouping_test.ts` checks the results are equal,
+ * `tests/kafka/linear_grouping_kafka_test.ts` that a producer's send to a real broker groups
+ * through it ({@linkcode linearGroupingCalls}).
  *
  * @module
  */
@@ -23,10 +25,22 @@ interface GroupArgs {
   partitioner: (args: { topic: string; partitionMetadata: unknown[]; message: unknown }) => number;
 }
 
+let calls = 0;
+
+/**
+ * How many times {@linkcode groupMessagesPerPartition} has run in this process: kafkajs'
+ * producer calls it once per topic of every send when the replacement is in place. Tests compare
+ * two readings around a send to see that kafkajs groups through it.
+ */
+export function linearGroupingCalls(): number {
+  return calls;
+}
+
 /** The linear grouping: `{ [partition]: messages in their order }`, as kafkajs' original. */
 export function groupMessagesPerPartition(
   { topic, partitionMetadata, messages, partitioner }: GroupArgs,
 ): Record<number, unknown[]> {
+  calls++;
   if (partitionMetadata.length === 0) return {};
   const result: Record<number, unknown[]> = {};
   for (const message of messages) {

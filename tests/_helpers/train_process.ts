@@ -1,6 +1,15 @@
 /**
  * Runs `train` as the user runs it — a subprocess of `src/main.ts` — for tests that stop,
- * crash and restart it: captures its output, polls its `/weights`, stops it with a signal.
+ * crash and restart it: captures its output (and hands over each line as it comes, if asked),
+ * polls its `/weights`, stops it with a signal. The one way tests and benchmarks start a
+ * trainer: `bench/loadtest.ts` (`--e2e`) and `bench/drift_kafka.ts` import it from here too, so
+ * it imports nothing test-only.
+ *
+ * ```ts
+ * const train = spawnTrain(brokers, topic, { stateDir, group: uniqueGroup() });
+ * const w = await waitForWeights(train, (w) => w.events_trained >= 1000);
+ * const exit = await train.stop("SIGINT");
+ * ```
  *
  * @module
  */
@@ -27,8 +36,17 @@ export interface WeightsBody {
   bad_records: Record<string, number>;
   checkpoint: { batch_id: number; age_seconds: number } | null;
   metrics: {
-    cumulative: { events: number; log_loss: number; constant_log_loss: number; auc: number };
+    cumulative: WindowMetrics;
+    rolling: WindowMetrics;
   };
+}
+
+/** One metrics window of `/weights`. */
+export interface WindowMetrics {
+  events: number;
+  log_loss: number;
+  constant_log_loss: number;
+  auc: number;
 }
 
 /** How a train process ended. */
@@ -62,9 +80,16 @@ export interface SpawnTrainOptions {
   /**
    * Start it as `deno task train …` from the repository root, as a user or a supervisor does:
    * then `pid` is the task runner's, whose child `deno run` is the trainer. Default: `false`
-   * (`deno run src/main.ts train …`, the trainer itself).
+   * (`deno run src/main.ts train …`, the trainer itself). Not with `denoFlags`.
    */
   viaTask?: boolean;
+  /**
+   * The flags of `deno run` before the program: its permissions (e.g. `--allow-read=<dir>`
+   * instead of all, with `--no-prompt`). Default: `["-A"]`.
+   */
+  denoFlags?: string[];
+  /** Called with each complete line of output as it arrives (without the newline). Default: none. */
+  onLine?: (line: string, stream: "stdout" | "stderr") => void;
 }
 
 /** Starts `train <topic>` on a free HTTP port. */
@@ -73,10 +98,15 @@ export function spawnTrain(
   topic: string,
   options: SpawnTrainOptions,
 ): TrainProcess {
+  if (options.viaTask && options.denoFlags) {
+    throw new TypeError("spawnTrain() cannot take denoFlags with viaTask: the task sets its own.");
+  }
   const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
-      ...(options.viaTask ? ["task", "train"] : ["run", "-A", MAIN, "train"]),
+      ...(options.viaTask
+        ? ["task", "train"]
+        : ["run", ...(options.denoFlags ?? ["-A"]), MAIN, "train"]),
       topic,
       "--group",
       options.group,
@@ -93,13 +123,27 @@ export function spawnTrain(
   }).spawn();
   let out = "";
   let err = "";
-  const pump = async (stream: ReadableStream<Uint8Array>, into: (s: string) => void) => {
+  const onLine = options.onLine;
+  const pump = async (
+    stream: ReadableStream<Uint8Array>,
+    name: "stdout" | "stderr",
+    into: (s: string) => void,
+  ) => {
     const decoder = new TextDecoder();
-    for await (const chunk of stream) into(decoder.decode(chunk, { stream: true }));
+    let rest = "";
+    for await (const chunk of stream) {
+      const text = decoder.decode(chunk, { stream: true });
+      into(text);
+      if (!onLine) continue;
+      const lines = (rest + text).split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) onLine(line, name);
+    }
+    if (onLine && rest !== "") onLine(rest, name);
   };
   const pumps = Promise.all([
-    pump(child.stdout, (s) => out += s),
-    pump(child.stderr, (s) => err += s),
+    pump(child.stdout, "stdout", (s) => out += s),
+    pump(child.stderr, "stderr", (s) => err += s),
   ]);
   const exited = (async () => {
     const status = await child.status;

@@ -1,6 +1,6 @@
 /**
  * Shared helpers of the Kafka integration tests: take N records from a consumer with a
- * deadline, and build deterministic test events.
+ * deadline, count its fetch rounds, and build deterministic test events.
  *
  * @module
  */
@@ -57,6 +57,73 @@ export async function drain(consumer: EventConsumer, ms: number): Promise<Consum
     if (result === "timeout" || result.done) break;
     got.push(result.value);
   }
+  return got;
+}
+
+/**
+ * Counts a consumer's fetch rounds: pass `onFetch` as the consumer's `onFetch` option, then
+ * `await rounds(n)` waits for `n` more rounds after the call (failing after `timeoutMs`, saying
+ * how many came). The way to wait for "the consumer has looked again", in rounds, not in time.
+ */
+export function fetchRounds(timeoutMs = 30_000): {
+  onFetch: () => void;
+  count: () => number;
+  rounds: (n: number) => Promise<void>;
+} {
+  let count = 0;
+  const waiters: { at: number; resolve: () => void }[] = [];
+  return {
+    onFetch: () => {
+      count++;
+      for (let i = waiters.length - 1; i >= 0; i--) {
+        if (count >= waiters[i].at) waiters.splice(i, 1)[0].resolve();
+      }
+    },
+    count: () => count,
+    rounds: (n) => {
+      const start = count;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      return new Promise<void>((resolve, reject) => {
+        const waiter = {
+          at: start + n,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        };
+        waiters.push(waiter);
+        timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error(`${count - start} of ${n} fetch rounds in ${timeoutMs} ms`));
+        }, timeoutMs);
+      });
+    },
+  };
+}
+
+/**
+ * Every record that arrives until `until` settles (it rejecting rejects this). Takes records with
+ * the iterator's non-blocking `nextReady()`, looking every 10 ms, so that no `next()` is left
+ * waiting afterwards to swallow a record meant for the caller's next `take()`.
+ */
+export async function drainUntil(
+  consumer: EventConsumer,
+  until: Promise<unknown>,
+): Promise<ConsumedRecord[]> {
+  const got: ConsumedRecord[] = [];
+  const it = consumer[Symbol.asyncIterator]();
+  let ended = false;
+  const end = until.then(() => {
+    ended = true;
+  });
+  for (;;) {
+    for (let r = it.nextReady(); r !== undefined && !r.done; r = it.nextReady()) got.push(r.value);
+    if (ended) break;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([end, new Promise((r) => timer = setTimeout(r, 10))]);
+    clearTimeout(timer);
+  }
+  await it.return?.();
   return got;
 }
 

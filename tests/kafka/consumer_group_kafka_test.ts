@@ -58,22 +58,42 @@ Deno.test(
       startingOffsets: "earliest" as const,
       maxBytesPerPartition: 16 * 1024, // small batches: many commits, many chances to overlap
     };
-    await using a = await EventConsumer.connect(client, options);
-    assert.deepEqual(a.assignment()[0].partitions, [0, 1, 2, 3]);
+    // Every (re)join of `a`, as the group coordinator answered it.
+    const joinsOfA: { partitions: number[]; memberId: string }[] = [];
+    let rejoined: () => void = () => {};
+    const aRejoined = new Promise<void>((resolve) => rejoined = resolve);
+    await using a = await EventConsumer.connect(client, {
+      ...options,
+      onAssignment: (assignment, memberId) => {
+        joinsOfA.push({ partitions: assignment.flatMap((t) => t.partitions), memberId });
+        if (joinsOfA.length > 1) rejoined();
+      },
+    });
+    assert.deepEqual(joinsOfA.map((j) => j.partitions), [[0, 1, 2, 3]]);
     const fromA = await take(a, 300);
 
-    // `a` is now blocked in the middle of a batch; `b` joining needs `a` to rejoin.
-    const t0 = performance.now();
+    // `a` is now blocked in the middle of a batch; `b` joining needs `a` to rejoin, which only
+    // its heartbeats (from the waiting bridge) can make it do before the coordinator drops it.
     await using b = await EventConsumer.connect(client, options);
-    const joinMs = performance.now() - t0;
-    for (let i = 0; i < 50 && a.assignment().flatMap((t) => t.partitions).length === 4; i++) {
-      await new Promise((r) => setTimeout(r, 100)); // a's GROUP_JOIN may trail b's by a tick
-    }
+    // a's GROUP_JOIN may trail b's: wait for it (the event, not a time), bounded.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      aRejoined,
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`a did not rejoin within 30 s: ${JSON.stringify(joinsOfA)}`)),
+          30_000,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
     const partsA = a.assignment().flatMap((t) => t.partitions);
     const partsB = b.assignment().flatMap((t) => t.partitions);
+    assert.deepEqual(partsA, joinsOfA.at(-1)!.partitions);
     assert.equal(partsA.length + partsB.length, 4, `a=${partsA} b=${partsB}`);
     assert.ok(partsA.length > 0 && partsB.length > 0, `a=${partsA} b=${partsB}`);
-    assert.ok(joinMs < 15_000, `the second member joined in ${joinMs} ms`);
+    // `a` rejoined as the same member: it was not dropped for missed heartbeats and restarted.
+    assert.equal(joinsOfA.length, 2, JSON.stringify(joinsOfA));
+    assert.equal(joinsOfA[1].memberId, joinsOfA[0].memberId, "a kept its membership");
 
     const fromB: ConsumedRecord[] = [];
     const done = () => fromA.length + fromB.length >= events.length;

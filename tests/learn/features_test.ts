@@ -28,9 +28,71 @@ function rows(evs: WireEvent[], cuts: number[], options: { checkpoint?: boolean 
 
 const whole = rows(events, []);
 
-Deno.test("FEATURE_NAMES has one name per feature", () => {
-  assert.equal(FEATURE_NAMES.length, FEATURE_COUNT);
-  assert.equal(new Featurizer().names, FEATURE_NAMES);
+Deno.test("FEATURE_NAMES are the features in row order, one value written per name", async (t) => {
+  await t.step("the names, in row order", () => {
+    // Written out here, not derived from the module: the weights travel under these names.
+    assert.deepEqual([...FEATURE_NAMES], [
+      "log_position",
+      "inv_position",
+      "log_position_sq",
+      "position_capped",
+      "log1p_seconds_since_start",
+      "log1p_seconds_since_previous",
+      "log1p_clicks_in_session",
+      "log1p_time_on_page",
+    ]);
+    assert.equal(FEATURE_COUNT, 8);
+    const f = new Featurizer();
+    assert.equal(f.names, FEATURE_NAMES);
+    assert.equal(f.width, 8);
+  });
+  await t.step("featurize() writes exactly one value per name, and nothing past them", () => {
+    const f = new Featurizer();
+    const t0 = 1_764_000_000 - (1_764_000_000 % 300); // a window start
+    const e = (timestamp: number): WireEvent => ({
+      user_id: 1,
+      url: "/home",
+      action: "click",
+      session_id: "known",
+      timestamp,
+    });
+    f.observe(e(t0));
+    // A second event 20 s later: position 2, one earlier event in the same window.
+    const out = new Float64Array(12).fill(NaN);
+    f.featurize(e(t0 + 20), out);
+    assert.deepEqual([...out], [
+      Math.log(2),
+      1 / 2,
+      Math.log(2) ** 2,
+      2,
+      Math.log1p(20),
+      Math.log1p(20),
+      Math.log1p(2),
+      Math.log1p(20),
+      NaN,
+      NaN,
+      NaN,
+      NaN,
+    ]);
+  });
+  await t.step("push() fills rows of exactly that width, one after the other", () => {
+    const f = new Featurizer();
+    const batch = new FeatureBatch(8, { capacity: 4 });
+    batch.rows.fill(NaN);
+    const e = (session_id: string): WireEvent => ({
+      user_id: 1,
+      url: "/home",
+      action: "view",
+      session_id,
+      timestamp: 1_764_000_000,
+    });
+    f.push(e("a"), batch);
+    f.push(e("b"), batch);
+    const first = [0, 1, 0, 1, 0, 0, Math.log1p(1), 0]; // a session's first event
+    assert.equal(batch.length, 2);
+    assert.deepEqual([...batch.rows.subarray(0, 16)], [...first, ...first]);
+    assert.ok(batch.rows.subarray(16).every(Number.isNaN), "nothing written after two rows");
+  });
 });
 
 Deno.test("featurize() gives identical rows however the stream is cut into batches", async (t) => {

@@ -24,12 +24,16 @@
  */
 
 import assert from "node:assert/strict";
-import { freePort } from "../../kafka/broker.ts";
 import { testBrokers, uniqueGroup, uniqueTopic } from "../_helpers/kafka.ts";
-import { dropTopics, fillTopic, readWeights } from "../_helpers/train_process.ts";
+import {
+  dropTopics,
+  fillTopic,
+  spawnTrain,
+  type TrainExit,
+  waitForWeights,
+} from "../_helpers/train_process.ts";
 
 const brokers = await testBrokers();
-const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 
 Deno.test({
   name: "train serves /weights with --allow-read and --allow-write limited to its state directory",
@@ -39,65 +43,30 @@ Deno.test({
     const topic = uniqueTopic("perm");
     await fillTopic(brokers, topic, 500, 3);
     const stateDir = await Deno.realPath(await Deno.makeTempDir({ prefix: "clickstream-perm-" }));
-    const port = freePort();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
+    const train = spawnTrain(brokers, topic, {
+      stateDir,
+      group: uniqueGroup("perm"),
+      args: ["--trigger", "200ms"],
+      denoFlags: [
         "--no-prompt",
         "--allow-net=127.0.0.1",
         "--allow-env",
         "--allow-sys=hostname",
         `--allow-read=${stateDir}`,
         `--allow-write=${stateDir}`,
-        MAIN,
-        "train",
-        topic,
-        "--brokers",
-        brokers,
-        "--group",
-        uniqueGroup("perm"),
-        "--http",
-        `127.0.0.1:${port}`,
-        "--state-dir",
-        stateDir,
-        "--trigger",
-        "200ms",
       ],
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    let output = "";
-    const decoder = new TextDecoder();
-    const pumps = Promise.all([child.stdout, child.stderr].map(async (stream) => {
-      for await (const chunk of stream) output += decoder.decode(chunk, { stream: true });
-    }));
-    let exited = false;
-    child.status.then(() => exited = true);
+    });
+    let exit: TrainExit | undefined;
     try {
-      const deadline = Date.now() + 60_000;
-      let trained = 0;
-      while (Date.now() < deadline && !exited) {
-        trained = (await readWeights(`http://127.0.0.1:${port}`))?.events_trained ?? 0;
-        if (trained === 500) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      assert.equal(
-        trained,
-        500,
-        `train ${exited ? "exited" : "timed out"}:\n${output.slice(-3000)}`,
-      );
+      await waitForWeights(train, (w) => w.events_trained === 500, 60_000);
     } finally {
-      try {
-        child.kill("SIGINT");
-      } catch { /* gone */ }
-      const status = await child.status;
-      await pumps;
+      exit = await train.stop("SIGINT");
       await Deno.remove(stateDir, { recursive: true }).catch(() => {});
       await dropTopics(brokers, topic, `${topic}.dlq`);
-      assert.equal(status.code, 0, output.slice(-3000));
-      assert.doesNotMatch(output, /NotCapable|Requires read access|PermissionDenied/, output);
-      assert.match(output, /checkpoint of batch \d+ written/);
     }
+    const output = exit.stdout + exit.stderr;
+    assert.equal(exit.code, 0, output.slice(-3000));
+    assert.doesNotMatch(output, /NotCapable|Requires read access|PermissionDenied/, output);
+    assert.match(output, /checkpoint of batch \d+ written/);
   },
 });

@@ -3,7 +3,8 @@
  * fixed input of N events on one partition, runs that crash at every step of a checkpoint, die
  * by SIGKILL at random moments, meet torn checkpoints, are redelivered old records, or stop by
  * SIGTERM all end with `events_trained` = N and weights bitwise identical to an uninterrupted
- * run (per-event mode: JSON prints doubles exactly, so equal JSON is equal bits).
+ * run (per-event mode: JSON prints doubles exactly, so equal JSON is equal bits). The random kill
+ * moments come from a printed seed; `CLICKSTREAM_TEST_SEED=<seed>` replays them.
  */
 import assert from "node:assert/strict";
 import { testBrokers, uniqueGroup, uniqueTopic } from "../_helpers/kafka.ts";
@@ -19,6 +20,7 @@ import {
 import { KAFKA_TOOLS, kafkaTool } from "../../kafka/tools.ts";
 import { CRASH_POINTS } from "../../src/stream/checkpoint.ts";
 import { Random } from "../../src/generator/random.ts";
+import { testSeed } from "../_helpers/seed.ts";
 
 const brokers = await testBrokers();
 const N = 60_000;
@@ -91,7 +93,8 @@ Deno.test({
       await t.step("SIGKILL at random moments, three times, then a restart", async () => {
         const dir = await tempDir();
         const group = uniqueGroup();
-        const random = new Random(Date.now() % 2 ** 31);
+        const seed = testSeed("exactly-once: SIGKILL moments");
+        const random = new Random(seed);
         const kills: number[] = [];
         for (let i = 0; i < 3; i++) {
           const train = spawnTrain(brokers, topic, { stateDir: dir, group, args: FAST });
@@ -104,8 +107,9 @@ Deno.test({
           kills.push(target);
         }
         const w = await runToEnd(spawnTrain(brokers, topic, { stateDir: dir, group, args: FAST }));
-        assert.equal(w.events_trained, N, `killed near ${kills.join(", ")}`);
-        assert.deepEqual(model(w), reference);
+        const where = `killed near ${kills.join(", ")} (seed ${seed})`;
+        assert.equal(w.events_trained, N, where);
+        assert.deepEqual(model(w), reference, where);
         await Deno.remove(dir, { recursive: true });
       });
 
