@@ -22,7 +22,7 @@ function run(config: Config): Promise<number> | number {
       console.log(config.text);
       return 0;
     case "quality":
-      return runQuality(config.argv);
+      return runQuality(config);
     case "send":
       return runSend(config);
     case "consume":

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { resolveConfig, UsageError } from "../src/config.ts";
+import { COMMAND_SPECS, resolveConfig, usage, UsageError } from "../src/config.ts";
+import { LOG_LEVELS } from "../src/cli/common_config.ts";
+import { SASL_MECHANISMS } from "../src/kafka/client_config.ts";
+import { ACKS, COMPRESSIONS } from "../src/kafka/producer.ts";
+import { ON_DRIFT } from "../src/learn/drift.ts";
+import { MODES } from "../src/learn/model.ts";
+import { CRASH_POINTS } from "../src/stream/checkpoint.ts";
 
 Deno.test("resolveConfig() fills every default of train", () => {
   const c = resolveConfig(["train"], {});
@@ -98,4 +104,165 @@ Deno.test("resolveConfig() returns the help text for --help on every command", (
   const top = resolveConfig([], {});
   assert.ok(top.command === "help");
   assert.match(top.text, /Commands:/);
+});
+
+Deno.test("every command's --help lists every flag of its spec, with its default", async (t) => {
+  assert.deepEqual(COMMAND_SPECS.map((s) => s.name), [
+    "send",
+    "consume",
+    "topics",
+    "train",
+    "loadtest",
+    "demo",
+    "quality",
+  ]);
+  for (const spec of COMMAND_SPECS) {
+    await t.step(spec.name, () => {
+      const c = resolveConfig([spec.name, "--help"], {});
+      assert.ok(c.command === "help");
+      assert.equal(c.text, usage(spec.name));
+      const lines = c.text.split("\n");
+      assert.equal(lines[0].startsWith(`Usage: clickstream ${spec.name}`), true);
+      for (const [name, flag] of Object.entries(spec.flags)) {
+        const line = lines.find((l) => new RegExp(`^ +(-\\w, )?--${name}( <value>)? `).test(l));
+        assert.ok(line !== undefined, `--${name} missing from ${spec.name} --help`);
+        if (flag.default !== undefined) {
+          assert.ok(line.endsWith(`(default ${flag.default})`), line);
+        }
+      }
+      const flagLines = lines.filter((l) => /^ +(-\w, )?--/.test(l));
+      assert.equal(flagLines.length, Object.keys(spec.flags).length);
+    });
+  }
+});
+
+Deno.test("every command's defaults in --help are the values it resolves to", async (t) => {
+  for (const spec of COMMAND_SPECS) {
+    await t.step(spec.name, () => {
+      const positionals = spec.name === "topics" ? ["list"] : [];
+      const explicit = Object.entries(spec.flags).flatMap(([name, f]) =>
+        f.default === undefined ? [] : [`--${name}`, f.default]
+      );
+      assert.ok(explicit.length > 0 || spec.name === "topics");
+      assert.deepEqual(
+        resolveConfig([spec.name, ...positionals, ...explicit], {}),
+        resolveConfig([spec.name, ...positionals], {}),
+      );
+    });
+  }
+});
+
+Deno.test("a bad flag of every command raises UsageError naming it, with that command's help", async (t) => {
+  for (const spec of COMMAND_SPECS) {
+    await t.step(`${spec.name} --no-such-flag`, () => {
+      assert.throws(() => resolveConfig([spec.name, "--no-such-flag"], {}), (e: unknown) => {
+        assert.ok(e instanceof UsageError);
+        assert.match(e.message, /--no-such-flag/);
+        assert.equal(e.usage, usage(spec.name));
+        return true;
+      });
+    });
+    for (const [name, flag] of Object.entries(spec.flags)) {
+      if (flag.choices === undefined) continue;
+      await t.step(`${spec.name} --${name} bogus`, () => {
+        const argv = [spec.name, `--${name}`, "bogus"];
+        if (name.startsWith("sasl-")) argv.push("--sasl-username", "u", "--sasl-password", "p");
+        assert.throws(() => resolveConfig(argv, {}), (e: unknown) => {
+          assert.ok(e instanceof UsageError);
+          assert.match(
+            e.message,
+            new RegExp(`^--${name} must be one of ${flag.choices!.join(", ")}, got "bogus"$`),
+          );
+          assert.equal(e.usage, usage(spec.name));
+          return true;
+        });
+      });
+    }
+  }
+  const quality: [string[], RegExp][] = [
+    [["--events", "0"], /--events must be ≥ 1/],
+    [["--seed", "x"], /--seed must be an integer/],
+    [["--batch", "ten"], /--batch: /],
+    [["--drift-at", "-5"], /--drift-at/],
+    [["--modes", ","], /--modes needs at least one/],
+    [["extra"], /Unexpected argument "extra"/],
+  ];
+  for (const [argv, message] of quality) {
+    await t.step(`quality ${argv.join(" ")}`, () => {
+      assert.throws(
+        () => resolveConfig(["quality", ...argv], {}),
+        (e: unknown) => e instanceof UsageError && message.test(e.message),
+      );
+    });
+  }
+});
+
+Deno.test("choice flags list their choices from the one source, in help and in the parser", () => {
+  const sources: [string, string, readonly string[]][] = [
+    ["train", "mode", MODES],
+    ["demo", "mode", MODES],
+    ["quality", "modes", MODES],
+    ["train", "on-drift", ON_DRIFT],
+    ["loadtest", "acks", ACKS],
+    ["loadtest", "compression", COMPRESSIONS],
+    ["send", "log-level", LOG_LEVELS],
+    ["consume", "sasl-mechanism", SASL_MECHANISMS],
+  ];
+  for (const [command, flag, choices] of sources) {
+    const spec = COMMAND_SPECS.find((s) => s.name === command)!;
+    assert.equal(spec.flags[flag].choices, choices, `${command} --${flag}`);
+    assert.match(usage(command), new RegExp(`--${flag} <value> +.*${choices.join(" \\| ")}`));
+  }
+  for (const spec of COMMAND_SPECS) {
+    for (const [name, flag] of Object.entries(spec.flags)) {
+      if (flag.choices === undefined) continue;
+      const line = usage(spec.name).split("\n").find((l) => l.includes(`--${name} `))!;
+      assert.ok(line.includes(flag.choices.join(" | ")), line);
+    }
+  }
+  for (const mode of MODES) {
+    const c = resolveConfig(["train", "--mode", mode], {});
+    assert.ok(c.command === "train");
+    assert.equal(c.mode, mode);
+  }
+  assert.throws(
+    () => resolveConfig(["train"], { CLICKSTREAM_CRASH_AT: "never" }),
+    (e: unknown) =>
+      e instanceof UsageError &&
+      e.message === `CLICKSTREAM_CRASH_AT must be one of ${CRASH_POINTS.join(", ")}, got "never"`,
+  );
+  for (const point of CRASH_POINTS) {
+    const c = resolveConfig(["train"], { CLICKSTREAM_CRASH_AT: point });
+    assert.ok(c.command === "train");
+    assert.deepEqual(c.crash, { point, after: 1 });
+  }
+});
+
+Deno.test("resolveConfig() fills every default of quality", () => {
+  assert.deepEqual(resolveConfig(["quality"], {}), {
+    command: "quality",
+    events: 1_000_000,
+    seed: 42,
+    modes: [...MODES],
+    batchSize: 10_000,
+    driftAt: null,
+    out: "quality.json",
+  });
+  const c = resolveConfig(
+    [
+      "quality",
+      "--events",
+      "200k",
+      "--modes",
+      "ftrl",
+      "--seed=-3",
+      "--drift-at",
+      "5",
+      "--out",
+      "-",
+    ],
+    {},
+  );
+  assert.ok(c.command === "quality");
+  assert.deepEqual([c.events, c.modes, c.seed, c.driftAt, c.out], [200_000, ["ftrl"], -3, 5, null]);
 });

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ConsumeConfig } from "../config.ts";
+import type { ConsumeConfig } from "./consume_config.ts";
 import { type ConsumedRecord, EventConsumer } from "../kafka/consumer.ts";
 import { tryDecodeEvent } from "../events/schema.ts";
 import { toTypedEvent } from "../events/factory.ts";

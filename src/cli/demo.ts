@@ -8,7 +8,8 @@
  * @module
  */
 
-import type { DemoConfig, TrainConfig } from "../config.ts";
+import type { DemoConfig } from "./demo_config.ts";
+import type { TrainConfig } from "./train_config.ts";
 import { type BrokerHandle, BrokerStartError, startBroker } from "../../kafka/broker.ts";
 import { runLoadWorkers } from "../loadgen/orchestrator.ts";
 import { startTrainer } from "./train.ts";

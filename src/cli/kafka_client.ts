@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CommonConfig } from "../config.ts";
+import type { CommonConfig } from "./common_config.ts";
 import { KafkaClient, type KafkaClientOptions } from "../kafka/client.ts";
 
 /** The Kafka client for one command; `overrides` (e.g. retry settings) win over the defaults. */

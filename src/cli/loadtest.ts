@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { LoadtestConfig } from "../config.ts";
+import type { LoadtestConfig } from "./loadtest_config.ts";
 import { KafkaAdmin } from "../kafka/admin.ts";
 import { runLoadWorkers } from "../loadgen/orchestrator.ts";
 import { formatProgress, formatSummary, type LoadTarget } from "../loadgen/progress.ts";

@@ -13,55 +13,55 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseFlags, UsageError } from "../config/flags.ts";
 import { SessionGenerator } from "../generator/session_generator.ts";
 import { FeatureBatch } from "../learn/feature_batch.ts";
 import { FEATURE_NAMES, Featurizer } from "../learn/features.ts";
 import { PrequentialMetrics } from "../learn/metrics.ts";
-import {
-  DEFAULT_MODE,
-  LogisticModel,
-  type Mode,
-  type ModelOptions,
-  MODES,
-} from "../learn/model.ts";
-
-const USAGE = `Usage: clickstream quality [flags]
-
-Runs each learning mode over the same seeded generator stream (in-process, no Kafka) and
-prints prequential log loss, ratio to Bayes, AUC and accuracy beside their baselines.
-
-Flags:
-  --events N      events per mode (default 1000000)
-  --seed N        generator seed (default 42)
-  --modes LIST    comma-separated modes among ${MODES.join(", ")} (default seed,adagrad,ftrl)
-  --batch N       micro-batch size in events (default 10000)
-  --drift-at N    the generator drifts from event N on (default: never)
-  --out FILE      JSON output file (default quality.json; "-" for none)
-  --help          this text
-`;
+import { DEFAULT_MODE, LogisticModel, type Mode, type ModelOptions } from "../learn/model.ts";
+import { QUALITY_COMMAND, type QualityConfig, resolveQuality } from "./quality_config.ts";
 
 /** One row of the quality table (also the JSON written to `--out`). */
 export interface QualityRow {
+  /** The learning mode. */
   mode: Mode;
+  /** Whether it is the default mode (`DEFAULT_MODE`), starred in the table. */
   default: boolean;
+  /** Events run through the mode. */
   events: number;
+  /** Micro-batch size in events. */
   batchSize: number;
+  /** Generator seed. */
   seed: number;
+  /** The event the generator drifts from, or `null` for never. */
   driftAt: number | null;
+  /** Mean prequential log loss over all events. */
   logLoss: number | null;
+  /** Mean log loss of the generator's true probabilities (the best possible). */
   bayesLogLoss: number | null;
+  /** `logLoss / bayesLogLoss`. */
   ratioToBayes: number | null;
+  /** Binned ROC AUC of the scores. */
   auc: number | null;
+  /** The exact AUC is within this of `auc`. */
   aucErrorBound: number | null;
+  /** Binned AUC of the true probabilities. */
   bayesAuc: number | null;
+  /** Accuracy at threshold 0.5. */
   accuracy: number | null;
+  /** Accuracy of always predicting the majority class. */
   majorityAccuracy: number | null;
+  /** Log loss of predicting the (in-hindsight) purchase rate for every event. */
   constantLogLoss: number | null;
+  /** Mean log loss over the last 100,000 events. */
   rollingLogLoss: number | null;
+  /** `rollingLogLoss` over the Bayes log loss of the same events. */
   rollingRatioToBayes: number | null;
+  /** Events per second of the whole in-process pipeline (generate, featurize, learn, score). */
   eventsPerSecond: number;
+  /** Events per second of the model's `processBatch` alone. */
   modelEventsPerSecond: number;
+  /** The learned raw weights by feature name, and `__intercept__`. */
   coefficients: Record<string, number>;
 }
 
@@ -181,74 +181,34 @@ export function formatTable(rows: QualityRow[]): string {
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
 }
 
-function positiveInteger(name: string, text: string): number {
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < 1) {
-    throw new RangeError(
-      `Cannot run quality with ${name} ${JSON.stringify(text)}: expected a positive integer.`,
-    );
-  }
-  return v;
-}
-
 /**
- * The `quality` command: parses its own flags from `argv`, runs the modes, prints the table,
- * writes the JSON. Returns the exit code: 0 on success, 2 on a bad flag (after printing usage).
+ * The `quality` command: runs the modes, prints the table, writes the JSON. Takes the resolved
+ * configuration, or a command line (`deno run src/cli/quality.ts --events 200k`, and tests),
+ * which it resolves with the same flags. Returns the exit code: 0 on success, 2 on a bad flag
+ * (after printing the message and the usage).
  */
-export async function runQuality(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        events: { type: "string", default: "1000000" },
-        seed: { type: "string", default: "42" },
-        modes: { type: "string", default: "seed,adagrad,ftrl" },
-        batch: { type: "string", default: "10000" },
-        "drift-at": { type: "string" },
-        out: { type: "string", default: "quality.json" },
-        help: { type: "boolean", default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    console.error(`quality: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  let events: number, seed: number, batchSize: number, driftAt = Infinity;
-  const modes: Mode[] = [];
-  try {
-    events = positiveInteger("--events", values.events);
-    batchSize = positiveInteger("--batch", values.batch);
-    if (values["drift-at"] !== undefined) {
-      driftAt = positiveInteger("--drift-at", values["drift-at"]);
-    }
-    seed = Number(values.seed);
-    if (!Number.isInteger(seed)) {
-      throw new RangeError(
-        `Cannot run quality with --seed ${JSON.stringify(values.seed)}: expected an integer.`,
-      );
-    }
-    for (const m of values.modes.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
-      if (!(MODES as readonly string[]).includes(m)) {
-        throw new RangeError(
-          `Cannot run quality with mode ${JSON.stringify(m)}: expected one of ${MODES.join(", ")}.`,
-        );
+export async function runQuality(input: QualityConfig | readonly string[]): Promise<number> {
+  let config: QualityConfig;
+  if ("command" in input) {
+    config = input;
+  } else {
+    try {
+      const flags = parseFlags(QUALITY_COMMAND, input);
+      if (flags.help) {
+        console.log(flags.usage());
+        return 0;
       }
-      modes.push(m as Mode);
+      config = resolveQuality(flags);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      console.error(`error: ${error.message}\n\n${error.usage}`);
+      return 2;
     }
-    if (modes.length === 0) throw new RangeError("Cannot run quality with no --modes.");
-  } catch (e) {
-    console.error(`quality: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
   }
+  const { events, seed, batchSize } = config;
+  const driftAt = config.driftAt ?? Infinity;
   const rows: QualityRow[] = [];
-  for (const mode of modes) {
+  for (const mode of config.modes) {
     rows.push(evaluateMode(mode, { events, seed, batchSize, driftAt }));
   }
   console.log(formatTable(rows));
@@ -259,9 +219,9 @@ export async function runQuality(argv: string[]): Promise<number> {
       `the exact AUC lies within "AUC ±" of it. Bayes = the true probabilities ` +
       `(AUC ${fmt(rows[0].bayesAuc, 4)}).`,
   );
-  if (values.out !== "-") {
-    await Deno.writeTextFile(values.out, JSON.stringify(rows, null, 2) + "\n");
-    console.log(`wrote ${values.out}`);
+  if (config.out !== null) {
+    await Deno.writeTextFile(config.out, JSON.stringify(rows, null, 2) + "\n");
+    console.log(`wrote ${config.out}`);
   }
   return 0;
 }

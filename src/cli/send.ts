@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { SendConfig } from "../config.ts";
+import type { SendConfig } from "./send_config.ts";
 import { KafkaAdmin } from "../kafka/admin.ts";
 import { EventProducer } from "../kafka/producer.ts";
 import { SessionGenerator } from "../generator/session_generator.ts";

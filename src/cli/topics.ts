@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { TopicsConfig } from "../config.ts";
+import type { TopicsConfig } from "./topics_config.ts";
 import { KafkaAdmin } from "../kafka/admin.ts";
 import { clientFor } from "./kafka_client.ts";
 

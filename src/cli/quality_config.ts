@@ -1,0 +1,87 @@
+/**
+ * The flags of `quality` and their resolution into a {@linkcode QualityConfig}. `quality` runs
+ * in-process without Kafka, so it takes none of the Kafka flags.
+ *
+ * @module
+ */
+
+import { type CommandSpec, HELP_FLAG, type ParsedFlags } from "../config/flags.ts";
+import { integer, listOf, positiveInt } from "../config/values.ts";
+import { type Mode, MODES } from "../learn/model.ts";
+
+/** `quality`: every learning mode over the same seeded generator stream. */
+export interface QualityConfig {
+  /** The command. */
+  command: "quality";
+  /**
+   * Events per mode: `--events`.
+   * @default {1000000}
+   */
+  events: number;
+  /**
+   * Generator seed: `--seed`.
+   * @default {42}
+   */
+  seed: number;
+  /**
+   * The modes to run, in order: `--modes`, comma-separated.
+   * @default {["seed", "adagrad", "ftrl"]}
+   */
+  modes: Mode[];
+  /**
+   * Micro-batch size in events: `--batch`.
+   * @default {10000}
+   */
+  batchSize: number;
+  /**
+   * The generator drifts from this event on: `--drift-at`; `null` is never.
+   * @default {null}
+   */
+  driftAt: number | null;
+  /**
+   * The JSON output file: `--out`; `null` (`--out -`) writes none.
+   * @default {"quality.json"}
+   */
+  out: string | null;
+}
+
+/** `quality` and its flags. */
+export const QUALITY_COMMAND: CommandSpec = {
+  name: "quality",
+  summary: "run each learning mode over the generator's stream",
+  description:
+    "Runs each learning mode over the same seeded generator stream (in-process, no Kafka) and\n" +
+    "prints prequential log loss, ratio to Bayes, AUC and accuracy beside their baselines.",
+  flags: {
+    events: { type: "string", help: "events per mode", default: "1000000" },
+    seed: { type: "string", help: "generator seed", default: "42" },
+    modes: {
+      type: "string",
+      help: "comma-separated modes among {choices}",
+      choices: MODES,
+      default: MODES.join(","),
+    },
+    batch: { type: "string", help: "micro-batch size in events", default: "10000" },
+    "drift-at": { type: "string", help: "the generator drifts from event N on (default: never)" },
+    out: { type: "string", help: `JSON output file ("-" for none)`, default: "quality.json" },
+    help: HELP_FLAG,
+  },
+};
+
+/**
+ * Resolves the flags of {@linkcode QUALITY_COMMAND}.
+ * @throws {UsageError} naming the flag on a bad value or a positional argument
+ */
+export function resolveQuality(flags: ParsedFlags): QualityConfig {
+  flags.noPositionals();
+  const out = flags.text("out");
+  return {
+    command: "quality",
+    events: flags.value("events", positiveInt),
+    seed: flags.value("seed", integer),
+    modes: flags.value("modes", listOf(MODES)),
+    batchSize: flags.value("batch", positiveInt),
+    driftAt: flags.optional("drift-at", positiveInt),
+    out: out === "-" ? null : out,
+  };
+}

@@ -1,0 +1,218 @@
+/**
+ * The flags of `train [topic]` and their resolution into a {@linkcode TrainConfig}, with the
+ * crash hook tests set through the environment (`CLICKSTREAM_CRASH_AT`, `CLICKSTREAM_CRASH_AFTER`).
+ *
+ * @module
+ */
+
+import type { CommandSpec, Env, ParsedFlags } from "../config/flags.ts";
+import { duration, listen, type ListenConfig, oneOf, positiveInt } from "../config/values.ts";
+import { ON_DRIFT, type OnDrift } from "../learn/drift.ts";
+import { DEFAULT_MODE, type Mode, MODES } from "../learn/model.ts";
+import { CRASH_POINTS, type CrashPoint } from "../stream/checkpoint.ts";
+import { COMMON_FLAGS, type CommonConfig, resolveCommon } from "./common_config.ts";
+
+/** Where a consumer group without committed offsets starts. */
+export const STARTING_OFFSETS = ["earliest", "latest"] as const;
+/** One of {@linkcode STARTING_OFFSETS}. */
+export type StartingOffsets = typeof STARTING_OFFSETS[number];
+
+/** `train [topic]`: the trainer and its HTTP server. */
+export interface TrainConfig extends CommonConfig {
+  /** The command. */
+  command: "train";
+  /**
+   * The topic to learn from: the positional argument.
+   * @default {"clickstream_v2"}
+   */
+  topic: string;
+  /**
+   * Consumer group: `--group`.
+   * @default {"clickstream-trainer"}
+   */
+  group: string;
+  /**
+   * Micro-batch interval: `--trigger`, in ms (10s is the original's).
+   * @default {1000}
+   */
+  triggerMs: number;
+  /**
+   * A batch closes at this many events: `--max-batch-events`.
+   * @default {100000}
+   */
+  maxBatchEvents: number;
+  /**
+   * Where the group starts when it has no offsets: `--starting-offsets`.
+   * @default {"earliest"}
+   */
+  startingOffsets: StartingOffsets;
+  /**
+   * Learning mode: `--mode`.
+   * @default {"adagrad"}
+   */
+  mode: Mode;
+  /**
+   * What the learner does on a detected drift: `--on-drift`.
+   * @default {"none"}
+   */
+  onDrift: OnDrift;
+  /**
+   * HTTP listen address: `--http`.
+   * @default {{ hostname: "127.0.0.1", port: 8080 }}
+   */
+  http: ListenConfig;
+  /**
+   * Checkpoint directory: `--state-dir`.
+   * @default {"./state"}
+   */
+  stateDir: string;
+  /**
+   * At most one checkpoint per interval: `--checkpoint-interval`, in ms.
+   * @default {5000}
+   */
+  checkpointIntervalMs: number;
+  /**
+   * Publish each score to `<topic>.predictions`: `--predictions`.
+   * @default {false}
+   */
+  predictions: boolean;
+  /**
+   * Bearer token of the admin routes: `--admin-token`, else `CLICKSTREAM_ADMIN_TOKEN`; `null`
+   * turns them off.
+   * @default {null}
+   */
+  adminToken: string | null;
+  /**
+   * Print the top purchasers every N batches: `--report-every`.
+   * @default {10}
+   */
+  reportEvery: number;
+  /**
+   * How long a clean shutdown may take before the process gives up: `--shutdown-timeout`, in ms.
+   * @default {10000}
+   */
+  shutdownTimeoutMs: number;
+  /**
+   * How long to wait for the state lock while its owner still runs (exiting, say, after a
+   * supervisor killed it) before refusing to start: `--lock-wait`, in ms.
+   * @default {5000}
+   */
+  lockWaitMs: number;
+  /**
+   * Test hook from `CLICKSTREAM_CRASH_AT` (a crash point) and `CLICKSTREAM_CRASH_AFTER` (on its
+   * n-th occurrence, default 1): the trainer kills itself there. `null` in normal use.
+   * @default {null}
+   */
+  crash: { point: CrashPoint; after: number } | null;
+}
+
+/** `train` and its flags. */
+export const TRAIN_COMMAND: CommandSpec = {
+  name: "train",
+  args: "[topic]",
+  summary: "consume the stream, learn, serve /weights, /metrics and the dashboard",
+  flags: {
+    group: { type: "string", help: "consumer group", default: "clickstream-trainer" },
+    trigger: {
+      type: "string",
+      help: "micro-batch interval (10s is the original's)",
+      default: "1s",
+    },
+    "max-batch-events": {
+      type: "string",
+      help: "close a batch at this many events",
+      default: "100000",
+    },
+    "starting-offsets": {
+      type: "string",
+      help: "{choices}, when the group has no offsets",
+      choices: STARTING_OFFSETS,
+      default: "earliest",
+    },
+    mode: { type: "string", help: "{choices}", choices: MODES, default: DEFAULT_MODE },
+    "on-drift": {
+      type: "string",
+      help: "{choices}, on a drift (boost restarts the learning rates, reset starts a fresh model)",
+      choices: ON_DRIFT,
+      default: "none",
+    },
+    http: { type: "string", help: "HTTP listen address", default: "127.0.0.1:8080" },
+    "state-dir": { type: "string", help: "checkpoint directory", default: "./state" },
+    "checkpoint-interval": {
+      type: "string",
+      help: "at most one checkpoint per interval",
+      default: "5s",
+    },
+    predictions: { type: "boolean", help: "publish each score to <topic>.predictions" },
+    "admin-token": {
+      type: "string",
+      help: "bearer token of the admin routes (else CLICKSTREAM_ADMIN_TOKEN)",
+    },
+    "report-every": {
+      type: "string",
+      help: "print the top purchasers every N batches",
+      default: "10",
+    },
+    "shutdown-timeout": {
+      type: "string",
+      help: "on SIGINT/SIGTERM, give up a clean stop after this long",
+      default: "10s",
+    },
+    "lock-wait": {
+      type: "string",
+      help: "wait this long for the state lock while its owner is still exiting",
+      default: "5s",
+    },
+    ...COMMON_FLAGS,
+  },
+};
+
+/**
+ * Resolves the arguments and flags of {@linkcode TRAIN_COMMAND} and the environment.
+ * @throws {UsageError} naming the flag (or variable) on a bad value, or on more than one topic
+ */
+export function resolveTrain(flags: ParsedFlags, env: Env): TrainConfig {
+  if (flags.positionals.length > 1) {
+    throw flags.error(`train takes one topic, got ${flags.positionals.length}`);
+  }
+  return {
+    command: "train",
+    ...resolveCommon(flags, env),
+    topic: flags.positionals[0] ?? "clickstream_v2",
+    group: flags.text("group"),
+    triggerMs: flags.value("trigger", duration),
+    maxBatchEvents: flags.value("max-batch-events", positiveInt),
+    startingOffsets: flags.value("starting-offsets", oneOf(STARTING_OFFSETS)),
+    mode: flags.value("mode", oneOf(MODES)),
+    onDrift: flags.value("on-drift", oneOf(ON_DRIFT)),
+    http: flags.value("http", listen),
+    stateDir: flags.text("state-dir"),
+    checkpointIntervalMs: flags.value("checkpoint-interval", duration),
+    predictions: flags.on("predictions"),
+    adminToken: flags.given("admin-token") ?? env.CLICKSTREAM_ADMIN_TOKEN ?? null,
+    reportEvery: flags.value("report-every", positiveInt),
+    shutdownTimeoutMs: flags.value("shutdown-timeout", duration),
+    lockWaitMs: flags.value("lock-wait", duration),
+    crash: crashHook(flags, env),
+  };
+}
+
+function crashHook(
+  flags: ParsedFlags,
+  env: Env,
+): { point: CrashPoint; after: number } | null {
+  const point = env.CLICKSTREAM_CRASH_AT;
+  if (point === undefined || point === "") return null;
+  if (!(CRASH_POINTS as readonly string[]).includes(point)) {
+    throw flags.error(
+      `CLICKSTREAM_CRASH_AT must be one of ${CRASH_POINTS.join(", ")}, got "${point}"`,
+    );
+  }
+  const after = Number(env.CLICKSTREAM_CRASH_AFTER ?? "1");
+  if (!Number.isInteger(after) || after < 1) {
+    throw flags.error(
+      `CLICKSTREAM_CRASH_AFTER must be an integer ≥ 1, got "${env.CLICKSTREAM_CRASH_AFTER}"`,
+    );
+  }
+  return { point: point as CrashPoint, after };
+}
