@@ -13,7 +13,7 @@ import {
   oneOf,
   positiveInt,
 } from "../config/values.ts";
-import { ACKS, type Acks, type Compression, COMPRESSIONS } from "../kafka/producer.ts";
+import { ACKS, type Acks, type Compression, COMPRESSIONS } from "../kafka/producer_settings.ts";
 import { COMMON_FLAGS, type CommonConfig, resolveCommon } from "./common_config.ts";
 
 /** The bound of a run when none of `--bytes`, `--events`, `--duration` is given. */

@@ -33,15 +33,9 @@ import {
   settleWithin,
 } from "./client.ts";
 
-/** Which replicas must have a record before a send counts as done. */
-export type Acks = "all" | "leader" | "none";
-/** Record batch compression. */
-export type Compression = "none" | "gzip";
+import { ACKS, type Acks, type Compression, COMPRESSIONS } from "./producer_settings.ts";
 
-/** Every {@linkcode Acks} value, for flag validation. */
-export const ACKS: readonly Acks[] = ["all", "leader", "none"];
-/** Every {@linkcode Compression} value, for flag validation. */
-export const COMPRESSIONS: readonly Compression[] = ["none", "gzip"];
+export { ACKS, type Acks, type Compression, COMPRESSIONS } from "./producer_settings.ts";
 
 const ACKS_CODE: Record<Acks, number> = { all: -1, leader: 1, none: 0 };
 const COMPRESSION_CODE: Record<Compression, CompressionTypes> = {
