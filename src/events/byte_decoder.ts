@@ -116,9 +116,9 @@ const ACTION_BYTES = ACTIONS.map(ascii);
 /** Exact powers of ten, 10^0 .. 10^22 (all exact doubles). */
 const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
-// Results of the scanners below, which return the index after what they read (or -1).
-let scannedNumber = 0;
-let scannedHash = 0;
+// The scanners below return the index after what they read, or -1, and write the value they
+// read straight into its column: a number kept in a module variable would be boxed (a heap
+// number per event), an element of a typed array is not.
 
 function skipWs(b: Uint8Array, i: number, n: number): number {
   while (i < n) {
@@ -140,13 +140,19 @@ function scanString(b: Uint8Array, i: number, n: number): number {
   return -1;
 }
 
-/** {@linkcode scanString} that also leaves the FNV-1a hash of the body in `scannedHash`. */
-function scanHashedString(b: Uint8Array, i: number, n: number): number {
+/** {@linkcode scanString} that also writes the FNV-1a hash of the body to `out[row]`. */
+function scanHashedString(
+  b: Uint8Array,
+  i: number,
+  n: number,
+  out: Uint32Array,
+  row: number,
+): number {
   let h = FNV1A_OFFSET;
   while (i < n) {
     const c = b[i];
     if (c === QUOTE) {
-      scannedHash = h >>> 0;
+      out[row] = h;
       return i;
     }
     if (c === BACKSLASH || c < SPACE || c > 0x7f) return -1;
@@ -156,8 +162,11 @@ function scanHashedString(b: Uint8Array, i: number, n: number): number {
   return -1;
 }
 
-/** A positive integer without sign, fraction, exponent or leading zero, at most 16 digits. */
-function scanInteger(b: Uint8Array, i: number, n: number): number {
+/**
+ * A positive integer without sign, fraction, exponent or leading zero, at most 16 digits,
+ * written to `out[row]`.
+ */
+function scanInteger(b: Uint8Array, i: number, n: number, out: Float64Array, row: number): number {
   if (i >= n) return -1;
   let c = b[i];
   if (c < ONE || c > NINE) return -1;
@@ -171,12 +180,15 @@ function scanInteger(b: Uint8Array, i: number, n: number): number {
   }
   // Exact when the true value is at most MAX_SAFE_INTEGER; otherwise the rounded value is at
   // least 2^53, which every caller's range check rejects.
-  scannedNumber = v;
+  out[row] = v;
   return i;
 }
 
-/** `int` or `int.frac` with at most 16 digits whose value is exactly `M / 10^f`, `0 < M < 2^53`. */
-function scanAmount(b: Uint8Array, i: number, n: number): number {
+/**
+ * `int` or `int.frac` with at most 16 digits whose value is exactly `M / 10^f`, `0 < M < 2^53`,
+ * written to `out[row]`.
+ */
+function scanAmount(b: Uint8Array, i: number, n: number, out: Float64Array, row: number): number {
   if (i >= n) return -1;
   let c = b[i];
   let m = 0;
@@ -207,7 +219,7 @@ function scanAmount(b: Uint8Array, i: number, n: number): number {
     if (frac === 0) return -1; // "1." is not JSON
   }
   if (m === 0 || m > Number.MAX_SAFE_INTEGER) return -1;
-  scannedNumber = frac === 0 ? m : m / POW10[frac];
+  out[row] = frac === 0 ? m : m / POW10[frac];
   return i;
 }
 
@@ -282,20 +294,23 @@ export function decodeRecord(
     i = skipWs(b, i + 1, n);
     if (i >= n) return false;
     switch (key) {
-      case K_USER_ID:
-        i = scanInteger(b, i, n);
-        if (i < 0 || scannedNumber > Number.MAX_SAFE_INTEGER) return false;
-        batch.userId[row] = scannedNumber;
+      case K_USER_ID: {
+        const userId = batch.userId;
+        i = scanInteger(b, i, n, userId, row);
+        if (i < 0 || userId[row] > Number.MAX_SAFE_INTEGER) return false;
         break;
-      case K_TIMESTAMP:
-        i = scanInteger(b, i, n);
-        if (i < 0 || scannedNumber < MIN_TIMESTAMP || scannedNumber > MAX_TIMESTAMP) return false;
-        batch.timestamp[row] = scannedNumber;
+      }
+      case K_TIMESTAMP: {
+        const timestamp = batch.timestamp;
+        i = scanInteger(b, i, n, timestamp, row);
+        if (i < 0 || timestamp[row] < MIN_TIMESTAMP || timestamp[row] > MAX_TIMESTAMP) {
+          return false;
+        }
         break;
+      }
       case K_AMOUNT:
-        i = scanAmount(b, i, n);
+        i = scanAmount(b, i, n, batch.amount, row);
         if (i < 0) return false;
-        batch.amount[row] = scannedNumber;
         break;
       case K_URL: {
         if (b[i] !== QUOTE) return false;
@@ -309,12 +324,11 @@ export function decodeRecord(
       }
       case K_SESSION_ID: {
         if (b[i] !== QUOTE) return false;
-        const end = scanHashedString(b, i + 1, n);
+        const end = scanHashedString(b, i + 1, n, batch.sessionHash, row);
         const len = end - i - 1;
         if (end < 0 || len < 1 || len > MAX_ID_LENGTH) return false;
         batch.sessionStart[row] = i + 1;
         batch.sessionLength[row] = len;
-        batch.sessionHash[row] = scannedHash;
         i = end + 1;
         break;
       }
