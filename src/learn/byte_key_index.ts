@@ -146,7 +146,9 @@ export class ByteKeyIndex {
     }
     if (this.#arenaUsed + length > this.#arena.length) this.#makeRoom(length);
     const slot = this.#freeCount > 0 ? this.#free[--this.#freeCount] : this.#newSlot();
-    this.#arena.set(bytes.subarray(start, start + length), this.#arenaUsed);
+    // A loop, not `set(subarray(...))`: a view per insert would be an allocation per new key.
+    const arena = this.#arena, o = this.#arenaUsed - start;
+    for (let k = start; k < start + length; k++) arena[o + k] = bytes[k];
     this.#offset[slot] = this.#arenaUsed;
     this.#length[slot] = length;
     this.#hash[slot] = h;
