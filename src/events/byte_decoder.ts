@@ -129,12 +129,18 @@ function skipWs(b: Uint8Array, i: number, n: number): number {
   return i;
 }
 
+/** Per byte, inside a string: 0 a plain character, 1 the closing quote, 2 anything else. */
+const STRING_CLASS = Uint8Array.from(
+  { length: 256 },
+  (_, c) => c === QUOTE ? 1 : c === BACKSLASH || c < SPACE || c > 0x7f ? 2 : 0,
+);
+
 /** Scans a plain string's body from `i` (just after the opening quote) to its closing quote. */
 function scanString(b: Uint8Array, i: number, n: number): number {
+  const cls = STRING_CLASS;
   while (i < n) {
-    const c = b[i];
-    if (c === QUOTE) return i;
-    if (c === BACKSLASH || c < SPACE || c > 0x7f) return -1;
+    const k = cls[b[i]];
+    if (k !== 0) return k === 1 ? i : -1;
     i++;
   }
   return -1;
@@ -148,14 +154,16 @@ function scanHashedString(
   out: Uint32Array,
   row: number,
 ): number {
+  const cls = STRING_CLASS;
   let h = FNV1A_OFFSET;
   while (i < n) {
     const c = b[i];
-    if (c === QUOTE) {
+    const k = cls[c];
+    if (k !== 0) {
+      if (k !== 1) return -1;
       out[row] = h;
       return i;
     }
-    if (c === BACKSLASH || c < SPACE || c > 0x7f) return -1;
     h = Math.imul(h ^ c, FNV1A_PRIME);
     i++;
   }
