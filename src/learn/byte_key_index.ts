@@ -1,0 +1,355 @@
+/**
+ * An open-addressing hash index from byte-slice keys to dense integer slot ids, for a session
+ * store keyed by the session-id bytes that the byte decoder (`src/events/byte_decoder.ts`)
+ * leaves in a record: no string per event, and nothing allocated per lookup.
+ *
+ * - **Keys** are copied into an internal byte arena on insert, so the caller's buffer may be
+ *   reused at once. When an insert finds the arena full, it is rebuilt with the live keys only,
+ *   at least twice their size: its size follows the live keys' bytes, not the churn.
+ * - **Hashes** are the caller's (e.g. FNV-1a from `src/util/fnv1a.ts`), any 32-bit function of
+ *   the key bytes; the index spreads them with murmur3's finalizer before taking a bucket, and
+ *   on a hash match compares the key bytes, so two distinct keys are never one entry — equal
+ *   hashes cost a longer probe, never a merge. A weak hash (even a constant) stays correct.
+ * - **Table**: linear probing over a power-of-two table at most half full; each bucket holds
+ *   `slot + 1` (0 = empty) and the key's hash, so a probe reads one cache line per step and
+ *   touches the arena only on a hash match. Deletion shifts the following entries back
+ *   (backward-shift deletion), so there are no tombstones and probes never lengthen with churn.
+ * - **Slots** are dense: a new key takes the most recently freed slot id, else the next unused
+ *   one ({@linkcode ByteKeyIndex.slotLimit} is one past the highest ever handed out), so the
+ *   owner can keep per-key data in typed arrays indexed by slot. A key keeps its slot until it
+ *   is deleted; growth and compaction never move slots. Iteration is in slot order.
+ *
+ * @example
+ * ```ts
+ * const index = new ByteKeyIndex();
+ * const key = new TextEncoder().encode("p3k9x0a1mz");
+ * const hash = fnv1a32(key, 0, key.length);
+ * let slot = index.lookup(key, 0, key.length, hash); // -1: not there yet
+ * if (slot < 0) slot = index.insert(key, 0, key.length, hash); // 0
+ * index.delete(slot);
+ * ```
+ *
+ * @module
+ */
+
+/** Options of {@linkcode ByteKeyIndex}. */
+export interface ByteKeyIndexOptions {
+  /** Keys held before the first growth. Default `1024`. */
+  initialCapacity?: number;
+  /** Arena bytes before the first growth. Default `16 * initialCapacity`. */
+  initialArenaBytes?: number;
+}
+
+/** murmur3's 32-bit finalizer: every input bit affects the low bits the bucket is taken from. */
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+function positiveInteger(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1 || v > 2 ** 30) {
+    throw new RangeError(
+      `Cannot create a ByteKeyIndex with ${name} ${v}: expected an integer in 1..2^30.`,
+    );
+  }
+  return v;
+}
+
+/** The byte-keyed hash index; see the module documentation. */
+export class ByteKeyIndex {
+  /** Per bucket: `slot + 1` (0 = empty), then the key's hash (as int32). */
+  #table: Int32Array;
+  #mask: number;
+  #size = 0;
+  /** Per slot: the key's hash, arena offset and length (-1 = free slot). */
+  #hash: Int32Array;
+  #offset: Int32Array;
+  #length: Int32Array;
+  #slotLimit = 0;
+  #free: Int32Array;
+  #freeCount = 0;
+  #arena: Uint8Array;
+  #arenaUsed = 0;
+  #arenaGarbage = 0;
+
+  /** @param options see {@linkcode ByteKeyIndexOptions} */
+  constructor(options: ByteKeyIndexOptions = {}) {
+    const capacity = positiveInteger("initialCapacity", options.initialCapacity ?? 1024);
+    const arenaBytes = positiveInteger(
+      "initialArenaBytes",
+      options.initialArenaBytes ?? 16 * capacity,
+    );
+    let buckets = 2;
+    while (buckets < 2 * capacity) buckets *= 2;
+    this.#table = new Int32Array(2 * buckets);
+    this.#mask = buckets - 1;
+    this.#hash = new Int32Array(capacity);
+    this.#offset = new Int32Array(capacity);
+    this.#length = new Int32Array(capacity).fill(-1);
+    this.#free = new Int32Array(capacity);
+    this.#arena = new Uint8Array(arenaBytes);
+  }
+
+  /** Keys held. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** One past the highest slot id ever handed out: per-slot arrays of this length suffice. */
+  get slotLimit(): number {
+    return this.#slotLimit;
+  }
+
+  /**
+   * The slot of the key `bytes[start .. start + length)` with hash `hash`, or -1 when absent.
+   * Allocates nothing.
+   * @throws {RangeError} when the slice is not inside `bytes`
+   */
+  lookup(bytes: Uint8Array, start: number, length: number, hash: number): number {
+    checkSlice(bytes, start, length);
+    const table = this.#table, mask = this.#mask;
+    const h = hash | 0;
+    for (let j = mix(h) & mask;; j = (j + 1) & mask) {
+      const entry = table[2 * j];
+      if (entry === 0) return -1;
+      if (table[2 * j + 1] === h) {
+        const slot = entry - 1;
+        if (this.#length[slot] === length && this.#equals(slot, bytes, start, length)) return slot;
+      }
+    }
+  }
+
+  /**
+   * Adds the key `bytes[start .. start + length)` with hash `hash` (copying its bytes) and
+   * returns its new slot. Allocates only when the index or its arena grows.
+   * @throws {Error} when the key is already present (look it up first)
+   * @throws {RangeError} when the slice is not inside `bytes`
+   */
+  insert(bytes: Uint8Array, start: number, length: number, hash: number): number {
+    checkSlice(bytes, start, length);
+    if (2 * (this.#size + 1) > this.#mask + 1) this.#growTable();
+    const table = this.#table, mask = this.#mask;
+    const h = hash | 0;
+    let j = mix(h) & mask;
+    for (;; j = (j + 1) & mask) {
+      const entry = table[2 * j];
+      if (entry === 0) break;
+      if (table[2 * j + 1] === h) {
+        const slot = entry - 1;
+        if (this.#length[slot] === length && this.#equals(slot, bytes, start, length)) {
+          throw new Error(`Cannot insert a key that is already present, in slot ${slot}.`);
+        }
+      }
+    }
+    if (this.#arenaUsed + length > this.#arena.length) this.#makeRoom(length);
+    const slot = this.#freeCount > 0 ? this.#free[--this.#freeCount] : this.#newSlot();
+    // A loop, not `set(subarray(...))`: a view per insert would be an allocation per new key.
+    const arena = this.#arena, o = this.#arenaUsed - start;
+    for (let k = start; k < start + length; k++) arena[o + k] = bytes[k];
+    this.#offset[slot] = this.#arenaUsed;
+    this.#length[slot] = length;
+    this.#hash[slot] = h;
+    this.#arenaUsed += length;
+    table[2 * j] = slot + 1;
+    table[2 * j + 1] = h;
+    this.#size++;
+    return slot;
+  }
+
+  /**
+   * Removes the key in `slot`; the slot id is handed out again by a later insert. Allocates
+   * nothing.
+   * @throws {RangeError} when `slot` holds no key
+   */
+  delete(slot: number): void {
+    this.#checkSlot(slot);
+    const table = this.#table, mask = this.#mask;
+    let i = mix(this.#hash[slot]) & mask;
+    while (table[2 * i] !== slot + 1) i = (i + 1) & mask;
+    // Backward shift: move each following entry of the run into the hole unless the hole lies
+    // before its home bucket (cyclically), then continue from where it was.
+    let k = i;
+    for (;;) {
+      table[2 * i] = 0;
+      for (;;) {
+        k = (k + 1) & mask;
+        const entry = table[2 * k];
+        if (entry === 0) {
+          this.#release(slot);
+          return;
+        }
+        const home = mix(table[2 * k + 1]) & mask;
+        const stays = i <= k ? i < home && home <= k : i < home || home <= k;
+        if (!stays) {
+          table[2 * i] = entry;
+          table[2 * i + 1] = table[2 * k + 1];
+          i = k;
+          break;
+        }
+      }
+    }
+  }
+
+  /** Whether `slot` holds a key. */
+  has(slot: number): boolean {
+    return Number.isInteger(slot) && slot >= 0 && slot < this.#slotLimit &&
+      this.#length[slot] >= 0;
+  }
+
+  /**
+   * The first slot at or after `from` that holds a key, or -1: iteration in slot order without
+   * allocating (`for (let s = index.nextSlot(0); s >= 0; s = index.nextSlot(s + 1))`).
+   */
+  nextSlot(from: number): number {
+    for (let s = Math.max(0, from); s < this.#slotLimit; s++) if (this.#length[s] >= 0) return s;
+    return -1;
+  }
+
+  /** The slots that hold keys, in increasing order (allocates an iterator; see `nextSlot`). */
+  *slots(): IterableIterator<number> {
+    for (let s = this.nextSlot(0); s >= 0; s = this.nextSlot(s + 1)) yield s;
+  }
+
+  /**
+   * The arena that {@linkcode ByteKeyIndex.keyOffset} indexes; replaced by a later insert that
+   * grows or compacts it, so fetch it again after inserting.
+   */
+  get arena(): Uint8Array {
+    return this.#arena;
+  }
+
+  /**
+   * Where the key of `slot` starts in {@linkcode ByteKeyIndex.arena}.
+   * @throws {RangeError} when `slot` holds no key
+   */
+  keyOffset(slot: number): number {
+    this.#checkSlot(slot);
+    return this.#offset[slot];
+  }
+
+  /**
+   * The length in bytes of the key of `slot`.
+   * @throws {RangeError} when `slot` holds no key
+   */
+  keyLength(slot: number): number {
+    this.#checkSlot(slot);
+    return this.#length[slot];
+  }
+
+  /**
+   * The hash the key of `slot` was inserted with (unsigned 32-bit).
+   * @throws {RangeError} when `slot` holds no key
+   */
+  keyHash(slot: number): number {
+    this.#checkSlot(slot);
+    return this.#hash[slot] >>> 0;
+  }
+
+  /**
+   * A copy of the key bytes of `slot` (allocates: for checkpoints and tests).
+   * @throws {RangeError} when `slot` holds no key
+   */
+  keyBytes(slot: number): Uint8Array {
+    this.#checkSlot(slot);
+    const o = this.#offset[slot];
+    return this.#arena.slice(o, o + this.#length[slot]);
+  }
+
+  /** Removes every key; slot ids start again at 0. Keeps the allocated space. */
+  clear(): void {
+    this.#table.fill(0);
+    this.#length.fill(-1);
+    this.#size = 0;
+    this.#slotLimit = 0;
+    this.#freeCount = 0;
+    this.#arenaUsed = 0;
+    this.#arenaGarbage = 0;
+  }
+
+  #equals(slot: number, bytes: Uint8Array, start: number, length: number): boolean {
+    const arena = this.#arena;
+    const o = this.#offset[slot] - start;
+    for (let k = start; k < start + length; k++) if (arena[o + k] !== bytes[k]) return false;
+    return true;
+  }
+
+  #checkSlot(slot: number): void {
+    if (!this.has(slot)) {
+      throw new RangeError(`Slot ${slot} holds no key (slot limit ${this.#slotLimit}).`);
+    }
+  }
+
+  #newSlot(): number {
+    const slot = this.#slotLimit++;
+    if (slot === this.#length.length) {
+      const cap = 2 * slot;
+      const grow = (old: Int32Array, fill: number) => {
+        const next = new Int32Array(cap).fill(fill);
+        next.set(old);
+        return next;
+      };
+      this.#hash = grow(this.#hash, 0);
+      this.#offset = grow(this.#offset, 0);
+      this.#length = grow(this.#length, -1);
+      this.#free = grow(this.#free, 0);
+    }
+    return slot;
+  }
+
+  #release(slot: number): void {
+    this.#arenaGarbage += this.#length[slot];
+    this.#length[slot] = -1;
+    this.#free[this.#freeCount++] = slot;
+    this.#size--;
+  }
+
+  #growTable(): void {
+    const buckets = 2 * (this.#mask + 1);
+    const table = new Int32Array(2 * buckets);
+    const mask = buckets - 1;
+    for (let s = 0; s < this.#slotLimit; s++) {
+      if (this.#length[s] < 0) continue;
+      const h = this.#hash[s];
+      let j = mix(h) & mask;
+      while (table[2 * j] !== 0) j = (j + 1) & mask;
+      table[2 * j] = s + 1;
+      table[2 * j + 1] = h;
+    }
+    this.#table = table;
+    this.#mask = mask;
+  }
+
+  /** Room for `length` more bytes: compact when half the arena is garbage, else grow it. */
+  #makeRoom(length: number): void {
+    const live = this.#arenaUsed - this.#arenaGarbage;
+    let size = this.#arena.length;
+    while (live + length > size / 2) size *= 2;
+    const arena = new Uint8Array(size);
+    let used = 0;
+    for (let s = 0; s < this.#slotLimit; s++) {
+      const len = this.#length[s];
+      if (len < 0) continue;
+      const o = this.#offset[s];
+      arena.set(this.#arena.subarray(o, o + len), used);
+      this.#offset[s] = used;
+      used += len;
+    }
+    this.#arena = arena;
+    this.#arenaUsed = used;
+    this.#arenaGarbage = 0;
+  }
+}
+
+function checkSlice(bytes: Uint8Array, start: number, length: number): void {
+  if (
+    !Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 0 ||
+    start + length > bytes.length
+  ) {
+    throw new RangeError(
+      `The key slice start ${start}, length ${length} is not inside the ${bytes.length} bytes given.`,
+    );
+  }
+}

@@ -1,0 +1,211 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { ByteKeyIndex } from "../../src/learn/byte_key_index.ts";
+import { DecodedBatch, ROW_FAST } from "../../src/events/byte_decoder.ts";
+import { encodeEvent } from "../../src/events/schema.ts";
+import { SessionGenerator } from "../../src/generator/session_generator.ts";
+import { fnv1a32 } from "../../src/util/fnv1a.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const fnv = (b: Uint8Array) => fnv1a32(b, 0, b.length);
+
+/** The keys of the index in slot order, as strings (the test may allocate). */
+function contents(index: ByteKeyIndex): [number, string][] {
+  return [...index.slots()].map((s) => [s, dec.decode(index.keyBytes(s))]);
+}
+
+Deno.test("ByteKeyIndex finds keys by their bytes anywhere in a buffer", () => {
+  const index = new ByteKeyIndex({ initialCapacity: 4 });
+  const buffer = enc.encode('xx{"session_id":"abc","other":"abcd"}');
+  const abc = buffer.indexOf(0x61); // first "abc"
+  const slot = index.insert(buffer, abc, 3, fnv1a32(buffer, abc, 3));
+  assert.equal(slot, 0);
+  buffer.fill(0); // the key was copied
+  const key = enc.encode("--abc--").subarray(2);
+  assert.equal(index.lookup(key, 0, 3, fnv1a32(key, 0, 3)), 0);
+  assert.equal(index.lookup(key, 0, 2, fnv1a32(key, 0, 2)), -1); // "ab"
+  assert.equal(index.keyHash(0), fnv(enc.encode("abc")));
+  assert.deepEqual(index.keyBytes(0), enc.encode("abc"));
+  const arena = index.arena;
+  assert.deepEqual(
+    arena.subarray(index.keyOffset(0), index.keyOffset(0) + index.keyLength(0)),
+    enc.encode("abc"),
+  );
+  assert.equal(index.size, 1);
+});
+
+Deno.test("ByteKeyIndex keeps distinct keys with equal hashes distinct", async (t) => {
+  await t.step("every key hashing to 0, with prefixes and an empty key", () => {
+    const index = new ByteKeyIndex({ initialCapacity: 2 });
+    const keys = ["", "a", "ab", "abc", "abd", "b", "ba", "p3k9x0a1mz", "p3k9x0a1m", "p3k9x0a1my"];
+    const slots = keys.map((k) => {
+      const b = enc.encode(k);
+      assert.equal(index.lookup(b, 0, b.length, 0), -1, k);
+      return index.insert(b, 0, b.length, 0);
+    });
+    assert.deepEqual(slots, keys.map((_, i) => i));
+    keys.forEach((k, i) => {
+      const b = enc.encode(k);
+      assert.equal(index.lookup(b, 0, b.length, 0), i, k);
+      assert.equal(index.lookup(b, 0, b.length, 1), -1, `${k} under another hash`);
+    });
+    assert.equal(index.lookup(enc.encode("abe"), 0, 3, 0), -1);
+    // Deleting from the middle of the one long probe run keeps the rest reachable.
+    for (const i of [3, 0, 7]) index.delete(slots[i]);
+    keys.forEach((k, i) => {
+      const b = enc.encode(k);
+      assert.equal(index.lookup(b, 0, b.length, 0), [3, 0, 7].includes(i) ? -1 : i, k);
+    });
+  });
+  await t.step("a hash of the length alone, over many keys", () => {
+    const index = new ByteKeyIndex({ initialCapacity: 1 });
+    const weak = (b: Uint8Array) => b.length;
+    for (let i = 0; i < 2000; i++) {
+      const b = enc.encode(`s${i}`);
+      assert.equal(index.insert(b, 0, b.length, weak(b)), i);
+    }
+    for (let i = 0; i < 2000; i++) {
+      const b = enc.encode(`s${i}`);
+      assert.equal(index.lookup(b, 0, b.length, weak(b)), i);
+    }
+    assert.equal(index.size, 2000);
+  });
+});
+
+Deno.test("ByteKeyIndex refuses what it cannot do, naming the value", () => {
+  const index = new ByteKeyIndex();
+  const b = enc.encode("abc");
+  index.insert(b, 0, 3, 7);
+  assert.throws(() => index.insert(b, 0, 3, 7), /already present, in slot 0/);
+  assert.throws(() => index.delete(1), /Slot 1 holds no key/);
+  assert.throws(() => index.keyBytes(-1), /Slot -1 holds no key/);
+  assert.throws(() => index.lookup(b, 2, 2, 0), /start 2, length 2 is not inside the 3 bytes/);
+  assert.throws(() => index.insert(b, -1, 1, 0), /start -1/);
+  assert.throws(() => new ByteKeyIndex({ initialCapacity: 0 }), /initialCapacity 0/);
+  assert.throws(() => new ByteKeyIndex({ initialArenaBytes: 0.5 }), /initialArenaBytes 0.5/);
+  index.delete(0);
+  assert.throws(() => index.delete(0), /Slot 0 holds no key/);
+});
+
+Deno.test("ByteKeyIndex hands out dense slots, reuses freed ones, iterates in slot order", () => {
+  const index = new ByteKeyIndex({ initialCapacity: 2, initialArenaBytes: 8 });
+  const key = (s: string) => {
+    const b = enc.encode(s);
+    return [b, 0, b.length, fnv(b)] as const;
+  };
+  for (const s of ["a", "b", "c", "d", "e"]) index.insert(...key(s));
+  assert.equal(index.slotLimit, 5);
+  index.delete(index.lookup(...key("b")));
+  index.delete(index.lookup(...key("d")));
+  assert.deepEqual(contents(index), [[0, "a"], [2, "c"], [4, "e"]]);
+  assert.equal(index.nextSlot(1), 2);
+  assert.equal(index.nextSlot(5), -1);
+  assert.equal(index.insert(...key("f")), 3); // the most recently freed
+  assert.equal(index.insert(...key("g")), 1);
+  assert.equal(index.insert(...key("h")), 5);
+  assert.deepEqual(contents(index), [[0, "a"], [1, "g"], [2, "c"], [3, "f"], [4, "e"], [5, "h"]]);
+  index.clear();
+  assert.equal(index.size, 0);
+  assert.equal(index.lookup(...key("a")), -1);
+  assert.equal(index.insert(...key("z")), 0);
+});
+
+Deno.test("ByteKeyIndex compacts its arena under churn: space follows the live keys", () => {
+  const index = new ByteKeyIndex({ initialCapacity: 8, initialArenaBytes: 64 });
+  const live: number[] = [];
+  let maxArena = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const b = enc.encode(`session-${i}-${"x".repeat(i % 40)}`);
+    live.push(index.insert(b, 0, b.length, fnv(b)));
+    if (live.length > 100) index.delete(live.shift()!);
+    maxArena = Math.max(maxArena, index.arena.length);
+  }
+  assert.equal(index.size, 100);
+  // 100 live keys of at most 57 bytes: a few kilobytes, not the 900 kB inserted in all.
+  assert.ok(maxArena <= 32 * 1024, `arena grew to ${maxArena} bytes`);
+  for (let i = 19_900; i < 20_000; i++) {
+    const b = enc.encode(`session-${i}-${"x".repeat(i % 40)}`);
+    assert.deepEqual(index.keyBytes(index.lookup(b, 0, b.length, fnv(b))), b);
+  }
+  assert.ok(index.slotLimit <= 101);
+});
+
+/** One step of the model-based property test. */
+type Command = { op: "insert" | "delete" | "lookup"; key: string };
+
+Deno.test("ByteKeyIndex behaves as a Map<string, slot> over random insert/delete/lookup sequences", () => {
+  const hashes: [string, (b: Uint8Array) => number][] = [
+    ["fnv1a", fnv],
+    ["constant", () => 0],
+    ["length mod 3", (b) => b.length % 3],
+    ["first byte", (b) => b[0] ?? 0],
+  ];
+  const command: fc.Arbitrary<Command> = fc.record({
+    op: fc.constantFrom("insert", "insert", "delete", "lookup"),
+    key: fc.string({ maxLength: 4, unit: fc.constantFrom("a", "b", "c", "é") }),
+  });
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...hashes),
+      fc.array(command, { minLength: 1, maxLength: 300, size: "max" }),
+      fc.integer({ min: 1, max: 16 }),
+      fc.nat(5),
+      ([, hash], commands, capacity, pad) => {
+        const index = new ByteKeyIndex({ initialCapacity: capacity, initialArenaBytes: capacity });
+        const model = new Map<string, number>();
+        const free: number[] = [];
+        let limit = 0;
+        for (const { op, key } of commands) {
+          // The key sits at an offset inside a larger buffer, as in a record.
+          const bytes = new Uint8Array(pad + 8 + 3 * key.length);
+          const len = enc.encodeInto(key, bytes.subarray(pad)).written;
+          const h = hash(bytes.subarray(pad, pad + len));
+          const found = index.lookup(bytes, pad, len, h);
+          assert.equal(found, model.get(key) ?? -1, `lookup ${key}`);
+          if (op === "insert" && found < 0) {
+            const expected = free.length > 0 ? free.pop()! : limit++;
+            assert.equal(index.insert(bytes, pad, len, h), expected, `insert ${key}`);
+            model.set(key, expected);
+          } else if (op === "insert") {
+            assert.throws(() => index.insert(bytes, pad, len, h), /already present/);
+          } else if (op === "delete" && found >= 0) {
+            index.delete(found);
+            model.delete(key);
+            free.push(found);
+          }
+          assert.equal(index.size, model.size);
+        }
+        assert.equal(index.slotLimit, limit);
+        const expected = [...model].map(([k, s]) => [s, k] as [number, string])
+          .sort((a, b) => a[0] - b[0]);
+        assert.deepEqual(contents(index), expected);
+        for (const [key, slot] of model) {
+          const b = enc.encode(key);
+          assert.equal(index.lookup(b, 0, b.length, hash(b)), slot);
+          assert.equal(index.keyHash(slot), hash(b) >>> 0);
+        }
+      },
+    ),
+    { numRuns: 1000 },
+  );
+});
+
+Deno.test("ByteKeyIndex over the decoder's session-id bytes: one slot per distinct id", () => {
+  const gen = new SessionGenerator({ seed: 3 });
+  const values = Array.from({ length: 20_000 }, () => encodeEvent(gen.next()));
+  const batch = new DecodedBatch().decode(values);
+  const index = new ByteKeyIndex({ initialCapacity: 16 });
+  const slotOf = new Map<string, number>();
+  for (let i = 0; i < batch.length; i++) {
+    assert.equal(batch.status[i], ROW_FAST);
+    const bytes = batch.bytes(i), start = batch.sessionStart[i], len = batch.sessionLength[i];
+    let slot = index.lookup(bytes, start, len, batch.sessionHash[i]);
+    if (slot < 0) slot = index.insert(bytes, start, len, batch.sessionHash[i]);
+    const id = batch.sessionId(i);
+    if (!slotOf.has(id)) slotOf.set(id, slot);
+    assert.equal(slot, slotOf.get(id), id);
+  }
+  assert.equal(index.size, slotOf.size);
+  assert.ok(index.size > 500);
+});
