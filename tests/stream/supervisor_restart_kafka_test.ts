@@ -15,6 +15,7 @@
  */
 import assert from "node:assert/strict";
 import { testBrokers, uniqueGroup, uniqueTopic } from "../_helpers/kafka.ts";
+import { testSeed } from "../_helpers/seed.ts";
 import {
   dropTopics,
   spawnTrain,
@@ -38,16 +39,6 @@ const topic = uniqueTopic("supervisor-restart");
 
 /** Small batches and a checkpoint after each, so that a kill can fall anywhere in a batch. */
 const FAST = ["--trigger", "100ms", "--max-batch-events", "4000", "--checkpoint-interval", "0s"];
-
-function testSeed(): number {
-  const text = Deno.env.get("CLICKSTREAM_TEST_SEED");
-  if (text === undefined) return Date.now() % 2 ** 31;
-  const seed = Number(text);
-  if (!Number.isSafeInteger(seed)) {
-    throw new TypeError(`CLICKSTREAM_TEST_SEED must be an integer, got "${text}"`);
-  }
-  return seed;
-}
 
 function model(w: WeightsBody) {
   return { weights: w.weights, intercept: w.intercept, updates: w.updates };
@@ -122,8 +113,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const seed = testSeed();
-    console.log(`supervisor restart test: seed ${seed} (CLICKSTREAM_TEST_SEED=${seed} repeats it)`);
+    const seed = testSeed("supervisor restart: SIGKILL moments");
     const random = new Random(seed);
     const running: TrainProcess[] = [];
     let feeding: Promise<void> | undefined;
