@@ -7,6 +7,7 @@
  * @module
  */
 
+import { withDeadline } from "../util/deadline.ts";
 import type { BrokerView } from "./trainer.ts";
 
 /** Options of {@linkcode BrokerWatch}. */
@@ -61,17 +62,10 @@ export class BrokerWatch implements AsyncDisposable {
 
   /** Polls once; updates the view. */
   async #poll(): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const highs = await Promise.race([
-        this.#fetch(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`no answer within ${this.#timeoutMs} ms`)),
-            this.#timeoutMs,
-          );
-        }),
-      ]);
+      const highs = await withDeadline(this.#fetch(), this.#timeoutMs, {
+        message: `no answer within ${this.#timeoutMs} ms`,
+      });
       this.#view = { healthy: true, reason: null, highWatermarks: highs };
     } catch (error) {
       this.#view = {
@@ -79,8 +73,6 @@ export class BrokerWatch implements AsyncDisposable {
         reason: `cut off from ${this.#name}: ${(error as Error).message ?? error}`,
         highWatermarks: this.#view.highWatermarks,
       };
-    } finally {
-      clearTimeout(timer);
     }
     if (!this.#stopped) this.#timer = setTimeout(() => void this.#poll(), this.#intervalMs);
   }

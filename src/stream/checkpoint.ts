@@ -15,6 +15,7 @@
 
 import { join } from "node:path";
 import type { TrainerState } from "./trainer.ts";
+import type { Clock } from "../util/clock.ts";
 
 /** Where a test may make the trainer die: each step of a checkpoint, and the batch itself. */
 export const CRASH_POINTS = [
@@ -70,7 +71,7 @@ export interface CheckpointStoreOptions {
   /** Checkpoints kept; older ones are deleted after a successful write. Default `3`. */
   keep?: number;
   /** Clock for the header's time. Default `Date`. */
-  clock?: { now(): number };
+  clock?: Pick<Clock, "now">;
   /** Called with each unusable checkpoint met while loading. Default: none. */
   onCorrupt?: (error: CheckpointCorruptError) => void;
   /** Test hook, called at each step of a write. Default: none. */
@@ -90,7 +91,7 @@ async function sha256(bytes: Uint8Array): Promise<string> {
 export class CheckpointStore {
   #dir: string;
   #keep: number;
-  #clock: { now(): number };
+  #clock: Pick<Clock, "now">;
   #onCorrupt: CheckpointStoreOptions["onCorrupt"];
   #crash: CheckpointStoreOptions["crashHook"];
 

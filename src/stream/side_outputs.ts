@@ -10,6 +10,8 @@
 
 import { deadLetterRecord } from "../kafka/dead_letters.ts";
 import type { RawRecord, SendResult } from "../kafka/producer.ts";
+import type { Clock } from "../util/clock.ts";
+import { retry } from "../util/retry.ts";
 import type { BatchOutputs, Prediction } from "./trainer.ts";
 
 /** Where records are written: an `EventProducer` fits. */
@@ -34,6 +36,8 @@ export interface SideOutputWriterOptions {
   initialBackoffMs?: number;
   /** Longest backoff, ms. Default `5000`. */
   maxBackoffMs?: number;
+  /** The clock of the backoff. Default: the system clock. */
+  clock?: Clock;
 }
 
 const encoder = new TextEncoder();
@@ -74,26 +78,16 @@ export class SideOutputWriter {
     );
     const predictions = o.predictions ? outputs.predictions.map(predictionRecord) : [];
     if (dead.length === 0 && predictions.length === 0) return;
-    let delay = o.initialBackoffMs ?? 200;
-    for (let attempt = 1;; attempt++) {
-      try {
-        if (dead.length > 0) await o.deadLetters.sendRaw(dead);
-        if (predictions.length > 0) await o.predictions!.sendRaw(predictions);
-        if (attempt > 1) o.onRecovered?.(attempt);
-        return;
-      } catch (error) {
-        if (o.signal?.aborted) throw error;
-        o.onRetry?.(error as Error, attempt, delay);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          o.signal?.addEventListener("abort", () => {
-            clearTimeout(timer);
-            resolve();
-          }, { once: true });
-        });
-        if (o.signal?.aborted) throw error;
-        delay = Math.min(delay * 2, o.maxBackoffMs ?? 5000);
-      }
-    }
+    await retry(async (attempt) => {
+      if (dead.length > 0) await o.deadLetters.sendRaw(dead);
+      if (predictions.length > 0) await o.predictions!.sendRaw(predictions);
+      if (attempt > 1) o.onRecovered?.(attempt);
+    }, {
+      initialDelayMs: o.initialBackoffMs ?? 200,
+      maxDelayMs: o.maxBackoffMs ?? 5000,
+      signal: o.signal,
+      clock: o.clock,
+      onRetry: o.onRetry,
+    });
   }
 }

@@ -21,6 +21,7 @@ import type { MetricsSnapshot, MetricsSummary } from "../learn/metrics.ts";
 import { type AdminCommand, AdminQueue, type AdminResult } from "./admin_queue.ts";
 import { PurchaseAggregate } from "./purchases.ts";
 import type { DriftMarker, HistoryPoint, MetricsView, Snapshot } from "./snapshot.ts";
+import type { Clock } from "../util/clock.ts";
 
 /** One record as the trainer sees it (what the Kafka consumer yields). */
 export interface SourceRecord {
@@ -109,7 +110,7 @@ export interface TrainerOptions {
   /** State to continue from (a checkpoint). Default: a fresh start. */
   restore?: TrainerState;
   /** Clock for throughput and snapshot times. Default: `Date` / `performance`. */
-  clock?: { now(): number };
+  clock?: Pick<Clock, "now">;
   /** Commits group offsets after the batch (lag monitoring). Default: none. */
   commit?: (offsets: readonly NextOffset[]) => Promise<void>;
   /** Writes the batch's side outputs and resolves once acknowledged. Default: none. */
@@ -178,7 +179,7 @@ export class Trainer {
   #snapshot: Snapshot;
   #admin = new AdminQueue();
   #options: TrainerOptions;
-  #clock: { now(): number };
+  #clock: Pick<Clock, "now">;
   #broken: Error | null = null;
   /** The offsets the newest checkpoint covers (what may be committed to the group). */
   #durable: NextOffset[] = [];
