@@ -8,7 +8,16 @@
  */
 
 import { withDeadline } from "../util/deadline.ts";
-import type { BrokerView } from "./trainer.ts";
+
+/** Broker-side view: health and the end offsets of the topic's partitions. */
+export interface BrokerView {
+  /** `false` while the broker cannot be reached. */
+  healthy: boolean;
+  /** Why not healthy, or `null`. */
+  reason: string | null;
+  /** End offset (high watermark) per partition, when known. */
+  highWatermarks: ReadonlyMap<number, number> | null;
+}
 
 /** Options of {@linkcode BrokerWatch}. */
 export interface BrokerWatchOptions {

@@ -12,7 +12,7 @@ import { deadLetterRecord } from "../kafka/dead_letters.ts";
 import type { RawRecord, SendResult } from "../kafka/producer.ts";
 import type { Clock } from "../util/clock.ts";
 import { retry } from "../util/retry.ts";
-import type { BatchOutputs, Prediction } from "./trainer.ts";
+import type { BatchOutputs, Prediction } from "./records.ts";
 
 /** Where records are written: an `EventProducer` fits. */
 export interface RawSink {
@@ -45,16 +45,16 @@ const encoder = new TextEncoder();
 /** The prediction record of one scored event; key = session id. */
 export function predictionRecord(p: Prediction): RawRecord {
   const value = {
-    session_id: p.event.session_id,
-    user_id: p.event.user_id,
-    topic: p.record.topic,
-    partition: p.record.partition,
-    offset: p.record.offset,
+    session_id: p.sessionId,
+    user_id: p.userId,
+    topic: p.topic,
+    partition: p.partition,
+    offset: p.offset,
     p_purchase: p.score,
     model_version: p.modelVersion,
-    timestamp: p.event.timestamp,
+    timestamp: p.timestamp,
   };
-  return { key: p.event.session_id, value: encoder.encode(JSON.stringify(value)) };
+  return { key: p.sessionId, value: encoder.encode(JSON.stringify(value)) };
 }
 
 /** See the module documentation. */

@@ -159,7 +159,7 @@ export async function runGolden(c: GoldenCase): Promise<GoldenResult> {
   const sideOutputs = (o: BatchOutputs) => {
     for (const p of o.predictions) {
       scores.push(p.score, p.modelVersion);
-      sources.push(p.record.partition, p.record.offset, p.event.user_id);
+      sources.push(p.partition, p.offset, p.userId);
     }
     for (const d of o.deadLetters) dead.push(`${d.record.offset}:${d.error.reason}`);
     return Promise.resolve();
