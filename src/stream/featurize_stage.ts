@@ -143,6 +143,7 @@ export class FeaturizeStage {
     const decoded = tryDecodeEvents(fresh.map((r) => r.value));
     const deadLetters: DeadLetter[] = [];
     const width = rows.denseWidth;
+    let f: Featurizer | undefined, fp = -1;
     for (let i = 0; i < fresh.length; i++) {
       const record = fresh[i];
       const result = decoded[i];
@@ -161,7 +162,10 @@ export class FeaturizeStage {
         e.session_id,
         e.timestamp,
       );
-      const f = this.partition(record.partition);
+      if (f === undefined || fp !== record.partition) {
+        fp = record.partition;
+        f = this.partition(fp);
+      }
       f.featurize(e, rows.dense, row * width);
       f.observe(e);
     }

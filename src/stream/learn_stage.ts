@@ -221,7 +221,10 @@ export class LearnStage {
       const j = events.add();
       if (j >= this.#rowOf.length) this.#rowOf = grown(this.#rowOf, events.capacity);
       this.#rowOf[j] = i;
-      events.rows.set(rows.dense.subarray(i * width, (i + 1) * width), j * width);
+      const dense = rows.dense, to = events.rows;
+      for (let k = 0, from = i * width, at = j * width; k < width; k++) {
+        to[at + k] = dense[from + k];
+      }
       events.labels[j] = rows.action[i] === ACTION_PURCHASE ? 1 : 0;
       events.truth[j] = rows.truth[i];
     }

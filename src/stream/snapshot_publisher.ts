@@ -1,8 +1,8 @@
 /**
  * The snapshot publisher: builds the immutable {@linkcode Snapshot} that HTTP serves from the
  * learn stage's state, and keeps the chart history. What is costly — the frozen model copy that
- * `/predict` scores with, the coefficients, the metrics summary (AUC over its bins) and the top
- * purchasers — is computed once per change of the learn stage (its `version`) and reused until
+ * `/predict` scores with, the coefficients, the metrics summary (AUC over its bins), the top
+ * purchasers and the drift markers — is computed once per change of the learn stage (its `version`) and reused until
  * the next: a batch that learnt nothing (an empty interval, a batch of skipped records, an admin
  * checkpoint) publishes a snapshot re-stamped with the time, health, lag and counters of now,
  * and nothing new besides.
@@ -17,7 +17,13 @@ import type { WireEvent } from "../events/wire.ts";
 import type { Clock } from "../util/clock.ts";
 import type { BrokerView } from "./broker_watch.ts";
 import type { LearnStage } from "./learn_stage.ts";
-import type { HistoryPoint, MetricsView, PurchaserView, Snapshot } from "./snapshot.ts";
+import type {
+  DriftMarker,
+  HistoryPoint,
+  MetricsView,
+  PurchaserView,
+  Snapshot,
+} from "./snapshot.ts";
 
 /** Top purchasers served. */
 export const TOP_PURCHASERS = 1000;
@@ -79,6 +85,7 @@ interface Costly {
   rolling: MetricsView;
   lastBatch: MetricsView;
   topPurchasers: readonly PurchaserView[];
+  drifts: readonly DriftMarker[];
   predict: (events: readonly WireEvent[]) => number[];
 }
 
@@ -163,7 +170,7 @@ export class SnapshotPublisher {
       checkpoint: context.checkpoint,
       topPurchasers: costly.topPurchasers,
       history: this.#frozenHistory,
-      drifts: Object.freeze([...stage.drifts]),
+      drifts: costly.drifts,
       drift: learner.drift === null ? null : {
         detector: learner.drift.name,
         total: learner.drift.drifts,
@@ -196,6 +203,7 @@ export class SnapshotPublisher {
       rolling: toMetricsView(metrics.rolling.events > 0 ? metrics.rolling : null),
       lastBatch: toMetricsView(learner.lastBatch),
       topPurchasers: Object.freeze(stage.purchases.top(TOP_PURCHASERS)),
+      drifts: Object.freeze([...stage.drifts]),
       predict: (events) => scoreSession(frozen, events),
     };
     return this.#costly;
