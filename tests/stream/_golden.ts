@@ -126,7 +126,8 @@ function hex(bytes: ArrayBuffer): string {
   return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function digest(data: Float64Array | string): Promise<string> {
+/** The hex SHA-256 of a string's UTF-8 bytes, or of a `Float64Array`'s bytes. */
+export async function digest(data: Float64Array | string): Promise<string> {
   const bytes = typeof data === "string" ? enc.encode(data) : new Uint8Array(data.buffer);
   return hex(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
 }
@@ -139,6 +140,16 @@ function chunks<T>(items: readonly T[], sizes: number[]): T[][] {
     i += size;
   }
   return out;
+}
+
+/** The digest of a model's weights: standardized weights, intercept, raw weights, raw intercept. */
+export function weightsDigest(
+  weights: readonly number[],
+  intercept: number,
+  rawWeights: readonly number[],
+  rawIntercept: number,
+): Promise<string> {
+  return digest(new Float64Array([...weights, intercept, ...rawWeights, rawIntercept]));
 }
 
 /** The model and metrics state inside a trainer state (where the checkpoint keeps them). */
@@ -203,9 +214,7 @@ export async function runGolden(c: GoldenCase): Promise<GoldenResult> {
     skippedRecords: s.skippedRecords,
     badRecords: JSON.stringify(Object.entries(s.badRecords).sort()),
     drifts: s.drifts.length,
-    weights: await digest(
-      new Float64Array([...s.weights, s.intercept, ...s.rawWeights, s.rawIntercept]),
-    ),
+    weights: await weightsDigest(s.weights, s.intercept, s.rawWeights, s.rawIntercept),
     model: await digest(JSON.stringify(parts.model)),
     metricsState: await digest(JSON.stringify(parts.metrics)),
     metricsView: await digest(new Float64Array(metricsView)),
