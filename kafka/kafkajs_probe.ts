@@ -40,7 +40,7 @@ function events(n: number): WireEvent[] {
       session_id: `s${s.toString(36).padStart(9, "0")}`,
       timestamp: 1_764_080_000 + (i >> 10),
       ...(i % 3 === 0 ? { amount: 129.99 } : {}),
-    });
+    } as WireEvent);
   }
   return out;
 }

@@ -14,6 +14,7 @@ import { KafkaAdmin } from "../kafka/admin.ts";
 import { runLoadWorkers } from "../loadgen/orchestrator.ts";
 import { formatProgress, formatSummary, type LoadTarget } from "../loadgen/progress.ts";
 import { clientFor, kafkaSecurity, shutdownSignal } from "./kafka_client.ts";
+import type { Clock } from "../util/clock.ts";
 
 /** What `loadtest` touches; injected by tests. */
 export interface LoadtestIO {
@@ -23,8 +24,8 @@ export interface LoadtestIO {
   isTerminal?: boolean;
   /** Stops the run like Ctrl-C. Default: SIGINT / SIGTERM. */
   signal?: AbortSignal;
-  /** The clock, ms. Default: `performance.now`. */
-  now?: () => number;
+  /** The clock. Default: the monotonic clock (`performance.now`). */
+  clock?: Pick<Clock, "now">;
   /** Progress interval, ms. Default `2000`. */
   progressIntervalMs?: number;
   /** Fail after this long without an acknowledgement, ms. Default `30_000`. */
@@ -95,7 +96,7 @@ export async function runLoadtest(config: LoadtestConfig, io: LoadtestIO = {}): 
       progressIntervalMs: io.progressIntervalMs,
       stallTimeoutMs: io.stallTimeoutMs,
       signal,
-      now: io.now,
+      clock: io.clock,
       onProgress: (sample, previous) => {
         write(formatProgress(sample, previous, target, { terminal }) + (terminal ? "" : "\n"));
         drawn = terminal;

@@ -12,6 +12,7 @@ import { EventProducer } from "../kafka/producer.ts";
 import { SessionGenerator } from "../generator/session_generator.ts";
 import { stringifyEvent } from "../events/schema.ts";
 import { clientFor, shutdownSignal } from "./kafka_client.ts";
+import { sleep } from "../util/clock.ts";
 
 /** Where `send` writes its lines; injected by tests. */
 export interface SendIO {
@@ -50,13 +51,7 @@ export async function runSend(config: SendConfig, io: SendIO = {}): Promise<numb
         }`,
       );
       if (!config.loop) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, config.intervalMs);
-        shutdown.signal.addEventListener("abort", () => {
-          clearTimeout(timer);
-          resolve();
-        }, { once: true });
-      });
+      await sleep(config.intervalMs, { signal: shutdown.signal });
     } while (!shutdown.signal.aborted);
   } finally {
     shutdown.dispose();

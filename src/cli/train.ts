@@ -14,6 +14,10 @@ import type { TrainConfig } from "../config.ts";
 import { KafkaAdmin } from "../kafka/admin.ts";
 import { type ConsumedRecord, EventConsumer } from "../kafka/consumer.ts";
 import { evictGroupMember } from "../kafka/evict_member.ts";
+import { CheckpointThrottle } from "../stream/checkpoint_throttle.ts";
+import { GroupCommitter } from "../stream/group_commit.ts";
+import { GroupMembership } from "../stream/group_membership.ts";
+import { resumingConnect } from "../stream/resume_hook.ts";
 import { ReconnectingConsumer } from "../kafka/reconnecting_consumer.ts";
 import { MicroBatcher } from "../stream/batcher.ts";
 import { BrokerWatch } from "../stream/broker_watch.ts";
@@ -141,46 +145,19 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       onRecovered: (attempts) => log(`side outputs written after ${attempts} attempts`),
     });
 
-    // A member left behind in the group (by a killed trainer, or by this one's consumer that
-    // failed while the broker was away) holds its partitions until the coordinator expires its
-    // session: remove it, so that the next member does not wait for that.
-    const removeMember = async (memberId: string, whose: string, quiet = false) => {
-      try {
-        const outcome = await evictGroupMember(client, config.group, memberId, 5000);
-        log(
-          outcome === "removed"
-            ? `removed ${whose} member ${memberId} from group ${config.group}`
-            : `${whose} member ${memberId} had already left group ${config.group}`,
-        );
-        return true;
-      } catch (error) {
-        if (!quiet) {
-          log(
-            `warning: ${
-              (error as Error).message
-            }; joining waits until the group drops ${whose} member`,
-          );
-        }
-        return false;
-      }
-    };
+    const membership = new GroupMembership({
+      group: config.group,
+      evict: (memberId) => evictGroupMember(client, config.group, memberId, 5000),
+      record: (memberId) => writeGroupMember(config.stateDir, { group: config.group, memberId }),
+      log,
+      signal: stop.signal,
+    });
     if (lock.tookOver) {
       const dead = await readGroupMember(config.stateDir);
       if (dead !== null && dead.group === config.group) {
-        await removeMember(dead.memberId, "the dead trainer's");
+        await membership.remove(dead.memberId, "the dead trainer's");
       }
     }
-    /** This trainer's member id since its consumer's last join. */
-    let member: string | undefined;
-    /** Keeps trying (the broker may still be away) until `memberId` is out of the group. */
-    const removeMemberSoon = (memberId: string, whose: string) => {
-      void (async () => {
-        for (let attempt = 0; attempt < 60 && !stop.signal.aborted; attempt++) {
-          if (await removeMember(memberId, whose, true)) return;
-          await new Promise((resolve) => setTimeout(resolve, 1000));
-        }
-      })();
-    };
 
     const watch = new BrokerWatch(
       async () =>
@@ -190,43 +167,22 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
     await watch.start();
     cleanup.push(() => Promise.resolve(watch.stop()));
 
-    let lastCheckpoint = loaded?.header.time ?? -Infinity;
+    const checkpoints = new CheckpointThrottle(store, {
+      intervalMs: config.checkpointIntervalMs,
+      last: loaded?.header.time,
+    });
+    const commits = new GroupCommitter(log);
     let reportCount = 0;
-    const consumerReady = Promise.withResolvers<ReconnectingConsumer>();
-    let commitFailing = false;
     const trainer = new Trainer({
       topic: config.topic,
       learner: { mode: config.mode, onDrift: config.onDrift },
       restore: loaded?.state,
       broker: () => watch.view(),
-      // Group offsets are for lag monitoring only (the checkpoint is the truth): a commit that
-      // fails while the broker is away is reported and retried with the next batch's commit.
-      commit: async (offsets) => {
-        try {
-          await (await consumerReady.promise).commit(offsets);
-          if (commitFailing) log("committing group offsets works again");
-          commitFailing = false;
-        } catch (error) {
-          if (!commitFailing) {
-            log(
-              `warning: committing group offsets failed (${
-                (error as Error).message
-              }); the checkpoint holds the offsets, the next batch commits again`,
-            );
-          }
-          commitFailing = true;
-        }
-      },
+      commit: (offsets) => commits.commit(offsets),
       crashHook: crash,
       sideOutputs: (outputs) => sideOutputs.write(outputs),
       collectPredictions: config.predictions,
-      checkpoint: async (state, force) => {
-        const now = Date.now();
-        if (!force && now - lastCheckpoint < config.checkpointIntervalMs) return null;
-        const header = await store.save(state());
-        lastCheckpoint = header.time;
-        return header.time;
-      },
+      checkpoint: (state, force) => checkpoints.save(state, force),
       onBatch: (snapshot, info) => {
         reportCount++;
         log(formatBatchReport(snapshot, {
@@ -237,21 +193,16 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
     });
     if (loaded) trainer.markCheckpoint(loaded.header.time);
 
-    // The checkpoint is the truth: on every assignment, a partition whose group offset is
-    // missing or ahead of the checkpoint is moved back to the checkpoint's offset. One behind it
-    // is left alone: what is redelivered below the checkpoint is skipped, and counted.
-    // When the broker goes away and kafkajs gives the consumer up, a new one is connected with
-    // backoff (the trainer and its state stay; the new member's assignment seeks as above).
-    const connectConsumer = async (): Promise<EventConsumer> => {
-      // A reconnect: the failed consumer's member may still be in the group (its leave request
-      // went nowhere while the broker was away). Quiet: the connect below reports an outage.
-      if (member !== undefined && await removeMember(member, "the failed consumer's", true)) {
-        member = undefined;
-      }
-      const ready = Promise.withResolvers<EventConsumer>();
-      ready.promise.catch(() => {});
-      try {
-        const c = await EventConsumer.connect(client, {
+    // Every assignment resumes from the checkpoint (the seek rule, `stream/seek_rule.ts`). When
+    // the broker goes away and kafkajs gives the consumer up, a new one is connected with
+    // backoff (the trainer and its state stay; the new member's assignment resumes as above).
+    const connectConsumer = resumingConnect({
+      group: config.group,
+      offsets: admin,
+      checkpoint: () => trainer.offsets,
+      membership,
+      connect: (hooks) =>
+        EventConsumer.connect(client, {
           topic: config.topic,
           groupId: config.group,
           startingOffsets: config.startingOffsets,
@@ -259,36 +210,9 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
           // Joining a group whose previous member died (a crash, a SIGKILL) waits until the
           // coordinator expires that member's session; on a loaded machine that takes a while.
           connectTimeoutMs: 90_000,
-          // kafkajs restarts a consumer that lost the broker as a new member; the old one
-          // would hold up the rejoin until its session expired.
-          onRestart: (previous) => {
-            if (member === previous) member = undefined;
-            removeMemberSoon(previous, "the restarted consumer's former");
-          },
-          onAssignment: async (assignment, memberId) => {
-            member = memberId;
-            await writeGroupMember(config.stateDir, { group: config.group, memberId });
-            const saved = new Map(trainer.offsets.map((o) => [o.partition, o.offset]));
-            if (saved.size === 0) return;
-            const c = await ready.promise;
-            const committed = await admin.groupOffsets(config.group, config.topic);
-            for (const { topic, partitions } of assignment) {
-              for (const partition of partitions) {
-                const mine = saved.get(partition);
-                if (mine === undefined) continue;
-                const group = committed.get(partition) ?? -1;
-                if (group < 0 || group > mine) c.seek(partition, mine, topic);
-              }
-            }
-          },
-        });
-        ready.resolve(c);
-        return c;
-      } catch (error) {
-        ready.reject(error);
-        throw error;
-      }
-    };
+          ...hooks,
+        }),
+    });
     // (Not bound to the stop signal: the final commit after the last batch still needs it.)
     const consumer = await ReconnectingConsumer.connect(connectConsumer, {
       onReconnecting: (error, attempt, delayMs) =>
@@ -298,7 +222,7 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       onReconnected: (attempts, downMs) =>
         log(`the Kafka consumer is back after ${attempts} attempt(s), ${downMs} ms`),
     });
-    consumerReady.resolve(consumer);
+    commits.attach(consumer);
     cleanup.push(() => consumer.close());
 
     const server = Deno.serve(

@@ -597,15 +597,16 @@ export class DecodedBatch {
    * @throws {RangeError} when the row is not a valid event of the last `decode`
    */
   event(row: number): WireEvent {
-    const event: WireEvent = {
+    const fields = {
       user_id: this.#userId[row],
       url: this.url(row),
-      action: ACTIONS[this.#action[row]],
       session_id: this.sessionId(row),
       timestamp: this.#timestamp[row],
     };
-    if (event.action === "purchase") event.amount = this.#amount[row];
-    return event;
+    const action = ACTIONS[this.#action[row]];
+    return action === "purchase"
+      ? { ...fields, action, amount: this.#amount[row] }
+      : { ...fields, action };
   }
 
   /** The status of a valid row, or a RangeError naming the row. */

@@ -43,13 +43,14 @@ export class ClickEvent {
 
   /** The wire form (snake_case fields), as the original's `to_dict()`. */
   toJSON(): WireEvent {
+    // A purchase is a PurchaseEvent (see EventFactory), whose toJSON adds the amount.
     return {
       user_id: this.userId,
       url: this.url,
       action: this.action,
       session_id: this.sessionId,
       timestamp: this.timestamp,
-    };
+    } as WireEvent;
   }
 }
 
@@ -76,6 +77,6 @@ export class PurchaseEvent extends ClickEvent {
 
   /** The wire form, with `amount`. */
   override toJSON(): WireEvent {
-    return { ...super.toJSON(), amount: this.amount };
+    return { ...super.toJSON(), action: "purchase", amount: this.amount };
   }
 }

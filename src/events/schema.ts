@@ -320,13 +320,12 @@ export function encodeEvent(event: WireEvent): Uint8Array {
 
 /** The JSON text of an event, fields in the original's order, `amount` only when present. */
 export function stringifyEvent(event: WireEvent): string {
-  const ordered: WireEvent = {
+  const fields = {
     user_id: event.user_id,
     url: event.url,
     action: event.action,
     session_id: event.session_id,
     timestamp: event.timestamp,
   };
-  if (event.amount !== undefined) ordered.amount = event.amount;
-  return JSON.stringify(ordered);
+  return JSON.stringify(event.amount === undefined ? fields : { ...fields, amount: event.amount });
 }

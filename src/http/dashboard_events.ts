@@ -15,6 +15,7 @@
  */
 
 import type { DriftMarker, HistoryPoint, MetricsView, Snapshot } from "../stream/snapshot.ts";
+import type { Clock } from "../util/clock.ts";
 
 /** The current figures of a snapshot, as the dashboard shows them. */
 export interface DashboardState {
@@ -137,7 +138,7 @@ export interface EventStreamOptions {
   /** A comment line is written after this long without a message, ms. Default `15000`. */
   keepAliveMs?: number;
   /** Clock for `now`. Default `Date`. */
-  clock?: { now(): number };
+  clock?: Pick<Clock, "now">;
   /** Timers. Default `globalThis`'s `setInterval` / `clearInterval`. */
   timers?: {
     setInterval(fn: () => void, ms: number): number;

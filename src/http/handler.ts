@@ -14,6 +14,7 @@
  * @module
  */
 
+import type { Clock } from "../util/clock.ts";
 import type { Snapshot } from "../stream/snapshot.ts";
 import { type AdminCommand, type AdminResult, checkBearer } from "./admin.ts";
 import { HttpError } from "./http_error.ts";
@@ -29,12 +30,6 @@ import { healthJson, jsonResponse, purchasesJson, weightsJson } from "./views.ts
 
 /** Default and bounds of `/purchases?top=N`. */
 export const PURCHASES_TOP = { default: 10, min: 1, max: 1000 } as const;
-
-/** The clock the handler reads the current time from. */
-export interface HandlerClock {
-  /** Current time, ms since the epoch. */
-  now(): number;
-}
 
 /** Options of {@linkcode createHandler}. */
 export interface HandlerOptions {
@@ -63,7 +58,7 @@ export interface HandlerOptions {
   /** How often a `GET /events` stream polls for a new snapshot, ms. Default `500`. */
   eventsPollMs?: number;
   /** Clock for ages. Default `Date`. */
-  clock?: HandlerClock;
+  clock?: Pick<Clock, "now">;
   /** Largest `/predict` body, in bytes. Default 1 MiB. */
   maxPredictBytes?: number;
   /** Most events in one `/predict` request. Default 1000. */

@@ -21,17 +21,12 @@ import process from "node:process";
 import { Counter, Gauge, Registry } from "prom-client";
 import { EVENT_ERROR_REASONS } from "../events/errors.ts";
 import type { MetricsView, Snapshot } from "../stream/snapshot.ts";
-
-/** The clock the metrics read the current time from (for ages). */
-export interface MetricsClock {
-  /** Current time, ms since the epoch. */
-  now(): number;
-}
+import type { Clock } from "../util/clock.ts";
 
 /** Options of {@linkcode createMetrics}. */
 export interface CreateMetricsOptions {
   /** Clock for the checkpoint age. Default `Date`. */
-  clock?: MetricsClock;
+  clock?: Pick<Clock, "now">;
   /** Include the `process_*` metrics (memory, CPU, start time). Default `true`. */
   processMetrics?: boolean;
 }

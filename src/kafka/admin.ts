@@ -8,6 +8,7 @@
 
 import type { Admin } from "kafkajs";
 import { connectWithin, type KafkaClient, settleWithin } from "./client.ts";
+import { retry } from "../util/retry.ts";
 
 /** Options of {@linkcode KafkaAdmin.connect}. */
 export interface KafkaAdminConnectOptions {
@@ -110,27 +111,30 @@ export class KafkaAdmin implements AsyncDisposable {
   /** Polls metadata until every partition of `topic` has a leader. */
   async #waitForLeaders(topic: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (let delay = 50;; delay = Math.min(delay * 2, 500)) {
-      try {
+    const noLeaderYet = new Error("some partitions have no leader yet");
+    const waiting = (error: unknown) => {
+      const type = (error as { type?: string }).type;
+      return error === noLeaderYet || type === "UNKNOWN_TOPIC_OR_PARTITION" ||
+        type === "LEADER_NOT_AVAILABLE";
+    };
+    try {
+      await retry(async () => {
         const meta = await this.#admin.fetchTopicMetadata({ topics: [topic] });
         const parts = meta.topics[0]?.partitions ?? [];
-        if (parts.length > 0 && parts.every((p) => p.leader >= 0)) return;
-        last = new Error("some partitions have no leader yet");
-      } catch (error) {
-        const type = (error as { type?: string }).type;
-        if (type !== "UNKNOWN_TOPIC_OR_PARTITION" && type !== "LEADER_NOT_AVAILABLE") throw error;
-        last = error;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(
-          `Topic "${topic}" has no leader for every partition after ${timeoutMs} ms: ${
-            (last as Error)?.message
-          }`,
-          { cause: last },
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
+        if (!(parts.length > 0 && parts.every((p) => p.leader >= 0))) throw noLeaderYet;
+      }, {
+        initialDelayMs: 50,
+        maxDelayMs: 500,
+        shouldRetry: (error) => waiting(error) && Date.now() <= deadline,
+      });
+    } catch (error) {
+      if (!waiting(error)) throw error;
+      throw new Error(
+        `Topic "${topic}" has no leader for every partition after ${timeoutMs} ms: ${
+          (error as Error).message
+        }`,
+        { cause: error },
+      );
     }
   }
 

@@ -18,6 +18,7 @@ import {
   type SASLOptions,
 } from "kafkajs";
 import { probeTls } from "./tls_probe.ts";
+import { DeadlineError, settleWithin, withDeadline } from "../util/deadline.ts";
 
 /** How much of kafkajs' own logging to show. */
 export type KafkaLogLevel = "nothing" | "error" | "warn" | "info" | "debug";
@@ -309,21 +310,8 @@ export function isConnectionError(error: unknown): boolean {
   return false;
 }
 
-/**
- * Waits for `promise` at most `ms` milliseconds; resolves `true` if it settled (either way) in
- * time, `false` if not. For teardown steps (disconnect, last commit) that must not hang a
- * shutdown when the broker stops answering.
- */
-export async function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const settled = promise.then(() => true, () => true);
-  const late = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));
-  try {
-    return await Promise.race([settled, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** Re-exported from `src/util/deadline.ts` (the one deadline), where it lives. */
+export { settleWithin };
 
 /**
  * Runs `connect` with a deadline; a connection failure or the deadline becomes a
@@ -340,19 +328,13 @@ export async function connectWithin(
   onTimeout: () => Promise<void>,
   diagnoseTls?: () => Promise<string | undefined>,
 ): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), timeoutMs);
-  });
   try {
-    const outcome = await Promise.race([connect().then(() => "ok" as const), deadline]);
-    if (outcome === "timeout") {
-      await settleWithin(onTimeout(), 10_000);
+    await withDeadline(connect(), timeoutMs);
+  } catch (error) {
+    await settleWithin(onTimeout(), 10_000);
+    if (error instanceof DeadlineError) {
       throw new KafkaUnavailableError(brokers, `no answer within ${timeoutMs} ms`);
     }
-  } catch (error) {
-    if (error instanceof KafkaUnavailableError) throw error;
-    await settleWithin(onTimeout(), 10_000);
     const detail = (error as Error)?.message ?? String(error);
     if (isAuthenticationError(error)) {
       throw new KafkaSecurityError(brokers, "authentication", detail, { cause: error });
@@ -363,7 +345,5 @@ export async function connectWithin(
       throw new KafkaSecurityError(brokers, "tls", `${tls} (kafkajs: ${detail})`, { cause: error });
     }
     throw new KafkaUnavailableError(brokers, detail, { cause: error });
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -181,8 +181,6 @@ function toRecord(topic: string, partition: number, m: KafkaMessage): ConsumedRe
   };
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * A consumer-group member as an async iterable of records; make one with
  * {@linkcode EventConsumer.connect}. Iterate it from one loop at a time.
@@ -367,10 +365,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
 
     let rebalance: unknown;
     while (!pending.aborted) {
-      const done = await Promise.race([
-        pending.finished.promise.then(() => true),
-        sleep(this.#tickMs).then(() => false),
-      ]);
+      const done = await settleWithin(pending.finished.promise, this.#tickMs);
       if (done) break;
       if (this.#closed || !isRunning() || isStale()) {
         pending.aborted = true;
@@ -386,7 +381,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
           this.#inFlight?.partition === pending.partition && this.#inFlight.topic === pending.topic
         ) {
           pending.progress = deferred();
-          await Promise.race([pending.progress.promise, sleep(5000)]);
+          await settleWithin(pending.progress.promise, 5000);
         }
         pending.aborted = true;
       }

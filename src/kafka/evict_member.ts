@@ -12,7 +12,8 @@
  * @module
  */
 
-import { type KafkaClient, settleWithin } from "./client.ts";
+import type { KafkaClient } from "./client.ts";
+import { settleWithin, withDeadline } from "../util/deadline.ts";
 
 interface Broker {
   leaveGroup(request: { groupId: string; memberId: string }): Promise<unknown>;
@@ -51,20 +52,8 @@ export async function evictGroupMember(
     );
   }
   const cluster = factory({ allowAutoTopicCreation: false });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new Error(
-            `Cannot remove member ${memberId} from group ${groupId}: no answer in ${timeoutMs} ms`,
-          ),
-        ),
-      timeoutMs,
-    );
-  });
   try {
-    return await Promise.race([
+    return await withDeadline(
       (async (): Promise<EvictOutcome> => {
         await cluster.connect();
         const coordinator = await cluster.findGroupCoordinator({ groupId });
@@ -77,10 +66,13 @@ export async function evictGroupMember(
           throw error;
         }
       })(),
-      deadline,
-    ]);
+      timeoutMs,
+      {
+        message:
+          `Cannot remove member ${memberId} from group ${groupId}: no answer in ${timeoutMs} ms`,
+      },
+    );
   } finally {
-    clearTimeout(timer);
     await settleWithin(cluster.disconnect(), 5000);
   }
 }

@@ -20,7 +20,9 @@
 
 import type { ConsumedRecord, PartitionOffset } from "./consumer.ts";
 import { isReadyIterator, type ReadyIterator } from "../util/ready_iterator.ts";
-import { settleWithin } from "./client.ts";
+import { type Clock, SYSTEM_CLOCK } from "../util/clock.ts";
+import { settleWithin } from "../util/deadline.ts";
+import { retry } from "../util/retry.ts";
 
 /** What the wrapper needs of a consumer (`EventConsumer` has it). */
 export interface RecordSource extends AsyncIterable<ConsumedRecord> {
@@ -40,6 +42,8 @@ export interface ReconnectingConsumerOptions {
   maxBackoffMs?: number;
   /** How long closing a dead consumer may take, ms. Default: `5000`. */
   closeTimeoutMs?: number;
+  /** The clock of the waits. Default: the system clock. */
+  clock?: Clock;
   /** Called before each wait: the error that ended the consumer (or the attempt), the attempt number, the wait. Default: none. */
   onReconnecting?: (error: Error, attempt: number, delayMs: number) => void;
   /** Called once a new consumer has joined: attempts it took, ms since the consumer failed. Default: none. */
@@ -55,7 +59,8 @@ export class ReconnectingConsumer<C extends RecordSource = RecordSource>
   #closed = false;
   #closing: Promise<void> | undefined;
   #reconnects = 0;
-  #wakeSleep: (() => void) | undefined;
+  /** Aborted by `close()`: ends a wait between attempts at once. */
+  #stop = new AbortController();
 
   private constructor(
     connect: () => Promise<C>,
@@ -142,43 +147,42 @@ export class ReconnectingConsumer<C extends RecordSource = RecordSource>
   /** Closes `dead` and connects new consumers with backoff until one joins or this is closed. */
   async #replace(dead: C, cause: Error): Promise<void> {
     const o = this.#options;
-    const failedAt = Date.now();
+    const clock = o.clock ?? SYSTEM_CLOCK;
+    const failedAt = clock.now();
     await settleWithin(dead.close(), o.closeTimeoutMs ?? 5000);
-    let delay = o.initialBackoffMs ?? 500;
-    let error = cause;
-    for (let attempt = 1; !this.#closed; attempt++) {
-      o.onReconnecting?.(error, attempt, delay);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.#wakeSleep = () => {
-          clearTimeout(timer);
-          resolve();
-        };
+    let next: C;
+    let attempts = 0;
+    try {
+      // The consumer that failed was attempt 1: wait first, then connect (attempt 2 on).
+      next = await retry((attempt) => {
+        attempts = attempt - 1;
+        return this.#connect();
+      }, {
+        failed: cause,
+        initialDelayMs: o.initialBackoffMs ?? 500,
+        maxDelayMs: o.maxBackoffMs ?? 5000,
+        signal: this.#stop.signal,
+        clock,
+        onRetry: o.onReconnecting,
       });
-      this.#wakeSleep = undefined;
+    } catch (error) {
       if (this.#closed) return;
-      try {
-        const next = await this.#connect();
-        if (this.#closed) {
-          await settleWithin(next.close(), o.closeTimeoutMs ?? 5000);
-          return;
-        }
-        this.#current = next;
-        this.#reconnects++;
-        o.onReconnected?.(attempt, Date.now() - failedAt);
-        return;
-      } catch (e) {
-        error = e instanceof Error ? e : new Error(String(e));
-      }
-      delay = Math.min(delay * 2, o.maxBackoffMs ?? 5000);
+      throw error;
     }
+    if (this.#closed) {
+      await settleWithin(next.close(), o.closeTimeoutMs ?? 5000);
+      return;
+    }
+    this.#current = next;
+    this.#reconnects++;
+    o.onReconnected?.(attempts, clock.now() - failedAt);
   }
 
   /** Stops reconnecting and closes the current consumer. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
-      this.#wakeSleep?.();
+      this.#stop.abort();
       await this.#current.close();
     })();
     return this.#closing;

@@ -53,6 +53,13 @@ export type FeatureName = typeof FEATURE_NAMES[number];
 /** Number of features per row. */
 export const FEATURE_COUNT: number = FEATURE_NAMES.length;
 
+/**
+ * The id of this feature set — {@linkcode FEATURE_NAMES} as this file computes them — carried
+ * by every row the trainer's featurize stage writes, so that a learn stage can refuse rows it
+ * was not built for. A change of a feature's meaning or of the list gets a new id.
+ */
+export const FEATURE_SET_ID = 1;
+
 const STRIDE = SESSION_FIELDS.length;
 /** Cap of the `position_capped` feature. */
 export const POSITION_CAP = 100;
@@ -83,11 +90,11 @@ export class Featurizer {
   }
 
   /**
-   * Writes the event's features into `out[0 .. FEATURE_COUNT)` from what was known before it.
-   * Does not change any state: call {@linkcode Featurizer.observe} afterwards.
+   * Writes the event's features into `out[offset .. offset + FEATURE_COUNT)` from what was known
+   * before it. Does not change any state: call {@linkcode Featurizer.observe} afterwards.
    */
-  featurize(event: WireEvent, out: Float64Array): void {
-    this.#write(event, out, 0);
+  featurize(event: WireEvent, out: Float64Array, offset = 0): void {
+    this.#write(event, out, offset);
   }
 
   /** Records the event in the session state (after it was featurized, scored and learnt). */

@@ -1,10 +1,13 @@
 /**
- * The learner pipeline in one object, for the trainer: session features → model → prequential
- * metrics, over micro-batches of already-validated {@linkcode WireEvent}s. Per batch, in order:
- * each event is featurized from what was known before it and recorded in the session state
- * (which never sees actions), then scored by the model as it was before learning from it, then
- * learnt, then measured. One plain JSON-able state (session store, model, metrics) for the
- * checkpoint; restoring it and continuing equals never stopping.
+ * The whole pipeline over one stream of events, in one object: a {@linkcode Featurizer} (the
+ * featurize side: one session store, point-in-time features) feeding a {@linkcode BatchLearner}
+ * (the learn side: model, prequential metrics, drift), over micro-batches of already-validated
+ * {@linkcode WireEvent}s. Per batch, in order: each event is featurized from what was known
+ * before it and recorded in the session state (which never sees actions), then scored by the
+ * model as it was before learning from it, then learnt, then measured. For in-process use on a
+ * single stream (tests, benchmarks); the trainer runs the two sides as separate stages, with one
+ * session store per input partition (`src/stream/`). One plain JSON-able state (session store,
+ * model, metrics) for the checkpoint; restoring it and continuing equals never stopping.
  *
  * @example
  * ```ts
@@ -20,60 +23,26 @@
  */
 
 import type { WireEvent } from "../events/wire.ts";
-import {
-  DriftDetector,
-  type DriftDetectorOptions,
-  type DriftDetectorState,
-  ON_DRIFT,
-  type OnDrift,
-} from "./drift.ts";
+import { BatchLearner, type BatchLearnerOptions, type BatchLearnerState } from "./batch_learner.ts";
+import type { DriftDetector, OnDrift } from "./drift.ts";
 import { FeatureBatch } from "./feature_batch.ts";
-import { FEATURE_COUNT, FEATURE_NAMES, Featurizer } from "./features.ts";
-import {
-  type MetricsOptions,
-  type MetricsSnapshot,
-  type MetricsState,
-  type MetricsSummary,
-  PrequentialMetrics,
-  summarizeBatch,
-} from "./metrics.ts";
-import { LogisticModel, type ModelOptions, type ModelState } from "./model.ts";
+import { FEATURE_COUNT, Featurizer } from "./features.ts";
+import type { MetricsSnapshot, MetricsSummary, PrequentialMetrics } from "./metrics.ts";
+import type { LogisticModel } from "./model.ts";
 import { SessionStore, type SessionStoreOptions, type SessionStoreState } from "./session_store.ts";
 
 /** Options of {@linkcode Learner}. */
-export interface LearnerOptions extends ModelOptions {
+export interface LearnerOptions extends BatchLearnerOptions {
   /** Session store bounds (see {@linkcode SessionStoreOptions} for defaults). */
   store?: SessionStoreOptions;
-  /** Metrics options (see {@linkcode MetricsOptions}). */
-  metrics?: MetricsOptions;
   /** Initial batch capacity in events (grows on demand). Default `10000`. */
   batchCapacity?: number;
-  /**
-   * Drift detection over the prequential log loss (see {@linkcode DriftDetectorOptions} for the
-   * defaults), or `false` for none. Default: on, with the detector's defaults, in the per-event
-   * modes (`adagrad`, `ftrl`); off in `seed` mode, whose per-batch model's loss swings far more
-   * than the detector's defaults allow (`bench/drift.ts --mode seed`: over a hundred alarms per
-   * million events without any drift).
-   */
-  drift?: DriftDetectorOptions | false;
-  /** What the model does on a drift (see `LogisticModel.adapt`). Default `"none"`. */
-  onDrift?: OnDrift;
-  /** The factor of `onDrift: "boost"` (see `LogisticModel.adapt`). Default `0`. */
-  boostFactor?: number;
 }
 
-/** The plain JSON-able state of a {@linkcode Learner}: everything the checkpoint must hold. */
-export interface LearnerState {
+/** The plain JSON-able state of a {@linkcode Learner}: the session store and the learn side's. */
+export interface LearnerState extends Omit<BatchLearnerState, "version"> {
   version: 1;
   sessions: SessionStoreState;
-  model: ModelState;
-  metrics: MetricsState;
-  /** The drift detector's state; absent when detection is off (and in older checkpoints). */
-  drift?: DriftDetectorState;
-  /** The reaction to a drift. Absent means `"none"`. */
-  onDrift?: OnDrift;
-  /** The factor of a boost. Absent means `0`. */
-  boostFactor?: number;
 }
 
 /** Options of {@linkcode Learner.learn}. */
@@ -85,47 +54,24 @@ export interface LearnOptions {
 /** Featurizer + model + metrics. */
 export class Learner {
   #featurizer: Featurizer;
-  #model: LogisticModel;
-  #metrics: PrequentialMetrics;
+  #core: BatchLearner;
   #batch: FeatureBatch;
-  #last: MetricsSummary | null = null;
-  #drift: DriftDetector | null;
-  #onDrift: OnDrift;
-  #boostFactor: number;
-  #lastDrifts: number[] = [];
 
   /** @param options see {@linkcode LearnerOptions} */
   constructor(options: LearnerOptions = {}) {
     this.#featurizer = new Featurizer(options.store);
-    this.#model = new LogisticModel(FEATURE_NAMES, options);
-    this.#metrics = new PrequentialMetrics(options.metrics);
+    this.#core = new BatchLearner(options);
     this.#batch = new FeatureBatch(FEATURE_COUNT, { capacity: options.batchCapacity });
-    const drift = options.drift ?? (this.#model.mode === "seed" ? false : {});
-    this.#drift = drift === false ? null : new DriftDetector(drift);
-    this.#onDrift = options.onDrift ?? "none";
-    if (!ON_DRIFT.includes(this.#onDrift)) {
-      throw new RangeError(
-        `Cannot create a Learner with onDrift ${JSON.stringify(this.#onDrift)}: expected one of ${
-          ON_DRIFT.join(", ")
-        }.`,
-      );
-    }
-    this.#boostFactor = options.boostFactor ?? 0;
-    if (!(this.#boostFactor >= 0 && this.#boostFactor <= 1)) {
-      throw new RangeError(
-        `Cannot create a Learner with boostFactor ${this.#boostFactor}: expected 0..1.`,
-      );
-    }
   }
 
   /** The drift detector (live), or `null` when detection is off. */
   get drift(): DriftDetector | null {
-    return this.#drift;
+    return this.#core.drift;
   }
 
   /** What the model does on a drift. */
   get onDrift(): OnDrift {
-    return this.#onDrift;
+    return this.#core.onDrift;
   }
 
   /**
@@ -133,12 +79,12 @@ export class Learner {
    * drift was detected (usually empty). Event `i` of the batch is the `(eventsBefore + i + 1)`-th.
    */
   get lastDrifts(): readonly number[] {
-    return this.#lastDrifts;
+    return this.#core.lastDrifts;
   }
 
   /** The model (live; use `model.clone()` for a frozen copy). */
   get model(): LogisticModel {
-    return this.#model;
+    return this.#core.model;
   }
 
   /** The featurizer and its session store (live). */
@@ -148,12 +94,12 @@ export class Learner {
 
   /** The prequential metrics (live). */
   get metrics(): PrequentialMetrics {
-    return this.#metrics;
+    return this.#core.metrics;
   }
 
   /** The metrics of the last batch alone, or `null` before the first. */
   get lastBatch(): MetricsSummary | null {
-    return this.#last;
+    return this.#core.lastBatch;
   }
 
   /**
@@ -175,40 +121,24 @@ export class Learner {
       f.push(events[i], batch);
       if (truth !== undefined) batch.truth[i] = truth[i];
     }
-    this.#lastDrifts = this.#model.processBatch(batch, {
-      drift: this.#drift ?? undefined,
-      onDrift: this.#onDrift,
-      boostFactor: this.#boostFactor,
-    });
-    this.#metrics.addBatch(batch);
-    this.#last = batch.length > 0 ? summarizeBatch(batch) : this.#last;
+    this.#core.learn(batch);
     return batch;
   }
 
   /** Cumulative and rolling metrics. */
   snapshot(): MetricsSnapshot {
-    return this.#metrics.snapshot();
+    return this.#core.snapshot();
   }
 
   /** The plain JSON-able state for the checkpoint. */
   toJSON(): LearnerState {
-    return {
-      version: 1,
-      sessions: this.#featurizer.toJSON(),
-      model: this.#model.toJSON(),
-      metrics: this.#metrics.toJSON(),
-      ...(this.#drift === null ? {} : { drift: this.#drift.toJSON() }),
-      onDrift: this.#onDrift,
-      boostFactor: this.#boostFactor,
-    };
+    const { version: _, ...core } = this.#core.toJSON();
+    return { version: 1, sessions: this.#featurizer.toJSON(), ...core };
   }
 
   /**
-   * Restores a learner from {@linkcode Learner.toJSON}'s output. The reaction to a drift comes
-   * from `options.onDrift` / `options.boostFactor` when given (a restart may change
-   * `--on-drift`), else from the state. The detector comes from the state; a state without one
-   * (detection was off, or an older checkpoint) gets a fresh detector when `options.drift` is an
-   * options object, none otherwise.
+   * Restores a learner from {@linkcode Learner.toJSON}'s output (see
+   * {@linkcode BatchLearner.fromJSON} for how the drift options apply).
    */
   static fromJSON(
     state: LearnerState,
@@ -217,28 +147,10 @@ export class Learner {
     if (state === null || typeof state !== "object" || state.version !== 1) {
       throw new TypeError("Cannot restore a Learner: the state is not a version-1 learner state.");
     }
-    const names = state.model?.featureNames;
-    if (!Array.isArray(names) || names.join() !== FEATURE_NAMES.join()) {
-      throw new TypeError(
-        `Cannot restore a Learner: the model's features ${
-          JSON.stringify(names)
-        } are not this version's ${JSON.stringify(FEATURE_NAMES)}.`,
-      );
-    }
-    const l = new Learner({
-      batchCapacity: options.batchCapacity,
-      drift: false,
-      onDrift: options.onDrift ?? state.onDrift ?? "none",
-      boostFactor: options.boostFactor ?? state.boostFactor ?? 0,
-    });
-    l.#drift = state.drift !== undefined
-      ? DriftDetector.fromJSON(state.drift)
-      : options.drift
-      ? new DriftDetector(options.drift)
-      : null;
-    l.#featurizer = new Featurizer({ store: SessionStore.fromJSON(state.sessions) });
-    l.#model = LogisticModel.fromJSON(state.model);
-    l.#metrics = PrequentialMetrics.fromJSON(state.metrics);
+    const { sessions, ...core } = state;
+    const l = new Learner({ batchCapacity: options.batchCapacity, drift: false });
+    l.#core = BatchLearner.fromJSON(core, options);
+    l.#featurizer = new Featurizer({ store: SessionStore.fromJSON(sessions) });
     return l;
   }
 }

@@ -22,6 +22,7 @@ import type { KafkaClientOptions } from "../kafka/client.ts";
 import type { FromWorker, ToWorker, WorkerCounts, WorkerSpec } from "./messages.ts";
 import type { LoadTarget, ProgressSample } from "./progress.ts";
 import { RateGate, TokenBucket } from "./token_bucket.ts";
+import { type Clock, MONOTONIC_CLOCK } from "../util/clock.ts";
 
 /** The original's generator tunables; each defaults to the original's value. */
 export interface GeneratorTunables {
@@ -98,8 +99,8 @@ export interface LoadWorkersOptions extends GeneratorTunables {
   requestTimeoutMs?: number;
   /** Aborting stops the run cleanly (the result's outcome is `"interrupted"`). Default: none. */
   signal?: AbortSignal;
-  /** The clock, ms. Default `performance.now`. */
-  now?: () => number;
+  /** The clock. Default: the monotonic clock (`performance.now`). */
+  clock?: Pick<Clock, "now">;
 }
 
 /** What a run did. */
@@ -139,7 +140,8 @@ function check(name: string, value: number, min: number): void {
 
 /** Runs the load test on Web Workers; resolves when every worker has stopped. */
 export async function runLoadWorkers(options: LoadWorkersOptions): Promise<LoadWorkersResult> {
-  const now = options.now ?? (() => performance.now());
+  const clock = options.clock ?? MONOTONIC_CLOCK;
+  const now = () => clock.now();
   const workers = options.workers ?? 4;
   const senders = options.sendersPerWorker ?? 4;
   const acks = options.acks ?? "leader";
@@ -167,7 +169,7 @@ export async function runLoadWorkers(options: LoadWorkersOptions): Promise<LoadW
 
   const bucket = rate === null ? null : new TokenBucket(rate, {
     burst: Math.max(batchRecords, rate / 10),
-    now,
+    clock,
   });
   const gate = bucket === null ? null : new RateGate(bucket);
 

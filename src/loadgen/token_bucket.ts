@@ -2,18 +2,20 @@
  * The rate cap of the load generator (`--rate`): a token bucket that refills at `rate` tokens
  * (events) per second up to `burst`, and a FIFO gate in front of it that hands out grants to
  * asynchronous requesters — the workers, which ask the orchestrator for permission before each
- * batch, so one bucket caps all workers together. Time is injected (`now` and a timer), so both
- * are tested on fake time.
+ * batch, so one bucket caps all workers together. Time is injected (a `Clock`), so both are
+ * tested on fake time.
  *
  * @module
  */
+
+import { type Clock, MONOTONIC_CLOCK } from "../util/clock.ts";
 
 /** Options of {@linkcode TokenBucket}. */
 export interface TokenBucketOptions {
   /** Bucket size: the largest burst. Default: one tenth of a second of tokens (at least 1). */
   burst?: number;
-  /** The clock in ms. Default: `performance.now`. */
-  now?: () => number;
+  /** The clock. Default: the monotonic clock (`performance.now`). */
+  clock?: Pick<Clock, "now">;
   /** Tokens at the start. Default: `0`, so a run starts at the rate, not with a burst. */
   initial?: number;
 }
@@ -25,7 +27,7 @@ export interface TokenBucketOptions {
 export class TokenBucket {
   #rate: number;
   #burst: number;
-  #now: () => number;
+  #clock: Pick<Clock, "now">;
   #tokens: number;
   #last: number;
 
@@ -41,9 +43,9 @@ export class TokenBucket {
     if (!(this.#burst > 0)) {
       throw new RangeError(`Cannot create a token bucket with burst ${this.#burst}: expected > 0.`);
     }
-    this.#now = options.now ?? (() => performance.now());
+    this.#clock = options.clock ?? MONOTONIC_CLOCK;
     this.#tokens = Math.min(options.initial ?? 0, this.#burst);
-    this.#last = this.#now();
+    this.#last = this.#clock.now();
   }
 
   /** Tokens per second. */
@@ -58,7 +60,7 @@ export class TokenBucket {
   }
 
   #refill(): void {
-    const now = this.#now();
+    const now = this.#clock.now();
     const elapsed = now - this.#last;
     if (elapsed > 0) {
       this.#tokens = Math.min(this.#burst, this.#tokens + (elapsed * this.#rate) / 1000);
@@ -82,34 +84,21 @@ export class TokenBucket {
   }
 }
 
-/** The timer a {@linkcode RateGate} uses; injected by tests. */
-export interface GateTimer {
-  /** Schedules `fn` after `ms`; returns a handle for `clear`. */
-  set(fn: () => void, ms: number): unknown;
-  /** Cancels a scheduled call. */
-  clear(handle: unknown): void;
-}
-
-const REAL_TIMER: GateTimer = {
-  set: (fn, ms) => setTimeout(fn, ms),
-  clear: (handle) => clearTimeout(handle as number),
-};
-
 /**
  * Serves requests for tokens first come, first served: `acquire(n)` resolves when the bucket
  * has granted `n`. `close()` resolves every waiting request with `false` (the run is stopping).
  */
 export class RateGate {
   #bucket: TokenBucket;
-  #timer: GateTimer;
+  #clock: Clock;
   #queue: { n: number; resolve: (granted: boolean) => void }[] = [];
   #handle: unknown = undefined;
   #closed = false;
 
-  /** @param bucket the bucket to draw from; @param options.timer default: `setTimeout` */
-  constructor(bucket: TokenBucket, options: { timer?: GateTimer } = {}) {
+  /** @param bucket the bucket to draw from; @param options.clock its timers (default: the system clock) */
+  constructor(bucket: TokenBucket, options: { clock?: Clock } = {}) {
     this.#bucket = bucket;
-    this.#timer = options.timer ?? REAL_TIMER;
+    this.#clock = options.clock ?? MONOTONIC_CLOCK;
   }
 
   /** Requests waiting. */
@@ -131,7 +120,7 @@ export class RateGate {
     while (this.#queue.length > 0) {
       const wait = this.#bucket.take(this.#queue[0].n);
       if (wait > 0) {
-        this.#handle = this.#timer.set(this.#pump, wait);
+        this.#handle = this.#clock.setTimeout(this.#pump, wait);
         return;
       }
       this.#queue.shift()!.resolve(true);
@@ -141,7 +130,7 @@ export class RateGate {
   /** Stops granting: waiting and later requests resolve `false`. Idempotent. */
   close(): void {
     this.#closed = true;
-    if (this.#handle !== undefined) this.#timer.clear(this.#handle);
+    if (this.#handle !== undefined) this.#clock.clearTimeout(this.#handle);
     this.#handle = undefined;
     for (const request of this.#queue.splice(0)) request.resolve(false);
   }

@@ -33,24 +33,8 @@
  * @module
  */
 
+import { type Clock, SYSTEM_CLOCK } from "../util/clock.ts";
 import { isReadyIterator } from "../util/ready_iterator.ts";
-
-/** The clock and timers the batcher uses; injected so tests run on fake time. */
-export interface BatcherClock {
-  /** Current time in milliseconds (only differences are used). */
-  now(): number;
-  /** Calls `fn` after `ms` milliseconds; returns an id for `clearTimeout`. */
-  setTimeout(fn: () => void, ms: number): unknown;
-  /** Cancels a timer set with `setTimeout`. */
-  clearTimeout(id: unknown): void;
-}
-
-/** The real clock: `Date.now()` and the global timers. */
-export const REAL_CLOCK: BatcherClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (id) => clearTimeout(id as number),
-};
 
 /** Why a batch closed; see {@linkcode MicroBatcher.lastClose}. */
 export type BatchCloseReason = "interval" | "max_events" | "max_bytes" | "end" | "error" | "abort";
@@ -79,8 +63,8 @@ export interface MicroBatcherOptions<T> {
   emitEmpty?: boolean;
   /** Stops the batcher: the partial batch is yielded, then iteration ends. Default: none. */
   signal?: AbortSignal;
-  /** Clock and timers. Default {@linkcode REAL_CLOCK}. */
-  clock?: BatcherClock;
+  /** Clock and timers (injected so tests run on fake time). Default: the system clock. */
+  clock?: Clock;
 }
 
 type Pulled<T> =
@@ -105,7 +89,7 @@ export class MicroBatcher<T> implements AsyncIterable<T[]>, AsyncDisposable {
   readonly #maxBytes: number;
   readonly #weight: ((item: T) => number) | null;
   readonly #emitEmpty: boolean;
-  readonly #clock: BatcherClock;
+  readonly #clock: Clock;
   readonly #stop = new AbortController();
   readonly #userSignal: AbortSignal | null;
   #generator: AsyncGenerator<T[], void, undefined> | null = null;
@@ -144,7 +128,7 @@ export class MicroBatcher<T> implements AsyncIterable<T[]>, AsyncDisposable {
     this.#maxBytes = maxBytes;
     this.#weight = options.weight ?? null;
     this.#emitEmpty = options.emitEmpty ?? false;
-    this.#clock = options.clock ?? REAL_CLOCK;
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#userSignal = options.signal ?? null;
   }
 

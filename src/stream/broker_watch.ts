@@ -7,7 +7,17 @@
  * @module
  */
 
-import type { BrokerView } from "./trainer.ts";
+import { withDeadline } from "../util/deadline.ts";
+
+/** Broker-side view: health and the end offsets of the topic's partitions. */
+export interface BrokerView {
+  /** `false` while the broker cannot be reached. */
+  healthy: boolean;
+  /** Why not healthy, or `null`. */
+  reason: string | null;
+  /** End offset (high watermark) per partition, when known. */
+  highWatermarks: ReadonlyMap<number, number> | null;
+}
 
 /** Options of {@linkcode BrokerWatch}. */
 export interface BrokerWatchOptions {
@@ -61,17 +71,10 @@ export class BrokerWatch implements AsyncDisposable {
 
   /** Polls once; updates the view. */
   async #poll(): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const highs = await Promise.race([
-        this.#fetch(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`no answer within ${this.#timeoutMs} ms`)),
-            this.#timeoutMs,
-          );
-        }),
-      ]);
+      const highs = await withDeadline(this.#fetch(), this.#timeoutMs, {
+        message: `no answer within ${this.#timeoutMs} ms`,
+      });
       this.#view = { healthy: true, reason: null, highWatermarks: highs };
     } catch (error) {
       this.#view = {
@@ -79,8 +82,6 @@ export class BrokerWatch implements AsyncDisposable {
         reason: `cut off from ${this.#name}: ${(error as Error).message ?? error}`,
         highWatermarks: this.#view.highWatermarks,
       };
-    } finally {
-      clearTimeout(timer);
     }
     if (!this.#stopped) this.#timer = setTimeout(() => void this.#poll(), this.#intervalMs);
   }

@@ -3,9 +3,11 @@
  * updates"). One file per checkpoint in the state directory, written atomically — a temporary
  * file, fsync, rename, fsync of the directory — holding a header line (format, version, batch
  * id, time, SHA-256 and length of the body) and the body: the model, its optimizer and
- * standardizer state, the session store, the metrics, the next offset of every partition and the
- * batch id. Loading takes the newest checkpoint whose checksum holds; a torn or corrupt one is
- * reported and the one before it used. The newest few are kept, older ones pruned.
+ * standardizer state, the metrics, one session store per input partition, the next offset of
+ * every partition and the batch id (`trainer_state.ts`). Loading takes the newest checkpoint
+ * whose checksum holds; a torn or corrupt one is reported and the one before it used; one of
+ * format version 1 is migrated, or refused when it cannot be (`CheckpointMigrationError`). The
+ * newest few are kept, older ones pruned.
  *
  * A test hook can stop the process abruptly at each step of the write (see
  * {@linkcode CrashPoint}), so tests can prove a crash anywhere loses and duplicates nothing.
@@ -14,7 +16,8 @@
  */
 
 import { join } from "node:path";
-import type { TrainerState } from "./trainer.ts";
+import { migrateStateV1, type TrainerState, type TrainerStateV1 } from "./trainer_state.ts";
+import type { Clock } from "../util/clock.ts";
 
 /** Where a test may make the trainer die: each step of a checkpoint, and the batch itself. */
 export const CRASH_POINTS = [
@@ -30,8 +33,11 @@ export type CrashPoint = typeof CRASH_POINTS[number];
 
 /** The format name in every checkpoint's header. */
 export const CHECKPOINT_FORMAT = "clickstream-checkpoint";
-/** The version of the checkpoint format this program writes and reads. */
-export const CHECKPOINT_VERSION = 1;
+/**
+ * The version of the checkpoint format this program writes. It reads this one and version 1
+ * (one session store for all partitions; see `trainer_state.ts` for its migration).
+ */
+export const CHECKPOINT_VERSION = 2;
 
 /** The header line of a checkpoint file. */
 export interface CheckpointHeader {
@@ -70,7 +76,7 @@ export interface CheckpointStoreOptions {
   /** Checkpoints kept; older ones are deleted after a successful write. Default `3`. */
   keep?: number;
   /** Clock for the header's time. Default `Date`. */
-  clock?: { now(): number };
+  clock?: Pick<Clock, "now">;
   /** Called with each unusable checkpoint met while loading. Default: none. */
   onCorrupt?: (error: CheckpointCorruptError) => void;
   /** Test hook, called at each step of a write. Default: none. */
@@ -90,7 +96,7 @@ async function sha256(bytes: Uint8Array): Promise<string> {
 export class CheckpointStore {
   #dir: string;
   #keep: number;
-  #clock: { now(): number };
+  #clock: Pick<Clock, "now">;
   #onCorrupt: CheckpointStoreOptions["onCorrupt"];
   #crash: CheckpointStoreOptions["crashHook"];
 
@@ -189,7 +195,7 @@ export class CheckpointStore {
     if (header?.format !== CHECKPOINT_FORMAT) {
       throw new CheckpointCorruptError(file, `not a ${CHECKPOINT_FORMAT} file`);
     }
-    if (header.version !== CHECKPOINT_VERSION) {
+    if (header.version !== CHECKPOINT_VERSION && header.version !== 1) {
       throw new CheckpointCorruptError(
         file,
         `format version ${header.version}, this program reads version ${CHECKPOINT_VERSION}`,
@@ -211,6 +217,7 @@ export class CheckpointStore {
     } catch (cause) {
       throw new CheckpointCorruptError(file, "the body is not JSON", { cause });
     }
+    if (header.version === 1) state = migrateStateV1(state as unknown as TrainerStateV1, file);
     return { header, state, file };
   }
 

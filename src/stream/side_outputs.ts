@@ -10,7 +10,9 @@
 
 import { deadLetterRecord } from "../kafka/dead_letters.ts";
 import type { RawRecord, SendResult } from "../kafka/producer.ts";
-import type { BatchOutputs, Prediction } from "./trainer.ts";
+import type { Clock } from "../util/clock.ts";
+import { retry } from "../util/retry.ts";
+import type { BatchOutputs, Prediction } from "./records.ts";
 
 /** Where records are written: an `EventProducer` fits. */
 export interface RawSink {
@@ -34,6 +36,8 @@ export interface SideOutputWriterOptions {
   initialBackoffMs?: number;
   /** Longest backoff, ms. Default `5000`. */
   maxBackoffMs?: number;
+  /** The clock of the backoff. Default: the system clock. */
+  clock?: Clock;
 }
 
 const encoder = new TextEncoder();
@@ -41,16 +45,16 @@ const encoder = new TextEncoder();
 /** The prediction record of one scored event; key = session id. */
 export function predictionRecord(p: Prediction): RawRecord {
   const value = {
-    session_id: p.event.session_id,
-    user_id: p.event.user_id,
-    topic: p.record.topic,
-    partition: p.record.partition,
-    offset: p.record.offset,
+    session_id: p.sessionId,
+    user_id: p.userId,
+    topic: p.topic,
+    partition: p.partition,
+    offset: p.offset,
     p_purchase: p.score,
     model_version: p.modelVersion,
-    timestamp: p.event.timestamp,
+    timestamp: p.timestamp,
   };
-  return { key: p.event.session_id, value: encoder.encode(JSON.stringify(value)) };
+  return { key: p.sessionId, value: encoder.encode(JSON.stringify(value)) };
 }
 
 /** See the module documentation. */
@@ -74,26 +78,16 @@ export class SideOutputWriter {
     );
     const predictions = o.predictions ? outputs.predictions.map(predictionRecord) : [];
     if (dead.length === 0 && predictions.length === 0) return;
-    let delay = o.initialBackoffMs ?? 200;
-    for (let attempt = 1;; attempt++) {
-      try {
-        if (dead.length > 0) await o.deadLetters.sendRaw(dead);
-        if (predictions.length > 0) await o.predictions!.sendRaw(predictions);
-        if (attempt > 1) o.onRecovered?.(attempt);
-        return;
-      } catch (error) {
-        if (o.signal?.aborted) throw error;
-        o.onRetry?.(error as Error, attempt, delay);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          o.signal?.addEventListener("abort", () => {
-            clearTimeout(timer);
-            resolve();
-          }, { once: true });
-        });
-        if (o.signal?.aborted) throw error;
-        delay = Math.min(delay * 2, o.maxBackoffMs ?? 5000);
-      }
-    }
+    await retry(async (attempt) => {
+      if (dead.length > 0) await o.deadLetters.sendRaw(dead);
+      if (predictions.length > 0) await o.predictions!.sendRaw(predictions);
+      if (attempt > 1) o.onRecovered?.(attempt);
+    }, {
+      initialDelayMs: o.initialBackoffMs ?? 200,
+      maxDelayMs: o.maxBackoffMs ?? 5000,
+      signal: o.signal,
+      clock: o.clock,
+      onRetry: o.onRetry,
+    });
   }
 }

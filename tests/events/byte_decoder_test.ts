@@ -83,14 +83,18 @@ function rowOutcome(batch: DecodedBatch, i: number): Outcome {
   const url = bytes.slice(batch.urlStart[i], batch.urlStart[i] + batch.urlLength[i]);
   const sessionStart = batch.sessionStart[i], sessionLength = batch.sessionLength[i];
   const session = bytes.slice(sessionStart, sessionStart + sessionLength);
-  const event: WireEvent = {
+  const fields = {
     user_id: batch.userId[i],
     url: batch.url(i),
-    action: ACTIONS[batch.action[i]],
     session_id: batch.sessionId(i),
     timestamp: batch.timestamp[i],
   };
-  if (!Number.isNaN(batch.amount[i])) event.amount = batch.amount[i];
+  const action = ACTIONS[batch.action[i]];
+  const event: WireEvent = action === "purchase"
+    ? { ...fields, action, amount: batch.amount[i] }
+    : { ...fields, action };
+  // A browse row's amount column is NaN.
+  if (action !== "purchase") assert.ok(Number.isNaN(batch.amount[i]), `row ${i}: amount NaN`);
   // The key bytes are the id's (WTF-8) encoding, the hash is FNV-1a of them.
   assert.deepEqual(url, wtf8(event.url), `row ${i}: url bytes`);
   assert.deepEqual(session, wtf8(event.session_id), `row ${i}: session_id bytes`);
@@ -173,11 +177,11 @@ const eventOf = (
       fc.constantFrom(MIN_TIMESTAMP, MAX_TIMESTAMP),
     ),
     amount,
-  }).map((e) => {
-    const event: WireEvent = { ...e };
-    if (event.action !== "purchase") delete event.amount;
-    return event;
-  });
+  }).map(({ amount, ...rest }): WireEvent =>
+    rest.action === "purchase"
+      ? { ...rest, action: "purchase", amount }
+      : { ...rest, action: rest.action }
+  );
 
 /** Valid events: mostly in the plain form, some with any characters or any amounts. */
 const anyValidEvent: fc.Arbitrary<WireEvent> = fc.oneof(

@@ -145,7 +145,7 @@ export function makeEvents(n: number, sessions = 10): WireEvent[] {
       session_id: `sess${String(s).padStart(6, "0")}`,
       timestamp: 1_764_080_000 + i,
       ...(purchase ? { amount: 10 + (k % 50) + 0.99 } : {}),
-    });
+    } as WireEvent);
   }
   return events;
 }

@@ -288,7 +288,7 @@ Deno.test("runLoadtest() with --rate never has more events acknowledged than its
       "--senders-per-worker",
       "2",
     ]),
-    { write, isTerminal: false, progressIntervalMs: 100, now: () => clock },
+    { write, isTerminal: false, progressIntervalMs: 100, clock: { now: () => clock } },
   ).finally(() => {
     finished = true;
     wake();

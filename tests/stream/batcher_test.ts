@@ -1,52 +1,8 @@
 import assert from "node:assert/strict";
-import { setImmediate } from "node:timers";
-import { type BatcherClock, MicroBatcher } from "../../src/stream/batcher.ts";
+import { MicroBatcher } from "../../src/stream/batcher.ts";
+import type { Clock } from "../../src/util/clock.ts";
+import { FakeClock } from "../../src/util/fake_clock.ts";
 import type { ReadyIterator } from "../../src/util/ready_iterator.ts";
-
-/** Fake time: timers fire only when the test advances the clock. */
-class FakeClock implements BatcherClock {
-  #now = 1_000_000;
-  #next = 1;
-  #timers = new Map<number, { at: number; fn: () => void }>();
-
-  now(): number {
-    return this.#now;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.#next++;
-    this.#timers.set(id, { at: this.#now + ms, fn });
-    return id;
-  }
-  clearTimeout(id: unknown): void {
-    this.#timers.delete(id as number);
-  }
-  /** Timers set and not yet fired or cleared. */
-  get pendingTimers(): number {
-    return this.#timers.size;
-  }
-  /** Advances the clock by `ms`, firing due timers in order and letting promises settle. */
-  async tick(ms: number): Promise<void> {
-    const end = this.#now + ms;
-    while (true) {
-      await settle();
-      let due: [number, { at: number; fn: () => void }] | null = null;
-      for (const entry of this.#timers) {
-        if (entry[1].at <= end && (due === null || entry[1].at < due[1].at)) due = entry;
-      }
-      if (due === null) break;
-      this.#timers.delete(due[0]);
-      this.#now = due[1].at;
-      due[1].fn();
-    }
-    this.#now = end;
-    await settle();
-  }
-}
-
-/** Lets every pending promise chain run (one macrotask turn, no waiting on time). */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** A source the test feeds by hand; counts how often the batcher pulled from it. */
 class ManualSource<T> implements AsyncIterable<T>, AsyncIterator<T> {
@@ -260,7 +216,7 @@ Deno.test("MicroBatcher keeps the item of a read that was pending when the timer
 
 Deno.test("MicroBatcher checks the clock when a busy source never lets the timer run", async () => {
   let now = 0;
-  const clock: BatcherClock = {
+  const clock: Clock = {
     now: () => (now += 10),
     setTimeout: () => 0,
     clearTimeout: () => {},

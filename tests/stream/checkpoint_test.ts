@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  CHECKPOINT_FORMAT,
   CheckpointCorruptError,
   CheckpointStore,
   type CrashPoint,
 } from "../../src/stream/checkpoint.ts";
-import { Trainer } from "../../src/stream/trainer.ts";
+import { type SourceRecord, Trainer } from "../../src/stream/trainer.ts";
+import { CheckpointMigrationError, type TrainerState } from "../../src/stream/trainer_state.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
 import { encodeEvent } from "../../src/events/schema.ts";
 
@@ -114,6 +116,129 @@ Deno.test("CheckpointStore ignores and later prunes the temporary file of an int
     assert.equal((await store.loadLatest())?.state.batchId, 0);
     await store.save({ ...state, batchId: 2 });
     await assert.rejects(() => Deno.stat(temp), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** `n` generator events as records of `partition` (seed 9), from offset `from`. */
+function records(n: number, partition = 0): SourceRecord[] {
+  const g = new SessionGenerator({ seed: 9 });
+  return Array.from({ length: n }, (_, i) => ({
+    topic: "t",
+    partition,
+    offset: i,
+    key: null,
+    value: encodeEvent(g.next()),
+  }));
+}
+
+/** Writes `body` as a checkpoint of format version 1 (one session store for all partitions). */
+async function writeVersion1(dir: string, body: unknown): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify(body));
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  const sha256 = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join(
+    "",
+  );
+  const header = {
+    format: CHECKPOINT_FORMAT,
+    version: 1,
+    batchId: 0,
+    time: 5,
+    sha256,
+    bytes: bytes.byteLength,
+  };
+  const file = join(dir, "checkpoint-000000000001.ckpt");
+  await Deno.writeFile(
+    file,
+    new Uint8Array([...new TextEncoder().encode(JSON.stringify(header) + "\n"), ...bytes]),
+  );
+  return file;
+}
+
+/** The version-1 body of a one-process state: the one session store inside the learner. */
+function asVersion1(state: TrainerState, sessions = state.featurize.partitions[0]?.sessions) {
+  const { featurize: _, learner, ...rest } = state;
+  return { ...rest, learner: { ...learner, sessions } };
+}
+
+Deno.test("CheckpointStore migrates a version-1 checkpoint of one partition: resuming from it equals never stopping", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const input = records(3000);
+    const first = new Trainer({ topic: "t" });
+    await first.processBatch(input.slice(0, 1200));
+    await writeVersion1(dir, asVersion1(first.state()));
+    const loaded = await new CheckpointStore(dir).loadLatest();
+    assert.ok(loaded);
+    assert.equal(loaded.header.version, 1);
+    assert.deepEqual(loaded.state.featurize.partitions.map((p) => [p.partition, p.next]), [[
+      0,
+      1200,
+    ]]);
+    assert.equal("sessions" in loaded.state.learner, false);
+    const resumed = new Trainer({ topic: "t", restore: loaded.state });
+    await resumed.processBatch(input.slice(1200));
+    const straight = new Trainer({ topic: "t" });
+    await straight.processBatch(input.slice(0, 1200));
+    await straight.processBatch(input.slice(1200));
+    assert.deepEqual(
+      JSON.parse(JSON.stringify(resumed.state())),
+      JSON.parse(JSON.stringify(straight.state())),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("CheckpointStore migrates a version-1 checkpoint that covers nothing yet", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await writeVersion1(
+      dir,
+      asVersion1(new Trainer({ topic: "t" }).state(), {
+        version: 1,
+        idleSeconds: 1800,
+        maxSessions: 100_000,
+        watermark: null,
+        expired: 0,
+        evicted: 0,
+        ids: [],
+        fields: [],
+      }),
+    );
+    const loaded = await new CheckpointStore(dir).loadLatest();
+    assert.deepEqual(loaded?.state.featurize.partitions, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("CheckpointStore refuses a version-1 checkpoint of several partitions, naming the file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const trainer = new Trainer({ topic: "t" });
+    await trainer.processBatch([...records(300, 0), ...records(200, 1)]);
+    const state = trainer.state();
+    const file = await writeVersion1(
+      dir,
+      asVersion1(state, state.featurize.partitions[0].sessions),
+    );
+    const corrupt: unknown[] = [];
+    const store = new CheckpointStore(dir, { onCorrupt: (e) => corrupt.push(e) });
+    await assert.rejects(
+      () => store.loadLatest(),
+      (error: unknown) => {
+        assert.ok(error instanceof CheckpointMigrationError);
+        assert.equal(error.file, file);
+        assert.match(
+          error.message,
+          /one session store for all partitions, and it covers 2 \(0, 1\).*another --state-dir/,
+        );
+        return true;
+      },
+    );
+    assert.deepEqual(corrupt, [], "not taken for a corrupt one (no silent fall back)");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

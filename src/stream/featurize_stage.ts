@@ -1,0 +1,192 @@
+/**
+ * The featurize stage: turns the records of each input partition into rows (`row_batch.ts`),
+ * in order. Per record: skip it if its partition's state already covers its offset; decode and
+ * validate it; for a valid event write an event row — point-in-time features from its session's
+ * history in **its partition's own session store**, then record it there — and for a bad one a
+ * dead-letter marker row with the reason, and the record for the dead-letter queue.
+ *
+ * Each partition has its own store, with its own event-time watermark, idle expiry and cap, so
+ * a row depends only on its own partition's records up to it — not on which other partitions
+ * this process owns, nor on how their records interleave with its own. The stage's state (per
+ * partition: the next offset and the session store) is plain JSON for the checkpoint.
+ *
+ * @module
+ */
+
+import { tryDecodeEvents } from "../events/schema.ts";
+import { FEATURE_COUNT, FEATURE_SET_ID, Featurizer } from "../learn/features.ts";
+import {
+  SessionStore,
+  type SessionStoreOptions,
+  type SessionStoreState,
+} from "../learn/session_store.ts";
+import { OffsetLedger } from "./offset_ledger.ts";
+import type { DeadLetter, SourceRecord } from "./records.ts";
+import { actionCode, reasonCode, type RowBatch, type RowSchema } from "./row_batch.ts";
+
+/** The rows this stage writes: today's feature set, dense only. */
+export const FEATURE_ROWS: RowSchema = {
+  featureSet: FEATURE_SET_ID,
+  denseWidth: FEATURE_COUNT,
+  sparseWidth: 0,
+};
+
+/** One partition's featurize state. */
+export interface PartitionFeatureState {
+  partition: number;
+  /** The next offset of the partition this state covers. */
+  next: number;
+  /** Its session store. */
+  sessions: SessionStoreState;
+}
+
+/** The plain JSON-able state of a {@linkcode FeaturizeStage}. */
+export interface FeaturizeState {
+  version: 1;
+  /** The feature set the stores serve (`FEATURE_SET_ID`). */
+  featureSet: number;
+  /** One entry per partition seen, by partition. */
+  partitions: PartitionFeatureState[];
+}
+
+/** What featurizing a batch gave besides its rows. */
+export interface FeaturizeResult {
+  /** Records skipped because the state already covered them. */
+  skipped: number;
+  /** The bad records, for the dead-letter queue (their marker rows are in the batch). */
+  deadLetters: DeadLetter[];
+}
+
+/** Options of {@linkcode FeaturizeStage}. */
+export interface FeaturizeStageOptions {
+  /** Bounds of each partition's session store (see `SessionStoreOptions` for defaults). */
+  sessions?: SessionStoreOptions;
+  /** State to continue from (a checkpoint). Default: a fresh start. */
+  restore?: FeaturizeState;
+}
+
+/** See the module documentation. */
+export class FeaturizeStage {
+  #options: SessionStoreOptions;
+  #featurizers = new Map<number, Featurizer>();
+  #ledger: OffsetLedger;
+
+  /**
+   * @param options see {@linkcode FeaturizeStageOptions}
+   * @throws {TypeError} if the state to restore is not a featurize state of this feature set
+   */
+  constructor(options: FeaturizeStageOptions = {}) {
+    this.#options = options.sessions ?? {};
+    const r = options.restore;
+    if (r === undefined) {
+      this.#ledger = new OffsetLedger();
+      return;
+    }
+    if (r === null || typeof r !== "object" || r.version !== 1 || !Array.isArray(r.partitions)) {
+      throw new TypeError("Cannot restore the featurize stage: not a version-1 featurize state.");
+    }
+    if (r.featureSet !== FEATURE_SET_ID) {
+      throw new TypeError(
+        `Cannot restore the featurize stage: its session stores serve feature set ${r.featureSet}, this version computes feature set ${FEATURE_SET_ID}.`,
+      );
+    }
+    this.#ledger = new OffsetLedger(r.partitions.map((p) => [p.partition, p.next] as const));
+    for (const p of r.partitions) {
+      this.#featurizers.set(
+        p.partition,
+        new Featurizer({ store: SessionStore.fromJSON(p.sessions) }),
+      );
+    }
+  }
+
+  /** The featurizer (and session store) of `partition`, created on first use. */
+  partition(partition: number): Featurizer {
+    let f = this.#featurizers.get(partition);
+    if (f === undefined) {
+      f = new Featurizer(this.#options);
+      this.#featurizers.set(partition, f);
+    }
+    return f;
+  }
+
+  /** The partitions with state, ascending. */
+  get partitions(): number[] {
+    return [...new Set([...this.#featurizers.keys(), ...this.#ledger.partitions])]
+      .sort((a, b) => a - b);
+  }
+
+  /** The next offset of `partition` this stage covers (0 when never seen). */
+  next(partition: number): number {
+    return this.#ledger.next(partition);
+  }
+
+  /**
+   * Appends to `rows` one row per record not yet covered, in order (see the module
+   * documentation), and moves each partition's next offset past it.
+   *
+   * @throws {RangeError} if `rows` is not of this stage's feature set
+   */
+  featurize(records: readonly SourceRecord[], rows: RowBatch): FeaturizeResult {
+    if (!rows.matches(FEATURE_ROWS)) {
+      throw new RangeError(
+        `Cannot featurize into rows of feature set ${rows.featureSet} (width ${rows.denseWidth}): this stage writes feature set ${FEATURE_SET_ID} (width ${FEATURE_COUNT}).`,
+      );
+    }
+    const batch = this.#ledger.begin();
+    const fresh: SourceRecord[] = [];
+    let skipped = 0;
+    for (const record of records) {
+      if (batch.accept(record.partition, record.offset)) fresh.push(record);
+      else skipped++;
+    }
+    this.#ledger.commit(batch);
+    const decoded = tryDecodeEvents(fresh.map((r) => r.value));
+    const deadLetters: DeadLetter[] = [];
+    const width = rows.denseWidth;
+    let f: Featurizer | undefined, fp = -1;
+    for (let i = 0; i < fresh.length; i++) {
+      const record = fresh[i];
+      const result = decoded[i];
+      if (!result.ok) {
+        rows.addDeadLetter(record.partition, record.offset, reasonCode(result.error.reason));
+        deadLetters.push({ record, error: result.error });
+        continue;
+      }
+      const e = result.event;
+      const row = rows.addEvent(
+        record.partition,
+        record.offset,
+        actionCode(e.action),
+        e.action === "purchase" ? e.amount : 0,
+        e.user_id,
+        e.session_id,
+        e.timestamp,
+      );
+      if (f === undefined || fp !== record.partition) {
+        fp = record.partition;
+        f = this.partition(fp);
+      }
+      f.featurize(e, rows.dense, row * width);
+      f.observe(e);
+    }
+    return { skipped, deadLetters };
+  }
+
+  /** Forgets every partition's sessions (an admin reset); the offsets are kept. */
+  reset(): void {
+    this.#featurizers.clear();
+  }
+
+  /** The plain JSON-able state, partitions ascending. */
+  toJSON(): FeaturizeState {
+    return {
+      version: 1,
+      featureSet: FEATURE_SET_ID,
+      partitions: this.partitions.map((partition) => ({
+        partition,
+        next: this.#ledger.next(partition),
+        sessions: (this.#featurizers.get(partition) ?? new Featurizer(this.#options)).toJSON(),
+      })),
+    };
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * The learn stage: consumes rows (`row_batch.ts`) in order and does everything that needs one
+ * ordered view of the whole stream. Per batch of rows: accept each row iff its source offset is
+ * at least its input partition's next expected one (the ledger: a repeat changes nothing), then
+ * score → learn → measure → detect drift over the accepted event rows through the
+ * {@linkcode BatchLearner}, aggregate purchases, count dead-letter markers by reason, and collect
+ * predictions. The ledger and the counters move only when the caller completes the batch (after
+ * its side outputs were acknowledged): {@linkcode LearnStage.learn} then
+ * {@linkcode LearnStage.complete}.
+ *
+ * It sees neither Kafka nor JSON nor events: rows in, state out. `seed` mode learns per batch
+ * of rows, as it did per batch of records.
+ *
+ * @module
+ */
+
+import {
+  BatchLearner,
+  type BatchLearnerOptions,
+  type BatchLearnerState,
+} from "../learn/batch_learner.ts";
+import { FeatureBatch } from "../learn/feature_batch.ts";
+import { FEATURE_SET_ID } from "../learn/features.ts";
+import { type Clock, SYSTEM_CLOCK } from "../util/clock.ts";
+import { type LedgerBatch, type NextOffset, OffsetLedger } from "./offset_ledger.ts";
+import { PurchaseAggregate } from "./purchases.ts";
+import type { Prediction } from "./records.ts";
+import { ACTION_PURCHASE, reasonOf, ROW_EVENT, type RowBatch } from "./row_batch.ts";
+import type { DriftMarker } from "./snapshot.ts";
+
+/** Drift markers kept (the newest). */
+const MAX_DRIFT_MARKERS = 1000;
+
+/** The plain JSON-able state of a {@linkcode LearnStage} (part of the checkpoint). */
+export interface LearnState {
+  batchId: number;
+  eventsTrained: number;
+  batches: number;
+  /** The next source offset per input partition the state covers. */
+  offsets: NextOffset[];
+  learner: BatchLearnerState;
+  purchases: ReturnType<PurchaseAggregate["toJSON"]>;
+  badRecords: Record<string, number>;
+  skippedRecords: number;
+}
+
+/** Options of {@linkcode LearnStage}. */
+export interface LearnStageOptions {
+  /** The input topic (the rows' sources are its partitions). Required. */
+  topic: string;
+  /** Learner options (mode, hyper-parameters, drift); only the drift reaction applies on restore. */
+  learner?: BatchLearnerOptions;
+  /** State to continue from (a checkpoint). Default: a fresh start. */
+  restore?: LearnState;
+  /** The clock of drift markers. Default: the system clock. */
+  clock?: Pick<Clock, "now">;
+  /** Initial capacity of the event batch, rows (grows on demand). Default `10000`. */
+  capacity?: number;
+}
+
+/** Options of {@linkcode LearnStage.learn}. */
+export interface LearnRowsOptions {
+  /** Collect each event's prediction. Default `false`. */
+  predictions?: boolean;
+}
+
+/** One batch of rows learnt, waiting for {@linkcode LearnStage.complete}. */
+export interface LearnedBatch {
+  /** The batch's id once completed. */
+  readonly batchId: number;
+  /** Rows accepted (events and markers). */
+  readonly rows: number;
+  /** Event rows learnt. */
+  readonly events: number;
+  /** Dead-letter markers counted. */
+  readonly bad: number;
+  /** Rows refused because the ledger already covered their source. */
+  readonly skipped: number;
+  /** The events' predictions (when asked for). */
+  readonly predictions: readonly Prediction[];
+  /** @internal the staged ledger advances */
+  readonly ledger: LedgerBatch;
+  /** @internal markers by reason */
+  readonly reasons: ReadonlyMap<string, number>;
+}
+
+/** See the module documentation. */
+export class LearnStage {
+  #topic: string;
+  #options: BatchLearnerOptions;
+  #clock: Pick<Clock, "now">;
+  #learner: BatchLearner;
+  #purchases: PurchaseAggregate;
+  #ledger: OffsetLedger;
+  #events: FeatureBatch;
+  #rowOf: Int32Array;
+  #batchId = -1;
+  #batches = 0;
+  #eventsTrained = 0;
+  #skipped = 0;
+  #bad: Record<string, number> = {};
+  #drifts: DriftMarker[] = [];
+  #version = 0;
+
+  /**
+   * @param options see {@linkcode LearnStageOptions}
+   * @throws {TypeError} if `restore` is not a learn state of this version's features
+   */
+  constructor(options: LearnStageOptions) {
+    this.#topic = options.topic;
+    this.#options = options.learner ?? {};
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
+    const r = options.restore;
+    if (r) {
+      this.#learner = BatchLearner.fromJSON(r.learner, {
+        onDrift: this.#options.onDrift,
+        boostFactor: this.#options.boostFactor,
+      });
+      this.#purchases = PurchaseAggregate.fromJSON(r.purchases);
+      this.#ledger = OffsetLedger.from(r.offsets);
+      this.#batchId = r.batchId;
+      this.#batches = r.batches;
+      this.#eventsTrained = r.eventsTrained;
+      this.#bad = { ...r.badRecords };
+      this.#skipped = r.skippedRecords;
+    } else {
+      this.#learner = new BatchLearner(this.#options);
+      this.#purchases = new PurchaseAggregate();
+      this.#ledger = new OffsetLedger();
+    }
+    const capacity = options.capacity ?? 10_000;
+    this.#events = new FeatureBatch(this.#learner.model.width, { capacity });
+    this.#rowOf = new Int32Array(capacity);
+  }
+
+  /** The learner (live). */
+  get learner(): BatchLearner {
+    return this.#learner;
+  }
+
+  /** The purchase aggregate (live). */
+  get purchases(): PurchaseAggregate {
+    return this.#purchases;
+  }
+
+  /** The ledger of source offsets (live). */
+  get ledger(): OffsetLedger {
+    return this.#ledger;
+  }
+
+  /** The next source offset per input partition the state covers. */
+  get offsets(): NextOffset[] {
+    return this.#ledger.offsets(this.#topic);
+  }
+
+  /** Id of the last completed batch (`-1` before the first). */
+  get batchId(): number {
+    return this.#batchId;
+  }
+
+  /** Batches completed. */
+  get batches(): number {
+    return this.#batches;
+  }
+
+  /** Events learnt. */
+  get eventsTrained(): number {
+    return this.#eventsTrained;
+  }
+
+  /** Records and rows skipped because the state already covered them. */
+  get skippedRecords(): number {
+    return this.#skipped;
+  }
+
+  /** Bad records by reason. */
+  get badRecords(): Readonly<Record<string, number>> {
+    return this.#bad;
+  }
+
+  /** Drifts detected (the newest {@linkcode MAX_DRIFT_MARKERS}). */
+  get drifts(): readonly DriftMarker[] {
+    return this.#drifts;
+  }
+
+  /** Changes whenever the model, the metrics or the purchases do (for caches of them). */
+  get version(): number {
+    return this.#version;
+  }
+
+  /**
+   * Learns from the rows of `rows` its ledger has not covered yet, in order (see the module
+   * documentation). The ledger and counters stay until {@linkcode LearnStage.complete}.
+   *
+   * @throws {RangeError} if the rows are not of the feature set and width of the model
+   */
+  learn(rows: RowBatch, options: LearnRowsOptions = {}): LearnedBatch {
+    const width = this.#learner.model.width;
+    if (rows.featureSet !== FEATURE_SET_ID || rows.denseWidth !== width) {
+      throw new RangeError(
+        `Cannot learn from rows of feature set ${rows.featureSet} (width ${rows.denseWidth}): the model is of feature set ${FEATURE_SET_ID} (width ${width}).`,
+      );
+    }
+    const ledger = this.#ledger.begin();
+    const events = this.#events;
+    events.clear();
+    const reasons = new Map<string, number>();
+    let accepted = 0, bad = 0, skipped = 0;
+    for (let i = 0; i < rows.length; i++) {
+      if (!ledger.accept(rows.partition[i], rows.offset[i])) {
+        skipped++;
+        continue;
+      }
+      accepted++;
+      if (rows.kind[i] !== ROW_EVENT) {
+        bad++;
+        const reason = reasonOf(rows.reason[i]);
+        reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+        continue;
+      }
+      const j = events.add();
+      if (j >= this.#rowOf.length) this.#rowOf = grown(this.#rowOf, events.capacity);
+      this.#rowOf[j] = i;
+      const dense = rows.dense, to = events.rows;
+      for (let k = 0, from = i * width, at = j * width; k < width; k++) {
+        to[at + k] = dense[from + k];
+      }
+      events.labels[j] = rows.action[i] === ACTION_PURCHASE ? 1 : 0;
+      events.truth[j] = rows.truth[i];
+    }
+    const predictions: Prediction[] = [];
+    const batch = {
+      batchId: this.#batchId + 1,
+      rows: accepted,
+      events: events.length,
+      bad,
+      skipped,
+      predictions,
+      ledger,
+      reasons,
+    };
+    if (accepted === 0) return batch;
+    const model = this.#learner.model;
+    const updatesBefore = model.updates;
+    this.#learner.learn(events);
+    this.#version++;
+    for (const j of this.#learner.lastDrifts) {
+      this.#drifts.push({
+        batchId: batch.batchId,
+        eventsTrained: this.#eventsTrained + j + 1,
+        time: this.#clock.now(),
+        detector: this.#learner.drift?.name ?? "drift",
+      });
+    }
+    if (this.#drifts.length > MAX_DRIFT_MARKERS) {
+      this.#drifts.splice(0, this.#drifts.length - MAX_DRIFT_MARKERS);
+    }
+    const rowOf = this.#rowOf;
+    for (let j = 0; j < events.length; j++) {
+      if (events.labels[j] === 1) {
+        const i = rowOf[j];
+        this.#purchases.add(rows.userId[i], rows.amount[i]);
+      }
+    }
+    if (options.predictions) {
+      const perEvent = model.mode !== "seed";
+      for (let j = 0; j < events.length; j++) {
+        const i = rowOf[j];
+        predictions.push({
+          sessionId: rows.sessionId[i],
+          userId: rows.userId[i],
+          timestamp: rows.eventTime[i],
+          topic: this.#topic,
+          partition: rows.partition[i],
+          offset: rows.offset[i],
+          score: events.scores[j],
+          modelVersion: perEvent ? updatesBefore + j : updatesBefore,
+        });
+      }
+    }
+    return batch;
+  }
+
+  /**
+   * Completes a learnt batch: its sources are now covered, its markers counted, and
+   * `extraSkipped` records skipped upstream (by the featurize stage) counted too. A batch that
+   * accepted no row only adds its skips.
+   */
+  complete(batch: LearnedBatch, extraSkipped = 0): void {
+    this.#skipped += batch.skipped + extraSkipped;
+    if (batch.rows === 0) return;
+    this.#ledger.commit(batch.ledger);
+    for (const [reason, n] of batch.reasons) this.#bad[reason] = (this.#bad[reason] ?? 0) + n;
+    this.#batchId = batch.batchId;
+    this.#batches++;
+    this.#eventsTrained += batch.events;
+  }
+
+  /** Forgets the model, metrics, purchases and drifts (an admin reset); offsets and counts stay. */
+  reset(): void {
+    this.#learner = new BatchLearner(this.#options);
+    this.#purchases.clear();
+    this.#drifts = [];
+    this.#version++;
+  }
+
+  /** The plain JSON-able state, for the checkpoint. */
+  state(): LearnState {
+    return {
+      batchId: this.#batchId,
+      eventsTrained: this.#eventsTrained,
+      batches: this.#batches,
+      offsets: this.offsets,
+      learner: this.#learner.toJSON(),
+      purchases: this.#purchases.toJSON(),
+      badRecords: { ...this.#bad },
+      skippedRecords: this.#skipped,
+    };
+  }
+}
+
+function grown(a: Int32Array, n: number): Int32Array {
+  const b = new Int32Array(Math.max(n, a.length * 2));
+  b.set(a);
+  return b;
+}

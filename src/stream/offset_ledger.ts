@@ -1,0 +1,109 @@
+/**
+ * The per-partition offset ledger: for each input partition, the next offset the state covers.
+ * A record (or a row, by its source) is new iff its offset is at least its partition's next
+ * offset; anything below was already taken into the state and is skipped — which is how a
+ * redelivery after a restart, or a repeat from an upstream stage, changes nothing.
+ *
+ * Advances are staged per batch ({@linkcode OffsetLedger.begin}) and applied only when the batch
+ * is done ({@linkcode OffsetLedger.commit}), so that a batch whose side outputs failed leaves the
+ * ledger where it was.
+ *
+ * @module
+ */
+
+/** A partition of a topic and the next offset to read from it. */
+export interface NextOffset {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+/** The staged advances of one batch over an {@linkcode OffsetLedger}. */
+export class LedgerBatch {
+  #ledger: OffsetLedger;
+  #advanced = new Map<number, number>();
+
+  /** @param ledger the ledger the batch reads and later advances */
+  constructor(ledger: OffsetLedger) {
+    this.#ledger = ledger;
+  }
+
+  /**
+   * Whether `offset` of `partition` is new (at or past the next offset, counting this batch's
+   * own advances); if so, the partition's next offset becomes `offset + 1` in the batch.
+   */
+  accept(partition: number, offset: number): boolean {
+    const next = this.#advanced.get(partition) ?? this.#ledger.next(partition);
+    if (offset < next) return false;
+    this.#advanced.set(partition, offset + 1);
+    return true;
+  }
+
+  /** The next offsets this batch moves to, by partition. */
+  get advances(): ReadonlyMap<number, number> {
+    return this.#advanced;
+  }
+}
+
+/** See the module documentation. */
+export class OffsetLedger {
+  #next = new Map<number, number>();
+
+  /** @param entries `[partition, next offset]` pairs to start from. Default: none. */
+  constructor(entries: Iterable<readonly [number, number]> = []) {
+    for (const [partition, offset] of entries) this.#set(partition, offset);
+  }
+
+  /** A ledger holding `offsets` (of any one topic). */
+  static from(offsets: readonly { partition: number; offset: number }[]): OffsetLedger {
+    return new OffsetLedger(offsets.map((o) => [o.partition, o.offset] as const));
+  }
+
+  /** The next offset of `partition` (0 for a partition never seen). */
+  next(partition: number): number {
+    return this.#next.get(partition) ?? 0;
+  }
+
+  /** The partitions known. */
+  get partitions(): number[] {
+    return [...this.#next.keys()].sort((a, b) => a - b);
+  }
+
+  /** Starts a batch of advances. */
+  begin(): LedgerBatch {
+    return new LedgerBatch(this);
+  }
+
+  /** Applies a batch's advances. */
+  commit(batch: LedgerBatch): void {
+    for (const [partition, offset] of batch.advances) this.#set(partition, offset);
+  }
+
+  /** The next offset of every known partition of `topic`, by partition. */
+  offsets(topic: string): NextOffset[] {
+    return this.partitions.map((partition) => ({
+      topic,
+      partition,
+      offset: this.#next.get(partition)!,
+    }));
+  }
+
+  /** Records between these offsets and the given end offsets, summed (`NaN` when unknown). */
+  lag(highWatermarks: ReadonlyMap<number, number> | null): number {
+    if (highWatermarks === null) return NaN;
+    let lag = 0;
+    for (const [partition, high] of highWatermarks) {
+      lag += Math.max(0, high - this.next(partition));
+    }
+    return lag;
+  }
+
+  #set(partition: number, offset: number): void {
+    if (!Number.isInteger(partition) || partition < 0 || !Number.isInteger(offset) || offset < 0) {
+      throw new RangeError(
+        `Cannot record offset ${offset} of partition ${partition}: expected integers ≥ 0.`,
+      );
+    }
+    this.#next.set(partition, offset);
+  }
+}

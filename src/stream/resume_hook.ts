@@ -1,0 +1,109 @@
+/**
+ * Connects a consumer-group member that resumes from the checkpoint: its `onAssignment` hook
+ * applies the seek rule (`seek_rule.ts`) to each new assignment — the checkpoint's offsets
+ * against the group's committed ones — and records the member; its `onRestart` hook and a
+ * reconnect remove stale members (`group_membership.ts`). Everything Kafka comes in through
+ * ports: `connect` builds the consumer with the hooks, `offsets` reads the group's committed
+ * offsets, and the consumer itself is the `seek` port. Works for a consumer of any topic.
+ *
+ * @module
+ */
+
+import type { GroupMembership } from "./group_membership.ts";
+import { seeksFor, type TopicAssignment, type TopicOffset } from "./seek_rule.ts";
+
+/** The consumer as the hook needs it: it can be moved. (`EventConsumer` fits.) */
+export interface Seekable {
+  /** Continues `partition` of `topic` from `offset`. */
+  seek(partition: number, offset: number, topic: string): void;
+}
+
+/** The group's committed offsets. (`KafkaAdmin` fits.) */
+export interface GroupOffsetsPort {
+  /** Committed offset per partition of `topic` (`-1` or absent: none). */
+  groupOffsets(group: string, topic: string): Promise<ReadonlyMap<number, number>>;
+}
+
+/** The hooks a consumer is connected with (`EventConsumerOptions` has them). */
+export interface ResumeHooks {
+  /** Called after every join with the member's partitions and id, before their records. */
+  onAssignment(assignment: TopicAssignment[], memberId: string): Promise<void>;
+  /** Called when the consumer was restarted as a new member, with the former id. */
+  onRestart(previousMemberId: string): void;
+}
+
+/** Options of {@linkcode resumingConnect}. */
+export interface ResumingConnectOptions<C extends Seekable> {
+  /** The consumer group. Required. */
+  group: string;
+  /** Connects a consumer with the given hooks. Required. */
+  connect: (hooks: ResumeHooks) => Promise<C>;
+  /** Reads the group's committed offsets. Required. */
+  offsets: GroupOffsetsPort;
+  /** The offsets the checkpoint covers now (the truth to resume from). Required. */
+  checkpoint: () => readonly TopicOffset[];
+  /** This process's member and the removal of stale ones. Required. */
+  membership: GroupMembership;
+}
+
+/**
+ * Applies the seek rule to `assignment` on `consumer`: reads the committed offsets of the
+ * assigned topics (only when the checkpoint has offsets at all) and seeks what must move.
+ * Resolves with the seeks made.
+ */
+export async function resumeAssignment(
+  consumer: Seekable,
+  assignment: readonly TopicAssignment[],
+  checkpoint: readonly TopicOffset[],
+  group: string,
+  offsets: GroupOffsetsPort,
+): Promise<TopicOffset[]> {
+  if (checkpoint.length === 0) return [];
+  const committed: TopicOffset[] = [];
+  for (const topic of new Set(assignment.map((a) => a.topic))) {
+    for (const [partition, offset] of await offsets.groupOffsets(group, topic)) {
+      committed.push({ topic, partition, offset });
+    }
+  }
+  const seeks = seeksFor(assignment, checkpoint, committed);
+  for (const s of seeks) consumer.seek(s.partition, s.offset, s.topic);
+  return seeks;
+}
+
+/**
+ * A `connect` for `ReconnectingConsumer`: each call removes the failed consumer's member (on a
+ * reconnect), then connects a consumer whose every assignment resumes from the checkpoint.
+ */
+export function resumingConnect<C extends Seekable>(
+  options: ResumingConnectOptions<C>,
+): () => Promise<C> {
+  const { group, membership } = options;
+  return async () => {
+    await membership.beforeReconnect();
+    // The hook may run before `connect` resolves: it waits for the consumer.
+    const ready = Promise.withResolvers<C>();
+    ready.promise.catch(() => {});
+    try {
+      const consumer = await options.connect({
+        onRestart: (previous) => membership.restarted(previous),
+        onAssignment: async (assignment, memberId) => {
+          await membership.joined(memberId);
+          const checkpoint = options.checkpoint();
+          if (checkpoint.length === 0) return;
+          await resumeAssignment(
+            await ready.promise,
+            assignment,
+            checkpoint,
+            group,
+            options.offsets,
+          );
+        },
+      });
+      ready.resolve(consumer);
+      return consumer;
+    } catch (error) {
+      ready.reject(error);
+      throw error;
+    }
+  };
+}

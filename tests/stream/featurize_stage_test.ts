@@ -1,0 +1,195 @@
+import assert from "node:assert/strict";
+import { encodeEvent } from "../../src/events/schema.ts";
+import type { WireEvent } from "../../src/events/wire.ts";
+import { FEATURE_SET_ID } from "../../src/learn/features.ts";
+import { FEATURE_ROWS, FeaturizeStage } from "../../src/stream/featurize_stage.ts";
+import type { SourceRecord } from "../../src/stream/records.ts";
+import {
+  ACTION_PURCHASE,
+  actionCode,
+  NONE,
+  reasonCode,
+  ROW_DEAD_LETTER,
+  ROW_EVENT,
+  RowBatch,
+} from "../../src/stream/row_batch.ts";
+
+const T0 = 1_764_000_000; // a multiple of 300: the start of a 5-minute window
+const enc = new TextEncoder();
+
+function record(partition: number, offset: number, value: WireEvent | string): SourceRecord {
+  return {
+    topic: "t",
+    partition,
+    offset,
+    key: null,
+    value: typeof value === "string" ? enc.encode(value) : encodeEvent(value),
+  };
+}
+
+const view = (session: string, dt: number, user = 7): WireEvent => ({
+  user_id: user,
+  url: "/p?a",
+  action: "view",
+  session_id: session,
+  timestamp: T0 + dt,
+});
+
+/** The features by hand: position k, seconds since start and previous, clicks and time in window. */
+function byHand(k: number, sinceStart: number, sincePrev: number, clicks: number, onPage: number) {
+  const lk = Math.log(k);
+  return [
+    lk,
+    1 / k,
+    lk * lk,
+    Math.min(k, 100),
+    Math.log1p(sinceStart),
+    Math.log1p(sincePrev),
+    Math.log1p(clicks),
+    Math.log1p(onPage),
+  ];
+}
+
+Deno.test("FeaturizeStage turns one partition's records into rows with the features computed by hand", () => {
+  const stage = new FeaturizeStage();
+  const rows = new RowBatch(FEATURE_ROWS);
+  const records = [
+    record(0, 0, view("s", 0)),
+    record(0, 1, view("u", 5, 8)), // another session: its own history
+    record(0, 2, view("s", 10)),
+    record(0, 3, "not json"),
+    record(0, 4, { ...view("s", 25), action: "purchase", amount: 42.5 }),
+    record(0, 5, view("s", 400)), // the next 5-minute window
+  ];
+  const result = stage.featurize(records, rows);
+  assert.equal(result.skipped, 0);
+  assert.deepEqual(result.deadLetters.map((d) => [d.record.offset, d.error.reason]), [
+    [3, "not_json"],
+  ]);
+  assert.equal(rows.length, 6);
+  assert.equal(rows.featureSet, FEATURE_SET_ID);
+  assert.deepEqual(
+    [...rows.kind.subarray(0, 6)],
+    [0, 0, 0, 1, 0, 0].map((k) => k ? ROW_DEAD_LETTER : ROW_EVENT),
+  );
+  assert.deepEqual([...rows.offset.subarray(0, 6)], [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual([...rows.partition.subarray(0, 6)], [0, 0, 0, 0, 0, 0]);
+  const expected = [
+    byHand(1, 0, 0, 1, 0), // s: its first event
+    byHand(1, 0, 0, 1, 0), // u: its first event
+    byHand(2, 10, 10, 2, 10),
+    new Array(8).fill(0), // the marker has no features
+    byHand(3, 25, 15, 3, 25),
+    byHand(4, 400, 375, 1, 0), // a new window: clicks and time on page start over
+  ];
+  for (let i = 0; i < 6; i++) {
+    assert.deepStrictEqual([...rows.denseRow(i)], expected[i], `row ${i}`);
+  }
+  assert.deepEqual([...rows.action.subarray(0, 6)], [
+    actionCode("view"),
+    actionCode("view"),
+    actionCode("view"),
+    NONE,
+    ACTION_PURCHASE,
+    actionCode("view"),
+  ]);
+  assert.equal(rows.reason[3], reasonCode("not_json"));
+  assert.deepEqual([...rows.amount.subarray(0, 6)], [0, 0, 0, 0, 42.5, 0]);
+  assert.deepEqual([...rows.userId.subarray(0, 6)], [7, 8, 7, NaN, 7, 7]);
+  assert.deepEqual([...rows.eventTime.subarray(0, 6)], [
+    T0,
+    T0 + 5,
+    T0 + 10,
+    NaN,
+    T0 + 25,
+    T0 + 400,
+  ]);
+  assert.deepEqual(rows.sessionId, ["s", "u", "s", "", "s", "s"]);
+  assert.deepEqual([...rows.truth.subarray(0, 6)], new Array(6).fill(NaN));
+  assert.equal(rows.sparseLength, 0);
+  assert.equal(stage.next(0), 6);
+});
+
+Deno.test("FeaturizeStage skips records its state covers, and says how many", () => {
+  const stage = new FeaturizeStage();
+  const rows = new RowBatch(FEATURE_ROWS);
+  stage.featurize([record(0, 0, view("s", 0)), record(0, 1, view("s", 1))], rows);
+  rows.clear();
+  const again = stage.featurize(
+    [record(0, 0, view("s", 0)), record(0, 1, view("s", 1)), record(0, 2, view("s", 2))],
+    rows,
+  );
+  assert.equal(again.skipped, 2);
+  assert.equal(rows.length, 1);
+  assert.deepStrictEqual([...rows.denseRow(0)], byHand(3, 2, 1, 3, 2));
+});
+
+Deno.test("FeaturizeStage keeps one session store per partition: watermark, idle expiry and cap", async (t) => {
+  await t.step("the same session id in two partitions are two sessions", () => {
+    const stage = new FeaturizeStage();
+    const rows = new RowBatch(FEATURE_ROWS);
+    stage.featurize([record(0, 0, view("s", 0)), record(1, 0, view("s", 3))], rows);
+    assert.deepStrictEqual([...rows.denseRow(1)], byHand(1, 0, 0, 1, 0));
+  });
+  await t.step("another partition's later events do not expire this partition's sessions", () => {
+    const stage = new FeaturizeStage({ sessions: { idleSeconds: 1800 } });
+    const rows = new RowBatch(FEATURE_ROWS);
+    stage.featurize([
+      record(0, 0, view("s", 0)),
+      record(1, 0, view("x", 3600)), // partition 1's watermark is far ahead
+      record(0, 1, view("s", 20)),
+    ], rows);
+    assert.deepStrictEqual([...rows.denseRow(2)], byHand(2, 20, 20, 2, 20));
+    assert.equal(stage.partition(0).store.expired, 0);
+  });
+  await t.step("another partition's sessions do not count against this partition's cap", () => {
+    const stage = new FeaturizeStage({ sessions: { maxSessions: 1 } });
+    const rows = new RowBatch(FEATURE_ROWS);
+    stage.featurize([
+      record(0, 0, view("a", 0)),
+      record(1, 0, view("b", 1)),
+      record(0, 1, view("a", 2)),
+    ], rows);
+    assert.deepStrictEqual([...rows.denseRow(2)], byHand(2, 2, 2, 2, 2));
+    assert.equal(stage.partition(0).store.evicted, 0);
+  });
+});
+
+Deno.test("FeaturizeStage's state restores exactly, one store per partition", () => {
+  const records = [0, 1, 2].flatMap((p) =>
+    Array.from({ length: 20 }, (_, i) => record(p, i, view(`s${i % 3}`, i * 7 + p)))
+  );
+  const straight = new FeaturizeStage();
+  const all = new RowBatch(FEATURE_ROWS);
+  straight.featurize(records, all);
+  const first = new FeaturizeStage();
+  const part = new RowBatch(FEATURE_ROWS);
+  first.featurize(records.filter((r) => r.offset < 10), part);
+  const state = JSON.parse(JSON.stringify(first.toJSON()));
+  assert.deepEqual(
+    state.partitions.map((p: { partition: number; next: number }) => [p.partition, p.next]),
+    [
+      [0, 10],
+      [1, 10],
+      [2, 10],
+    ],
+  );
+  const resumed = new FeaturizeStage({ restore: state });
+  const rest = new RowBatch(FEATURE_ROWS);
+  assert.equal(resumed.featurize(records, rest).skipped, 30);
+  assert.deepEqual(resumed.toJSON(), straight.toJSON());
+  const tail = records.map((r, i) => [r, i] as const).filter(([r]) => r.offset >= 10);
+  tail.forEach(([, i], j) => assert.deepStrictEqual([...rest.denseRow(j)], [...all.denseRow(i)]));
+});
+
+Deno.test("FeaturizeStage refuses rows or a state of another feature set, naming it", () => {
+  const stage = new FeaturizeStage();
+  assert.throws(
+    () => stage.featurize([], new RowBatch({ featureSet: 9, denseWidth: 8 })),
+    /feature set 9/,
+  );
+  assert.throws(
+    () => new FeaturizeStage({ restore: { version: 1, featureSet: 2, partitions: [] } }),
+    /feature set 2/,
+  );
+});

@@ -1,0 +1,29 @@
+/**
+ * The trainer reproduces, bit for bit, what it produced on one partition before it was split
+ * into a featurize and a learn stage (the fixture `_golden_trainer.json`, see `_golden.ts`).
+ */
+import assert from "node:assert/strict";
+import { GOLDEN_CASES, GOLDEN_FILE, type GoldenResult, runGolden } from "./_golden.ts";
+
+const expected: Record<string, GoldenResult> = JSON.parse(await Deno.readTextFile(GOLDEN_FILE));
+
+Deno.test("Trainer on one partition reproduces the golden weights, state and outputs", async (t) => {
+  assert.deepEqual(Object.keys(expected).sort(), GOLDEN_CASES.map((c) => c.name).sort());
+  for (const c of GOLDEN_CASES) {
+    await t.step(c.name, async () => {
+      assert.deepEqual(await runGolden(c), expected[c.name]);
+    });
+  }
+});
+
+Deno.test("golden cases: a restore, with or without redelivery, equals the straight run", () => {
+  const straight = expected["adagrad, mixed batches"];
+  for (const name of ["adagrad, restored after 5 batches", "adagrad, restored and redelivered"]) {
+    const r = expected[name];
+    for (const key of ["weights", "model", "metricsState", "predict", "eventsTrained"]) {
+      assert.equal(r[key], straight[key], `${name}: ${key}`);
+    }
+  }
+  assert.ok(Number(expected["adagrad, restored and redelivered"].skippedRecords) > 0);
+  assert.ok(Number(expected["adagrad, drift with reset"].drifts) > 0);
+});

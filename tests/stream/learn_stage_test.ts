@@ -1,0 +1,155 @@
+/** The learn stage driven by rows alone: no Kafka, no JSON, no events. */
+import assert from "node:assert/strict";
+import { BatchLearner } from "../../src/learn/batch_learner.ts";
+import { FeatureBatch } from "../../src/learn/feature_batch.ts";
+import { FEATURE_COUNT, FEATURE_SET_ID } from "../../src/learn/features.ts";
+import { Random } from "../../src/generator/random.ts";
+import { LearnStage } from "../../src/stream/learn_stage.ts";
+import { ACTION_PURCHASE, actionCode, reasonCode, RowBatch } from "../../src/stream/row_batch.ts";
+
+const SCHEMA = { featureSet: FEATURE_SET_ID, denseWidth: FEATURE_COUNT };
+
+/** `n` synthetic event rows of partition `p` from offset `from`: features and an action. */
+function eventRows(rows: RowBatch, p: number, from: number, n: number, seed = 1) {
+  const random = new Random(seed + p * 1000 + from);
+  for (let i = 0; i < n; i++) {
+    const x = random.next() * 4;
+    const purchase = random.next() < 0.1 + 0.05 * x;
+    const r = rows.addEvent(
+      p,
+      from + i,
+      purchase ? ACTION_PURCHASE : actionCode("view"),
+      purchase ? 10 + i : 0,
+      100 + (i % 5),
+      `s${i % 7}`,
+      1_764_000_000 + i,
+    );
+    const row = rows.denseRow(r);
+    for (let j = 0; j < FEATURE_COUNT; j++) row[j] = x * (j + 1) / 8 + random.next() * 0.1;
+  }
+}
+
+/** Rows `from .. from + n` of `rows`, as a batch of their own. */
+function slice(rows: RowBatch, from: number, n: number): RowBatch {
+  const out = new RowBatch(SCHEMA);
+  for (let i = from; i < from + n; i++) {
+    const r = out.addEvent(
+      rows.partition[i],
+      rows.offset[i],
+      rows.action[i],
+      rows.amount[i],
+      rows.userId[i],
+      rows.sessionId[i],
+      rows.eventTime[i],
+    );
+    out.denseRow(r).set(rows.denseRow(i));
+  }
+  return out;
+}
+
+Deno.test("LearnStage learns event rows exactly as the learner learns the same feature rows", () => {
+  const rows = new RowBatch(SCHEMA);
+  eventRows(rows, 0, 0, 500);
+  rows.addDeadLetter(0, 500, reasonCode("not_json"));
+  eventRows(rows, 1, 0, 300);
+  const stage = new LearnStage({ topic: "t", learner: { mode: "adagrad" } });
+  const learned = stage.learn(rows, { predictions: true });
+  assert.deepEqual([learned.rows, learned.events, learned.bad, learned.skipped], [801, 800, 1, 0]);
+  assert.deepEqual(stage.offsets, []); // nothing moves before complete()
+  stage.complete(learned, 3);
+  assert.deepEqual(stage.offsets, [
+    { topic: "t", partition: 0, offset: 501 },
+    { topic: "t", partition: 1, offset: 300 },
+  ]);
+  assert.equal(stage.eventsTrained, 800);
+  assert.equal(stage.batchId, 0);
+  assert.equal(stage.skippedRecords, 3);
+  assert.deepEqual({ ...stage.badRecords }, { not_json: 1 });
+
+  const direct = new BatchLearner({ mode: "adagrad" });
+  const batch = new FeatureBatch(FEATURE_COUNT);
+  for (let i = 0; i < rows.length; i++) {
+    if (rows.kind[i] !== 0) continue;
+    const j = batch.add();
+    batch.rows.set(rows.denseRow(i), j * FEATURE_COUNT);
+    batch.labels[j] = rows.action[i] === ACTION_PURCHASE ? 1 : 0;
+  }
+  direct.learn(batch);
+  assert.deepStrictEqual(stage.learner.toJSON(), direct.toJSON());
+  assert.deepStrictEqual(learned.predictions.map((p) => p.score), [
+    ...batch.scores.subarray(0, 800),
+  ]);
+  const p = learned.predictions[501];
+  assert.deepEqual(
+    [p.topic, p.partition, p.offset, p.userId, p.sessionId, p.timestamp, p.modelVersion],
+    ["t", 1, 1, 101, "s1", 1_764_000_001, 501],
+  );
+});
+
+Deno.test("LearnStage accepts a row iff its source offset is at least the next expected one", () => {
+  const stage = new LearnStage({ topic: "t" });
+  const rows = new RowBatch(SCHEMA);
+  eventRows(rows, 0, 0, 100);
+  stage.complete(stage.learn(rows));
+  const before = JSON.stringify(stage.learner.toJSON());
+  rows.clear();
+  eventRows(rows, 0, 50, 50); // a repeat of 50..99: all covered
+  const repeat = stage.learn(rows);
+  assert.deepEqual([repeat.rows, repeat.skipped], [0, 50]);
+  stage.complete(repeat);
+  assert.equal(JSON.stringify(stage.learner.toJSON()), before);
+  assert.equal(stage.batchId, 0); // no rows: no batch
+  rows.clear();
+  eventRows(rows, 0, 90, 20); // 90..109: the first ten are covered
+  const overlap = stage.learn(rows);
+  assert.deepEqual([overlap.rows, overlap.skipped], [10, 10]);
+  stage.complete(overlap);
+  assert.equal(stage.eventsTrained, 110);
+  assert.equal(stage.skippedRecords, 60);
+  assert.deepEqual(stage.offsets, [{ topic: "t", partition: 0, offset: 110 }]);
+});
+
+Deno.test("LearnStage aggregates purchases from the rows' user ids and amounts", () => {
+  const stage = new LearnStage({ topic: "t" });
+  const rows = new RowBatch(SCHEMA);
+  rows.addEvent(0, 0, ACTION_PURCHASE, 12.5, 42, "a", 1_764_000_000);
+  rows.addEvent(0, 1, actionCode("click"), 0, 42, "a", 1_764_000_001);
+  rows.addEvent(0, 2, ACTION_PURCHASE, 7.25, 42, "a", 1_764_000_002);
+  rows.addEvent(0, 3, ACTION_PURCHASE, 1, 9, "b", 1_764_000_003);
+  stage.complete(stage.learn(rows));
+  assert.deepEqual(stage.purchases.top(10), [
+    { userId: 42, purchases: 2, amount: 19.75 },
+    { userId: 9, purchases: 1, amount: 1 },
+  ]);
+});
+
+Deno.test("LearnStage restores from its state and continues exactly; a reset keeps the offsets", () => {
+  const all = new RowBatch(SCHEMA);
+  eventRows(all, 0, 0, 400);
+  const first = slice(all, 0, 150), second = slice(all, 150, 250);
+  const straight = new LearnStage({ topic: "t", learner: { mode: "ftrl" } });
+  straight.complete(straight.learn(all));
+  const a = new LearnStage({ topic: "t", learner: { mode: "ftrl" } });
+  a.complete(a.learn(first));
+  const b = new LearnStage({
+    topic: "t",
+    learner: { mode: "ftrl" },
+    restore: structuredClone(a.state()),
+  });
+  b.complete(b.learn(second));
+  assert.deepStrictEqual(b.learner.toJSON(), straight.learner.toJSON());
+  const version = b.version;
+  b.reset();
+  assert.ok(b.version > version);
+  assert.equal(b.learner.model.updates, 0);
+  assert.deepEqual(b.offsets, [{ topic: "t", partition: 0, offset: 400 }]);
+});
+
+Deno.test("LearnStage refuses rows of another feature set or width, naming them", () => {
+  const stage = new LearnStage({ topic: "t" });
+  assert.throws(
+    () => stage.learn(new RowBatch({ featureSet: FEATURE_SET_ID, denseWidth: 3 })),
+    /width 3/,
+  );
+  assert.throws(() => stage.learn(new RowBatch({ featureSet: 7, denseWidth: 8 })), /feature set 7/);
+});

@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { OffsetLedger } from "../../src/stream/offset_ledger.ts";
+
+Deno.test("OffsetLedger accepts an offset iff it is at least the next one, counting the batch's own", () => {
+  const ledger = OffsetLedger.from([{ partition: 0, offset: 10 }]);
+  const batch = ledger.begin();
+  assert.equal(batch.accept(0, 9), false); // covered
+  assert.equal(batch.accept(0, 10), true);
+  assert.equal(batch.accept(0, 10), false); // a repeat within the batch
+  assert.equal(batch.accept(0, 14), true); // a gap is fine (compacted topics, aborted writes)
+  assert.equal(batch.accept(0, 12), false); // behind what the batch took
+  assert.equal(batch.accept(3, 0), true); // a partition never seen starts at 0
+  assert.equal(ledger.next(0), 10, "nothing moves before commit");
+  ledger.commit(batch);
+  assert.deepEqual(ledger.offsets("t"), [
+    { topic: "t", partition: 0, offset: 15 },
+    { topic: "t", partition: 3, offset: 1 },
+  ]);
+});
+
+Deno.test("OffsetLedger.lag() sums what lies between its offsets and the end offsets", () => {
+  const ledger = OffsetLedger.from([{ partition: 0, offset: 10 }, { partition: 1, offset: 50 }]);
+  assert.equal(ledger.lag(new Map([[0, 15], [1, 40], [2, 7]])), 5 + 0 + 7);
+  assert.ok(Number.isNaN(ledger.lag(null)));
+});
+
+Deno.test("OffsetLedger refuses a negative or fractional offset, naming it", () => {
+  assert.throws(
+    () => OffsetLedger.from([{ partition: 0, offset: -1 }]),
+    /offset -1 of partition 0/,
+  );
+  assert.throws(() => new OffsetLedger([[1.5, 0]]), /partition 1.5/);
+});
