@@ -10,6 +10,7 @@
 import { parseArgs } from "node:util";
 import { parseBytes, parseCount, parseDuration } from "./util/units.ts";
 import { CRASH_POINTS, type CrashPoint } from "./stream/checkpoint.ts";
+import { type Profile, PROFILES } from "./generator/generator.ts";
 
 /** Log levels of the program (kafkajs' own logs are quiet unless `debug`). */
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
@@ -149,6 +150,8 @@ export interface LoadtestConfig extends CommonConfig {
   events: number | null;
   durationMs: number | null;
   rate: number | null;
+  /** The generator profile: `--profile original|funnel` (original). */
+  profile: Profile;
   seed: number | null;
   driftAt: number | null;
   acks: "all" | "leader" | "none";
@@ -358,6 +361,11 @@ const COMMANDS: Record<string, Command> = {
       events: { type: "string", help: "stop after this many events (200k, 1M)" },
       duration: { type: "string", help: "stop after this long (60s, 5m)" },
       rate: { type: "string", help: "cap in events/s (default: as fast as possible)" },
+      profile: {
+        type: "string",
+        help: "original | funnel (a shop's page funnel with daily and weekly cycles)",
+        default: "original",
+      },
       seed: {
         type: "string",
         help: "seed of the generator (reproducible with 1 worker, 1 sender)",
@@ -792,6 +800,7 @@ export function resolveConfig(argv: string[], env: Record<string, string | undef
           ? null
           : duration(command, "duration", opt("duration")!),
         rate: opt("rate") === undefined ? null : positiveInt(command, "rate", opt("rate")!),
+        profile: oneOf(command, "profile", s("profile"), PROFILES),
         seed: opt("seed") === undefined ? null : positiveInt(command, "seed", opt("seed")!, true),
         driftAt: opt("drift-at") === undefined
           ? null

@@ -53,6 +53,7 @@ Deno.test("resolveConfig() parses loadtest bounds with units", () => {
   assert.ok(a.command === "loadtest");
   assert.equal(a.bytes, 5e9);
   assert.equal(a.events, null);
+  assert.equal(a.profile, "original");
   const b = resolveConfig(["loadtest", "--events", "200k", "--rate", "1000", "--seed", "0"], {});
   assert.ok(b.command === "loadtest");
   assert.equal(b.bytes, null);
@@ -61,6 +62,9 @@ Deno.test("resolveConfig() parses loadtest bounds with units", () => {
   const c = resolveConfig(["loadtest", "--bytes", "512MiB"], {});
   assert.ok(c.command === "loadtest");
   assert.equal(c.bytes, 512 * 1024 * 1024);
+  const d = resolveConfig(["loadtest", "--profile", "funnel"], {});
+  assert.ok(d.command === "loadtest");
+  assert.equal(d.profile, "funnel");
 });
 
 Deno.test("resolveConfig() throws UsageError naming the bad flag or value", async (t) => {
@@ -74,6 +78,11 @@ Deno.test("resolveConfig() throws UsageError naming the bad flag or value", asyn
     ["a bad mode", ["train", "--mode", "sgd"], /--mode must be one of seed, adagrad, ftrl/],
     ["a bad listen address", ["train", "--http", "nowhere"], /--http/],
     ["two bounds", ["loadtest", "--events", "1", "--duration", "1s"], /one of --bytes/],
+    [
+      "a bad profile",
+      ["loadtest", "--profile", "shop"],
+      /--profile must be one of original, funnel/,
+    ],
     ["bad brokers", ["consume", "--brokers", "no-port"], /--brokers/],
     ["topics without action", ["topics"], /create/],
     ["a stray argument", ["send", "extra"], /Unexpected argument "extra"/],

@@ -1,7 +1,8 @@
 /**
  * `clickstream quality`: measures how well each learning mode learns the generator's signal.
- * For each mode it runs, in-process and without Kafka, the same seeded stream of the original's
- * session generator (simulated clock, 100 events/s) through the featurizer, the model and the
+ * For each mode it runs, in-process and without Kafka, the same seeded stream of the generator of
+ * `--profile` (default `original`, the original's session generator on its simulated clock at
+ * 100 events/s; `funnel`, the shop funnel of `funnel_generator.ts`) through the featurizer, the model and the
  * prequential metrics in micro-batches of `--batch` events (default 10000, about what the
  * trainer's 1-second trigger collects at the load test's rate), then prints one table row per
  * mode — log loss, its ratio to the Bayes (best possible) log loss, AUC, accuracy, and the
@@ -14,7 +15,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { SessionGenerator } from "../generator/session_generator.ts";
+import { createGenerator } from "../generator/create_generator.ts";
+import { DEFAULT_PROFILE, type Profile, PROFILES } from "../generator/generator.ts";
 import { FeatureBatch } from "../learn/feature_batch.ts";
 import { FEATURE_NAMES, Featurizer } from "../learn/features.ts";
 import { PrequentialMetrics } from "../learn/metrics.ts";
@@ -37,6 +39,7 @@ Flags:
   --modes LIST    comma-separated modes among ${MODES.join(", ")} (default seed,adagrad,ftrl)
   --batch N       micro-batch size in events (default 10000)
   --drift-at N    the generator drifts from event N on (default: never)
+  --profile NAME  generator profile: ${PROFILES.join(" | ")} (default ${DEFAULT_PROFILE})
   --out FILE      JSON output file (default quality.json; "-" for none)
   --help          this text
 `;
@@ -45,6 +48,7 @@ Flags:
 export interface QualityRow {
   mode: Mode;
   default: boolean;
+  profile: Profile;
   events: number;
   batchSize: number;
   seed: number;
@@ -75,6 +79,8 @@ export interface EvaluateOptions {
   batchSize?: number;
   /** Generator event index from which the purchase probability drifts. Default `Infinity`. */
   driftAt?: number;
+  /** Generator profile. Default `"original"`. */
+  profile?: Profile;
   /** Model options besides the mode. Default: the model's defaults. */
   model?: Omit<ModelOptions, "mode">;
 }
@@ -85,7 +91,8 @@ export function evaluateMode(mode: Mode, options: EvaluateOptions = {}): Quality
   const seed = options.seed ?? 42;
   const batchSize = options.batchSize ?? 10_000;
   const driftAt = options.driftAt ?? Infinity;
-  const gen = new SessionGenerator({ seed, driftAt });
+  const profile = options.profile ?? DEFAULT_PROFILE;
+  const gen = createGenerator(profile, { seed, driftAt });
   const featurizer = new Featurizer();
   const model = new LogisticModel(FEATURE_NAMES, { ...options.model, mode });
   const metrics = new PrequentialMetrics();
@@ -114,6 +121,7 @@ export function evaluateMode(mode: Mode, options: EvaluateOptions = {}): Quality
   return {
     mode,
     default: mode === DEFAULT_MODE,
+    profile,
     events,
     batchSize,
     seed,
@@ -206,6 +214,7 @@ export async function runQuality(argv: string[]): Promise<number> {
         modes: { type: "string", default: "seed,adagrad,ftrl" },
         batch: { type: "string", default: "10000" },
         "drift-at": { type: "string" },
+        profile: { type: "string", default: DEFAULT_PROFILE },
         out: { type: "string", default: "quality.json" },
         help: { type: "boolean", default: false },
       },
@@ -220,7 +229,7 @@ export async function runQuality(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  let events: number, seed: number, batchSize: number, driftAt = Infinity;
+  let events: number, seed: number, batchSize: number, driftAt = Infinity, profile: Profile;
   const modes: Mode[] = [];
   try {
     events = positiveInteger("--events", values.events);
@@ -228,6 +237,14 @@ export async function runQuality(argv: string[]): Promise<number> {
     if (values["drift-at"] !== undefined) {
       driftAt = positiveInteger("--drift-at", values["drift-at"]);
     }
+    if (!(PROFILES as readonly string[]).includes(values.profile)) {
+      throw new RangeError(
+        `Cannot run quality with --profile ${JSON.stringify(values.profile)}: expected one of ${
+          PROFILES.join(", ")
+        }.`,
+      );
+    }
+    profile = values.profile as Profile;
     seed = Number(values.seed);
     if (!Number.isInteger(seed)) {
       throw new RangeError(
@@ -249,12 +266,12 @@ export async function runQuality(argv: string[]): Promise<number> {
   }
   const rows: QualityRow[] = [];
   for (const mode of modes) {
-    rows.push(evaluateMode(mode, { events, seed, batchSize, driftAt }));
+    rows.push(evaluateMode(mode, { events, seed, batchSize, driftAt, profile }));
   }
   console.log(formatTable(rows));
   console.log(
     `\n* default mode. Prequential: every event scored before the model learns from it. ` +
-      `Generator seed ${seed}, micro-batches of ${batchSize} events` +
+      `Generator profile ${profile}, seed ${seed}, micro-batches of ${batchSize} events` +
       (Number.isFinite(driftAt) ? `, drift from event ${driftAt}` : "") + `. AUC is binned; ` +
       `the exact AUC lies within "AUC ±" of it. Bayes = the true probabilities ` +
       `(AUC ${fmt(rows[0].bayesAuc, 4)}).`,
