@@ -155,6 +155,22 @@ export interface FunnelView {
   drifted?: boolean;
 }
 
+/** A view to fill in (a session's first event at hour 0 of a Sunday, page `home`). */
+export function newFunnelView(): FunnelView & { actionCounts: Float64Array } {
+  return {
+    page: HOME,
+    previous: NO_PAGE,
+    position: 1,
+    secondsSinceStart: 0,
+    secondsSincePrevious: 0,
+    actionCounts: new Float64Array(ACTIONS.length),
+    spend: 0,
+    hour: 0,
+    dayOfWeek: 0,
+    drifted: false,
+  };
+}
+
 const HOUR_TERM = Float64Array.from(
   { length: 24 },
   (_, h) => HOUR_AMPLITUDE * Math.cos(2 * Math.PI * (h - PEAK_HOUR) / 24),

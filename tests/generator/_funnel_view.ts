@@ -12,6 +12,7 @@ import {
   dayOfWeek,
   type FunnelView,
   hourOfDay,
+  newFunnelView,
   NO_PAGE,
   pageClassOf,
 } from "../../src/generator/funnel_model.ts";
@@ -29,18 +30,7 @@ interface SessionSoFar {
 export class FunnelViewReader {
   #sessions = new Map<string, SessionSoFar>();
   /** The view last returned by {@linkcode FunnelViewReader.view} (overwritten each call). */
-  readonly current: FunnelView & { actionCounts: Float64Array } = {
-    page: 0,
-    previous: NO_PAGE,
-    position: 1,
-    secondsSinceStart: 0,
-    secondsSincePrevious: 0,
-    actionCounts: new Float64Array(4),
-    spend: 0,
-    hour: 0,
-    dayOfWeek: 0,
-    drifted: false,
-  };
+  readonly current: FunnelView & { actionCounts: Float64Array } = newFunnelView();
 
   /** What was visible of `event` before its action. */
   view(event: WireEvent, drifted = false): FunnelView {

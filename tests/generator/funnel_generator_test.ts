@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { ACTIONS, type WireEvent } from "../../src/events/wire.ts";
-import {
-  CATEGORIES,
-  FUNNEL_START,
-  FunnelGenerator,
-  MAX_DWELL_SECONDS,
-  productPrice,
-  PRODUCTS,
-} from "../../src/generator/funnel_generator.ts";
+import { FUNNEL_START, FunnelGenerator } from "../../src/generator/funnel_generator.ts";
+import { MAX_DWELL_SECONDS } from "../../src/generator/funnel_site.ts";
 import {
   CART,
   CHECKOUT,
@@ -16,7 +10,6 @@ import {
   hourOfDay,
   NO_PAGE,
   PAGE_CLASSES,
-  pageClassOf,
   PRODUCT,
 } from "../../src/generator/funnel_model.ts";
 import { FunnelViewReader } from "./_funnel_view.ts";
@@ -349,35 +342,6 @@ Deno.test("FunnelGenerator uses an injected clock for timestamps and probabiliti
     assert.equal(e.timestamp, now);
     assert.deepEqual(gen.actionProbabilities, funnelActionProbabilities(reader.view(e), expected));
     reader.observe(e);
-  }
-});
-
-Deno.test("FunnelGenerator prices products from their id, and urls map to page classes", () => {
-  for (let id = 1; id <= PRODUCTS; id += 97) {
-    const price = productPrice(id);
-    assert.ok(price >= 5 && price <= 500, `product ${id}: ${price}`);
-    assert.equal(productPrice(id), price);
-  }
-  assert.equal(CATEGORIES * 25, PRODUCTS);
-  const cases: [string, string][] = [
-    ["/", "home"],
-    ["/home?aBcDeF", "home"],
-    ["/search?q=shoes", "search"],
-    ["/category/17", "category"],
-    ["/product/4999?x", "product"],
-    ["/products?abcdef", "product"],
-    ["/cart", "cart"],
-    ["/checkout#pay", "checkout"],
-    ["/about", "about"],
-    ["/blog/3", "blog"],
-    ["/admin/x", "other"],
-    ["", "home"],
-  ];
-  for (const [url, page] of cases) assert.equal(PAGE_CLASSES[pageClassOf(url)], page, url);
-  for (const ts of [0, 1_767_571_200, 1_767_657_599, 1_800_000_123]) {
-    const d = new Date(ts * 1000);
-    assert.equal(hourOfDay(ts), d.getUTCHours());
-    assert.equal(dayOfWeek(ts), d.getUTCDay());
   }
 });
 
