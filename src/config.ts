@@ -372,7 +372,8 @@ const COMMANDS: Record<string, Command> = {
       },
       "drift-at": {
         type: "string",
-        help: "after this many events, purchases fall with session position",
+        help:
+          "after this many events the signal drifts (original: purchases fall with session position; funnel: conversion moves from the cart to the product page)",
       },
       acks: { type: "string", help: "leader | all | none (all = idempotent)", default: "leader" },
       compression: { type: "string", help: "none | gzip", default: "none" },
