@@ -59,6 +59,7 @@ Deno.test("resolveConfig() parses loadtest bounds with units", () => {
   assert.ok(a.command === "loadtest");
   assert.equal(a.bytes, 5e9);
   assert.equal(a.events, null);
+  assert.equal(a.profile, "original");
   const b = resolveConfig(["loadtest", "--events", "200k", "--rate", "1000", "--seed", "0"], {});
   assert.ok(b.command === "loadtest");
   assert.equal(b.bytes, null);
@@ -67,6 +68,9 @@ Deno.test("resolveConfig() parses loadtest bounds with units", () => {
   const c = resolveConfig(["loadtest", "--bytes", "512MiB"], {});
   assert.ok(c.command === "loadtest");
   assert.equal(c.bytes, 512 * 1024 * 1024);
+  const d = resolveConfig(["loadtest", "--profile", "funnel"], {});
+  assert.ok(d.command === "loadtest");
+  assert.equal(d.profile, "funnel");
 });
 
 Deno.test("resolveConfig() throws UsageError naming the bad flag or value", async (t) => {
@@ -80,6 +84,11 @@ Deno.test("resolveConfig() throws UsageError naming the bad flag or value", asyn
     ["a bad mode", ["train", "--mode", "sgd"], /--mode must be one of seed, adagrad, ftrl/],
     ["a bad listen address", ["train", "--http", "nowhere"], /--http/],
     ["two bounds", ["loadtest", "--events", "1", "--duration", "1s"], /one of --bytes/],
+    [
+      "a bad profile",
+      ["loadtest", "--profile", "shop"],
+      /--profile must be one of original, funnel/,
+    ],
     ["bad brokers", ["consume", "--brokers", "no-port"], /--brokers/],
     ["topics without action", ["topics"], /create/],
     ["a stray argument", ["send", "extra"], /Unexpected argument "extra"/],
@@ -246,6 +255,7 @@ Deno.test("resolveConfig() fills every default of quality", () => {
     modes: [...MODES],
     batchSize: 10_000,
     driftAt: null,
+    profile: "original",
     out: "quality.json",
   });
   const c = resolveConfig(
@@ -260,9 +270,18 @@ Deno.test("resolveConfig() fills every default of quality", () => {
       "5",
       "--out",
       "-",
+      "--profile",
+      "funnel",
     ],
     {},
   );
   assert.ok(c.command === "quality");
-  assert.deepEqual([c.events, c.modes, c.seed, c.driftAt, c.out], [200_000, ["ftrl"], -3, 5, null]);
+  assert.deepEqual(
+    [c.events, c.modes, c.seed, c.driftAt, c.out, c.profile],
+    [200_000, ["ftrl"], -3, 5, null, "funnel"],
+  );
+  assert.throws(
+    () => resolveConfig(["quality", "--profile", "shop"], {}),
+    /--profile.*shop|shop.*--profile/,
+  );
 });

@@ -63,7 +63,7 @@ export async function runLoadtest(config: LoadtestConfig, io: LoadtestIO = {}): 
       config.acks === "all" ? " (idempotent)" : ""
     }, compression ${config.compression}${
       config.rate !== null ? `, rate cap ${config.rate}/s` : ""
-    }`;
+    }, profile ${config.profile}`;
   write(
     `loadtest → ${config.topic} at ${config.brokers.join(",")}: ${setup}${
       config.seed !== null ? `, seed ${config.seed}` : ""
@@ -86,6 +86,7 @@ export async function runLoadtest(config: LoadtestConfig, io: LoadtestIO = {}): 
       acks: config.acks,
       compression: config.compression,
       rate: config.rate,
+      profile: config.profile,
       seed: config.seed,
       driftAt: config.driftAt,
       maxActiveSessions: config.maxActiveSessions,

@@ -13,6 +13,7 @@ import {
   oneOf,
   positiveInt,
 } from "../config/values.ts";
+import { DEFAULT_PROFILE, type Profile, PROFILES } from "../generator/generator.ts";
 import { ACKS, type Acks, type Compression, COMPRESSIONS } from "../kafka/producer_settings.ts";
 import { COMMON_FLAGS, type CommonConfig, resolveCommon } from "./common_config.ts";
 
@@ -60,12 +61,19 @@ export interface LoadtestConfig extends CommonConfig {
    */
   rate: number | null;
   /**
+   * The generator profile: `--profile` (`original`, the original's signal; `funnel`, a shop's
+   * page funnel with daily and weekly cycles).
+   * @default {"original"}
+   */
+  profile: Profile;
+  /**
    * Seed of the generator: `--seed`; `null` is a random one.
    * @default {null}
    */
   seed: number | null;
   /**
-   * After this many events, purchases fall with session position: `--drift-at`.
+   * After this many events the signal drifts (original: purchases fall with session position;
+   * funnel: conversion moves from the cart to the product page): `--drift-at`.
    * @default {null}
    */
   driftAt: number | null;
@@ -131,13 +139,20 @@ export const LOADTEST_COMMAND: CommandSpec = {
     events: { type: "string", help: "stop after this many events (200k, 1M)" },
     duration: { type: "string", help: "stop after this long (60s, 5m)" },
     rate: { type: "string", help: "cap in events/s (default: as fast as possible)" },
+    profile: {
+      type: "string",
+      help: "{choices} (funnel: a shop's page funnel with daily and weekly cycles)",
+      choices: PROFILES,
+      default: DEFAULT_PROFILE,
+    },
     seed: {
       type: "string",
       help: "seed of the generator (reproducible with 1 worker, 1 sender)",
     },
     "drift-at": {
       type: "string",
-      help: "after this many events, purchases fall with session position",
+      help:
+        "after this many events the signal drifts (original: purchases fall with session position; funnel: conversion moves from the cart to the product page)",
     },
     acks: {
       type: "string",
@@ -204,6 +219,7 @@ export function resolveLoadtest(flags: ParsedFlags, env: Env): LoadtestConfig {
     events: flags.optional("events", positiveInt),
     durationMs: flags.optional("duration", duration),
     rate: flags.optional("rate", positiveInt),
+    profile: flags.value("profile", oneOf(PROFILES)),
     seed: flags.optional("seed", nonNegativeInt),
     driftAt: flags.optional("drift-at", nonNegativeInt),
     acks: flags.value("acks", oneOf(ACKS)),

@@ -1,7 +1,8 @@
 /**
  * `clickstream quality`: measures how well each learning mode learns the generator's signal.
- * For each mode it runs, in-process and without Kafka, the same seeded stream of the original's
- * session generator (simulated clock, 100 events/s) through the featurizer, the model and the
+ * For each mode it runs, in-process and without Kafka, the same seeded stream of the generator of
+ * `--profile` (default `original`, the original's session generator on its simulated clock at
+ * 100 events/s; `funnel`, the shop funnel of `funnel_generator.ts`) through the featurizer, the model and the
  * prequential metrics in micro-batches of `--batch` events (default 10000, about what the
  * trainer's 1-second trigger collects at the load test's rate), then prints one table row per
  * mode — log loss, its ratio to the Bayes (best possible) log loss, AUC, accuracy, and the
@@ -14,7 +15,8 @@
  */
 
 import { parseFlags, UsageError } from "../config/flags.ts";
-import { SessionGenerator } from "../generator/session_generator.ts";
+import { createGenerator } from "../generator/create_generator.ts";
+import { DEFAULT_PROFILE, type Profile } from "../generator/generator.ts";
 import { FeatureBatch } from "../learn/feature_batch.ts";
 import { FEATURE_NAMES, Featurizer } from "../learn/features.ts";
 import { PrequentialMetrics } from "../learn/metrics.ts";
@@ -27,6 +29,8 @@ export interface QualityRow {
   mode: Mode;
   /** Whether it is the default mode (`DEFAULT_MODE`), starred in the table. */
   default: boolean;
+  /** The generator profile the stream came from. */
+  profile: Profile;
   /** Events run through the mode. */
   events: number;
   /** Micro-batch size in events. */
@@ -75,6 +79,8 @@ export interface EvaluateOptions {
   batchSize?: number;
   /** Generator event index from which the purchase probability drifts. Default `Infinity`. */
   driftAt?: number;
+  /** Generator profile. Default `"original"`. */
+  profile?: Profile;
   /** Model options besides the mode. Default: the model's defaults. */
   model?: Omit<ModelOptions, "mode">;
 }
@@ -85,7 +91,8 @@ export function evaluateMode(mode: Mode, options: EvaluateOptions = {}): Quality
   const seed = options.seed ?? 42;
   const batchSize = options.batchSize ?? 10_000;
   const driftAt = options.driftAt ?? Infinity;
-  const gen = new SessionGenerator({ seed, driftAt });
+  const profile = options.profile ?? DEFAULT_PROFILE;
+  const gen = createGenerator(profile, { seed, driftAt });
   const featurizer = new Featurizer();
   const model = new LogisticModel(FEATURE_NAMES, { ...options.model, mode });
   const metrics = new PrequentialMetrics();
@@ -114,6 +121,7 @@ export function evaluateMode(mode: Mode, options: EvaluateOptions = {}): Quality
   return {
     mode,
     default: mode === DEFAULT_MODE,
+    profile,
     events,
     batchSize,
     seed,
@@ -205,16 +213,16 @@ export async function runQuality(input: QualityConfig | readonly string[]): Prom
       return 2;
     }
   }
-  const { events, seed, batchSize } = config;
+  const { events, seed, batchSize, profile } = config;
   const driftAt = config.driftAt ?? Infinity;
   const rows: QualityRow[] = [];
   for (const mode of config.modes) {
-    rows.push(evaluateMode(mode, { events, seed, batchSize, driftAt }));
+    rows.push(evaluateMode(mode, { events, seed, batchSize, driftAt, profile }));
   }
   console.log(formatTable(rows));
   console.log(
     `\n* default mode. Prequential: every event scored before the model learns from it. ` +
-      `Generator seed ${seed}, micro-batches of ${batchSize} events` +
+      `Generator profile ${profile}, seed ${seed}, micro-batches of ${batchSize} events` +
       (Number.isFinite(driftAt) ? `, drift from event ${driftAt}` : "") + `. AUC is binned; ` +
       `the exact AUC lies within "AUC ±" of it. Bayes = the true probabilities ` +
       `(AUC ${fmt(rows[0].bayesAuc, 4)}).`,

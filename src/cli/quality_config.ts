@@ -6,8 +6,9 @@
  */
 
 import { type CommandSpec, HELP_FLAG, type ParsedFlags } from "../config/flags.ts";
-import { integer, listOf, positiveInt } from "../config/values.ts";
+import { integer, listOf, oneOf, positiveInt } from "../config/values.ts";
 import { type Mode, MODES } from "../learn/model.ts";
+import { DEFAULT_PROFILE, type Profile, PROFILES } from "../generator/generator.ts";
 
 /** `quality`: every learning mode over the same seeded generator stream. */
 export interface QualityConfig {
@@ -39,6 +40,11 @@ export interface QualityConfig {
    */
   driftAt: number | null;
   /**
+   * The generator profile: `--profile`.
+   * @default {"original"}
+   */
+  profile: Profile;
+  /**
    * The JSON output file: `--out`; `null` (`--out -`) writes none.
    * @default {"quality.json"}
    */
@@ -63,6 +69,12 @@ export const QUALITY_COMMAND: CommandSpec = {
     },
     batch: { type: "string", help: "micro-batch size in events", default: "10000" },
     "drift-at": { type: "string", help: "the generator drifts from event N on (default: never)" },
+    profile: {
+      type: "string",
+      help: "generator profile: {choices}",
+      choices: PROFILES,
+      default: DEFAULT_PROFILE,
+    },
     out: { type: "string", help: `JSON output file ("-" for none)`, default: "quality.json" },
     help: HELP_FLAG,
   },
@@ -82,6 +94,7 @@ export function resolveQuality(flags: ParsedFlags): QualityConfig {
     modes: flags.value("modes", listOf(MODES)),
     batchSize: flags.value("batch", positiveInt),
     driftAt: flags.optional("drift-at", positiveInt),
+    profile: flags.value("profile", oneOf(PROFILES)),
     out: out === "-" ? null : out,
   };
 }

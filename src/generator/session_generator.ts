@@ -11,7 +11,9 @@
  *
  * Additions, all off by default or with the original's behaviour as default:
  * - the true purchase probability of the last event is exposed ({@linkcode SessionGenerator.probability}),
- *   so evaluation can report the Bayes (best possible) log loss;
+ *   so evaluation can report the Bayes (best possible) log loss, and with it the probability of
+ *   each action ({@linkcode SessionGenerator.actionProbabilities}: `(1 − p) / 3` for each of
+ *   `click view scroll`, `p` for `purchase`), for a multi-class target;
  * - **drift**: from the `driftAt`-th event of this generator on, the probability *falls* with
  *   position: `max(0.5 - 0.03 k, 0.02)` (the same constants, mirrored), a sharp concept drift
  *   that a stale model gets badly wrong;
@@ -32,6 +34,7 @@
  */
 
 import { BROWSE_ACTIONS, type WireEvent } from "../events/wire.ts";
+import type { Generator } from "./generator.ts";
 import { deriveSeed, Random } from "./random.ts";
 
 /** The original's url paths. */
@@ -116,7 +119,7 @@ function checkPositiveInteger(name: string, v: number): void {
  * const p = gen.probability; // the true purchase probability of `event`
  * ```
  */
-export class SessionGenerator {
+export class SessionGenerator implements Generator {
   #rng: Random;
   #cap: number;
   #ids: string[];
@@ -137,6 +140,7 @@ export class SessionGenerator {
   #probability = 0;
   #position = 0;
   #started = false;
+  #actions = new Float64Array(4);
 
   /** @param options see {@linkcode SessionGeneratorOptions}; defaults are the original's. */
   constructor(options: SessionGeneratorOptions = {}) {
@@ -207,6 +211,18 @@ export class SessionGenerator {
   /** The true purchase probability of the event last returned by `next()`. */
   get probability(): number {
     return this.#probability;
+  }
+
+  /**
+   * The true probability of each action of the last event, in the order of `ACTIONS`
+   * (`click view scroll purchase`): `(1 − p) / 3` for each browse action, `p` for purchase.
+   * The same array every call, overwritten by the next call.
+   */
+  get actionProbabilities(): Float64Array {
+    const p = this.#probability, a = this.#actions;
+    a[0] = a[1] = a[2] = (1 - p) / 3;
+    a[3] = p;
+    return a;
   }
 
   /** The position in its session (1-based, this event included) of the last event. */

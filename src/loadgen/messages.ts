@@ -9,10 +9,13 @@
  * @module
  */
 
+import type { Profile } from "../generator/generator.ts";
 import type { KafkaClientOptions } from "../kafka/client.ts";
 
 /** The generator settings of one worker (its shard of the session pool). */
 export interface WorkerGeneratorSpec {
+  /** The generator profile. */
+  profile: Profile;
   /** Seed of the family; a sharded worker derives its own stream from it. */
   seed: number;
   /** This worker's shard, or `null` for one unsharded generator (one worker). */
@@ -21,7 +24,7 @@ export interface WorkerGeneratorSpec {
   driftAt: number | null;
   /** Wall-clock timestamps (whole seconds, the original's); `false`: the simulated clock. */
   wallClock: boolean;
-  /** The original's tunables (see `SessionGeneratorOptions`). */
+  /** The original's tunables (see `SessionGeneratorOptions`; the funnel profile ignores them). */
   maxActiveSessions: number;
   newSessionProbability: number;
   basePurchaseProbability: number;

@@ -18,6 +18,7 @@
  * @module
  */
 
+import { type Profile, PROFILES } from "../generator/generator.ts";
 import type { KafkaClientOptions } from "../kafka/client.ts";
 import type { FromWorker, ToWorker, WorkerCounts, WorkerSpec } from "./messages.ts";
 import type { LoadTarget, ProgressSample } from "./progress.ts";
@@ -78,9 +79,16 @@ export interface LoadWorkersOptions extends GeneratorTunables {
   /** Cap in events/s over all workers. Default: none. */
   rate?: number | null;
   /**
+   * The generator profile: `"original"` (the original's signal) or `"funnel"` (a shop's page
+   * funnel with daily and weekly cycles, `src/generator/funnel_generator.ts`). Default
+   * `"original"`.
+   */
+  profile?: Profile;
+  /**
    * Seed of the generator: with it the timestamps come from the generator's simulated clock, so
-   * the stream is exactly reproducible with one worker and one sender. Default: a random seed and
-   * wall-clock timestamps (whole seconds, the original's).
+   * the stream is exactly reproducible with one worker and one sender. Default: a random seed and,
+   * for the original profile, wall-clock timestamps (whole seconds, the original's); the funnel
+   * profile always uses its simulated clock (its signal lives in simulated time).
    */
   seed?: number | null;
   /** After this many events (over all workers) the signal drifts. Default: no drift. */
@@ -148,6 +156,14 @@ export async function runLoadWorkers(options: LoadWorkersOptions): Promise<LoadW
   const idempotent = acks === "all";
   const rate = options.rate ?? null;
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const profile = options.profile ?? "original";
+  if (!(PROFILES as readonly string[]).includes(profile)) {
+    throw new RangeError(
+      `Cannot run the load test with profile ${JSON.stringify(profile)}: expected one of ${
+        PROFILES.join(", ")
+      }.`,
+    );
+  }
   const exactOrder = options.seed != null && workers === 1 && senders === 1;
   const inFlight = idempotent || exactOrder ? 1 : options.inFlight ?? 4;
   let batchRecords = options.batchRecords ?? 1000;
@@ -277,10 +293,11 @@ export async function runLoadWorkers(options: LoadWorkersOptions): Promise<LoadW
         : null,
       rateLimited: rate !== null,
       generator: {
+        profile,
         seed,
         shard: workers > 1 ? { index: i, count: workers } : null,
         driftAt: options.driftAt == null ? null : Math.floor(options.driftAt / workers),
-        wallClock: options.seed == null,
+        wallClock: options.seed == null && profile === "original",
         maxActiveSessions,
         newSessionProbability: options.newSessionProbability ?? 0.05,
         basePurchaseProbability: options.basePurchaseProbability ?? 0.02,

@@ -1,6 +1,6 @@
 /**
  * The Web Worker entry of the load generator. One worker owns one shard of the session pool (its
- * own `SessionGenerator`, so no lock is shared with anyone) and its own senders (kafkajs
+ * own generator of the run's profile, so no lock is shared with anyone) and its own senders (kafkajs
  * producers through `EventProducer`). Each sender runs `inFlight` send loops; a loop takes a
  * batch of events from the shard (asking the orchestrator for rate tokens first when a cap is
  * on), encodes it (`record_encoder.ts`) and sends it as one produce request. Counts of
@@ -19,7 +19,7 @@
 // kafkajs' producer has not loaded yet).
 import "../kafka/linear_grouping.ts";
 import "../kafka/fast_varints.ts";
-import { SessionGenerator } from "../generator/session_generator.ts";
+import { createGenerator } from "../generator/create_generator.ts";
 import type { WireEvent } from "../events/wire.ts";
 import { KafkaClient, KafkaUnavailableError } from "../kafka/client.ts";
 import { EventProducer } from "../kafka/producer.ts";
@@ -109,13 +109,15 @@ async function run(spec: WorkerSpec): Promise<void> {
 
   const g = spec.generator;
   let nowSeconds = Math.floor(Date.now() / 1000);
-  const generator = new SessionGenerator({
+  const generator = createGenerator(g.profile, {
     seed: g.seed,
-    maxActiveSessions: g.maxActiveSessions,
-    newSessionProbability: g.newSessionProbability,
-    basePurchaseProbability: g.basePurchaseProbability,
-    purchaseScaling: g.purchaseScaling,
-    maxPurchaseProbability: g.maxPurchaseProbability,
+    original: {
+      maxActiveSessions: g.maxActiveSessions,
+      newSessionProbability: g.newSessionProbability,
+      basePurchaseProbability: g.basePurchaseProbability,
+      purchaseScaling: g.purchaseScaling,
+      maxPurchaseProbability: g.maxPurchaseProbability,
+    },
     ...(g.shard ? { shard: g.shard } : {}),
     ...(g.driftAt !== null ? { driftAt: g.driftAt } : {}),
     ...(g.wallClock ? { clock: () => nowSeconds } : {}),

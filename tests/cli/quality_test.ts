@@ -19,7 +19,7 @@ Deno.test("runQuality() prints usage and returns 2 on a bad flag", async (t) => 
     const argv of [["--nope"], ["--events", "0"], ["--modes", "sgd"], ["--seed", "x"], ["extra"], [
       "--drift-at",
       "-5",
-    ]]
+    ], ["--profile", "shop"]]
   ) {
     await t.step(argv.join(" "), async () => {
       assert.equal(await quietly(() => runQuality(argv)), 2);
@@ -51,4 +51,23 @@ Deno.test("evaluateMode() default mode learns to within 1% of Bayes and beats th
   assert.ok(row.rollingRatioToBayes! < 1.006, `last-100k ratio ${row.rollingRatioToBayes}`);
   assert.ok(row.logLoss! < row.constantLogLoss! - 0.04);
   assert.ok(Math.abs(row.auc! - row.bayesAuc!) < 0.01);
+});
+
+Deno.test("runQuality() --profile funnel runs the funnel generator's stream", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/q.json`;
+    const args = ["--events", "30000", "--modes", "adagrad", "--batch", "5000", "--out", out];
+    assert.equal(await quietly(() => runQuality([...args, "--profile", "funnel"])), 0);
+    const [funnel]: QualityRow[] = JSON.parse(await Deno.readTextFile(out));
+    assert.equal(await quietly(() => runQuality(args)), 0);
+    const [original]: QualityRow[] = JSON.parse(await Deno.readTextFile(out));
+    assert.equal(funnel.profile, "funnel");
+    assert.equal(original.profile, "original");
+    // the funnel's purchase rate (about 0.16) and Bayes log loss differ from the original's
+    assert.ok(funnel.bayesLogLoss! < original.bayesLogLoss! - 0.1);
+    assert.ok(funnel.majorityAccuracy! > original.majorityAccuracy! + 0.1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -183,3 +183,27 @@ Deno.test("SessionGenerator rejects bad options with a RangeError naming the val
     });
   }
 });
+
+Deno.test("SessionGenerator exposes each action's probability without changing its stream", () => {
+  const read = new SessionGenerator({ seed: 12 }), plain = new SessionGenerator({ seed: 12 });
+  const browse = new Map<string, number>();
+  let browseEvents = 0;
+  for (let i = 0; i < 50_000; i++) {
+    const e = read.next();
+    assert.deepStrictEqual(e, plain.next());
+    const [click, view, scroll, purchase] = read.actionProbabilities;
+    const p = read.probability;
+    assert.equal(purchase, p);
+    assert.equal(click, (1 - p) / 3);
+    assert.equal(view, click);
+    assert.equal(scroll, click);
+    assert.ok(Math.abs(click + view + scroll + purchase - 1) < 1e-12);
+    if (e.action !== "purchase") {
+      browseEvents++;
+      browse.set(e.action, (browse.get(e.action) ?? 0) + 1);
+    }
+  }
+  for (const a of ["click", "view", "scroll"]) {
+    assert.ok(withinSamplingError(browse.get(a)!, browseEvents, 1 / 3), `action ${a}`);
+  }
+});

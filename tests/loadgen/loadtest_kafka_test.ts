@@ -1,6 +1,7 @@
 /**
  * `runLoadtest()` against the real test broker: exact bounded runs, the seeded single-sender
- * stream equal to a `SessionGenerator` of the same seed, the rate cap counted in events on an
+ * stream equal to the profile's generator of the same seed (original
+ * and funnel), the rate cap counted in events on an
  * injected clock, Ctrl-C (an abort) stopping every worker with a summary, and a clear error when
  * no broker answers. No test asserts a speed (`bench/loadtest.ts` measures it).
  */
@@ -12,7 +13,8 @@ import { take } from "../kafka/_collect.ts";
 import { runLoadtest } from "../../src/cli/loadtest.ts";
 import { type LoadtestConfig, resolveConfig } from "../../src/config.ts";
 import { encodeEvent } from "../../src/events/schema.ts";
-import { SessionGenerator } from "../../src/generator/session_generator.ts";
+import { createGenerator } from "../../src/generator/create_generator.ts";
+import { FUNNEL_START } from "../../src/generator/funnel_generator.ts";
 import { KafkaAdmin } from "../../src/kafka/admin.ts";
 import { EventConsumer } from "../../src/kafka/consumer.ts";
 import { partitionOf } from "../../src/loadgen/partitioner.ts";
@@ -167,11 +169,15 @@ Deno.test("runLoadtest() with --bytes stops at the first event past the target",
   assert.equal(await endOffsets(topic.name), Number(m[1].replaceAll(",", "")));
 });
 
-Deno.test("runLoadtest() with --seed, one worker and one sender writes the SessionGenerator's stream", async (t) => {
+Deno.test("runLoadtest() with --seed, one worker and one sender writes the profile generator's stream", async (t) => {
   for (
-    const [name, extra, options] of [
-      ["no drift", [], {}],
-      ["--drift-at", ["--drift-at", "1200"], { driftAt: 1200 }],
+    const [name, extra, profile, options] of [
+      ["no drift", [], "original", {}],
+      ["--drift-at", ["--drift-at", "1200"], "original", { driftAt: 1200 }],
+      ["--profile funnel", ["--profile", "funnel"], "funnel", {}],
+      ["--profile funnel --drift-at", ["--profile", "funnel", "--drift-at", "1200"], "funnel", {
+        driftAt: 1200,
+      }],
     ] as const
   ) {
     await t.step(name, async () => {
@@ -203,7 +209,7 @@ Deno.test("runLoadtest() with --seed, one worker and one sender writes the Sessi
         startingOffsets: "earliest",
       });
       const records = await take(consumer, n, 60_000);
-      const gen = new SessionGenerator({ seed: 7, ...options });
+      const gen = createGenerator(profile, { seed: 7, ...options });
       let purchases = 0;
       for (let i = 0; i < n; i++) {
         const expected = gen.next();
@@ -216,6 +222,41 @@ Deno.test("runLoadtest() with --seed, one worker and one sender writes the Sessi
       assert.ok(purchases > 0);
     });
   }
+});
+
+Deno.test("runLoadtest() --profile funnel without a seed keeps the funnel's simulated clock", async () => {
+  await using topic = await createTestTopic(brokers, "loadtest-funnel");
+  const n = 4000;
+  const out = capture();
+  const code = await runLoadtest(
+    config(["--topic", topic.name, "--events", String(n), "--workers", "2", "--profile", "funnel"]),
+    { write: out.write, isTerminal: false },
+  );
+  assert.equal(code, 0, out.text());
+  assert.match(out.text(), /profile funnel/);
+  await using consumer = await EventConsumer.connect(testClient(brokers), {
+    topic: topic.name,
+    groupId: uniqueGroup("loadtest-funnel"),
+    startingOffsets: "earliest",
+  });
+  const records = await take(consumer, n, 60_000);
+  const urls = new Set<string>();
+  for (const r of records) {
+    const e = JSON.parse(new TextDecoder().decode(r.value!));
+    // 4000 events at 0.55/s span about 2 simulated hours from 2026-01-05, not the wall clock
+    assert.ok(e.timestamp >= FUNNEL_START && e.timestamp < FUNNEL_START + 86400, `${e.timestamp}`);
+    urls.add(e.url.split("?")[0].split("/")[1]);
+  }
+  assert.deepEqual([...urls].sort(), [
+    "about",
+    "blog",
+    "cart",
+    "category",
+    "checkout",
+    "home",
+    "product",
+    "search",
+  ]);
 });
 
 Deno.test("runLoadtest() puts each record on its key's partition (Kafka's default partitioner)", async () => {
