@@ -135,9 +135,9 @@ export class KafkaAdmin implements AsyncDisposable {
         }],
       });
     } catch (error) {
-      // A concurrent creator won the race: the topic exists, which is all we asked for.
       const errors = (error as { errors?: { type?: string; message?: string }[] }).errors;
       const text = JSON.stringify(errors ?? "") + String((error as { type?: string }).type);
+      // TOPIC_ALREADY_EXISTS: a concurrent creator won the race, the topic exists, as asked.
       if (!text.includes("TOPIC_ALREADY_EXISTS")) {
         if (!Array.isArray(errors)) throw error;
         // The broker refused the topic (kafkajs says only "Topic creation errors"): say why.
