@@ -4,7 +4,8 @@
  * writes `server.properties` and a log4j2 configuration into a data directory, formats the
  * storage on first use, starts `java kafka.Kafka`, waits until the broker answers a Metadata
  * request, and returns a handle that stops it (SIGTERM, then SIGKILL after a timeout), starts it
- * again on the same ports and data, and disposes of it (`await using`).
+ * again on the same ports and data, and disposes of it (`await using`). With `quorum` set it is
+ * one node of a multi-node KRaft quorum; `cluster.ts` starts such a cluster out of several.
  *
  * ```ts
  * await using broker = await startBroker();
@@ -46,6 +47,8 @@ export interface BrokerOptions {
   formatArgs?: readonly string[];
   /** JVM maximum heap (`-Xmx`). Default: `"512m"`. */
   heap?: string;
+  /** JVM initial heap (`-Xms`). Default: `"128m"`. */
+  initialHeap?: string;
   /** Extra JVM arguments, after the defaults. Default: none. */
   jvmArgs?: string[];
   /** The Java executable. Default: `"java"`. */
@@ -60,6 +63,32 @@ export interface BrokerOptions {
   onProgress?: (message: string) => void;
   /** Aborting stops the broker (or the start in progress). Default: none. */
   signal?: AbortSignal;
+  /**
+   * Membership of a KRaft quorum of several nodes (`startCluster()` in `cluster.ts` sets it):
+   * this node's id, the cluster id and every voter. Default: none — a quorum of this one node
+   * (node id 1, formatted `--standalone`).
+   */
+  quorum?: QuorumMember;
+}
+
+/** One node's place in a multi-node KRaft quorum (see {@linkcode BrokerOptions.quorum}). */
+export interface QuorumMember {
+  /** This node's `node.id`; one of `voters`. */
+  nodeId: number;
+  /** The cluster id every node is formatted with (a Kafka Uuid, see {@linkcode kafkaUuid}). */
+  clusterId: string;
+  /** Every voter of the quorum: node id, controller port on 127.0.0.1, metadata directory id. */
+  voters: readonly QuorumVoter[];
+}
+
+/** One voter of a KRaft quorum. */
+export interface QuorumVoter {
+  /** Its `node.id`. */
+  nodeId: number;
+  /** Its controller port on 127.0.0.1. */
+  controllerPort: number;
+  /** The directory id of its metadata log directory (a Kafka Uuid). */
+  directoryId: string;
 }
 
 /** One extra listener of the broker (see {@linkcode BrokerOptions.extraListeners}). */
@@ -163,6 +192,30 @@ while kill -0 "$child" 2>/dev/null; do wait "$child"; status=$?; done
 exit $status
 `;
 
+/**
+ * Throws {@linkcode BrokerStartError} (naming `who`, the port's role and `logFile`) when one of
+ * the `named` ports (`[role, port]`, e.g. `["client", 9092]`) cannot be bound on 127.0.0.1.
+ */
+export function refuseTakenPorts(
+  who: string,
+  named: readonly (readonly [string, number])[],
+  logFile: string,
+): void {
+  for (const [name, port] of named) {
+    let listener: Deno.Listener;
+    try {
+      listener = Deno.listen({ hostname: "127.0.0.1", port });
+    } catch (cause) {
+      throw new BrokerStartError(
+        `Cannot start ${who}: its ${name} port 127.0.0.1:${port} is in use (another Kafka, such as an earlier \`deno task kafka\` or the demo's?). Stop that one, or choose other ports.`,
+        logFile,
+        { cause },
+      );
+    }
+    listener.close();
+  }
+}
+
 /** Finds a free TCP port on 127.0.0.1 by binding port 0. */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -192,8 +245,11 @@ export function freePorts(count: number, taken: readonly number[] = []): number[
   }
 }
 
-function randomClusterId(): string {
-  // Kafka's Uuid: 16 random bytes, URL-safe base64 without padding, never starting with "-".
+/**
+ * A random Kafka Uuid (cluster and directory ids): 16 random bytes, URL-safe base64 without
+ * padding, never starting with "-" (what `kafka-storage random-uuid` prints).
+ */
+export function kafkaUuid(): string {
   for (;;) {
     const bytes = crypto.getRandomValues(new Uint8Array(16));
     const id = btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
@@ -243,6 +299,57 @@ function log4jConfig(): string {
 }
 
 /**
+ * Sends one request (`apiKey`, `apiVersion`, header v1, then `body`) to 127.0.0.1-style
+ * `hostname:port` and returns the response after its correlation id. Throws when the port does
+ * not answer within `timeoutMs`.
+ */
+async function kafkaRequest(
+  hostname: string,
+  port: number,
+  apiKey: number,
+  apiVersion: number,
+  body: Uint8Array,
+  timeoutMs: number,
+): Promise<DataView> {
+  const clientId = new TextEncoder().encode("clickstream-probe");
+  const request = new Uint8Array(4 + 2 + 2 + 4 + 2 + clientId.length + body.length);
+  const view = new DataView(request.buffer);
+  view.setInt32(0, request.length - 4);
+  view.setInt16(4, apiKey);
+  view.setInt16(6, apiVersion);
+  view.setInt32(8, 7); // correlation id
+  view.setInt16(12, clientId.length);
+  request.set(clientId, 14);
+  request.set(body, 14 + clientId.length);
+
+  const conn = await Deno.connect({ hostname, port });
+  const timer = setTimeout(() => conn.close(), timeoutMs);
+  try {
+    await conn.write(request);
+    const chunks: Uint8Array[] = [];
+    let have = 0;
+    let need = 4 + 4; // size, correlation id; then the size says the rest
+    const buf = new Uint8Array(4096);
+    while (have < need) {
+      const n = await conn.read(buf);
+      if (n === null) throw new Error(`connection closed before the response (api key ${apiKey})`);
+      chunks.push(buf.slice(0, n));
+      have += n;
+      if (have >= 4) need = 4 + new DataView(concat(chunks).buffer).getInt32(0);
+    }
+    const all = concat(chunks);
+    const dv = new DataView(all.buffer);
+    if (dv.getInt32(4) !== 7) throw new Error(`unexpected correlation id (api key ${apiKey})`);
+    return new DataView(all.buffer, 8, need - 8);
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch { /* already closed by the timer */ }
+  }
+}
+
+/**
  * Sends one Metadata (v4) request and returns the number of brokers in the answer. Throws when
  * the port does not answer within `timeoutMs`.
  */
@@ -251,42 +358,31 @@ export async function probeMetadata(
   port: number,
   timeoutMs = 2000,
 ): Promise<number> {
-  const clientId = new TextEncoder().encode("clickstream-probe");
-  const body = new Uint8Array(4 + 2 + 2 + 4 + 2 + clientId.length + 4 + 1);
-  const view = new DataView(body.buffer);
-  view.setInt32(0, body.length - 4);
-  view.setInt16(4, 3); // api key: Metadata
-  view.setInt16(6, 4); // api version 4 (Kafka 4 removed v0..v3)
-  view.setInt32(8, 7); // correlation id
-  view.setInt16(12, clientId.length);
-  body.set(clientId, 14);
-  view.setInt32(14 + clientId.length, -1); // all topics
-  view.setInt8(18 + clientId.length, 0); // no auto-creation
+  // Kafka 4 removed Metadata v0..v3. Body: all topics (-1), no auto-creation.
+  const body = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0]);
+  const response = await kafkaRequest(hostname, port, 3, 4, body, timeoutMs);
+  return response.getInt32(4); // after throttle_time_ms: the broker array's length
+}
 
-  const conn = await Deno.connect({ hostname, port });
-  const timer = setTimeout(() => conn.close(), timeoutMs);
-  try {
-    await conn.write(body);
-    const chunks: Uint8Array[] = [];
-    let have = 0;
-    const need = 4 + 4 + 4 + 4; // size, correlation id, throttle, broker count
-    const buf = new Uint8Array(4096);
-    while (have < need) {
-      const n = await conn.read(buf);
-      if (n === null) throw new Error("connection closed before the Metadata response");
-      chunks.push(buf.slice(0, n));
-      have += n;
-    }
-    const all = concat(chunks);
-    const dv = new DataView(all.buffer);
-    if (dv.getInt32(4) !== 7) throw new Error("unexpected correlation id in the Metadata response");
-    return dv.getInt32(12);
-  } finally {
-    clearTimeout(timer);
-    try {
-      conn.close();
-    } catch { /* already closed by the timer */ }
-  }
+/**
+ * Sends one FindCoordinator (v2) request for consumer group `groupId` and returns its error
+ * code: `0` when a group coordinator is ready (then `__consumer_offsets` exists and is loaded),
+ * `15` (COORDINATOR_NOT_AVAILABLE) while it is not. Throws when the port does not answer within
+ * `timeoutMs`.
+ */
+export async function probeCoordinator(
+  hostname: string,
+  port: number,
+  groupId = "clickstream-probe",
+  timeoutMs = 2000,
+): Promise<number> {
+  const key = new TextEncoder().encode(groupId);
+  const body = new Uint8Array(2 + key.length + 1);
+  new DataView(body.buffer).setInt16(0, key.length);
+  body.set(key, 2);
+  body[2 + key.length] = 0; // key type: group
+  const response = await kafkaRequest(hostname, port, 10, 2, body, timeoutMs);
+  return response.getInt16(4); // after throttle_time_ms
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {
@@ -370,7 +466,16 @@ class LocalBroker implements BrokerHandle {
     this.#init = init;
     if (init.port === init.controllerPort) {
       throw new RangeError(
-        `Cannot start the broker: the client and controller ports are both ${init.port}.`,
+        `Cannot start ${this.#who}: the client and controller ports are both ${init.port}.`,
+      );
+    }
+    const quorum = init.options.quorum;
+    const voter = quorum?.voters.find((v) => v.nodeId === quorum.nodeId);
+    if (quorum && voter?.controllerPort !== init.controllerPort) {
+      throw new RangeError(
+        `Cannot start ${this.#who}: node ${quorum.nodeId} must be one of the voters (${
+          quorum.voters.map((v) => `${v.nodeId}@${v.controllerPort}`).join(",")
+        }) with its controller port ${init.controllerPort}.`,
       );
     }
   }
@@ -437,7 +542,7 @@ class LocalBroker implements BrokerHandle {
     const o = this.#init.options;
     return [
       `-Xmx${o.heap ?? "512m"}`,
-      "-Xms128m",
+      `-Xms${o.initialHeap ?? "128m"}`,
       "-XX:+UseG1GC",
       "-XX:MaxGCPauseMillis=20",
       "-XX:+ExitOnOutOfMemoryError",
@@ -455,6 +560,7 @@ class LocalBroker implements BrokerHandle {
   /** Writes the configuration and formats the storage when it is not formatted yet. */
   async prepare(): Promise<void> {
     const { dataDir, port, controllerPort } = this.#init;
+    const quorum = this.#init.options.quorum;
     const extra = (this.#init.options.extraListeners ?? []).map((l, i) => ({
       ...l,
       port: this.#init.extraPorts[i],
@@ -466,8 +572,10 @@ class LocalBroker implements BrokerHandle {
     ].join(",");
     const props: Record<string, string | number | boolean> = {
       "process.roles": "broker,controller",
-      "node.id": 1,
-      "controller.quorum.bootstrap.servers": `127.0.0.1:${controllerPort}`,
+      "node.id": quorum?.nodeId ?? 1,
+      "controller.quorum.bootstrap.servers": quorum
+        ? quorum.voters.map((v) => `127.0.0.1:${v.controllerPort}`).join(",")
+        : `127.0.0.1:${controllerPort}`,
       "listeners": listeners,
       "advertised.listeners": listeners,
       "controller.listener.names": "CONTROLLER",
@@ -493,10 +601,16 @@ class LocalBroker implements BrokerHandle {
         "kafka.tools.StorageTool",
         "format",
         "--cluster-id",
-        randomClusterId(),
+        this.#init.options.quorum?.clusterId ?? kafkaUuid(),
         "--config",
         `${dataDir}/server.properties`,
-        "--standalone",
+        ...(quorum
+          ? [
+            "--initial-controllers",
+            quorum.voters.map((v) => `${v.nodeId}@127.0.0.1:${v.controllerPort}:${v.directoryId}`)
+              .join(","),
+          ]
+          : ["--standalone"]),
         ...(this.#init.options.formatArgs ?? []),
       ],
       stdin: "null",
@@ -530,19 +644,19 @@ class LocalBroker implements BrokerHandle {
         this.#init.extraPorts[i],
       ]),
     ];
-    for (const [name, port] of named) {
-      let listener: Deno.Listener;
-      try {
-        listener = Deno.listen({ hostname: "127.0.0.1", port });
-      } catch (cause) {
-        throw new BrokerStartError(
-          `Cannot start the broker: its ${name} port 127.0.0.1:${port} is in use (another Kafka, such as an earlier \`deno task kafka\` or the demo's?). Stop that one, or choose other ports.`,
-          this.logFile,
-          { cause },
-        );
-      }
-      listener.close();
-    }
+    refuseTakenPorts(this.#who, named, this.logFile);
+  }
+
+  /** How an error message begins: "The Kafka broker", or "Kafka broker 2 of the cluster". */
+  get #title(): string {
+    const quorum = this.#init.options.quorum;
+    return quorum ? `Kafka broker ${quorum.nodeId} of the cluster` : "The Kafka broker";
+  }
+
+  /** How messages name this broker: "the broker", or "broker 2 of the cluster" (node id 2). */
+  get #who(): string {
+    const quorum = this.#init.options.quorum;
+    return quorum ? `broker ${quorum.nodeId} of the cluster` : "the broker";
   }
 
   whenExited(): Promise<number> {
@@ -597,7 +711,7 @@ class LocalBroker implements BrokerHandle {
       if (this.#exited) {
         const status = await this.#status;
         throw new BrokerStartError(
-          `The Kafka broker exited during start (code ${status.code}); see ${this.logFile}:\n${await tail(
+          `${this.#title} exited during start (code ${status.code}); see ${this.logFile}:\n${await tail(
             this.logFile,
             25,
           )}`,
@@ -611,7 +725,7 @@ class LocalBroker implements BrokerHandle {
       if (Date.now() - t0 > startTimeoutMs) {
         await this.stop();
         throw new BrokerStartError(
-          `The Kafka broker did not answer a Metadata request on ${this.brokers} within ${startTimeoutMs} ms (last error: ${lastError}); see ${this.logFile}:\n${await tail(
+          `${this.#title} did not answer a Metadata request on ${this.brokers} within ${startTimeoutMs} ms (last error: ${lastError}); see ${this.logFile}:\n${await tail(
             this.logFile,
             25,
           )}`,

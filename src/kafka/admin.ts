@@ -1,6 +1,7 @@
 /**
  * Topic administration over kafkajs: create a topic if it is missing (idempotent, so every
- * command can call it on first use), list and delete topics, and read partition end offsets.
+ * command can call it on first use; replicated on up to three brokers), list and delete topics,
+ * and read partition end offsets and where the replicas are.
  * `KafkaAdmin` is `AsyncDisposable`: `await using admin = await KafkaAdmin.connect(client)`.
  *
  * @module
@@ -20,12 +21,40 @@ export interface KafkaAdminConnectOptions {
 export interface EnsureTopicOptions {
   /** Partitions of a newly created topic (an existing topic is left as is). Default: `1`. */
   partitions?: number;
-  /** Replication factor of a newly created topic. Default: `1`. */
+  /**
+   * Replication factor of a newly created topic.
+   * @default {@linkcode defaultReplicationFactor} of the brokers in the cluster metadata: 3 on a
+   * cluster of three or more, 1 on a single broker
+   */
   replicationFactor?: number;
   /** Topic configs of a newly created topic, e.g. `{ "retention.ms": "3600000" }`. Default: none. */
   configs?: Record<string, string>;
   /** How long to wait until every partition has a leader, ms. Default: `30_000`. */
   timeoutMs?: number;
+}
+
+/** The most replicas {@linkcode KafkaAdmin.ensureTopic} gives a topic by default. */
+export const MAX_DEFAULT_REPLICATION_FACTOR = 3;
+
+/**
+ * The replication factor of a topic created on a cluster of `brokers` brokers when none is
+ * given: `min(3, brokers)`. (Topics and their dead letters then survive one lost broker of three
+ * with `min.insync.replicas=2`; a single development broker gets 1.)
+ */
+export function defaultReplicationFactor(brokers: number): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_REPLICATION_FACTOR, brokers));
+}
+
+/** Where one partition's replicas are (see {@linkcode KafkaAdmin.topicReplicas}). */
+export interface PartitionReplicas {
+  /** Partition number. */
+  partition: number;
+  /** The leader's broker id, `-1` when there is none. */
+  leader: number;
+  /** The broker ids of every replica, sorted. */
+  replicas: number[];
+  /** The broker ids of the in-sync replicas, sorted. */
+  isr: number[];
 }
 
 /** One partition's offsets. */
@@ -82,6 +111,13 @@ export class KafkaAdmin implements AsyncDisposable {
         `Cannot create topic "${topic}": a name is 1..249 of a-z A-Z 0-9 . _ -.`,
       );
     }
+    const given = options.replicationFactor;
+    if (given !== undefined && (!Number.isInteger(given) || given < 1)) {
+      throw new RangeError(
+        `Cannot create topic "${topic}": replicationFactor must be an integer >= 1, got ${given}.`,
+      );
+    }
+    const replicationFactor = given ?? defaultReplicationFactor(await this.brokerCount());
     let created = false;
     try {
       // Not kafkajs' waitForLeaders: its wait retries only LEADER_NOT_AVAILABLE, while Kafka 4
@@ -91,7 +127,7 @@ export class KafkaAdmin implements AsyncDisposable {
         topics: [{
           topic,
           numPartitions: partitions,
-          replicationFactor: options.replicationFactor ?? 1,
+          replicationFactor,
           configEntries: Object.entries(options.configs ?? {}).map(([name, value]) => ({
             name,
             value,
@@ -99,10 +135,19 @@ export class KafkaAdmin implements AsyncDisposable {
         }],
       });
     } catch (error) {
-      // A concurrent creator won the race: the topic exists, which is all we asked for.
-      const text = JSON.stringify((error as { errors?: unknown }).errors ?? "") +
-        String((error as { type?: string }).type);
-      if (!text.includes("TOPIC_ALREADY_EXISTS")) throw error;
+      const errors = (error as { errors?: { type?: string; message?: string }[] }).errors;
+      const text = JSON.stringify(errors ?? "") + String((error as { type?: string }).type);
+      // TOPIC_ALREADY_EXISTS: a concurrent creator won the race, the topic exists, as asked.
+      if (!text.includes("TOPIC_ALREADY_EXISTS")) {
+        if (!Array.isArray(errors)) throw error;
+        // The broker refused the topic (kafkajs says only "Topic creation errors"): say why.
+        throw new Error(
+          `Cannot create topic "${topic}" (${partitions} partition(s), replication factor ${replicationFactor}): ${
+            errors.map((e) => `${e.type}: ${e.message}`).join("; ")
+          }`,
+          { cause: error },
+        );
+      }
     }
     await this.#waitForLeaders(topic, options.timeoutMs ?? 30_000);
     return created;
@@ -136,6 +181,23 @@ export class KafkaAdmin implements AsyncDisposable {
         { cause: error },
       );
     }
+  }
+
+  /** The number of brokers in the cluster metadata (live brokers). */
+  async brokerCount(): Promise<number> {
+    return (await this.#admin.describeCluster()).brokers.length;
+  }
+
+  /** Leader, replicas and in-sync replicas of every partition of `topic`, by partition. */
+  async topicReplicas(topic: string): Promise<PartitionReplicas[]> {
+    const meta = await this.#admin.fetchTopicMetadata({ topics: [topic] });
+    const sorted = (ids: number[]) => [...ids].sort((a, b) => a - b);
+    return (meta.topics[0]?.partitions ?? []).map((p) => ({
+      partition: p.partitionId,
+      leader: p.leader,
+      replicas: sorted(p.replicas),
+      isr: sorted(p.isr),
+    })).sort((a, b) => a.partition - b.partition);
   }
 
   /** The names of all topics, internal ones (`__consumer_offsets`) excluded, sorted. */

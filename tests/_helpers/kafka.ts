@@ -32,25 +32,32 @@ export function testBrokers(): Promise<string> {
   if (fromEnv) return Promise.resolve(fromEnv);
   started ??= (async () => {
     const broker = await startBroker();
-    globalThis.addEventListener("unload", () => {
-      // unload handlers cannot await: the broker handle kills the JVM on unload itself; here
-      // a detached shell removes the data directory once the JVM is gone.
-      const pid = broker.pid;
-      try {
-        new Deno.Command("sh", {
-          args: [
-            "-c",
-            `while kill -0 ${pid ?? 0} 2>/dev/null; do sleep 0.2; done; rm -rf '${broker.dataDir}'`,
-          ],
-          stdin: "null",
-          stdout: "null",
-          stderr: "null",
-        }).spawn().unref();
-      } catch { /* best effort */ }
-    });
+    removeOnUnload(() => [broker.pid], broker.dataDir);
     return broker.brokers;
   })();
   return started;
+}
+
+/**
+ * When this process unloads, removes `dataDir` once the JVMs `pids()` named then are gone.
+ * Unload handlers cannot await: the broker handles kill their JVMs on unload themselves; here a
+ * detached shell removes the directory after them.
+ */
+export function removeOnUnload(pids: () => (number | undefined)[], dataDir: string): void {
+  globalThis.addEventListener("unload", () => {
+    const alive = pids().filter((p) => p !== undefined).join(" ");
+    try {
+      new Deno.Command("sh", {
+        args: [
+          "-c",
+          `for p in ${alive}; do while kill -0 "$p" 2>/dev/null; do sleep 0.2; done; done; rm -rf '${dataDir}'`,
+        ],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn().unref();
+    } catch { /* best effort */ }
+  });
 }
 
 /** A topic name unique to this test: `<prefix>-<uuid>`. */

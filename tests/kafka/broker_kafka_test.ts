@@ -11,6 +11,7 @@ import { KafkaAdmin } from "../../src/kafka/admin.ts";
 import { EventConsumer } from "../../src/kafka/consumer.ts";
 import { EventProducer } from "../../src/kafka/producer.ts";
 import { testClient, uniqueGroup, uniqueTopic } from "../_helpers/kafka.ts";
+import { spawnLaunch } from "../_helpers/launch_process.ts";
 import { makeEvents } from "./_collect.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -162,44 +163,17 @@ Deno.test(
   opts,
   async () => {
     const dataDir = await Deno.makeTempDir({ prefix: "clickstream-kafka-launch-" });
-    const launch = (port: number, controllerPort: number) => {
-      const child = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          new URL("../../kafka/launch.ts", import.meta.url).pathname,
-          "--port",
-          String(port),
-          "--controller-port",
-          String(controllerPort),
-          "--data-dir",
-          dataDir,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      let out = "";
-      const reading = (async () => {
-        const decode = new TextDecoderStream();
-        for await (const chunk of child.stdout.pipeThrough(decode)) out += chunk;
-      })();
-      const errors = new Response(child.stderr).text();
-      return {
-        child,
-        out: () => out,
-        done: async () => {
-          const status = await child.status;
-          await reading;
-          return { code: status.code, stdout: out, stderr: await errors };
-        },
-      };
-    };
+    const launch = (port: number, controllerPort: number) =>
+      spawnLaunch([
+        "--port",
+        String(port),
+        "--controller-port",
+        String(controllerPort),
+        "--data-dir",
+        dataDir,
+      ]);
     const waitUp = async (l: ReturnType<typeof launch>) => {
-      const deadline = Date.now() + 120_000;
-      while (!l.out().includes("is up") && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.match(l.out(), /Kafka 4\.1\.2 is up: bootstrap 127\.0\.0\.1:\d+/);
+      assert.match(await l.waitUp(120_000), /Kafka 4\.1\.2 is up: bootstrap 127\.0\.0\.1:\d+/);
     };
     try {
       const [port, controllerPort] = freePorts(2);

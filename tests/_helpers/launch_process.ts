@@ -1,0 +1,58 @@
+/**
+ * Runs `deno task kafka` (`kafka/launch.ts`) as the user runs it, for the tests of the launcher:
+ * its output as it comes, a wait until it says the broker or cluster is up, and its end.
+ *
+ * @module
+ */
+
+const LAUNCH = new URL("../../kafka/launch.ts", import.meta.url).pathname;
+
+/** How a launcher process ended. */
+export interface LaunchExit {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A running `kafka/launch.ts`. */
+export interface LaunchProcess {
+  readonly child: Deno.ChildProcess;
+  /** Standard output so far. */
+  out(): string;
+  /** Polls the output until it says "Press Ctrl-C" (up), the process ends, or `timeoutMs`. */
+  waitUp(timeoutMs?: number): Promise<string>;
+  /** Resolves when the process ends, with its output. */
+  done(): Promise<LaunchExit>;
+}
+
+/** Starts `deno run -A kafka/launch.ts <args>`. */
+export function spawnLaunch(args: readonly string[]): LaunchProcess {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", LAUNCH, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let out = "";
+  let ended = false;
+  const reading = (async () => {
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) out += chunk;
+  })();
+  const errors = new Response(child.stderr).text();
+  const status = child.status.finally(() => ended = true);
+  return {
+    child,
+    out: () => out,
+    async waitUp(timeoutMs = 180_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!out.includes("Press Ctrl-C") && !ended && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return out;
+    },
+    async done() {
+      const { code } = await status;
+      await reading;
+      return { code, stdout: out, stderr: await errors };
+    },
+  };
+}
