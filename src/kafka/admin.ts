@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Admin } from "kafkajs";
+import type { Admin } from "./kafkajs.ts";
 import { connectWithin, type KafkaClient, settleWithin } from "./client.ts";
 
 /** Options of {@linkcode KafkaAdmin.connect}. */

@@ -22,13 +22,12 @@
  * @module
  */
 
-import type { Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
 import type { EventValidationError } from "../events/errors.ts";
 import type { ClickEvent } from "../events/event.ts";
 import { EventFactory } from "../events/factory.ts";
 import type { ReadyIterator } from "../util/ready_iterator.ts";
 import { connectWithin, type KafkaClient, settleWithin } from "./client.ts";
-import "./fast_long_decoding.ts";
+import type { Consumer, EachBatchPayload, KafkaMessage } from "./kafkajs.ts";
 
 /** One consumed record. Offsets are numbers (exact up to 2^53). */
 export interface ConsumedRecord {
