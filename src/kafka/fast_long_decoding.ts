@@ -65,7 +65,7 @@ export function fastLongDecodingInstalled(): boolean {
 
 /**
  * Replaces `Decoder.prototype.readVarLong` and `Long.fromValue` of kafkajs (the classes of
- * `kafkajs/src/protocol/decoder.js` and `kafkajs/src/utils/long.js`, the module instances its
+ * kafkajs' `src/protocol/decoder.js` and `src/utils/long.js`, the module instances its
  * consumer uses). Idempotent.
  */
 export function installFastLongDecoding(decoder: unknown, long: unknown): void {

@@ -58,7 +58,7 @@ export function fastVarintsInstalled(): boolean {
 
 /**
  * Replaces `writeUVarInt`, `writeVarLong` and `sizeOfVarLong` of kafkajs' `Encoder` (the class
- * of `kafkajs/src/protocol/encoder.js`, the module instance its producer uses). Idempotent.
+ * of kafkajs' `src/protocol/encoder.js`, the module instance its producer uses). Idempotent.
  */
 export function installFastVarints(encoder: unknown): void {
   const E = encoder as EncoderClass;

@@ -22,7 +22,7 @@ type WarningListener = (warning: Error) => void;
 
 const MARK = Symbol.for("clickstream.kafka.quietTimeoutWarning");
 
-/** A stack frame in kafkajs' request queue (`kafkajs/src/network/requestQueue/index.js`). */
+/** A stack frame in kafkajs' request queue (its `src/network/requestQueue/index.js`). */
 const KAFKAJS_REQUEST_QUEUE =
   /kafkajs[\\/](?:[^\\/\s]+[\\/])?src[\\/]network[\\/]requestQueue[\\/]/;
 
