@@ -19,6 +19,7 @@ import { KafkaClient, type KafkaLogLine } from "../src/kafka/client.ts";
 import { EventConsumer } from "../src/kafka/consumer.ts";
 import { EventProducer, type EventProducerOptions } from "../src/kafka/producer.ts";
 import type { WireEvent } from "../src/events/wire.ts";
+import { typedRecords } from "../src/events/typed_records.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -151,7 +152,7 @@ report("negotiated versions", Object.fromEntries(versions));
   });
   const t0 = performance.now();
   let n = 0, bad = 0;
-  for await (const item of consumer.events()) {
+  for await (const item of typedRecords(consumer)) {
     if (!item.ok) bad++;
     if (++n === N) break;
   }

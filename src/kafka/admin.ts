@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Admin } from "kafkajs";
+import type { Admin } from "./kafkajs.ts";
 import { connectWithin, type KafkaClient, settleWithin } from "./client.ts";
 import { retry } from "../util/retry.ts";
 

@@ -2,13 +2,12 @@
  * The Kafka connection settings of the program, and the one place that builds a kafkajs client
  * from them. `KafkaClient` holds the broker list, client id, timeouts, retry policy, log level
  * and the (pass-through) TLS/SASL settings; producers, consumers and the admin of this folder are
- * made from it. kafkajs' own log chatter is off unless asked for. Nothing outside `src/kafka/`
- * imports kafkajs.
+ * made from it. kafkajs' own log chatter is off unless asked for. kafkajs comes from the gate,
+ * `./kafkajs.ts`, the only module that imports it.
  *
  * @module
  */
 
-import process from "node:process";
 import type { ConnectionOptions } from "node:tls";
 import {
   Kafka,
@@ -16,7 +15,7 @@ import {
   logLevel as KafkaJsLogLevel,
   type RetryOptions,
   type SASLOptions,
-} from "kafkajs";
+} from "./kafkajs.ts";
 import { probeTls } from "./tls_probe.ts";
 import { DeadlineError, settleWithin, withDeadline } from "../util/deadline.ts";
 
@@ -173,27 +172,6 @@ function defaultLogger(line: KafkaLogLine): void {
   console.error(`kafkajs ${line.level.toUpperCase()} [${line.namespace}] ${line.message}${fields}`);
 }
 
-const QUIET_MARK = Symbol.for("clickstream.kafka.quietTimeoutWarning");
-
-/**
- * kafkajs 2.2.4's request queue calls `setTimeout(fn, throttledUntil - Date.now())` with
- * `throttledUntil = -1`: a negative delay, which runs after 1 ms and which Deno's node:timers
- * (like Node 24) reports with a `TimeoutNegativeWarning` line on stderr. Harmless, and noise
- * in the CLI's output: this wraps the process's `warning` listeners so that this one warning
- * is dropped and every other warning is printed as before. Idempotent.
- */
-function quietKafkaJsTimeoutWarning(): void {
-  const listeners = process.listeners("warning") as ((warning: Error) => void)[];
-  if (listeners.some((l) => (l as unknown as Record<symbol, boolean>)[QUIET_MARK])) return;
-  process.removeAllListeners("warning");
-  const filter = (warning: Error) => {
-    if (warning?.name === "TimeoutNegativeWarning") return;
-    for (const listener of listeners) listener.call(process, warning);
-  };
-  (filter as unknown as Record<symbol, boolean>)[QUIET_MARK] = true;
-  process.on("warning", filter);
-}
-
 /** Parses a broker list (`"a:9092,b:9092"` or an array) and checks each is `host:port`. */
 export function parseBrokers(brokers: readonly string[] | string): string[] {
   const list = (typeof brokers === "string" ? brokers.split(",") : [...brokers])
@@ -237,7 +215,6 @@ export class KafkaClient {
       );
     }
     const sink = options.logger ?? defaultLogger;
-    quietKafkaJsTimeoutWarning();
     const retry: RetryOptions = {
       retries: options.retry?.retries ?? 8,
       initialRetryTime: options.retry?.initialRetryTime ?? 100,

@@ -14,6 +14,10 @@
  * after its checkpoint). `seek()`, `pause()`/`resume()` and `onAssignment` serve a trainer that
  * keeps its own offsets.
  *
+ * The consumer yields records (bytes and metadata, `consumed_record.ts`); turning them into typed
+ * events is the caller's (`typedRecords()` of `src/events/typed_records.ts`). The offset
+ * bookkeeping is `consumer_offsets.ts`, the batch hand-over `pending_batch.ts`.
+ *
  * ```ts
  * await using consumer = await EventConsumer.connect(client, { topic, groupId: "g" });
  * for await (const record of consumer) console.log(record.offset, record.value);
@@ -22,164 +26,28 @@
  * @module
  */
 
-import type { Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
-import type { EventValidationError } from "../events/errors.ts";
-import type { ClickEvent } from "../events/event.ts";
-import { EventFactory } from "../events/factory.ts";
 import type { ReadyIterator } from "../util/ready_iterator.ts";
 import { connectWithin, type KafkaClient, settleWithin } from "./client.ts";
-import "./fast_long_decoding.ts";
+import {
+  type ConsumedRecord,
+  type PartitionOffset,
+  partKey,
+  type TopicPartitions,
+  toRecord,
+} from "./consumed_record.ts";
+import { ConsumerOffsets } from "./consumer_offsets.ts";
+import { consumerSettings, type EventConsumerOptions } from "./consumer_options.ts";
+import type { Consumer, EachBatchPayload } from "./kafkajs.ts";
+import {
+  type Deferred,
+  deferred,
+  type PendingBatch,
+  pendingBatch,
+  waitUntilTaken,
+} from "./pending_batch.ts";
 
-/** One consumed record. Offsets are numbers (exact up to 2^53). */
-export interface ConsumedRecord {
-  /** Topic. */
-  topic: string;
-  /** Partition. */
-  partition: number;
-  /** Offset within the partition. */
-  offset: number;
-  /** Key bytes, or `null`. */
-  key: Uint8Array | null;
-  /** Value bytes, or `null` for a tombstone. */
-  value: Uint8Array | null;
-  /** Headers (the first value of a repeated header). */
-  headers: Record<string, Uint8Array>;
-  /** Record timestamp, epoch ms. */
-  timestamp: number;
-}
-
-/** A consumed record decoded as a typed event, or with the reason it is not one. */
-export type TypedRecord =
-  | { record: ConsumedRecord; ok: true; event: ClickEvent }
-  | { record: ConsumedRecord; ok: false; error: EventValidationError };
-
-/** A partition and the next offset to read from it. */
-export interface PartitionOffset {
-  /** Topic. Default: the consumer's (first) topic. */
-  topic?: string;
-  /** Partition. */
-  partition: number;
-  /** The next offset to read (one past the last processed record). */
-  offset: number;
-}
-
-/** A topic's partitions. */
-export interface TopicPartitions {
-  /** Topic. */
-  topic: string;
-  /** Partitions. */
-  partitions: number[];
-}
-
-/** Options of {@linkcode EventConsumer.connect}. */
-export interface EventConsumerOptions {
-  /** The topic (or topics) to read. Required. */
-  topic: string | readonly string[];
-  /** The consumer group. Required. */
-  groupId: string;
-  /**
-   * Where to start on partitions the group has no committed offset for: `"earliest"` (the
-   * oldest record) or `"latest"` (only new records). Default: `"latest"`.
-   */
-  startingOffsets?: "earliest" | "latest";
-  /**
-   * Commit processed offsets after each batch, before partitions are given away in a
-   * rebalance, and on close. Default: `true`. Turn off to commit with `commit()` yourself.
-   */
-  autoCommit?: boolean;
-  /** Group session timeout, ms (the broker allows 6000+ by default; tests' broker 1000+). Default: `10_000`. */
-  sessionTimeoutMs?: number;
-  /** Heartbeat interval, ms. Default: `1000`. */
-  heartbeatIntervalMs?: number;
-  /** How long the group waits for members to rejoin in a rebalance, ms. Default: `30_000`. */
-  rebalanceTimeoutMs?: number;
-  /** How long a fetch waits for data, ms (also bounds how long `close()` waits). Default: `500`. */
-  maxWaitMs?: number;
-  /** Most bytes fetched per partition per request. Default: `1_048_576`. */
-  maxBytesPerPartition?: number;
-  /** Give up connecting and joining after this many ms. Default: `30_000`. */
-  connectTimeoutMs?: number;
-  /** `close()` waits at most this long for the last commit, and again for leaving the group. Default: `15_000`. */
-  closeTimeoutMs?: number;
-  /**
-   * Called after every group (re)join with this member's partitions and its member id (which the
-   * coordinator knows it by), before records of them are delivered: the place to `seek()` to
-   * offsets kept elsewhere. Default: none.
-   */
-  onAssignment?: (assignment: TopicPartitions[], memberId: string) => void | Promise<void>;
-  /**
-   * Called when kafkajs restarts the consumer after a failure it retries (the broker went away,
-   * say), with the member id the consumer had: the restarted consumer joins as a new member, and
-   * the group's coordinator may keep the old one until its session expires, holding up the join.
-   * The place to remove it (see `src/kafka/evict_member.ts`). Default: none.
-   */
-  onRestart?: (previousMemberId: string) => void;
-  /**
-   * Called after every fetch round (kafkajs' `consumer.fetch` event), with records or without,
-   * paused partitions included: a probe to wait for "the consumer has looked again" on, instead
-   * of sleeping. Default: none.
-   */
-  onFetch?: () => void;
-  /** Aborting closes the consumer (the iteration then ends). Default: none. */
-  signal?: AbortSignal;
-}
-
-interface Deferred {
-  promise: Promise<void>;
-  resolve: () => void;
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => resolve = r);
-  return { promise, resolve };
-}
-
-interface PendingBatch {
-  topic: string;
-  partition: number;
-  /** `partKey(topic, partition)`. */
-  key: string;
-  records: ConsumedRecord[];
-  /** Index of the next record to yield. */
-  next: number;
-  /** The batch was given up (rebalance, seek, close); yield nothing more of it. */
-  aborted: boolean;
-  /** Resolved when every record was yielded and processed, or on abort. */
-  finished: Deferred;
-  /**
-   * Set while a rebalance waits for the record being processed; resolved (and cleared) when the
-   * iterator asks for the next record.
-   */
-  progress: Deferred | undefined;
-}
-
-const partKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
-
-/** A plain `Uint8Array` view of kafkajs' Node `Buffer` (no copy), so no Node type leaks out. */
-function view(buffer: Uint8Array): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-}
-
-function toRecord(topic: string, partition: number, m: KafkaMessage): ConsumedRecord {
-  const headers: Record<string, Uint8Array> = {};
-  const raws = m.headers;
-  for (const name in raws) {
-    const raw = raws[name];
-    const first = Array.isArray(raw) ? raw[0] : raw;
-    if (first === undefined) continue;
-    headers[name] = typeof first === "string" ? new TextEncoder().encode(first) : view(first);
-  }
-  return {
-    topic,
-    partition,
-    offset: Number(m.offset),
-    key: m.key ? view(m.key) : null,
-    value: m.value ? view(m.value) : null,
-    headers,
-    timestamp: Number(m.timestamp),
-  };
-}
+export type { ConsumedRecord, PartitionOffset, TopicPartitions } from "./consumed_record.ts";
+export type { EventConsumerOptions } from "./consumer_options.ts";
 
 /**
  * A consumer-group member as an async iterable of records; make one with
@@ -203,11 +71,8 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
   #wake: Deferred = deferred();
   /** The record yielded last and not yet counted as processed. */
   #inFlight: ConsumedRecord | undefined;
-  /** Next offset per partition after the records processed so far. */
-  #processed = new Map<string, PartitionOffset & { topic: string }>();
-  /** What was last committed per partition. */
-  #committed = new Map<string, number>();
-  #assigned = new Set<string>();
+  /** Assigned partitions, processed and committed offsets. */
+  #offsets = new ConsumerOffsets();
   #error: Error | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -232,32 +97,16 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
    * reached, or the group not joined, within `connectTimeoutMs`.
    */
   static async connect(client: KafkaClient, options: EventConsumerOptions): Promise<EventConsumer> {
-    const topics = typeof options.topic === "string" ? [options.topic] : [...options.topic];
-    if (topics.length === 0) throw new TypeError("Cannot consume: no topic given.");
-    if (!options.groupId) throw new TypeError("Cannot consume: no consumer group given.");
-    const starting = options.startingOffsets ?? "latest";
-    if (starting !== "earliest" && starting !== "latest") {
-      throw new RangeError(
-        `Cannot consume: startingOffsets must be "earliest" or "latest", got "${starting}".`,
-      );
-    }
+    const { topics, fromBeginning, config } = consumerSettings(options);
     options.signal?.throwIfAborted();
-    const kafkajsConsumer = client.kafkajs.consumer({
-      groupId: options.groupId,
-      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: options.heartbeatIntervalMs ?? 1000,
-      rebalanceTimeout: options.rebalanceTimeoutMs ?? 30_000,
-      maxWaitTimeInMs: options.maxWaitMs ?? 500,
-      maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
-      allowAutoTopicCreation: false,
-    });
+    const kafkajsConsumer = client.kafkajs.consumer(config);
     const consumer = new EventConsumer(kafkajsConsumer, topics, options);
     await connectWithin(
       client.brokers,
       options.connectTimeoutMs ?? 30_000,
       async () => {
         await kafkajsConsumer.connect();
-        await kafkajsConsumer.subscribe({ topics, fromBeginning: starting === "earliest" });
+        await kafkajsConsumer.subscribe({ topics, fromBeginning });
         await consumer.#start();
       },
       () => kafkajsConsumer.disconnect(),
@@ -278,16 +127,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       const assignment = Object.entries(event.payload.memberAssignment).map((
         [topic, partitions],
       ) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) }));
-      this.#assigned = new Set(
-        assignment.flatMap(({ topic, partitions }) => partitions.map((p) => partKey(topic, p))),
-      );
-      // Forget partitions given away: their offsets are now another member's to commit.
-      for (const key of [...this.#processed.keys()]) {
-        if (!this.#assigned.has(key)) this.#processed.delete(key);
-      }
-      for (const key of [...this.#committed.keys()]) {
-        if (!this.#assigned.has(key)) this.#committed.delete(key);
-      }
+      this.#offsets.assign(assignment);
       const memberId = event.payload.memberId;
       this.#memberId = memberId;
       const hook = this.#onAssignment;
@@ -338,7 +178,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     }
     if (this.#closed || !isRunning() || isStale()) return;
     const key = partKey(batch.topic, batch.partition);
-    const position = this.#processed.get(key)?.offset ?? -1;
+    const position = this.#offsets.next(key) ?? -1;
     const records: ConsumedRecord[] = [];
     for (const m of batch.messages) {
       const record = toRecord(batch.topic, batch.partition, m);
@@ -350,77 +190,31 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       if (batch.messages.length > 0) resolveOffset(batch.lastOffset());
       return;
     }
-    const pending: PendingBatch = {
-      topic: batch.topic,
-      partition: batch.partition,
-      key,
-      records,
-      next: 0,
-      aborted: false,
-      finished: deferred(),
-      progress: undefined,
-    };
+    const pending = pendingBatch(batch.topic, batch.partition, key, records);
     this.#batch = pending;
     this.#wake.resolve();
 
-    let rebalance: unknown;
-    while (!pending.aborted) {
-      const done = await settleWithin(pending.finished.promise, this.#tickMs);
-      if (done) break;
-      if (this.#closed || !isRunning() || isStale()) {
-        pending.aborted = true;
-        break;
-      }
-      try {
-        await heartbeat();
-      } catch (error) {
-        rebalance = error;
-        // Give the record being processed a moment to finish, so its offset can be committed
-        // before the partition may go to another member.
-        if (
-          this.#inFlight?.partition === pending.partition && this.#inFlight.topic === pending.topic
-        ) {
-          pending.progress = deferred();
-          await settleWithin(pending.progress.promise, 5000);
-        }
-        pending.aborted = true;
-      }
-    }
+    let rebalance = await waitUntilTaken(pending, {
+      tickMs: this.#tickMs,
+      valid: () => !this.#closed && isRunning() && !isStale(),
+      heartbeat,
+      processingThis: () =>
+        this.#inFlight?.partition === pending.partition && this.#inFlight.topic === pending.topic,
+    });
     pending.aborted = true;
     if (this.#batch === pending) this.#batch = undefined;
     pending.finished.resolve();
 
-    const processed = this.#processed.get(key);
-    if (processed && processed.offset > position) resolveOffset(String(processed.offset - 1));
+    const processed = this.#offsets.next(key);
+    if (processed !== undefined && processed > position) resolveOffset(String(processed - 1));
     if (this.#autoCommit && !this.#closed) {
       try {
-        await this.#commitProcessed((offsets) => payload.commitOffsetsIfNecessary(offsets));
+        await this.#offsets.commitProcessed((offsets) => payload.commitOffsetsIfNecessary(offsets));
       } catch (error) {
         rebalance ??= error;
       }
     }
     if (rebalance) throw rebalance; // kafkajs rejoins the group
-  }
-
-  async #commitProcessed(
-    commit: (
-      offsets: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] },
-    ) => Promise<void>,
-  ): Promise<void> {
-    const byTopic = new Map<string, { partition: number; offset: string }[]>();
-    const done: [string, number][] = [];
-    for (const [key, p] of this.#processed) {
-      if (!this.#assigned.has(key) || this.#committed.get(key) === p.offset) continue;
-      let list = byTopic.get(p.topic);
-      if (!list) byTopic.set(p.topic, list = []);
-      list.push({ partition: p.partition, offset: String(p.offset) });
-      done.push([key, p.offset]);
-    }
-    if (done.length === 0) return;
-    await commit({
-      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-    });
-    for (const [key, offset] of done) this.#committed.set(key, offset);
   }
 
   /** Counts the last yielded record as processed. */
@@ -434,17 +228,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
         batch.topic === record.topic
       ? batch.key
       : partKey(record.topic, record.partition);
-    if (!this.#assigned.has(key)) return;
-    const processed = this.#processed.get(key);
-    if (processed === undefined) {
-      this.#processed.set(key, {
-        topic: record.topic,
-        partition: record.partition,
-        offset: record.offset + 1,
-      });
-    } else if (record.offset + 1 > processed.offset) {
-      processed.offset = record.offset + 1; // processedOffsets() hands out copies
-    }
+    this.#offsets.markProcessed(key, record.topic, record.partition, record.offset);
   }
 
   async #next(): Promise<IteratorResult<ConsumedRecord>> {
@@ -502,39 +286,14 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     };
   }
 
-  /**
-   * Iterates the records decoded as typed events (`EventFactory.fromBytes`); a bad record comes
-   * as `{ ok: false, error }` (an `EventValidationError` naming the field and the reason) and the
-   * stream goes on.
-   */
-  async *events(): AsyncGenerator<TypedRecord, void, undefined> {
-    for await (const record of this) {
-      try {
-        const event = EventFactory.fromBytes(record.value ?? new Uint8Array());
-        yield { record, ok: true, event };
-      } catch (error) {
-        yield { record, ok: false, error: error as EventValidationError };
-      }
-    }
-  }
-
   /** The partitions assigned to this member now. */
   assignment(): TopicPartitions[] {
-    const map = new Map<string, number[]>();
-    for (const key of this.#assigned) {
-      const [topic, partition] = key.split("\u0000");
-      if (!map.has(topic)) map.set(topic, []);
-      map.get(topic)!.push(Number(partition));
-    }
-    return [...map].map(([topic, partitions]) => ({
-      topic,
-      partitions: partitions.sort((a, b) => a - b),
-    }));
+    return this.#offsets.assignment();
   }
 
   /** The next offset per partition after what has been processed (what `commit()` would commit). */
   processedOffsets(): PartitionOffset[] {
-    return [...this.#processed.values()].map((p) => ({ ...p }));
+    return this.#offsets.processedOffsets();
   }
 
   /**
@@ -550,10 +309,12 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
         offset: String(o.offset),
       }));
       await this.#consumer.commitOffsets(list);
-      for (const o of list) this.#committed.set(partKey(o.topic, o.partition), Number(o.offset));
+      for (const o of list) {
+        this.#offsets.markCommitted(partKey(o.topic, o.partition), Number(o.offset));
+      }
       return;
     }
-    await this.#commitProcessed(async ({ topics }) => {
+    await this.#offsets.commitProcessed(async ({ topics }) => {
       await this.#consumer.commitOffsets(
         topics.flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, ...p }))),
       );
@@ -570,9 +331,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
         `Cannot seek partition ${partition}: offset must be >= 0, got ${offset}.`,
       );
     }
-    const key = partKey(topic, partition);
-    this.#processed.delete(key);
-    this.#committed.delete(key);
+    this.#offsets.forget(partKey(topic, partition));
     if (this.#inFlight?.topic === topic && this.#inFlight.partition === partition) {
       this.#inFlight = undefined;
     }

@@ -7,13 +7,15 @@
  * request on the dead member's behalf — what the member would have sent had it stopped cleanly.
  *
  * kafkajs 2.2.4 has no admin call for this (no `removeMembers`); this uses its own cluster and
- * broker code, through the client's cluster factory (a private symbol of the `Kafka` instance).
+ * broker code, through the client's cluster factory (a private symbol of the `Kafka` instance,
+ * which the kafkajs gate, `./kafkajs.ts`, finds and checks).
  *
  * @module
  */
 
 import type { KafkaClient } from "./client.ts";
 import { settleWithin, withDeadline } from "../util/deadline.ts";
+import { clusterFactory } from "./kafkajs.ts";
 
 interface Broker {
   leaveGroup(request: { groupId: string; memberId: string }): Promise<unknown>;
@@ -41,16 +43,7 @@ export async function evictGroupMember(
   memberId: string,
   timeoutMs = 10_000,
 ): Promise<EvictOutcome> {
-  const kafka = client.kafkajs as unknown as Record<symbol, unknown>;
-  const symbol = Object.getOwnPropertySymbols(kafka).find((s) =>
-    s.description === "private:Kafka:createCluster"
-  );
-  const factory = symbol === undefined ? undefined : kafka[symbol] as ClusterFactory | undefined;
-  if (typeof factory !== "function") {
-    throw new Error(
-      "Cannot remove a group member: this kafkajs has no cluster factory (a kafkajs other than 2.2.4?).",
-    );
-  }
+  const factory = clusterFactory(client.kafkajs) as ClusterFactory;
   const cluster = factory({ allowAutoTopicCreation: false });
   try {
     return await withDeadline(

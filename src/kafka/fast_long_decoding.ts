@@ -1,6 +1,7 @@
 /**
  * A value-identical speed-up of kafkajs 2.2.4's record decoding on the consumer side, installed
- * by importing this module (idempotent). kafkajs' `Long` is a BigInt in a class; decoding a
+ * by the kafkajs gate (`src/kafka/kafkajs.ts`), which hands {@linkcode installFastLongDecoding}
+ * kafkajs' `Decoder` and `Long`. kafkajs' `Long` is a BigInt in a class; decoding a
  * record reads its timestamp delta as a varlong one byte at a time through several BigInt
  * operations per byte, then parses the batch's first offset and first timestamp from their
  * decimal strings (`Long.fromValue(string)`) for every record of the batch. In the trainer that
@@ -18,10 +19,6 @@
  * @module
  */
 
-// kafkajs' internal decoder and Long: the module instances its consumer uses.
-import Decoder from "kafkajs/src/protocol/decoder.js";
-import Long from "kafkajs/src/utils/long.js";
-
 interface LongInstance {
   value: bigint;
 }
@@ -36,8 +33,6 @@ interface DecoderInstance {
   offset: number;
 }
 
-const L = Long as unknown as LongClass;
-const D = Decoder as unknown as { prototype: Record<string | symbol, unknown> };
 const MARK = Symbol.for("clickstream.kafka.fastLongDecoding");
 
 /** How many times each replacement has run in this process (see {@linkcode fastLongDecodingCalls}). */
@@ -61,13 +56,23 @@ export function fastLongDecodingCalls(): FastLongDecodingCalls {
   return { ...calls };
 }
 
-/** Whether the fast decoding is installed (it is once this module is imported). */
+let installed = false;
+
+/** Whether the fast decoding is installed (the gate installs it when it loads). */
 export function fastLongDecodingInstalled(): boolean {
-  return D.prototype[MARK] === true;
+  return installed;
 }
 
-function install(): void {
-  if (fastLongDecodingInstalled()) return;
+/**
+ * Replaces `Decoder.prototype.readVarLong` and `Long.fromValue` of kafkajs (the classes of
+ * kafkajs' `src/protocol/decoder.js` and `src/utils/long.js`, the module instances its
+ * consumer uses). Idempotent.
+ */
+export function installFastLongDecoding(decoder: unknown, long: unknown): void {
+  const D = decoder as { prototype: Record<string | symbol, unknown> };
+  const L = long as LongClass;
+  installed = true;
+  if (D.prototype[MARK] === true) return;
   const slowReadVarLong = D.prototype.readVarLong as (this: DecoderInstance) => LongInstance;
   D.prototype.readVarLong = function (this: DecoderInstance): LongInstance {
     calls.readVarLong++;
@@ -117,5 +122,3 @@ function install(): void {
   };
   D.prototype[MARK] = true;
 }
-
-install();

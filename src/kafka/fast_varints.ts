@@ -1,6 +1,6 @@
 /**
- * A byte-identical speed-up of kafkajs 2.2.4's record encoding, installed by importing this
- * module (idempotent). kafkajs writes every varint of every record (length, offset delta, key and
+ * A byte-identical speed-up of kafkajs 2.2.4's record encoding, installed by the kafkajs gate
+ * (`src/kafka/kafkajs.ts`), which hands {@linkcode installFastVarints} kafkajs' `Encoder`. kafkajs writes every varint of every record (length, offset delta, key and
  * value lengths, header count) by building a JavaScript array of bytes and copying it in through
  * `Buffer.from(array)`, and every varlong (the timestamp delta) through its 64-bit `Long`
  * emulation; in the load generator that was about a third of the CPU per record. Here
@@ -12,9 +12,6 @@
  *
  * @module
  */
-
-// kafkajs' internal encoder: the module instance its producer uses (same CommonJS cache entry).
-import Encoder from "kafkajs/src/protocol/encoder.js";
 
 interface EncoderInstance {
   buf: Uint8Array;
@@ -29,7 +26,6 @@ interface EncoderClass {
   sizeOfVarLong(value: unknown): number;
 }
 
-const E = Encoder as unknown as EncoderClass;
 const MARK = Symbol.for("clickstream.kafka.fastVarints");
 
 /** How many times each replacement has run in this process (see {@linkcode fastVarintsCalls}). */
@@ -53,13 +49,21 @@ export function fastVarintsCalls(): FastVarintsCalls {
   return { ...calls };
 }
 
-/** Whether the fast varint encoding is installed (it is once this module is imported). */
+let installed = false;
+
+/** Whether the fast varint encoding is installed (the gate installs it when it loads). */
 export function fastVarintsInstalled(): boolean {
-  return E.prototype[MARK as unknown as string] === true;
+  return installed;
 }
 
-function install(): void {
-  if (fastVarintsInstalled()) return;
+/**
+ * Replaces `writeUVarInt`, `writeVarLong` and `sizeOfVarLong` of kafkajs' `Encoder` (the class
+ * of kafkajs' `src/protocol/encoder.js`, the module instance its producer uses). Idempotent.
+ */
+export function installFastVarints(encoder: unknown): void {
+  const E = encoder as EncoderClass;
+  installed = true;
+  if (E.prototype[MARK as unknown as string] === true) return;
   const proto = E.prototype;
   const slowWriteVarLong = proto.writeVarLong as (this: EncoderInstance, v: unknown) => unknown;
   const slowSizeOfVarLong = E.sizeOfVarLong;
@@ -90,5 +94,3 @@ function install(): void {
   };
   proto[MARK as unknown as string] = true;
 }
-
-install();

@@ -6,17 +6,15 @@
  * generator worker's CPU.
  *
  * kafkajs' producer takes the function with `require('./groupMessagesPerPartition')` when its
- * module is first loaded, so this works only when imported BEFORE anything imports `kafkajs`
- * (it replaces the module's exports in the CommonJS cache). {@linkcode linearGroupingInstalled}
- * says whether that happened; `tests/kafka/linear_grouping_test.ts` checks the results are equal,
+ * module is first loaded, so this works only when installed BEFORE kafkajs' producer loads: it
+ * replaces the module's exports in the CommonJS cache. The kafkajs gate (`src/kafka/kafkajs.ts`)
+ * does that first thing, and fails loudly when it is too late (something loaded kafkajs before
+ * the gate). `tests/kafka/linear_grouping_test.ts` checks the results are equal,
  * `tests/kafka/linear_grouping_kafka_test.ts` that a producer's send to a real broker groups
  * through it ({@linkcode linearGroupingCalls}).
  *
  * @module
  */
-
-import { createRequire } from "node:module";
-import original from "kafkajs/src/producer/groupMessagesPerPartition.js";
 
 interface GroupArgs {
   topic: string;
@@ -50,32 +48,38 @@ export function groupMessagesPerPartition(
   return result;
 }
 
-/** kafkajs' own (quadratic) version, for tests. */
-export const originalGroupMessagesPerPartition = original as unknown as (
-  args: GroupArgs,
-) => Record<number, unknown[]>;
+let original: ((args: GroupArgs) => Record<number, unknown[]>) | undefined;
 
-let installed = false;
-
-function install(): void {
-  const require = createRequire(import.meta.url);
-  const cache = require.cache as Record<string, { exports: unknown } | undefined>;
-  const keys = Object.keys(cache);
-  const group = keys.find((k) =>
-    /kafkajs[\\/].*src[\\/]producer[\\/]groupMessagesPerPartition\.js$/.test(k)
-  );
-  const tooLate = keys.some((k) => /kafkajs[\\/].*src[\\/]producer[\\/]sendMessages\.js$/.test(k));
-  if (group === undefined || tooLate) return;
-  cache[group]!.exports = groupMessagesPerPartition;
-  installed = true;
+/** kafkajs' own (quadratic) version, for tests. Throws before {@linkcode installLinearGrouping}. */
+export function originalGroupMessagesPerPartition(args: GroupArgs): Record<number, unknown[]> {
+  if (original === undefined) {
+    throw new Error(
+      "Cannot run kafkajs' own groupMessagesPerPartition: the kafkajs gate (src/kafka/kafkajs.ts) has not installed the linear grouping.",
+    );
+  }
+  return original(args);
 }
 
-install();
+/** The CommonJS cache entry of a module (`require.cache[path]`). */
+export interface CommonJsModule {
+  /** What `require()` of it returns. */
+  exports: unknown;
+}
 
 /**
- * Whether kafkajs' producer will use the linear grouping: `false` when kafkajs' producer was
- * loaded before this module (import this module first).
+ * Makes kafkajs' producer group through {@linkcode groupMessagesPerPartition}: replaces the
+ * exports of `module`, the CommonJS cache entry of kafkajs'
+ * `src/producer/groupMessagesPerPartition.js`, keeping the original for tests. Must run before
+ * kafkajs' `src/producer/sendMessages.js` is loaded (it takes the function when it loads).
+ * Idempotent.
  */
+export function installLinearGrouping(module: CommonJsModule): void {
+  if (module.exports === groupMessagesPerPartition) return;
+  original = module.exports as (args: GroupArgs) => Record<number, unknown[]>;
+  module.exports = groupMessagesPerPartition;
+}
+
+/** Whether {@linkcode installLinearGrouping} has run (the gate installs it when it loads). */
 export function linearGroupingInstalled(): boolean {
-  return installed;
+  return original !== undefined;
 }

@@ -22,7 +22,7 @@ import {
   Partitioners,
   type Producer,
   type RecordMetadata,
-} from "kafkajs";
+} from "./kafkajs.ts";
 import { encodeEvent } from "../events/schema.ts";
 import type { WireEvent } from "../events/wire.ts";
 import {

@@ -15,10 +15,6 @@
 
 /// <reference lib="deno.worker" />
 
-// kafkajs speed-ups, before anything imports kafkajs (linear_grouping.ts swaps a module that
-// kafkajs' producer has not loaded yet).
-import "../kafka/linear_grouping.ts";
-import "../kafka/fast_varints.ts";
 import { createGenerator } from "../generator/create_generator.ts";
 import type { WireEvent } from "../events/wire.ts";
 import { KafkaClient, KafkaUnavailableError } from "../kafka/client.ts";

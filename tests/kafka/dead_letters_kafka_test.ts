@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { typedRecords } from "../../src/events/typed_records.ts";
 import { KafkaAdmin } from "../../src/kafka/admin.ts";
 import { EventConsumer } from "../../src/kafka/consumer.ts";
 import { deadLetterRecord, deadLetterTopic, readDeadLetter } from "../../src/kafka/dead_letters.ts";
@@ -46,7 +47,7 @@ Deno.test(
         });
         await using dlqProducer = await EventProducer.connect(client, { topic: dlq });
         let n = 0;
-        for await (const item of consumer.events()) {
+        for await (const item of typedRecords(consumer)) {
           if (!item.ok) {
             await dlqProducer.sendRaw([deadLetterRecord(item.record, item.error)]);
           }

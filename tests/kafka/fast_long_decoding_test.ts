@@ -13,6 +13,7 @@ import {
   type FastLongDecodingCalls,
   fastLongDecodingCalls,
 } from "../../src/kafka/fast_long_decoding.ts";
+import "../../src/kafka/kafkajs.ts"; // the gate installs the patches
 import { zigzagBytes } from "./_zigzag.ts";
 
 // deno-lint-ignore no-explicit-any

@@ -8,6 +8,7 @@ import { Buffer } from "node:buffer";
 import Encoder from "kafkajs/src/protocol/encoder.js";
 import RecordEncoder from "kafkajs/src/protocol/recordBatch/record/v0/index.js";
 import { type FastVarintsCalls, fastVarintsCalls } from "../../src/kafka/fast_varints.ts";
+import "../../src/kafka/kafkajs.ts"; // the gate installs the patches
 import { zigzagBytes } from "./_zigzag.ts";
 
 // deno-lint-ignore no-explicit-any

@@ -7,7 +7,6 @@
  * @module
  */
 
-// First, as in src/loadgen/worker.ts: the patch must be in place before kafkajs' producer loads.
 import {
   linearGroupingCalls,
   linearGroupingInstalled,
@@ -15,7 +14,7 @@ import {
 } from "../../src/kafka/linear_grouping.ts";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { Partitioners } from "kafkajs";
+import { Partitioners } from "../../src/kafka/kafkajs.ts";
 import { KafkaAdmin } from "../../src/kafka/admin.ts";
 import { EventProducer } from "../../src/kafka/producer.ts";
 import { createTestTopic, testBrokers, testClient } from "../_helpers/kafka.ts";

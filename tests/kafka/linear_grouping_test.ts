@@ -7,6 +7,7 @@ import {
   linearGroupingCalls,
   originalGroupMessagesPerPartition,
 } from "../../src/kafka/linear_grouping.ts";
+import "../../src/kafka/kafkajs.ts"; // the gate installs the patches
 import assert from "node:assert/strict";
 import { Random } from "../../src/generator/random.ts";
 

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { freePort } from "../../kafka/broker.ts";
 import { EventValidationError } from "../../src/events/errors.ts";
 import { PurchaseEvent } from "../../src/events/event.ts";
+import { typedRecords } from "../../src/events/typed_records.ts";
 import { KafkaUnavailableError } from "../../src/kafka/client.ts";
 import { EventConsumer } from "../../src/kafka/consumer.ts";
 import { EventProducer } from "../../src/kafka/producer.ts";
@@ -41,7 +42,7 @@ Deno.test(
       startingOffsets: "earliest",
     });
     const got = [];
-    for await (const item of consumer.events()) {
+    for await (const item of typedRecords(consumer)) {
       assert.ok(item.ok, "every record decodes");
       got.push(item);
       if (got.length === events.length) break;
@@ -187,7 +188,7 @@ Deno.test(
 );
 
 Deno.test(
-  "EventConsumer.events() reports a bad record as EventValidationError and goes on",
+  "typedRecords(EventConsumer) reports a bad record as EventValidationError and goes on",
   opts,
   async () => {
     await using topic = await createTestTopic(brokers, "bad", { partitions: 1 });
@@ -208,7 +209,7 @@ Deno.test(
       startingOffsets: "earliest",
     });
     const got = [];
-    for await (const item of consumer.events()) {
+    for await (const item of typedRecords(consumer)) {
       got.push(item);
       if (got.length === 4) break;
     }

@@ -1,0 +1,101 @@
+/**
+ * The options of `EventConsumer.connect()`, and what they come to: the checked topic list, where
+ * a new group starts, and the settings of the kafkajs consumer.
+ *
+ * @module
+ */
+
+import type { TopicPartitions } from "./consumed_record.ts";
+import type { ConsumerConfig } from "./kafkajs.ts";
+
+/** Options of {@linkcode EventConsumer.connect}. */
+export interface EventConsumerOptions {
+  /** The topic (or topics) to read. Required. */
+  topic: string | readonly string[];
+  /** The consumer group. Required. */
+  groupId: string;
+  /**
+   * Where to start on partitions the group has no committed offset for: `"earliest"` (the
+   * oldest record) or `"latest"` (only new records). Default: `"latest"`.
+   */
+  startingOffsets?: "earliest" | "latest";
+  /**
+   * Commit processed offsets after each batch, before partitions are given away in a
+   * rebalance, and on close. Default: `true`. Turn off to commit with `commit()` yourself.
+   */
+  autoCommit?: boolean;
+  /** Group session timeout, ms (the broker allows 6000+ by default; tests' broker 1000+). Default: `10_000`. */
+  sessionTimeoutMs?: number;
+  /** Heartbeat interval, ms. Default: `1000`. */
+  heartbeatIntervalMs?: number;
+  /** How long the group waits for members to rejoin in a rebalance, ms. Default: `30_000`. */
+  rebalanceTimeoutMs?: number;
+  /** How long a fetch waits for data, ms (also bounds how long `close()` waits). Default: `500`. */
+  maxWaitMs?: number;
+  /** Most bytes fetched per partition per request. Default: `1_048_576`. */
+  maxBytesPerPartition?: number;
+  /** Give up connecting and joining after this many ms. Default: `30_000`. */
+  connectTimeoutMs?: number;
+  /** `close()` waits at most this long for the last commit, and again for leaving the group. Default: `15_000`. */
+  closeTimeoutMs?: number;
+  /**
+   * Called after every group (re)join with this member's partitions and its member id (which the
+   * coordinator knows it by), before records of them are delivered: the place to `seek()` to
+   * offsets kept elsewhere. Default: none.
+   */
+  onAssignment?: (assignment: TopicPartitions[], memberId: string) => void | Promise<void>;
+  /**
+   * Called when kafkajs restarts the consumer after a failure it retries (the broker went away,
+   * say), with the member id the consumer had: the restarted consumer joins as a new member, and
+   * the group's coordinator may keep the old one until its session expires, holding up the join.
+   * The place to remove it (see `src/kafka/evict_member.ts`). Default: none.
+   */
+  onRestart?: (previousMemberId: string) => void;
+  /**
+   * Called after every fetch round (kafkajs' `consumer.fetch` event), with records or without,
+   * paused partitions included: a probe to wait for "the consumer has looked again" on, instead
+   * of sleeping. Default: none.
+   */
+  onFetch?: () => void;
+  /** Aborting closes the consumer (the iteration then ends). Default: none. */
+  signal?: AbortSignal;
+}
+
+/** {@linkcode EventConsumerOptions} checked and with their defaults, as kafkajs takes them. */
+export interface ConsumerSettings {
+  /** The topics to subscribe to (at least one). */
+  topics: string[];
+  /** Whether a partition with no committed offset starts at the oldest record. */
+  fromBeginning: boolean;
+  /** The kafkajs consumer's settings. */
+  config: ConsumerConfig;
+}
+
+/**
+ * Checks `options` (`TypeError` for no topic or no group, `RangeError` for an unknown
+ * `startingOffsets`, each naming the value) and fills in the defaults.
+ */
+export function consumerSettings(options: EventConsumerOptions): ConsumerSettings {
+  const topics = typeof options.topic === "string" ? [options.topic] : [...options.topic];
+  if (topics.length === 0) throw new TypeError("Cannot consume: no topic given.");
+  if (!options.groupId) throw new TypeError("Cannot consume: no consumer group given.");
+  const starting = options.startingOffsets ?? "latest";
+  if (starting !== "earliest" && starting !== "latest") {
+    throw new RangeError(
+      `Cannot consume: startingOffsets must be "earliest" or "latest", got "${starting}".`,
+    );
+  }
+  return {
+    topics,
+    fromBeginning: starting === "earliest",
+    config: {
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? 1000,
+      rebalanceTimeout: options.rebalanceTimeoutMs ?? 30_000,
+      maxWaitTimeInMs: options.maxWaitMs ?? 500,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+      allowAutoTopicCreation: false,
+    },
+  };
+}

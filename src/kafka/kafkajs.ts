@@ -1,0 +1,177 @@
+/**
+ * The kafkajs gate: the one module of the program that loads kafkajs (value and type imports,
+ * deep `kafkajs/src/...` modules, `require`s of its internals). Everything else in `src/kafka/`
+ * takes kafkajs from here; `tests/kafka/kafkajs_gate_test.ts` fails naming any other file of
+ * `src/` that imports it.
+ *
+ * When it loads, in this order, before anything else of the program can touch kafkajs:
+ *
+ * 1. It checks that the installed kafkajs is the one the patches were written for
+ *    ({@linkcode KAFKAJS_VERSION}, the version `deno.json` pins), and throws
+ *    {@linkcode KafkaJsVersionError} naming both versions otherwise. Only kafkajs'
+ *    `package.json` has been read at that point.
+ * 2. It installs the patches, each given the kafkajs internals it replaces:
+ *    the linear grouping of the producer (`linear_grouping.ts`; first, because it must be in the
+ *    CommonJS cache before kafkajs' producer is loaded, and {@linkcode KafkaJsPatchError} if that
+ *    is too late), the fast varints of the encoder (`fast_varints.ts`), the fast varlong decoding
+ *    of the decoder (`fast_long_decoding.ts`), and the filter that keeps kafkajs' negative-timeout
+ *    warning off stderr (`timeout_warning.ts`).
+ * 3. It loads kafkajs itself, and checks the private cluster factory that `evict_member.ts`
+ *    needs is where this version keeps it.
+ *
+ * Each patch counts its calls; {@linkcode patchCalls} reads them all, and
+ * `tests/kafka/kafkajs_gate_kafka_test.ts` checks every one moves during a real produce and
+ * consume. Importing this module (directly, or through the client, producer, consumer or admin)
+ * is all it takes: there is no import order to keep anywhere else.
+ *
+ * @module
+ */
+
+import { createRequire } from "node:module";
+import type * as KafkaJs from "kafkajs";
+// JSON only: no kafkajs code runs before the version check.
+import kafkajsPackage from "kafkajs/package.json" with { type: "json" };
+import { fastLongDecodingCalls, installFastLongDecoding } from "./fast_long_decoding.ts";
+import { fastVarintsCalls, installFastVarints } from "./fast_varints.ts";
+import { checkKafkaJsVersion } from "./kafkajs_version.ts";
+import {
+  type CommonJsModule,
+  installLinearGrouping,
+  linearGroupingCalls,
+} from "./linear_grouping.ts";
+import { quietKafkaJsTimeoutWarning } from "./timeout_warning.ts";
+
+export { checkKafkaJsVersion, KAFKAJS_VERSION, KafkaJsVersionError } from "./kafkajs_version.ts";
+
+export type {
+  Admin,
+  Consumer,
+  ConsumerConfig,
+  EachBatchPayload,
+  KafkaMessage,
+  LogEntry,
+  Message,
+  Producer,
+  RecordMetadata,
+  RetryOptions,
+  SASLOptions,
+} from "kafkajs";
+
+/**
+ * Raised when the gate cannot put a patch in place, or a private piece of kafkajs the program
+ * uses is missing: the message says which, and what to do.
+ */
+export class KafkaJsPatchError extends Error {
+  /** What could not be done, e.g. `"linear grouping"`, `"cluster factory"`. */
+  readonly patch: string;
+  /** Creates the error. */
+  constructor(patch: string, detail: string) {
+    super(`Cannot set up kafkajs (${patch}): ${detail}`);
+    this.name = "KafkaJsPatchError";
+    this.patch = patch;
+  }
+}
+
+// 1. The version, before any kafkajs code runs.
+checkKafkaJsVersion(kafkajsPackage.version);
+
+const require = createRequire(import.meta.url);
+
+/** The CommonJS cache entry of a kafkajs module, loading it if it is not loaded yet. */
+function kafkajsModule(specifier: string): CommonJsModule {
+  const path = require.resolve(specifier);
+  require(specifier);
+  const entry = (require.cache as Record<string, CommonJsModule | undefined>)[path];
+  if (entry === undefined) {
+    throw new KafkaJsPatchError(specifier, `${path} is not in the CommonJS module cache`);
+  }
+  return entry;
+}
+
+// 2. The patches, in this order.
+if (require.resolve("kafkajs/src/producer/sendMessages.js") in require.cache) {
+  throw new KafkaJsPatchError(
+    "linear grouping",
+    "kafkajs' producer was loaded before src/kafka/kafkajs.ts, so it would group records with " +
+      "kafkajs' quadratic groupMessagesPerPartition. Something imported kafkajs directly: import " +
+      "it only through src/kafka/kafkajs.ts.",
+  );
+}
+installLinearGrouping(kafkajsModule("kafkajs/src/producer/groupMessagesPerPartition.js"));
+installFastVarints(kafkajsModule("kafkajs/src/protocol/encoder.js").exports);
+installFastLongDecoding(
+  kafkajsModule("kafkajs/src/protocol/decoder.js").exports,
+  kafkajsModule("kafkajs/src/utils/long.js").exports,
+);
+quietKafkaJsTimeoutWarning();
+
+// 3. kafkajs itself: its producer now takes the linear grouping.
+const kafkajs = require("kafkajs") as typeof KafkaJs;
+
+/** kafkajs' client class. */
+export const Kafka: typeof KafkaJs.Kafka = kafkajs.Kafka;
+/** A kafkajs client. */
+export type Kafka = KafkaJs.Kafka;
+/** kafkajs' log levels. */
+export const logLevel: typeof KafkaJs.logLevel = kafkajs.logLevel;
+/** A kafkajs log level. */
+export type logLevel = KafkaJs.logLevel;
+/** kafkajs' compression codecs. */
+export const CompressionTypes: typeof KafkaJs.CompressionTypes = kafkajs.CompressionTypes;
+/** A kafkajs compression codec. */
+export type CompressionTypes = KafkaJs.CompressionTypes;
+/** kafkajs' partitioners. */
+export const Partitioners: typeof KafkaJs.Partitioners = kafkajs.Partitioners;
+
+/** The options kafkajs' private cluster factory takes (the ones the program passes). */
+export interface ClusterOptions {
+  /** Whether a metadata request may create a missing topic. */
+  allowAutoTopicCreation: boolean;
+}
+
+/** kafkajs' private cluster factory of one `Kafka` instance; what it returns is kafkajs' `Cluster`. */
+export type ClusterFactory = (options: ClusterOptions) => unknown;
+
+/** The description of the private symbol under which kafkajs 2.2.4 keeps the cluster factory. */
+const CREATE_CLUSTER = "private:Kafka:createCluster";
+
+/**
+ * The private cluster factory of a kafkajs client: `Kafka` makes its producers', consumers' and
+ * admins' clusters with it, with the client's brokers, TLS, SASL and retry settings. kafkajs
+ * keeps it under a symbol its module does not export, so it is found by the symbol's
+ * description, here only. Throws {@linkcode KafkaJsPatchError} when it is not there.
+ */
+export function clusterFactory(kafka: Kafka): ClusterFactory {
+  const own = kafka as unknown as Record<symbol, unknown>;
+  const symbol = Object.getOwnPropertySymbols(own).find((s) => s.description === CREATE_CLUSTER);
+  const factory = symbol === undefined ? undefined : own[symbol];
+  if (typeof factory !== "function") {
+    throw new KafkaJsPatchError(
+      "cluster factory",
+      `this kafkajs client has no function under the symbol "${CREATE_CLUSTER}"`,
+    );
+  }
+  return factory as ClusterFactory;
+}
+
+// The private piece evict_member.ts needs: missing, it fails here, not at the first eviction.
+clusterFactory(new Kafka({ brokers: ["127.0.0.1:9092"], logLevel: kafkajs.logLevel.NOTHING }));
+
+/**
+ * Every call counter of the patches, by name (`<patch>.<replaced function>`): how often kafkajs
+ * has run each replacement in this process. A counter that stays at 0 through a produce and a
+ * consume means kafkajs no longer goes through that patch.
+ */
+export function patchCalls(): Record<string, number> {
+  const varints = fastVarintsCalls();
+  const longs = fastLongDecodingCalls();
+  return {
+    "linearGrouping.groupMessagesPerPartition": linearGroupingCalls(),
+    "fastVarints.writeUVarInt": varints.writeUVarInt,
+    "fastVarints.writeVarLong": varints.writeVarLong,
+    "fastVarints.sizeOfVarLong": varints.sizeOfVarLong,
+    "fastLongDecoding.readVarLong": longs.readVarLong,
+    "fastLongDecoding.fromValue": longs.fromValue,
+    "fastLongDecoding.fromValueCached": longs.fromValueCached,
+  };
+}

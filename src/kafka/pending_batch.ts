@@ -1,0 +1,110 @@
+/**
+ * The hand-over between kafkajs' `eachBatch` callback and `EventConsumer`'s iterator: the one
+ * fetched batch being iterated, the promises each side waits on, and the wait of `eachBatch`
+ * until the iterator has taken the batch (heartbeating meanwhile, so a slow loop body keeps the
+ * group membership, and noticing a rebalance there).
+ *
+ * @module
+ */
+
+import type { ConsumedRecord } from "./consumed_record.ts";
+import { settleWithin } from "../util/deadline.ts";
+
+/** A promise with its `resolve`, resolved at most once by whoever holds it. */
+export interface Deferred {
+  /** Resolves when `resolve` is called. */
+  promise: Promise<void>;
+  /** Resolves `promise`. */
+  resolve: () => void;
+}
+
+/** A new unresolved {@linkcode Deferred}. */
+export function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => resolve = r);
+  return { promise, resolve };
+}
+
+/** The batch `eachBatch` handed to the iterator and waits on. */
+export interface PendingBatch {
+  /** Topic. */
+  topic: string;
+  /** Partition. */
+  partition: number;
+  /** `partKey(topic, partition)`. */
+  key: string;
+  /** Its records not processed before (in offset order). */
+  records: ConsumedRecord[];
+  /** Index of the next record to yield. */
+  next: number;
+  /** The batch was given up (rebalance, seek, close); yield nothing more of it. */
+  aborted: boolean;
+  /** Resolved when every record was yielded and processed, or on abort. */
+  finished: Deferred;
+  /**
+   * Set while a rebalance waits for the record being processed; resolved (and cleared) when the
+   * iterator asks for the next record.
+   */
+  progress: Deferred | undefined;
+}
+
+/** A batch of `records` of one partition, none yielded yet. */
+export function pendingBatch(
+  topic: string,
+  partition: number,
+  key: string,
+  records: ConsumedRecord[],
+): PendingBatch {
+  return {
+    topic,
+    partition,
+    key,
+    records,
+    next: 0,
+    aborted: false,
+    finished: deferred(),
+    progress: undefined,
+  };
+}
+
+/** How {@linkcode waitUntilTaken} looks at the consumer while it waits. */
+export interface BatchWatch {
+  /** How often to check and heartbeat, ms. */
+  tickMs: number;
+  /** Whether the batch is still wanted: the consumer is open and running, the batch not stale. */
+  valid(): boolean;
+  /** kafkajs' heartbeat of the batch; throws when the group is rebalancing. */
+  heartbeat(): Promise<void>;
+  /** Whether the record being processed now is one of this batch. */
+  processingThis(): boolean;
+}
+
+/**
+ * Waits until every record of `pending` was taken and processed (`finished`), heartbeating every
+ * `tickMs`. Gives the batch up (`aborted`) when it is no longer valid, or when a heartbeat fails
+ * (a rebalance): then first lets the record being processed finish (at most 5 s), so its offset
+ * can be committed before the partition may go to another member. Returns the heartbeat's error,
+ * if one failed.
+ */
+export async function waitUntilTaken(pending: PendingBatch, watch: BatchWatch): Promise<unknown> {
+  let rebalance: unknown;
+  while (!pending.aborted) {
+    const done = await settleWithin(pending.finished.promise, watch.tickMs);
+    if (done) break;
+    if (!watch.valid()) {
+      pending.aborted = true;
+      break;
+    }
+    try {
+      await watch.heartbeat();
+    } catch (error) {
+      rebalance = error;
+      if (watch.processingThis()) {
+        pending.progress = deferred();
+        await settleWithin(pending.progress.promise, 5000);
+      }
+      pending.aborted = true;
+    }
+  }
+  return rebalance;
+}

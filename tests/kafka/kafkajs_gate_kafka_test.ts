@@ -1,0 +1,56 @@
+/**
+ * Every patch the kafkajs gate installs is used by kafkajs in a real produce and consume through
+ * the program's own `EventProducer` and `EventConsumer`: each call counter of `patchCalls()`
+ * moves. A patch that kafkajs stopped going through (an import reordered, a kafkajs internal
+ * renamed) fails here by name.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { EventConsumer } from "../../src/kafka/consumer.ts";
+import { patchCalls } from "../../src/kafka/kafkajs.ts";
+import { EventProducer } from "../../src/kafka/producer.ts";
+import { createTestTopic, testBrokers, testClient, uniqueGroup } from "../_helpers/kafka.ts";
+import { makeEvents, take } from "./_collect.ts";
+
+const brokers = await testBrokers();
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test(
+  "a real produce and consume goes through every patch of the kafkajs gate",
+  opts,
+  async () => {
+    await using topic = await createTestTopic(brokers, "gate", { partitions: 2 });
+    const client = testClient(brokers);
+    const events = makeEvents(400, 20);
+    const before = patchCalls();
+    {
+      await using producer = await EventProducer.connect(client, { topic: topic.name });
+      assert.equal((await producer.send(events)).records, events.length);
+    }
+    await using consumer = await EventConsumer.connect(client, {
+      topic: topic.name,
+      groupId: uniqueGroup("gate"),
+      startingOffsets: "earliest",
+    });
+    const records = await take(consumer, events.length);
+    const text = new TextDecoder();
+    const got = records.map((r) =>
+      JSON.parse(text.decode(r.value!)) as { url: string; session_id: string }
+    );
+    assert.deepEqual(
+      new Set(got.map((e) => `${e.session_id} ${e.url}`)),
+      new Set(events.map((e) => `${e.session_id} ${e.url}`)),
+      "every event sent came back once",
+    );
+
+    const after = patchCalls();
+    const moved = Object.fromEntries(
+      Object.entries(after).map(([name, n]) => [name, n - (before[name] ?? 0)]),
+    );
+    console.log(`patch calls during the produce and consume: ${JSON.stringify(moved)}`);
+    const unused = Object.entries(moved).filter(([, n]) => !(n > 0)).map(([name]) => name);
+    assert.deepEqual(unused, [], `kafkajs did not go through: ${unused.join(", ")}`);
+  },
+);

@@ -1,0 +1,67 @@
+/**
+ * `waitUntilTaken()`: the wait of kafkajs' `eachBatch` until the iterator has taken the batch,
+ * with the consumer's state injected (a heartbeat probe, a validity flag) instead of a broker.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { type BatchWatch, pendingBatch, waitUntilTaken } from "../../src/kafka/pending_batch.ts";
+
+const watch = (overrides: Partial<BatchWatch>): BatchWatch => ({
+  tickMs: 1,
+  valid: () => true,
+  heartbeat: () => Promise.resolve(),
+  processingThis: () => false,
+  ...overrides,
+});
+
+Deno.test("waitUntilTaken() heartbeats until the batch is finished", async () => {
+  const batch = pendingBatch("t", 0, "k", []);
+  let beats = 0;
+  const result = await waitUntilTaken(
+    batch,
+    watch({
+      heartbeat: () => {
+        if (++beats === 3) batch.finished.resolve();
+        return Promise.resolve();
+      },
+    }),
+  );
+  assert.equal(result, undefined);
+  assert.equal(beats, 3);
+  assert.equal(batch.aborted, false, "a finished batch is not given up");
+});
+
+Deno.test("waitUntilTaken() gives the batch up when it is no longer valid", async () => {
+  const batch = pendingBatch("t", 0, "k", []);
+  let beats = 0;
+  const result = await waitUntilTaken(
+    batch,
+    watch({
+      valid: () => beats < 2,
+      heartbeat: () => (beats++, Promise.resolve()),
+    }),
+  );
+  assert.equal(result, undefined);
+  assert.equal(batch.aborted, true);
+  assert.equal(beats, 2);
+});
+
+Deno.test("waitUntilTaken() returns a failed heartbeat, after the record in progress", async () => {
+  const batch = pendingBatch("t", 0, "k", []);
+  const rebalance = new Error("The group is rebalancing");
+  const waiting = waitUntilTaken(
+    batch,
+    watch({ heartbeat: () => Promise.reject(rebalance), processingThis: () => true }),
+  );
+  // It waits for the record being processed: the iterator resolves `progress` when asked for the
+  // next record. Let the heartbeat fail, then play the iterator.
+  for (let i = 0; i < 1000 && batch.progress === undefined; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  assert.ok(batch.progress, "it waits for the record in progress");
+  batch.progress.resolve();
+  assert.equal(await waiting, rebalance);
+  assert.equal(batch.aborted, true);
+});
