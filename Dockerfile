@@ -5,7 +5,6 @@ FROM denoland/deno:2.9.6 AS build
 WORKDIR /src
 COPY deno.json deno.lock ./
 COPY src ./src
-COPY kafka ./kafka
 RUN deno compile -A --frozen --include src/loadgen/worker.ts --output /out/clickstream src/main.ts
 
 FROM gcr.io/distroless/cc-debian12

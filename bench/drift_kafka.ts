@@ -19,7 +19,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { startBroker } from "../kafka/broker.ts";
+import { startBroker } from "../dev/kafka/broker.ts";
 import { SessionGenerator } from "../src/generator/session_generator.ts";
 import { logLoss } from "../src/learn/logistic.ts";
 // The trainer is started as the tests start it (benchmarks may import from tests/_helpers).

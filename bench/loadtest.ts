@@ -36,8 +36,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { startBroker } from "../kafka/broker.ts";
-import { KAFKA_TOOLS, kafkaTool } from "../kafka/tools.ts";
+import { startBroker } from "../dev/kafka/broker.ts";
+import { KAFKA_TOOLS, kafkaTool } from "../dev/kafka/tools.ts";
 import { SessionGenerator } from "../src/generator/session_generator.ts";
 import { KafkaAdmin } from "../src/kafka/admin.ts";
 import { KafkaClient } from "../src/kafka/client.ts";

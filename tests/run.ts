@@ -10,7 +10,7 @@
  *    broker (free ports, temporary data directory) for the whole run unless `KAFKA_BROKERS` is
  *    set, and `deno test -A --parallel` with `KAFKA_BROKERS` pointing at it; the broker stops
  *    when the run ends.
- * 2. The cluster tests: a 3-broker cluster (`kafka/cluster.ts`), and `deno test -A` WITHOUT
+ * 2. The cluster tests: a 3-broker cluster (`dev/kafka/cluster.ts`), and `deno test -A` WITHOUT
  *    `--parallel` (three JVMs and several test processes at once miss heartbeats on two cores),
  *    with `KAFKA_BROKERS` set to the cluster's bootstrap list and `KAFKA_CLUSTER_CONTROL` to the
  *    endpoint through which the tests stop and start its brokers (`tests/_helpers/cluster.ts`);
@@ -34,9 +34,9 @@
  * @module
  */
 
-import { type BrokerHandle, startBroker } from "../kafka/broker.ts";
-import { type ClusterHandle, startCluster } from "../kafka/cluster.ts";
-import { REPO_ROOT } from "../kafka/jars.ts";
+import { type BrokerHandle, startBroker } from "../dev/kafka/broker.ts";
+import { type ClusterHandle, startCluster } from "../dev/kafka/cluster.ts";
+import { REPO_ROOT } from "../dev/kafka/jars.ts";
 import { CLUSTER_CONTROL_ENV, serveClusterControl } from "./_helpers/cluster.ts";
 import { ensureTestTools, systemProbes, ToolSetupError } from "./_helpers/setup_check.ts";
 import {

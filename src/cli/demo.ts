@@ -10,7 +10,12 @@
 
 import type { DemoConfig } from "./demo_config.ts";
 import type { TrainConfig } from "./train_config.ts";
-import { type BrokerHandle, BrokerStartError, startBroker } from "../../kafka/broker.ts";
+import {
+  loadLocalKafka,
+  type LocalKafka,
+  type LocalKafkaBroker,
+  LocalKafkaPortInUseError,
+} from "./local_kafka.ts";
 import { runLoadWorkers } from "../loadgen/orchestrator.ts";
 import { startTrainer } from "./train.ts";
 import { shutdownSignal } from "./kafka_client.ts";
@@ -21,6 +26,8 @@ export interface DemoIO {
   log?: (text: string) => void;
   /** Stops the demo when aborted. Default: SIGINT/SIGTERM. */
   signal?: AbortSignal;
+  /** Starts the local broker. Default: the checkout's launcher ({@linkcode loadLocalKafka}). */
+  localKafka?: LocalKafka;
 }
 
 /** Runs the demo until Ctrl-C; resolves to the exit code. */
@@ -28,23 +35,23 @@ export async function runDemo(config: DemoConfig, io: DemoIO = {}): Promise<numb
   const log = io.log ?? console.log;
   const shutdown = shutdownSignal();
   const signal = io.signal ?? shutdown.signal;
-  let broker: BrokerHandle | undefined;
+  let broker: LocalKafkaBroker | undefined;
   try {
     let brokers = config.brokers;
     if (!config.externalBrokers) {
       log("starting a local Kafka 4.1.2 broker (the first run resolves its jars with Maven) ...");
+      const kafka = io.localKafka ?? await loadLocalKafka();
       try {
-        broker = await startBroker({
+        broker = await kafka.start({
           port: config.kafkaPort,
-          controllerPort: 0,
           onProgress: (line) => log(`kafka: ${line}`),
           signal,
         });
       } catch (error) {
-        if (error instanceof BrokerStartError && /port .* is in use/.test(error.message)) {
-          throw new BrokerStartError(
+        if (error instanceof LocalKafkaPortInUseError) {
+          throw new LocalKafkaPortInUseError(
+            error.port,
             `${error.message} To use a broker that is already running: --brokers 127.0.0.1:${config.kafkaPort}; for a new one on another port: --kafka-port.`,
-            error.logFile,
             { cause: error },
           );
         }

@@ -72,7 +72,7 @@ import {
 } from "./funnel_site.ts";
 import type { Generator } from "./generator.ts";
 import { OpenSessions } from "./open_sessions.ts";
-import { deriveSeed, Random } from "./random.ts";
+import { deriveSeed, Random } from "../util/random.ts";
 
 /** A session further behind than this since its last event leaves instead, seconds. */
 export const MAX_GAP_SECONDS = 1700;

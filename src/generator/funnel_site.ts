@@ -8,7 +8,7 @@
  */
 
 import { PAGE_CLASSES } from "./funnel_model.ts";
-import { splitmix32 } from "./random.ts";
+import { splitmix32 } from "../util/random.ts";
 
 /** Products, categories and blog posts. */
 export const PRODUCTS = 5000, CATEGORIES = 200, BLOG_POSTS = 50;

@@ -35,7 +35,7 @@
 
 import { BROWSE_ACTIONS, type WireEvent } from "../events/wire.ts";
 import type { Generator } from "./generator.ts";
-import { deriveSeed, Random } from "./random.ts";
+import { deriveSeed, Random } from "../util/random.ts";
 
 /** The original's url paths. */
 export const URL_PATHS = [

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { Random, type RandomState } from "../generator/random.ts";
+import { Random, type RandomState } from "../util/random.ts";
 import type { FeatureBatch } from "./feature_batch.ts";
 import { dot, fitLogistic, sigmoid } from "./logistic.ts";
 import type { Standardizer } from "./standardizer.ts";

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { type ClusterHandle, startCluster } from "../../kafka/cluster.ts";
+import { type ClusterHandle, startCluster } from "../../dev/kafka/cluster.ts";
 import { removeOnUnload } from "./kafka.ts";
 
 /** The environment variable holding the control endpoint's URL. */

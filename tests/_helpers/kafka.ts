@@ -15,7 +15,7 @@
  * @module
  */
 
-import { startBroker } from "../../kafka/broker.ts";
+import { startBroker } from "../../dev/kafka/broker.ts";
 import { KafkaAdmin } from "../../src/kafka/admin.ts";
 import { KafkaClient, type KafkaClientOptions } from "../../src/kafka/client.ts";
 

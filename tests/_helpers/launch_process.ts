@@ -1,11 +1,11 @@
 /**
- * Runs `deno task kafka` (`kafka/launch.ts`) as the user runs it, for the tests of the launcher:
+ * Runs `deno task kafka` (`dev/kafka/launch.ts`) as the user runs it, for the tests of the launcher:
  * its output as it comes, a wait until it says the broker or cluster is up, and its end.
  *
  * @module
  */
 
-const LAUNCH = new URL("../../kafka/launch.ts", import.meta.url).pathname;
+const LAUNCH = new URL("../../dev/kafka/launch.ts", import.meta.url).pathname;
 
 /** How a launcher process ended. */
 export interface LaunchExit {
@@ -14,7 +14,7 @@ export interface LaunchExit {
   stderr: string;
 }
 
-/** A running `kafka/launch.ts`. */
+/** A running `dev/kafka/launch.ts`. */
 export interface LaunchProcess {
   readonly child: Deno.ChildProcess;
   /** Standard output so far. */
@@ -25,7 +25,7 @@ export interface LaunchProcess {
   done(): Promise<LaunchExit>;
 }
 
-/** Starts `deno run -A kafka/launch.ts <args>`. */
+/** Starts `deno run -A dev/kafka/launch.ts <args>`. */
 export function spawnLaunch(args: readonly string[]): LaunchProcess {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", LAUNCH, ...args],

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { freePort } from "../../kafka/broker.ts";
+import { freePort } from "../../dev/kafka/broker.ts";
 import { KafkaAdmin } from "../../src/kafka/admin.ts";
 import { KafkaClient } from "../../src/kafka/client.ts";
 import { EventProducer } from "../../src/kafka/producer.ts";

@@ -4,7 +4,7 @@
  * user runs it (a subprocess of `src/main.ts`), on free ports so it cannot clash with anything.
  */
 import assert from "node:assert/strict";
-import { freePort } from "../../kafka/broker.ts";
+import { freePort } from "../../dev/kafka/broker.ts";
 
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 

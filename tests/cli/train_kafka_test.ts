@@ -9,7 +9,7 @@ import { dropTopics, fillTopic, spawnTrain, waitForWeights } from "../_helpers/t
 import { KafkaAdmin } from "../../src/kafka/admin.ts";
 import { KafkaClient } from "../../src/kafka/client.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
-import { KAFKA_TOOLS, kafkaTool } from "../../kafka/tools.ts";
+import { KAFKA_TOOLS, kafkaTool } from "../../dev/kafka/tools.ts";
 
 const brokers = await testBrokers();
 

@@ -8,8 +8,8 @@
  */
 
 import assert from "node:assert/strict";
-import { BrokerStartError, freePorts } from "../../kafka/broker.ts";
-import { startCluster } from "../../kafka/cluster.ts";
+import { BrokerStartError, freePorts } from "../../dev/kafka/broker.ts";
+import { startCluster } from "../../dev/kafka/cluster.ts";
 import { KafkaAdmin } from "../../src/kafka/admin.ts";
 import { testCluster } from "../_helpers/cluster.ts";
 import { testClient, uniqueTopic } from "../_helpers/kafka.ts";

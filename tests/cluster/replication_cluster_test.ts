@@ -9,7 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import { probeMetadata } from "../../kafka/broker.ts";
+import { probeMetadata } from "../../dev/kafka/broker.ts";
 import { KafkaAdmin, type PartitionReplicas } from "../../src/kafka/admin.ts";
 import { EventConsumer } from "../../src/kafka/consumer.ts";
 import { EventProducer } from "../../src/kafka/producer.ts";

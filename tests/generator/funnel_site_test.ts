@@ -16,7 +16,7 @@ import {
   WEEK_MINUTES,
   ZIPF_CDF,
 } from "../../src/generator/funnel_site.ts";
-import { Random } from "../../src/generator/random.ts";
+import { Random } from "../../src/util/random.ts";
 
 Deno.test("funnel site: transition rows and landing sum to 1; checkout only from the cart", () => {
   assert.equal(TRANSITIONS.length, PAGE_CLASSES.length - 1);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { OpenSessions } from "../../src/generator/open_sessions.ts";
-import { Random } from "../../src/generator/random.ts";
+import { Random } from "../../src/util/random.ts";
 
 Deno.test("OpenSessions pops slots in order of their due time, growing past its capacity", () => {
   const open = new OpenSessions(4);

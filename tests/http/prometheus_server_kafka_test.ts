@@ -9,7 +9,7 @@
  * `tests/_helpers/tools.ts`): the test fails, saying so, without it.
  */
 import assert from "node:assert/strict";
-import { freePort } from "../../kafka/broker.ts";
+import { freePort } from "../../dev/kafka/broker.ts";
 import { createTestTopic, testBrokers } from "../_helpers/kafka.ts";
 import { promtoolCheck } from "../_helpers/promtool.ts";
 import { requireTool } from "../_helpers/tools.ts";

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { BrokerStartError, freePorts, probeMetadata, startBroker } from "../../kafka/broker.ts";
+import { BrokerStartError, freePorts, probeMetadata, startBroker } from "../../dev/kafka/broker.ts";
 import { KafkaAdmin } from "../../src/kafka/admin.ts";
 import { EventConsumer } from "../../src/kafka/consumer.ts";
 import { EventProducer } from "../../src/kafka/producer.ts";

@@ -71,7 +71,7 @@ Deno.test("EventConsumer.connect() rejects bad options before connecting", async
 });
 
 Deno.test("deno task kafka prints usage and exits 2 on a bad flag", async (t) => {
-  const launch = new URL("../../kafka/launch.ts", import.meta.url).pathname;
+  const launch = new URL("../../dev/kafka/launch.ts", import.meta.url).pathname;
   for (const args of [["--bogus"], ["--port", "nope"], ["--port", "70000"]]) {
     await t.step(args.join(" "), async () => {
       const out = await new Deno.Command(Deno.execPath(), {

@@ -9,7 +9,7 @@ import {
 } from "../../src/kafka/linear_grouping.ts";
 import "../../src/kafka/kafkajs.ts"; // the gate installs the patches
 import assert from "node:assert/strict";
-import { Random } from "../../src/generator/random.ts";
+import { Random } from "../../src/util/random.ts";
 
 Deno.test("linear groupMessagesPerPartition() equals kafkajs' original", async (t) => {
   const rng = new Random(5);

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { freePort } from "../../kafka/broker.ts";
+import { freePort } from "../../dev/kafka/broker.ts";
 import { EventValidationError } from "../../src/events/errors.ts";
 import { PurchaseEvent } from "../../src/events/event.ts";
 import { typedRecords } from "../../src/events/typed_records.ts";

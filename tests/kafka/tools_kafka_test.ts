@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { KAFKA_TOOLS, kafkaTool } from "../../kafka/tools.ts";
+import { KAFKA_TOOLS, kafkaTool } from "../../dev/kafka/tools.ts";
 import { EventProducer } from "../../src/kafka/producer.ts";
 import { createTestTopic, testBrokers, testClient } from "../_helpers/kafka.ts";
 import { makeEvents } from "./_collect.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Random } from "../../src/generator/random.ts";
+import { Random } from "../../src/util/random.ts";
 import { sigmoid } from "../../src/learn/logistic.ts";
 
 /** A fixed, seeded data set: `n` rows of `d` features, labels from a known logistic model. */

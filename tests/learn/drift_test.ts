@@ -3,7 +3,7 @@ import { DRIFT_DEFAULTS, DriftDetector } from "../../src/learn/drift.ts";
 import { FeatureBatch } from "../../src/learn/feature_batch.ts";
 import { Learner } from "../../src/learn/learner.ts";
 import { LogisticModel } from "../../src/learn/model.ts";
-import { Random } from "../../src/generator/random.ts";
+import { Random } from "../../src/util/random.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
 import { driftScenario } from "../../bench/drift.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Random } from "../../src/generator/random.ts";
+import { Random } from "../../src/util/random.ts";
 import { AdaGrad } from "../../src/learn/adagrad.ts";
 import { fitLogistic, gradient, logLoss, sigmoid } from "../../src/learn/logistic.ts";
 import { dataset, newton } from "./_newton.ts";

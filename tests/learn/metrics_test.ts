@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Random } from "../../src/generator/random.ts";
+import { Random } from "../../src/util/random.ts";
 import { FeatureBatch } from "../../src/learn/feature_batch.ts";
 import { type MetricsSummary, PrequentialMetrics } from "../../src/learn/metrics.ts";
 

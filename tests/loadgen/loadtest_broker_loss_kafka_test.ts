@@ -3,7 +3,7 @@
  * retry, and every worker stops: no hang. This test starts (and stops) its own broker.
  */
 import assert from "node:assert/strict";
-import { startBroker } from "../../kafka/broker.ts";
+import { startBroker } from "../../dev/kafka/broker.ts";
 import { runLoadtest } from "../../src/cli/loadtest.ts";
 import { resolveConfig } from "../../src/config.ts";
 

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { freePort } from "../../kafka/broker.ts";
+import { freePort } from "../../dev/kafka/broker.ts";
 import { createTestTopic, testBrokers, testClient, uniqueGroup } from "../_helpers/kafka.ts";
 import { take } from "../kafka/_collect.ts";
 import { runLoadtest } from "../../src/cli/loadtest.ts";

@@ -9,7 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import { freePort, startBroker } from "../../kafka/broker.ts";
+import { freePort, startBroker } from "../../dev/kafka/broker.ts";
 import { KafkaAdmin } from "../../src/kafka/admin.ts";
 import { connectWithin, KafkaClient, KafkaSecurityError } from "../../src/kafka/client.ts";
 import { probeTls } from "../../src/kafka/tls_probe.ts";

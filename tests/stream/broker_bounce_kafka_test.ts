@@ -10,7 +10,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startBroker } from "../../kafka/broker.ts";
+import { startBroker } from "../../dev/kafka/broker.ts";
 import { KafkaAdmin } from "../../src/kafka/admin.ts";
 import { KafkaClient } from "../../src/kafka/client.ts";
 import { EventConsumer } from "../../src/kafka/consumer.ts";

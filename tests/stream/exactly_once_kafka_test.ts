@@ -17,9 +17,9 @@ import {
   waitForWeights,
   type WeightsBody,
 } from "../_helpers/train_process.ts";
-import { KAFKA_TOOLS, kafkaTool } from "../../kafka/tools.ts";
+import { KAFKA_TOOLS, kafkaTool } from "../../dev/kafka/tools.ts";
 import { CRASH_POINTS } from "../../src/stream/checkpoint.ts";
-import { Random } from "../../src/generator/random.ts";
+import { Random } from "../../src/util/random.ts";
 import { testSeed } from "../_helpers/seed.ts";
 
 const brokers = await testBrokers();

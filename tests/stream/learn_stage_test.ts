@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { BatchLearner } from "../../src/learn/batch_learner.ts";
 import { FeatureBatch } from "../../src/learn/feature_batch.ts";
 import { FEATURE_COUNT, FEATURE_SET_ID } from "../../src/learn/features.ts";
-import { Random } from "../../src/generator/random.ts";
+import { Random } from "../../src/util/random.ts";
 import { LearnStage } from "../../src/stream/learn_stage.ts";
 import { ACTION_PURCHASE, actionCode, reasonCode, RowBatch } from "../../src/stream/row_batch.ts";
 

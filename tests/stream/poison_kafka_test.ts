@@ -15,7 +15,7 @@ import { EventProducer, type RawRecord } from "../../src/kafka/producer.ts";
 import { readDeadLetter } from "../../src/kafka/dead_letters.ts";
 import { encodeEvent, tryDecodeEvent } from "../../src/events/schema.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
-import { Random } from "../../src/generator/random.ts";
+import { Random } from "../../src/util/random.ts";
 
 const brokers = await testBrokers();
 const enc = new TextEncoder();

@@ -23,7 +23,7 @@ import {
   waitForWeights,
   type WeightsBody,
 } from "../_helpers/train_process.ts";
-import { Random } from "../../src/generator/random.ts";
+import { Random } from "../../src/util/random.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
 import { KafkaAdmin } from "../../src/kafka/admin.ts";
 import { KafkaClient } from "../../src/kafka/client.ts";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { encodeEvent } from "../../src/events/schema.ts";
-import { Random } from "../../src/generator/random.ts";
+import { Random } from "../../src/util/random.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
 import { FEATURE_ROWS, FeaturizeStage } from "../../src/stream/featurize_stage.ts";
 import { RowBatch } from "../../src/stream/row_batch.ts";

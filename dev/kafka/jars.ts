@@ -1,5 +1,5 @@
 /**
- * The Apache Kafka jars, resolved from Maven Central by the committed `kafka/pom.xml` into a
+ * The Apache Kafka jars, resolved from Maven Central by the committed `dev/kafka/pom.xml` into a
  * git-ignored cache (`.cache/kafka/lib`). Resolution runs `mvn` once; a marker file holding the
  * pom's SHA-256 says the cache is complete, so later calls return at once. Used by the broker
  * launcher (`broker.ts`) and by Kafka's own tools (`tools.ts`).
@@ -9,11 +9,14 @@
 
 import { fileURLToPath } from "node:url";
 
-/** The repository root, derived from this file's place (`kafka/jars.ts`). */
-export const REPO_ROOT: string = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+/** The repository root, derived from this file's place (`dev/kafka/jars.ts`). */
+export const REPO_ROOT: string = fileURLToPath(new URL("../..", import.meta.url)).replace(
+  /\/$/,
+  "",
+);
 
 /** The committed pom that pins the Kafka version. */
-export const DEFAULT_POM: string = `${REPO_ROOT}/kafka/pom.xml`;
+export const DEFAULT_POM: string = `${REPO_ROOT}/dev/kafka/pom.xml`;
 
 /** Where the jars are copied to (git-ignored). */
 export const DEFAULT_LIB_DIR: string = `${REPO_ROOT}/.cache/kafka/lib`;

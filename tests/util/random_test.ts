@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { deriveSeed, Random } from "../../src/generator/random.ts";
+import { deriveSeed, Random } from "../../src/util/random.ts";
 
 Deno.test("Random gives the same sequence for the same seed and a different one for another", () => {
   const a = new Random(42), b = new Random(42), c = new Random(43);

@@ -6,14 +6,14 @@
  * is reported. Prints one line per measurement.
  *
  * ```sh
- * deno run -A kafka/kafkajs_probe.ts [--events 200000] [--brokers 127.0.0.1:9092]
+ * deno run -A bench/kafkajs_probe.ts [--events 200000] [--brokers 127.0.0.1:9092]
  * ```
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { freePort, startBroker } from "./broker.ts";
+import { freePort, startBroker } from "../dev/kafka/broker.ts";
 import { KafkaAdmin } from "../src/kafka/admin.ts";
 import { KafkaClient, type KafkaLogLine } from "../src/kafka/client.ts";
 import { EventConsumer } from "../src/kafka/consumer.ts";
