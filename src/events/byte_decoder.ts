@@ -377,7 +377,11 @@ export function decodeRecord(
 
 /** Options of {@linkcode DecodedBatch}. */
 export interface DecodedBatchOptions {
-  /** Rows preallocated; a larger batch grows the columns (amortized). Default `1024`. */
+  /**
+   * Rows preallocated; a larger batch grows the columns (amortized).
+   *
+   * @default {1024}
+   */
   capacity?: number;
 }
 
@@ -390,14 +394,31 @@ const latin1 = new TextDecoder("latin1");
  * `decode`. A batch refers to the record values it decoded (the offsets point into them) until
  * the next `decode`: do not modify them meanwhile.
  *
- * @example
+ * @example Columns of a batch of record values
  * ```ts
- * const batch = new DecodedBatch();
- * batch.decode(records.map((r) => r.value));
- * for (let i = 0; i < batch.length; i++) {
- *   if (batch.status[i] === ROW_INVALID) { deadLetter(i, batch.error(i)!); continue; }
- *   const key = batch.bytes(i); // session id: key[sessionStart[i] .. + sessionLength[i]]
- * }
+ * import assert from "node:assert/strict";
+ * import { ACTION_PURCHASE_CODE, DecodedBatch, ROW_FAST, ROW_INVALID } from "./byte_decoder.ts";
+ *
+ * const text = new TextEncoder();
+ * const values = [
+ *   text.encode(
+ *     '{"user_id":7,"url":"/cart","action":"purchase","session_id":"s1",' +
+ *       '"timestamp":1764000000,"amount":19.99}',
+ *   ),
+ *   text.encode('{"user_id":7}'),
+ * ];
+ * const batch = new DecodedBatch().decode(values);
+ * assert.equal(batch.length, 2);
+ *
+ * assert.equal(batch.status[0], ROW_FAST);
+ * assert.equal(batch.action[0], ACTION_PURCHASE_CODE);
+ * assert.equal(batch.amount[0], 19.99);
+ * const start = batch.sessionStart[0];
+ * const key = batch.bytes(0).subarray(start, start + batch.sessionLength[0]); // no copy
+ * assert.equal(new TextDecoder().decode(key), "s1");
+ *
+ * assert.equal(batch.status[1], ROW_INVALID);
+ * assert.equal(batch.error(1)?.reason, "missing_field");
  * ```
  */
 export class DecodedBatch {
@@ -422,7 +443,12 @@ export class DecodedBatch {
   #fast = 0;
   #invalid = 0;
 
-  /** @param options see {@linkcode DecodedBatchOptions} */
+  /**
+   * Creates an empty batch.
+   *
+   * @param options See {@linkcode DecodedBatchOptions}.
+   * @throws {RangeError} when `capacity` is not a positive integer
+   */
   constructor(options: DecodedBatchOptions = {}) {
     const capacity = options.capacity ?? 1024;
     if (!Number.isInteger(capacity) || capacity < 1) {

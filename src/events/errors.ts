@@ -37,7 +37,11 @@ export const EVENT_ERROR_REASONS: readonly EventErrorReason[] = [
 
 /** Options of {@linkcode EventValidationError}. */
 export interface EventValidationErrorOptions {
-  /** The offending field, or `null` when the record as a whole is bad. Default `null`. */
+  /**
+   * The offending field, or `null` when the record as a whole is bad.
+   *
+   * @default {null}
+   */
   field?: string | null;
   /** The underlying error, if any. */
   cause?: unknown;

@@ -19,7 +19,29 @@ export function toTypedEvent(wire: WireEvent): ClickEvent {
     : new ClickEvent(wire);
 }
 
-/** Rebuilds typed events from dicts or record bytes. */
+/**
+ * Rebuilds typed events from dicts or record bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EventValidationError } from "./errors.ts";
+ * import { PurchaseEvent } from "./event.ts";
+ * import { EventFactory } from "./factory.ts";
+ *
+ * const event = EventFactory.fromDict({
+ *   user_id: 7,
+ *   url: "/checkout",
+ *   action: "purchase",
+ *   session_id: "s1",
+ *   timestamp: 1_764_000_000,
+ *   amount: 42.5,
+ * });
+ * assert.ok(event instanceof PurchaseEvent && event.isPurchase());
+ * assert.equal(event.eventType(), "purchase");
+ * assert.throws(() => EventFactory.fromDict({ action: "view" }), EventValidationError);
+ * ```
+ */
 export const EventFactory = {
   /**
    * Validates a parsed JSON value and returns the typed event.

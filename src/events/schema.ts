@@ -9,15 +9,32 @@
 
 import { z } from "zod";
 import { EventValidationError } from "./errors.ts";
-import { ACTIONS, MAX_RECORD_BYTES, MAX_TIMESTAMP, MIN_TIMESTAMP, type WireEvent } from "./wire.ts";
+import {
+  type Action,
+  ACTIONS,
+  MAX_RECORD_BYTES,
+  MAX_TIMESTAMP,
+  MIN_TIMESTAMP,
+  type WireEvent,
+} from "./wire.ts";
 
 /** Longest accepted `session_id` and `url`, in characters. */
 export const MAX_ID_LENGTH = 256;
 /** Longest accepted `url`, in characters. */
 export const MAX_URL_LENGTH = 4096;
 
+/** The type of {@linkcode wireEventSchema}: a zod object schema of the six wire fields. */
+export type WireEventSchema = z.ZodObject<{
+  user_id: z.ZodNumber;
+  url: z.ZodString;
+  action: z.ZodEnum<{ [A in Action]: A }>;
+  session_id: z.ZodString;
+  timestamp: z.ZodNumber;
+  amount: z.ZodOptional<z.ZodNumber>;
+}, z.core.$strip>;
+
 /** The zod schema of one event (fields only; the purchase/amount rule is applied after it). */
-export const wireEventSchema = z.object({
+export const wireEventSchema: WireEventSchema = z.object({
   user_id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
   url: z.string().min(1).max(MAX_URL_LENGTH),
   action: z.enum(ACTIONS),
@@ -264,6 +281,27 @@ const CHUNK_BYTES = 1 << 20;
  * are copied into one buffer and decoded by one call (byte-per-character), and a value that is
  * all ASCII — which UTF-8 decodes to the same text — is parsed from its slice. Any other value
  * (non-ASCII, a byte-order mark, invalid UTF-8, missing or too large) takes the single path.
+ *
+ * @example One result per value, in order
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeEvent, tryDecodeEvents } from "./schema.ts";
+ *
+ * const view = encodeEvent({
+ *   user_id: 1,
+ *   url: "/home",
+ *   action: "view",
+ *   session_id: "a",
+ *   timestamp: 1_764_000_000,
+ * });
+ * const [good, bad, tombstone] = tryDecodeEvents([view, new TextEncoder().encode("[1]"), null]);
+ * assert.ok(good.ok && good.event.session_id === "a");
+ * assert.ok(!bad.ok && bad.error.reason === "not_object");
+ * assert.ok(!tombstone.ok && tombstone.error.reason === "not_json");
+ * ```
+ *
+ * @param values Record values; `null` or `undefined` for a tombstone.
+ * @returns For each value, the event or the reason it is not one.
  */
 export function tryDecodeEvents(
   values: readonly (Uint8Array | null | undefined)[],
@@ -304,7 +342,36 @@ export function tryDecodeEvents(
   return results;
 }
 
-/** Like {@linkcode tryDecodeEvent} but throws the {@linkcode EventValidationError}. */
+/**
+ * Like {@linkcode tryDecodeEvent} but throws the {@linkcode EventValidationError}.
+ *
+ * @example A record value and back
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EventValidationError } from "./errors.ts";
+ * import { decodeEvent, encodeEvent } from "./schema.ts";
+ *
+ * const bytes = encodeEvent({
+ *   user_id: 7,
+ *   url: "/cart",
+ *   action: "purchase",
+ *   session_id: "s1",
+ *   timestamp: 1_764_000_000,
+ *   amount: 19.99,
+ * });
+ * const event = decodeEvent(bytes);
+ * assert.equal(event.amount, 19.99);
+ * assert.deepEqual(encodeEvent(event), bytes);
+ * assert.throws(
+ *   () => decodeEvent(new TextEncoder().encode('{"user_id": 7}')),
+ *   (error) => error instanceof EventValidationError && error.message === "url is missing",
+ * );
+ * ```
+ *
+ * @param bytes One record value (UTF-8 JSON).
+ * @returns The validated event.
+ * @throws {EventValidationError} naming the field and the reason
+ */
 export function decodeEvent(bytes: Uint8Array): WireEvent {
   const result = tryDecodeEvent(bytes);
   if (!result.ok) throw result.error;

@@ -4,11 +4,30 @@
  * and knows nothing of events). A bad record comes as `{ ok: false, error }` with the
  * `EventValidationError` naming the field and the reason, and the stream goes on.
  *
+ * @example Decoding a stream of records
  * ```ts
- * for await (const item of typedRecords(consumer)) {
- *   if (item.ok) console.log(item.event.session_id);
- *   else console.error(item.record.offset, item.error.message);
+ * import assert from "node:assert/strict";
+ * import { encodeEvent } from "./schema.ts";
+ * import { typedRecords } from "./typed_records.ts";
+ *
+ * async function* records() {
+ *   const view = {
+ *     user_id: 1,
+ *     url: "/home",
+ *     action: "view",
+ *     session_id: "s1",
+ *     timestamp: 1_764_000_000,
+ *   } as const;
+ *   yield { offset: 0, value: encodeEvent(view) };
+ *   yield { offset: 1, value: new TextEncoder().encode("not json") };
  * }
+ *
+ * const seen: string[] = [];
+ * for await (const item of typedRecords(records())) {
+ *   if (item.ok) seen.push(`${item.record.offset}: ${item.event.sessionId}`);
+ *   else seen.push(`${item.record.offset}: ${item.error.reason}`);
+ * }
+ * assert.deepEqual(seen, ["0: s1", "1: not_json"]);
  * ```
  *
  * @module

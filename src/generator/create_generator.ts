@@ -11,19 +11,52 @@ import { SessionGenerator, type SessionGeneratorOptions } from "./session_genera
 
 /** Options of {@linkcode createGenerator}. */
 export interface CreateGeneratorOptions {
-  /** Seed of the random stream. Default `42`. */
+  /**
+   * Seed of the random stream.
+   *
+   * @default {42}
+   */
   seed?: number;
-  /** This generator is shard `index` of `count`. Default: unsharded. */
+  /** This generator is shard `index` of `count`. Without it, unsharded. */
   shard?: { index: number; count: number };
-  /** Index (in this generator's events) of the first drifted event. Default `Infinity`. */
+  /**
+   * Index (in this generator's events) of the first drifted event.
+   *
+   * @default {Infinity}
+   */
   driftAt?: number;
-  /** Event time source, integer epoch seconds. Default: the profile's simulated clock. */
+  /** Event time source, integer epoch seconds. Without it, the profile's simulated clock. */
   clock?: () => number;
-  /** The `original` profile's tunables (ignored by `funnel`). Default: the original's. */
+  /**
+   * The `original` profile's tunables (ignored by `funnel`); each left out is the original's
+   * value (see {@linkcode SessionGeneratorOptions}).
+   */
   original?: Omit<SessionGeneratorOptions, "seed" | "shard" | "driftAt" | "clock">;
 }
 
-/** The generator of `profile`. */
+/**
+ * The generator of `profile`.
+ *
+ * @example The same seed, the same stream
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createGenerator } from "./create_generator.ts";
+ *
+ * const funnel = createGenerator("funnel", { seed: 7 });
+ * const events = [funnel.next(), funnel.next()];
+ * assert.equal(funnel.generated, 2);
+ * const again = createGenerator("funnel", { seed: 7 });
+ * assert.deepEqual([again.next(), again.next()], events);
+ *
+ * const original = createGenerator("original", { seed: 7, original: { maxUserId: 10 } });
+ * assert.ok(original.next().user_id <= 10);
+ * ```
+ *
+ * @param profile `"original"` or `"funnel"`.
+ * @param options The seed, shard, drift and clock, and the original's tunables.
+ * @returns A fresh generator.
+ * @throws {RangeError} for an unknown profile, or an option out of range
+ */
 export function createGenerator(profile: Profile, options: CreateGeneratorOptions = {}): Generator {
   const common = {
     ...(options.seed !== undefined ? { seed: options.seed } : {}),

@@ -70,6 +70,7 @@ import {
   TRANSITION_CDF,
   ZIPF_CDF,
 } from "./funnel_site.ts";
+import type { FunnelGeneratorOptions } from "./funnel_generator_options.ts";
 import type { Generator } from "./generator.ts";
 import { OpenSessions } from "./open_sessions.ts";
 import { deriveSeed, Random } from "../util/random.ts";
@@ -81,27 +82,7 @@ export const FUNNEL_START = 1_767_571_200;
 /** Ended sessions whose users may return. */
 export const RETURNING_POOL = 20_000;
 
-/** Options of {@linkcode FunnelGenerator}. */
-export interface FunnelGeneratorOptions {
-  /** Seed of the random stream. Default `42`. */
-  seed?: number;
-  /** Simulated clock: the first event's timestamp, integer epoch seconds. Default 2026-01-05 (UTC). */
-  simulatedStart?: number;
-  /** Long-run events per simulated second of the whole (unsharded) stream. Default `0.55`. */
-  meanEventsPerSecond?: number;
-  /** Share of new sessions that belong to a returning user. Default `0.3`. */
-  returningUserShare?: number;
-  /**
-   * Event time source in integer epoch seconds, called once per event (sessions are still
-   * scheduled on the simulated clock; the probabilities follow the timestamps written). Default:
-   * the simulated clock.
-   */
-  clock?: () => number;
-  /** Index (0-based, in this generator's events) of the first drifted event. Default `Infinity`. */
-  driftAt?: number;
-  /** This generator is shard `index` of `count`. Default: unsharded. */
-  shard?: { index: number; count: number };
-}
+export type { FunnelGeneratorOptions } from "./funnel_generator_options.ts";
 
 const ID_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789";
 const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -121,9 +102,15 @@ function check(ok: boolean, name: string, value: unknown, expected: string): voi
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { FUNNEL_START, FunnelGenerator } from "./funnel_generator.ts";
+ *
  * const gen = new FunnelGenerator({ seed: 7 });
  * const event = gen.next();
+ * assert.equal(event.timestamp, FUNNEL_START); // the simulated clock's first second
  * const [click, view, scroll, purchase] = gen.actionProbabilities;
+ * assert.ok(Math.abs(click + view + scroll + purchase - 1) < 1e-12);
+ * assert.equal(purchase, gen.probability);
  * ```
  */
 export class FunnelGenerator implements Generator {
@@ -150,7 +137,12 @@ export class FunnelGenerator implements Generator {
   #returningSessions = 0;
   #sessions = 0;
 
-  /** @param options see {@linkcode FunnelGeneratorOptions} */
+  /**
+   * Creates the generator.
+   *
+   * @param options See {@linkcode FunnelGeneratorOptions}.
+   * @throws {RangeError} naming the option that is out of range
+   */
   constructor(options: FunnelGeneratorOptions = {}) {
     const seed = options.seed ?? 42;
     const rate = options.meanEventsPerSecond ?? 0.55;

@@ -57,7 +57,7 @@ export const HOME = 0, SEARCH = 1, CATEGORY = 2, PRODUCT = 3, CART = 4, CHECKOUT
 /** Page class indices, for the generator's tables. */
 export const BLOG = 7, OTHER = 8;
 /** The `previous` of a session's first event: no previous page. */
-export const NO_PAGE = -1;
+export const NO_PAGE: number = -1;
 
 const SEGMENT_CLASS: Record<string, number> = {
   "": HOME,
@@ -107,7 +107,7 @@ export const DAY_LOGIT: readonly number[] = [0.35, -0.3, -0.15, -0.05, 0, 0.15, 
 /** Weight of `ln(1 + earlier clicks)`: engaged sessions buy more. */
 export const CLICKS_WEIGHT = 0.5;
 /** Weight of `ln(1 + earlier purchases)`: a session that bought is less likely to buy again. */
-export const PURCHASES_WEIGHT = -1.5;
+export const PURCHASES_WEIGHT: number = -1.5;
 /** Weight of `ln(1 + spend so far)`: a big spender is likelier to add another purchase. */
 export const SPEND_WEIGHT = 0.1;
 /** Weight of `ln(1 + seconds since the previous event)`: a long look precedes a purchase. */
@@ -151,7 +151,11 @@ export interface FunnelView {
   hour: number;
   /** Day of week of the event's timestamp, UTC, 0 = Sunday … 6 = Saturday. */
   dayOfWeek: number;
-  /** Whether the stream has drifted ({@linkcode DRIFT_SHIFT}). Default `false`. */
+  /**
+   * Whether the stream has drifted ({@linkcode DRIFT_SHIFT}).
+   *
+   * @default {false}
+   */
   drifted?: boolean;
 }
 

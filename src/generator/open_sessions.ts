@@ -23,15 +23,17 @@ export class OpenSessions {
   category = new Int32Array(0);
   /** Events so far. */
   count = new Int32Array(0);
-  /** Timestamp of the first and of the last event. */
+  /** Timestamp of the first event. */
   first = new Float64Array(0);
+  /** Timestamp of the last event. */
   last = new Float64Array(0);
   /** Simulated time of the last event (fractional seconds). */
   lastTime = new Float64Array(0);
   /** Earlier events by action, 4 per slot (order of `ACTIONS`). */
   counts = new Float64Array(0);
-  /** Sum of the amounts bought, and the cart's value. */
+  /** Sum of the amounts bought. */
   spend = new Float64Array(0);
+  /** The cart's value. */
   cart = new Float64Array(0);
   /** Simulated time of the next event: the heap's key. */
   due = new Float64Array(0);
@@ -40,7 +42,13 @@ export class OpenSessions {
   #free: number[] = [];
   #capacity = 0;
 
-  /** @param capacity initial slots (the table doubles when full). Default `64`. */
+  /**
+   * Creates an empty table.
+   *
+   * @param capacity Initial slots (the table doubles when full), a positive integer; `64` when
+   * not given.
+   * @throws {RangeError} when `capacity` is not a positive integer
+   */
   constructor(capacity = 64) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(

@@ -57,40 +57,76 @@ const URL_PREFIXES = URL_PATHS.map((p) => p + "?");
 
 /** Options of {@linkcode SessionGenerator}; every field has the original's value as default. */
 export interface SessionGeneratorOptions {
-  /** Seed of the random stream. Default `42`. */
+  /**
+   * Seed of the random stream.
+   *
+   * @default {42}
+   */
   seed?: number;
-  /** Maximum pooled sessions (the original's `MAX_ACTIVE_SESSIONS`). Default `5000`. */
+  /**
+   * Maximum pooled sessions (the original's `MAX_ACTIVE_SESSIONS`).
+   *
+   * @default {5000}
+   */
   maxActiveSessions?: number;
-  /** Probability that an event starts a new session. Default `0.05`. */
+  /**
+   * Probability that an event starts a new session.
+   *
+   * @default {0.05}
+   */
   newSessionProbability?: number;
-  /** Purchase probability intercept (`BASE_PURCHASE_PROBABILITY`). Default `0.02`. */
+  /**
+   * Purchase probability intercept (`BASE_PURCHASE_PROBABILITY`).
+   *
+   * @default {0.02}
+   */
   basePurchaseProbability?: number;
-  /** Purchase probability added per event of the session (`PURCHASE_SCALING`). Default `0.03`. */
+  /**
+   * Purchase probability added per event of the session (`PURCHASE_SCALING`).
+   *
+   * @default {0.03}
+   */
   purchaseScaling?: number;
-  /** Cap of the purchase probability. Default `0.5`. */
+  /**
+   * Cap of the purchase probability.
+   *
+   * @default {0.5}
+   */
   maxPurchaseProbability?: number;
-  /** Largest user id (ids are uniform in 1..maxUserId). Default `100000`. */
+  /**
+   * Largest user id (ids are uniform in 1..maxUserId).
+   *
+   * @default {100_000}
+   */
   maxUserId?: number;
   /**
    * Event time source in integer epoch seconds, called once per event, e.g.
-   * `() => Math.floor(Date.now() / 1000)` for the original's wall time. Default: the simulated
-   * clock described by `simulatedStart` and `simulatedEventsPerSecond`.
+   * `() => Math.floor(Date.now() / 1000)` for the original's wall time. Without it, the
+   * simulated clock described by `simulatedStart` and `simulatedEventsPerSecond`.
    */
   clock?: () => number;
-  /** Simulated clock: the first event's timestamp. Default `1764000000` (2025-11-24). */
+  /**
+   * Simulated clock: the first event's timestamp.
+   *
+   * @default {1_764_000_000} 2025-11-24T16:00:00Z
+   */
   simulatedStart?: number;
   /**
    * Simulated clock: events per simulated second, for the whole (unsharded) stream; a shard
-   * advances at `simulatedEventsPerSecond / count`. Default `100`.
+   * advances at `simulatedEventsPerSecond / count`.
+   *
+   * @default {100}
    */
   simulatedEventsPerSecond?: number;
   /**
    * Index (0-based, counted in this generator's own events) of the first drifted event: from
-   * it on the purchase probability is `max(maxPurchase - scaling k, base)`. Default `Infinity`
-   * (no drift). A sharded load generator passes `floor(driftAt / count)` to each shard.
+   * it on the purchase probability is `max(maxPurchase - scaling k, base)`. A sharded load
+   * generator passes `floor(driftAt / count)` to each shard.
+   *
+   * @default {Infinity} no drift
    */
   driftAt?: number;
-  /** This generator is shard `index` of `count` (see the module doc). Default: unsharded. */
+  /** This generator is shard `index` of `count` (see the module doc). Without it, unsharded. */
   shard?: { index: number; count: number };
 }
 
@@ -114,9 +150,14 @@ function checkPositiveInteger(name: string, v: number): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { SessionGenerator } from "./session_generator.ts";
+ *
  * const gen = new SessionGenerator({ seed: 7 });
  * const event = gen.next();
- * const p = gen.probability; // the true purchase probability of `event`
+ * assert.ok(gen.startedSession && gen.position === 1); // the first event starts a session
+ * assert.equal(gen.probability, 0.05); // the true purchase probability of `event`: 0.02 + 0.03
+ * assert.equal(event.action === "purchase", event.amount !== undefined);
  * ```
  */
 export class SessionGenerator implements Generator {
@@ -142,7 +183,12 @@ export class SessionGenerator implements Generator {
   #started = false;
   #actions = new Float64Array(4);
 
-  /** @param options see {@linkcode SessionGeneratorOptions}; defaults are the original's. */
+  /**
+   * Creates the generator.
+   *
+   * @param options See {@linkcode SessionGeneratorOptions}; defaults are the original's.
+   * @throws {RangeError} naming the option that is out of range
+   */
   constructor(options: SessionGeneratorOptions = {}) {
     const seed = options.seed ?? 42;
     const maxActive = options.maxActiveSessions ?? 5000;
@@ -245,7 +291,12 @@ export class SessionGenerator implements Generator {
     return this.#size;
   }
 
-  /** The true purchase probability of an event at session position `k` (1-based). */
+  /**
+   * The true purchase probability of an event at session position `k` (1-based).
+   *
+   * @param k The position in the session, 1-based.
+   * @param drifted Whether the drifted rule applies; `false` when not given.
+   */
   probabilityAt(k: number, drifted = false): number {
     return drifted
       ? Math.max(this.#max - this.#scaling * k, this.#base)

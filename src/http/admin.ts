@@ -20,6 +20,21 @@ const encoder = new TextEncoder();
 /**
  * Checks the request's `Authorization: Bearer <token>` against `token`, in time that depends on
  * neither the token nor how much of it matches (both sides are hashed, then compared in full).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkBearer } from "./admin.ts";
+ *
+ * const request = (authorization?: string) =>
+ *   new Request("http://127.0.0.1/checkpoint", {
+ *     method: "POST",
+ *     headers: authorization === undefined ? {} : { authorization },
+ *   });
+ * assert.equal(await checkBearer(request("Bearer s3cret"), "s3cret"), "ok");
+ * assert.equal(await checkBearer(request("Bearer guess"), "s3cret"), "wrong");
+ * assert.equal(await checkBearer(request(), "s3cret"), "missing");
+ * ```
  */
 export async function checkBearer(request: Request, token: string): Promise<BearerCheck> {
   const header = request.headers.get("authorization");

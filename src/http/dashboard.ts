@@ -118,7 +118,20 @@ ${panels}
 
 let cached: string | undefined;
 
-/** The `GET /` response: the dashboard page (built once, served from memory). */
+/**
+ * The `GET /` response: the dashboard page (built once, served from memory).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { dashboardPage } from "./dashboard.ts";
+ *
+ * const response = dashboardPage();
+ * assert.equal(response.headers.get("content-type"), "text/html; charset=utf-8");
+ * assert.match(response.headers.get("content-security-policy") ?? "", /default-src 'none'/);
+ * assert.match(await response.text(), /<title>clickstream trainer<\/title>/);
+ * ```
+ */
 export function dashboardPage(): Response {
   cached ??= dashboardHtml();
   return new Response(cached, {

@@ -35,11 +35,13 @@ export const PURCHASES_TOP = { default: 10, min: 1, max: 1000 } as const;
 export interface HandlerOptions {
   /** Returns the currently published snapshot; called once per request. Required. */
   snapshot: () => Snapshot;
-  /** The metrics registry `/metrics` renders. Default `createMetrics(snapshot, { clock })`. */
+  /** The metrics registry `/metrics` renders. Without it, `createMetrics(snapshot, { clock })`. */
   metrics?: Metrics;
   /**
-   * The bearer token of the admin routes. Default `null`: `/checkpoint` and `/reset` do not
-   * exist (404).
+   * The bearer token of the admin routes. `null`: `/checkpoint` and `/reset` do not exist
+   * (404).
+   *
+   * @default {null}
    */
   adminToken?: string | null;
   /**
@@ -47,33 +49,90 @@ export interface HandlerOptions {
    * result. Required when `adminToken` is set.
    */
   admin?: (command: AdminCommand) => Promise<AdminResult>;
-  /** Serves `GET /`. Default: the dashboard ({@linkcode dashboardPage}). */
+  /**
+   * Serves `GET /`.
+   *
+   * @default {dashboardPage}
+   */
   dashboard?: () => Response | Promise<Response>;
   /**
    * Ends the `GET /events` streams when aborted, so that they never hold a stopping server open
-   * (pass the signal given to `Deno.serve`). Default: none (a stream still ends when its client
-   * goes away, and after 10 minutes).
+   * (pass the signal given to `Deno.serve`). Without it, a stream still ends when its client
+   * goes away, and after 10 minutes.
    */
   signal?: AbortSignal;
-  /** How often a `GET /events` stream polls for a new snapshot, ms. Default `500`. */
+  /**
+   * How often a `GET /events` stream polls for a new snapshot, ms.
+   *
+   * @default {500}
+   */
   eventsPollMs?: number;
-  /** Clock for ages. Default `Date`. */
+  /**
+   * Clock for ages.
+   *
+   * @default {Date}
+   */
   clock?: Pick<Clock, "now">;
-  /** Largest `/predict` body, in bytes. Default 1 MiB. */
+  /**
+   * Largest `/predict` body, in bytes.
+   *
+   * @default {MAX_PREDICT_BODY_BYTES} 1 MiB
+   */
   maxPredictBytes?: number;
-  /** Most events in one `/predict` request. Default 1000. */
+  /**
+   * Most events in one `/predict` request.
+   *
+   * @default {MAX_PREDICT_EVENTS} 1000
+   */
   maxPredictEvents?: number;
 }
 
 type Route = Partial<Record<string, (request: Request, url: URL) => Response | Promise<Response>>>;
 
 /**
- * Creates the handler. Throws `TypeError` when `adminToken` is set without `admin`, or is empty.
+ * Creates the handler.
  *
+ * @example A refused request is a JSON answer, never an exception
  * ```ts
- * const handler = createHandler({ snapshot: () => trainer.snapshot });
- * Deno.serve({ hostname: "127.0.0.1", port: 8080 }, handler);
+ * import assert from "node:assert/strict";
+ * import { createHandler } from "./handler.ts";
+ *
+ * const handler = createHandler({
+ *   snapshot: () => {
+ *     throw new Error("no snapshot yet");
+ *   },
+ * });
+ * const request = (path: string, init?: RequestInit) =>
+ *   handler(new Request(`http://127.0.0.1${path}`, init));
+ *
+ * const notJson = await request("/predict", { method: "POST", body: "hello" });
+ * assert.equal(notJson.status, 415);
+ * assert.match((await notJson.json()).error, /^the body must be application\/json/);
+ *
+ * const wrongMethod = await request("/weights", { method: "DELETE" });
+ * assert.equal(wrongMethod.status, 405);
+ * assert.equal(wrongMethod.headers.get("allow"), "GET, HEAD");
+ * await wrongMethod.body?.cancel();
+ *
+ * const failed = await request("/weights");
+ * assert.equal(failed.status, 500);
+ * assert.deepEqual(await failed.json(), { error: "internal error: no snapshot yet" });
  * ```
+ *
+ * @example Serving the trainer's snapshots
+ * ```ts ignore
+ * import { SnapshotPublisher } from "../stream/snapshot_publisher.ts";
+ * import { createHandler } from "./handler.ts";
+ *
+ * const publisher = new SnapshotPublisher({ topic: "clickstream_v2" }); // the trainer publishes
+ * const shutdown = new AbortController();
+ * const handler = createHandler({ snapshot: () => publisher.snapshot, signal: shutdown.signal });
+ * Deno.serve({ hostname: "127.0.0.1", port: 8080, signal: shutdown.signal }, handler);
+ * ```
+ *
+ * @param options The snapshot source, and the optional admin routes, metrics and limits.
+ * @returns The handler: never rejects, every failure is a JSON `{"error": ...}` response.
+ * @throws {TypeError} when `adminToken` is set without `admin`, or is empty
  */
 export function createHandler(options: HandlerOptions): (request: Request) => Promise<Response> {
   const snapshot = options.snapshot;

@@ -9,9 +9,9 @@
 
 /** Options of {@linkcode HttpError}. */
 export interface HttpErrorOptions {
-  /** Extra response headers (e.g. `Allow`, `WWW-Authenticate`). Default none. */
+  /** Extra response headers (e.g. `Allow`, `WWW-Authenticate`). Without them, none. */
   headers?: Record<string, string>;
-  /** Extra JSON fields beside `error` (e.g. `index`, `field`). Default none. */
+  /** Extra JSON fields beside `error` (e.g. `index`, `field`). Without them, none. */
   details?: Record<string, unknown>;
   /** The underlying error, if any. */
   cause?: unknown;

@@ -18,19 +18,66 @@ export const MAX_PREDICT_EVENTS = 1000;
 
 /** Options of {@linkcode readPredictRequest}. */
 export interface PredictRequestOptions {
-  /** Largest accepted body, in bytes. Default {@linkcode MAX_PREDICT_BODY_BYTES} (1 MiB). */
+  /**
+   * Largest accepted body, in bytes.
+   *
+   * @default {MAX_PREDICT_BODY_BYTES} 1 MiB
+   */
   maxBodyBytes?: number;
-  /** Most events in one request. Default {@linkcode MAX_PREDICT_EVENTS} (1000). */
+  /**
+   * Most events in one request.
+   *
+   * @default {MAX_PREDICT_EVENTS} 1000
+   */
   maxEvents?: number;
 }
 
 /** A valid `/predict` request: the events of one session, in order. */
 export interface PredictRequest {
+  /** The session all the events belong to. */
   sessionId: string;
+  /** The validated events, in the request's order (at least one). */
   events: WireEvent[];
 }
 
-/** Reads, parses and validates the body of a `/predict` request; throws {@linkcode HttpError}. */
+/**
+ * Reads, parses and validates the body of a `/predict` request; throws {@linkcode HttpError}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { HttpError } from "./http_error.ts";
+ * import { readPredictRequest } from "./predict_request.ts";
+ *
+ * const post = (body: unknown) =>
+ *   new Request("http://127.0.0.1/predict", {
+ *     method: "POST",
+ *     headers: { "content-type": "application/json" },
+ *     body: JSON.stringify(body),
+ *   });
+ * const event = {
+ *   user_id: 1,
+ *   url: "/cart",
+ *   action: "view",
+ *   session_id: "s1",
+ *   timestamp: 1_764_000_000,
+ * };
+ * const { sessionId, events } = await readPredictRequest(post({ events: [event, event] }));
+ * assert.equal(sessionId, "s1");
+ * assert.equal(events.length, 2);
+ *
+ * await assert.rejects(
+ *   readPredictRequest(post({ events: [event, { ...event, session_id: "s2" }] })),
+ *   (error) => error instanceof HttpError && error.status === 400 && error.details.index === 1,
+ * );
+ * ```
+ *
+ * @param request The `POST /predict` request; its body is read.
+ * @param options The body and event limits.
+ * @returns The session and its validated events.
+ * @throws {HttpError} 415 for a content type other than JSON, 413 for a body over the limit, 400
+ * for anything else, naming the field or the index of the event
+ */
 export async function readPredictRequest(
   request: Request,
   options: PredictRequestOptions = {},
@@ -63,7 +110,12 @@ export async function readPredictRequest(
   return validatePredictBody(body, maxEvents);
 }
 
-/** Validates a parsed `/predict` body; throws a 400 {@linkcode HttpError} naming the problem. */
+/**
+ * Validates a parsed `/predict` body; throws a 400 {@linkcode HttpError} naming the problem.
+ *
+ * @param body The parsed JSON body.
+ * @param maxEvents Most events allowed; {@linkcode MAX_PREDICT_EVENTS} when not given.
+ */
 export function validatePredictBody(body: unknown, maxEvents = MAX_PREDICT_EVENTS): PredictRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new HttpError(

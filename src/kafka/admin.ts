@@ -13,23 +13,40 @@ import { retry } from "../util/retry.ts";
 
 /** Options of {@linkcode KafkaAdmin.connect}. */
 export interface KafkaAdminConnectOptions {
-  /** Give up connecting after this many ms. Default: `15_000`. */
+  /**
+   * Give up connecting after this many ms.
+   *
+   * @default {15_000}
+   */
   connectTimeoutMs?: number;
 }
 
 /** Options of {@linkcode KafkaAdmin.ensureTopic}. */
 export interface EnsureTopicOptions {
-  /** Partitions of a newly created topic (an existing topic is left as is). Default: `1`. */
+  /**
+   * Partitions of a newly created topic (an existing topic is left as is).
+   *
+   * @default {1}
+   */
   partitions?: number;
   /**
-   * Replication factor of a newly created topic.
-   * @default {@linkcode defaultReplicationFactor} of the brokers in the cluster metadata: 3 on a
-   * cluster of three or more, 1 on a single broker
+   * Replication factor of a newly created topic. Without one,
+   * {@linkcode defaultReplicationFactor} of the brokers in the cluster metadata: 3 on a cluster
+   * of three or more, 1 on a single broker.
+   *
+   * @default {defaultReplicationFactor(brokerCount)}
    */
   replicationFactor?: number;
-  /** Topic configs of a newly created topic, e.g. `{ "retention.ms": "3600000" }`. Default: none. */
+  /**
+   * Topic configs of a newly created topic, e.g. `{ "retention.ms": "3600000" }`. Without them,
+   * the broker's defaults.
+   */
   configs?: Record<string, string>;
-  /** How long to wait until every partition has a leader, ms. Default: `30_000`. */
+  /**
+   * How long to wait until every partition has a leader, ms.
+   *
+   * @default {30_000}
+   */
   timeoutMs?: number;
 }
 
@@ -79,6 +96,27 @@ export class KafkaAdmin implements AsyncDisposable {
   /**
    * Connects an admin client. Throws `KafkaUnavailableError` naming the brokers when they
    * cannot be reached within `connectTimeoutMs`.
+   *
+   * @example A topic, its partitions and offsets (needs a broker: `deno task kafka`)
+   * ```ts ignore
+   * import { KafkaAdmin } from "./admin.ts";
+   * import { KafkaClient } from "./client.ts";
+   *
+   * const client = new KafkaClient({ brokers: "127.0.0.1:9092" });
+   * await using admin = await KafkaAdmin.connect(client, { connectTimeoutMs: 5000 });
+   * const created = await admin.ensureTopic("clickstream_v2", {
+   *   partitions: 12,
+   *   configs: { "retention.ms": String(24 * 3_600_000) },
+   * }); // false when it already existed: the call is idempotent
+   * console.log(created, await admin.partitionCount("clickstream_v2"));
+   * for (const { partition, low, high } of await admin.topicOffsets("clickstream_v2")) {
+   *   console.log(`partition ${partition}: offsets ${low}..${high}`);
+   * }
+   * ```
+   *
+   * @param client The connection settings (brokers, TLS, SASL).
+   * @param options The connect deadline.
+   * @returns A connected admin; close it (or `await using` it) when done.
    */
   static async connect(
     client: KafkaClient,

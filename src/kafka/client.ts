@@ -47,25 +47,47 @@ export interface KafkaLogLine {
 export interface KafkaClientOptions {
   /** Bootstrap brokers, `host:port`, as an array or a comma-separated string. Required. */
   brokers: readonly string[] | string;
-  /** The client id the broker sees. Default: `"clickstream"`. */
+  /**
+   * The client id the broker sees.
+   *
+   * @default {"clickstream"}
+   */
   clientId?: string;
-  /** kafkajs' own logging. Default: `"nothing"`. */
+  /**
+   * kafkajs' own logging.
+   *
+   * @default {"nothing"}
+   */
   logLevel?: KafkaLogLevel;
-  /** Where kafkajs log lines go when `logLevel` lets them through. Default: one line each to stderr. */
+  /**
+   * Where kafkajs log lines go when `logLevel` lets them through. Without it, one line each to
+   * stderr: `kafkajs <LEVEL> [<namespace>] <message> <fields as JSON>`.
+   */
   logger?: (line: KafkaLogLine) => void;
-  /** TCP (and TLS) connect timeout per attempt, ms. Default: `3000`. */
+  /**
+   * TCP (and TLS) connect timeout per attempt, ms.
+   *
+   * @default {3000}
+   */
   connectionTimeoutMs?: number;
-  /** Request timeout, ms. Default: `30_000`. */
+  /**
+   * Request timeout, ms.
+   *
+   * @default {30_000}
+   */
   requestTimeoutMs?: number;
   /**
-   * Retry policy of every request and (re)connection (kafkajs `retry`). Default: `{ retries: 8,
-   * initialRetryTime: 100, maxRetryTime: 2000 }`, about 10 s in all: long enough to ride out a
-   * broker restart, short enough that an unreachable broker is reported rather than waited on.
+   * Retry policy of every request and (re)connection (kafkajs `retry`); each field left out
+   * takes its default: `retries` 8, `initialRetryTime` 100 ms, `maxRetryTime` 2000 ms. That is
+   * about 10 s in all: long enough to ride out a broker restart, short enough that an unreachable
+   * broker is reported rather than waited on.
    */
   retry?: { retries?: number; initialRetryTime?: number; maxRetryTime?: number };
-  /** TLS: `true` for default settings or node:tls options (CA, cert, key). Default: none (plaintext). */
+  /**
+   * TLS: `true` for default settings or node:tls options (CA, cert, key). Without it, plaintext.
+   */
   ssl?: boolean | ConnectionOptions;
-  /** SASL (PLAIN, SCRAM-SHA-256/512), passed to kafkajs as is. Default: none. */
+  /** SASL (PLAIN, SCRAM-SHA-256/512), passed to kafkajs as is. Without it, no authentication. */
   sasl?: SASLOptions;
 }
 
@@ -194,6 +216,17 @@ export function parseBrokers(brokers: readonly string[] | string): string[] {
 /**
  * Kafka connection settings plus the kafkajs client built from them. Cheap to create; it opens
  * no connection itself (producers, consumers and admins do).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KafkaClient } from "./client.ts";
+ *
+ * const client = new KafkaClient({ brokers: "127.0.0.1:9092, 127.0.0.1:9093", clientId: "docs" });
+ * assert.deepEqual(client.brokers, ["127.0.0.1:9092", "127.0.0.1:9093"]);
+ * assert.equal(client.clientId, "docs");
+ * assert.throws(() => new KafkaClient({ brokers: "localhost" }), TypeError); // not host:port
+ * ```
  */
 export class KafkaClient {
   #brokers: string[];
@@ -255,6 +288,8 @@ export class KafkaClient {
    * When TLS is on, opens one TLS connection of its own to the first broker and returns why the
    * broker refused it (see {@linkcode probeTls}); `undefined` when TLS is off or not the
    * problem. Used to explain a connection that kafkajs only reports as closed.
+   *
+   * @param timeoutMs How long the probe waits for an answer, ms; `5000` when not given.
    */
   diagnoseTls(timeoutMs = 5000): Promise<string | undefined> {
     if (!this.#ssl) return Promise.resolve(undefined);

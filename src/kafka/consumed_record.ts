@@ -28,7 +28,7 @@ export interface ConsumedRecord {
 
 /** A partition and the next offset to read from it. */
 export interface PartitionOffset {
-  /** Topic. Default: the consumer's (first) topic. */
+  /** Topic. Without it, the consumer's (first) topic. */
   topic?: string;
   /** Partition. */
   partition: number;

@@ -18,11 +18,6 @@
  * events is the caller's (`typedRecords()` of `src/events/typed_records.ts`). The offset
  * bookkeeping is `consumer_offsets.ts`, the batch hand-over `pending_batch.ts`.
  *
- * ```ts
- * await using consumer = await EventConsumer.connect(client, { topic, groupId: "g" });
- * for await (const record of consumer) console.log(record.offset, record.value);
- * ```
- *
  * @module
  */
 
@@ -95,6 +90,18 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
    * Connects, subscribes, joins the group (resolves once this member has its first assignment)
    * and starts fetching. Throws `KafkaUnavailableError` (naming the brokers) when they cannot be
    * reached, or the group not joined, within `connectTimeoutMs`.
+   *
+   * @example Reading events (needs a broker: `deno task kafka`)
+   * ```ts ignore
+   * import { typedRecords } from "../events/typed_records.ts";
+   * import { KafkaClient } from "./client.ts";
+   * import { EventConsumer } from "./consumer.ts";
+   *
+   * const client = new KafkaClient({ brokers: "127.0.0.1:9092" });
+   * const options = { topic: "clickstream_v2", groupId: "readers" };
+   * await using consumer = await EventConsumer.connect(client, options);
+   * for await (const r of typedRecords(consumer)) console.log(r.ok ? r.event : r.error.message);
+   * ```
    */
   static async connect(client: KafkaClient, options: EventConsumerOptions): Promise<EventConsumer> {
     const { topics, fromBeginning, config } = consumerSettings(options);

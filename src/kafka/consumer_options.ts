@@ -16,48 +16,80 @@ export interface EventConsumerOptions {
   groupId: string;
   /**
    * Where to start on partitions the group has no committed offset for: `"earliest"` (the
-   * oldest record) or `"latest"` (only new records). Default: `"latest"`.
+   * oldest record) or `"latest"` (only new records).
+   *
+   * @default {"latest"}
    */
   startingOffsets?: "earliest" | "latest";
   /**
    * Commit processed offsets after each batch, before partitions are given away in a
-   * rebalance, and on close. Default: `true`. Turn off to commit with `commit()` yourself.
+   * rebalance, and on close. Turn off to commit with `commit()` yourself.
+   *
+   * @default {true}
    */
   autoCommit?: boolean;
-  /** Group session timeout, ms (the broker allows 6000+ by default; tests' broker 1000+). Default: `10_000`. */
+  /**
+   * Group session timeout, ms (the broker allows 6000+ by default; tests' broker 1000+).
+   *
+   * @default {10_000}
+   */
   sessionTimeoutMs?: number;
-  /** Heartbeat interval, ms. Default: `1000`. */
+  /**
+   * Heartbeat interval, ms.
+   *
+   * @default {1000}
+   */
   heartbeatIntervalMs?: number;
-  /** How long the group waits for members to rejoin in a rebalance, ms. Default: `30_000`. */
+  /**
+   * How long the group waits for members to rejoin in a rebalance, ms.
+   *
+   * @default {30_000}
+   */
   rebalanceTimeoutMs?: number;
-  /** How long a fetch waits for data, ms (also bounds how long `close()` waits). Default: `500`. */
+  /**
+   * How long a fetch waits for data, ms (also bounds how long `close()` waits).
+   *
+   * @default {500}
+   */
   maxWaitMs?: number;
-  /** Most bytes fetched per partition per request. Default: `1_048_576`. */
+  /**
+   * Most bytes fetched per partition per request.
+   *
+   * @default {1_048_576}
+   */
   maxBytesPerPartition?: number;
-  /** Give up connecting and joining after this many ms. Default: `30_000`. */
+  /**
+   * Give up connecting and joining after this many ms.
+   *
+   * @default {30_000}
+   */
   connectTimeoutMs?: number;
-  /** `close()` waits at most this long for the last commit, and again for leaving the group. Default: `15_000`. */
+  /**
+   * `close()` waits at most this long for the last commit, and again for leaving the group.
+   *
+   * @default {15_000}
+   */
   closeTimeoutMs?: number;
   /**
    * Called after every group (re)join with this member's partitions and its member id (which the
    * coordinator knows it by), before records of them are delivered: the place to `seek()` to
-   * offsets kept elsewhere. Default: none.
+   * offsets kept elsewhere.
    */
   onAssignment?: (assignment: TopicPartitions[], memberId: string) => void | Promise<void>;
   /**
    * Called when kafkajs restarts the consumer after a failure it retries (the broker went away,
    * say), with the member id the consumer had: the restarted consumer joins as a new member, and
    * the group's coordinator may keep the old one until its session expires, holding up the join.
-   * The place to remove it (see `src/kafka/evict_member.ts`). Default: none.
+   * The place to remove it (see `src/kafka/evict_member.ts`).
    */
   onRestart?: (previousMemberId: string) => void;
   /**
    * Called after every fetch round (kafkajs' `consumer.fetch` event), with records or without,
    * paused partitions included: a probe to wait for "the consumer has looked again" on, instead
-   * of sleeping. Default: none.
+   * of sleeping.
    */
   onFetch?: () => void;
-  /** Aborting closes the consumer (the iteration then ends). Default: none. */
+  /** Aborting closes the consumer (the iteration then ends). */
   signal?: AbortSignal;
 }
 

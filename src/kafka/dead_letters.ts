@@ -55,6 +55,43 @@ const MAX_MESSAGE = 1000;
 /**
  * The dead-letter record for `record`: its key and value unchanged (its own headers kept too)
  * plus the `dlq.*` headers.
+ *
+ * @example A bad record to its dead-letter topic, and its reason read back
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tryDecodeEvent } from "../events/schema.ts";
+ * import { deadLetterRecord, deadLetterTopic, readDeadLetter } from "./dead_letters.ts";
+ *
+ * const text = new TextEncoder();
+ * const record = {
+ *   topic: "clickstream_v2",
+ *   partition: 3,
+ *   offset: 41,
+ *   key: text.encode("s1"),
+ *   value: text.encode("not json"),
+ *   headers: {},
+ *   timestamp: 1_764_000_000_000,
+ * };
+ * const result = tryDecodeEvent(record.value);
+ * assert.ok(!result.ok);
+ * const letter = deadLetterRecord(record, result.error); // write it with producer.sendRaw()
+ * assert.equal(deadLetterTopic(record.topic), "clickstream_v2.dlq");
+ * assert.equal(letter.value, record.value); // unchanged
+ *
+ * // As a consumer of the dead-letter topic gets it back:
+ * const headers: Record<string, Uint8Array> = {};
+ * for (const [name, value] of Object.entries(letter.headers ?? {})) {
+ *   headers[name] = typeof value === "string" ? text.encode(value) : value;
+ * }
+ * const info = readDeadLetter({ ...record, topic: "clickstream_v2.dlq", headers });
+ * assert.equal(info?.reason, "not_json");
+ * assert.deepEqual(info?.source, {
+ *   topic: "clickstream_v2",
+ *   partition: 3,
+ *   offset: 41,
+ *   timestamp: 1_764_000_000_000,
+ * });
+ * ```
  */
 export function deadLetterRecord(record: ConsumedRecord, why: RejectionReason): RawRecord {
   const headers: Record<string, string | Uint8Array> = { ...record.headers };

@@ -36,6 +36,11 @@ export type EvictOutcome = "removed" | "not-a-member";
  * Asks the group coordinator to remove `memberId` from `groupId`. Resolves `"removed"`, or
  * `"not-a-member"` when the coordinator no longer knows it (its session already expired, or
  * the group was emptied). Throws when the brokers cannot be reached within `timeoutMs`.
+ *
+ * @param client The connection settings of the group's cluster.
+ * @param groupId The consumer group.
+ * @param memberId The dead member's id (what the coordinator knows it by).
+ * @param timeoutMs The deadline of the whole request, ms; `10_000` when not given.
  */
 export async function evictGroupMember(
   client: KafkaClient,

@@ -43,19 +43,31 @@ import { quietKafkaJsTimeoutWarning } from "./timeout_warning.ts";
 
 export { checkKafkaJsVersion, KAFKAJS_VERSION, KafkaJsVersionError } from "./kafkajs_version.ts";
 
-export type {
-  Admin,
-  Consumer,
-  ConsumerConfig,
-  EachBatchPayload,
-  KafkaMessage,
-  LogEntry,
-  Message,
-  Producer,
-  RecordMetadata,
-  RetryOptions,
-  SASLOptions,
-} from "kafkajs";
+// kafkajs' types, by the names kafkajs gives them. Aliases rather than `export type { ... } from`:
+// the documentation of src/kafka/ then names kafkajs' type instead of copying its declaration.
+
+/** kafkajs' admin client (`KafkaAdmin` wraps one). */
+export type Admin = KafkaJs.Admin;
+/** kafkajs' consumer (`EventConsumer` wraps one). */
+export type Consumer = KafkaJs.Consumer;
+/** The settings of a kafkajs consumer (`consumer_options.ts` makes them). */
+export type ConsumerConfig = KafkaJs.ConsumerConfig;
+/** What kafkajs hands its `eachBatch` callback: the fetched batch and its controls. */
+export type EachBatchPayload = KafkaJs.EachBatchPayload;
+/** One record as kafkajs' consumer delivers it (Node `Buffer`s, string offsets). */
+export type KafkaMessage = KafkaJs.KafkaMessage;
+/** One line of kafkajs' own logging, as its log creator receives it. */
+export type LogEntry = KafkaJs.LogEntry;
+/** One record as kafkajs' producer takes it. */
+export type Message = KafkaJs.Message;
+/** kafkajs' producer (`EventProducer` wraps one). */
+export type Producer = KafkaJs.Producer;
+/** Where the broker put a produce request's records: partition and base offset. */
+export type RecordMetadata = KafkaJs.RecordMetadata;
+/** kafkajs' retry policy of requests and (re)connections. */
+export type RetryOptions = KafkaJs.RetryOptions;
+/** kafkajs' SASL settings (mechanism and credentials). */
+export type SASLOptions = KafkaJs.SASLOptions;
 
 /**
  * Raised when the gate cannot put a patch in place, or a private piece of kafkajs the program

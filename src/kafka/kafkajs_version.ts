@@ -39,7 +39,7 @@ export class KafkaJsVersionError extends Error {
  * `package.json`) is `expected`.
  *
  * @param installed The installed kafkajs' version.
- * @param expected The version the program needs. @default {KAFKAJS_VERSION}
+ * @param expected The version the program needs; {@linkcode KAFKAJS_VERSION} when not given.
  */
 export function checkKafkaJsVersion(installed: unknown, expected: string = KAFKAJS_VERSION): void {
   if (installed === expected) return;

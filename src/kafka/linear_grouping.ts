@@ -16,10 +16,15 @@
  * @module
  */
 
-interface GroupArgs {
+/** What kafkajs' producer passes `groupMessagesPerPartition` (the fields the grouping reads). */
+export interface GroupArgs {
+  /** The topic of the send. */
   topic: string;
+  /** The topic's partition metadata; empty when it is not known yet (nothing is grouped). */
   partitionMetadata: unknown[];
+  /** kafkajs' messages of the send, in send order. */
   messages: unknown[];
+  /** kafkajs' partitioner: the partition of one message. */
   partitioner: (args: { topic: string; partitionMetadata: unknown[]; message: unknown }) => number;
 }
 

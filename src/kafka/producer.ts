@@ -5,12 +5,7 @@
  * the Java and Python clients'). Events are sent in batches of many records per request; acks
  * and compression are configurable, and idempotent mode (acks all, one request in flight)
  * makes retries safe. Raw records (any bytes) can be written too, for dead letters and for tests
- * that need bad records.
- *
- * ```ts
- * await using producer = await EventProducer.connect(client, { topic: "clickstream_v2" });
- * await producer.send([event1, event2]);
- * ```
+ * that need bad records. The entry point is {@linkcode EventProducer.connect}.
  *
  * @module
  */
@@ -48,15 +43,23 @@ export type EncodableEvent = WireEvent | { toJSON(): WireEvent };
 
 /** One raw record to write. */
 export interface RawRecord {
-  /** The key (a string is UTF-8 encoded). Default: none (null key). */
+  /**
+   * The key (a string is UTF-8 encoded).
+   *
+   * @default {null}
+   */
   key?: string | Uint8Array | null;
   /** The value bytes (a string is UTF-8 encoded); `null` writes a tombstone. */
   value: string | Uint8Array | null;
-  /** Record headers. Default: none. */
+  /** Record headers. Without them, none. */
   headers?: Record<string, string | Uint8Array>;
-  /** An explicit partition. Default: chosen from the key by the partitioner. */
+  /** An explicit partition. Without it, the partitioner chooses one from the key. */
   partition?: number;
-  /** Record timestamp, epoch ms. Default: now. */
+  /**
+   * Record timestamp, epoch ms.
+   *
+   * @default {Date.now()}
+   */
   timestamp?: number;
 }
 
@@ -78,25 +81,55 @@ export interface SendResult {
 export interface EventProducerOptions {
   /** The topic to write to. Required. */
   topic: string;
-  /** Acknowledgement level. Default: `"all"`. */
+  /**
+   * Acknowledgement level.
+   *
+   * @default {"all"}
+   */
   acks?: Acks;
-  /** Compression. Default: `"none"`. */
+  /**
+   * Compression.
+   *
+   * @default {"none"}
+   */
   compression?: Compression;
   /**
    * Idempotent producer: the broker drops duplicates from retries. Requires `acks: "all"` and
    * forces one request in flight per producer — concurrent `send()`s are queued — since kafkajs
-   * reports out-of-order sequence errors otherwise. Default: `false`.
+   * reports out-of-order sequence errors otherwise.
+   *
+   * @default {false}
    */
   idempotent?: boolean;
-  /** Requests in flight per broker connection (ignored, 1, when idempotent). Default: `5`. */
+  /**
+   * Requests in flight per broker connection (ignored, 1, when idempotent).
+   *
+   * @default {5}
+   */
   maxInFlightRequests?: number;
-  /** Records per produce request; larger sends are split. Default: `5000`. */
+  /**
+   * Records per produce request; larger sends are split.
+   *
+   * @default {5000}
+   */
   maxBatchRecords?: number;
-  /** Value bytes per produce request; larger sends are split. Default: `900_000`. */
+  /**
+   * Value bytes per produce request; larger sends are split.
+   *
+   * @default {900_000}
+   */
   maxBatchBytes?: number;
-  /** How long the broker may wait for the acks, ms. Default: `30_000`. */
+  /**
+   * How long the broker may wait for the acks, ms.
+   *
+   * @default {30_000}
+   */
   ackTimeoutMs?: number;
-  /** Give up connecting after this many ms. Default: `15_000`. */
+  /**
+   * Give up connecting after this many ms.
+   *
+   * @default {15_000}
+   */
   connectTimeoutMs?: number;
 }
 
@@ -151,8 +184,36 @@ export class EventProducer implements EventSink, AsyncDisposable {
   }
 
   /**
-   * Connects a producer for `options.topic`. Throws `RangeError` for a bad option and
-   * `KafkaUnavailableError` (naming the brokers) when they cannot be reached in time.
+   * Connects a producer for `options.topic`.
+   *
+   * @example Writing events (needs a broker: `deno task kafka`)
+   * ```ts ignore
+   * import { KafkaClient } from "./client.ts";
+   * import { EventProducer } from "./producer.ts";
+   *
+   * const client = new KafkaClient({ brokers: "127.0.0.1:9092" });
+   * await using producer = await EventProducer.connect(client, {
+   *   topic: "clickstream_v2",
+   *   acks: "all",
+   *   idempotent: true,
+   * });
+   * const event = {
+   *   user_id: 7,
+   *   url: "/cart",
+   *   action: "view",
+   *   session_id: "s1",
+   *   timestamp: Math.floor(Date.now() / 1000),
+   * } as const;
+   * const sent = await producer.send([event, { ...event, action: "purchase", amount: 19.99 }]);
+   * console.log(`${sent.records} records, ${sent.bytes} bytes, at`, sent.offsets);
+   * ```
+   *
+   * @param client The connection settings (brokers, TLS, SASL).
+   * @param options The topic, and how to acknowledge, compress and batch.
+   * @returns A connected producer; close it (or `await using` it) when done.
+   * @throws {RangeError} for a bad option (acks, compression, idempotence without acks "all")
+   * @throws {KafkaUnavailableError} naming the brokers when they cannot be reached in time
+   * @throws {KafkaSecurityError} when the brokers refuse the TLS handshake or the credentials
    */
   static async connect(client: KafkaClient, options: EventProducerOptions): Promise<EventProducer> {
     const acks = options.acks ?? "all";

@@ -8,11 +8,26 @@
  * where a caller that keeps its own offsets (the trainer) seeks back to them, so nothing is lost
  * and what is redelivered can be skipped by offset.
  *
- * ```ts
- * const source = await ReconnectingConsumer.connect(() => EventConsumer.connect(client, opts), {
- *   onReconnecting: (error, attempt, delayMs) => console.warn(error.message),
- * });
- * for await (const record of source) handle(record);
+ * @example A consumer that rides out a lost broker (needs one: `deno task kafka`)
+ * ```ts ignore
+ * import { KafkaClient } from "./client.ts";
+ * import { EventConsumer } from "./consumer.ts";
+ * import { ReconnectingConsumer } from "./reconnecting_consumer.ts";
+ *
+ * const client = new KafkaClient({ brokers: "127.0.0.1:9092" });
+ * const options = { topic: "clickstream_v2", groupId: "g", autoCommit: false } as const;
+ * await using source = await ReconnectingConsumer.connect(
+ *   () => EventConsumer.connect(client, options),
+ *   {
+ *     onReconnecting: (error, attempt, delayMs) =>
+ *       console.warn(`attempt ${attempt} failed (${error.message}); again in ${delayMs} ms`),
+ *     onReconnected: (attempts, downMs) => console.warn(`back after ${downMs} ms`),
+ *   },
+ * );
+ * for await (const record of source) {
+ *   console.log(record.partition, record.offset);
+ *   await source.commit();
+ * }
  * ```
  *
  * @module
@@ -34,19 +49,38 @@ export interface RecordSource extends AsyncIterable<ConsumedRecord> {
 
 /** Options of {@linkcode ReconnectingConsumer.connect}. */
 export interface ReconnectingConsumerOptions {
-  /** Stops reconnecting (and closes the consumer) when aborted. Default: none. */
+  /** Stops reconnecting (and closes the consumer) when aborted. */
   signal?: AbortSignal;
-  /** First wait before reconnecting, ms. Default: `500`. */
+  /**
+   * First wait before reconnecting, ms.
+   *
+   * @default {500}
+   */
   initialBackoffMs?: number;
-  /** Longest wait between attempts, ms. Default: `5000`. */
+  /**
+   * Longest wait between attempts, ms.
+   *
+   * @default {5000}
+   */
   maxBackoffMs?: number;
-  /** How long closing a dead consumer may take, ms. Default: `5000`. */
+  /**
+   * How long closing a dead consumer may take, ms.
+   *
+   * @default {5000}
+   */
   closeTimeoutMs?: number;
-  /** The clock of the waits. Default: the system clock. */
+  /**
+   * The clock of the waits.
+   *
+   * @default {SYSTEM_CLOCK}
+   */
   clock?: Clock;
-  /** Called before each wait: the error that ended the consumer (or the attempt), the attempt number, the wait. Default: none. */
+  /**
+   * Called before each wait: the error that ended the consumer (or the attempt), the attempt
+   * number, the wait.
+   */
   onReconnecting?: (error: Error, attempt: number, delayMs: number) => void;
-  /** Called once a new consumer has joined: attempts it took, ms since the consumer failed. Default: none. */
+  /** Called once a new consumer has joined: attempts it took, ms since the consumer failed. */
   onReconnected?: (attempts: number, downMs: number) => void;
 }
 

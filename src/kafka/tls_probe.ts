@@ -25,6 +25,10 @@ const NOT_TLS = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|refus
  * Opens one TLS connection to `broker` (`host:port`) with `options` (as given to kafkajs) and
  * returns why the broker refused it, or `undefined` when TLS is not the problem (the broker
  * answered, could not be reached, or said nothing within `timeoutMs`).
+ *
+ * @param broker The broker, `host:port`.
+ * @param options The TLS settings, as given to kafkajs.
+ * @param timeoutMs How long to wait for an answer, ms; `5000` when not given.
  */
 export function probeTls(
   broker: string,

@@ -24,11 +24,18 @@ export interface WorkerGeneratorSpec {
   driftAt: number | null;
   /** Wall-clock timestamps (whole seconds, the original's); `false`: the simulated clock. */
   wallClock: boolean;
-  /** The original's tunables (see `SessionGeneratorOptions`; the funnel profile ignores them). */
+  /**
+   * The original's tunables (see `SessionGeneratorOptions`; the funnel profile ignores them):
+   * maximum pooled sessions over all workers (a shard pools its share).
+   */
   maxActiveSessions: number;
+  /** The original's tunable: probability that an event starts a new session. */
   newSessionProbability: number;
+  /** The original's tunable: purchase probability intercept. */
   basePurchaseProbability: number;
+  /** The original's tunable: purchase probability added per event of the session. */
   purchaseScaling: number;
+  /** The original's tunable: cap of the purchase probability. */
   maxPurchaseProbability: number;
 }
 

@@ -6,126 +6,23 @@
  * completion, on `signal` (Ctrl-C), on a worker's fatal error, or when nothing has been
  * acknowledged for `stallTimeoutMs` (a broker that stopped answering) — by stopping every worker,
  * waiting a bounded time for their final counts and terminating them. It never hangs: every wait
- * has a deadline.
- *
- * ```ts
- * const result = await runLoadWorkers({
- *   brokers: ["127.0.0.1:9092"], topic: "clickstream_loadtest", target: { kind: "events", events: 1e6 },
- *   onProgress: (sample) => console.log(sample.events),
- * });
- * ```
+ * has a deadline. The entry point is {@linkcode runLoadWorkers}.
  *
  * @module
  */
 
-import { type Profile, PROFILES } from "../generator/generator.ts";
-import type { KafkaClientOptions } from "../kafka/client.ts";
+import { PROFILES } from "../generator/generator.ts";
+import type { LoadWorkersOptions, LoadWorkersResult } from "./load_workers_options.ts";
 import type { FromWorker, ToWorker, WorkerCounts, WorkerSpec } from "./messages.ts";
-import type { LoadTarget, ProgressSample } from "./progress.ts";
+import type { ProgressSample } from "./progress.ts";
 import { RateGate, TokenBucket } from "./token_bucket.ts";
-import { type Clock, MONOTONIC_CLOCK } from "../util/clock.ts";
+import { MONOTONIC_CLOCK } from "../util/clock.ts";
 
-/** The original's generator tunables; each defaults to the original's value. */
-export interface GeneratorTunables {
-  /** Maximum pooled sessions over all workers. Default `5000`. */
-  maxActiveSessions?: number;
-  /** Probability that an event starts a new session. Default `0.05`. */
-  newSessionProbability?: number;
-  /** Purchase probability intercept. Default `0.02`. */
-  basePurchaseProbability?: number;
-  /** Purchase probability added per event of the session. Default `0.03`. */
-  purchaseScaling?: number;
-  /** Cap of the purchase probability. Default `0.5`. */
-  maxPurchaseProbability?: number;
-}
-
-/** Options of {@linkcode runLoadWorkers}. */
-export interface LoadWorkersOptions extends GeneratorTunables {
-  /** Bootstrap brokers. Required. */
-  brokers: readonly string[];
-  /** Topic to write to (it must exist). Required. */
-  topic: string;
-  /** What ends the run. Required. */
-  target: LoadTarget;
-  /**
-   * The topic's partition count: the generator then partitions the records itself (as Kafka's
-   * default partitioner would), which saves kafkajs' costly hashing. Default: kafkajs partitions.
-   */
-  partitions?: number | null;
-  /**
-   * TLS and SASL of every worker's Kafka client (plain data, copied to the workers).
-   * Default: none (plaintext).
-   */
-  security?: Pick<KafkaClientOptions, "ssl" | "sasl">;
-  /** Kafka client id prefix. Default `"clickstream-loadtest"`. */
-  clientId?: string;
-  /** Show kafkajs' own logs. Default `false`. */
-  kafkaLogs?: boolean;
-  /** Web Workers, each with its shard of the sessions. Default `4`. */
-  workers?: number;
-  /** Producers per worker. Default `4`. */
-  sendersPerWorker?: number;
-  /**
-   * Sends in flight per sender (`1` when idempotent, and when seeded with one worker and one
-   * sender so the stream's order is exact). Default `4`.
-   */
-  inFlight?: number;
-  /** Events per send (one produce request). Default `1000`; with `rate`, at most `rate / 20`. */
-  batchRecords?: number;
-  /** Acknowledgement level; `"all"` makes the producers idempotent. Default `"leader"`. */
-  acks?: "all" | "leader" | "none";
-  /** Compression. Default `"none"`. */
-  compression?: "none" | "gzip";
-  /** Cap in events/s over all workers. Default: none. */
-  rate?: number | null;
-  /**
-   * The generator profile: `"original"` (the original's signal) or `"funnel"` (a shop's page
-   * funnel with daily and weekly cycles, `src/generator/funnel_generator.ts`). Default
-   * `"original"`.
-   */
-  profile?: Profile;
-  /**
-   * Seed of the generator: with it the timestamps come from the generator's simulated clock, so
-   * the stream is exactly reproducible with one worker and one sender. Default: a random seed and,
-   * for the original profile, wall-clock timestamps (whole seconds, the original's); the funnel
-   * profile always uses its simulated clock (its signal lives in simulated time).
-   */
-  seed?: number | null;
-  /** After this many events (over all workers) the signal drifts. Default: no drift. */
-  driftAt?: number | null;
-  /** How often `onProgress` is called, ms. Default `2000`. */
-  progressIntervalMs?: number;
-  /** Called with the totals every `progressIntervalMs` (and `previous`, the last call's). */
-  onProgress?: (sample: ProgressSample, previous: ProgressSample | null) => void;
-  /** Fail when nothing is acknowledged for this long while events are due, ms. Default `30_000`. */
-  stallTimeoutMs?: number;
-  /** Wait this long for workers to finish after `stop`, then terminate them, ms. Default `20_000`. */
-  stopTimeoutMs?: number;
-  /** Producer connect deadline, ms. Default `15_000`. */
-  connectTimeoutMs?: number;
-  /** Kafka request timeout, ms. Default `10_000`. */
-  requestTimeoutMs?: number;
-  /** Aborting stops the run cleanly (the result's outcome is `"interrupted"`). Default: none. */
-  signal?: AbortSignal;
-  /** The clock. Default: the monotonic clock (`performance.now`). */
-  clock?: Pick<Clock, "now">;
-}
-
-/** What a run did. */
-export interface LoadWorkersResult {
-  /** Final acknowledged totals; `elapsedMs` counts from the moment all workers started. */
-  final: ProgressSample;
-  /** How it ended. */
-  outcome: "done" | "interrupted" | "failed";
-  /** Why it failed (`outcome === "failed"`), else `null`. */
-  failure: string | null;
-  /** Distinct send error messages reported by workers (at most 10). */
-  errorMessages: string[];
-  /** The seed used (given or drawn). */
-  seed: number;
-  /** Workers that had to be terminated because they did not stop in time. */
-  terminated: number;
-}
+export type {
+  GeneratorTunables,
+  LoadWorkersOptions,
+  LoadWorkersResult,
+} from "./load_workers_options.ts";
 
 interface WorkerState {
   worker: Worker;
@@ -146,7 +43,39 @@ function check(name: string, value: number, min: number): void {
   }
 }
 
-/** Runs the load test on Web Workers; resolves when every worker has stopped. */
+/**
+ * Runs the load test on Web Workers; resolves when every worker has stopped.
+ *
+ * @example A million events to a local broker (needs one: `deno task kafka`)
+ * ```ts ignore
+ * import { KafkaAdmin } from "../kafka/admin.ts";
+ * import { KafkaClient } from "../kafka/client.ts";
+ * import { runLoadWorkers } from "./orchestrator.ts";
+ * import { formatProgress, formatSummary } from "./progress.ts";
+ *
+ * const brokers = ["127.0.0.1:9092"];
+ * const topic = "clickstream_loadtest";
+ * {
+ *   await using admin = await KafkaAdmin.connect(new KafkaClient({ brokers }));
+ *   await admin.ensureTopic(topic, { partitions: 4 });
+ * }
+ * const target = { kind: "events", events: 1_000_000 } as const;
+ * const result = await runLoadWorkers({
+ *   brokers,
+ *   topic,
+ *   target,
+ *   partitions: 4, // the records carry their partition: kafkajs need not hash the keys
+ *   onProgress: (sample, previous) => console.log(formatProgress(sample, previous, target)),
+ * });
+ * console.log(formatSummary({ ...result, setup: "4 workers x 4 senders, acks leader" }));
+ * if (result.outcome === "failed") throw new Error(result.failure ?? "the load test failed");
+ * ```
+ *
+ * @param options The run's target, brokers and topic, and how to generate and send.
+ * @returns The final totals and how the run ended; never rejects for a broker that stops
+ * answering (the outcome is then `"failed"`).
+ * @throws {RangeError} for an option out of range (workers, senders, batch size, profile)
+ */
 export async function runLoadWorkers(options: LoadWorkersOptions): Promise<LoadWorkersResult> {
   const clock = options.clock ?? MONOTONIC_CLOCK;
   const now = () => clock.now();

@@ -37,7 +37,20 @@ export function murmur2(data: Uint8Array): number {
   return h | 0;
 }
 
-/** The partition of `key` among `partitions`, as Kafka's default partitioner chooses it. */
+/**
+ * The partition of `key` among `partitions`, as Kafka's default partitioner chooses it.
+ *
+ * @example Kafka's own test vectors
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { murmur2, partitionOf } from "./partitioner.ts";
+ *
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * assert.equal(murmur2(bytes("21")), -973932308);
+ * assert.equal(murmur2(bytes("foobar")), -790332482);
+ * assert.equal(partitionOf(bytes("foobar"), 12), (-790332482 & 0x7fffffff) % 12);
+ * ```
+ */
 export function partitionOf(key: Uint8Array, partitions: number): number {
   return (murmur2(key) & 0x7fffffff) % partitions;
 }

@@ -27,9 +27,17 @@ export interface ProgressSample {
 
 /** Options of {@linkcode formatProgress}. */
 export interface FormatProgressOptions {
-  /** Draw a bar for a terminal (redrawn in place with `\r`). Default: `false` (a plain line). */
+  /**
+   * Draw a bar for a terminal (redrawn in place with `\r`).
+   *
+   * @default {false} a plain line
+   */
   terminal?: boolean;
-  /** Width of the bar in characters. Default: `24`. */
+  /**
+   * Width of the bar in characters.
+   *
+   * @default {24}
+   */
   barWidth?: number;
 }
 
@@ -90,6 +98,20 @@ function amount(sample: ProgressSample, target: LoadTarget): string {
  * One progress report. Rates are over the interval since `previous` (the last report; `null`
  * for the first, then since the start). Plain: `"[  12.0s] 1.23 GB / 5.00 GB  24.6%  9.8 MB/s
  * 87,654 events/s  errors 0"`. Terminal: `"\r\x1b[2K[██████░░…]  24.6% …"` without a newline.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatProgress } from "./progress.ts";
+ *
+ * const target = { kind: "events", events: 1_000_000 } as const;
+ * const previous = { elapsedMs: 2000, events: 100_000, bytes: 10e6, errors: 0 };
+ * const current = { elapsedMs: 4000, events: 250_000, bytes: 25e6, errors: 0 };
+ * assert.equal(
+ *   formatProgress(current, previous, target),
+ *   "[   4.0s] 250,000 / 1,000,000 events, 25.0 MB  25.0%  7.5 MB/s  75,000 events/s  errors 0",
+ * );
+ * ```
  */
 export function formatProgress(
   current: ProgressSample,
@@ -125,7 +147,11 @@ export interface SummaryInfo {
   outcome: "done" | "interrupted" | "failed";
   /** Workers × senders, acks, compression, topic: one short description of the setup. */
   setup: string;
-  /** The first distinct error messages (at most a few). Default: none. */
+  /**
+   * The first distinct error messages (at most a few).
+   *
+   * @default {[]}
+   */
   errorMessages?: readonly string[];
 }
 

@@ -58,12 +58,12 @@ const encoder = new TextEncoder();
 
 /** Options of {@linkcode encodeBatch}. */
 export interface EncodeBatchOptions {
-  /** The events' JSON, already made with {@linkcode eventJson}. Default: made here. */
+  /** The events' JSON, already made with {@linkcode eventJson}. Without it, made here. */
   texts?: readonly string[];
   /**
    * The topic's partition count: each record then carries the partition Kafka's default
    * partitioner would choose for its key (`partitioner.ts`), so the client need not hash it.
-   * Default: none (the client partitions).
+   * Without it, the records carry no partition and the client partitions them.
    */
   partitions?: number;
 }
@@ -73,6 +73,30 @@ export interface EncodeBatchOptions {
  * until the last record is released). The keys and values are concatenated into one string and
  * encoded at once; when it is ASCII (the generator's always is) the offsets follow from the
  * string lengths, otherwise each field is encoded on its own.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stringifyEvent } from "../events/schema.ts";
+ * import { partitionOf } from "./partitioner.ts";
+ * import { encodeBatch } from "./record_encoder.ts";
+ *
+ * const event = {
+ *   user_id: 7,
+ *   url: "/cart",
+ *   action: "view",
+ *   session_id: "s1",
+ *   timestamp: 1_764_000_000,
+ * } as const;
+ * const { records, valueBytes } = encodeBatch([event, { ...event, url: "/home" }], {
+ *   partitions: 12,
+ * });
+ * assert.equal(records[0].key.toString(), "s1");
+ * assert.equal(records[0].value.toString(), stringifyEvent(event)); // the wire bytes
+ * assert.equal(records[0].key.buffer, records[1].value.buffer); // one shared buffer
+ * assert.equal(records[0].partition, partitionOf(records[0].key, 12));
+ * assert.equal(valueBytes, records[0].value.length + records[1].value.length);
+ * ```
  */
 export function encodeBatch(
   events: readonly WireEvent[],

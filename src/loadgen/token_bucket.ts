@@ -12,17 +12,44 @@ import { type Clock, MONOTONIC_CLOCK } from "../util/clock.ts";
 
 /** Options of {@linkcode TokenBucket}. */
 export interface TokenBucketOptions {
-  /** Bucket size: the largest burst. Default: one tenth of a second of tokens (at least 1). */
+  /**
+   * Bucket size: the largest burst.
+   *
+   * @default {Math.max(1, rate / 10)} one tenth of a second of tokens, at least 1
+   */
   burst?: number;
-  /** The clock. Default: the monotonic clock (`performance.now`). */
+  /**
+   * The clock.
+   *
+   * @default {MONOTONIC_CLOCK}
+   */
   clock?: Pick<Clock, "now">;
-  /** Tokens at the start. Default: `0`, so a run starts at the rate, not with a burst. */
+  /**
+   * Tokens at the start: with none, a run starts at the rate, not with a burst.
+   *
+   * @default {0}
+   */
   initial?: number;
 }
 
 /**
  * A token bucket: `rate` tokens per second, at most `burst` stored. A take larger than the burst
  * is allowed and waits for the whole amount, so any request is eventually granted.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TokenBucket } from "./token_bucket.ts";
+ * import { FakeClock } from "../util/fake_clock.ts";
+ *
+ * const clock = new FakeClock();
+ * const bucket = new TokenBucket(1000, { clock }); // 1000 tokens/s, a burst of 100
+ * assert.equal(bucket.take(50), 50); // empty at the start: wait 50 ms
+ * await clock.tick(50);
+ * assert.equal(bucket.take(50), 0); // taken
+ * await clock.tick(1000);
+ * assert.equal(bucket.available, 100); // full: the burst, not a second's worth
+ * ```
  */
 export class TokenBucket {
   #rate: number;
@@ -31,7 +58,13 @@ export class TokenBucket {
   #tokens: number;
   #last: number;
 
-  /** @throws {RangeError} when `rate` is not a positive finite number */
+  /**
+   * Creates a bucket that refills at `rate` tokens per second.
+   *
+   * @param rate Tokens per second, a positive finite number.
+   * @param options The burst, the clock and the tokens at the start.
+   * @throws {RangeError} when `rate` is not a positive finite number, or the burst is not > 0
+   */
   constructor(rate: number, options: TokenBucketOptions = {}) {
     if (!(rate > 0 && Number.isFinite(rate))) {
       throw new RangeError(
@@ -87,6 +120,23 @@ export class TokenBucket {
 /**
  * Serves requests for tokens first come, first served: `acquire(n)` resolves when the bucket
  * has granted `n`. `close()` resolves every waiting request with `false` (the run is stopping).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RateGate, TokenBucket } from "./token_bucket.ts";
+ * import { FakeClock } from "../util/fake_clock.ts";
+ *
+ * const clock = new FakeClock();
+ * const gate = new RateGate(new TokenBucket(1000, { clock }), { clock });
+ * const first = gate.acquire(100);
+ * const second = gate.acquire(100);
+ * await clock.tick(100);
+ * assert.equal(await first, true); // granted after 100 ms of tokens
+ * assert.equal(gate.waiting, 1);
+ * gate.close();
+ * assert.equal(await second, false); // the run stopped first
+ * ```
  */
 export class RateGate {
   #bucket: TokenBucket;
@@ -95,7 +145,12 @@ export class RateGate {
   #handle: unknown = undefined;
   #closed = false;
 
-  /** @param bucket the bucket to draw from; @param options.clock its timers (default: the system clock) */
+  /**
+   * Creates a gate in front of `bucket`.
+   *
+   * @param bucket The bucket to draw from.
+   * @param options `clock`: the timers of the waits, {@linkcode MONOTONIC_CLOCK} when absent.
+   */
   constructor(bucket: TokenBucket, options: { clock?: Clock } = {}) {
     this.#bucket = bucket;
     this.#clock = options.clock ?? MONOTONIC_CLOCK;

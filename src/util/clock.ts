@@ -3,8 +3,18 @@
  * that tests run on {@linkcode FakeClock} (`fake_clock.ts`) instead of sleeping. A unit that only
  * reads the time takes `Pick<Clock, "now">`.
  *
+ * @example Sleeping on the injected clock
  * ```ts
- * await sleep(500, { clock, signal }); // resolves after 500 ms of `clock`, or on abort
+ * import assert from "node:assert/strict";
+ * import { sleep } from "./clock.ts";
+ * import { FakeClock } from "./fake_clock.ts";
+ *
+ * const clock = new FakeClock();
+ * const start = clock.now();
+ * const done = sleep(500, { clock }); // resolves after 500 ms of `clock`, or on abort
+ * await clock.tick(500);
+ * await done;
+ * assert.equal(clock.now() - start, 500);
  * ```
  *
  * @module
@@ -39,15 +49,32 @@ export const MONOTONIC_CLOCK: Clock = {
 
 /** Options of {@linkcode sleep}. */
 export interface SleepOptions {
-  /** The clock whose timer is used. Default {@linkcode SYSTEM_CLOCK}. */
+  /**
+   * The clock whose timer is used.
+   *
+   * @default {SYSTEM_CLOCK}
+   */
   clock?: Clock;
-  /** Ends the sleep early (it then resolves, it does not reject). Default: none. */
+  /** Ends the sleep early (it then resolves, it does not reject). Absent: the sleep runs out. */
   signal?: AbortSignal;
 }
 
 /**
  * Resolves after `ms` milliseconds of `options.clock`, or as soon as `options.signal` aborts
  * (at once when it already has). Never rejects: the caller checks the signal.
+ *
+ * @example An aborted sleep resolves at once
+ * ```ts
+ * import { sleep } from "./clock.ts";
+ *
+ * const controller = new AbortController();
+ * controller.abort();
+ * await sleep(60_000, { signal: controller.signal }); // does not wait
+ * ```
+ *
+ * @param ms How long to sleep, in milliseconds of the clock.
+ * @param options The clock and the signal.
+ * @returns A promise that resolves when the time is up or the signal aborts.
  */
 export function sleep(ms: number, options: SleepOptions = {}): Promise<void> {
   const clock = options.clock ?? SYSTEM_CLOCK;

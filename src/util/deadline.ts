@@ -4,9 +4,25 @@
  * {@linkcode settleWithin} is the teardown form (wait at most so long, whatever the outcome).
  * The timer is always cleared, so a settled promise leaves nothing behind.
  *
+ * @example A deadline on fake time
  * ```ts
- * const members = await withDeadline(fetchMembers(), 5000, { what: "describing the group" });
- * await settleWithin(consumer.disconnect(), 5000); // true if it settled in time
+ * import assert from "node:assert/strict";
+ * import { DeadlineError, settleWithin, withDeadline } from "./deadline.ts";
+ * import { FakeClock } from "./fake_clock.ts";
+ *
+ * const clock = new FakeClock();
+ * const never = new Promise<never>(() => {});
+ * const late = assert.rejects(
+ *   withDeadline(never, 5000, { clock, what: "describing the group" }),
+ *   (error) =>
+ *     error instanceof DeadlineError &&
+ *     error.message === "describing the group took longer than 5000 ms",
+ * );
+ * const settled = settleWithin(never, 1000, clock); // teardown: wait at most 1 s
+ * await clock.tick(5000);
+ * await late;
+ * assert.equal(await settled, false);
+ * assert.equal(await settleWithin(Promise.reject(new Error("gone")), 1000, clock), true);
  * ```
  *
  * @module
@@ -28,11 +44,18 @@ export class DeadlineError extends Error {
 
 /** Options of {@linkcode withDeadline}. */
 export interface DeadlineOptions {
-  /** The clock whose timer is used. Default {@linkcode SYSTEM_CLOCK}. */
+  /**
+   * The clock whose timer is used.
+   *
+   * @default {SYSTEM_CLOCK}
+   */
   clock?: Clock;
-  /** What is awaited, for the error message ("<what> took longer than N ms"). Default: none. */
+  /**
+   * What is awaited, for the error message ("<what> took longer than N ms"). Without it (and
+   * `message`), the message is "the operation took longer than N ms".
+   */
   what?: string;
-  /** The error's message in full (wins over `what`). Default: built from `what`. */
+  /** The error's message in full (wins over `what`). Without it, built from `what`. */
   message?: string;
 }
 
@@ -66,6 +89,10 @@ export function withDeadline<T>(
  * Waits for `promise` at most `ms` milliseconds; resolves `true` if it settled (either way) in
  * time, `false` if not. For teardown steps (disconnect, last commit) that must not hang a
  * shutdown when the broker stops answering.
+ *
+ * @param promise What to wait for; its value or error is dropped.
+ * @param ms The longest wait, ms.
+ * @param clock The clock of the wait; {@linkcode SYSTEM_CLOCK} when not given.
  */
 export async function settleWithin(
   promise: Promise<unknown>,

@@ -4,10 +4,20 @@
  * timers, so code that awaits a timer and then sets the next one (a retry loop, a batcher)
  * advances as it would in real time, without waiting.
  *
+ * @example Time moves only when the test moves it
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { sleep } from "./clock.ts";
+ * import { FakeClock } from "./fake_clock.ts";
+ *
  * const clock = new FakeClock();
- * const done = sleep(1000, { clock });
- * await clock.tick(1000); // `done` has resolved
+ * let woke = false;
+ * sleep(1000, { clock }).then(() => woke = true);
+ * await clock.tick(999);
+ * assert.equal(woke, false);
+ * await clock.tick(1); // the timer fires, and the promise chain after it runs
+ * assert.equal(woke, true);
+ * assert.equal(clock.pendingTimers, 0);
  * ```
  *
  * @module
@@ -33,7 +43,11 @@ export class FakeClock implements Clock {
   #seq = 0;
   #timers = new Map<number, Timer>();
 
-  /** @param start the initial time, ms. Default `1_000_000`. */
+  /**
+   * Creates a fake clock standing at `start`.
+   *
+   * @param start The initial time, ms; `1_000_000` when not given.
+   */
   constructor(start = 1_000_000) {
     this.#now = start;
   }

@@ -19,7 +19,11 @@ export const FNV1A_PRIME = 0x01000193;
  *
  * @example
  * ```ts
- * fnv1a32(new TextEncoder().encode("abc"), 0, 3); // 0x1a47e90b
+ * import assert from "node:assert/strict";
+ * import { fnv1a32 } from "./fnv1a.ts";
+ *
+ * assert.equal(fnv1a32(new TextEncoder().encode("abc"), 0, 3), 0x1a47e90b);
+ * assert.equal(fnv1a32(new TextEncoder().encode("xabcx"), 1, 3), 0x1a47e90b); // a slice
  * ```
  */
 export function fnv1a32(bytes: Uint8Array, start: number, length: number): number {

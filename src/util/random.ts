@@ -31,7 +31,25 @@ export function deriveSeed(seed: number, index: number): number {
   return splitmix32(splitmix32(seed >>> 0) ^ Math.imul(index + 1, 0x632be5ab));
 }
 
-/** The sfc32 generator: `next()` is uniform in [0, 1) with 32 bits of resolution. */
+/**
+ * The sfc32 generator: `next()` is uniform in [0, 1) with 32 bits of resolution.
+ *
+ * @example Seeded, and resumable from its state
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Random } from "./random.ts";
+ *
+ * const random = new Random(42);
+ * const state = random.getState();
+ * const draws = [random.next(), random.nextInt(6), random.nextUint32()];
+ * assert.ok(draws[0] >= 0 && draws[0] < 1);
+ * assert.ok(Number.isInteger(draws[1]) && draws[1] >= 0 && draws[1] < 6);
+ *
+ * const again = Random.fromState(state);
+ * assert.deepEqual([again.next(), again.nextInt(6), again.nextUint32()], draws);
+ * assert.deepEqual(new Random(42).getState(), state); // the same seed, the same stream
+ * ```
+ */
 export class Random {
   #a = 0;
   #b = 0;
@@ -39,7 +57,9 @@ export class Random {
   #d = 0;
 
   /**
-   * @param seed any number; only its low 32 bits are used (non-integers are truncated).
+   * Creates a generator seeded with `seed`.
+   *
+   * @param seed Any number; only its low 32 bits are used (non-integers are truncated).
    * @throws {TypeError} if `seed` is not a finite number.
    */
   constructor(seed: number) {

@@ -5,11 +5,26 @@
  * `maxAttempts` attempts or until the signal aborts. Each failure before a wait is reported
  * through `onRetry`, with the attempt that failed and the wait that follows.
  *
+ * @example Two failures, then success (on fake time)
  * ```ts
- * await retry(() => producer.sendRaw(records), {
- *   initialDelayMs: 200, maxDelayMs: 5000, signal,
- *   onRetry: (error, attempt, delayMs) => log(`attempt ${attempt} failed; again in ${delayMs} ms`),
+ * import assert from "node:assert/strict";
+ * import { retry } from "./retry.ts";
+ * import { FakeClock } from "./fake_clock.ts";
+ *
+ * const clock = new FakeClock();
+ * const log: string[] = [];
+ * const result = retry(async (attempt) => {
+ *   if (attempt < 3) throw new Error("the broker is not there yet");
+ *   return attempt;
+ * }, {
+ *   initialDelayMs: 200,
+ *   maxDelayMs: 5000,
+ *   clock,
+ *   onRetry: (_error, attempt, delayMs) => log.push(`attempt ${attempt}: wait ${delayMs} ms`),
  * });
+ * await clock.tick(600); // 200 ms, then twice that
+ * assert.equal(await result, 3);
+ * assert.deepEqual(log, ["attempt 1: wait 200 ms", "attempt 2: wait 400 ms"]);
  * ```
  *
  * @module
@@ -19,32 +34,52 @@ import { type Clock, sleep, SYSTEM_CLOCK } from "./clock.ts";
 
 /** Options of {@linkcode retry}. */
 export interface RetryOptions {
-  /** The wait after the first failure, ms. Default `200`. */
+  /**
+   * The wait after the first failure, ms.
+   *
+   * @default {200}
+   */
   initialDelayMs?: number;
-  /** The longest wait, ms. Default `5000`. */
+  /**
+   * The longest wait, ms.
+   *
+   * @default {5000}
+   */
   maxDelayMs?: number;
-  /** Each wait is the previous one times this (1: a fixed interval). Default `2`. */
+  /**
+   * Each wait is the previous one times this (1: a fixed interval).
+   *
+   * @default {2}
+   */
   factor?: number;
-  /** Attempts in all, the first included; the last one's error is thrown. Default `Infinity`. */
+  /**
+   * Attempts in all, the first included; the last one's error is thrown.
+   *
+   * @default {Infinity}
+   */
   maxAttempts?: number;
   /**
    * Stops retrying: no attempt starts after it aborted, a wait in progress ends at once, and
-   * the last attempt's error is thrown. Default: none.
+   * the last attempt's error is thrown.
    */
   signal?: AbortSignal;
-  /** The clock of the waits. Default {@linkcode SYSTEM_CLOCK}. */
+  /**
+   * The clock of the waits.
+   *
+   * @default {SYSTEM_CLOCK}
+   */
   clock?: Clock;
   /**
    * A first attempt already made failed with this error: start with its wait (it counts as
-   * attempt 1, so `operation` is first called with attempt 2). Default: none.
+   * attempt 1, so `operation` is first called with attempt 2).
    */
   failed?: Error;
   /**
-   * Whether a failed attempt is worth another: `false` throws its error at once. Default:
-   * always (until `maxAttempts` or the signal).
+   * Whether a failed attempt is worth another: `false` throws its error at once. Without it,
+   * every failure is retried (until `maxAttempts` or the signal).
    */
   shouldRetry?: (error: Error, attempt: number) => boolean;
-  /** Called after each failed attempt that is followed by a wait. Default: none. */
+  /** Called after each failed attempt that is followed by a wait. */
   onRetry?: (error: Error, attempt: number, delayMs: number) => void;
 }
 

@@ -10,6 +10,18 @@ const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3
 /**
  * Parses a duration such as `100ms`, `2s`, `1.5m` or `1h` into milliseconds; a bare number is
  * seconds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDuration } from "./units.ts";
+ *
+ * assert.equal(parseDuration("100ms"), 100);
+ * assert.equal(parseDuration("1.5m"), 90_000);
+ * assert.equal(parseDuration("2"), 2000); // a bare number is seconds
+ * assert.throws(() => parseDuration("-1s"), RangeError);
+ * ```
+ *
  * @throws {RangeError} when the text is not a non-negative duration
  */
 export function parseDuration(text: string): number {
@@ -39,6 +51,17 @@ const BYTE_UNITS: Record<string, number> = {
 
 /**
  * Parses a byte size such as `5GB` (decimal), `512MiB` (binary) or `1000` into bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseBytes } from "./units.ts";
+ *
+ * assert.equal(parseBytes("5GB"), 5_000_000_000);
+ * assert.equal(parseBytes("512MiB"), 512 * 1024 * 1024);
+ * assert.throws(() => parseBytes("5 parsecs"), RangeError);
+ * ```
+ *
  * @throws {RangeError} when the text is not a non-negative size
  */
 export function parseBytes(text: string): number {
@@ -52,6 +75,17 @@ export function parseBytes(text: string): number {
 
 /**
  * Parses a count such as `200000`, `200k` or `1M` (decimal suffixes).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCount } from "./units.ts";
+ *
+ * assert.equal(parseCount("200k"), 200_000);
+ * assert.equal(parseCount("1.5M"), 1_500_000);
+ * assert.throws(() => parseCount("1.5"), RangeError); // not a whole number
+ * ```
+ *
  * @throws {RangeError} when the text is not a non-negative integer count
  */
 export function parseCount(text: string): number {
