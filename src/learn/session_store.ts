@@ -198,12 +198,13 @@ export class SessionStore {
       }
       slot = this.#allocate(id);
       const o = slot * STRIDE;
-      f[o + F_START] = time;
-      f[o + F_LAST] = time;
-      f[o + F_COUNT] = 1;
-      f[o + F_WINDOW] = w;
-      f[o + F_WCOUNT] = 1;
-      f[o + F_WFIRST] = time;
+      const g = this.#fields; // #allocate may have grown (replaced) the storage
+      g[o + F_START] = time;
+      g[o + F_LAST] = time;
+      g[o + F_COUNT] = 1;
+      g[o + F_WINDOW] = w;
+      g[o + F_WCOUNT] = 1;
+      g[o + F_WFIRST] = time;
     } else {
       const o = slot * STRIDE;
       if (time > f[o + F_LAST]) f[o + F_LAST] = time;

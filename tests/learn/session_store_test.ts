@@ -59,6 +59,20 @@ Deno.test("SessionStore evicts the least recently seen session beyond maxSession
   assert.equal(s.evicted, 1);
 });
 
+Deno.test("SessionStore keeps the state of the session whose arrival grows the storage", () => {
+  // The slots start at 1024 and double: sessions 1025, 2049 and 4097 each arrive at a growth.
+  const s = new SessionStore();
+  for (let i = 0; i < 5000; i++) s.record(`s${i}`, T0 + (i % 600));
+  for (let i = 0; i < 5000; i++) {
+    const v = s.get(`s${i}`);
+    assert.equal(v?.count, 1, `session ${i}`);
+    assert.equal(v?.start, T0 + (i % 600), `session ${i}`);
+  }
+  s.record("s1024", T0 + 700);
+  assert.equal(s.get("s1024")?.count, 2, "its next event continues it");
+  assert.equal(s.expired, 0);
+});
+
 Deno.test("SessionStore.fromJSON(toJSON()) restores the same state and the same future", () => {
   const a = new SessionStore({ idleSeconds: 100, maxSessions: 40 });
   const ids = Array.from({ length: 60 }, (_, i) => `s${i}`);
