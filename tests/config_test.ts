@@ -4,6 +4,7 @@ import { LOG_LEVELS } from "../src/cli/common_config.ts";
 import { SASL_MECHANISMS } from "../src/kafka/client_config.ts";
 import { ACKS, COMPRESSIONS } from "../src/kafka/producer.ts";
 import { ON_DRIFT } from "../src/learn/drift.ts";
+import { DEFAULT_FEATURE_SET_NAME, FEATURE_SET_NAMES } from "../src/learn/feature_sets.ts";
 import { MODES } from "../src/learn/model.ts";
 import { CRASH_POINTS } from "../src/stream/checkpoint.ts";
 
@@ -21,6 +22,31 @@ Deno.test("resolveConfig() fills every default of train", () => {
   assert.equal(c.adminToken, null);
   assert.equal(c.partitions, 1);
   assert.equal(c.lockWaitMs, 5000);
+});
+
+Deno.test("resolveConfig() takes --features on train and demo, default the registry's", () => {
+  for (const command of ["train", "demo"]) {
+    const c = resolveConfig([command], {});
+    assert.ok(c.command === "train" || c.command === "demo");
+    assert.equal(c.featureSet, DEFAULT_FEATURE_SET_NAME);
+    for (const name of FEATURE_SET_NAMES) {
+      const d = resolveConfig([command, "--features", name], {});
+      assert.ok(d.command === "train" || d.command === "demo");
+      assert.equal(d.featureSet, name);
+    }
+    assert.throws(
+      () => resolveConfig([command, "--features", "all"], {}),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        e.message === `--features must be one of position, session, fields, got "all"`,
+    );
+    const help = resolveConfig([command, "--help"], {});
+    assert.ok(help.command === "help");
+    assert.match(
+      help.text,
+      /--features <value> +feature set: position \| session \| fields \(default session\)/,
+    );
+  }
 });
 
 Deno.test("resolveConfig() takes --lock-wait as a duration and documents its default", () => {
@@ -253,9 +279,10 @@ Deno.test("resolveConfig() fills every default of quality", () => {
     events: 1_000_000,
     seed: 42,
     modes: [...MODES],
+    featureSets: [...FEATURE_SET_NAMES],
     batchSize: 10_000,
     driftAt: null,
-    profile: "original",
+    profiles: ["original"],
     out: "quality.json",
   });
   const c = resolveConfig(
@@ -271,17 +298,23 @@ Deno.test("resolveConfig() fills every default of quality", () => {
       "--out",
       "-",
       "--profile",
-      "funnel",
+      "funnel,original",
+      "--features",
+      "fields",
     ],
     {},
   );
   assert.ok(c.command === "quality");
   assert.deepEqual(
-    [c.events, c.modes, c.seed, c.driftAt, c.out, c.profile],
-    [200_000, ["ftrl"], -3, 5, null, "funnel"],
+    [c.events, c.modes, c.seed, c.driftAt, c.out, c.profiles, c.featureSets],
+    [200_000, ["ftrl"], -3, 5, null, ["funnel", "original"], ["fields"]],
   );
   assert.throws(
     () => resolveConfig(["quality", "--profile", "shop"], {}),
     /--profile.*shop|shop.*--profile/,
+  );
+  assert.throws(
+    () => resolveConfig(["quality", "--features", "position,pages"], {}),
+    /--features must be one of position, session, fields, got "pages"/,
   );
 });

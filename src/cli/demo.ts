@@ -71,6 +71,7 @@ export async function runDemo(config: DemoConfig, io: DemoIO = {}): Promise<numb
       maxBatchEvents: 100_000,
       startingOffsets: "earliest",
       mode: config.mode,
+      featureSet: config.featureSet,
       onDrift: "boost",
       http: config.http,
       stateDir: config.stateDir,

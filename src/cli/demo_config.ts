@@ -6,8 +6,10 @@
 
 import type { CommandSpec, Env, ParsedFlags } from "../config/flags.ts";
 import { listen, type ListenConfig, oneOf, positiveInt } from "../config/values.ts";
+import type { FeatureSetName } from "../learn/feature_sets.ts";
 import { DEFAULT_MODE, type Mode, MODES } from "../learn/model.ts";
 import { COMMON_FLAGS, type CommonConfig, resolveCommon } from "./common_config.ts";
+import { FEATURE_SET_FLAG, resolveFeatureSetName } from "./feature_set_flag.ts";
 
 /** `demo`: broker, trainer, dashboard and a rate-limited load, all at once. */
 export interface DemoConfig extends CommonConfig {
@@ -48,6 +50,11 @@ export interface DemoConfig extends CommonConfig {
    * @default {"adagrad"}
    */
   mode: Mode;
+  /**
+   * The trainer's feature set: `--features`.
+   * @default {"session"}
+   */
+  featureSet: FeatureSetName;
 }
 
 /** `demo` and its flags. */
@@ -65,6 +72,7 @@ export const DEMO_COMMAND: CommandSpec = {
     http: { type: "string", help: "HTTP listen address", default: "127.0.0.1:8080" },
     "state-dir": { type: "string", help: "checkpoint directory", default: "./state/demo" },
     mode: { type: "string", help: "{choices}", choices: MODES, default: DEFAULT_MODE },
+    features: FEATURE_SET_FLAG,
     ...COMMON_FLAGS,
   },
 };
@@ -85,5 +93,6 @@ export function resolveDemo(flags: ParsedFlags, env: Env): DemoConfig {
     http: flags.value("http", listen),
     stateDir: flags.text("state-dir"),
     mode: flags.value("mode", oneOf(MODES)),
+    featureSet: resolveFeatureSetName(flags),
   };
 }

@@ -1,33 +1,45 @@
 /**
- * `clickstream quality`: measures how well each learning mode learns the generator's signal.
- * For each mode it runs, in-process and without Kafka, the same seeded stream of the generator of
- * `--profile` (default `original`, the original's session generator on its simulated clock at
- * 100 events/s; `funnel`, the shop funnel of `funnel_generator.ts`) through the featurizer, the model and the
- * prequential metrics in micro-batches of `--batch` events (default 10000, about what the
- * trainer's 1-second trigger collects at the load test's rate), then prints one table row per
- * mode — log loss, its ratio to the Bayes (best possible) log loss, AUC, accuracy, and the
- * majority accuracy and constant-rate log loss of the same events — and writes the rows as JSON.
+ * `clickstream quality`: measures how well each learning mode and feature set learns the
+ * generator's signal. For each profile, feature set and mode it runs, in-process and without
+ * Kafka, the same seeded stream of the generator of `--profile` (default `original`, the
+ * original's session generator on its simulated clock at 100 events/s; `funnel`, the shop funnel
+ * of `funnel_generator.ts`) through the trainer's own pipeline — the {@linkcode Learner}: the
+ * featurizer of `--features` with one session store (the trainer's on one partition) and the
+ * {@linkcode BatchLearner} the learn stage runs, with the same defaults as `train` (drift
+ * detection on in the per-event modes, no reaction) — in micro-batches of `--batch` events
+ * (default 10000, about what the trainer's 1-second trigger collects at the load test's rate),
+ * then prints one table row per run — log loss, its ratio to the Bayes (best possible) log loss,
+ * the share of the room between the constant rate and Bayes it leaves open, AUC, accuracy, the
+ * majority accuracy and constant-rate log loss of the same events, drifts detected — and writes
+ * the rows as JSON.
  *
  * `events/s` is the whole in-process pipeline (generate + featurize + learn + score);
- * `model ev/s` is the model's `processBatch` alone.
+ * `learner ev/s` is the learner alone (featurize + score + learn + measure + drift).
  *
  * @module
  */
 
 import { parseFlags, UsageError } from "../config/flags.ts";
+import type { WireEvent } from "../events/wire.ts";
 import { createGenerator } from "../generator/create_generator.ts";
 import { DEFAULT_PROFILE, type Profile } from "../generator/generator.ts";
-import { FeatureBatch } from "../learn/feature_batch.ts";
-import { FEATURE_NAMES, Featurizer } from "../learn/features.ts";
-import { PrequentialMetrics } from "../learn/metrics.ts";
-import { DEFAULT_MODE, LogisticModel, type Mode, type ModelOptions } from "../learn/model.ts";
+import type { BatchLearner } from "../learn/batch_learner.ts";
+import type { FeatureSet } from "../learn/feature_set.ts";
+import { DEFAULT_FEATURE_SET, featureSet } from "../learn/feature_sets.ts";
+import { Learner } from "../learn/learner.ts";
+import { DEFAULT_MODE, type Mode, type ModelOptions } from "../learn/model.ts";
 import { QUALITY_COMMAND, type QualityConfig, resolveQuality } from "./quality_config.ts";
 
 /** One row of the quality table (also the JSON written to `--out`). */
 export interface QualityRow {
   /** The learning mode. */
   mode: Mode;
-  /** Whether it is the default mode (`DEFAULT_MODE`), starred in the table. */
+  /** The feature set's name. */
+  features: string;
+  /**
+   * Whether it is the default mode (`DEFAULT_MODE`) and feature set (`DEFAULT_FEATURE_SET`):
+   * what `train` runs when given neither.
+   */
   default: boolean;
   /** The generator profile the stream came from. */
   profile: Profile;
@@ -45,6 +57,11 @@ export interface QualityRow {
   bayesLogLoss: number | null;
   /** `logLoss / bayesLogLoss`. */
   ratioToBayes: number | null;
+  /**
+   * The share of the room between the constant rate and Bayes left open:
+   * `(logLoss − bayesLogLoss) / (constantLogLoss − bayesLogLoss)` (0 is the best possible).
+   */
+  shareOpen: number | null;
   /** Binned ROC AUC of the scores. */
   auc: number | null;
   /** The exact AUC is within this of `auc`. */
@@ -61,10 +78,12 @@ export interface QualityRow {
   rollingLogLoss: number | null;
   /** `rollingLogLoss` over the Bayes log loss of the same events. */
   rollingRatioToBayes: number | null;
+  /** Drifts the detector signalled (`null` when detection is off, as in `seed` mode). */
+  drifts: number | null;
   /** Events per second of the whole in-process pipeline (generate, featurize, learn, score). */
   eventsPerSecond: number;
-  /** Events per second of the model's `processBatch` alone. */
-  modelEventsPerSecond: number;
+  /** Events per second of the learner alone (featurize, score, learn, measure, drift). */
+  learnerEventsPerSecond: number;
   /** The learned raw weights by feature name, and `__intercept__`. */
   coefficients: Record<string, number>;
 }
@@ -81,54 +100,93 @@ export interface EvaluateOptions {
   driftAt?: number;
   /** Generator profile. Default `"original"`. */
   profile?: Profile;
+  /** The features, by name or as the set. Default `DEFAULT_FEATURE_SET`. */
+  featureSet?: string | FeatureSet;
   /** Model options besides the mode. Default: the model's defaults. */
   model?: Omit<ModelOptions, "mode">;
 }
 
-/** Runs one mode over the generator's stream and returns its table row. */
+/**
+ * Runs one mode and feature set over the generator's stream through the trainer's learner, and
+ * returns its table row.
+ */
 export function evaluateMode(mode: Mode, options: EvaluateOptions = {}): QualityRow {
   const events = options.events ?? 1_000_000;
   const seed = options.seed ?? 42;
   const batchSize = options.batchSize ?? 10_000;
   const driftAt = options.driftAt ?? Infinity;
   const profile = options.profile ?? DEFAULT_PROFILE;
+  const set = typeof options.featureSet === "string"
+    ? featureSet(options.featureSet)
+    : options.featureSet ?? DEFAULT_FEATURE_SET;
   const gen = createGenerator(profile, { seed, driftAt });
-  const featurizer = new Featurizer();
-  const model = new LogisticModel(FEATURE_NAMES, { ...options.model, mode });
-  const metrics = new PrequentialMetrics();
-  const batch = new FeatureBatch(featurizer.width, { capacity: batchSize });
-  let modelMs = 0;
+  const learner = new Learner({
+    ...options.model,
+    mode,
+    featureSet: set,
+    batchCapacity: batchSize,
+  });
+  let learnerMs = 0;
   const t0 = performance.now();
   for (let done = 0; done < events;) {
-    batch.clear();
     const n = Math.min(batchSize, events - done);
+    const batch: WireEvent[] = new Array(n);
+    const truth = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      featurizer.push(gen.next(), batch);
-      batch.truth[i] = gen.probability;
+      batch[i] = gen.next();
+      truth[i] = gen.probability;
     }
-    const m0 = performance.now();
-    model.processBatch(batch);
-    modelMs += performance.now() - m0;
-    metrics.addBatch(batch);
+    const l0 = performance.now();
+    learner.learn(batch, { truth });
+    learnerMs += performance.now() - l0;
     done += n;
   }
   const seconds = (performance.now() - t0) / 1000;
-  const { cumulative: c, rolling: r } = metrics.snapshot();
-  const coef = model.coefficients();
-  const coefficients: Record<string, number> = {};
-  coef.names.forEach((name, j) => coefficients[name] = coef.rawWeights[j]);
-  coefficients.__intercept__ = coef.rawIntercept;
-  return {
+  return qualityRow(learner, {
     mode,
-    default: mode === DEFAULT_MODE,
+    features: set.name,
+    default: mode === DEFAULT_MODE && set === DEFAULT_FEATURE_SET,
     profile,
     events,
     batchSize,
     seed,
     driftAt: Number.isFinite(driftAt) ? driftAt : null,
+    eventsPerSecond: events / seconds,
+    learnerEventsPerSecond: learnerMs > 0 ? events / (learnerMs / 1000) : Infinity,
+  });
+}
+
+function qualityRow(
+  learner: Pick<BatchLearner, "snapshot" | "model" | "drift">,
+  run: Pick<
+    QualityRow,
+    | "mode"
+    | "features"
+    | "default"
+    | "profile"
+    | "events"
+    | "batchSize"
+    | "seed"
+    | "driftAt"
+    | "eventsPerSecond"
+    | "learnerEventsPerSecond"
+  >,
+): QualityRow {
+  const { cumulative: c, rolling: r } = learner.snapshot();
+  const coef = learner.model.coefficients();
+  const coefficients: Record<string, number> = {};
+  coef.names.forEach((name, j) => coefficients[name] = coef.rawWeights[j]);
+  coefficients.__intercept__ = coef.rawIntercept;
+  const open = c.logLoss !== null && c.bayesLogLoss !== null && c.constantLogLoss !== null &&
+      c.constantLogLoss > c.bayesLogLoss
+    ? (c.logLoss - c.bayesLogLoss) / (c.constantLogLoss - c.bayesLogLoss)
+    : null;
+  return {
+    ...run,
     logLoss: c.logLoss,
     bayesLogLoss: c.bayesLogLoss,
     ratioToBayes: c.ratioToBayes,
+    shareOpen: open,
     auc: c.auc,
     aucErrorBound: c.aucErrorBound,
     bayesAuc: c.bayesAuc,
@@ -137,8 +195,7 @@ export function evaluateMode(mode: Mode, options: EvaluateOptions = {}): Quality
     constantLogLoss: c.constantLogLoss,
     rollingLogLoss: r.logLoss,
     rollingRatioToBayes: r.ratioToBayes,
-    eventsPerSecond: events / seconds,
-    modelEventsPerSecond: modelMs > 0 ? events / (modelMs / 1000) : Infinity,
+    drifts: learner.drift === null ? null : learner.drift.drifts,
     coefficients,
   };
 }
@@ -154,10 +211,13 @@ function rate(v: number): string {
 /** Renders rows as an aligned text table. */
 export function formatTable(rows: QualityRow[]): string {
   const head = [
+    "profile",
+    "features",
     "mode",
     "events",
     "log loss",
     "/ Bayes",
+    "open",
     "AUC",
     "AUC ±",
     "accuracy",
@@ -165,14 +225,18 @@ export function formatTable(rows: QualityRow[]): string {
     "const LL",
     "Bayes LL",
     "last 100k / Bayes",
+    "drifts",
     "events/s",
-    "model ev/s",
+    "learner ev/s",
   ];
   const body = rows.map((r) => [
-    r.mode + (r.default ? "*" : ""),
+    r.profile,
+    r.features + (r.features === DEFAULT_FEATURE_SET.name ? "*" : ""),
+    r.mode + (r.mode === DEFAULT_MODE ? "*" : ""),
     String(r.events),
     fmt(r.logLoss, 4),
     fmt(r.ratioToBayes, 4),
+    r.shareOpen === null ? "-" : `${(100 * r.shareOpen).toFixed(1)}%`,
     fmt(r.auc, 4),
     fmt(r.aucErrorBound, 4),
     fmt(r.accuracy, 4),
@@ -180,17 +244,19 @@ export function formatTable(rows: QualityRow[]): string {
     fmt(r.constantLogLoss, 4),
     fmt(r.bayesLogLoss, 4),
     fmt(r.rollingRatioToBayes, 4),
+    r.drifts === null ? "off" : String(r.drifts),
     rate(r.eventsPerSecond),
-    rate(r.modelEventsPerSecond),
+    rate(r.learnerEventsPerSecond),
   ]);
   const widths = head.map((h, j) => Math.max(h.length, ...body.map((b) => b[j].length)));
   const line = (cells: string[]) =>
-    cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join("  ");
+    cells.map((c, j) => (j < 3 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join("  ");
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
 }
 
 /**
- * The `quality` command: runs the modes, prints the table, writes the JSON. Takes the resolved
+ * The `quality` command: runs every profile × feature set × mode, prints the table, writes the
+ * JSON. Takes the resolved
  * configuration, or a command line (`deno run src/cli/quality.ts --events 200k`, and tests),
  * which it resolves with the same flags. Returns the exit code: 0 on success, 2 on a bad flag
  * (after printing the message and the usage).
@@ -213,19 +279,29 @@ export async function runQuality(input: QualityConfig | readonly string[]): Prom
       return 2;
     }
   }
-  const { events, seed, batchSize, profile } = config;
+  const { events, seed, batchSize } = config;
   const driftAt = config.driftAt ?? Infinity;
   const rows: QualityRow[] = [];
-  for (const mode of config.modes) {
-    rows.push(evaluateMode(mode, { events, seed, batchSize, driftAt, profile }));
+  for (const profile of config.profiles) {
+    for (const features of config.featureSets) {
+      for (const mode of config.modes) {
+        rows.push(
+          evaluateMode(mode, { events, seed, batchSize, driftAt, profile, featureSet: features }),
+        );
+      }
+    }
   }
   console.log(formatTable(rows));
+  const bayesAuc = config.profiles.map((p) =>
+    `${p} ${fmt(rows.find((r) => r.profile === p)?.bayesAuc ?? null, 4)}`
+  );
   console.log(
-    `\n* default mode. Prequential: every event scored before the model learns from it. ` +
-      `Generator profile ${profile}, seed ${seed}, micro-batches of ${batchSize} events` +
-      (Number.isFinite(driftAt) ? `, drift from event ${driftAt}` : "") + `. AUC is binned; ` +
-      `the exact AUC lies within "AUC ±" of it. Bayes = the true probabilities ` +
-      `(AUC ${fmt(rows[0].bayesAuc, 4)}).`,
+    `\n* default feature set and mode. Prequential: every event scored before the model learns ` +
+      `from it, through the trainer's learner with its defaults (drift detection on, no ` +
+      `reaction; off in seed mode). Seed ${seed}, micro-batches of ${batchSize} events` +
+      (Number.isFinite(driftAt) ? `, drift from event ${driftAt}` : "") + `. "open" = ` +
+      `(log loss − Bayes) / (const LL − Bayes). AUC is binned; the exact AUC lies within ` +
+      `"AUC ±" of it. Bayes = the true probabilities (AUC ${bayesAuc.join(", ")}).`,
   );
   if (config.out !== null) {
     await Deno.writeTextFile(config.out, JSON.stringify(rows, null, 2) + "\n");

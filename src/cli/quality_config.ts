@@ -6,16 +6,18 @@
  */
 
 import { type CommandSpec, HELP_FLAG, type ParsedFlags } from "../config/flags.ts";
-import { integer, listOf, oneOf, positiveInt } from "../config/values.ts";
+import { integer, listOf, positiveInt } from "../config/values.ts";
+import type { FeatureSetName } from "../learn/feature_sets.ts";
 import { type Mode, MODES } from "../learn/model.ts";
 import { DEFAULT_PROFILE, type Profile, PROFILES } from "../generator/generator.ts";
+import { FEATURE_SETS_FLAG, resolveFeatureSetNames } from "./feature_set_flag.ts";
 
-/** `quality`: every learning mode over the same seeded generator stream. */
+/** `quality`: every learning mode and feature set over the same seeded generator stream. */
 export interface QualityConfig {
   /** The command. */
   command: "quality";
   /**
-   * Events per mode: `--events`.
+   * Events per run: `--events`.
    * @default {1000000}
    */
   events: number;
@@ -30,6 +32,11 @@ export interface QualityConfig {
    */
   modes: Mode[];
   /**
+   * The feature sets to run, in order: `--features`, comma-separated.
+   * @default {["position", "session", "fields"]}
+   */
+  featureSets: FeatureSetName[];
+  /**
    * Micro-batch size in events: `--batch`.
    * @default {10000}
    */
@@ -40,10 +47,10 @@ export interface QualityConfig {
    */
   driftAt: number | null;
   /**
-   * The generator profile: `--profile`.
-   * @default {"original"}
+   * The generator profiles to run, in order: `--profile`, comma-separated.
+   * @default {["original"]}
    */
-  profile: Profile;
+  profiles: Profile[];
   /**
    * The JSON output file: `--out`; `null` (`--out -`) writes none.
    * @default {"quality.json"}
@@ -54,12 +61,14 @@ export interface QualityConfig {
 /** `quality` and its flags. */
 export const QUALITY_COMMAND: CommandSpec = {
   name: "quality",
-  summary: "run each learning mode over the generator's stream",
+  summary: "run each learning mode and feature set over the generator's stream",
   description:
-    "Runs each learning mode over the same seeded generator stream (in-process, no Kafka) and\n" +
-    "prints prequential log loss, ratio to Bayes, AUC and accuracy beside their baselines.",
+    "Runs each learning mode and feature set over the same seeded generator stream of each\n" +
+    "profile (in-process, no Kafka, through the trainer's learner with its defaults: drift\n" +
+    "detection on) and prints prequential log loss, ratio to Bayes, AUC and accuracy beside\n" +
+    "their baselines.",
   flags: {
-    events: { type: "string", help: "events per mode", default: "1000000" },
+    events: { type: "string", help: "events per run", default: "1000000" },
     seed: { type: "string", help: "generator seed", default: "42" },
     modes: {
       type: "string",
@@ -67,11 +76,12 @@ export const QUALITY_COMMAND: CommandSpec = {
       choices: MODES,
       default: MODES.join(","),
     },
+    features: FEATURE_SETS_FLAG,
     batch: { type: "string", help: "micro-batch size in events", default: "10000" },
     "drift-at": { type: "string", help: "the generator drifts from event N on (default: never)" },
     profile: {
       type: "string",
-      help: "generator profile: {choices}",
+      help: "comma-separated generator profiles among {choices}",
       choices: PROFILES,
       default: DEFAULT_PROFILE,
     },
@@ -92,9 +102,10 @@ export function resolveQuality(flags: ParsedFlags): QualityConfig {
     events: flags.value("events", positiveInt),
     seed: flags.value("seed", integer),
     modes: flags.value("modes", listOf(MODES)),
+    featureSets: resolveFeatureSetNames(flags),
     batchSize: flags.value("batch", positiveInt),
     driftAt: flags.optional("drift-at", positiveInt),
-    profile: flags.value("profile", oneOf(PROFILES)),
+    profiles: flags.value("profile", listOf(PROFILES)),
     out: out === "-" ? null : out,
   };
 }

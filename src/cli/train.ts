@@ -18,6 +18,8 @@ import { CheckpointThrottle } from "../stream/checkpoint_throttle.ts";
 import { GroupCommitter } from "../stream/group_commit.ts";
 import { GroupMembership } from "../stream/group_membership.ts";
 import { resumingConnect } from "../stream/resume_hook.ts";
+import { featureSet } from "../learn/feature_sets.ts";
+import { checkResumeFeatureSet } from "../stream/trainer_state.ts";
 import { ReconnectingConsumer } from "../kafka/reconnecting_consumer.ts";
 import { MicroBatcher } from "../stream/batcher.ts";
 import { BrokerWatch } from "../stream/broker_watch.ts";
@@ -77,6 +79,7 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
   if (io.signal?.aborted) stop.abort();
   io.signal?.addEventListener("abort", () => stop.abort(), { once: true });
   const crash = crashHook(config);
+  const features = featureSet(config.featureSet);
 
   const lock = await acquireStateLock(config.stateDir, { waitMs: config.lockWaitMs });
   if (lock.waited) {
@@ -108,6 +111,7 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
           s.offsets.map((o) => `${o.partition}:${o.offset}`).join(" ") || "none"
         }`,
       );
+      checkResumeFeatureSet(s, features, loaded.file);
       const mode = s.learner.model.mode;
       if (mode !== config.mode) {
         throw new TypeError(
@@ -175,6 +179,7 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
     let reportCount = 0;
     const trainer = new Trainer({
       topic: config.topic,
+      featureSet: features,
       learner: { mode: config.mode, onDrift: config.onDrift },
       restore: loaded?.state,
       broker: () => watch.view(),
@@ -243,7 +248,7 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
     cleanup.push(() => server.shutdown());
     const url = `http://${config.http.hostname}:${server.addr.port}`;
     log(
-      `training on ${config.topic} (group ${config.group}, mode ${config.mode}, trigger ${config.triggerMs} ms, state ${config.stateDir})`,
+      `training on ${config.topic} (group ${config.group}, mode ${config.mode}, features ${features.name}, trigger ${config.triggerMs} ms, state ${config.stateDir})`,
     );
     log(`serving ${url}/weights  ${url}/metrics  ${url}/healthz  ${url}/`);
 

@@ -8,9 +8,11 @@
 import type { CommandSpec, Env, ParsedFlags } from "../config/flags.ts";
 import { duration, listen, type ListenConfig, oneOf, positiveInt } from "../config/values.ts";
 import { ON_DRIFT, type OnDrift } from "../learn/drift.ts";
+import type { FeatureSetName } from "../learn/feature_sets.ts";
 import { DEFAULT_MODE, type Mode, MODES } from "../learn/model.ts";
 import { CRASH_POINTS, type CrashPoint } from "../stream/checkpoint.ts";
 import { COMMON_FLAGS, type CommonConfig, resolveCommon } from "./common_config.ts";
+import { FEATURE_SET_FLAG, resolveFeatureSetName } from "./feature_set_flag.ts";
 
 /** Where a consumer group without committed offsets starts. */
 export const STARTING_OFFSETS = ["earliest", "latest"] as const;
@@ -51,6 +53,11 @@ export interface TrainConfig extends CommonConfig {
    * @default {"adagrad"}
    */
   mode: Mode;
+  /**
+   * The feature set (see `src/learn/feature_sets.ts`): `--features`.
+   * @default {"session"}
+   */
+  featureSet: FeatureSetName;
   /**
    * What the learner does on a detected drift: `--on-drift`.
    * @default {"none"}
@@ -130,6 +137,7 @@ export const TRAIN_COMMAND: CommandSpec = {
       default: "earliest",
     },
     mode: { type: "string", help: "{choices}", choices: MODES, default: DEFAULT_MODE },
+    features: FEATURE_SET_FLAG,
     "on-drift": {
       type: "string",
       help: "{choices}, on a drift (boost restarts the learning rates, reset starts a fresh model)",
@@ -184,6 +192,7 @@ export function resolveTrain(flags: ParsedFlags, env: Env): TrainConfig {
     maxBatchEvents: flags.value("max-batch-events", positiveInt),
     startingOffsets: flags.value("starting-offsets", oneOf(STARTING_OFFSETS)),
     mode: flags.value("mode", oneOf(MODES)),
+    featureSet: resolveFeatureSetName(flags),
     onDrift: flags.value("on-drift", oneOf(ON_DRIFT)),
     http: flags.value("http", listen),
     stateDir: flags.text("state-dir"),

@@ -21,6 +21,7 @@ import type { Clock } from "../util/clock.ts";
 export interface DashboardState {
   topic: string;
   mode: string;
+  featureSet: string;
   featureNames: readonly string[];
   weights: readonly number[];
   intercept: number;
@@ -66,6 +67,7 @@ export function dashboardState(s: Snapshot): DashboardState {
   return {
     topic: s.topic,
     mode: s.mode,
+    featureSet: s.featureSet,
     featureNames: s.featureNames,
     weights: s.weights,
     intercept: s.intercept,

@@ -194,7 +194,7 @@ export function createMetrics(
   );
   new Gauge({
     name: PREFIX + "model_weight",
-    help: "Model weight by feature, on the raw feature scale.",
+    help: "Model weight by feature (one series per dense feature), on the standardized features.",
     labelNames: ["feature"],
     registers,
     collect() {
@@ -225,13 +225,13 @@ export function createMetrics(
   gauge("healthy", "1 while consuming, 0 while cut off from the broker.", (s) => s.healthy ? 1 : 0);
   new Gauge({
     name: PREFIX + "info",
-    help: "Always 1; the labels say the learning mode and the topic trained on.",
-    labelNames: ["mode", "topic"],
+    help: "Always 1; the labels say the learning mode, the feature set and the topic trained on.",
+    labelNames: ["mode", "feature_set", "topic"],
     registers,
     collect() {
       this.reset();
       const s = current();
-      this.set({ mode: s.mode, topic: s.topic }, 1);
+      this.set({ mode: s.mode, feature_set: s.featureSet, topic: s.topic }, 1);
     },
   });
 

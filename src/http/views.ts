@@ -26,6 +26,8 @@ export interface MetricsJson {
 export interface WeightsJson {
   topic: string;
   mode: string;
+  /** The feature set the model learns from (`--features`). */
+  feature_set: string;
   weights: Record<string, number>;
   intercept: number;
   baseline_probability: number;
@@ -77,6 +79,7 @@ export function weightsJson(snapshot: Snapshot, now: number): WeightsJson {
   return {
     topic: snapshot.topic,
     mode: snapshot.mode,
+    feature_set: snapshot.featureSet,
     weights,
     intercept: snapshot.intercept,
     baseline_probability: sigmoid(snapshot.intercept),

@@ -26,7 +26,7 @@ import {
   type OnDrift,
 } from "./drift.ts";
 import type { FeatureBatch } from "./feature_batch.ts";
-import { FEATURE_NAMES } from "./features.ts";
+import { DEFAULT_FEATURE_SET } from "./feature_sets.ts";
 import {
   type MetricsOptions,
   type MetricsSnapshot,
@@ -39,6 +39,11 @@ import { LogisticModel, type ModelOptions, type ModelState } from "./model.ts";
 
 /** Options of {@linkcode BatchLearner}. */
 export interface BatchLearnerOptions extends ModelOptions {
+  /**
+   * The names of the rows' features, in order (a feature set's `names`). Default: those of
+   * `DEFAULT_FEATURE_SET` (see `feature_sets.ts`).
+   */
+  featureNames?: readonly string[];
   /** Metrics options (see {@linkcode MetricsOptions}). */
   metrics?: MetricsOptions;
   /**
@@ -80,7 +85,7 @@ export class BatchLearner {
 
   /** @param options see {@linkcode BatchLearnerOptions} */
   constructor(options: BatchLearnerOptions = {}) {
-    this.#model = new LogisticModel(FEATURE_NAMES, options);
+    this.#model = new LogisticModel(options.featureNames ?? DEFAULT_FEATURE_SET.names, options);
     this.#metrics = new PrequentialMetrics(options.metrics);
     const drift = options.drift ?? (this.#model.mode === "seed" ? false : {});
     this.#drift = drift === false ? null : new DriftDetector(drift);
@@ -173,24 +178,28 @@ export class BatchLearner {
    * (detection was off, or an older checkpoint) gets a fresh detector when `options.drift` is an
    * options object, none otherwise.
    *
-   * @throws {TypeError} if the state is not a learner state of this version's features
+   * With `options.featureNames`, the state's model must be of exactly those features.
+   *
+   * @throws {TypeError} if the state is not a learner state (of those features)
    */
   static fromJSON(
     state: BatchLearnerState,
-    options: Pick<BatchLearnerOptions, "onDrift" | "boostFactor" | "drift"> = {},
+    options: Pick<BatchLearnerOptions, "onDrift" | "boostFactor" | "drift" | "featureNames"> = {},
   ): BatchLearner {
     if (state === null || typeof state !== "object" || state.version !== 1) {
       throw new TypeError("Cannot restore a Learner: the state is not a version-1 learner state.");
     }
     const names = state.model?.featureNames;
-    if (!Array.isArray(names) || names.join() !== FEATURE_NAMES.join()) {
+    const want = options.featureNames;
+    if (!Array.isArray(names) || (want !== undefined && names.join() !== want.join())) {
       throw new TypeError(
-        `Cannot restore a Learner: the model's features ${
-          JSON.stringify(names)
-        } are not this version's ${JSON.stringify(FEATURE_NAMES)}.`,
+        `Cannot restore a Learner: the model's features ${JSON.stringify(names)} are not ${
+          JSON.stringify(want)
+        }.`,
       );
     }
     const l = new BatchLearner({
+      featureNames: names,
       drift: false,
       onDrift: options.onDrift ?? state.onDrift ?? "none",
       boostFactor: options.boostFactor ?? state.boostFactor ?? 0,

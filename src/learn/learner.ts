@@ -1,13 +1,15 @@
 /**
  * The whole pipeline over one stream of events, in one object: a {@linkcode Featurizer} (the
- * featurize side: one session store, point-in-time features) feeding a {@linkcode BatchLearner}
- * (the learn side: model, prequential metrics, drift), over micro-batches of already-validated
+ * featurize side: one feature set, one session store, point-in-time features) feeding the same
+ * {@linkcode BatchLearner} the trainer's learn stage runs, with the same defaults (the learn
+ * side: model, prequential metrics, drift detector), over micro-batches of already-validated
  * {@linkcode WireEvent}s. Per batch, in order: each event is featurized from what was known
- * before it and recorded in the session state (which never sees actions), then scored by the
- * model as it was before learning from it, then learnt, then measured. For in-process use on a
+ * before it (its row never reads its own action or amount), then recorded in the session state,
+ * then scored by the model as it was before learning from it, then learnt, then measured. For in-process use on a
  * single stream (tests, benchmarks); the trainer runs the two sides as separate stages, with one
- * session store per input partition (`src/stream/`). One plain JSON-able state (session store,
- * model, metrics) for the checkpoint; restoring it and continuing equals never stopping.
+ * session store per input partition (`src/stream/`); `quality` runs this. One plain JSON-able
+ * state (feature set, session store, model, metrics) for the checkpoint; restoring it and
+ * continuing equals never stopping.
  *
  * @example
  * ```ts
@@ -26,13 +28,17 @@ import type { WireEvent } from "../events/wire.ts";
 import { BatchLearner, type BatchLearnerOptions, type BatchLearnerState } from "./batch_learner.ts";
 import type { DriftDetector, OnDrift } from "./drift.ts";
 import { FeatureBatch } from "./feature_batch.ts";
-import { FEATURE_COUNT, Featurizer } from "./features.ts";
+import type { FeatureSet } from "./feature_set.ts";
+import { DEFAULT_FEATURE_SET, describeFeatureSet, featureSetById } from "./feature_sets.ts";
+import { Featurizer } from "./features.ts";
 import type { MetricsSnapshot, MetricsSummary, PrequentialMetrics } from "./metrics.ts";
 import type { LogisticModel } from "./model.ts";
 import { SessionStore, type SessionStoreOptions, type SessionStoreState } from "./session_store.ts";
 
 /** Options of {@linkcode Learner}. */
-export interface LearnerOptions extends BatchLearnerOptions {
+export interface LearnerOptions extends Omit<BatchLearnerOptions, "featureNames"> {
+  /** The features (see `feature_sets.ts`). Default `DEFAULT_FEATURE_SET`. */
+  featureSet?: FeatureSet;
   /** Session store bounds (see {@linkcode SessionStoreOptions} for defaults). */
   store?: SessionStoreOptions;
   /** Initial batch capacity in events (grows on demand). Default `10000`. */
@@ -42,6 +48,8 @@ export interface LearnerOptions extends BatchLearnerOptions {
 /** The plain JSON-able state of a {@linkcode Learner}: the session store and the learn side's. */
 export interface LearnerState extends Omit<BatchLearnerState, "version"> {
   version: 1;
+  /** The feature set's id; absent: 1 (`position`, the only set before feature sets). */
+  featureSet?: number;
   sessions: SessionStoreState;
 }
 
@@ -59,9 +67,15 @@ export class Learner {
 
   /** @param options see {@linkcode LearnerOptions} */
   constructor(options: LearnerOptions = {}) {
-    this.#featurizer = new Featurizer(options.store);
-    this.#core = new BatchLearner(options);
-    this.#batch = new FeatureBatch(FEATURE_COUNT, { capacity: options.batchCapacity });
+    const set = options.featureSet ?? DEFAULT_FEATURE_SET;
+    this.#featurizer = new Featurizer({ ...options.store, featureSet: set });
+    this.#core = new BatchLearner({ ...options, featureNames: set.names });
+    this.#batch = new FeatureBatch(set.width, { capacity: options.batchCapacity });
+  }
+
+  /** The feature set. */
+  get featureSet(): FeatureSet {
+    return this.#featurizer.featureSet;
   }
 
   /** The drift detector (live), or `null` when detection is off. */
@@ -133,40 +147,73 @@ export class Learner {
   /** The plain JSON-able state for the checkpoint. */
   toJSON(): LearnerState {
     const { version: _, ...core } = this.#core.toJSON();
-    return { version: 1, sessions: this.#featurizer.toJSON(), ...core };
+    return {
+      version: 1,
+      featureSet: this.featureSet.id,
+      sessions: this.#featurizer.toJSON(),
+      ...core,
+    };
   }
 
   /**
    * Restores a learner from {@linkcode Learner.toJSON}'s output (see
-   * {@linkcode BatchLearner.fromJSON} for how the drift options apply).
+   * {@linkcode BatchLearner.fromJSON} for how the drift options apply). With
+   * `options.featureSet`, the state must be of that set; without, of any set this version knows.
+   *
+   * @throws {TypeError} if the state is not a learner state (of that feature set)
    */
   static fromJSON(
     state: LearnerState,
-    options: Pick<LearnerOptions, "batchCapacity" | "onDrift" | "boostFactor" | "drift"> = {},
+    options: Pick<
+      LearnerOptions,
+      "batchCapacity" | "onDrift" | "boostFactor" | "drift" | "featureSet"
+    > = {},
   ): Learner {
     if (state === null || typeof state !== "object" || state.version !== 1) {
       throw new TypeError("Cannot restore a Learner: the state is not a version-1 learner state.");
     }
-    const { sessions, ...core } = state;
-    const l = new Learner({ batchCapacity: options.batchCapacity, drift: false });
-    l.#core = BatchLearner.fromJSON(core, options);
-    l.#featurizer = new Featurizer({ store: SessionStore.fromJSON(sessions) });
+    const { sessions, featureSet: id = 1, ...core } = state;
+    const set = featureSetById(id);
+    if (set === undefined || (options.featureSet !== undefined && options.featureSet !== set)) {
+      throw new TypeError(
+        `Cannot restore a Learner: the state is of feature set ${describeFeatureSet(id)}${
+          options.featureSet === undefined
+            ? ""
+            : `, not ${describeFeatureSet(options.featureSet.id)}`
+        }.`,
+      );
+    }
+    const l = new Learner({ featureSet: set, batchCapacity: options.batchCapacity, drift: false });
+    l.#core = BatchLearner.fromJSON(core, { ...options, featureNames: set.names });
+    l.#featurizer = new Featurizer({
+      featureSet: set,
+      store: SessionStore.fromJSON(sessions, set.layout),
+    });
     return l;
   }
 }
 
 /**
- * Scores one session's events in order with `model`, each from the events before it in the list
- * only (a fresh session state; the model is not changed). For `/predict`.
+ * Scores one session's events in order with `model`, a model of feature set `featureSet`, each
+ * from the events before it in the list only (a fresh session state; the model is not changed).
+ * For `/predict`.
+ *
+ * @throws {RangeError} if the model's features are not the set's
  */
-export function scoreSession(model: LogisticModel, events: readonly WireEvent[]): number[] {
-  if (model.width !== FEATURE_COUNT) {
+export function scoreSession(
+  model: LogisticModel,
+  events: readonly WireEvent[],
+  featureSet: FeatureSet,
+): number[] {
+  if (model.featureNames.join() !== featureSet.names.join()) {
     throw new RangeError(
-      `Cannot score a session with a model of ${model.width} features: the featurizer writes ${FEATURE_COUNT}.`,
+      `Cannot score a session with a model of ${model.width} features (${
+        model.featureNames.slice(0, 3).join(", ")
+      }, …) with feature set "${featureSet.name}" (${featureSet.width} features).`,
     );
   }
-  const f = new Featurizer({ maxSessions: Math.max(1, events.length) });
-  const row = new Float64Array(FEATURE_COUNT);
+  const f = new Featurizer({ featureSet, maxSessions: Math.max(1, events.length) });
+  const row = new Float64Array(featureSet.width);
   const out: number[] = [];
   for (const e of events) {
     f.featurize(e, row);

@@ -99,7 +99,7 @@ export class LogisticModel {
   #events = 0;
 
   /**
-   * @param featureNames names of the row's features, in order (e.g. `FEATURE_NAMES`)
+   * @param featureNames names of the row's features, in order (a feature set's `names`)
    * @param options see {@linkcode ModelOptions}
    */
   constructor(featureNames: readonly string[], options: ModelOptions = {}) {

@@ -1,39 +1,78 @@
 /**
  * The bounded, serializable per-session state that point-in-time features are computed from.
- * For each live `session_id` it keeps what was known after that session's last event: first and
- * last event time, event count, and the current 5-minute tumbling event-time window (its id, its
- * event count and its first event time).
+ * For each live `session_id` it keeps what was known after that session's last event: the
+ * **core** fields — first and last event time, event count — and the fields of its
+ * {@linkcode SessionLayout}, which a feature set declares and updates (the `position` set: the
+ * current 5-minute tumbling window; the `fields` set: earlier actions by action, spend, the last
+ * page's class). The store calls the layout's `start` / `update` on each recorded event, before
+ * it expires or evicts anything.
  *
  * Bounded two ways, both deterministic functions of the input order (never of batch boundaries
  * or wall time): a session idle for more than `idleSeconds` of *event time* is expired (checked
  * against the highest timestamp seen, the watermark, and also when its next event arrives), and
  * when more than `maxSessions` are live the least recently seen one is evicted (LRU).
  *
- * Storage is a slot array (`Float64Array`, {@linkcode SESSION_FIELDS} values per slot) threaded
- * on an intrusive doubly linked recency list, plus a `Map` from id to slot: no allocation per
- * event except for a new session's map entry. {@linkcode SessionStore.toJSON} gives a plain
- * JSON-able object (sessions in recency order) that {@linkcode SessionStore.fromJSON} restores
- * exactly.
+ * Storage is a slot array (`Float64Array`, {@linkcode SessionStore.stride} values per slot: the
+ * core fields, then the layout's) threaded on an intrusive doubly linked recency list, plus a
+ * `Map` from id to slot: no allocation per event except for a new session's map entry.
+ * {@linkcode SessionStore.toJSON} gives a plain JSON-able object (sessions in recency order,
+ * with the layout's name and fields) that {@linkcode SessionStore.fromJSON} restores exactly.
  *
  * @module
  */
 
-/** Length of the tumbling event-time window of `clicks_in_session` / `time_on_page`, seconds. */
-export const WINDOW_SECONDS = 300;
+import type { Action } from "../events/wire.ts";
 
-/** Per-slot fields, in order. */
-export const SESSION_FIELDS = [
-  "start",
-  "last",
-  "count",
-  "window",
-  "window_count",
-  "window_first",
-] as const;
-const STRIDE = SESSION_FIELDS.length;
-const F_START = 0, F_LAST = 1, F_COUNT = 2, F_WINDOW = 3, F_WCOUNT = 4, F_WFIRST = 5;
+/** The fields every session keeps, first in its slot, in order. */
+export const CORE_FIELDS = ["start", "last", "count"] as const;
+const CORE = CORE_FIELDS.length;
+const F_START = 0, F_LAST = 1, F_COUNT = 2;
 
-/** Options of {@linkcode SessionStore}. */
+/** What the store reads of an event: its session, time, and what a layout may record. */
+export interface SessionEvent {
+  /** The session id. */
+  readonly session_id: string;
+  /** Event time, epoch seconds. */
+  readonly timestamp: number;
+  /** Page url. */
+  readonly url: string;
+  /** What the user did. */
+  readonly action: Action;
+  /** Purchase amount; absent otherwise. */
+  readonly amount?: number;
+}
+
+/**
+ * The per-session fields a feature set needs besides the core ones, and how an event changes
+ * them. `start` and `update` write the fields at `slots[at .. at + fields.length)`; the core
+ * fields (`slots[at - 3 .. at)`: start, last, count) are already updated for the event.
+ */
+export interface SessionLayout {
+  /** The layout's name, saved with the state (a state restores only into its own layout). */
+  readonly name: string;
+  /** The fields' names, in slot order. */
+  readonly fields: readonly string[];
+  /** Writes a new session's fields from its first event (every field: slots are reused). */
+  start(slots: Float64Array, at: number, event: SessionEvent): void;
+  /** Updates a live session's fields with its next event. */
+  update(slots: Float64Array, at: number, event: SessionEvent): void;
+}
+
+/** A layout with no fields of its own: the core fields only. */
+export const CORE_LAYOUT: SessionLayout = Object.freeze({
+  name: "core",
+  fields: Object.freeze([]) as readonly string[],
+  start() {},
+  update() {},
+});
+
+/**
+ * The fields of a version-1 state (before layouts): the core, then the `position` feature set's
+ * 5-minute window. A version-1 state restores only into a layout of these fields.
+ */
+export const VERSION_1_FIELDS = [...CORE_FIELDS, "window", "window_count", "window_first"];
+
+/** Bounds of a {@linkcode SessionStore}. */
 export interface SessionStoreOptions {
   /** Event-time idleness after which a session is forgotten, seconds. Default `1800` (30 min). */
   idleSeconds?: number;
@@ -41,9 +80,18 @@ export interface SessionStoreOptions {
   maxSessions?: number;
 }
 
+/** Options of the {@linkcode SessionStore} constructor: its bounds and its layout. */
+export interface SessionStoreInit extends SessionStoreOptions {
+  /** The per-session fields besides the core ones. Default {@linkcode CORE_LAYOUT}. */
+  layout?: SessionLayout;
+}
+
 /** The plain, JSON-able form of a {@linkcode SessionStore} (see `toJSON`). */
 export interface SessionStoreState {
-  version: 1;
+  /** 2; version 1 had no layout (its fields: {@linkcode VERSION_1_FIELDS}). */
+  version: 1 | 2;
+  /** The layout's name and its fields (absent in version 1). */
+  layout?: { name: string; fields: string[] };
   idleSeconds: number;
   maxSessions: number;
   /** Highest event time seen, or `null` before the first event. */
@@ -54,30 +102,25 @@ export interface SessionStoreState {
   evicted: number;
   /** Live session ids, least recently seen first. */
   ids: string[];
-  /** `SESSION_FIELDS.length` numbers per id, same order. */
+  /** `stride` numbers per id (core fields, then the layout's), same order. */
   fields: number[];
 }
 
-/** A read-only view of one session's state, as returned by {@linkcode SessionStore.get}. */
-export interface SessionView {
-  /** Time of the session's first event, epoch seconds. */
-  start: number;
-  /** Time of its latest event. */
-  last: number;
-  /** Events seen so far. */
-  count: number;
-  /** Id of the current tumbling window: `floor(time / WINDOW_SECONDS)`. */
-  window: number;
-  /** Events seen in the current window. */
-  windowCount: number;
-  /** Time of the first event in the current window. */
-  windowFirst: number;
-}
+/**
+ * A copy of one session's state, as returned by {@linkcode SessionStore.get}: the core fields
+ * (`start`, `last`: first and latest event time; `count`: events so far) and the layout's, by
+ * name.
+ */
+export type SessionView = Record<string, number>;
 
 const NIL = -1;
 
 /** The bounded session store. */
 export class SessionStore {
+  /** The per-session fields besides the core ones. */
+  readonly layout: SessionLayout;
+  /** Numbers per slot: the core fields, then the layout's. */
+  readonly stride: number;
   #idle: number;
   #max: number;
   #index = new Map<string, number>();
@@ -96,8 +139,10 @@ export class SessionStore {
   #lastId: string | undefined = undefined;
   #lastSlot = NIL;
 
-  /** @param options see {@linkcode SessionStoreOptions} */
-  constructor(options: SessionStoreOptions = {}) {
+  /** @param options see {@linkcode SessionStoreInit} */
+  constructor(options: SessionStoreInit = {}) {
+    this.layout = options.layout ?? CORE_LAYOUT;
+    this.stride = CORE + this.layout.fields.length;
     this.#idle = options.idleSeconds ?? 1800;
     this.#max = options.maxSessions ?? 100_000;
     if (!(this.#idle > 0)) {
@@ -111,7 +156,7 @@ export class SessionStore {
       );
     }
     const cap = Math.min(this.#max + 1, 1024);
-    this.#fields = new Float64Array(cap * STRIDE);
+    this.#fields = new Float64Array(cap * this.stride);
     this.#prev = new Int32Array(cap);
     this.#next = new Int32Array(cap);
   }
@@ -149,7 +194,7 @@ export class SessionStore {
   lookup(id: string, time: number): number {
     const slot = this.#find(id);
     if (slot === NIL) return NIL;
-    if (time - this.#fields[slot * STRIDE + F_LAST] > this.#idle) return NIL;
+    if (time - this.#fields[slot * this.stride + F_LAST] > this.#idle) return NIL;
     return slot;
   }
 
@@ -161,7 +206,7 @@ export class SessionStore {
     return slot;
   }
 
-  /** Raw slot storage for the featurizer: `SESSION_FIELDS.length` numbers per slot. */
+  /** Raw slot storage for the featurizer: {@linkcode SessionStore.stride} numbers per slot. */
   get slots(): Float64Array {
     return this.#fields;
   }
@@ -170,26 +215,26 @@ export class SessionStore {
   get(id: string): SessionView | undefined {
     const slot = this.#index.get(id);
     if (slot === undefined) return undefined;
-    const o = slot * STRIDE;
+    const o = slot * this.stride;
     const f = this.#fields;
-    return {
+    const view: SessionView = {
       start: f[o + F_START],
       last: f[o + F_LAST],
       count: f[o + F_COUNT],
-      window: f[o + F_WINDOW],
-      windowCount: f[o + F_WCOUNT],
-      windowFirst: f[o + F_WFIRST],
     };
+    this.layout.fields.forEach((name, j) => view[name] = f[o + CORE + j]);
+    return view;
   }
 
   /**
-   * Records an event of session `id` at event time `time` (epoch seconds): it becomes the most
-   * recently seen session, then idle sessions are expired and the cap enforced.
+   * Records `event` in its session: the core fields, then the layout's (`start` for a new
+   * session, `update` for a live one); the session becomes the most recently seen, then idle
+   * sessions are expired and the cap enforced.
    */
-  record(id: string, time: number): void {
+  record(event: SessionEvent): void {
+    const id = event.session_id, time = event.timestamp;
     let slot = this.lookup(id, time);
     const f = this.#fields;
-    const w = Math.floor(time / WINDOW_SECONDS);
     if (slot === NIL) {
       const stale = this.#find(id);
       if (stale !== NIL) {
@@ -197,26 +242,17 @@ export class SessionStore {
         this.#expired++;
       }
       slot = this.#allocate(id);
-      const o = slot * STRIDE;
-      f[o + F_START] = time;
-      f[o + F_LAST] = time;
-      f[o + F_COUNT] = 1;
-      f[o + F_WINDOW] = w;
-      f[o + F_WCOUNT] = 1;
-      f[o + F_WFIRST] = time;
+      const o = slot * this.stride;
+      const fields = this.#fields; // #allocate may have grown the storage
+      fields[o + F_START] = time;
+      fields[o + F_LAST] = time;
+      fields[o + F_COUNT] = 1;
+      this.layout.start(fields, o + CORE, event);
     } else {
-      const o = slot * STRIDE;
+      const o = slot * this.stride;
       if (time > f[o + F_LAST]) f[o + F_LAST] = time;
       f[o + F_COUNT]++;
-      const cw = f[o + F_WINDOW];
-      if (w === cw) {
-        f[o + F_WCOUNT]++;
-        if (time < f[o + F_WFIRST]) f[o + F_WFIRST] = time;
-      } else if (w > cw) {
-        f[o + F_WINDOW] = w;
-        f[o + F_WCOUNT] = 1;
-        f[o + F_WFIRST] = time;
-      } // a late event of an earlier window leaves the current window alone
+      this.layout.update(f, o + CORE, event);
       this.#touch(slot);
     }
     if (time > this.#watermark) this.#watermark = time;
@@ -227,13 +263,15 @@ export class SessionStore {
   toJSON(): SessionStoreState {
     const ids: string[] = [];
     const fields: number[] = [];
+    const stride = this.stride;
     for (let s = this.#head; s !== NIL; s = this.#next[s]) {
       ids.push(this.#ids[s]);
-      const o = s * STRIDE;
-      for (let j = 0; j < STRIDE; j++) fields.push(this.#fields[o + j]);
+      const o = s * stride;
+      for (let j = 0; j < stride; j++) fields.push(this.#fields[o + j]);
     }
     return {
-      version: 1,
+      version: 2,
+      layout: { name: this.layout.name, fields: [...this.layout.fields] },
       idleSeconds: this.#idle,
       maxSessions: this.#max,
       watermark: Number.isFinite(this.#watermark) ? this.#watermark : null,
@@ -244,25 +282,52 @@ export class SessionStore {
     };
   }
 
-  /** Restores a store from {@linkcode SessionStore.toJSON}'s output. */
-  static fromJSON(state: SessionStoreState): SessionStore {
+  /**
+   * Restores a store of `layout` (default {@linkcode CORE_LAYOUT}) from
+   * {@linkcode SessionStore.toJSON}'s output. A version-1 state (no layout) restores into a
+   * layout whose fields are the 5-minute window's ({@linkcode VERSION_1_FIELDS}).
+   *
+   * @throws {TypeError} if the state is malformed or of another layout
+   */
+  static fromJSON(state: SessionStoreState, layout: SessionLayout = CORE_LAYOUT): SessionStore {
     if (
-      state === null || typeof state !== "object" || state.version !== 1 ||
-      !Array.isArray(state.ids) || !Array.isArray(state.fields) ||
-      state.fields.length !== state.ids.length * STRIDE
+      state === null || typeof state !== "object" || (state.version !== 1 && state.version !== 2) ||
+      !Array.isArray(state.ids) || !Array.isArray(state.fields)
     ) {
       throw new TypeError(
-        "Cannot restore a SessionStore: the state is not a version-1 SessionStore state.",
+        "Cannot restore a SessionStore: the state is not a version-1 or -2 SessionStore state.",
+      );
+    }
+    const want = [...CORE_FIELDS, ...layout.fields];
+    const saved = state.version === 1
+      ? { name: "version 1", fields: VERSION_1_FIELDS }
+      : { name: state.layout?.name, fields: [...CORE_FIELDS, ...(state.layout?.fields ?? [])] };
+    if (
+      (state.version === 2 && saved.name !== layout.name) || saved.fields.join() !== want.join()
+    ) {
+      throw new TypeError(
+        `Cannot restore a SessionStore: the state's sessions are of layout ${
+          JSON.stringify(saved.name)
+        } (fields ${saved.fields.join(", ")}), not ${JSON.stringify(layout.name)} (fields ${
+          want.join(", ")
+        }).`,
+      );
+    }
+    const stride = want.length;
+    if (state.fields.length !== state.ids.length * stride) {
+      throw new TypeError(
+        `Cannot restore a SessionStore: ${state.fields.length} numbers for ${state.ids.length} sessions of ${stride} fields.`,
       );
     }
     const store = new SessionStore({
       idleSeconds: state.idleSeconds,
       maxSessions: state.maxSessions,
+      layout,
     });
     for (let i = 0; i < state.ids.length; i++) {
       const slot = store.#allocate(state.ids[i]);
-      for (let j = 0; j < STRIDE; j++) {
-        store.#fields[slot * STRIDE + j] = state.fields[i * STRIDE + j];
+      for (let j = 0; j < stride; j++) {
+        store.#fields[slot * stride + j] = state.fields[i * stride + j];
       }
     }
     store.#watermark = state.watermark ?? -Infinity;
@@ -292,7 +357,7 @@ export class SessionStore {
 
   #grow(): void {
     const cap = Math.min(this.#prev.length * 2, this.#max + 1);
-    const fields = new Float64Array(cap * STRIDE);
+    const fields = new Float64Array(cap * this.stride);
     fields.set(this.#fields);
     this.#fields = fields;
     const prev = new Int32Array(cap);
@@ -330,7 +395,7 @@ export class SessionStore {
 
   #sweep(): void {
     const limit = this.#watermark - this.#idle;
-    while (this.#head !== NIL && this.#fields[this.#head * STRIDE + F_LAST] < limit) {
+    while (this.#head !== NIL && this.#fields[this.#head * this.stride + F_LAST] < limit) {
       this.#remove(this.#head);
       this.#expired++;
     }

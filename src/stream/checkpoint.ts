@@ -2,12 +2,12 @@
  * The checkpoint: the source of truth of the trainer's state (docs/design.md "Exactly-once model
  * updates"). One file per checkpoint in the state directory, written atomically — a temporary
  * file, fsync, rename, fsync of the directory — holding a header line (format, version, batch
- * id, time, SHA-256 and length of the body) and the body: the model, its optimizer and
- * standardizer state, the metrics, one session store per input partition, the next offset of
- * every partition and the batch id (`trainer_state.ts`). Loading takes the newest checkpoint
- * whose checksum holds; a torn or corrupt one is reported and the one before it used; one of
- * format version 1 is migrated, or refused when it cannot be (`CheckpointMigrationError`). The
- * newest few are kept, older ones pruned.
+ * id, time, SHA-256 and length of the body) and the body: the feature set's id, the model, its
+ * optimizer and standardizer state, the metrics, one session store per input partition, the
+ * next offset of every partition and the batch id (`trainer_state.ts`). Loading takes the
+ * newest checkpoint whose checksum holds; a torn or corrupt one is reported and the one before
+ * it used; one of format version 1 or 2 is migrated, or refused when it cannot be
+ * (`CheckpointMigrationError`). The newest few are kept, older ones pruned.
  *
  * A test hook can stop the process abruptly at each step of the write (see
  * {@linkcode CrashPoint}), so tests can prove a crash anywhere loses and duplicates nothing.
@@ -16,7 +16,13 @@
  */
 
 import { join } from "node:path";
-import { migrateStateV1, type TrainerState, type TrainerStateV1 } from "./trainer_state.ts";
+import {
+  migrateStateV1,
+  migrateStateV2,
+  type TrainerState,
+  type TrainerStateV1,
+  type TrainerStateV2,
+} from "./trainer_state.ts";
 import type { Clock } from "../util/clock.ts";
 
 /** Where a test may make the trainer die: each step of a checkpoint, and the batch itself. */
@@ -34,10 +40,11 @@ export type CrashPoint = typeof CRASH_POINTS[number];
 /** The format name in every checkpoint's header. */
 export const CHECKPOINT_FORMAT = "clickstream-checkpoint";
 /**
- * The version of the checkpoint format this program writes. It reads this one and version 1
- * (one session store for all partitions; see `trainer_state.ts` for its migration).
+ * The version of the checkpoint format this program writes (3: the feature set's id). It reads
+ * this one, version 2 (before feature sets: the `position` set) and version 1 (one session store
+ * for all partitions); see `trainer_state.ts` for their migration.
  */
-export const CHECKPOINT_VERSION = 2;
+export const CHECKPOINT_VERSION = 3;
 
 /** The header line of a checkpoint file. */
 export interface CheckpointHeader {
@@ -195,10 +202,10 @@ export class CheckpointStore {
     if (header?.format !== CHECKPOINT_FORMAT) {
       throw new CheckpointCorruptError(file, `not a ${CHECKPOINT_FORMAT} file`);
     }
-    if (header.version !== CHECKPOINT_VERSION && header.version !== 1) {
+    if (header.version !== CHECKPOINT_VERSION && header.version !== 2 && header.version !== 1) {
       throw new CheckpointCorruptError(
         file,
-        `format version ${header.version}, this program reads version ${CHECKPOINT_VERSION}`,
+        `format version ${header.version}, this program reads versions 1 to ${CHECKPOINT_VERSION}`,
       );
     }
     const body = bytes.subarray(newline + 1);
@@ -218,6 +225,7 @@ export class CheckpointStore {
       throw new CheckpointCorruptError(file, "the body is not JSON", { cause });
     }
     if (header.version === 1) state = migrateStateV1(state as unknown as TrainerStateV1, file);
+    if (header.version === 2) state = migrateStateV2(state as unknown as TrainerStateV2, file);
     return { header, state, file };
   }
 

@@ -7,14 +7,18 @@
  *
  * Each partition has its own store, with its own event-time watermark, idle expiry and cap, so
  * a row depends only on its own partition's records up to it — not on which other partitions
- * this process owns, nor on how their records interleave with its own. The stage's state (per
- * partition: the next offset and the session store) is plain JSON for the checkpoint.
+ * this process owns, nor on how their records interleave with its own. The stage computes one
+ * feature set (`--features`, see `feature_sets.ts`) and its rows carry that set's id. Its state
+ * (the feature set's id; per partition: the next offset and the session store) is plain JSON
+ * for the checkpoint.
  *
  * @module
  */
 
 import { tryDecodeEvents } from "../events/schema.ts";
-import { FEATURE_COUNT, FEATURE_SET_ID, Featurizer } from "../learn/features.ts";
+import type { FeatureSet } from "../learn/feature_set.ts";
+import { DEFAULT_FEATURE_SET, describeFeatureSet } from "../learn/feature_sets.ts";
+import { Featurizer, type FeaturizerOptions } from "../learn/features.ts";
 import {
   SessionStore,
   type SessionStoreOptions,
@@ -24,12 +28,13 @@ import { OffsetLedger } from "./offset_ledger.ts";
 import type { DeadLetter, SourceRecord } from "./records.ts";
 import { actionCode, reasonCode, type RowBatch, type RowSchema } from "./row_batch.ts";
 
-/** The rows this stage writes: today's feature set, dense only. */
-export const FEATURE_ROWS: RowSchema = {
-  featureSet: FEATURE_SET_ID,
-  denseWidth: FEATURE_COUNT,
-  sparseWidth: 0,
-};
+/**
+ * The rows a featurize stage of `featureSet` writes (default `DEFAULT_FEATURE_SET`): its id and
+ * width, dense only.
+ */
+export function featureRows(featureSet: FeatureSet = DEFAULT_FEATURE_SET): RowSchema {
+  return { featureSet: featureSet.id, denseWidth: featureSet.width, sparseWidth: 0 };
+}
 
 /** One partition's featurize state. */
 export interface PartitionFeatureState {
@@ -43,7 +48,7 @@ export interface PartitionFeatureState {
 /** The plain JSON-able state of a {@linkcode FeaturizeStage}. */
 export interface FeaturizeState {
   version: 1;
-  /** The feature set the stores serve (`FEATURE_SET_ID`). */
+  /** The id of the feature set the stores serve. */
   featureSet: number;
   /** One entry per partition seen, by partition. */
   partitions: PartitionFeatureState[];
@@ -59,6 +64,8 @@ export interface FeaturizeResult {
 
 /** Options of {@linkcode FeaturizeStage}. */
 export interface FeaturizeStageOptions {
+  /** The features to compute. Default `DEFAULT_FEATURE_SET` (see `feature_sets.ts`). */
+  featureSet?: FeatureSet;
   /** Bounds of each partition's session store (see `SessionStoreOptions` for defaults). */
   sessions?: SessionStoreOptions;
   /** State to continue from (a checkpoint). Default: a fresh start. */
@@ -67,7 +74,11 @@ export interface FeaturizeStageOptions {
 
 /** See the module documentation. */
 export class FeaturizeStage {
-  #options: SessionStoreOptions;
+  /** The feature set this stage computes. */
+  readonly featureSet: FeatureSet;
+  /** The schema of the rows it writes ({@linkcode featureRows}). */
+  readonly rows: RowSchema;
+  #options: FeaturizerOptions;
   #featurizers = new Map<number, Featurizer>();
   #ledger: OffsetLedger;
 
@@ -76,7 +87,10 @@ export class FeaturizeStage {
    * @throws {TypeError} if the state to restore is not a featurize state of this feature set
    */
   constructor(options: FeaturizeStageOptions = {}) {
-    this.#options = options.sessions ?? {};
+    const set = options.featureSet ?? DEFAULT_FEATURE_SET;
+    this.featureSet = set;
+    this.rows = featureRows(set);
+    this.#options = { ...options.sessions, featureSet: set };
     const r = options.restore;
     if (r === undefined) {
       this.#ledger = new OffsetLedger();
@@ -85,16 +99,18 @@ export class FeaturizeStage {
     if (r === null || typeof r !== "object" || r.version !== 1 || !Array.isArray(r.partitions)) {
       throw new TypeError("Cannot restore the featurize stage: not a version-1 featurize state.");
     }
-    if (r.featureSet !== FEATURE_SET_ID) {
+    if (r.featureSet !== set.id) {
       throw new TypeError(
-        `Cannot restore the featurize stage: its session stores serve feature set ${r.featureSet}, this version computes feature set ${FEATURE_SET_ID}.`,
+        `Cannot restore the featurize stage: its session stores serve feature set ${
+          describeFeatureSet(r.featureSet)
+        }, this stage computes ${describeFeatureSet(set.id)}.`,
       );
     }
     this.#ledger = new OffsetLedger(r.partitions.map((p) => [p.partition, p.next] as const));
     for (const p of r.partitions) {
       this.#featurizers.set(
         p.partition,
-        new Featurizer({ store: SessionStore.fromJSON(p.sessions) }),
+        new Featurizer({ featureSet: set, store: SessionStore.fromJSON(p.sessions, set.layout) }),
       );
     }
   }
@@ -127,9 +143,9 @@ export class FeaturizeStage {
    * @throws {RangeError} if `rows` is not of this stage's feature set
    */
   featurize(records: readonly SourceRecord[], rows: RowBatch): FeaturizeResult {
-    if (!rows.matches(FEATURE_ROWS)) {
+    if (!rows.matches(this.rows)) {
       throw new RangeError(
-        `Cannot featurize into rows of feature set ${rows.featureSet} (width ${rows.denseWidth}): this stage writes feature set ${FEATURE_SET_ID} (width ${FEATURE_COUNT}).`,
+        `Cannot featurize into rows of feature set ${rows.featureSet} (width ${rows.denseWidth}): this stage writes feature set ${this.featureSet.id} ("${this.featureSet.name}", width ${this.featureSet.width}).`,
       );
     }
     const batch = this.#ledger.begin();
@@ -181,7 +197,7 @@ export class FeaturizeStage {
   toJSON(): FeaturizeState {
     return {
       version: 1,
-      featureSet: FEATURE_SET_ID,
+      featureSet: this.featureSet.id,
       partitions: this.partitions.map((partition) => ({
         partition,
         next: this.#ledger.next(partition),

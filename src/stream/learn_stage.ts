@@ -20,7 +20,8 @@ import {
   type BatchLearnerState,
 } from "../learn/batch_learner.ts";
 import { FeatureBatch } from "../learn/feature_batch.ts";
-import { FEATURE_SET_ID } from "../learn/features.ts";
+import type { FeatureSet } from "../learn/feature_set.ts";
+import { DEFAULT_FEATURE_SET, describeFeatureSet } from "../learn/feature_sets.ts";
 import { type Clock, SYSTEM_CLOCK } from "../util/clock.ts";
 import { type LedgerBatch, type NextOffset, OffsetLedger } from "./offset_ledger.ts";
 import { PurchaseAggregate } from "./purchases.ts";
@@ -33,6 +34,8 @@ const MAX_DRIFT_MARKERS = 1000;
 
 /** The plain JSON-able state of a {@linkcode LearnStage} (part of the checkpoint). */
 export interface LearnState {
+  /** The id of the feature set the model learns from (see `feature_sets.ts`). */
+  featureSet: number;
   batchId: number;
   eventsTrained: number;
   batches: number;
@@ -48,8 +51,10 @@ export interface LearnState {
 export interface LearnStageOptions {
   /** The input topic (the rows' sources are its partitions). Required. */
   topic: string;
+  /** The features of the rows (see `feature_sets.ts`). Default `DEFAULT_FEATURE_SET`. */
+  featureSet?: FeatureSet;
   /** Learner options (mode, hyper-parameters, drift); only the drift reaction applies on restore. */
-  learner?: BatchLearnerOptions;
+  learner?: Omit<BatchLearnerOptions, "featureNames">;
   /** State to continue from (a checkpoint). Default: a fresh start. */
   restore?: LearnState;
   /** The clock of drift markers. Default: the system clock. */
@@ -86,6 +91,8 @@ export interface LearnedBatch {
 
 /** See the module documentation. */
 export class LearnStage {
+  /** The feature set of the rows this stage learns from. */
+  readonly featureSet: FeatureSet;
   #topic: string;
   #options: BatchLearnerOptions;
   #clock: Pick<Clock, "now">;
@@ -104,17 +111,27 @@ export class LearnStage {
 
   /**
    * @param options see {@linkcode LearnStageOptions}
-   * @throws {TypeError} if `restore` is not a learn state of this version's features
+   * @throws {TypeError} if `restore` is not a learn state of this feature set
    */
   constructor(options: LearnStageOptions) {
+    const set = options.featureSet ?? DEFAULT_FEATURE_SET;
+    this.featureSet = set;
     this.#topic = options.topic;
-    this.#options = options.learner ?? {};
+    this.#options = { ...options.learner, featureNames: set.names };
     this.#clock = options.clock ?? SYSTEM_CLOCK;
     const r = options.restore;
     if (r) {
+      if (r.featureSet !== set.id) {
+        throw new TypeError(
+          `Cannot restore the learn stage: its model learnt from feature set ${
+            describeFeatureSet(r.featureSet)
+          }, this stage learns from ${describeFeatureSet(set.id)}.`,
+        );
+      }
       this.#learner = BatchLearner.fromJSON(r.learner, {
         onDrift: this.#options.onDrift,
         boostFactor: this.#options.boostFactor,
+        featureNames: set.names,
       });
       this.#purchases = PurchaseAggregate.fromJSON(r.purchases);
       this.#ledger = OffsetLedger.from(r.offsets);
@@ -196,9 +213,9 @@ export class LearnStage {
    */
   learn(rows: RowBatch, options: LearnRowsOptions = {}): LearnedBatch {
     const width = this.#learner.model.width;
-    if (rows.featureSet !== FEATURE_SET_ID || rows.denseWidth !== width) {
+    if (rows.featureSet !== this.featureSet.id || rows.denseWidth !== width) {
       throw new RangeError(
-        `Cannot learn from rows of feature set ${rows.featureSet} (width ${rows.denseWidth}): the model is of feature set ${FEATURE_SET_ID} (width ${width}).`,
+        `Cannot learn from rows of feature set ${rows.featureSet} (width ${rows.denseWidth}): the model is of feature set ${this.featureSet.id} ("${this.featureSet.name}", width ${width}).`,
       );
     }
     const ledger = this.#ledger.begin();
@@ -307,6 +324,7 @@ export class LearnStage {
   /** The plain JSON-able state, for the checkpoint. */
   state(): LearnState {
     return {
+      featureSet: this.featureSet.id,
       batchId: this.#batchId,
       eventsTrained: this.#eventsTrained,
       batches: this.#batches,

@@ -11,7 +11,8 @@
  * de-duplicates (a row is accepted iff its offset is at least the next expected one of its
  * partition).
  *
- * Self-describing: the batch names its feature set (`featureSet`, see `FEATURE_SET_ID`) and
+ * Self-describing: the batch names its feature set (`featureSet`, a set's id, see
+ * `src/learn/feature_sets.ts`) and
  * widths — `denseWidth` values per row in `dense` (row-major), and a sparse part of
  * `(index, value)` pairs with per-row extents (`sparseEnd`), whose index space is
  * `sparseWidth` wide (empty today). The target is the action class (an index into `ACTIONS`),
@@ -63,7 +64,7 @@ export function reasonOf(code: number): EventErrorReason {
 
 /** What the rows of a batch are: their feature set and widths. */
 export interface RowSchema {
-  /** The feature set's id (`FEATURE_SET_ID`). */
+  /** The feature set's id (see `src/learn/feature_sets.ts`). */
   featureSet: number;
   /** Dense values per row. */
   denseWidth: number;

@@ -81,6 +81,8 @@ export interface Snapshot {
   readonly mode: string;
   /** Topic trained on. */
   readonly topic: string;
+  /** The feature set's name (`--features`, see `feature_sets.ts`), e.g. `fields`. */
+  readonly featureSet: string;
   /** Feature names, in the order of `weights`. */
   readonly featureNames: readonly string[];
   /** Weights by feature, on the standardized features the model learns on. */

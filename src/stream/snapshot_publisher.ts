@@ -148,6 +148,7 @@ export class SnapshotPublisher {
     this.#snapshot = Object.freeze({
       mode: model.mode,
       topic: this.#topic,
+      featureSet: stage.featureSet.name,
       featureNames: Object.freeze([...c.names]),
       weights: Object.freeze(c.weights),
       intercept: c.intercept,
@@ -195,6 +196,7 @@ export class SnapshotPublisher {
     const learner = stage.learner;
     const metrics = learner.snapshot();
     const frozen = learner.model.clone();
+    const set = stage.featureSet;
     this.#costly = {
       version: stage.version,
       metrics,
@@ -204,7 +206,7 @@ export class SnapshotPublisher {
       lastBatch: toMetricsView(learner.lastBatch),
       topPurchasers: Object.freeze(stage.purchases.top(TOP_PURCHASERS)),
       drifts: Object.freeze([...stage.drifts]),
-      predict: (events) => scoreSession(frozen, events),
+      predict: (events) => scoreSession(frozen, events, set),
     };
     return this.#costly;
   }

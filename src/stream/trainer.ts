@@ -19,18 +19,20 @@
  * @module
  */
 
+import type { FeatureSet } from "../learn/feature_set.ts";
+import { DEFAULT_FEATURE_SET } from "../learn/feature_sets.ts";
 import type { LearnerOptions } from "../learn/learner.ts";
 import type { Clock } from "../util/clock.ts";
 import { type AdminCommand, AdminQueue, type AdminResult } from "./admin_queue.ts";
 import type { BrokerView } from "./broker_watch.ts";
-import { FEATURE_ROWS, FeaturizeStage } from "./featurize_stage.ts";
+import { FeaturizeStage } from "./featurize_stage.ts";
 import { LearnStage } from "./learn_stage.ts";
 import type { NextOffset } from "./offset_ledger.ts";
 import type { BatchOutputs, SourceRecord } from "./records.ts";
 import { RowBatch } from "./row_batch.ts";
 import type { Snapshot } from "./snapshot.ts";
 import { SnapshotPublisher } from "./snapshot_publisher.ts";
-import type { TrainerState } from "./trainer_state.ts";
+import { checkResumeFeatureSet, type TrainerState } from "./trainer_state.ts";
 
 export type { BrokerView } from "./broker_watch.ts";
 export type { NextOffset } from "./offset_ledger.ts";
@@ -59,8 +61,10 @@ export interface TrainerOptions {
    * Learner options (mode, hyper-parameters; `store`: the bounds of each partition's session
    * store); only the drift reaction applies when `restore` is given. Default: `{}`.
    */
-  learner?: LearnerOptions;
-  /** State to continue from (a checkpoint). Default: a fresh start. */
+  learner?: Omit<LearnerOptions, "featureSet">;
+  /** The features (`--features`, see `feature_sets.ts`). Default `DEFAULT_FEATURE_SET`. */
+  featureSet?: FeatureSet;
+  /** State to continue from (a checkpoint) of the same feature set. Default: a fresh start. */
   restore?: TrainerState;
   /** Clock for snapshot and drift times. Default: `Date`. */
   clock?: Pick<Clock, "now">;
@@ -96,7 +100,7 @@ export class Trainer {
   #featurize: FeaturizeStage;
   #learn: LearnStage;
   #publisher: SnapshotPublisher;
-  #rows = new RowBatch(FEATURE_ROWS);
+  #rows: RowBatch;
   #lastCheckpoint: { batchId: number; time: number } | null = null;
   #eventsPerSecond = 0;
   #snapshot: Snapshot;
@@ -108,22 +112,28 @@ export class Trainer {
   /**
    * @param options see {@linkcode TrainerOptions}
    * @throws {TypeError} if `restore` is of another topic, or its stages disagree on an offset
+   * @throws {FeatureSetMismatchError} if `restore` is of another feature set
    */
   constructor(options: TrainerOptions) {
     this.#options = options;
     this.#topic = options.topic;
+    const set = options.featureSet ?? DEFAULT_FEATURE_SET;
     const r = options.restore;
     if (r && r.topic !== undefined && r.topic !== options.topic) {
       throw new TypeError(
         `Cannot resume: the saved state was trained on topic "${r.topic}", not "${options.topic}".`,
       );
     }
+    if (r) checkResumeFeatureSet(r, set, "the saved state");
     this.#featurize = new FeaturizeStage({
+      featureSet: set,
       sessions: options.learner?.store,
       restore: r?.featurize,
     });
+    this.#rows = new RowBatch(this.#featurize.rows);
     this.#learn = new LearnStage({
       topic: options.topic,
+      featureSet: set,
       learner: options.learner,
       restore: r,
       clock: options.clock,

@@ -6,7 +6,7 @@
  *
  * ```ts
  * const seed = testSeed("exactly-once kills");
- * const random = new Random(seed); // src/generator/random.ts
+ * const random = new Random(seed); // src/util/random.ts
  * ```
  *
  * @module

@@ -25,6 +25,8 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** The parts of `/weights` the tests read. */
 export interface WeightsBody {
+  /** The feature set's name. */
+  feature_set: string;
   events_trained: number;
   skipped_records: number;
   batches: number;

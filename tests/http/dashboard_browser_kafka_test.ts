@@ -15,6 +15,7 @@ import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { createTestTopic, testBrokers } from "../_helpers/kafka.ts";
 import { requireTool } from "../_helpers/tools.ts";
+import { FIELD_FEATURES } from "../../src/learn/field_features.ts";
 import { startFeed, startTestTrainer, waitFor } from "./dashboard_feed.ts";
 
 const brokers = await testBrokers();
@@ -114,7 +115,8 @@ Deno.test({
     let trainer;
     let browser: Browser | undefined;
     try {
-      trainer = await startTestTrainer(brokers, topic.name);
+      // The feature set of every field: the page shows all 32 features by name.
+      trainer = await startTestTrainer(brokers, topic.name, ["--features", "fields"]);
       const url = trainer.url;
       browser = await launch();
       const desktop = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -132,6 +134,7 @@ Deno.test({
       assert.deepEqual(keys, ["auc", "bad", "lag", "loss", "rate", "weights"]);
       const weightsPlot = first.find((p) => p.key === "weights")!;
       const names = Object.keys((await (await fetch(url + "/weights")).json()).weights);
+      assert.deepEqual(names, [...FIELD_FEATURES.names]);
       assert.equal(weightsPlot.series, names.length + 1, "one series per weight + intercept");
 
       // ... and grow as batches are learnt, without reloading the page.
@@ -175,6 +178,11 @@ Deno.test({
         const t = await table(desktop);
         return t.batchId === weights.last_batch_id ? t : undefined;
       }, { timeoutMs: 10_000 });
+      assert.deepEqual(
+        Object.keys(shown.rows),
+        [...names, "intercept"],
+        "a row per feature, by name",
+      );
       for (const name of names) {
         assert.equal(shown.rows[name][0], weights.weights[name], `weight ${name}`);
         assert.equal(shown.rows[name][1], weights.weights[name].toFixed(4), `shown ${name}`);
@@ -187,7 +195,7 @@ Deno.test({
         status: document.getElementById("status")!.textContent,
       }));
       assert.equal(cards.status, "live");
-      assert.match(cards.subtitle!, /mode adagrad/);
+      assert.match(cards.subtitle!, /mode adagrad · features fields/);
       assert.equal(cards.bad, String(sent.bad));
       assert.equal(errors.length, 0, `script errors: ${errors.join("; ")}`);
       await Deno.mkdir(SCREENSHOTS, { recursive: true });

@@ -32,6 +32,7 @@ export function fakeSnapshot(overrides: Partial<Snapshot> = {}): Snapshot {
   return {
     mode: "adagrad",
     topic: "clickstream_v2",
+    featureSet: "position",
     featureNames: ["position", "log_seconds_since_start", "is_new_session"],
     weights: [0.25, -0.5, 1.5],
     intercept: -1,

@@ -3,7 +3,11 @@ import { register as defaultRegistry } from "prom-client";
 import { createHandler, type HandlerOptions } from "../../src/http/handler.ts";
 import type { AdminCommand, AdminResult } from "../../src/http/admin.ts";
 import { createMetrics } from "../../src/http/metrics.ts";
+import { encodeEvent } from "../../src/events/schema.ts";
+import { FunnelGenerator } from "../../src/generator/funnel_generator.ts";
+import { FIELD_FEATURES } from "../../src/learn/field_features.ts";
 import type { Snapshot } from "../../src/stream/snapshot.ts";
+import { Trainer } from "../../src/stream/trainer.ts";
 import { fakeSnapshot, PUBLISHED } from "./fake_snapshot.ts";
 
 const BASE = "http://127.0.0.1:8080";
@@ -60,6 +64,7 @@ Deno.test("handler() serves the model and its metrics as pretty JSON at GET /wei
   assert.equal(body.intercept, -1);
   assert.equal(body.baseline_probability, 1 / (1 + Math.exp(1)));
   assert.equal(body.mode, "adagrad");
+  assert.equal(body.feature_set, "position");
   assert.equal(body.updates, 12);
   assert.equal(body.events_trained, 12_000);
   assert.equal(body.batches, 12);
@@ -548,7 +553,10 @@ Deno.test("handler() serves Prometheus text at GET /metrics with HELP and TYPE f
   assert.equal(value("clickstream_checkpoint_batch_id"), "10");
   assert.equal(value("clickstream_last_batch_id"), "11");
   assert.equal(value("clickstream_healthy"), "1");
-  assert.equal(value("clickstream_info", '{mode="adagrad",topic="clickstream_v2"}'), "1");
+  assert.equal(
+    value("clickstream_info", '{mode="adagrad",feature_set="position",topic="clickstream_v2"}'),
+    "1",
+  );
   assert.ok(Number(value("process_resident_memory_bytes")) > 0);
   assert.equal(families.get("process_cpu_user_seconds_total")?.type, "counter");
 });
@@ -584,6 +592,46 @@ Deno.test("createMetrics() reads the current snapshot at every scrape, counters 
     '{feature="only"}',
     "2",
   ]]);
+});
+
+Deno.test("a trainer of the fields set: /weights, /metrics, /history and /predict name every feature", async () => {
+  const gen = new FunnelGenerator({ seed: 3 });
+  const trainer = new Trainer({ topic: "shop", featureSet: FIELD_FEATURES });
+  await trainer.processBatch(
+    Array.from({ length: 3000 }, (_, offset) => ({
+      topic: "shop",
+      partition: 0,
+      offset,
+      key: null,
+      value: encodeEvent(gen.next()),
+    })),
+  );
+  const h = handler({}, trainer.snapshot);
+  const names = [...FIELD_FEATURES.names];
+  const weights = await json(await h(get("/weights")));
+  assert.equal(weights.feature_set, "fields");
+  assert.deepEqual(Object.keys(weights.weights as object), names);
+  assert.deepEqual(Object.keys(weights.raw_weights as object), names);
+  for (const w of Object.values(weights.weights as Record<string, number>)) {
+    assert.ok(Number.isFinite(w));
+  }
+  const families = parsePrometheus(await (await h(get("/metrics"))).text());
+  const series = [...families.get("clickstream_model_weight")!.samples.keys()];
+  assert.deepEqual(series, names.map((feature) => `{feature="${feature}"}`), "one per feature");
+  assert.ok(families.get("clickstream_info")!.samples.has(
+    '{mode="adagrad",feature_set="fields",topic="shop"}',
+  ));
+  const history = await json(await h(get("/history")));
+  const state = history.state as { featureSet: string; featureNames: string[]; weights: number[] };
+  assert.equal(state.featureSet, "fields");
+  assert.deepEqual(state.featureNames, names);
+  assert.equal(state.weights.length, names.length);
+  const events = Array.from(
+    { length: 3 },
+    (_, i) => event(i, { url: ["/", "/product/3", "/cart"][i] }),
+  );
+  const scores = await json(await h(predict({ events })));
+  assert.equal((scores.scores as number[]).length, 3);
 });
 
 Deno.test("createMetrics() uses a registry of its own, never prom-client's default one", async () => {

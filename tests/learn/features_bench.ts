@@ -1,6 +1,7 @@
 /**
  * Featurize throughput: each iteration turns one micro-batch of 10 000 generator events into
- * feature rows and records them in the session state (events/s = iter/s × 10 000). Baseline: a
+ * feature rows of one feature set and records them in the session state (events/s = iter/s ×
+ * 10 000). Baseline: a
  * straightforward featurizer with a `Map` of session objects and a fresh `number[]` per row.
  *
  * @module
@@ -9,7 +10,8 @@
 import type { WireEvent } from "../../src/events/wire.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
 import { FeatureBatch } from "../../src/learn/feature_batch.ts";
-import { FEATURE_COUNT, Featurizer } from "../../src/learn/features.ts";
+import { FEATURE_SETS } from "../../src/learn/feature_sets.ts";
+import { Featurizer } from "../../src/learn/features.ts";
 
 const N = 10_000;
 const gen = new SessionGenerator({ seed: 1 });
@@ -92,21 +94,23 @@ Deno.bench({
   },
 });
 
-const warmFeaturizer = new Featurizer();
-for (const e of warm) warmFeaturizer.observe(e);
-const warmState = warmFeaturizer.toJSON();
-let featurizer = warmFeaturizer;
-const batch = new FeatureBatch(FEATURE_COUNT, { capacity: N });
-let lapB = 0;
-Deno.bench({
-  name: "Featurizer.push into a FeatureBatch (10k events)",
-  group: "featurize",
-  fn(b) {
-    const lap = lapB++ % LAPS;
-    if (lap === 0) featurizer = Featurizer.fromJSON(warmState);
-    b.start();
-    batch.clear();
-    for (let i = lap * N; i < (lap + 1) * N; i++) featurizer.push(events[i], batch);
-    b.end();
-  },
-});
+for (const set of FEATURE_SETS) {
+  const warmFeaturizer = new Featurizer({ featureSet: set });
+  for (const e of warm) warmFeaturizer.observe(e);
+  const warmState = warmFeaturizer.toJSON();
+  let featurizer = warmFeaturizer;
+  const batch = new FeatureBatch(set.width, { capacity: N });
+  let lap = 0;
+  Deno.bench({
+    name: `Featurizer.push into a FeatureBatch, feature set ${set.name} (10k events)`,
+    group: "featurize",
+    fn(b) {
+      const l = lap++ % LAPS;
+      if (l === 0) featurizer = Featurizer.fromJSON(warmState, set);
+      b.start();
+      batch.clear();
+      for (let i = l * N; i < (l + 1) * N; i++) featurizer.push(events[i], batch);
+      b.end();
+    },
+  });
+}

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { FEATURE_SETS } from "../../src/learn/feature_sets.ts";
+import { FIELD_FEATURES } from "../../src/learn/field_features.ts";
 import { Learner, scoreSession } from "../../src/learn/learner.ts";
+import { POSITION_FEATURES } from "../../src/learn/position_features.ts";
 import { MODES } from "../../src/learn/model.ts";
 import { stream } from "./_stream.ts";
 
@@ -54,9 +57,12 @@ Deno.test("scoreSession() scores each event from the events before it with a fro
   const frozen = learner.model.clone();
   const before = JSON.stringify(frozen.toJSON());
   const session = events.filter((e) => e.session_id === events[0].session_id).slice(0, 10);
-  const scores = scoreSession(frozen, session);
+  const scores = scoreSession(frozen, session, learner.featureSet);
   assert.equal(scores.length, session.length);
-  assert.deepEqual(scoreSession(frozen, session.slice(0, 4)), scores.slice(0, 4));
+  assert.deepEqual(
+    scoreSession(frozen, session.slice(0, 4), learner.featureSet),
+    scores.slice(0, 4),
+  );
   assert.ok(scores[0] < 0.15, `a first event scores low: ${scores[0]}`);
   assert.equal(JSON.stringify(frozen.toJSON()), before);
 });
@@ -66,4 +72,37 @@ Deno.test("Learner rejects a truth array of the wrong length and a foreign state
   const state = new Learner().toJSON();
   state.model.featureNames = ["x", ...state.model.featureNames.slice(1)];
   assert.throws(() => Learner.fromJSON(state), TypeError);
+});
+
+Deno.test("Learner of every feature set: a checkpoint after every batch equals never stopping", async (t) => {
+  for (const set of FEATURE_SETS) {
+    await t.step(set.name, () => {
+      const cuts = [3000, 11_000];
+      const a = runLearner(new Learner({ featureSet: set }), cuts);
+      const b = runLearner(new Learner({ featureSet: set }), cuts, true);
+      assert.equal(b.learner.featureSet, set);
+      assert.deepStrictEqual(b.scores, a.scores);
+      assert.deepStrictEqual(b.learner.toJSON(), a.learner.toJSON());
+      assert.equal(a.learner.toJSON().featureSet, set.id);
+      assert.deepEqual(a.learner.model.featureNames, set.names);
+    });
+  }
+});
+
+Deno.test("Learner.fromJSON() restores a state only into its own feature set", () => {
+  const state = new Learner({ featureSet: FIELD_FEATURES }).toJSON();
+  assert.equal(Learner.fromJSON(state).featureSet, FIELD_FEATURES);
+  assert.throws(
+    () => Learner.fromJSON(state, { featureSet: POSITION_FEATURES }),
+    /the state is of feature set "fields" \(id 3\), not "position" \(id 1\)/,
+  );
+  assert.throws(() => Learner.fromJSON({ ...state, featureSet: 42 }), /id 42 \(unknown/);
+  // A state from before feature sets has no id: it is the position set's.
+  const old = new Learner({ featureSet: POSITION_FEATURES }).toJSON();
+  const { featureSet: _, ...rest } = old;
+  const restored = Learner.fromJSON({
+    ...rest,
+    sessions: { ...rest.sessions, version: 1, layout: undefined },
+  });
+  assert.equal(restored.featureSet, POSITION_FEATURES);
 });

@@ -8,8 +8,12 @@
 
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
 import { FeatureBatch } from "../../src/learn/feature_batch.ts";
-import { FEATURE_COUNT, FEATURE_NAMES, Featurizer } from "../../src/learn/features.ts";
+import { DEFAULT_FEATURE_SET } from "../../src/learn/feature_sets.ts";
+import { Featurizer } from "../../src/learn/features.ts";
 import { LogisticModel } from "../../src/learn/model.ts";
+
+const FEATURE_NAMES = DEFAULT_FEATURE_SET.names;
+const FEATURE_COUNT = DEFAULT_FEATURE_SET.width;
 
 const N = 10_000;
 const d = FEATURE_COUNT;

@@ -2,10 +2,14 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { WireEvent } from "../../src/events/wire.ts";
 import { FeatureBatch } from "../../src/learn/feature_batch.ts";
-import { FEATURE_COUNT, FEATURE_NAMES, Featurizer } from "../../src/learn/features.ts";
+import { DEFAULT_FEATURE_SET } from "../../src/learn/feature_sets.ts";
+import { Featurizer } from "../../src/learn/features.ts";
 import { LogisticModel, type Mode, MODES } from "../../src/learn/model.ts";
 import { dataset, newton } from "./_newton.ts";
 import { stream } from "./_stream.ts";
+
+const FEATURE_NAMES = DEFAULT_FEATURE_SET.names;
+const FEATURE_COUNT = DEFAULT_FEATURE_SET.width;
 
 const { events } = stream(30_000);
 

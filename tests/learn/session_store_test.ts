@@ -1,71 +1,108 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { SessionStore, type SessionView, WINDOW_SECONDS } from "../../src/learn/session_store.ts";
+import { ACTIONS_LAYOUT } from "../../src/learn/field_features.ts";
+import { WINDOW_LAYOUT, WINDOW_SECONDS } from "../../src/learn/position_features.ts";
+import {
+  CORE_LAYOUT,
+  type SessionEvent,
+  SessionStore,
+  type SessionStoreInit,
+  type SessionView,
+} from "../../src/learn/session_store.ts";
 
 const T0 = 1_764_000_000;
 
-Deno.test("SessionStore.record() counts events and tracks the tumbling window", () => {
-  const s = new SessionStore();
+/** A browse event of session `id` at time `t`. */
+function at(id: string, t: number, url = "/home"): SessionEvent {
+  return { session_id: id, timestamp: t, url, action: "view" };
+}
+
+/** A store of the `position` set's layout (the 5-minute window). */
+function windowStore(options: Omit<SessionStoreInit, "layout"> = {}): SessionStore {
+  return new SessionStore({ ...options, layout: WINDOW_LAYOUT });
+}
+
+/** Records a browse event of session `id` at time `t`. */
+function add(store: SessionStore, id: string, t: number): void {
+  store.record(at(id, t));
+}
+
+Deno.test("SessionStore.record() counts events; the position set's layout tracks the tumbling window", () => {
+  const s = windowStore();
   const w0 = Math.floor(T0 / WINDOW_SECONDS) * WINDOW_SECONDS; // start of a window
-  s.record("a", w0 + 10);
-  s.record("a", w0 + 20);
+  add(s, "a", w0 + 10);
+  add(s, "a", w0 + 20);
   assert.deepEqual(s.get("a"), {
     start: w0 + 10,
     last: w0 + 20,
     count: 2,
     window: w0 / WINDOW_SECONDS,
-    windowCount: 2,
-    windowFirst: w0 + 10,
+    window_count: 2,
+    window_first: w0 + 10,
   });
-  s.record("a", w0 + WINDOW_SECONDS + 5);
+  add(s, "a", w0 + WINDOW_SECONDS + 5);
   const a = s.get("a")!;
   assert.equal(a.count, 3);
-  assert.equal(a.windowCount, 1);
-  assert.equal(a.windowFirst, w0 + WINDOW_SECONDS + 5);
+  assert.equal(a.window_count, 1);
+  assert.equal(a.window_first, w0 + WINDOW_SECONDS + 5);
   assert.equal(a.start, w0 + 10);
 });
 
 Deno.test("SessionStore expires sessions idle for more than idleSeconds of event time", async (t) => {
   await t.step("by the watermark", () => {
-    const s = new SessionStore({ idleSeconds: 60 });
-    s.record("a", T0);
-    s.record("b", T0 + 30);
-    s.record("b", T0 + 61);
+    const s = windowStore({ idleSeconds: 60 });
+    add(s, "a", T0);
+    add(s, "b", T0 + 30);
+    add(s, "b", T0 + 61);
     assert.equal(s.size, 1);
     assert.equal(s.get("a"), undefined);
     assert.equal(s.expired, 1);
   });
   await t.step("when its own next event comes late", () => {
-    const s = new SessionStore({ idleSeconds: 60 });
-    s.record("a", T0);
+    const s = windowStore({ idleSeconds: 60 });
+    add(s, "a", T0);
     assert.equal(s.lookup("a", T0 + 60), s.lookup("a", T0));
     assert.equal(s.lookup("a", T0 + 61), -1);
-    s.record("a", T0 + 61);
+    add(s, "a", T0 + 61);
     assert.equal(s.get("a")!.count, 1);
     assert.equal(s.get("a")!.start, T0 + 61);
   });
 });
 
 Deno.test("SessionStore evicts the least recently seen session beyond maxSessions", () => {
-  const s = new SessionStore({ maxSessions: 3 });
-  s.record("a", T0);
-  s.record("b", T0);
-  s.record("c", T0);
-  s.record("a", T0 + 1); // a is now the most recent; b the least
-  s.record("d", T0 + 2);
+  const s = windowStore({ maxSessions: 3 });
+  add(s, "a", T0);
+  add(s, "b", T0);
+  add(s, "c", T0);
+  add(s, "a", T0 + 1); // a is now the most recent; b the least
+  add(s, "d", T0 + 2);
   assert.equal(s.size, 3);
   assert.equal(s.get("b"), undefined);
   assert.ok(s.get("a") && s.get("c") && s.get("d"));
   assert.equal(s.evicted, 1);
 });
 
+Deno.test("SessionStore keeps the state of the session whose arrival grows the storage", () => {
+  // The slots start at 1024 and double: sessions 1025, 2049 and 4097 each arrive at a growth.
+  const s = windowStore();
+  for (let i = 0; i < 5000; i++) add(s, `s${i}`, T0 + (i % 600));
+  for (let i = 0; i < 5000; i++) {
+    const v = s.get(`s${i}`);
+    assert.equal(v?.count, 1, `session ${i}`);
+    assert.equal(v?.start, T0 + (i % 600), `session ${i}`);
+  }
+  add(s, "s1024", T0 + 700);
+  assert.equal(s.get("s1024")?.count, 2, "its next event continues it");
+  assert.equal(s.expired, 0);
+});
+
 Deno.test("SessionStore.fromJSON(toJSON()) restores the same state and the same future", () => {
-  const a = new SessionStore({ idleSeconds: 100, maxSessions: 40 });
+  const a = windowStore({ idleSeconds: 100, maxSessions: 40 });
   const ids = Array.from({ length: 60 }, (_, i) => `s${i}`);
   let t = T0;
-  const step = (store: SessionStore, i: number) => store.record(ids[(i * 7919) % 60], t + i);
+  const step = (store: SessionStore, i: number) => add(store, ids[(i * 7919) % 60], t + i);
   for (let i = 0; i < 500; i++) step(a, i);
-  const b = SessionStore.fromJSON(JSON.parse(JSON.stringify(a.toJSON())));
+  const b = SessionStore.fromJSON(JSON.parse(JSON.stringify(a.toJSON())), WINDOW_LAYOUT);
   assert.deepStrictEqual(b.toJSON(), a.toJSON());
   t += 50;
   for (let i = 500; i < 1000; i++) {
@@ -76,9 +113,68 @@ Deno.test("SessionStore.fromJSON(toJSON()) restores the same state and the same 
 });
 
 Deno.test("SessionStore rejects bad options and states", () => {
-  assert.throws(() => new SessionStore({ idleSeconds: 0 }), RangeError);
-  assert.throws(() => new SessionStore({ maxSessions: 1.5 }), RangeError);
-  assert.throws(() => SessionStore.fromJSON({ version: 2 } as never), TypeError);
+  assert.throws(() => windowStore({ idleSeconds: 0 }), RangeError);
+  assert.throws(() => windowStore({ maxSessions: 1.5 }), RangeError);
+  assert.throws(() => SessionStore.fromJSON({ version: 3 } as never), TypeError);
+});
+
+Deno.test("SessionStore.fromJSON() restores only into the state's own layout", async (t) => {
+  const s = windowStore();
+  add(s, "a", T0);
+  const state = s.toJSON();
+  assert.deepEqual(state.layout, {
+    name: "window",
+    fields: ["window", "window_count", "window_first"],
+  });
+  await t.step("its own layout", () => {
+    assert.deepStrictEqual(SessionStore.fromJSON(state, WINDOW_LAYOUT).toJSON(), state);
+  });
+  await t.step("another layout is refused, naming both", () => {
+    for (const layout of [CORE_LAYOUT, ACTIONS_LAYOUT]) {
+      assert.throws(
+        () => SessionStore.fromJSON(state, layout),
+        new RegExp(`layout "window" .* not "${layout.name}"`),
+      );
+    }
+  });
+  await t.step("a version-1 state (no layout) is the window layout's", () => {
+    const { layout: _, ...rest } = state;
+    const v1 = { ...rest, version: 1 as const };
+    assert.deepStrictEqual(SessionStore.fromJSON(v1, WINDOW_LAYOUT).toJSON(), state);
+    assert.throws(() => SessionStore.fromJSON(v1, ACTIONS_LAYOUT), /version 1/);
+    assert.throws(() => SessionStore.fromJSON(v1, CORE_LAYOUT), /version 1/);
+  });
+  await t.step("a state whose numbers do not fit its sessions is refused", () => {
+    assert.throws(
+      () => SessionStore.fromJSON({ ...state, fields: state.fields.slice(1) }, WINDOW_LAYOUT),
+      /5 numbers for 1 sessions of 6 fields/,
+    );
+  });
+});
+
+Deno.test("SessionStore calls the layout's start for a new session and update for a live one", () => {
+  const calls: string[] = [];
+  const store = new SessionStore({
+    idleSeconds: 100,
+    layout: {
+      name: "probe",
+      fields: ["seen"],
+      start(f, at, e) {
+        calls.push(`start ${e.session_id} ${f[at - 1]}`); // the core count is already 1
+        f[at] = 1;
+      },
+      update(f, at, e) {
+        calls.push(`update ${e.session_id} ${f[at - 1]}`);
+        f[at]++;
+      },
+    },
+  });
+  add(store, "a", T0);
+  add(store, "a", T0 + 10);
+  add(store, "b", T0 + 20);
+  add(store, "a", T0 + 200); // idle for 190 s > 100: a new session
+  assert.deepEqual(calls, ["start a 1", "update a 2", "start b 1", "start a 1"]);
+  assert.deepEqual(store.get("a"), { start: T0 + 200, last: T0 + 200, count: 1, seen: 1 });
 });
 
 /** A direct reference implementation: an array in recency order, scanned linearly. */
@@ -93,16 +189,16 @@ class ReferenceStore {
     if (i >= 0) this.sessions.splice(i, 1);
     if (s && t - s.v.last > this.idle) s = undefined;
     if (!s) {
-      s = { id, v: { start: t, last: t, count: 1, window: w, windowCount: 1, windowFirst: t } };
+      s = { id, v: { start: t, last: t, count: 1, window: w, window_count: 1, window_first: t } };
     } else {
       const v = s.v;
       v.last = Math.max(v.last, t);
       v.count++;
       if (w === v.window) {
-        v.windowCount++;
-        v.windowFirst = Math.min(v.windowFirst, t);
+        v.window_count++;
+        v.window_first = Math.min(v.window_first, t);
       } else if (w > v.window) {
-        Object.assign(v, { window: w, windowCount: 1, windowFirst: t });
+        Object.assign(v, { window: w, window_count: 1, window_first: t });
       }
     }
     this.sessions.push(s);
@@ -123,12 +219,12 @@ Deno.test("SessionStore agrees with a direct reference implementation on random 
       ),
       fc.integer({ min: 1, max: 8 }),
       (ops, max) => {
-        const store = new SessionStore({ idleSeconds: 250, maxSessions: max });
+        const store = windowStore({ idleSeconds: 250, maxSessions: max });
         const ref = new ReferenceStore(250, max);
         let t = T0;
         for (const [k, dt] of ops) {
           t += dt;
-          store.record(`s${k}`, t);
+          add(store, `s${k}`, t);
           ref.record(`s${k}`, t);
           assert.equal(store.size, ref.sessions.length);
         }

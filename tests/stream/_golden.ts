@@ -1,10 +1,12 @@
 /**
  * The golden run of the trainer on one partition: a fixed seeded input (the generator's first
- * 50,000 events with bad records mixed in) through `Trainer` in several batchings, modes and
- * restore paths, reduced to SHA-256 digests of the exact bits of what it produced (weights,
- * model and metrics state, predictions, dead letters, `/predict` answers). The digests were
- * recorded from the trainer before it was split into stages (`_golden_trainer.json`); the test
- * asserts the trainer of today reproduces them bit for bit.
+ * 50,000 events with bad records mixed in) through `Trainer` in several batchings, modes,
+ * feature sets and restore paths, reduced to SHA-256 digests of the exact bits of what it
+ * produced (weights, model and metrics state, predictions, dead letters, `/predict` answers).
+ * The cases of the `position` set were recorded from the trainer before it was split into
+ * stages (`_golden_trainer.json`; recorded again once, for the session store's growth fix), the
+ * `session` and `fields` cases when feature sets came; the test asserts the trainer of today
+ * reproduces them bit for bit.
  *
  * `deno run -A tests/stream/_golden.ts --write` records the fixture again (only ever on code
  * whose output is known to be right).
@@ -16,6 +18,7 @@ import { encodeEvent } from "../../src/events/schema.ts";
 import type { WireEvent } from "../../src/events/wire.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
 import type { OnDrift } from "../../src/learn/drift.ts";
+import { featureSet } from "../../src/learn/feature_sets.ts";
 import type { Mode } from "../../src/learn/model.ts";
 import { type BatchOutputs, type SourceRecord, Trainer } from "../../src/stream/trainer.ts";
 
@@ -76,6 +79,8 @@ const SESSION: WireEvent[] = [0, 4, 9, 30, 31].map((dt, i) => ({
 export interface GoldenCase {
   name: string;
   mode: Mode;
+  /** The feature set, by name. Default `"position"` (the cases recorded before feature sets). */
+  features?: string;
   /** Batch sizes, repeated until the input is used up. */
   sizes: number[];
   driftAt?: number;
@@ -120,6 +125,36 @@ export const GOLDEN_CASES: GoldenCase[] = [
   { name: "seed, 4000-batches", mode: "seed", sizes: [4000] },
   { name: "seed, mixed batches", mode: "seed", sizes: [1, 997, 3000] },
   { name: "seed, restored after 3 batches", mode: "seed", sizes: [4000], restoreAfter: 3 },
+  // The default feature set, and the one of every field (recorded with feature sets).
+  {
+    name: "session, adagrad, mixed batches",
+    mode: "adagrad",
+    features: "session",
+    sizes: [1, 997, 3000],
+  },
+  {
+    name: "session, adagrad, restored and redelivered",
+    mode: "adagrad",
+    features: "session",
+    sizes: [4000],
+    restoreAfter: 7,
+    redeliver: true,
+  },
+  {
+    name: "fields, adagrad, mixed batches",
+    mode: "adagrad",
+    features: "fields",
+    sizes: [1, 997, 3000],
+  },
+  {
+    name: "fields, adagrad, restored and redelivered",
+    mode: "adagrad",
+    features: "fields",
+    sizes: [4000],
+    restoreAfter: 7,
+    redeliver: true,
+  },
+  { name: "fields, seed, 4000-batches", mode: "seed", features: "fields", sizes: [4000] },
 ];
 
 function hex(bytes: ArrayBuffer): string {
@@ -178,6 +213,7 @@ export async function runGolden(c: GoldenCase): Promise<GoldenResult> {
   const make = (restore?: ReturnType<Trainer["state"]>) =>
     new Trainer({
       topic: TOPIC,
+      featureSet: featureSet(c.features ?? "position"),
       learner: { mode: c.mode, onDrift: c.onDrift },
       restore,
       sideOutputs,

@@ -7,7 +7,15 @@ import {
   type CrashPoint,
 } from "../../src/stream/checkpoint.ts";
 import { type SourceRecord, Trainer } from "../../src/stream/trainer.ts";
-import { CheckpointMigrationError, type TrainerState } from "../../src/stream/trainer_state.ts";
+import {
+  CheckpointMigrationError,
+  FeatureSetMismatchError,
+  type TrainerState,
+} from "../../src/stream/trainer_state.ts";
+import { FIELD_FEATURES } from "../../src/learn/field_features.ts";
+import { POSITION_FEATURES } from "../../src/learn/position_features.ts";
+import { SESSION_FEATURES } from "../../src/learn/session_features.ts";
+import type { SessionStoreState } from "../../src/learn/session_store.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
 import { encodeEvent } from "../../src/events/schema.ts";
 
@@ -133,8 +141,8 @@ function records(n: number, partition = 0): SourceRecord[] {
   }));
 }
 
-/** Writes `body` as a checkpoint of format version 1 (one session store for all partitions). */
-async function writeVersion1(dir: string, body: unknown): Promise<string> {
+/** Writes `body` as a checkpoint of format `version` (1: one session store for all partitions). */
+async function writeVersion(dir: string, version: number, body: unknown): Promise<string> {
   const bytes = new TextEncoder().encode(JSON.stringify(body));
   const digest = await crypto.subtle.digest("SHA-256", bytes);
   const sha256 = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join(
@@ -142,7 +150,7 @@ async function writeVersion1(dir: string, body: unknown): Promise<string> {
   );
   const header = {
     format: CHECKPOINT_FORMAT,
-    version: 1,
+    version,
     batchId: 0,
     time: 5,
     sha256,
@@ -156,19 +164,44 @@ async function writeVersion1(dir: string, body: unknown): Promise<string> {
   return file;
 }
 
+/** A session store state as versions before layouts wrote it (version 1, no layout). */
+function sessionsV1(state: SessionStoreState): SessionStoreState {
+  const { layout: _, ...rest } = state;
+  return { ...rest, version: 1 };
+}
+
+/**
+ * The version-2 body of a state of the `position` set, as the version before feature sets wrote
+ * it: no feature-set id in the learn stage, version-1 session stores.
+ */
+function asVersion2(state: TrainerState) {
+  const { featureSet: _, featurize, ...rest } = state;
+  return {
+    ...rest,
+    featurize: {
+      ...featurize,
+      partitions: featurize.partitions.map((p) => ({ ...p, sessions: sessionsV1(p.sessions) })),
+    },
+  };
+}
+
 /** The version-1 body of a one-process state: the one session store inside the learner. */
 function asVersion1(state: TrainerState, sessions = state.featurize.partitions[0]?.sessions) {
-  const { featurize: _, learner, ...rest } = state;
-  return { ...rest, learner: { ...learner, sessions } };
+  const { featurize: _, featureSet: __, learner, ...rest } = state;
+  return { ...rest, learner: { ...learner, sessions: sessions && sessionsV1(sessions) } };
 }
+
+/** A trainer of the `position` set: the only one versions 1 and 2 knew. */
+const positionTrainer = (restore?: TrainerState) =>
+  new Trainer({ topic: "t", featureSet: POSITION_FEATURES, restore });
 
 Deno.test("CheckpointStore migrates a version-1 checkpoint of one partition: resuming from it equals never stopping", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const input = records(3000);
-    const first = new Trainer({ topic: "t" });
+    const first = positionTrainer();
     await first.processBatch(input.slice(0, 1200));
-    await writeVersion1(dir, asVersion1(first.state()));
+    await writeVersion(dir, 1, asVersion1(first.state()));
     const loaded = await new CheckpointStore(dir).loadLatest();
     assert.ok(loaded);
     assert.equal(loaded.header.version, 1);
@@ -177,9 +210,10 @@ Deno.test("CheckpointStore migrates a version-1 checkpoint of one partition: res
       1200,
     ]]);
     assert.equal("sessions" in loaded.state.learner, false);
-    const resumed = new Trainer({ topic: "t", restore: loaded.state });
+    assert.equal(loaded.state.featureSet, POSITION_FEATURES.id);
+    const resumed = positionTrainer(loaded.state);
     await resumed.processBatch(input.slice(1200));
-    const straight = new Trainer({ topic: "t" });
+    const straight = positionTrainer();
     await straight.processBatch(input.slice(0, 1200));
     await straight.processBatch(input.slice(1200));
     assert.deepEqual(
@@ -194,9 +228,10 @@ Deno.test("CheckpointStore migrates a version-1 checkpoint of one partition: res
 Deno.test("CheckpointStore migrates a version-1 checkpoint that covers nothing yet", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await writeVersion1(
+    await writeVersion(
       dir,
-      asVersion1(new Trainer({ topic: "t" }).state(), {
+      1,
+      asVersion1(positionTrainer().state(), {
         version: 1,
         idleSeconds: 1800,
         maxSessions: 100_000,
@@ -217,11 +252,12 @@ Deno.test("CheckpointStore migrates a version-1 checkpoint that covers nothing y
 Deno.test("CheckpointStore refuses a version-1 checkpoint of several partitions, naming the file", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const trainer = new Trainer({ topic: "t" });
+    const trainer = positionTrainer();
     await trainer.processBatch([...records(300, 0), ...records(200, 1)]);
     const state = trainer.state();
-    const file = await writeVersion1(
+    const file = await writeVersion(
       dir,
+      1,
       asVersion1(state, state.featurize.partitions[0].sessions),
     );
     const corrupt: unknown[] = [];
@@ -239,6 +275,126 @@ Deno.test("CheckpointStore refuses a version-1 checkpoint of several partitions,
       },
     );
     assert.deepEqual(corrupt, [], "not taken for a corrupt one (no silent fall back)");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("CheckpointStore writes format version 3, with the feature set's id", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const trainer = new Trainer({ topic: "t", featureSet: FIELD_FEATURES });
+    await trainer.processBatch(records(500));
+    await new CheckpointStore(dir).save(trainer.state());
+    const [file] = await new CheckpointStore(dir).list();
+    const text = await Deno.readTextFile(file);
+    const header = JSON.parse(text.slice(0, text.indexOf("\n")));
+    assert.equal(header.version, 3);
+    const loaded = await new CheckpointStore(dir).loadLatest();
+    assert.equal(loaded?.state.featureSet, 3);
+    assert.equal(loaded?.state.featurize.featureSet, 3);
+    assert.deepEqual(loaded?.state.learner.model.featureNames, [...FIELD_FEATURES.names]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("CheckpointStore migrates a version-2 checkpoint (the position set): resuming from it equals never stopping", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const input = records(3000);
+    const first = positionTrainer();
+    await first.processBatch(input.slice(0, 1400));
+    await writeVersion(dir, 2, asVersion2(first.state()));
+    const loaded = await new CheckpointStore(dir).loadLatest();
+    assert.ok(loaded);
+    assert.equal(loaded.header.version, 2);
+    assert.equal(loaded.state.featureSet, POSITION_FEATURES.id);
+    const resumed = positionTrainer(loaded.state);
+    await resumed.processBatch(input.slice(1400));
+    const straight = positionTrainer();
+    await straight.processBatch(input.slice(0, 1400));
+    await straight.processBatch(input.slice(1400));
+    assert.deepEqual(
+      JSON.parse(JSON.stringify(resumed.state())),
+      JSON.parse(JSON.stringify(straight.state())),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("CheckpointStore refuses a version-2 checkpoint whose features are not the position set's", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const trainer = new Trainer({ topic: "t", featureSet: SESSION_FEATURES });
+    await trainer.processBatch(records(300));
+    const body = asVersion2(trainer.state());
+    const file = await writeVersion(dir, 2, body);
+    const corrupt: unknown[] = [];
+    const store = new CheckpointStore(dir, { onCorrupt: (e) => corrupt.push(e) });
+    await assert.rejects(
+      () => store.loadLatest(),
+      (error: unknown) => {
+        assert.ok(error instanceof CheckpointMigrationError);
+        assert.equal(error.file, file);
+        assert.match(
+          error.message,
+          /version-2 checkpoint \(before feature sets\) whose features are not the "position" set's \(featurize stage: feature set 2; model: log_position, .*\)\. Train afresh with another --state-dir/,
+        );
+        return true;
+      },
+    );
+    assert.deepEqual(corrupt, [], "not taken for a corrupt one (no silent fall back)");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a state is resumed only with its own feature set: the refusal names both sets and --features", async (t) => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const input = records(600);
+    await writeVersion(
+      dir,
+      2,
+      asVersion2(
+        await (async () => {
+          const trainer = positionTrainer();
+          await trainer.processBatch(input);
+          return trainer.state();
+        })(),
+      ),
+    );
+    const loaded = await new CheckpointStore(dir).loadLatest();
+    assert.ok(loaded);
+    await t.step("a migrated version-2 checkpoint under the default set", () => {
+      assert.throws(
+        () => new Trainer({ topic: "t", restore: loaded.state }),
+        (error: unknown) => {
+          assert.ok(error instanceof FeatureSetMismatchError);
+          assert.equal(
+            error.message,
+            `Cannot resume from the saved state: it was trained with feature set "position" (id 1), not "session" (id 2). Use --features position to continue it, or use another --state-dir to train "session" afresh.`,
+          );
+          return true;
+        },
+      );
+    });
+    await t.step("a state of an id this version does not know", () => {
+      const state = { ...loaded.state, featureSet: 9 };
+      assert.throws(
+        () => new Trainer({ topic: "t", featureSet: FIELD_FEATURES, restore: state }),
+        /feature set id 9 \(unknown to this version\), not "fields" \(id 3\)\. Use another --state-dir to train "fields" afresh\./,
+      );
+    });
+    await t.step("stages that disagree on the set", () => {
+      const state = { ...loaded.state, featurize: { ...loaded.state.featurize, featureSet: 3 } };
+      assert.throws(
+        () => positionTrainer(state),
+        /trained with feature set "fields" \(id 3\), not "position" \(id 1\)/,
+      );
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

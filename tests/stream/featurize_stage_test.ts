@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import { encodeEvent } from "../../src/events/schema.ts";
 import type { WireEvent } from "../../src/events/wire.ts";
-import { FEATURE_SET_ID } from "../../src/learn/features.ts";
-import { FEATURE_ROWS, FeaturizeStage } from "../../src/stream/featurize_stage.ts";
+import { DEFAULT_FEATURE_SET } from "../../src/learn/feature_sets.ts";
+import { POSITION_FEATURES } from "../../src/learn/position_features.ts";
+import {
+  featureRows,
+  FeaturizeStage,
+  type FeaturizeStageOptions,
+} from "../../src/stream/featurize_stage.ts";
 import type { SourceRecord } from "../../src/stream/records.ts";
 import {
   ACTION_PURCHASE,
@@ -15,6 +20,11 @@ import {
 } from "../../src/stream/row_batch.ts";
 
 const T0 = 1_764_000_000; // a multiple of 300: the start of a 5-minute window
+
+// The features by hand below are the `position` set's (with its 5-minute window).
+const FEATURE_ROWS = featureRows(POSITION_FEATURES);
+const positionStage = (options: FeaturizeStageOptions = {}) =>
+  new FeaturizeStage({ featureSet: POSITION_FEATURES, ...options });
 const enc = new TextEncoder();
 
 function record(partition: number, offset: number, value: WireEvent | string): SourceRecord {
@@ -51,7 +61,7 @@ function byHand(k: number, sinceStart: number, sincePrev: number, clicks: number
 }
 
 Deno.test("FeaturizeStage turns one partition's records into rows with the features computed by hand", () => {
-  const stage = new FeaturizeStage();
+  const stage = positionStage();
   const rows = new RowBatch(FEATURE_ROWS);
   const records = [
     record(0, 0, view("s", 0)),
@@ -67,7 +77,7 @@ Deno.test("FeaturizeStage turns one partition's records into rows with the featu
     [3, "not_json"],
   ]);
   assert.equal(rows.length, 6);
-  assert.equal(rows.featureSet, FEATURE_SET_ID);
+  assert.equal(rows.featureSet, POSITION_FEATURES.id);
   assert.deepEqual(
     [...rows.kind.subarray(0, 6)],
     [0, 0, 0, 1, 0, 0].map((k) => k ? ROW_DEAD_LETTER : ROW_EVENT),
@@ -111,7 +121,7 @@ Deno.test("FeaturizeStage turns one partition's records into rows with the featu
 });
 
 Deno.test("FeaturizeStage skips records its state covers, and says how many", () => {
-  const stage = new FeaturizeStage();
+  const stage = positionStage();
   const rows = new RowBatch(FEATURE_ROWS);
   stage.featurize([record(0, 0, view("s", 0)), record(0, 1, view("s", 1))], rows);
   rows.clear();
@@ -126,13 +136,13 @@ Deno.test("FeaturizeStage skips records its state covers, and says how many", ()
 
 Deno.test("FeaturizeStage keeps one session store per partition: watermark, idle expiry and cap", async (t) => {
   await t.step("the same session id in two partitions are two sessions", () => {
-    const stage = new FeaturizeStage();
+    const stage = positionStage();
     const rows = new RowBatch(FEATURE_ROWS);
     stage.featurize([record(0, 0, view("s", 0)), record(1, 0, view("s", 3))], rows);
     assert.deepStrictEqual([...rows.denseRow(1)], byHand(1, 0, 0, 1, 0));
   });
   await t.step("another partition's later events do not expire this partition's sessions", () => {
-    const stage = new FeaturizeStage({ sessions: { idleSeconds: 1800 } });
+    const stage = positionStage({ sessions: { idleSeconds: 1800 } });
     const rows = new RowBatch(FEATURE_ROWS);
     stage.featurize([
       record(0, 0, view("s", 0)),
@@ -143,7 +153,7 @@ Deno.test("FeaturizeStage keeps one session store per partition: watermark, idle
     assert.equal(stage.partition(0).store.expired, 0);
   });
   await t.step("another partition's sessions do not count against this partition's cap", () => {
-    const stage = new FeaturizeStage({ sessions: { maxSessions: 1 } });
+    const stage = positionStage({ sessions: { maxSessions: 1 } });
     const rows = new RowBatch(FEATURE_ROWS);
     stage.featurize([
       record(0, 0, view("a", 0)),
@@ -159,10 +169,10 @@ Deno.test("FeaturizeStage's state restores exactly, one store per partition", ()
   const records = [0, 1, 2].flatMap((p) =>
     Array.from({ length: 20 }, (_, i) => record(p, i, view(`s${i % 3}`, i * 7 + p)))
   );
-  const straight = new FeaturizeStage();
+  const straight = positionStage();
   const all = new RowBatch(FEATURE_ROWS);
   straight.featurize(records, all);
-  const first = new FeaturizeStage();
+  const first = positionStage();
   const part = new RowBatch(FEATURE_ROWS);
   first.featurize(records.filter((r) => r.offset < 10), part);
   const state = JSON.parse(JSON.stringify(first.toJSON()));
@@ -174,7 +184,7 @@ Deno.test("FeaturizeStage's state restores exactly, one store per partition", ()
       [2, 10],
     ],
   );
-  const resumed = new FeaturizeStage({ restore: state });
+  const resumed = positionStage({ restore: state });
   const rest = new RowBatch(FEATURE_ROWS);
   assert.equal(resumed.featurize(records, rest).skipped, 30);
   assert.deepEqual(resumed.toJSON(), straight.toJSON());
@@ -184,12 +194,22 @@ Deno.test("FeaturizeStage's state restores exactly, one store per partition", ()
 
 Deno.test("FeaturizeStage refuses rows or a state of another feature set, naming it", () => {
   const stage = new FeaturizeStage();
+  assert.equal(stage.featureSet, DEFAULT_FEATURE_SET);
+  assert.deepEqual(stage.rows, featureRows(DEFAULT_FEATURE_SET));
   assert.throws(
     () => stage.featurize([], new RowBatch({ featureSet: 9, denseWidth: 8 })),
     /feature set 9/,
   );
   assert.throws(
-    () => new FeaturizeStage({ restore: { version: 1, featureSet: 2, partitions: [] } }),
-    /feature set 2/,
+    () => new FeaturizeStage({ restore: { version: 1, featureSet: 1, partitions: [] } }),
+    /serve feature set "position" \(id 1\), this stage computes "session" \(id 2\)/,
+  );
+  assert.throws(
+    () => positionStage({ restore: { version: 1, featureSet: 9, partitions: [] } }),
+    /feature set id 9 \(unknown to this version\)/,
+  );
+  assert.throws(
+    () => positionStage().featurize([], new RowBatch(featureRows(DEFAULT_FEATURE_SET))),
+    /this stage writes feature set 1 \("position", width 8\)/,
   );
 });

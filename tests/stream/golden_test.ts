@@ -17,13 +17,31 @@ Deno.test("Trainer on one partition reproduces the golden weights, state and out
 });
 
 Deno.test("golden cases: a restore, with or without redelivery, equals the straight run", () => {
-  const straight = expected["adagrad, mixed batches"];
-  for (const name of ["adagrad, restored after 5 batches", "adagrad, restored and redelivered"]) {
-    const r = expected[name];
-    for (const key of ["weights", "model", "metricsState", "predict", "eventsTrained"]) {
-      assert.equal(r[key], straight[key], `${name}: ${key}`);
+  const restores: [string, string[]][] = [
+    ["adagrad, mixed batches", [
+      "adagrad, restored after 5 batches",
+      "adagrad, restored and redelivered",
+    ]],
+    ["session, adagrad, mixed batches", ["session, adagrad, restored and redelivered"]],
+    ["fields, adagrad, mixed batches", ["fields, adagrad, restored and redelivered"]],
+  ];
+  for (const [straightName, names] of restores) {
+    const straight = expected[straightName];
+    for (const name of names) {
+      const r = expected[name];
+      for (const key of ["weights", "model", "metricsState", "predict", "eventsTrained"]) {
+        assert.equal(r[key], straight[key], `${name}: ${key}`);
+      }
     }
   }
+  // The feature sets learn different models from the same input.
+  const weights = [
+    "adagrad, mixed batches",
+    "session, adagrad, mixed batches",
+    "fields, adagrad, mixed batches",
+  ]
+    .map((name) => expected[name].weights);
+  assert.equal(new Set(weights).size, 3);
   assert.ok(Number(expected["adagrad, restored and redelivered"].skippedRecords) > 0);
   assert.ok(Number(expected["adagrad, drift with reset"].drifts) > 0);
 });

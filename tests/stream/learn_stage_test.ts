@@ -2,12 +2,14 @@
 import assert from "node:assert/strict";
 import { BatchLearner } from "../../src/learn/batch_learner.ts";
 import { FeatureBatch } from "../../src/learn/feature_batch.ts";
-import { FEATURE_COUNT, FEATURE_SET_ID } from "../../src/learn/features.ts";
+import { DEFAULT_FEATURE_SET } from "../../src/learn/feature_sets.ts";
+import { POSITION_FEATURES } from "../../src/learn/position_features.ts";
 import { Random } from "../../src/util/random.ts";
 import { LearnStage } from "../../src/stream/learn_stage.ts";
 import { ACTION_PURCHASE, actionCode, reasonCode, RowBatch } from "../../src/stream/row_batch.ts";
 
-const SCHEMA = { featureSet: FEATURE_SET_ID, denseWidth: FEATURE_COUNT };
+const FEATURE_COUNT = DEFAULT_FEATURE_SET.width;
+const SCHEMA = { featureSet: DEFAULT_FEATURE_SET.id, denseWidth: FEATURE_COUNT };
 
 /** `n` synthetic event rows of partition `p` from offset `from`: features and an action. */
 function eventRows(rows: RowBatch, p: number, from: number, n: number, seed = 1) {
@@ -148,8 +150,37 @@ Deno.test("LearnStage restores from its state and continues exactly; a reset kee
 Deno.test("LearnStage refuses rows of another feature set or width, naming them", () => {
   const stage = new LearnStage({ topic: "t" });
   assert.throws(
-    () => stage.learn(new RowBatch({ featureSet: FEATURE_SET_ID, denseWidth: 3 })),
+    () => stage.learn(new RowBatch({ featureSet: DEFAULT_FEATURE_SET.id, denseWidth: 3 })),
     /width 3/,
   );
-  assert.throws(() => stage.learn(new RowBatch({ featureSet: 7, denseWidth: 8 })), /feature set 7/);
+  assert.throws(() => stage.learn(new RowBatch({ featureSet: 7, denseWidth: 6 })), /feature set 7/);
+  assert.throws(
+    () => stage.learn(new RowBatch({ featureSet: 1, denseWidth: 8 })),
+    /rows of feature set 1 \(width 8\): the model is of feature set 2 \("session", width 6\)/,
+  );
+});
+
+Deno.test("LearnStage restores only a state of its own feature set", () => {
+  const rows = new RowBatch(SCHEMA);
+  eventRows(rows, 0, 0, 50);
+  const stage = new LearnStage({ topic: "t" });
+  stage.complete(stage.learn(rows));
+  const state = JSON.parse(JSON.stringify(stage.state()));
+  assert.equal(state.featureSet, 2);
+  assert.deepEqual(new LearnStage({ topic: "t", restore: state }).state(), state);
+  assert.throws(
+    () => new LearnStage({ topic: "t", featureSet: POSITION_FEATURES, restore: state }),
+    /learnt from feature set "session" \(id 2\), this stage learns from "position" \(id 1\)/,
+  );
+  // A state whose model has other features than its id says is refused too.
+  assert.throws(
+    () => new LearnStage({ topic: "t", restore: { ...state, featureSet: 1 } }),
+    /feature set "position"/,
+  );
+  const lying = structuredClone(state);
+  lying.featureSet = 1;
+  assert.throws(
+    () => new LearnStage({ topic: "t", featureSet: POSITION_FEATURES, restore: lying }),
+    /the model's features .* are not/,
+  );
 });

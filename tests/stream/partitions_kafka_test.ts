@@ -16,7 +16,7 @@ import { EventConsumer } from "../../src/kafka/consumer.ts";
 import { EventProducer } from "../../src/kafka/producer.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
 import { CheckpointStore } from "../../src/stream/checkpoint.ts";
-import { FEATURE_ROWS, FeaturizeStage } from "../../src/stream/featurize_stage.ts";
+import { featureRows, FeaturizeStage } from "../../src/stream/featurize_stage.ts";
 import type { SourceRecord } from "../../src/stream/records.ts";
 import { RowBatch } from "../../src/stream/row_batch.ts";
 
@@ -90,7 +90,7 @@ Deno.test({
         const records: SourceRecord[] = all.filter((r) => r.partition === p)
           .sort((a, b) => a.offset - b.offset);
         const stage = new FeaturizeStage();
-        stage.featurize(records, new RowBatch(FEATURE_ROWS));
+        stage.featurize(records, new RowBatch(featureRows()));
         const saved = state.featurize.partitions.find((s) => s.partition === p);
         assert.deepEqual(saved, stage.toJSON().partitions[0], `partition ${p}'s featurize state`);
       }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FEATURE_COUNT, FEATURE_SET_ID } from "../../src/learn/features.ts";
+import { DEFAULT_FEATURE_SET } from "../../src/learn/feature_sets.ts";
 import { LearnStage } from "../../src/stream/learn_stage.ts";
 import { ACTION_PURCHASE, actionCode, RowBatch } from "../../src/stream/row_batch.ts";
 import { SnapshotPublisher } from "../../src/stream/snapshot_publisher.ts";
@@ -11,7 +11,10 @@ const context = {
 };
 
 function rows(from: number, n: number): RowBatch {
-  const out = new RowBatch({ featureSet: FEATURE_SET_ID, denseWidth: FEATURE_COUNT });
+  const out = new RowBatch({
+    featureSet: DEFAULT_FEATURE_SET.id,
+    denseWidth: DEFAULT_FEATURE_SET.width,
+  });
   for (let i = 0; i < n; i++) {
     const purchase = (from + i) % 4 === 0;
     const r = out.addEvent(

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { encodeEvent } from "../../src/events/schema.ts";
 import { Random } from "../../src/util/random.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
-import { FEATURE_ROWS, FeaturizeStage } from "../../src/stream/featurize_stage.ts";
+import { featureRows, FeaturizeStage } from "../../src/stream/featurize_stage.ts";
 import { RowBatch } from "../../src/stream/row_batch.ts";
 import { type SourceRecord, Trainer } from "../../src/stream/trainer.ts";
 
@@ -84,7 +84,7 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
 /** What the featurize stage computes from each partition alone. */
 const alone = new RowLog();
 for (let p = 0; p < PARTITIONS; p++) {
-  const rows = new RowBatch(FEATURE_ROWS);
+  const rows = new RowBatch(featureRows());
   new FeaturizeStage({ sessions: STORE }).featurize(byPartition[p], rows);
   alone.add(rows);
 }

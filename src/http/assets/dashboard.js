@@ -193,7 +193,7 @@
   }
 
   function renderState(s) {
-    $("subtitle").textContent = `topic ${s.topic} · mode ${s.mode}`;
+    $("subtitle").textContent = `topic ${s.topic} · mode ${s.mode} · features ${s.featureSet}`;
     const health = $("health");
     health.textContent = s.healthy ? "healthy" : "unhealthy: " + (s.healthReason ?? "");
     health.className = s.healthy ? "pill ok" : "pill bad";
