@@ -46,6 +46,8 @@ export interface DashboardState {
   driftsTotal: number;
   /** Detector name, statistic, threshold and reaction, or `null` when detection is off. */
   drift: Snapshot["drift"] | null;
+  /** The feature-log offset the model has consumed up to (`learn`), else `null`. */
+  modelVersion: number | null;
 }
 
 /** One message of `/events` (and the body of `/history`). */
@@ -88,6 +90,7 @@ export function dashboardState(s: Snapshot): DashboardState {
     checkpoint: s.checkpoint,
     driftsTotal: s.drift?.total ?? s.drifts.length,
     drift: s.drift ?? null,
+    modelVersion: s.modelVersion ?? null,
   };
 }
 
