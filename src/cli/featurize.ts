@@ -13,7 +13,7 @@
 
 import type { FeaturizeConfig } from "../config.ts";
 import { KafkaAdmin } from "../kafka/admin.ts";
-import { type ConsumedRecord, EventConsumer } from "../kafka/consumer.ts";
+import type { ConsumedRecord } from "../kafka/consumer.ts";
 import { deadLetterTopic } from "../kafka/dead_letters.ts";
 import { EventProducer } from "../kafka/producer.ts";
 import { MicroBatcher } from "../stream/batcher.ts";
@@ -28,7 +28,15 @@ import { RowBatch } from "../stream/row_batch.ts";
 import { SideOutputWriter } from "../stream/side_outputs.ts";
 import { retry } from "../util/retry.ts";
 import { clientFor } from "./kafka_client.ts";
-import { Cleanup, groupMembership, reconnecting, runService, stopController } from "./service.ts";
+import {
+  Cleanup,
+  groupConsumer,
+  groupMembership,
+  reconnecting,
+  runService,
+  stopController,
+  untilDone,
+} from "./service.ts";
 
 /** Where the featurizer writes; injected by tests. */
 export interface FeaturizeIO {
@@ -115,19 +123,15 @@ export async function startFeaturizer(
     const connect = resumingConnect({
       group: config.group,
       membership,
-      connect: (hooks) =>
-        EventConsumer.connect(client, {
-          topic,
-          groupId: config.group,
-          startingOffsets: "earliest",
-          autoCommit: false,
-          connectTimeoutMs: 90_000,
-          // Featurizers of one group often stop together: leaving the group then waits on the
-          // rebalance the others' leaving starts. Within the stop's time, give up waiting (the
-          // coordinator drops the member after its session); nothing is lost, rows are acked.
-          closeTimeoutMs: Math.max(1000, Math.floor(config.shutdownTimeoutMs / 3)),
-          ...hooks,
-        }),
+      connect: groupConsumer(client, {
+        topic,
+        group: config.group,
+        startingOffsets: "earliest",
+        // Featurizers of one group often stop together: leaving the group then waits on the
+        // rebalance the others' leaving starts. Within the stop's time, give up waiting (the
+        // coordinator drops the member after its session); nothing is lost, rows are acked.
+        closeTimeoutMs: Math.max(1000, Math.floor(config.shutdownTimeoutMs / 3)),
+      }),
       place: async (consumer, assignment) => {
         const partitions = assignment.filter((a) => a.topic === topic).flatMap((a) => a.partitions);
         const low = new Map((await admin.topicOffsets(topic)).map((o) => [o.partition, o.low]));
@@ -224,28 +228,23 @@ export async function startFeaturizer(
       }
     };
 
-    const done = (async () => {
-      try {
-        let position = 0;
-        for await (const batch of batcher) {
-          const first = position;
-          position += batch.length;
-          try {
-            await processBatch(batch, first);
-          } catch (error) {
-            // Stopped while a write was retrying: nothing past the last commit counts as done.
-            if (stop.signal.aborted) break;
-            throw error;
-          }
+    const done = untilDone(stop, cleanup, async () => {
+      let position = 0;
+      for await (const batch of batcher) {
+        const first = position;
+        position += batch.length;
+        try {
+          await processBatch(batch, first);
+        } catch (error) {
+          // Stopped while a write was retrying: nothing past the last commit counts as done.
+          if (stop.signal.aborted) break;
+          throw error;
         }
-        log(
-          `stopped after ${totals.batches} batches: ${totals.emitted} rows in ${totals.records} records written, ${totals.deadLetters} dead letters`,
-        );
-      } finally {
-        stop.abort();
-        await cleanup.run();
       }
-    })();
+      log(
+        `stopped after ${totals.batches} batches: ${totals.emitted} rows in ${totals.records} records written, ${totals.deadLetters} dead letters`,
+      );
+    });
     return { totals, done };
   } catch (error) {
     await cleanup.run();

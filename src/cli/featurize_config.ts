@@ -8,10 +8,13 @@
 import type { CommandSpec, Env, ParsedFlags } from "../config/flags.ts";
 import { byteSize, duration, positiveInt } from "../config/values.ts";
 import { COMMON_FLAGS, type CommonConfig, resolveCommon } from "./common_config.ts";
-import { TRAIN_COMMAND } from "./train_config.ts";
+import { TRAIN_COMMAND, type TrainConfig } from "./train_config.ts";
 
 /** `featurize [topic]`: one featurizer of a consumer group, writing `<topic>.features`. */
-export interface FeaturizeConfig extends CommonConfig {
+export interface FeaturizeConfig
+  extends
+    CommonConfig,
+    Pick<TrainConfig, "triggerMs" | "maxBatchEvents" | "reportEvery" | "shutdownTimeoutMs"> {
   /** The command. */
   command: "featurize";
   /**
@@ -26,16 +29,6 @@ export interface FeaturizeConfig extends CommonConfig {
    */
   group: string;
   /**
-   * Micro-batch interval: `--trigger`, in ms.
-   * @default {1000}
-   */
-  triggerMs: number;
-  /**
-   * A batch closes at this many records: `--max-batch-events`.
-   * @default {100000}
-   */
-  maxBatchEvents: number;
-  /**
    * Rows packed into one feature-log record at most: `--rows-per-record`.
    * @default {2000}
    */
@@ -45,16 +38,6 @@ export interface FeaturizeConfig extends CommonConfig {
    * @default {262144}
    */
   recordBytes: number;
-  /**
-   * Print a progress line every N batches: `--report-every`.
-   * @default {10}
-   */
-  reportEvery: number;
-  /**
-   * How long a clean shutdown may take before the process gives up: `--shutdown-timeout`, in ms.
-   * @default {10000}
-   */
-  shutdownTimeoutMs: number;
 }
 
 const TRAIN = TRAIN_COMMAND.flags;
@@ -90,11 +73,7 @@ export const FEATURIZE_COMMAND: CommandSpec = {
       help: "bytes of one feature-log record at most",
       default: "256KiB",
     },
-    "report-every": {
-      type: "string",
-      help: "print a progress line every N batches",
-      default: "10",
-    },
+    "report-every": { ...TRAIN["report-every"], help: "print a progress line every N batches" },
     "shutdown-timeout": TRAIN["shutdown-timeout"],
     ...COMMON_FLAGS,
   },

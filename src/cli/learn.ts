@@ -13,9 +13,8 @@
 
 import type { LearnConfig } from "../config.ts";
 import { KafkaAdmin } from "../kafka/admin.ts";
-import { type ConsumedRecord, EventConsumer } from "../kafka/consumer.ts";
+import type { ConsumedRecord } from "../kafka/consumer.ts";
 import { MicroBatcher } from "../stream/batcher.ts";
-import { BrokerWatch } from "../stream/broker_watch.ts";
 import { CheckpointStore } from "../stream/checkpoint.ts";
 import { CheckpointThrottle } from "../stream/checkpoint_throttle.ts";
 import { ensureFeatureLog, featureLogTopic } from "../stream/feature_log.ts";
@@ -28,6 +27,7 @@ import { rowCount } from "../stream/row_codec.ts";
 import { clientFor } from "./kafka_client.ts";
 import {
   Cleanup,
+  groupConsumer,
   groupMembership,
   loadCheckpoint,
   reconnecting,
@@ -35,6 +35,8 @@ import {
   serveSnapshots,
   stopController,
   takeStateLock,
+  untilDone,
+  watchEndOffsets,
 } from "./service.ts";
 
 /** Where the learner writes; injected by tests. */
@@ -93,17 +95,7 @@ export async function startLearner(config: LearnConfig, io: LearnIO = {}): Promi
       signal: stop.signal,
     });
     // The lag: records of the input topic not learnt yet (the ledger against its end offsets).
-    const watch = new BrokerWatch(
-      async () => {
-        const offsets = (await admin.partitionCount(topic)) === undefined
-          ? []
-          : await admin.topicOffsets(topic);
-        return new Map(offsets.map((o) => [o.partition, o.high]));
-      },
-      { name: config.brokers.join(",") },
-    );
-    await watch.start();
-    cleanup.push(() => Promise.resolve(watch.stop()));
+    const watch = await watchEndOffsets(admin, topic, config.brokers, cleanup);
 
     const checkpoints = new CheckpointThrottle(store, {
       intervalMs: config.checkpointIntervalMs,
@@ -139,12 +131,7 @@ export async function startLearner(config: LearnConfig, io: LearnIO = {}): Promi
       checkpoint: () => learner.offsets,
       membership,
       connect: (hooks) =>
-        EventConsumer.connect(client, {
-          topic: features,
-          groupId: group,
-          startingOffsets: "earliest",
-          autoCommit: false,
-          connectTimeoutMs: 90_000,
+        groupConsumer(client, { topic: features, group, startingOffsets: "earliest" })({
           ...hooks,
           onAssignment: async (assignment, memberId) => {
             await hooks.onAssignment(assignment, memberId);
@@ -183,19 +170,13 @@ export async function startLearner(config: LearnConfig, io: LearnIO = {}): Promi
       signal: stop.signal,
     });
 
-    const done = (async () => {
-      try {
-        await learner.run(batcher, { signal: stop.signal });
-        await learner.flush();
-        const c = learner.snapshot.checkpoint;
-        if (c) {
-          log(`checkpoint of model version ${learner.modelVersion} written to ${config.stateDir}`);
-        }
-      } finally {
-        stop.abort();
-        await cleanup.run();
+    const done = untilDone(stop, cleanup, async () => {
+      await learner.run(batcher, { signal: stop.signal });
+      await learner.flush();
+      if (learner.snapshot.checkpoint) {
+        log(`checkpoint of model version ${learner.modelVersion} written to ${config.stateDir}`);
       }
-    })();
+    });
     return { url, learner, done };
   } catch (error) {
     await cleanup.run();

@@ -7,16 +7,33 @@
  */
 
 import type { CommandSpec, Env, ParsedFlags } from "../config/flags.ts";
-import { duration, listen, type ListenConfig, oneOf, positiveInt } from "../config/values.ts";
-import { ON_DRIFT, type OnDrift } from "../learn/drift.ts";
-import { type Mode, MODES } from "../learn/model.ts";
+import { duration, listen, oneOf, positiveInt } from "../config/values.ts";
+import { ON_DRIFT } from "../learn/drift.ts";
+import { MODES } from "../learn/model.ts";
 import { BATCH_DEPENDENT_MODES } from "../stream/log_learner.ts";
 import { LEARNER_GROUP_PREFIX } from "../stream/replica_group.ts";
 import { COMMON_FLAGS, type CommonConfig, resolveCommon } from "./common_config.ts";
-import { TRAIN_COMMAND } from "./train_config.ts";
+import { TRAIN_COMMAND, type TrainConfig } from "./train_config.ts";
 
-/** `learn [topic]`: one replica learning from `<topic>.features`, and its HTTP server. */
-export interface LearnConfig extends CommonConfig {
+/**
+ * `learn [topic]`: one replica learning from `<topic>.features`, and its HTTP server. The fields
+ * it shares with `train` mean the same (`maxBatchEvents` counts rows: events and bad records).
+ */
+export interface LearnConfig extends
+  CommonConfig,
+  Pick<
+    TrainConfig,
+    | "triggerMs"
+    | "maxBatchEvents"
+    | "mode"
+    | "onDrift"
+    | "http"
+    | "checkpointIntervalMs"
+    | "adminToken"
+    | "reportEvery"
+    | "shutdownTimeoutMs"
+    | "lockWaitMs"
+  > {
   /** The command. */
   command: "learn";
   /**
@@ -31,61 +48,10 @@ export interface LearnConfig extends CommonConfig {
    */
   group: string | null;
   /**
-   * Micro-batch interval: `--trigger`, in ms.
-   * @default {1000}
-   */
-  triggerMs: number;
-  /**
-   * A batch closes at this many rows: `--max-batch-events`.
-   * @default {100000}
-   */
-  maxBatchEvents: number;
-  /**
-   * Learning mode: `--mode` (not `seed`).
-   * @default {"adagrad"}
-   */
-  mode: Mode;
-  /**
-   * What the learner does on a detected drift: `--on-drift`.
-   * @default {"none"}
-   */
-  onDrift: OnDrift;
-  /**
-   * HTTP listen address: `--http`.
-   * @default {{ hostname: "127.0.0.1", port: 8080 }}
-   */
-  http: ListenConfig;
-  /**
    * Checkpoint directory of this replica (each replica needs its own): `--state-dir`.
    * @default {"./state-learn"}
    */
   stateDir: string;
-  /**
-   * At most one checkpoint per interval: `--checkpoint-interval`, in ms.
-   * @default {5000}
-   */
-  checkpointIntervalMs: number;
-  /**
-   * Bearer token of `POST /checkpoint` (and of `POST /reset`, which is refused): `--admin-token`,
-   * else `CLICKSTREAM_ADMIN_TOKEN`; `null` turns them off.
-   * @default {null}
-   */
-  adminToken: string | null;
-  /**
-   * Print the top purchasers every N batches: `--report-every`.
-   * @default {10}
-   */
-  reportEvery: number;
-  /**
-   * How long a clean shutdown may take before the process gives up: `--shutdown-timeout`, in ms.
-   * @default {10000}
-   */
-  shutdownTimeoutMs: number;
-  /**
-   * How long to wait for the state lock while its owner still runs: `--lock-wait`, in ms.
-   * @default {5000}
-   */
-  lockWaitMs: number;
 }
 
 const TRAIN = TRAIN_COMMAND.flags;

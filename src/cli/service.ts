@@ -10,15 +10,18 @@
 
 import type { ListenConfig } from "../config/values.ts";
 import { createHandler } from "../http/handler.ts";
+import type { KafkaAdmin } from "../kafka/admin.ts";
 import type { KafkaClient } from "../kafka/client.ts";
+import { EventConsumer } from "../kafka/consumer.ts";
 import { evictGroupMember } from "../kafka/evict_member.ts";
 import { ReconnectingConsumer, type RecordSource } from "../kafka/reconnecting_consumer.ts";
 import type { AdminCommand, AdminResult } from "../stream/admin_queue.ts";
 import type { CheckpointStore, LoadedCheckpoint } from "../stream/checkpoint.ts";
-import type { BrokerView, BrokerWatch } from "../stream/broker_watch.ts";
+import { type BrokerView, BrokerWatch } from "../stream/broker_watch.ts";
 import { readGroupMember, writeGroupMember } from "../stream/group_member.ts";
 import { GroupMembership } from "../stream/group_membership.ts";
 import type { LearnState } from "../stream/learn_stage.ts";
+import type { ResumeHooks } from "../stream/resume_hook.ts";
 import type { Snapshot } from "../stream/snapshot.ts";
 import { acquireStateLock, type StateLock } from "../stream/state_lock.ts";
 import { shutdownSignal } from "./kafka_client.ts";
@@ -241,4 +244,73 @@ export async function loadCheckpoint<S extends LearnState>(
     );
   }
   return loaded;
+}
+
+/**
+ * A started watch of `topic`'s end offsets (the lag, and the health probe), stopped by `cleanup`.
+ * A topic that does not exist yet has no end offsets, and is no failure.
+ */
+export async function watchEndOffsets(
+  admin: KafkaAdmin,
+  topic: string,
+  brokers: readonly string[],
+  cleanup: Cleanup,
+): Promise<BrokerWatch> {
+  const watch = new BrokerWatch(
+    async () => {
+      const offsets = (await admin.partitionCount(topic)) === undefined
+        ? []
+        : await admin.topicOffsets(topic);
+      return new Map(offsets.map((o) => [o.partition, o.high]));
+    },
+    { name: brokers.join(",") },
+  );
+  await watch.start();
+  cleanup.push(() => Promise.resolve(watch.stop()));
+  return watch;
+}
+
+/** How a command's consumer joins its group (see `EventConsumerOptions`). */
+export interface GroupConsumerOptions {
+  topic: string;
+  group: string;
+  startingOffsets: "earliest" | "latest";
+  /** See `EventConsumerOptions.closeTimeoutMs`. Default: the consumer's. */
+  closeTimeoutMs?: number;
+}
+
+/** The `connect` of a group member with manual commits, given the resume hooks. */
+export function groupConsumer(
+  client: KafkaClient,
+  options: GroupConsumerOptions,
+): (hooks: ResumeHooks) => Promise<EventConsumer> {
+  return (hooks) =>
+    EventConsumer.connect(client, {
+      topic: options.topic,
+      groupId: options.group,
+      startingOffsets: options.startingOffsets,
+      autoCommit: false,
+      // Joining a group whose previous member died (a crash, a SIGKILL) waits until the
+      // coordinator expires that member's session; on a loaded machine that takes a while.
+      connectTimeoutMs: 90_000,
+      ...(options.closeTimeoutMs === undefined ? {} : { closeTimeoutMs: options.closeTimeoutMs }),
+      ...hooks,
+    });
+}
+
+/**
+ * The work of a started service, to its end: `work()`, then `stop` aborted and every cleanup
+ * step run, whatever happened.
+ */
+export async function untilDone(
+  stop: AbortController,
+  cleanup: Cleanup,
+  work: () => Promise<void>,
+): Promise<void> {
+  try {
+    await work();
+  } finally {
+    stop.abort();
+    await cleanup.run();
+  }
 }

@@ -12,12 +12,11 @@
 
 import type { TrainConfig } from "../config.ts";
 import { KafkaAdmin } from "../kafka/admin.ts";
-import { type ConsumedRecord, EventConsumer } from "../kafka/consumer.ts";
+import type { ConsumedRecord } from "../kafka/consumer.ts";
 import { CheckpointThrottle } from "../stream/checkpoint_throttle.ts";
 import { GroupCommitter } from "../stream/group_commit.ts";
 import { resumingConnect } from "../stream/resume_hook.ts";
 import { MicroBatcher } from "../stream/batcher.ts";
-import { BrokerWatch } from "../stream/broker_watch.ts";
 import { CheckpointStore, type CrashPoint } from "../stream/checkpoint.ts";
 import { formatBatchReport } from "../stream/report.ts";
 import { Trainer } from "../stream/trainer.ts";
@@ -27,6 +26,7 @@ import { EventProducer } from "../kafka/producer.ts";
 import { clientFor } from "./kafka_client.ts";
 import {
   Cleanup,
+  groupConsumer,
   groupMembership,
   loadCheckpoint,
   reconnecting,
@@ -34,6 +34,8 @@ import {
   serveSnapshots,
   stopController,
   takeStateLock,
+  untilDone,
+  watchEndOffsets,
 } from "./service.ts";
 
 /** Where the trainer writes; injected by the demo and tests. */
@@ -76,7 +78,6 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
   const lock = await takeStateLock(config.stateDir, config.lockWaitMs, log);
   const cleanup = new Cleanup();
   cleanup.push(() => lock.release());
-  const closeAll = () => cleanup.run();
   try {
     const store = new CheckpointStore(config.stateDir, {
       onCorrupt: (error) => log(`warning: ${error.message}; using an older checkpoint`),
@@ -123,13 +124,7 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       signal: stop.signal,
     });
 
-    const watch = new BrokerWatch(
-      async () =>
-        new Map((await admin.topicOffsets(config.topic)).map((o) => [o.partition, o.high])),
-      { name: config.brokers.join(",") },
-    );
-    await watch.start();
-    cleanup.push(() => Promise.resolve(watch.stop()));
+    const watch = await watchEndOffsets(admin, config.topic, config.brokers, cleanup);
 
     const checkpoints = new CheckpointThrottle(store, {
       intervalMs: config.checkpointIntervalMs,
@@ -165,17 +160,11 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       offsets: admin,
       checkpoint: () => trainer.offsets,
       membership,
-      connect: (hooks) =>
-        EventConsumer.connect(client, {
-          topic: config.topic,
-          groupId: config.group,
-          startingOffsets: config.startingOffsets,
-          autoCommit: false,
-          // Joining a group whose previous member died (a crash, a SIGKILL) waits until the
-          // coordinator expires that member's session; on a loaded machine that takes a while.
-          connectTimeoutMs: 90_000,
-          ...hooks,
-        }),
+      connect: groupConsumer(client, {
+        topic: config.topic,
+        group: config.group,
+        startingOffsets: config.startingOffsets,
+      }),
     });
     // (Not bound to the stop signal: the final commit after the last batch still needs it.)
     const consumer = await reconnecting(connectConsumer, log);
@@ -203,20 +192,15 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       signal: stop.signal,
     });
 
-    const done = (async () => {
-      try {
-        await trainer.run(batcher, { signal: stop.signal });
-        await trainer.flush();
-        const c = trainer.snapshot.checkpoint;
-        if (c) log(`checkpoint of batch ${c.batchId} written to ${config.stateDir}`);
-      } finally {
-        stop.abort();
-        await closeAll();
-      }
-    })();
+    const done = untilDone(stop, cleanup, async () => {
+      await trainer.run(batcher, { signal: stop.signal });
+      await trainer.flush();
+      const c = trainer.snapshot.checkpoint;
+      if (c) log(`checkpoint of batch ${c.batchId} written to ${config.stateDir}`);
+    });
     return { url, trainer, done };
   } catch (error) {
-    await closeAll();
+    await cleanup.run();
     throw error;
   }
 }
