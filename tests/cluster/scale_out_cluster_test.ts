@@ -135,6 +135,18 @@ Deno.test({
       assert.deepEqual(model(l), model(t), "learn's model is train's, bit for bit");
       const [log] = await admin.topicOffsets(`${topic}.features`);
       assert.equal(l.model_version, log.high, "the model version is the feature log's end");
+      const [features] = await admin.topicReplicas(`${topic}.features`);
+      assert.deepEqual([features.partition, features.replicas, features.isr], [0, [1, 2, 3], [
+        1,
+        2,
+        3,
+      ]]);
+      assert.equal(await admin.partitionCount(`${topic}.features`), 1, "one partition");
+      assert.equal(
+        (await admin.topicConfigs(`${topic}.features`))["retention.ms"],
+        "-1",
+        "kept forever",
+      );
       console.log(`${N} records: train and featurize + learn agree after ${since(t0)}`);
     } finally {
       await stopAll(processes);

@@ -91,6 +91,9 @@ Deno.test("the model version is the feature-log offset learnt up to; each partit
   const learner = new FeatureLogLearner({ topic: "in" });
   assert.equal(learner.modelVersion, 0);
   assert.equal(learner.snapshot.modelVersion, 0);
+  // A fresh replica resumes from offset 0 (the seek rule moves a group that is further back),
+  // never from whatever group offset it meets: its model is of the whole log.
+  assert.deepEqual(learner.offsets, [{ topic: "in.features", partition: 0, offset: 0 }]);
   await learnAll(learner, log.slice(0, 10), 4);
   assert.equal(learner.modelVersion, 10);
   await learnAll(learner, log.slice(10), 7);
