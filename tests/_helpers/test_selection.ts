@@ -26,6 +26,16 @@ const VALUE_FLAGS = new Set([
   "--lock",
 ]);
 
+/** deno test arguments told apart by {@linkcode splitTestArgs}. */
+export interface TestArgs {
+  /** The arguments that are paths, in order. */
+  paths: string[];
+  /** All the others (flags and their values), in order. */
+  flags: string[];
+  /** The arguments without the paths of cluster test files, in order. */
+  withoutClusterFiles: string[];
+}
+
 /**
  * Splits deno test arguments into `paths` (arguments that are not flags, nor a flag's value,
  * and exist, by `exists`) and `flags` (all the rest, in order).
@@ -33,20 +43,22 @@ const VALUE_FLAGS = new Set([
 export function splitTestArgs(
   args: readonly string[],
   exists: (path: string) => boolean,
-): { paths: string[]; flags: string[] } {
-  const paths: string[] = [];
-  const flags: string[] = [];
+): TestArgs {
+  const split: TestArgs = { paths: [], flags: [], withoutClusterFiles: [] };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (VALUE_FLAGS.has(arg) && i + 1 < args.length) {
-      flags.push(arg, args[++i]);
+      split.flags.push(arg, args[++i]);
+      split.withoutClusterFiles.push(arg, args[i]);
     } else if (!arg.startsWith("-") && exists(arg)) {
-      paths.push(arg);
+      split.paths.push(arg);
+      if (!CLUSTER_TEST_FILE.test(arg)) split.withoutClusterFiles.push(arg);
     } else {
-      flags.push(arg);
+      split.flags.push(arg);
+      split.withoutClusterFiles.push(arg);
     }
   }
-  return { paths, flags };
+  return split;
 }
 
 /** What {@linkcode selectTests} found. */

@@ -2,22 +2,25 @@ import assert from "node:assert/strict";
 import { selectTests, splitTestArgs } from "./test_selection.ts";
 
 Deno.test("splitTestArgs() tells paths from flags and flag values", () => {
-  const exists = (p: string) => ["tests", "tests/kafka/", "tests/a_test.ts"].includes(p);
+  const exists = (p: string) =>
+    ["tests", "tests/kafka/", "tests/a_test.ts", "/tmp/b_cluster_test.ts"].includes(p);
   assert.deepEqual(
     splitTestArgs(
-      ["tests/kafka/", "--filter", "tests", "--fail-fast", "tests/a_test.ts", "nope"],
+      ["tests/kafka/", "--filter", "tests", "--fail-fast", "/tmp/b_cluster_test.ts", "nope"],
       exists,
     ),
     {
-      paths: ["tests/kafka/", "tests/a_test.ts"],
+      paths: ["tests/kafka/", "/tmp/b_cluster_test.ts"],
       flags: ["--filter", "tests", "--fail-fast", "nope"],
+      withoutClusterFiles: ["tests/kafka/", "--filter", "tests", "--fail-fast", "nope"],
     },
   );
-  assert.deepEqual(splitTestArgs(["--filter=tests", "tests"], exists), {
-    paths: ["tests"],
+  assert.deepEqual(splitTestArgs(["--filter=tests", "tests", "tests/a_test.ts"], exists), {
+    paths: ["tests", "tests/a_test.ts"],
     flags: ["--filter=tests"],
+    withoutClusterFiles: ["--filter=tests", "tests", "tests/a_test.ts"],
   });
-  assert.deepEqual(splitTestArgs([], exists), { paths: [], flags: [] });
+  assert.deepEqual(splitTestArgs([], exists), { paths: [], flags: [], withoutClusterFiles: [] });
 });
 
 Deno.test("selectTests() finds the cluster test files and whether there are others", async () => {
