@@ -33,6 +33,12 @@ import {
 } from "./config/flags.ts";
 import { CONSUME_COMMAND, type ConsumeConfig, resolveConsume } from "./cli/consume_config.ts";
 import { DEMO_COMMAND, type DemoConfig, resolveDemo } from "./cli/demo_config.ts";
+import {
+  FEATURIZE_COMMAND,
+  type FeaturizeConfig,
+  resolveFeaturize,
+} from "./cli/featurize_config.ts";
+import { LEARN_COMMAND, type LearnConfig, resolveLearn } from "./cli/learn_config.ts";
 import { LOADTEST_COMMAND, type LoadtestConfig, resolveLoadtest } from "./cli/loadtest_config.ts";
 import { QUALITY_COMMAND, type QualityConfig, resolveQuality } from "./cli/quality_config.ts";
 import { resolveSend, SEND_COMMAND, type SendConfig } from "./cli/send_config.ts";
@@ -46,6 +52,8 @@ export type { CommonConfig } from "./cli/common_config.ts";
 export type {
   ConsumeConfig,
   DemoConfig,
+  FeaturizeConfig,
+  LearnConfig,
   LoadtestConfig,
   QualityConfig,
   SendConfig,
@@ -67,6 +75,8 @@ export type Config =
   | ConsumeConfig
   | TopicsConfig
   | TrainConfig
+  | FeaturizeConfig
+  | LearnConfig
   | LoadtestConfig
   | DemoConfig
   | QualityConfig
@@ -82,6 +92,8 @@ const COMMANDS: readonly Command[] = [
   { spec: CONSUME_COMMAND, resolve: resolveConsume },
   { spec: TOPICS_COMMAND, resolve: resolveTopics },
   { spec: TRAIN_COMMAND, resolve: resolveTrain },
+  { spec: FEATURIZE_COMMAND, resolve: resolveFeaturize },
+  { spec: LEARN_COMMAND, resolve: resolveLearn },
   { spec: LOADTEST_COMMAND, resolve: resolveLoadtest },
   { spec: DEMO_COMMAND, resolve: resolveDemo },
   { spec: QUALITY_COMMAND, resolve: resolveQuality },

@@ -13,6 +13,8 @@ import { runSend } from "./cli/send.ts";
 import { runConsume } from "./cli/consume.ts";
 import { runTopics } from "./cli/topics.ts";
 import { runTrain } from "./cli/train.ts";
+import { runFeaturize } from "./cli/featurize.ts";
+import { runLearn } from "./cli/learn.ts";
 import { runDemo } from "./cli/demo.ts";
 import { runLoadtest } from "./cli/loadtest.ts";
 
@@ -31,6 +33,10 @@ function run(config: Config): Promise<number> | number {
       return runTopics(config);
     case "train":
       return runTrain(config);
+    case "featurize":
+      return runFeaturize(config);
+    case "learn":
+      return runLearn(config);
     case "demo":
       return runDemo(config);
     case "loadtest":

@@ -147,6 +147,8 @@ Deno.test("every command's --help lists every flag of its spec, with its default
     "consume",
     "topics",
     "train",
+    "featurize",
+    "learn",
     "loadtest",
     "demo",
     "quality",
@@ -235,6 +237,7 @@ Deno.test("a bad flag of every command raises UsageError naming it, with that co
 Deno.test("choice flags list their choices from the one source, in help and in the parser", () => {
   const sources: [string, string, readonly string[]][] = [
     ["train", "mode", MODES],
+    ["learn", "mode", MODES],
     ["demo", "mode", MODES],
     ["quality", "modes", MODES],
     ["train", "on-drift", ON_DRIFT],

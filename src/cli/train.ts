@@ -12,28 +12,33 @@
 
 import type { TrainConfig } from "../config.ts";
 import { KafkaAdmin } from "../kafka/admin.ts";
-import { type ConsumedRecord, EventConsumer } from "../kafka/consumer.ts";
-import { evictGroupMember } from "../kafka/evict_member.ts";
+import type { ConsumedRecord } from "../kafka/consumer.ts";
 import { CheckpointThrottle } from "../stream/checkpoint_throttle.ts";
 import { GroupCommitter } from "../stream/group_commit.ts";
-import { GroupMembership } from "../stream/group_membership.ts";
 import { resumingConnect } from "../stream/resume_hook.ts";
 import { featureSet } from "../learn/feature_sets.ts";
 import { checkResumeFeatureSet } from "../stream/trainer_state.ts";
-import { ReconnectingConsumer } from "../kafka/reconnecting_consumer.ts";
 import { MicroBatcher } from "../stream/batcher.ts";
-import { BrokerWatch } from "../stream/broker_watch.ts";
 import { CheckpointStore, type CrashPoint } from "../stream/checkpoint.ts";
-import { readGroupMember, writeGroupMember } from "../stream/group_member.ts";
 import { formatBatchReport } from "../stream/report.ts";
-import { acquireStateLock } from "../stream/state_lock.ts";
-import { type BrokerView, Trainer } from "../stream/trainer.ts";
-import type { Snapshot } from "../stream/snapshot.ts";
+import { Trainer } from "../stream/trainer.ts";
 import { SideOutputWriter } from "../stream/side_outputs.ts";
 import { deadLetterTopic } from "../kafka/dead_letters.ts";
 import { EventProducer } from "../kafka/producer.ts";
-import { createHandler } from "../http/handler.ts";
-import { clientFor, shutdownSignal } from "./kafka_client.ts";
+import { clientFor } from "./kafka_client.ts";
+import {
+  Cleanup,
+  groupConsumer,
+  groupMembership,
+  loadCheckpoint,
+  reconnecting,
+  runService,
+  serveSnapshots,
+  stopController,
+  takeStateLock,
+  untilDone,
+  watchEndOffsets,
+} from "./service.ts";
 
 /** Where the trainer writes; injected by the demo and tests. */
 export interface TrainIO {
@@ -66,59 +71,23 @@ function crashHook(config: TrainConfig): ((point: CrashPoint) => void) | undefin
   };
 }
 
-/** The snapshot with the broker watch's current health, when it differs from the published one. */
-function withLiveHealth(snapshot: Snapshot, view: BrokerView): Snapshot {
-  if (snapshot.healthy === view.healthy && snapshot.healthReason === view.reason) return snapshot;
-  return Object.freeze({ ...snapshot, healthy: view.healthy, healthReason: view.reason });
-}
-
 /** Starts the trainer and its HTTP server; resolves once both are up. */
 export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promise<RunningTrainer> {
   const log = io.log ?? console.log;
-  const stop = new AbortController();
-  if (io.signal?.aborted) stop.abort();
-  io.signal?.addEventListener("abort", () => stop.abort(), { once: true });
+  const stop = stopController(io.signal);
   const crash = crashHook(config);
   const features = featureSet(config.featureSet);
 
-  const lock = await acquireStateLock(config.stateDir, { waitMs: config.lockWaitMs });
-  if (lock.waited) {
-    log(
-      `waited ${
-        (lock.waited.ms / 1000).toFixed(2)
-      } s for the lock of process ${lock.waited.owner.pid} (${lock.waited.detail})`,
-    );
-  }
-  if (lock.tookOver) {
-    log(
-      `took over the stale lock of process ${lock.tookOver.pid} in ${config.stateDir} (${lock.staleBecause})`,
-    );
-  }
-  const cleanup: (() => Promise<unknown>)[] = [() => lock.release()];
-  const closeAll = async () => {
-    for (const step of cleanup.reverse()) await step().catch(() => {});
-  };
+  const lock = await takeStateLock(config.stateDir, config.lockWaitMs, log);
+  const cleanup = new Cleanup();
+  cleanup.push(() => lock.release());
   try {
     const store = new CheckpointStore(config.stateDir, {
       onCorrupt: (error) => log(`warning: ${error.message}; using an older checkpoint`),
       crashHook: crash,
     });
-    const loaded = await store.loadLatest();
-    if (loaded) {
-      const s = loaded.state;
-      log(
-        `resuming from ${loaded.file}: batch ${s.batchId}, ${s.eventsTrained} events trained, next offsets ${
-          s.offsets.map((o) => `${o.partition}:${o.offset}`).join(" ") || "none"
-        }`,
-      );
-      checkResumeFeatureSet(s, features, loaded.file);
-      const mode = s.learner.model.mode;
-      if (mode !== config.mode) {
-        throw new TypeError(
-          `Cannot resume: the state in ${config.stateDir} holds a model in mode "${mode}", not "${config.mode}". Use --mode ${mode} or another --state-dir.`,
-        );
-      }
-    }
+    const loaded = await loadCheckpoint(store, config.mode, log);
+    if (loaded) checkResumeFeatureSet(loaded.state, features, loaded.file);
 
     const client = clientFor(config);
     const admin = await KafkaAdmin.connect(client);
@@ -149,27 +118,17 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       onRecovered: (attempts) => log(`side outputs written after ${attempts} attempts`),
     });
 
-    const membership = new GroupMembership({
+    const membership = await groupMembership({
+      name: "trainer",
+      client,
       group: config.group,
-      evict: (memberId) => evictGroupMember(client, config.group, memberId, 5000),
-      record: (memberId) => writeGroupMember(config.stateDir, { group: config.group, memberId }),
+      stateDir: config.stateDir,
+      lock,
       log,
       signal: stop.signal,
     });
-    if (lock.tookOver) {
-      const dead = await readGroupMember(config.stateDir);
-      if (dead !== null && dead.group === config.group) {
-        await membership.remove(dead.memberId, "the dead trainer's");
-      }
-    }
 
-    const watch = new BrokerWatch(
-      async () =>
-        new Map((await admin.topicOffsets(config.topic)).map((o) => [o.partition, o.high])),
-      { name: config.brokers.join(",") },
-    );
-    await watch.start();
-    cleanup.push(() => Promise.resolve(watch.stop()));
+    const watch = await watchEndOffsets(admin, config.topic, config.brokers, cleanup);
 
     const checkpoints = new CheckpointThrottle(store, {
       intervalMs: config.checkpointIntervalMs,
@@ -206,47 +165,26 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       offsets: admin,
       checkpoint: () => trainer.offsets,
       membership,
-      connect: (hooks) =>
-        EventConsumer.connect(client, {
-          topic: config.topic,
-          groupId: config.group,
-          startingOffsets: config.startingOffsets,
-          autoCommit: false,
-          // Joining a group whose previous member died (a crash, a SIGKILL) waits until the
-          // coordinator expires that member's session; on a loaded machine that takes a while.
-          connectTimeoutMs: 90_000,
-          ...hooks,
-        }),
+      connect: groupConsumer(client, {
+        topic: config.topic,
+        group: config.group,
+        startingOffsets: config.startingOffsets,
+      }),
     });
     // (Not bound to the stop signal: the final commit after the last batch still needs it.)
-    const consumer = await ReconnectingConsumer.connect(connectConsumer, {
-      onReconnecting: (error, attempt, delayMs) =>
-        log(
-          `warning: the Kafka consumer stopped (attempt ${attempt}: ${error.message}); reconnecting in ${delayMs} ms`,
-        ),
-      onReconnected: (attempts, downMs) =>
-        log(`the Kafka consumer is back after ${attempts} attempt(s), ${downMs} ms`),
-    });
+    const consumer = await reconnecting(connectConsumer, log);
     commits.attach(consumer);
     cleanup.push(() => consumer.close());
 
-    const server = Deno.serve(
-      {
-        hostname: config.http.hostname,
-        port: config.http.port,
-        onListen: () => {},
-      },
-      createHandler({
-        // Health is live: a batch stuck on an unreachable broker (side outputs retrying) publishes
-        // no new snapshot, yet /healthz must say 503 now — the broker watch's view wins.
-        snapshot: () => withLiveHealth(trainer.snapshot, watch.view()),
-        adminToken: config.adminToken,
-        signal: stop.signal,
-        admin: config.adminToken === null ? undefined : (command) => trainer.admin(command),
-      }),
-    );
+    const { server, url } = serveSnapshots({
+      http: config.http,
+      snapshot: () => trainer.snapshot,
+      watch,
+      adminToken: config.adminToken,
+      admin: (command) => trainer.admin(command),
+      signal: stop.signal,
+    });
     cleanup.push(() => server.shutdown());
-    const url = `http://${config.http.hostname}:${server.addr.port}`;
     log(
       `training on ${config.topic} (group ${config.group}, mode ${config.mode}, features ${features.name}, trigger ${config.triggerMs} ms, state ${config.stateDir})`,
     );
@@ -259,48 +197,33 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       signal: stop.signal,
     });
 
-    const done = (async () => {
-      try {
-        await trainer.run(batcher, { signal: stop.signal });
-        await trainer.flush();
-        const c = trainer.snapshot.checkpoint;
-        if (c) log(`checkpoint of batch ${c.batchId} written to ${config.stateDir}`);
-      } finally {
-        stop.abort();
-        await closeAll();
-      }
-    })();
+    const done = untilDone(stop, cleanup, async () => {
+      await trainer.run(batcher, { signal: stop.signal });
+      await trainer.flush();
+      const c = trainer.snapshot.checkpoint;
+      if (c) log(`checkpoint of batch ${c.batchId} written to ${config.stateDir}`);
+    });
     return { url, trainer, done };
   } catch (error) {
-    await closeAll();
+    await cleanup.run();
     throw error;
   }
 }
 
 /** Runs `train` until SIGINT/SIGTERM; resolves to the exit code. */
-export async function runTrain(config: TrainConfig, io: TrainIO = {}): Promise<number> {
-  const shutdown = shutdownSignal();
+export function runTrain(config: TrainConfig, io: TrainIO = {}): Promise<number> {
   const log = io.log ?? console.log;
-  const signal = io.signal ?? shutdown.signal;
-  let watchdog: ReturnType<typeof setTimeout> | undefined;
-  const onStop = () => {
-    watchdog = setTimeout(() => {
-      console.error(
-        `error: the trainer did not stop within ${config.shutdownTimeoutMs} ms; exiting without a final checkpoint`,
-      );
-      Deno.exit(1);
-    }, config.shutdownTimeoutMs);
-  };
-  signal.addEventListener("abort", onStop, { once: true });
-  try {
-    const running = await startTrainer(config, { ...io, signal });
-    await running.done;
-    const s = running.trainer.snapshot;
-    log(`stopped after batch ${s.batchId}: ${s.eventsTrained} events trained`);
-    return 0;
-  } finally {
-    clearTimeout(watchdog);
-    signal.removeEventListener("abort", onStop);
-    shutdown.dispose();
-  }
+  return runService(
+    {
+      name: "trainer",
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      loses: "without a final checkpoint",
+      signal: io.signal,
+    },
+    (signal) => startTrainer(config, { ...io, signal }),
+    (running) => {
+      const s = running.trainer.snapshot;
+      log(`stopped after batch ${s.batchId}: ${s.eventsTrained} events trained`);
+    },
+  );
 }

@@ -47,6 +47,8 @@ export interface DashboardState {
   driftsTotal: number;
   /** Detector name, statistic, threshold and reaction, or `null` when detection is off. */
   drift: Snapshot["drift"] | null;
+  /** The feature-log offset the model has consumed up to (`learn`), else `null`. */
+  modelVersion: number | null;
 }
 
 /** One message of `/events` (and the body of `/history`). */
@@ -90,6 +92,7 @@ export function dashboardState(s: Snapshot): DashboardState {
     checkpoint: s.checkpoint,
     driftsTotal: s.drift?.total ?? s.drifts.length,
     drift: s.drift ?? null,
+    modelVersion: s.modelVersion ?? null,
   };
 }
 

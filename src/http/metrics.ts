@@ -208,6 +208,11 @@ export function createMetrics(
   });
   gauge("last_batch_id", "Id of the last batch processed (-1 before the first).", (s) => s.batchId);
   gauge(
+    "model_version",
+    "The feature-log offset the model has consumed up to (learn; NaN where the model is not read from a feature log).",
+    (s) => s.modelVersion ?? NaN,
+  );
+  gauge(
     "checkpoint_age_seconds",
     "Seconds since the newest checkpoint was written (NaN before the first).",
     (s) => s.checkpoint === null ? NaN : Math.max(0, (clock.now() - s.checkpoint.time) / 1000),

@@ -45,6 +45,18 @@ export interface WeightsJson {
   skipped_records: number;
   checkpoint: { batch_id: number; age_seconds: number } | null;
   healthy: boolean;
+  /** Per input partition: events learnt and the next offset covered (when known). */
+  sources?: SourceJson[];
+  /** The feature-log offset the model has consumed up to (`learn` only). */
+  model_version?: number;
+}
+
+/** One input partition of `GET /weights`. */
+export interface SourceJson {
+  partition: number;
+  /** `null` when unknown (a state restored from a checkpoint that did not keep it). */
+  events_trained: number | null;
+  next_offset: number;
 }
 
 /** One entry of `GET /purchases`. */
@@ -104,6 +116,14 @@ export function weightsJson(snapshot: Snapshot, now: number): WeightsJson {
       age_seconds: Math.max(0, (now - snapshot.checkpoint.time) / 1000),
     },
     healthy: snapshot.healthy,
+    ...(snapshot.sources === undefined ? {} : {
+      sources: snapshot.sources.map((s) => ({
+        partition: s.partition,
+        events_trained: s.eventsTrained,
+        next_offset: s.nextOffset,
+      })),
+    }),
+    ...(snapshot.modelVersion == null ? {} : { model_version: snapshot.modelVersion }),
   };
 }
 

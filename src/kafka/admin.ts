@@ -238,6 +238,21 @@ export class KafkaAdmin implements AsyncDisposable {
     })).sort((a, b) => a.partition - b.partition);
   }
 
+  /**
+   * The configs of `topic` as the broker resolves them (its own and the defaults), by name, e.g.
+   * `retention.ms`.
+   */
+  async topicConfigs(topic: string): Promise<Record<string, string>> {
+    // 2: kafkajs' ConfigResourceTypes.TOPIC (a number here, so this file imports only types).
+    const { resources } = await this.#admin.describeConfigs({
+      resources: [{ type: 2, name: topic }],
+      includeSynonyms: false,
+    });
+    return Object.fromEntries(
+      (resources[0]?.configEntries ?? []).map((e) => [e.configName, e.configValue]),
+    );
+  }
+
   /** The names of all topics, internal ones (`__consumer_offsets`) excluded, sorted. */
   async listTopics(): Promise<string[]> {
     const topics = await this.#admin.listTopics();

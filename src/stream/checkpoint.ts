@@ -12,6 +12,12 @@
  * A test hook can stop the process abruptly at each step of the write (see
  * {@linkcode CrashPoint}), so tests can prove a crash anywhere loses and duplicates nothing.
  *
+ * The store serves any state with a batch id through a {@linkcode CheckpointFormat} (the
+ * header's format name and versions, and how a verified body becomes the state): `train`'s by
+ * default ({@linkcode TRAINER_CHECKPOINT}), `learn`'s in `log_learner.ts`. A checkpoint of
+ * another of the program's formats in the directory is refused (a
+ * {@linkcode CheckpointFormatError}), not taken for a corrupt one.
+ *
  * @module
  */
 
@@ -48,7 +54,8 @@ export const CHECKPOINT_VERSION = 3;
 
 /** The header line of a checkpoint file. */
 export interface CheckpointHeader {
-  format: typeof CHECKPOINT_FORMAT;
+  /** The format's name, e.g. {@linkcode CHECKPOINT_FORMAT}. */
+  format: string;
   version: number;
   batchId: number;
   /** Write time, ms since the epoch. */
@@ -60,10 +67,58 @@ export interface CheckpointHeader {
 }
 
 /** A checkpoint read back. */
-export interface LoadedCheckpoint {
+export interface LoadedCheckpoint<S = TrainerState> {
   header: CheckpointHeader;
-  state: TrainerState;
+  state: S;
   file: string;
+}
+
+/** What a store writes and reads: the header's format name, its versions, the body's state. */
+export interface CheckpointFormat<S> {
+  /** The format name in the header, e.g. `clickstream-checkpoint`. */
+  readonly name: string;
+  /** The version written. */
+  readonly version: number;
+  /** Every version read (the one written among them). */
+  readonly reads: readonly number[];
+  /**
+   * The state of a verified body (parsed JSON) of header version `version`, e.g. migrated.
+   * @throws {CheckpointMigrationError} when it cannot be carried over
+   */
+  read(body: unknown, version: number, file: string): S;
+}
+
+/** `train`'s checkpoints: version 3, and versions 1 and 2 migrated (`trainer_state.ts`). */
+export const TRAINER_CHECKPOINT: CheckpointFormat<TrainerState> = {
+  name: CHECKPOINT_FORMAT,
+  version: CHECKPOINT_VERSION,
+  reads: [1, 2, CHECKPOINT_VERSION],
+  read: (body, version, file) =>
+    version === 1
+      ? migrateStateV1(body as TrainerStateV1, file)
+      : version === 2
+      ? migrateStateV2(body as TrainerStateV2, file)
+      : body as TrainerState,
+};
+
+/** The program's other checkpoint formats start so; one of them is refused, not "corrupt". */
+const PROGRAM_FORMAT_PREFIX = "clickstream-";
+
+/** A checkpoint another command of the program wrote: this one cannot resume from it. */
+export class CheckpointFormatError extends Error {
+  /** The file concerned. */
+  readonly file: string;
+  /** Its format. */
+  readonly format: string;
+  /** Creates the error. */
+  constructor(file: string, format: string, expected: string) {
+    super(
+      `Cannot resume from checkpoint ${file}: it is a ${format} file, written by another command; this one reads ${expected}. Use another --state-dir.`,
+    );
+    this.name = "CheckpointFormatError";
+    this.file = file;
+    this.format = format;
+  }
 }
 
 /** A checkpoint that could not be used, and why. */
@@ -79,7 +134,9 @@ export class CheckpointCorruptError extends Error {
 }
 
 /** Options of {@linkcode CheckpointStore}. */
-export interface CheckpointStoreOptions {
+export interface CheckpointStoreOptions<S = TrainerState> {
+  /** The format written and read. Default: `train`'s, {@linkcode TRAINER_CHECKPOINT}. */
+  format?: CheckpointFormat<S>;
   /** Checkpoints kept; older ones are deleted after a successful write. Default `3`. */
   keep?: number;
   /** Clock for the header's time. Default `Date`. */
@@ -100,19 +157,21 @@ async function sha256(bytes: Uint8Array): Promise<string> {
 }
 
 /** Reads and writes the checkpoints of one state directory. */
-export class CheckpointStore {
+export class CheckpointStore<S extends { batchId: number } = TrainerState> {
   #dir: string;
+  #format: CheckpointFormat<S>;
   #keep: number;
   #clock: Pick<Clock, "now">;
-  #onCorrupt: CheckpointStoreOptions["onCorrupt"];
-  #crash: CheckpointStoreOptions["crashHook"];
+  #onCorrupt: CheckpointStoreOptions<S>["onCorrupt"];
+  #crash: CheckpointStoreOptions<S>["crashHook"];
 
   /**
    * @param dir the state directory (created if missing)
    * @param options see {@linkcode CheckpointStoreOptions}
    */
-  constructor(dir: string, options: CheckpointStoreOptions = {}) {
+  constructor(dir: string, options: CheckpointStoreOptions<S> = {}) {
     this.#dir = dir;
+    this.#format = options.format ?? (TRAINER_CHECKPOINT as unknown as CheckpointFormat<S>);
     this.#keep = options.keep ?? 3;
     if (!(this.#keep >= 1)) {
       throw new RangeError(`Cannot keep ${this.#keep} checkpoints: keep at least 1.`);
@@ -145,12 +204,12 @@ export class CheckpointStore {
    * Writes `state` atomically (temporary file, fsync, rename, fsync of the directory) and
    * prunes old checkpoints. Returns the header written.
    */
-  async save(state: TrainerState): Promise<CheckpointHeader> {
+  async save(state: S): Promise<CheckpointHeader> {
     await Deno.mkdir(this.#dir, { recursive: true });
     const body = encoder.encode(JSON.stringify(state));
     const header: CheckpointHeader = {
-      format: CHECKPOINT_FORMAT,
-      version: CHECKPOINT_VERSION,
+      format: this.#format.name,
+      version: this.#format.version,
       batchId: state.batchId,
       time: this.#clock.now(),
       sha256: await sha256(body),
@@ -182,7 +241,7 @@ export class CheckpointStore {
   }
 
   /** Reads and verifies one checkpoint file. */
-  async read(file: string): Promise<LoadedCheckpoint> {
+  async read(file: string): Promise<LoadedCheckpoint<S>> {
     let bytes: Uint8Array;
     try {
       bytes = await Deno.readFile(file);
@@ -199,13 +258,18 @@ export class CheckpointStore {
     } catch (cause) {
       throw new CheckpointCorruptError(file, "the header is not JSON", { cause });
     }
-    if (header?.format !== CHECKPOINT_FORMAT) {
-      throw new CheckpointCorruptError(file, `not a ${CHECKPOINT_FORMAT} file`);
+    const format = this.#format;
+    if (header?.format !== format.name) {
+      const theirs = header?.format;
+      if (typeof theirs === "string" && theirs.startsWith(PROGRAM_FORMAT_PREFIX)) {
+        throw new CheckpointFormatError(file, theirs, format.name);
+      }
+      throw new CheckpointCorruptError(file, `not a ${format.name} file`);
     }
-    if (header.version !== CHECKPOINT_VERSION && header.version !== 2 && header.version !== 1) {
+    if (!format.reads.includes(header.version)) {
       throw new CheckpointCorruptError(
         file,
-        `format version ${header.version}, this program reads versions 1 to ${CHECKPOINT_VERSION}`,
+        `format version ${header.version}, this program reads versions ${format.reads.join(", ")}`,
       );
     }
     const body = bytes.subarray(newline + 1);
@@ -218,22 +282,20 @@ export class CheckpointStore {
     if (await sha256(body) !== header.sha256) {
       throw new CheckpointCorruptError(file, "the SHA-256 checksum does not match the body");
     }
-    let state: TrainerState;
+    let parsed: unknown;
     try {
-      state = JSON.parse(decoder.decode(body));
+      parsed = JSON.parse(decoder.decode(body));
     } catch (cause) {
       throw new CheckpointCorruptError(file, "the body is not JSON", { cause });
     }
-    if (header.version === 1) state = migrateStateV1(state as unknown as TrainerStateV1, file);
-    if (header.version === 2) state = migrateStateV2(state as unknown as TrainerStateV2, file);
-    return { header, state, file };
+    return { header, state: format.read(parsed, header.version, file), file };
   }
 
   /**
    * The newest checkpoint that verifies, or `null` when there is none. Each unusable one met on
    * the way is reported through `onCorrupt`.
    */
-  async loadLatest(): Promise<LoadedCheckpoint | null> {
+  async loadLatest(): Promise<LoadedCheckpoint<S> | null> {
     for (const file of await this.list()) {
       try {
         return await this.read(file);

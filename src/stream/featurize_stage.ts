@@ -188,6 +188,15 @@ export class FeaturizeStage {
     return { skipped, deadLetters };
   }
 
+  /**
+   * Forgets `partition` altogether — its sessions and its next offset — as when the partition
+   * goes to another process: what this stage would write for it afterwards starts afresh.
+   */
+  drop(partition: number): void {
+    this.#featurizers.delete(partition);
+    this.#ledger.forget(partition);
+  }
+
   /** Forgets every partition's sessions (an admin reset); the offsets are kept. */
   reset(): void {
     this.#featurizers.clear();

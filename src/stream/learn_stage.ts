@@ -45,6 +45,26 @@ export interface LearnState {
   purchases: ReturnType<PurchaseAggregate["toJSON"]>;
   badRecords: Record<string, number>;
   skippedRecords: number;
+  /**
+   * Events learnt per input partition, by partition (absent in checkpoints written before it
+   * was kept: then unknown).
+   */
+  trained?: PartitionCount[];
+}
+
+/** A count of one input partition. */
+export interface PartitionCount {
+  partition: number;
+  events: number;
+}
+
+/** What the state covers of one input partition (the learn side's per-partition view). */
+export interface SourceView {
+  partition: number;
+  /** Events learnt from it; `null` when unknown (a state restored from an older checkpoint). */
+  eventsTrained: number | null;
+  /** The next offset of it the state covers: every record below was learnt or counted as bad. */
+  nextOffset: number;
 }
 
 /** Options of {@linkcode LearnStage}. */
@@ -87,6 +107,8 @@ export interface LearnedBatch {
   readonly ledger: LedgerBatch;
   /** @internal markers by reason */
   readonly reasons: ReadonlyMap<string, number>;
+  /** @internal events learnt per partition */
+  readonly trained: ReadonlyMap<number, number>;
 }
 
 /** See the module documentation. */
@@ -108,6 +130,8 @@ export class LearnStage {
   #bad: Record<string, number> = {};
   #drifts: DriftMarker[] = [];
   #version = 0;
+  /** Events learnt per partition; `null` when restored from a state that did not keep them. */
+  #trained: Map<number, number> | null = new Map();
 
   /**
    * @param options see {@linkcode LearnStageOptions}
@@ -140,6 +164,9 @@ export class LearnStage {
       this.#eventsTrained = r.eventsTrained;
       this.#bad = { ...r.badRecords };
       this.#skipped = r.skippedRecords;
+      this.#trained = r.trained === undefined
+        ? (r.eventsTrained === 0 ? new Map() : null)
+        : new Map(r.trained.map((c) => [c.partition, c.events]));
     } else {
       this.#learner = new BatchLearner(this.#options);
       this.#purchases = new PurchaseAggregate();
@@ -195,6 +222,15 @@ export class LearnStage {
     return this.#bad;
   }
 
+  /** Per input partition: events learnt and the next offset covered, by partition. */
+  get sources(): SourceView[] {
+    return this.#ledger.partitions.map((partition) => ({
+      partition,
+      eventsTrained: this.#trained === null ? null : this.#trained.get(partition) ?? 0,
+      nextOffset: this.#ledger.next(partition),
+    }));
+  }
+
   /** Drifts detected (the newest {@linkcode MAX_DRIFT_MARKERS}). */
   get drifts(): readonly DriftMarker[] {
     return this.#drifts;
@@ -222,9 +258,13 @@ export class LearnStage {
     const events = this.#events;
     events.clear();
     const reasons = new Map<string, number>();
+    const trained = new Map<number, number>();
     let accepted = 0, bad = 0, skipped = 0;
+    // Events per partition, counted in runs (rows come in runs of one partition).
+    let runPartition = -1, run = 0;
     for (let i = 0; i < rows.length; i++) {
-      if (!ledger.accept(rows.partition[i], rows.offset[i])) {
+      const partition = rows.partition[i];
+      if (!ledger.accept(partition, rows.offset[i])) {
         skipped++;
         continue;
       }
@@ -235,6 +275,12 @@ export class LearnStage {
         reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
         continue;
       }
+      if (partition !== runPartition) {
+        if (run > 0) trained.set(runPartition, (trained.get(runPartition) ?? 0) + run);
+        runPartition = partition;
+        run = 0;
+      }
+      run++;
       const j = events.add();
       if (j >= this.#rowOf.length) this.#rowOf = grown(this.#rowOf, events.capacity);
       this.#rowOf[j] = i;
@@ -245,6 +291,7 @@ export class LearnStage {
       events.labels[j] = rows.action[i] === ACTION_PURCHASE ? 1 : 0;
       events.truth[j] = rows.truth[i];
     }
+    if (run > 0) trained.set(runPartition, (trained.get(runPartition) ?? 0) + run);
     const predictions: Prediction[] = [];
     const batch = {
       batchId: this.#batchId + 1,
@@ -255,6 +302,7 @@ export class LearnStage {
       predictions,
       ledger,
       reasons,
+      trained,
     };
     if (accepted === 0) return batch;
     const model = this.#learner.model;
@@ -308,6 +356,9 @@ export class LearnStage {
     if (batch.rows === 0) return;
     this.#ledger.commit(batch.ledger);
     for (const [reason, n] of batch.reasons) this.#bad[reason] = (this.#bad[reason] ?? 0) + n;
+    if (this.#trained !== null) {
+      for (const [p, n] of batch.trained) this.#trained.set(p, (this.#trained.get(p) ?? 0) + n);
+    }
     this.#batchId = batch.batchId;
     this.#batches++;
     this.#eventsTrained += batch.events;
@@ -333,6 +384,12 @@ export class LearnStage {
       purchases: this.#purchases.toJSON(),
       badRecords: { ...this.#bad },
       skippedRecords: this.#skipped,
+      ...(this.#trained === null ? {} : {
+        trained: [...this.#trained].sort((a, b) => a[0] - b[0]).map(([partition, events]) => ({
+          partition,
+          events,
+        })),
+      }),
     };
   }
 }

@@ -69,6 +69,11 @@ export class OffsetLedger {
     return [...this.#next.keys()].sort((a, b) => a - b);
   }
 
+  /** Forgets `partition` (its next offset is 0 again, as if never seen). */
+  forget(partition: number): void {
+    this.#next.delete(partition);
+  }
+
   /** Starts a batch of advances. */
   begin(): LedgerBatch {
     return new LedgerBatch(this);

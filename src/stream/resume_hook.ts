@@ -4,7 +4,9 @@
  * against the group's committed ones — and records the member; its `onRestart` hook and a
  * reconnect remove stale members (`group_membership.ts`). Everything Kafka comes in through
  * ports: `connect` builds the consumer with the hooks, `offsets` reads the group's committed
- * offsets, and the consumer itself is the `seek` port. Works for a consumer of any topic.
+ * offsets, and the consumer itself is the `seek` port. Works for a consumer of any topic. A
+ * consumer that places itself otherwise (`featurize`, which rebuilds state by replaying) gives
+ * its own `place` instead of the seek rule, and keeps the same member handling.
  *
  * @module
  */
@@ -32,19 +34,37 @@ export interface ResumeHooks {
   onRestart(previousMemberId: string): void;
 }
 
-/** Options of {@linkcode resumingConnect}. */
-export interface ResumingConnectOptions<C extends Seekable> {
+/** What {@linkcode resumingConnect} needs whichever way the consumer is placed. */
+interface ConnectPorts<C extends Seekable> {
   /** The consumer group. Required. */
   group: string;
   /** Connects a consumer with the given hooks. Required. */
   connect: (hooks: ResumeHooks) => Promise<C>;
+  /** This process's member and the removal of stale ones. Required. */
+  membership: GroupMembership;
+}
+
+/** Placing each assignment by the seek rule. */
+interface BySeekRule {
   /** Reads the group's committed offsets. Required. */
   offsets: GroupOffsetsPort;
   /** The offsets the checkpoint covers now (the truth to resume from). Required. */
   checkpoint: () => readonly TopicOffset[];
-  /** This process's member and the removal of stale ones. Required. */
-  membership: GroupMembership;
+  place?: undefined;
 }
+
+/** Placing each assignment some other way. */
+interface ByOwnRule<C> {
+  /** Moves the consumer as the new assignment requires, before its records come. Required. */
+  place: (consumer: C, assignment: TopicAssignment[]) => Promise<void>;
+  offsets?: undefined;
+  checkpoint?: undefined;
+}
+
+/** Options of {@linkcode resumingConnect}: the ports, and the seek rule's or an own `place`. */
+export type ResumingConnectOptions<C extends Seekable> =
+  & ConnectPorts<C>
+  & (BySeekRule | ByOwnRule<C>);
 
 /**
  * Applies the seek rule to `assignment` on `consumer`: reads the committed offsets of the
@@ -88,6 +108,10 @@ export function resumingConnect<C extends Seekable>(
         onRestart: (previous) => membership.restarted(previous),
         onAssignment: async (assignment, memberId) => {
           await membership.joined(memberId);
+          if (options.place !== undefined) {
+            await options.place(await ready.promise, assignment);
+            return;
+          }
           const checkpoint = options.checkpoint();
           if (checkpoint.length === 0) return;
           await resumeAssignment(

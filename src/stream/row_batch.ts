@@ -232,6 +232,30 @@ export class RowBatch {
     return [i === 0 ? 0 : this.sparseEnd[i - 1], this.sparseEnd[i]];
   }
 
+  /**
+   * Makes room for `rows` more rows and `sparseEntries` more sparse entries, so that a writer
+   * that fills the columns in bulk (the feature log's decoder, `row_codec.ts`) can write
+   * `[length, length + rows)` directly and then move `length` and `sparseLength`.
+   *
+   * @throws {RangeError} on a count that is not a non-negative integer
+   */
+  reserve(rows: number, sparseEntries = 0): void {
+    if (
+      !Number.isInteger(rows) || rows < 0 || !Number.isInteger(sparseEntries) || sparseEntries < 0
+    ) {
+      throw new RangeError(
+        `Cannot reserve ${rows} rows and ${sparseEntries} sparse entries: expected integers ≥ 0.`,
+      );
+    }
+    while (this.length + rows > this.kind.length) this.#grow();
+    const sparse = this.sparseLength + sparseEntries;
+    if (sparse > this.sparseIndex.length) {
+      const n = Math.max(sparse, this.sparseIndex.length * 2);
+      this.sparseIndex = grown(this.sparseIndex, n);
+      this.sparseValue = grown(this.sparseValue, n);
+    }
+  }
+
   #add(partition: number, offset: number): number {
     if (this.length === this.kind.length) this.#grow();
     const i = this.length++;

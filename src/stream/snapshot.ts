@@ -8,6 +8,7 @@
  */
 
 import type { WireEvent } from "../events/wire.ts";
+import type { SourceView } from "./learn_stage.ts";
 
 /** Prequential figures over a set of events (all scored before the model learned from them). */
 export interface MetricsView {
@@ -131,6 +132,13 @@ export interface Snapshot {
   readonly drifts: readonly DriftMarker[];
   /** The drift detector's state; absent or `null` when detection is off. */
   readonly drift?: DriftStatus | null;
+  /** Per input partition: events learnt and the next offset covered. Default: absent. */
+  readonly sources?: readonly SourceView[];
+  /**
+   * The model's version when it is read from a feature log (`learn`): the log offset it has
+   * consumed up to. Absent or `null` otherwise (`train`).
+   */
+  readonly modelVersion?: number | null;
   /**
    * Scores a session's events in order, each given only those before it, with the model as it
    * was at publication. Returns one purchase probability per event.

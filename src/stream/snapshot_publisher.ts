@@ -64,6 +64,8 @@ export interface PublishContext {
   checkpoint: { batchId: number; time: number } | null;
   /** Throughput of the last batch, events/s. */
   eventsPerSecond: number;
+  /** The model version, when the model is read from a feature log. Default: `null`. */
+  modelVersion?: number | null;
 }
 
 /** Options of {@linkcode SnapshotPublisher}. */
@@ -180,6 +182,8 @@ export class SnapshotPublisher {
         onDrift: learner.onDrift,
       },
       predict: costly.predict,
+      sources: Object.freeze(stage.sources.map((s) => Object.freeze(s))),
+      modelVersion: context.modelVersion ?? null,
     });
     return this.#snapshot;
   }

@@ -22,39 +22,24 @@
 import type { FeatureSet } from "../learn/feature_set.ts";
 import { DEFAULT_FEATURE_SET } from "../learn/feature_sets.ts";
 import type { LearnerOptions } from "../learn/learner.ts";
-import type { Clock } from "../util/clock.ts";
-import { type AdminCommand, AdminQueue, type AdminResult } from "./admin_queue.ts";
-import type { BrokerView } from "./broker_watch.ts";
+import type { AdminCommand, AdminResult } from "./admin_queue.ts";
+import { DurableLoop, type DurableLoopHooks } from "./durable_loop.ts";
 import { FeaturizeStage } from "./featurize_stage.ts";
 import { LearnStage } from "./learn_stage.ts";
 import type { NextOffset } from "./offset_ledger.ts";
 import type { BatchOutputs, SourceRecord } from "./records.ts";
 import { RowBatch } from "./row_batch.ts";
 import type { Snapshot } from "./snapshot.ts";
-import { SnapshotPublisher } from "./snapshot_publisher.ts";
 import { checkResumeFeatureSet, type TrainerState } from "./trainer_state.ts";
 
 export type { BrokerView } from "./broker_watch.ts";
+export type { BatchInfo } from "./durable_loop.ts";
 export type { NextOffset } from "./offset_ledger.ts";
 export type { BatchOutputs, DeadLetter, Prediction, SourceRecord } from "./records.ts";
 export type { TrainerState } from "./trainer_state.ts";
 
-/** Per-batch facts for the report printer. */
-export interface BatchInfo {
-  /** Records in the batch, valid and bad, skipped ones excluded. */
-  records: number;
-  /** Valid events learnt. */
-  events: number;
-  /** Bad records in this batch. */
-  bad: number;
-  /** Records skipped because the state already covered them. */
-  skipped: number;
-  /** Processing time of the batch, ms. */
-  durationMs: number;
-}
-
-/** Options of {@linkcode Trainer}. */
-export interface TrainerOptions {
+/** Options of {@linkcode Trainer} (and the hooks of `DurableLoopHooks`). */
+export interface TrainerOptions extends DurableLoopHooks<TrainerState> {
   /** The topic trained on (for the snapshot). Required. */
   topic: string;
   /**
@@ -66,32 +51,13 @@ export interface TrainerOptions {
   featureSet?: FeatureSet;
   /** State to continue from (a checkpoint) of the same feature set. Default: a fresh start. */
   restore?: TrainerState;
-  /** Clock for snapshot and drift times. Default: `Date`. */
-  clock?: Pick<Clock, "now">;
-  /** Commits group offsets after the batch (lag monitoring). Default: none. */
-  commit?: (offsets: readonly NextOffset[]) => Promise<void>;
   /** Writes the batch's side outputs and resolves once acknowledged. Default: none. */
   sideOutputs?: (outputs: BatchOutputs) => Promise<void>;
   /** Whether to collect predictions for `sideOutputs`. Default: `false`. */
   collectPredictions?: boolean;
-  /**
-   * Called after each batch with the full state when a checkpoint may be written; resolves
-   * with the checkpoint's time (ms) if one was written. Default: none.
-   */
-  checkpoint?: (state: () => TrainerState, force: boolean) => Promise<number | null>;
-  /** The broker's health and end offsets. Default: always healthy, lag unknown. */
-  broker?: () => BrokerView;
-  /** Called after every non-empty batch. Default: none. */
-  onBatch?: (snapshot: Snapshot, info: BatchInfo) => void;
   /** Sees each batch's rows between the stages (valid only during the call). Default: none. */
   onRows?: (rows: RowBatch) => void;
-  /** Points of chart history kept. Default `2000`. */
-  historyLimit?: number;
-  /** Test hook: called mid-batch (after learning) and before the group-offset commit. */
-  crashHook?: (point: "mid-batch" | "before-commit") => void;
 }
-
-const HEALTHY: BrokerView = { healthy: true, reason: null, highWatermarks: null };
 
 /** The two stages in one process; see the module documentation. */
 export class Trainer {
@@ -99,15 +65,9 @@ export class Trainer {
   #options: TrainerOptions;
   #featurize: FeaturizeStage;
   #learn: LearnStage;
-  #publisher: SnapshotPublisher;
   #rows: RowBatch;
-  #lastCheckpoint: { batchId: number; time: number } | null = null;
-  #eventsPerSecond = 0;
-  #snapshot: Snapshot;
-  #admin = new AdminQueue();
+  #loop: DurableLoop<TrainerState>;
   #broken: Error | null = null;
-  /** The offsets the newest checkpoint covers (what may be committed to the group). */
-  #durable: NextOffset[] = [];
 
   /**
    * @param options see {@linkcode TrainerOptions}
@@ -147,19 +107,21 @@ export class Trainer {
           );
         }
       }
-      this.#durable = this.offsets;
     }
-    this.#publisher = new SnapshotPublisher({
-      topic: options.topic,
-      clock: options.clock,
-      historyLimit: options.historyLimit,
+    this.#loop = new DurableLoop({
+      ...options,
+      name: "trainer",
+      learn: this.#learn,
+      state: () => this.state(),
+      offsets: () => this.offsets,
+      reset: () => this.#reset(),
+      restored: r ? this.offsets : undefined,
     });
-    this.#snapshot = this.#publish(false);
   }
 
   /** The latest published snapshot (immutable). */
   get snapshot(): Snapshot {
-    return this.#snapshot;
+    return this.#loop.snapshot;
   }
 
   /** The next offset per partition the state covers (where a restart must resume). */
@@ -169,7 +131,7 @@ export class Trainer {
 
   /** Enqueues an admin command; resolves after the trainer carried it out between batches. */
   admin(command: AdminCommand): Promise<AdminResult> {
-    return this.#admin.enqueue(command);
+    return this.#loop.admin(command);
   }
 
   /** The full state, for a checkpoint. */
@@ -179,8 +141,7 @@ export class Trainer {
 
   /** Marks that a checkpoint of the current state was written at `time` (ms). */
   markCheckpoint(time: number): void {
-    this.#lastCheckpoint = { batchId: this.#learn.batchId, time };
-    this.#durable = this.offsets;
+    this.#loop.markCheckpoint(time);
   }
 
   /**
@@ -189,40 +150,18 @@ export class Trainer {
    */
   async flush(): Promise<void> {
     if (this.#broken !== null) return;
-    if (this.#options.checkpoint && this.#learn.batchId >= 0) {
-      const time = await this.#options.checkpoint(() => this.state(), true);
-      if (time !== null) this.markCheckpoint(time);
-    }
-    await this.#commit();
-    this.#snapshot = this.#publish(false);
-  }
-
-  async #commit(): Promise<void> {
-    if (!this.#options.commit) return;
-    // With checkpoints, the group may only ever hear offsets a checkpoint covers: a restart
-    // then never finds the group ahead of the checkpoint.
-    const offsets = this.#options.checkpoint ? this.#durable : this.offsets;
-    if (offsets.length === 0) return;
-    this.#options.crashHook?.("before-commit");
-    await this.#options.commit(offsets);
+    await this.#loop.flush();
   }
 
   /**
    * Consumes micro-batches until they end or `signal` aborts (the batch in progress is
    * finished first). Empty batches refresh health and lag and drain the admin queue.
    */
-  async run(
+  run(
     batches: AsyncIterable<readonly SourceRecord[]>,
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
-    try {
-      for await (const records of batches) {
-        await this.processBatch(records);
-        if (options.signal?.aborted) break;
-      }
-    } finally {
-      this.#admin.close("the trainer is stopping");
-    }
+    return this.#loop.run(batches, (records) => this.processBatch(records), options.signal);
   }
 
   /** Processes one micro-batch (see the module documentation for the order of steps). */
@@ -244,7 +183,7 @@ export class Trainer {
     });
     if (learned.rows === 0) {
       this.#learn.complete(learned, featurized.skipped);
-      await this.#afterBatch(false);
+      await this.#loop.afterBatch(false);
       return;
     }
     this.#options.crashHook?.("mid-batch");
@@ -264,57 +203,18 @@ export class Trainer {
     }
     // Only now, with the side outputs acknowledged, does the state move past these records.
     this.#learn.complete(learned, featurized.skipped);
-    const seconds = (performance.now() - start) / 1000;
-    this.#eventsPerSecond = seconds > 0 ? learned.rows / seconds : 0;
-    await this.#afterBatch(true);
-    this.#options.onBatch?.(this.#snapshot, {
-      records: learned.rows,
-      events: learned.events,
-      bad: learned.bad,
-      skipped: featurized.skipped + learned.skipped,
-      durationMs: performance.now() - start,
-    });
+    await this.#loop.completed(learned, start, featurized.skipped + learned.skipped);
   }
 
-  async #afterBatch(progressed: boolean): Promise<void> {
-    if (progressed && this.#options.checkpoint) {
-      const time = await this.#options.checkpoint(() => this.state(), false);
-      if (time !== null) this.markCheckpoint(time);
-    }
-    if (progressed) await this.#commit();
-    this.#snapshot = this.#publish(progressed);
-    if (this.#admin.size > 0) {
-      await this.#admin.drain((command) => this.#execute(command));
-      this.#snapshot = this.#publish(false);
-    }
-  }
-
-  #publish(historyPoint: boolean): Snapshot {
-    return this.#publisher.publish(this.#learn, {
-      broker: this.#options.broker?.() ?? HEALTHY,
-      checkpoint: this.#lastCheckpoint,
-      eventsPerSecond: this.#eventsPerSecond,
-    }, historyPoint);
-  }
-
-  async #execute(command: AdminCommand): Promise<AdminResult> {
+  #reset(): AdminResult {
     const batchId = this.#learn.batchId;
-    if (command.type === "reset") {
-      this.#learn.reset();
-      this.#featurize.reset();
-      this.#publisher.reset();
-      return {
-        ok: true,
-        message: `model, features and metrics reset after batch ${batchId}; offsets kept`,
-        batchId,
-      };
-    }
-    if (!this.#options.checkpoint) {
-      return { ok: false, message: "this trainer has no state directory to checkpoint to" };
-    }
-    const time = await this.#options.checkpoint(() => this.state(), true);
-    if (time === null) return { ok: false, message: "the checkpoint was not written" };
-    this.markCheckpoint(time);
-    return { ok: true, message: `checkpoint of batch ${batchId} written`, batchId };
+    this.#learn.reset();
+    this.#featurize.reset();
+    this.#loop.resetHistory();
+    return {
+      ok: true,
+      message: `model, features and metrics reset after batch ${batchId}; offsets kept`,
+      batchId,
+    };
   }
 }

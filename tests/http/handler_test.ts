@@ -671,3 +671,26 @@ Deno.test("handler() serves /weights and /metrics for real under Deno.serve", as
     await server.finished;
   }
 });
+
+Deno.test("handler() shows a feature-log learner's model version and per-partition view", async () => {
+  const sources = [
+    { partition: 0, eventsTrained: 700, nextOffset: 710 },
+    { partition: 3, eventsTrained: null, nextOffset: 55 },
+  ];
+  const serve = handler({}, fakeSnapshot({ modelVersion: 93, sources }));
+  const body = JSON.parse(await (await serve(get("/weights"))).text());
+  assert.equal(body.model_version, 93);
+  assert.deepEqual(body.sources, [
+    { partition: 0, events_trained: 700, next_offset: 710 },
+    { partition: 3, events_trained: null, next_offset: 55 },
+  ]);
+  const metrics = parsePrometheus(await (await serve(get("/metrics"))).text());
+  assert.equal(metrics.get("clickstream_model_version")?.samples.get(""), "93");
+  const history = JSON.parse(await (await serve(get("/history"))).text());
+  assert.equal(history.state.modelVersion, 93, "the dashboard gets it");
+  // train's snapshots have none: no model_version on /weights, NaN in /metrics.
+  const train = handler();
+  assert.equal("model_version" in JSON.parse(await (await train(get("/weights"))).text()), false);
+  const trainMetrics = parsePrometheus(await (await train(get("/metrics"))).text());
+  assert.equal(trainMetrics.get("clickstream_model_version")?.samples.get(""), "NaN");
+});

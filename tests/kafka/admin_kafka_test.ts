@@ -47,3 +47,16 @@ Deno.test("ensureTopic() on a single broker creates one replica, and refuses bad
     await admin.deleteTopics([topic]);
   }
 });
+
+Deno.test("topicConfigs() reads a topic's configs back, its own and the broker's defaults", async () => {
+  const topic = uniqueTopic("admin-configs");
+  await using admin = await KafkaAdmin.connect(testClient(brokers));
+  try {
+    await admin.ensureTopic(topic, { configs: { "retention.ms": "-1" } });
+    const configs = await admin.topicConfigs(topic);
+    assert.equal(configs["retention.ms"], "-1");
+    assert.equal(typeof configs["cleanup.policy"], "string", "a default, too");
+  } finally {
+    await admin.deleteTopics([topic]);
+  }
+});

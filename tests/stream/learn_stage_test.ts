@@ -184,3 +184,31 @@ Deno.test("LearnStage restores only a state of its own feature set", () => {
     /the model's features .* are not/,
   );
 });
+
+Deno.test("LearnStage keeps events learnt per input partition beside its next offset", () => {
+  const stage = new LearnStage({ topic: "t" });
+  const rows = new RowBatch(SCHEMA);
+  eventRows(rows, 2, 0, 30);
+  rows.addDeadLetter(0, 0, reasonCode("not_json"));
+  eventRows(rows, 0, 1, 20);
+  eventRows(rows, 2, 30, 5);
+  eventRows(rows, 2, 10, 5); // a repeat: not counted twice
+  const learned = stage.learn(rows);
+  assert.deepEqual(stage.sources, [], "nothing before complete()");
+  stage.complete(learned);
+  assert.deepEqual(stage.sources, [
+    { partition: 0, eventsTrained: 20, nextOffset: 21 },
+    { partition: 2, eventsTrained: 35, nextOffset: 35 },
+  ]);
+  const restored = new LearnStage({
+    topic: "t",
+    restore: JSON.parse(JSON.stringify(stage.state())),
+  });
+  assert.deepEqual(restored.sources, stage.sources);
+  // A state from before the counts were kept: the offsets are known, the counts are not.
+  const { trained: _, ...older } = stage.state();
+  assert.deepEqual(new LearnStage({ topic: "t", restore: older }).sources, [
+    { partition: 0, eventsTrained: null, nextOffset: 21 },
+    { partition: 2, eventsTrained: null, nextOffset: 35 },
+  ]);
+});

@@ -17,6 +17,7 @@ import assert from "node:assert/strict";
 import { testBrokers, uniqueGroup, uniqueTopic } from "../_helpers/kafka.ts";
 import { testSeed } from "../_helpers/seed.ts";
 import {
+  childrenOf,
   dropTopics,
   spawnTrain,
   type TrainProcess,
@@ -45,16 +46,6 @@ function model(w: WeightsBody) {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The child processes of `pid`, from `/proc/<pid>/task/<tid>/children`. */
-function childrenOf(pid: number): number[] {
-  const children: number[] = [];
-  for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
-    const text = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/children`).trim();
-    if (text) children.push(...text.split(/\s+/).map(Number));
-  }
-  return children;
-}
 
 /** What `/proc` shows of `pid` right now: state and parent of each thread, or "gone". */
 function procState(pid: number): string {

@@ -199,7 +199,12 @@
     health.className = s.healthy ? "pill ok" : "pill bad";
     const r = s.rolling;
     card("c-events", count(s.eventsTrained), `${count(s.batches)} batches`);
-    card("c-updates", count(s.updates), `last batch #${s.batchId}`);
+    card(
+      "c-updates",
+      count(s.updates),
+      (s.modelVersion === null ? "" : `model version ${count(s.modelVersion)} · `) +
+        `last batch #${s.batchId}`,
+    );
     const best = num(r.bayesLogLoss) === null ? "" : ` · best ${fixed(r.bayesLogLoss, 4)}`;
     card("c-loss", fixed(r.logLoss, 4), `constant rate ${fixed(r.constantLogLoss, 4)}${best}`);
     card(

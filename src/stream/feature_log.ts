@@ -1,0 +1,65 @@
+/**
+ * The feature log: `<topic>.features`, where `featurize` writes the rows of every input
+ * partition, packed many per record (`row_codec.ts`), and `learn` reads them. ONE partition, so
+ * the rows of all input partitions have a single order and every `learn` replica reads the same
+ * sequence; infinite retention (`retention.ms=-1`), so a replica that starts late replays it from
+ * offset 0 (docs/design.md "Scaling out").
+ *
+ * @module
+ */
+
+/** The feature log of input topic `topic`: `<topic>.features`. */
+export function featureLogTopic(topic: string): string {
+  return `${topic}.features`;
+}
+
+/** The partitions of the feature log: one. */
+export const FEATURE_LOG_PARTITIONS = 1;
+
+/** The topic configs the feature log is created with: kept forever. */
+export const FEATURE_LOG_CONFIGS: Readonly<Record<string, string>> = Object.freeze({
+  "retention.ms": "-1",
+});
+
+/** The admin calls {@linkcode ensureFeatureLog} needs (`KafkaAdmin` fits). */
+export interface FeatureLogAdmin {
+  ensureTopic(
+    topic: string,
+    options: { partitions: number; configs: Record<string, string> },
+  ): Promise<boolean>;
+  partitionCount(topic: string): Promise<number | undefined>;
+}
+
+/** A feature log that cannot give one order: it has more than one partition. */
+export class FeatureLogError extends Error {
+  /** The topic concerned. */
+  readonly topic: string;
+  /** Creates the error. */
+  constructor(topic: string, message: string) {
+    super(message);
+    this.name = "FeatureLogError";
+    this.topic = topic;
+  }
+}
+
+/**
+ * Creates the feature log of `topic` unless it exists (one partition, kept forever) and checks
+ * that it has one partition. Resolves `true` when this call created it.
+ *
+ * @throws {FeatureLogError} when the topic exists with more than one partition
+ */
+export async function ensureFeatureLog(admin: FeatureLogAdmin, topic: string): Promise<boolean> {
+  const log = featureLogTopic(topic);
+  const created = await admin.ensureTopic(log, {
+    partitions: FEATURE_LOG_PARTITIONS,
+    configs: { ...FEATURE_LOG_CONFIGS },
+  });
+  const partitions = await admin.partitionCount(log);
+  if (partitions !== FEATURE_LOG_PARTITIONS) {
+    throw new FeatureLogError(
+      log,
+      `The feature log ${log} has ${partitions} partitions: it needs exactly one, so that all rows have one order. Delete it, or give featurize and learn another topic.`,
+    );
+  }
+  return created;
+}

@@ -1,0 +1,146 @@
+/**
+ * The byte layout of one feature-log record (see `row_codec.ts` for the format as a whole): the
+ * header's constants, where each column starts for a given number of rows, sparse entries and
+ * session-id bytes, how many bytes a row takes, and the little-endian copy of a typed column
+ * into and out of the record (one typed-array `set` per column on a little-endian platform, a
+ * `DataView` loop elsewhere).
+ *
+ * @module
+ */
+
+import type { RowBatch } from "./row_batch.ts";
+
+/** The format version this module writes and reads. */
+export const ROW_FORMAT_VERSION = 1;
+/** The first four bytes of every record: `CSRW`. */
+export const ROW_MAGIC = 0x57525343;
+/** Bytes of the header. */
+export const ROW_HEADER_BYTES = 32;
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** UTF-8 length of `s`. */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 2; // a surrogate pair: 2 UTF-16 units, 4 bytes
+        i++;
+      } else n += 2; // a lone surrogate becomes U+FFFD, 3 bytes
+    } else n += 2;
+  }
+  return n;
+}
+
+/** The bytes one row takes in a record (its share of every column). */
+export function rowBytes(rows: RowBatch, i: number): number {
+  const start = i === 0 ? 0 : rows.sparseEnd[i - 1];
+  const sparse = rows.sparseEnd[i] - start;
+  return 8 * (5 + rows.denseWidth + sparse) + 4 * (3 + sparse) + 3 +
+    utf8Length(rows.sessionId[i]);
+}
+
+/** Where everything of one record is: its counts, and the byte offset of every column. */
+export interface Layout {
+  /** Rows. */
+  n: number;
+  /** Dense values per row. */
+  w: number;
+  /** Sparse entries. */
+  s: number;
+  /** Session-id bytes. */
+  b: number;
+  /** Byte offsets of the columns, in the record's order. */
+  offset: number;
+  eventTime: number;
+  amount: number;
+  userId: number;
+  truth: number;
+  dense: number;
+  sparseValue: number;
+  partition: number;
+  sparseEnd: number;
+  sparseIndex: number;
+  sessionLength: number;
+  kind: number;
+  action: number;
+  reason: number;
+  sessions: number;
+  /** The record's length in bytes. */
+  total: number;
+}
+
+/** The layout of a record of `n` rows of width `w`, `s` sparse entries, `b` session-id bytes. */
+export function layout(n: number, w: number, s: number, b: number): Layout {
+  let at = ROW_HEADER_BYTES;
+  const take = (bytes: number) => {
+    const here = at;
+    at += bytes;
+    return here;
+  };
+  return {
+    n,
+    w,
+    s,
+    b,
+    offset: take(8 * n),
+    eventTime: take(8 * n),
+    amount: take(8 * n),
+    userId: take(8 * n),
+    truth: take(8 * n),
+    dense: take(8 * n * w),
+    sparseValue: take(8 * s),
+    partition: take(4 * n),
+    sparseEnd: take(4 * n),
+    sparseIndex: take(4 * s),
+    sessionLength: take(4 * n),
+    kind: take(n),
+    action: take(n),
+    reason: take(n),
+    sessions: take(b),
+    total: at, // evaluated last: the end of the last column
+  };
+}
+
+/** A column the record holds as 4- or 8-byte numbers. */
+export type Column = Float64Array | Int32Array | Uint32Array;
+type ColumnType = Float64ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor;
+
+/** Copies `from` into `bytes` at `at` (aligned), little-endian. */
+export function put(bytes: Uint8Array, at: number, from: Column): void {
+  if (from.length === 0) return;
+  const Type = from.constructor as ColumnType;
+  if (LITTLE_ENDIAN) {
+    new Type(bytes.buffer as ArrayBuffer, bytes.byteOffset + at, from.length).set(from as never);
+    return;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at, from.byteLength);
+  for (let i = 0; i < from.length; i++) {
+    if (Type === Float64Array) view.setFloat64(8 * i, from[i], true);
+    else if (Type === Int32Array) view.setInt32(4 * i, from[i], true);
+    else view.setUint32(4 * i, from[i], true);
+  }
+}
+
+/** Copies `n` elements at `at` of `bytes` (aligned), little-endian, into `into` at `intoAt`. */
+export function take(bytes: Uint8Array, at: number, n: number, into: Column, intoAt: number): void {
+  if (n === 0) return;
+  const Type = into.constructor as ColumnType;
+  if (LITTLE_ENDIAN) {
+    into.set(new Type(bytes.buffer as ArrayBuffer, bytes.byteOffset + at, n) as never, intoAt);
+    return;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at, n * Type.BYTES_PER_ELEMENT);
+  for (let i = 0; i < n; i++) {
+    into[intoAt + i] = Type === Float64Array
+      ? view.getFloat64(8 * i, true)
+      : Type === Int32Array
+      ? view.getInt32(4 * i, true)
+      : view.getUint32(4 * i, true);
+  }
+}

@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { resolveConfig, UsageError } from "../../src/config.ts";
+
+Deno.test("featurize: defaults, train's shared flags, and bounds on the record size", () => {
+  const c = resolveConfig(["featurize"], {});
+  assert.ok(c.command === "featurize");
+  assert.equal(c.topic, "clickstream_v2");
+  assert.equal(c.group, "clickstream-featurizer");
+  assert.equal(c.triggerMs, 1000);
+  assert.equal(c.maxBatchEvents, 100_000);
+  assert.equal(c.rowsPerRecord, 2000);
+  assert.equal(c.recordBytes, 256 * 1024);
+  const d = resolveConfig(
+    ["featurize", "orders", "--trigger", "200ms", "--record-bytes", "1MB"],
+    {},
+  );
+  assert.ok(d.command === "featurize");
+  assert.deepEqual([d.topic, d.triggerMs, d.recordBytes], ["orders", 200, 1_000_000]);
+  for (const bytes of ["512", "2MB"]) {
+    assert.throws(
+      () => resolveConfig(["featurize", "--record-bytes", bytes], {}),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        new RegExp(`--record-bytes must be .*got ${bytes}`).test(e.message),
+    );
+  }
+  assert.throws(
+    () => resolveConfig(["featurize", "a", "b"], {}),
+    (e: unknown) => e instanceof UsageError && /featurize takes one topic, got 2/.test(e.message),
+  );
+});
