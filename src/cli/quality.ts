@@ -20,7 +20,7 @@
  */
 
 import { parseFlags, UsageError } from "../config/flags.ts";
-import type { WireEvent } from "../events/wire.ts";
+import { ACTIONS, type WireEvent } from "../events/wire.ts";
 import { createGenerator } from "../generator/create_generator.ts";
 import { DEFAULT_PROFILE, type Profile } from "../generator/generator.ts";
 import type { BatchLearner } from "../learn/batch_learner.ts";
@@ -28,6 +28,7 @@ import type { FeatureSet } from "../learn/feature_set.ts";
 import { DEFAULT_FEATURE_SET, featureSet } from "../learn/feature_sets.ts";
 import { Learner } from "../learn/learner.ts";
 import { DEFAULT_MODE, type Mode, type ModelOptions } from "../learn/model.ts";
+import { type ActionQualityRow, evaluateAction, formatActionTable } from "./quality_action.ts";
 import { QUALITY_COMMAND, type QualityConfig, resolveQuality } from "./quality_config.ts";
 
 /** One row of the quality table (also the JSON written to `--out`). */
@@ -281,6 +282,29 @@ export async function runQuality(input: QualityConfig | readonly string[]): Prom
   }
   const { events, seed, batchSize } = config;
   const driftAt = config.driftAt ?? Infinity;
+  if (config.target === "action") {
+    const rows: ActionQualityRow[] = [];
+    for (const profile of config.profiles) {
+      for (const features of config.featureSets) {
+        rows.push(
+          evaluateAction({ events, seed, batchSize, driftAt, profile, featureSet: features }),
+        );
+      }
+    }
+    console.log(formatActionTable(rows));
+    console.log(
+      `\nTarget action: softmax regression over ${ACTIONS.join(", ")} by AdaGrad, prequential ` +
+        `(every event scored before the model learns from it). Seed ${seed}, micro-batches of ` +
+        `${batchSize} events. Bayes = the generator's exact action distribution of each event; ` +
+        `const = the class frequencies in hindsight; "open" = (log loss − Bayes) / (const − Bayes). ` +
+        `P and R (precision, recall of the most probable class) over the last 100k events; LL per class cumulative.`,
+    );
+    if (config.out !== null) {
+      await Deno.writeTextFile(config.out, JSON.stringify(rows, null, 2) + "\n");
+      console.log(`wrote ${config.out}`);
+    }
+    return 0;
+  }
   const rows: QualityRow[] = [];
   for (const profile of config.profiles) {
     for (const features of config.featureSets) {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { evaluateMode, type QualityRow, runQuality } from "../../src/cli/quality.ts";
+import type { ActionQualityRow } from "../../src/cli/quality_action.ts";
 import { FIELD_FEATURES } from "../../src/learn/field_features.ts";
 import { Learner } from "../../src/learn/learner.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
@@ -142,6 +143,40 @@ Deno.test("runQuality() --profile funnel runs the funnel generator's stream", as
     // the funnel's purchase rate (about 0.16) and Bayes log loss differ from the original's
     assert.ok(funnel.bayesLogLoss! < original.bayesLogLoss! - 0.1);
     assert.ok(funnel.majorityAccuracy! > original.majorityAccuracy! + 0.1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runQuality() --target action refuses modes other than adagrad", async () => {
+  assert.equal(await quietly(() => runQuality(["--target", "action", "--modes", "ftrl"])), 2);
+  assert.equal(await quietly(() => runQuality(["--target", "class"])), 2);
+});
+
+Deno.test("runQuality() --target action writes a multi-class row per profile and feature set", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/q.json`;
+    const code = await quietly(() =>
+      runQuality([
+        ...["--target", "action", "--events", "30000", "--batch", "5000", "--out", out],
+        ...["--features", "position", "--profile", "original,funnel"],
+      ])
+    );
+    assert.equal(code, 0);
+    const rows: ActionQualityRow[] = JSON.parse(await Deno.readTextFile(out));
+    assert.deepEqual(rows.map((r) => `${r.profile} ${r.features} ${r.mode}`), [
+      "original position adagrad",
+      "funnel position adagrad",
+    ]);
+    for (const r of rows) {
+      assert.ok(r.bayesLogLoss! > 0 && r.logLoss! > r.bayesLogLoss!, JSON.stringify(r));
+      assert.ok(r.constantLogLoss! > r.bayesLogLoss!);
+      assert.ok(r.shareOpen! > 0 && r.shareOpen! < 1, `share ${r.shareOpen}`);
+      assert.deepEqual(Object.keys(r.classes), ["click", "view", "scroll", "purchase"]);
+      const total = r.confusion.flat().reduce((a, b) => a + b, 0);
+      assert.equal(total, Math.min(r.events, 100_000));
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

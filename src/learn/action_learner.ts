@@ -1,0 +1,92 @@
+/**
+ * The multi-class counterpart of {@linkcode Learner} for `--target action`: the featurizer of a
+ * feature set with its session store, a {@linkcode SoftmaxModel} over the classes of `ACTIONS`
+ * and {@linkcode MultiClassMetrics}. Per batch, in order: each event is featurized, scored by
+ * the model as it was before learning from it, learnt, then measured. Batches are reused.
+ *
+ * @module
+ */
+
+import { ACTIONS, type WireEvent } from "../events/wire.ts";
+import type { AdaGradOptions } from "./adagrad.ts";
+import { FeatureBatch } from "./feature_batch.ts";
+import type { FeatureSet } from "./feature_set.ts";
+import { DEFAULT_FEATURE_SET } from "./feature_sets.ts";
+import { Featurizer } from "./features.ts";
+import { MultiClassMetrics, type MultiClassMetricsOptions } from "./multiclass_metrics.ts";
+import { SoftmaxModel } from "./softmax.ts";
+
+const ACTION_CODE = new Map<string, number>(ACTIONS.map((a, i) => [a, i]));
+
+/** Options of {@linkcode ActionLearner}. */
+export interface ActionLearnerOptions {
+  /** The features. Default `DEFAULT_FEATURE_SET`. */
+  featureSet?: FeatureSet;
+  /** AdaGrad options (see {@linkcode AdaGradOptions} for the defaults). */
+  adagrad?: AdaGradOptions;
+  /** Metrics options (see {@linkcode MultiClassMetricsOptions}). */
+  metrics?: MultiClassMetricsOptions;
+  /** Initial batch capacity in events. Default `10000`. */
+  batchCapacity?: number;
+}
+
+/** Options of {@linkcode ActionLearner.learn}. */
+export interface ActionLearnOptions {
+  /**
+   * The true class probabilities, `ACTIONS.length` per event in event order, when known (the
+   * generator). Default: unknown.
+   */
+  truth?: Float64Array;
+}
+
+/** Featurizer + softmax model + multi-class metrics. */
+export class ActionLearner {
+  /** The model (live). */
+  readonly model: SoftmaxModel;
+  /** The metrics (live). */
+  readonly metrics: MultiClassMetrics;
+  #featurizer: Featurizer;
+  #batch: FeatureBatch;
+  #labels: Uint8Array;
+  #probs: Float64Array;
+
+  /** @param options see {@linkcode ActionLearnerOptions} */
+  constructor(options: ActionLearnerOptions = {}) {
+    const set = options.featureSet ?? DEFAULT_FEATURE_SET;
+    const capacity = options.batchCapacity ?? 10_000;
+    this.#featurizer = new Featurizer({ featureSet: set });
+    this.#batch = new FeatureBatch(set.width, { capacity });
+    this.model = new SoftmaxModel(set.names, ACTIONS.length, options.adagrad);
+    this.metrics = new MultiClassMetrics(ACTIONS.length, options.metrics);
+    this.#labels = new Uint8Array(capacity);
+    this.#probs = new Float64Array(capacity * ACTIONS.length);
+  }
+
+  /**
+   * Featurizes, scores, learns and measures `events`, in order; returns the pre-learning class
+   * probabilities (`ACTIONS.length` per event; valid until the next call).
+   *
+   * @throws {RangeError} if `truth` is not `ACTIONS.length` values per event
+   */
+  learn(events: readonly WireEvent[], options: ActionLearnOptions = {}): Float64Array {
+    const k = ACTIONS.length, n = events.length, truth = options.truth;
+    if (truth !== undefined && truth.length < n * k) {
+      throw new RangeError(
+        `Cannot learn from ${n} events with ${truth.length} true probabilities: expected ${n * k}.`,
+      );
+    }
+    if (this.#labels.length < n) {
+      this.#labels = new Uint8Array(n);
+      this.#probs = new Float64Array(n * k);
+    }
+    const batch = this.#batch, labels = this.#labels, probs = this.#probs;
+    batch.clear();
+    for (let i = 0; i < n; i++) {
+      this.#featurizer.push(events[i], batch);
+      labels[i] = ACTION_CODE.get(events[i].action) ?? 0;
+    }
+    this.model.processBatch(batch.rows, n, labels, probs);
+    for (let i = 0; i < n; i++) this.metrics.add(probs, i * k, labels[i], truth, i * k);
+    return probs;
+  }
+}
