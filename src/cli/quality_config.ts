@@ -12,7 +12,12 @@ import { type Mode, MODES } from "../learn/model.ts";
 import { DEFAULT_PROFILE, type Profile, PROFILES } from "../generator/generator.ts";
 import type { Target } from "../learn/target.ts";
 import { FEATURE_SETS_FLAG, resolveFeatureSetNames } from "./feature_set_flag.ts";
-import { resolveTarget, TARGET_FLAG } from "./target_flag.ts";
+import {
+  CLASS_WEIGHT_FLAG,
+  resolveClassWeight,
+  resolveTarget,
+  TARGET_FLAG,
+} from "./target_flag.ts";
 
 /** `quality`: every learning mode and feature set over the same seeded generator stream. */
 export interface QualityConfig {
@@ -64,6 +69,11 @@ export interface QualityConfig {
    * @default {"purchase"}
    */
   target: Target;
+  /**
+   * The purchase class weight: `--class-weight purchase=W` (adagrad, `--target purchase`).
+   * @default {1}
+   */
+  classWeight: number;
 }
 
 /** `quality` and its flags. */
@@ -95,6 +105,7 @@ export const QUALITY_COMMAND: CommandSpec = {
     },
     out: { type: "string", help: `JSON output file ("-" for none)`, default: "quality.json" },
     target: TARGET_FLAG,
+    "class-weight": CLASS_WEIGHT_FLAG,
     help: HELP_FLAG,
   },
 };
@@ -117,6 +128,7 @@ export function resolveQuality(flags: ParsedFlags): QualityConfig {
     seed: flags.value("seed", integer),
     modes,
     target,
+    classWeight: resolveClassWeight(flags, target, modes, "modes"),
     featureSets: resolveFeatureSetNames(flags),
     batchSize: flags.value("batch", positiveInt),
     driftAt: flags.optional("drift-at", positiveInt),

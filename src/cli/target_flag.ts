@@ -38,3 +38,45 @@ export function resolveTarget(
   }
   return target;
 }
+
+/** `--class-weight purchase=W`: the weight of a purchase's loss in training (binary target). */
+export const CLASS_WEIGHT_FLAG: FlagSpec = {
+  type: "string",
+  help: "purchase=W: weigh a purchase's loss by W in training (adagrad, --target purchase); " +
+    "scores and serving stay calibrated (logit − ln W)",
+  default: "purchase=1",
+};
+
+/**
+ * The purchase class weight of `--class-weight purchase=W`.
+ * @throws {UsageError} naming the flag and the value unless it is `purchase=W` with a finite
+ * `W > 0`, or when `W ≠ 1` with `--target action` or a mode other than adagrad
+ */
+export function resolveClassWeight(
+  flags: ParsedFlags,
+  target: Target,
+  modes: readonly Mode[],
+  modeFlag: string,
+): number {
+  const text = flags.text("class-weight");
+  const m = /^purchase=(.+)$/.exec(text);
+  const w = m === null ? NaN : Number(m[1]);
+  if (!(w > 0 && Number.isFinite(w))) {
+    throw flags.error(
+      `--class-weight must be purchase=W with a number W > 0, got "${text}"`,
+    );
+  }
+  if (w === 1) return 1;
+  if (target !== "purchase") {
+    throw flags.error(
+      `--class-weight ${text} is for --target purchase only, not --target ${target}.`,
+    );
+  }
+  const bad = modes.find((mode) => mode !== "adagrad");
+  if (bad !== undefined) {
+    throw flags.error(
+      `--class-weight ${text} learns by AdaGrad only, but --${modeFlag} asks for mode "${bad}": use --${modeFlag} adagrad.`,
+    );
+  }
+  return w;
+}

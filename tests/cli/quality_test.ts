@@ -181,3 +181,32 @@ Deno.test("runQuality() --target action writes a multi-class row per profile and
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("runQuality() --class-weight: bad values and combinations exit 2, a weight is reported", async () => {
+  for (
+    const argv of [
+      ["--class-weight", "3"],
+      ["--class-weight", "purchase=0"],
+      ["--class-weight", "purchase=x"],
+      ["--class-weight", "purchase=3", "--modes", "ftrl"],
+      ["--class-weight", "purchase=3", "--target", "action"],
+    ]
+  ) assert.equal(await quietly(() => runQuality(argv)), 2, argv.join(" "));
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/q.json`;
+    const argv = ["--events", "20000", "--modes", "adagrad", "--features", "position"];
+    assert.equal(
+      await quietly(() => runQuality([...argv, "--class-weight", "purchase=3", "--out", out])),
+      0,
+    );
+    const [heavy]: QualityRow[] = JSON.parse(await Deno.readTextFile(out));
+    assert.equal(await quietly(() => runQuality([...argv, "--out", out])), 0);
+    const [plain]: QualityRow[] = JSON.parse(await Deno.readTextFile(out));
+    assert.equal(heavy.classWeight, 3);
+    assert.equal(plain.classWeight, 1);
+    assert.ok(heavy.purchaseRecall! > plain.purchaseRecall!, JSON.stringify([heavy, plain]));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
