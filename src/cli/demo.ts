@@ -73,6 +73,7 @@ export async function runDemo(config: DemoConfig, io: DemoIO = {}): Promise<numb
       mode: config.mode,
       featureSet: config.featureSet,
       onDrift: "boost",
+      classWeight: 1,
       http: config.http,
       stateDir: config.stateDir,
       checkpointIntervalMs: 5000,

@@ -108,7 +108,7 @@ export async function startLearner(config: LearnConfig, io: LearnIO = {}): Promi
       topic,
       featureLog: features,
       featureSet: featureSet(config.featureSet),
-      learner: { mode: config.mode, onDrift: config.onDrift },
+      learner: { mode: config.mode, onDrift: config.onDrift, classWeight: config.classWeight },
       restore: loaded?.state,
       broker: () => watch.view(),
       commit: (offsets) => commits.commit(offsets),

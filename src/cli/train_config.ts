@@ -10,6 +10,7 @@ import { duration, listen, type ListenConfig, oneOf, positiveInt } from "../conf
 import { ON_DRIFT, type OnDrift } from "../learn/drift.ts";
 import type { FeatureSetName } from "../learn/feature_sets.ts";
 import { DEFAULT_MODE, type Mode, MODES } from "../learn/model.ts";
+import { CLASS_WEIGHT_FLAG, resolveClassWeight } from "./target_flag.ts";
 import { CRASH_POINTS, type CrashPoint } from "../stream/checkpoint.ts";
 import { COMMON_FLAGS, type CommonConfig, resolveCommon } from "./common_config.ts";
 import { FEATURE_SET_FLAG, resolveFeatureSetName } from "./feature_set_flag.ts";
@@ -63,6 +64,12 @@ export interface TrainConfig extends CommonConfig {
    * @default {"none"}
    */
   onDrift: OnDrift;
+  /**
+   * The purchase class weight of training: `--class-weight purchase=W` (adagrad only); scores
+   * and predictions stay calibrated (logit − ln W).
+   * @default {1}
+   */
+  classWeight: number;
   /**
    * HTTP listen address: `--http`.
    * @default {{ hostname: "127.0.0.1", port: 8080 }}
@@ -144,6 +151,7 @@ export const TRAIN_COMMAND: CommandSpec = {
       choices: ON_DRIFT,
       default: "none",
     },
+    "class-weight": CLASS_WEIGHT_FLAG,
     http: { type: "string", help: "HTTP listen address", default: "127.0.0.1:8080" },
     "state-dir": { type: "string", help: "checkpoint directory", default: "./state" },
     "checkpoint-interval": {
@@ -194,6 +202,7 @@ export function resolveTrain(flags: ParsedFlags, env: Env): TrainConfig {
     mode: flags.value("mode", oneOf(MODES)),
     featureSet: resolveFeatureSetName(flags),
     onDrift: flags.value("on-drift", oneOf(ON_DRIFT)),
+    classWeight: resolveClassWeight(flags, "purchase", [flags.value("mode", oneOf(MODES))], "mode"),
     http: flags.value("http", listen),
     stateDir: flags.text("state-dir"),
     checkpointIntervalMs: flags.value("checkpoint-interval", duration),

@@ -152,6 +152,12 @@ export class LearnStage {
           }, this stage learns from ${describeFeatureSet(set.id)}.`,
         );
       }
+      const was = r.learner.model.classWeight ?? 1, want = this.#options.classWeight ?? 1;
+      if (was !== want) {
+        throw new TypeError(
+          `Cannot restore the learn stage: its model learnt with --class-weight purchase=${was}, this stage with --class-weight purchase=${want}.`,
+        );
+      }
       this.#learner = BatchLearner.fromJSON(r.learner, {
         onDrift: this.#options.onDrift,
         boostFactor: this.#options.boostFactor,

@@ -212,3 +212,18 @@ Deno.test("LearnStage keeps events learnt per input partition beside its next of
     { partition: 2, eventsTrained: null, nextOffset: 35 },
   ]);
 });
+
+Deno.test("LearnStage keeps the class weight in its state and restores only with the same one", () => {
+  const rows = new RowBatch(SCHEMA);
+  eventRows(rows, 0, 0, 50);
+  const stage = new LearnStage({ topic: "t", learner: { classWeight: 3 } });
+  stage.complete(stage.learn(rows));
+  const state = JSON.parse(JSON.stringify(stage.state()));
+  assert.equal(state.learner.model.classWeight, 3);
+  const back = new LearnStage({ topic: "t", learner: { classWeight: 3 }, restore: state });
+  assert.deepEqual(back.state(), state);
+  assert.throws(
+    () => new LearnStage({ topic: "t", restore: state }),
+    /learnt with --class-weight purchase=3, this stage with --class-weight purchase=1/,
+  );
+});
