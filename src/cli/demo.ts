@@ -74,6 +74,7 @@ export async function runDemo(config: DemoConfig, io: DemoIO = {}): Promise<numb
       featureSet: config.featureSet,
       onDrift: "boost",
       classWeight: 1,
+      target: "purchase",
       http: config.http,
       stateDir: config.stateDir,
       checkpointIntervalMs: 5000,

@@ -109,6 +109,7 @@ export async function startLearner(config: LearnConfig, io: LearnIO = {}): Promi
       featureLog: features,
       featureSet: featureSet(config.featureSet),
       learner: { mode: config.mode, onDrift: config.onDrift, classWeight: config.classWeight },
+      target: config.target,
       restore: loaded?.state,
       broker: () => watch.view(),
       commit: (offsets) => commits.commit(offsets),

@@ -42,7 +42,7 @@ export function resolveTarget(
 /** `--class-weight purchase=W`: the weight of a purchase's loss in training (binary target). */
 export const CLASS_WEIGHT_FLAG: FlagSpec = {
   type: "string",
-  help: "purchase=W: weigh a purchase's loss by W in training (adagrad, --target purchase); " +
+  help: "purchase=W: weigh a purchase's loss by W in training (adagrad, the purchase target); " +
     "scores and serving stay calibrated (logit − ln W)",
   default: "purchase=1",
 };

@@ -140,6 +140,7 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       topic: config.topic,
       featureSet: features,
       learner: { mode: config.mode, onDrift: config.onDrift, classWeight: config.classWeight },
+      target: config.target,
       restore: loaded?.state,
       broker: () => watch.view(),
       commit: (offsets) => commits.commit(offsets),

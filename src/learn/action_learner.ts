@@ -13,8 +13,9 @@ import { FeatureBatch } from "./feature_batch.ts";
 import type { FeatureSet } from "./feature_set.ts";
 import { DEFAULT_FEATURE_SET } from "./feature_sets.ts";
 import { Featurizer } from "./features.ts";
-import { MultiClassMetrics, type MultiClassMetricsOptions } from "./multiclass_metrics.ts";
-import { SoftmaxModel } from "./softmax.ts";
+import { ActionCore } from "./action_core.ts";
+import type { MultiClassMetrics, MultiClassMetricsOptions } from "./multiclass_metrics.ts";
+import type { SoftmaxModel } from "./softmax.ts";
 
 const ACTION_CODE = new Map<string, number>(ACTIONS.map((a, i) => [a, i]));
 
@@ -41,14 +42,10 @@ export interface ActionLearnOptions {
 
 /** Featurizer + softmax model + multi-class metrics. */
 export class ActionLearner {
-  /** The model (live). */
-  readonly model: SoftmaxModel;
-  /** The metrics (live). */
-  readonly metrics: MultiClassMetrics;
+  #core: ActionCore;
   #featurizer: Featurizer;
   #batch: FeatureBatch;
   #labels: Uint8Array;
-  #probs: Float64Array;
 
   /** @param options see {@linkcode ActionLearnerOptions} */
   constructor(options: ActionLearnerOptions = {}) {
@@ -56,10 +53,18 @@ export class ActionLearner {
     const capacity = options.batchCapacity ?? 10_000;
     this.#featurizer = new Featurizer({ featureSet: set });
     this.#batch = new FeatureBatch(set.width, { capacity });
-    this.model = new SoftmaxModel(set.names, ACTIONS.length, options.adagrad);
-    this.metrics = new MultiClassMetrics(ACTIONS.length, options.metrics);
+    this.#core = new ActionCore(set.names, options);
     this.#labels = new Uint8Array(capacity);
-    this.#probs = new Float64Array(capacity * ACTIONS.length);
+  }
+
+  /** The model (live). */
+  get model(): SoftmaxModel {
+    return this.#core.model;
+  }
+
+  /** The metrics (live). */
+  get metrics(): MultiClassMetrics {
+    return this.#core.metrics;
   }
 
   /**
@@ -75,18 +80,13 @@ export class ActionLearner {
         `Cannot learn from ${n} events with ${truth.length} true probabilities: expected ${n * k}.`,
       );
     }
-    if (this.#labels.length < n) {
-      this.#labels = new Uint8Array(n);
-      this.#probs = new Float64Array(n * k);
-    }
-    const batch = this.#batch, labels = this.#labels, probs = this.#probs;
+    if (this.#labels.length < n) this.#labels = new Uint8Array(n);
+    const batch = this.#batch, labels = this.#labels;
     batch.clear();
     for (let i = 0; i < n; i++) {
       this.#featurizer.push(events[i], batch);
       labels[i] = ACTION_CODE.get(events[i].action) ?? 0;
     }
-    this.model.processBatch(batch.rows, n, labels, probs);
-    for (let i = 0; i < n; i++) this.metrics.add(probs, i * k, labels[i], truth, i * k);
-    return probs;
+    return this.#core.learn(batch.rows, n, labels, truth);
   }
 }

@@ -45,3 +45,22 @@ Deno.test("train and learn take --class-weight purchase=W, adagrad only", () => 
     );
   }
 });
+
+Deno.test("train and learn take --target action, adagrad only", () => {
+  for (const command of ["train", "learn"]) {
+    const c = resolveConfig([command, "--target", "action"], {});
+    assert.ok(c.command === "train" || c.command === "learn");
+    assert.equal(c.target, "action");
+    assert.equal(resolveConfig([command], {}).command === command, true);
+    assert.throws(
+      () => resolveConfig([command, "--target", "action", "--mode", "ftrl"], {}),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        /--target action learns by AdaGrad only, but --mode asks for mode "ftrl"/.test(e.message),
+    );
+    assert.throws(
+      () => resolveConfig([command, "--target", "action", "--class-weight", "purchase=2"], {}),
+      (e: unknown) => e instanceof UsageError && /--target purchase only/.test(e.message),
+    );
+  }
+});
