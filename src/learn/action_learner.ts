@@ -90,3 +90,30 @@ export class ActionLearner {
     return this.#core.learn(batch.rows, n, labels, truth);
   }
 }
+
+/**
+ * Scores a session's events in order with `model`, each given only the events before it:
+ * one probability per class (`ACTIONS` order) per event. Changes nothing.
+ *
+ * @throws {RangeError} if the model is not of `featureSet`'s features
+ */
+export function scoreSessionActions(
+  model: SoftmaxModel,
+  events: readonly WireEvent[],
+  featureSet: FeatureSet,
+): number[][] {
+  if (model.featureNames.join() !== featureSet.names.join()) {
+    throw new RangeError(
+      `Cannot score a session with a model of ${model.width} features with feature set "${featureSet.name}" (${featureSet.width} features).`,
+    );
+  }
+  const f = new Featurizer({ featureSet, maxSessions: Math.max(1, events.length) });
+  const row = new Float64Array(featureSet.width);
+  const out: number[][] = [];
+  for (const e of events) {
+    f.featurize(e, row);
+    out.push(Array.from(model.predict(row)));
+    f.observe(e);
+  }
+  return out;
+}
