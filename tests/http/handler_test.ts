@@ -749,8 +749,19 @@ Deno.test("a trainer of --target action: /weights, /metrics and /predict answer 
   assert.ok(Math.abs(sum - 1) < 1e-12, `sums to ${sum}`);
   assert.equal((body.action_scores as unknown[]).length, 3);
   assert.equal((body.scores as number[]).length, 3);
+  const history = await json(await h(get("/history")));
+  const dash = (history.state as { action: { classes: string[]; perClass: unknown[] } }).action;
+  assert.deepEqual(dash.classes, classes, "the dashboard gets the per-class figures");
+  assert.equal(dash.perClass.length, 4);
+  const page = await (await h(get("/"))).text();
+  assert.match(page, /<table class="weights" id="action">/);
   // The purchase target alone has none of it.
   const plain = handler();
+  assert.equal((await json(await plain(get("/history")))).state !== undefined, true);
+  assert.equal(
+    ((await json(await plain(get("/history")))).state as { action: unknown }).action,
+    null,
+  );
   assert.equal("action" in await json(await plain(get("/weights"))), false);
   assert.doesNotMatch(await (await plain(get("/metrics"))).text(), /clickstream_action_recall\{/);
 });
