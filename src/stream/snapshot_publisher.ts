@@ -12,10 +12,9 @@
 
 import { scoreSession } from "../learn/learner.ts";
 import { scoreSessionActions } from "../learn/action_learner.ts";
-import { ACTIONS } from "../events/wire.ts";
 import type { MetricsSnapshot, MetricsSummary } from "../learn/metrics.ts";
 import type { Coefficients } from "../learn/model.ts";
-import type { WireEvent } from "../events/wire.ts";
+import { ACTIONS, type WireEvent } from "../events/wire.ts";
 import type { Clock } from "../util/clock.ts";
 import type { BrokerView } from "./broker_watch.ts";
 import type { LearnStage } from "./learn_stage.ts";
