@@ -287,6 +287,8 @@ Deno.test("resolveConfig() fills every default of quality", () => {
     driftAt: null,
     profiles: ["original"],
     out: "quality.json",
+    target: "purchase",
+    classWeight: 1,
   });
   const c = resolveConfig(
     [
@@ -320,4 +322,7 @@ Deno.test("resolveConfig() fills every default of quality", () => {
     () => resolveConfig(["quality", "--features", "position,pages"], {}),
     /--features must be one of position, session, fields, got "pages"/,
   );
+  const a = resolveConfig(["quality", "--target", "action"], {});
+  assert.ok(a.command === "quality");
+  assert.deepEqual([a.target, a.modes, a.classWeight], ["action", ["adagrad"], 1]);
 });

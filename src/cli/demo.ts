@@ -73,6 +73,8 @@ export async function runDemo(config: DemoConfig, io: DemoIO = {}): Promise<numb
       mode: config.mode,
       featureSet: config.featureSet,
       onDrift: "boost",
+      classWeight: 1,
+      target: "purchase",
       http: config.http,
       stateDir: config.stateDir,
       checkpointIntervalMs: 5000,

@@ -14,6 +14,7 @@ import { MODES } from "../learn/model.ts";
 import { BATCH_DEPENDENT_MODES } from "../stream/log_learner.ts";
 import { LEARNER_GROUP_PREFIX } from "../stream/replica_group.ts";
 import { COMMON_FLAGS, type CommonConfig, resolveCommon } from "./common_config.ts";
+import { resolveClassWeight, resolveTarget } from "./target_flag.ts";
 import { TRAIN_COMMAND, type TrainConfig } from "./train_config.ts";
 
 /**
@@ -28,6 +29,8 @@ export interface LearnConfig extends
     | "maxBatchEvents"
     | "mode"
     | "onDrift"
+    | "classWeight"
+    | "target"
     | "http"
     | "checkpointIntervalMs"
     | "adminToken"
@@ -88,6 +91,8 @@ export const LEARN_COMMAND: CommandSpec = {
     },
     mode: TRAIN.mode,
     "on-drift": TRAIN["on-drift"],
+    "class-weight": TRAIN["class-weight"],
+    target: TRAIN.target,
     http: TRAIN.http,
     "state-dir": {
       type: "string",
@@ -119,6 +124,7 @@ export function resolveLearn(flags: ParsedFlags, env: Env): LearnConfig {
       }`,
     );
   }
+  const target = resolveTarget(flags, [mode], "mode");
   return {
     command: "learn",
     ...resolveCommon(flags, env),
@@ -129,6 +135,8 @@ export function resolveLearn(flags: ParsedFlags, env: Env): LearnConfig {
     maxBatchEvents: flags.value("max-batch-events", positiveInt),
     mode,
     onDrift: flags.value("on-drift", oneOf(ON_DRIFT)),
+    classWeight: resolveClassWeight(flags, target, [mode], "mode"),
+    target,
     http: flags.value("http", listen),
     stateDir: flags.text("state-dir"),
     checkpointIntervalMs: flags.value("checkpoint-interval", duration),

@@ -20,7 +20,7 @@
  */
 
 import { parseFlags, UsageError } from "../config/flags.ts";
-import type { WireEvent } from "../events/wire.ts";
+import { ACTIONS, type WireEvent } from "../events/wire.ts";
 import { createGenerator } from "../generator/create_generator.ts";
 import { DEFAULT_PROFILE, type Profile } from "../generator/generator.ts";
 import type { BatchLearner } from "../learn/batch_learner.ts";
@@ -28,6 +28,7 @@ import type { FeatureSet } from "../learn/feature_set.ts";
 import { DEFAULT_FEATURE_SET, featureSet } from "../learn/feature_sets.ts";
 import { Learner } from "../learn/learner.ts";
 import { DEFAULT_MODE, type Mode, type ModelOptions } from "../learn/model.ts";
+import { type ActionQualityRow, evaluateAction, formatActionTable } from "./quality_action.ts";
 import { QUALITY_COMMAND, type QualityConfig, resolveQuality } from "./quality_config.ts";
 
 /** One row of the quality table (also the JSON written to `--out`). */
@@ -84,6 +85,15 @@ export interface QualityRow {
   eventsPerSecond: number;
   /** Events per second of the learner alone (featurize, score, learn, measure, drift). */
   learnerEventsPerSecond: number;
+  /** The purchase class weight W of training (`--class-weight purchase=W`; 1: none). */
+  classWeight: number;
+  /**
+   * Recall on purchases of the weighted model's decision (its training probability ≥ 0.5,
+   * i.e. the calibrated probability ≥ 1 / (1 + W)).
+   */
+  purchaseRecall: number | null;
+  /** Precision of the same decision. */
+  purchasePrecision: number | null;
   /** The learned raw weights by feature name, and `__intercept__`. */
   coefficients: Record<string, number>;
 }
@@ -102,7 +112,7 @@ export interface EvaluateOptions {
   profile?: Profile;
   /** The features, by name or as the set. Default `DEFAULT_FEATURE_SET`. */
   featureSet?: string | FeatureSet;
-  /** Model options besides the mode. Default: the model's defaults. */
+  /** Model options besides the mode (e.g. `classWeight`). Default: the model's defaults. */
   model?: Omit<ModelOptions, "mode">;
 }
 
@@ -126,6 +136,9 @@ export function evaluateMode(mode: Mode, options: EvaluateOptions = {}): Quality
     featureSet: set,
     batchCapacity: batchSize,
   });
+  const weight = options.model?.classWeight ?? 1;
+  const threshold = 1 / (1 + weight);
+  let tp = 0, positives = 0, predicted = 0;
   let learnerMs = 0;
   const t0 = performance.now();
   for (let done = 0; done < events;) {
@@ -137,8 +150,16 @@ export function evaluateMode(mode: Mode, options: EvaluateOptions = {}): Quality
       truth[i] = gen.probability;
     }
     const l0 = performance.now();
-    learner.learn(batch, { truth });
+    const rows = learner.learn(batch, { truth });
     learnerMs += performance.now() - l0;
+    for (let i = 0; i < rows.length; i++) {
+      const yes = rows.scores[i] >= threshold;
+      if (yes) predicted++;
+      if (rows.labels[i] === 1) {
+        positives++;
+        if (yes) tp++;
+      }
+    }
     done += n;
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -153,6 +174,9 @@ export function evaluateMode(mode: Mode, options: EvaluateOptions = {}): Quality
     driftAt: Number.isFinite(driftAt) ? driftAt : null,
     eventsPerSecond: events / seconds,
     learnerEventsPerSecond: learnerMs > 0 ? events / (learnerMs / 1000) : Infinity,
+    classWeight: weight,
+    purchaseRecall: positives > 0 ? tp / positives : null,
+    purchasePrecision: predicted > 0 ? tp / predicted : null,
   });
 }
 
@@ -170,6 +194,9 @@ function qualityRow(
     | "driftAt"
     | "eventsPerSecond"
     | "learnerEventsPerSecond"
+    | "classWeight"
+    | "purchaseRecall"
+    | "purchasePrecision"
   >,
 ): QualityRow {
   const { cumulative: c, rolling: r } = learner.snapshot();
@@ -226,6 +253,9 @@ export function formatTable(rows: QualityRow[]): string {
     "Bayes LL",
     "last 100k / Bayes",
     "drifts",
+    "W",
+    "recall",
+    "precision",
     "events/s",
     "learner ev/s",
   ];
@@ -245,6 +275,9 @@ export function formatTable(rows: QualityRow[]): string {
     fmt(r.bayesLogLoss, 4),
     fmt(r.rollingRatioToBayes, 4),
     r.drifts === null ? "off" : String(r.drifts),
+    String(r.classWeight),
+    fmt(r.purchaseRecall, 4),
+    fmt(r.purchasePrecision, 4),
     rate(r.eventsPerSecond),
     rate(r.learnerEventsPerSecond),
   ]);
@@ -281,12 +314,43 @@ export async function runQuality(input: QualityConfig | readonly string[]): Prom
   }
   const { events, seed, batchSize } = config;
   const driftAt = config.driftAt ?? Infinity;
+  if (config.target === "action") {
+    const rows: ActionQualityRow[] = [];
+    for (const profile of config.profiles) {
+      for (const features of config.featureSets) {
+        rows.push(
+          evaluateAction({ events, seed, batchSize, driftAt, profile, featureSet: features }),
+        );
+      }
+    }
+    console.log(formatActionTable(rows));
+    console.log(
+      `\nTarget action: softmax regression over ${ACTIONS.join(", ")} by AdaGrad, prequential ` +
+        `(every event scored before the model learns from it). Seed ${seed}, micro-batches of ` +
+        `${batchSize} events. Bayes = the generator's exact action distribution of each event; ` +
+        `const = the class frequencies in hindsight; "open" = (log loss − Bayes) / (const − Bayes). ` +
+        `P and R (precision, recall of the most probable class) over the last 100k events; LL per class cumulative.`,
+    );
+    if (config.out !== null) {
+      await Deno.writeTextFile(config.out, JSON.stringify(rows, null, 2) + "\n");
+      console.log(`wrote ${config.out}`);
+    }
+    return 0;
+  }
   const rows: QualityRow[] = [];
   for (const profile of config.profiles) {
     for (const features of config.featureSets) {
       for (const mode of config.modes) {
         rows.push(
-          evaluateMode(mode, { events, seed, batchSize, driftAt, profile, featureSet: features }),
+          evaluateMode(mode, {
+            events,
+            seed,
+            batchSize,
+            driftAt,
+            profile,
+            featureSet: features,
+            model: { classWeight: config.classWeight },
+          }),
         );
       }
     }
@@ -301,7 +365,9 @@ export async function runQuality(input: QualityConfig | readonly string[]): Prom
       `reaction; off in seed mode). Seed ${seed}, micro-batches of ${batchSize} events` +
       (Number.isFinite(driftAt) ? `, drift from event ${driftAt}` : "") + `. "open" = ` +
       `(log loss − Bayes) / (const LL − Bayes). AUC is binned; the exact AUC lies within ` +
-      `"AUC ±" of it. Bayes = the true probabilities (AUC ${bayesAuc.join(", ")}).`,
+      `"AUC ±" of it. Bayes = the true probabilities (AUC ${bayesAuc.join(", ")}). ` +
+      `W = the purchase class weight of training; scores are calibrated (logit − ln W); ` +
+      `recall/precision on purchases of the decision "calibrated p ≥ 1/(1+W)" (0.5 unweighted).`,
   );
   if (config.out !== null) {
     await Deno.writeTextFile(config.out, JSON.stringify(rows, null, 2) + "\n");

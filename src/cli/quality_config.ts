@@ -10,7 +10,14 @@ import { integer, listOf, positiveInt } from "../config/values.ts";
 import type { FeatureSetName } from "../learn/feature_sets.ts";
 import { type Mode, MODES } from "../learn/model.ts";
 import { DEFAULT_PROFILE, type Profile, PROFILES } from "../generator/generator.ts";
+import type { Target } from "../learn/target.ts";
 import { FEATURE_SETS_FLAG, resolveFeatureSetNames } from "./feature_set_flag.ts";
+import {
+  CLASS_WEIGHT_FLAG,
+  resolveClassWeight,
+  resolveTarget,
+  TARGET_FLAG,
+} from "./target_flag.ts";
 
 /** `quality`: every learning mode and feature set over the same seeded generator stream. */
 export interface QualityConfig {
@@ -56,6 +63,17 @@ export interface QualityConfig {
    * @default {"quality.json"}
    */
   out: string | null;
+  /**
+   * What the model learns: `--target`. With `action` the modes default to `adagrad`, the only
+   * one it learns by.
+   * @default {"purchase"}
+   */
+  target: Target;
+  /**
+   * The purchase class weight: `--class-weight purchase=W` (adagrad, `--target purchase`).
+   * @default {1}
+   */
+  classWeight: number;
 }
 
 /** `quality` and its flags. */
@@ -86,6 +104,8 @@ export const QUALITY_COMMAND: CommandSpec = {
       default: DEFAULT_PROFILE,
     },
     out: { type: "string", help: `JSON output file ("-" for none)`, default: "quality.json" },
+    target: TARGET_FLAG,
+    "class-weight": CLASS_WEIGHT_FLAG,
     help: HELP_FLAG,
   },
 };
@@ -97,11 +117,18 @@ export const QUALITY_COMMAND: CommandSpec = {
 export function resolveQuality(flags: ParsedFlags): QualityConfig {
   flags.noPositionals();
   const out = flags.text("out");
+  const action = flags.text("target") === "action";
+  const modes: Mode[] = action && flags.given("modes") === undefined
+    ? ["adagrad"]
+    : flags.value("modes", listOf(MODES));
+  const target = resolveTarget(flags, modes, "modes");
   return {
     command: "quality",
     events: flags.value("events", positiveInt),
     seed: flags.value("seed", integer),
-    modes: flags.value("modes", listOf(MODES)),
+    modes,
+    target,
+    classWeight: resolveClassWeight(flags, target, modes, "modes"),
     featureSets: resolveFeatureSetNames(flags),
     batchSize: flags.value("batch", positiveInt),
     driftAt: flags.optional("drift-at", positiveInt),

@@ -139,7 +139,8 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
     const trainer = new Trainer({
       topic: config.topic,
       featureSet: features,
-      learner: { mode: config.mode, onDrift: config.onDrift },
+      learner: { mode: config.mode, onDrift: config.onDrift, classWeight: config.classWeight },
+      target: config.target,
       restore: loaded?.state,
       broker: () => watch.view(),
       commit: (offsets) => commits.commit(offsets),

@@ -10,6 +10,13 @@ import { duration, listen, type ListenConfig, oneOf, positiveInt } from "../conf
 import { ON_DRIFT, type OnDrift } from "../learn/drift.ts";
 import type { FeatureSetName } from "../learn/feature_sets.ts";
 import { DEFAULT_MODE, type Mode, MODES } from "../learn/model.ts";
+import type { Target } from "../learn/target.ts";
+import {
+  CLASS_WEIGHT_FLAG,
+  resolveClassWeight,
+  resolveTarget,
+  TARGET_FLAG,
+} from "./target_flag.ts";
 import { CRASH_POINTS, type CrashPoint } from "../stream/checkpoint.ts";
 import { COMMON_FLAGS, type CommonConfig, resolveCommon } from "./common_config.ts";
 import { FEATURE_SET_FLAG, resolveFeatureSetName } from "./feature_set_flag.ts";
@@ -63,6 +70,18 @@ export interface TrainConfig extends CommonConfig {
    * @default {"none"}
    */
   onDrift: OnDrift;
+  /**
+   * The purchase class weight of training: `--class-weight purchase=W` (adagrad only); scores
+   * and predictions stay calibrated (logit − ln W).
+   * @default {1}
+   */
+  classWeight: number;
+  /**
+   * What the model learns: `--target`; `action` (adagrad only) also learns the next action's
+   * class by softmax regression.
+   * @default {"purchase"}
+   */
+  target: Target;
   /**
    * HTTP listen address: `--http`.
    * @default {{ hostname: "127.0.0.1", port: 8080 }}
@@ -144,6 +163,8 @@ export const TRAIN_COMMAND: CommandSpec = {
       choices: ON_DRIFT,
       default: "none",
     },
+    "class-weight": CLASS_WEIGHT_FLAG,
+    target: TARGET_FLAG,
     http: { type: "string", help: "HTTP listen address", default: "127.0.0.1:8080" },
     "state-dir": { type: "string", help: "checkpoint directory", default: "./state" },
     "checkpoint-interval": {
@@ -183,6 +204,8 @@ export function resolveTrain(flags: ParsedFlags, env: Env): TrainConfig {
   if (flags.positionals.length > 1) {
     throw flags.error(`train takes one topic, got ${flags.positionals.length}`);
   }
+  const mode = flags.value("mode", oneOf(MODES));
+  const target = resolveTarget(flags, [mode], "mode");
   return {
     command: "train",
     ...resolveCommon(flags, env),
@@ -191,9 +214,11 @@ export function resolveTrain(flags: ParsedFlags, env: Env): TrainConfig {
     triggerMs: flags.value("trigger", duration),
     maxBatchEvents: flags.value("max-batch-events", positiveInt),
     startingOffsets: flags.value("starting-offsets", oneOf(STARTING_OFFSETS)),
-    mode: flags.value("mode", oneOf(MODES)),
+    mode,
     featureSet: resolveFeatureSetName(flags),
     onDrift: flags.value("on-drift", oneOf(ON_DRIFT)),
+    classWeight: resolveClassWeight(flags, target, [mode], "mode"),
+    target,
     http: flags.value("http", listen),
     stateDir: flags.text("state-dir"),
     checkpointIntervalMs: flags.value("checkpoint-interval", duration),

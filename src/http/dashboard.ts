@@ -105,6 +105,16 @@ ${panels}
 </table>
 </div>
 </section>
+<section class="panel" id="action-panel" hidden>
+<h2>Next action (--target action)</h2>
+<p id="action-summary"></p>
+<div class="table-wrap">
+<table class="weights" id="action">
+<thead><tr><th>class</th><th>events</th><th>log loss</th><th>precision</th><th>recall</th></tr></thead>
+<tbody id="action-body"></tbody>
+</table>
+</div>
+</section>
 </main>
 <footer>
 <a href="weights">/weights</a> · <a href="metrics">/metrics</a> · <a href="purchases">/purchases</a> · <a href="healthz">/healthz</a> · <a href="history">/history</a>

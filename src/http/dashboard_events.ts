@@ -49,6 +49,45 @@ export interface DashboardState {
   drift: Snapshot["drift"] | null;
   /** The feature-log offset the model has consumed up to (`learn`), else `null`. */
   modelVersion: number | null;
+  /** The next-action model's metrics (`--target action`), else `null`. */
+  action: ActionDashboard | null;
+}
+
+/** The next-action model's figures on the dashboard. */
+export interface ActionDashboard {
+  /** The classes, in order. */
+  classes: readonly string[];
+  /** Cumulative multi-class log loss, its Bayes and constant-frequency baselines, the share open. */
+  logLoss: number | null;
+  bayesLogLoss: number | null;
+  constantLogLoss: number | null;
+  shareOpen: number | null;
+  /** Rolling window log loss and accuracy. */
+  rollingLogLoss: number | null;
+  rollingAccuracy: number | null;
+  /** Per class: count and log loss (cumulative), precision and recall (rolling). */
+  perClass: readonly {
+    count: number;
+    logLoss: number | null;
+    precision: number | null;
+    recall: number | null;
+  }[];
+}
+
+function actionDashboard(s: Snapshot): ActionDashboard | null {
+  const a = s.action;
+  if (a === undefined) return null;
+  const m = a.metrics;
+  return {
+    classes: a.classes,
+    logLoss: m.logLoss,
+    bayesLogLoss: m.bayesLogLoss,
+    constantLogLoss: m.constantLogLoss,
+    shareOpen: m.shareOpen,
+    rollingLogLoss: m.rolling.logLoss,
+    rollingAccuracy: m.rolling.accuracy,
+    perClass: m.classes,
+  };
 }
 
 /** One message of `/events` (and the body of `/history`). */
@@ -93,6 +132,7 @@ export function dashboardState(s: Snapshot): DashboardState {
     driftsTotal: s.drift?.total ?? s.drifts.length,
     drift: s.drift ?? null,
     modelVersion: s.modelVersion ?? null,
+    action: actionDashboard(s),
   };
 }
 

@@ -183,11 +183,25 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
     ["/predict", {
       POST: async (request) => {
         const { sessionId, events } = await readPredictRequest(request, predictOptions);
-        const scores = snapshot().predict(events);
+        const current = snapshot();
+        const scores = current.predict(events);
+        const action = current.action;
+        if (action === undefined) {
+          return jsonResponse({
+            session_id: sessionId,
+            p_purchase: scores[scores.length - 1],
+            scores,
+          });
+        }
+        const perEvent = action.predict(events).map((p) =>
+          Object.fromEntries(action.classes.map((c, k) => [c, p[k]]))
+        );
         return jsonResponse({
           session_id: sessionId,
           p_purchase: scores[scores.length - 1],
           scores,
+          p_action: perEvent[perEvent.length - 1],
+          action_scores: perEvent,
         });
       },
     }],

@@ -20,7 +20,7 @@
 import process from "node:process";
 import { Counter, Gauge, Registry } from "prom-client";
 import { EVENT_ERROR_REASONS } from "../events/errors.ts";
-import type { MetricsView, Snapshot } from "../stream/snapshot.ts";
+import type { ActionSnapshot, MetricsView, Snapshot } from "../stream/snapshot.ts";
 import type { Clock } from "../util/clock.ts";
 
 /** Options of {@linkcode createMetrics}. */
@@ -150,6 +150,73 @@ export function createMetrics(
     "drift_threshold",
     "The drift detector's alarm threshold (NaN when detection is off).",
     (s) => s.drift?.threshold ?? NaN,
+  );
+
+  /** A gauge of the next-action model (`--target action`), no series without it. */
+  const perAction = (
+    name: string,
+    help: string,
+    labelNames: string[],
+    read: (a: ActionSnapshot, set: (labels: Record<string, string>, v: number) => void) => void,
+  ) => {
+    new Gauge({
+      name: PREFIX + name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        const a = current().action;
+        if (a !== undefined) read(a, (labels, v) => this.set(labels, v));
+      },
+    });
+  };
+  const nan = (v: number | null) => v ?? NaN;
+  perAction(
+    "action_log_loss",
+    "Prequential multi-class log loss of the next-action model (window: cumulative, rolling)",
+    ["window"],
+    (a, set) => {
+      set({ window: "cumulative" }, nan(a.metrics.logLoss));
+      set({ window: "rolling" }, nan(a.metrics.rolling.logLoss));
+    },
+  );
+  perAction(
+    "action_baseline_log_loss",
+    "Cumulative log loss of the next-action baselines: constant = the class frequencies, " +
+      "bayes = the true action distributions (generator streams only)",
+    ["baseline"],
+    (a, set) => {
+      set({ baseline: "constant" }, nan(a.metrics.constantLogLoss));
+      set({ baseline: "bayes" }, nan(a.metrics.bayesLogLoss));
+    },
+  );
+  perAction(
+    "action_class_log_loss",
+    "Cumulative log loss of the next-action model over the events of each class",
+    ["class"],
+    (a, set) => a.classes.forEach((c, i) => set({ class: c }, nan(a.metrics.classes[i].logLoss))),
+  );
+  perAction(
+    "action_precision",
+    "Precision of the most probable next action, per class, over the rolling window",
+    ["class"],
+    (a, set) => a.classes.forEach((c, i) => set({ class: c }, nan(a.metrics.classes[i].precision))),
+  );
+  perAction(
+    "action_recall",
+    "Recall of the most probable next action, per class, over the rolling window",
+    ["class"],
+    (a, set) => a.classes.forEach((c, i) => set({ class: c }, nan(a.metrics.classes[i].recall))),
+  );
+  perAction(
+    "action_confusion",
+    "Events of the rolling window by true and most probable (predicted) next action",
+    ["true", "predicted"],
+    (a, set) =>
+      a.metrics.rolling.confusion.forEach((row, t) =>
+        row.forEach((v, p) => set({ true: a.classes[t], predicted: a.classes[p] }, v))
+      ),
   );
 
   perWindow("log_loss", "Prequential log loss of the model (natural log)", (m) => m.logLoss);

@@ -49,6 +49,8 @@ export interface WeightsJson {
   sources?: SourceJson[];
   /** The feature-log offset the model has consumed up to (`learn` only). */
   model_version?: number;
+  /** The next-action model (`--target action` only). */
+  action?: ActionJson;
 }
 
 /** One input partition of `GET /weights`. */
@@ -124,6 +126,73 @@ export function weightsJson(snapshot: Snapshot, now: number): WeightsJson {
       })),
     }),
     ...(snapshot.modelVersion == null ? {} : { model_version: snapshot.modelVersion }),
+    ...(snapshot.action === undefined ? {} : { action: actionJson(snapshot) }),
+  };
+}
+
+/** The next-action model of `--target action` in `/weights`. */
+export interface ActionJson {
+  /** The classes, in order. */
+  classes: string[];
+  /** Per class: the weights by feature (standardized features) and the intercept. */
+  weights: Record<string, { weights: Record<string, number>; intercept: number }>;
+  /** The prequential multi-class metrics. */
+  metrics: {
+    events: number;
+    log_loss: number | null;
+    bayes_log_loss: number | null;
+    constant_log_loss: number | null;
+    share_open: number | null;
+    rolling: {
+      events: number;
+      log_loss: number | null;
+      bayes_log_loss: number | null;
+      accuracy: number | null;
+      /** `confusion[true][predicted]`, classes in order. */
+      confusion: number[][];
+    };
+    /** Per class: count, log loss (cumulative), precision and recall (rolling). */
+    classes: Record<
+      string,
+      { count: number; log_loss: number | null; precision: number | null; recall: number | null }
+    >;
+  };
+}
+
+function actionJson(snapshot: Snapshot): ActionJson {
+  const a = snapshot.action!, m = a.metrics;
+  const weights: ActionJson["weights"] = {};
+  const classes: ActionJson["metrics"]["classes"] = {};
+  a.classes.forEach((c, k) => {
+    const byName: Record<string, number> = {};
+    snapshot.featureNames.forEach((name, j) => byName[name] = a.weights[k][j]);
+    weights[c] = { weights: byName, intercept: a.intercepts[k] };
+    const x = m.classes[k];
+    classes[c] = {
+      count: x.count,
+      log_loss: x.logLoss,
+      precision: x.precision,
+      recall: x.recall,
+    };
+  });
+  return {
+    classes: [...a.classes],
+    weights,
+    metrics: {
+      events: m.events,
+      log_loss: m.logLoss,
+      bayes_log_loss: m.bayesLogLoss,
+      constant_log_loss: m.constantLogLoss,
+      share_open: m.shareOpen,
+      rolling: {
+        events: m.rolling.events,
+        log_loss: m.rolling.logLoss,
+        bayes_log_loss: m.rolling.bayesLogLoss,
+        accuracy: m.rolling.accuracy,
+        confusion: m.rolling.confusion,
+      },
+      classes,
+    },
   };
 }
 

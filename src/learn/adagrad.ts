@@ -85,6 +85,28 @@ export class AdaGrad {
   }
 
   /**
+   * Predicts `x`, then learns from label `y` (0 or 1) with the loss of a purchase (`y = 1`)
+   * weighted by `weight` (the others by 1); returns the prior-corrected prediction
+   * `sigmoid(logit − shift)` (with `shift = ln weight`, the calibrated probability).
+   */
+  stepWeighted(x: Float64Array, y: number, weight: number, shift: number): number {
+    const w = this.weights, acc = this.#acc, d = this.width;
+    const { learningRate, l2, epsilon } = this.config;
+    const z = dot(w, x);
+    const r = (sigmoid(z) - y) * (y === 1 ? weight : 1);
+    for (let j = 0; j < d; j++) {
+      const g = r * x[j] + l2 * w[j];
+      const a = acc[j] + g * g;
+      acc[j] = a;
+      w[j] -= learningRate * g / (epsilon + Math.sqrt(a));
+    }
+    const a = acc[d] + r * r;
+    acc[d] = a;
+    w[d] -= learningRate * r / (epsilon + Math.sqrt(a));
+    return sigmoid(z - shift);
+  }
+
+  /**
    * Raises the learning rates after a drift: multiplies every accumulated squared gradient by
    * `factor` (0 = the rates restart at `learningRate`, then decay again as gradients accumulate);
    * the weights are kept.

@@ -21,7 +21,7 @@ import { AdaGrad, type AdaGradOptions, type AdaGradState } from "./adagrad.ts";
 import type { FeatureBatch } from "./feature_batch.ts";
 import type { DriftDetector, OnDrift } from "./drift.ts";
 import { Ftrl, type FtrlOptions, type FtrlState } from "./ftrl.ts";
-import { logLoss } from "./logistic.ts";
+import { dot, logLoss, sigmoid } from "./logistic.ts";
 import { SeedLearner, type SeedOptions, type SeedState } from "./seed.ts";
 import { Standardizer, type StandardizerState } from "./standardizer.ts";
 
@@ -44,6 +44,12 @@ export interface ModelOptions {
   ftrl?: FtrlOptions;
   /** Options of `seed` mode (see {@linkcode SeedOptions}). */
   seed?: SeedOptions;
+  /**
+   * The weight of a purchase's loss in training (`--class-weight purchase=W`; the others weigh
+   * 1), `adagrad` mode only. What is scored and served is the prior-corrected probability
+   * `sigmoid(logit − ln W)`, so the metrics are of calibrated probabilities. Default `1`.
+   */
+  classWeight?: number;
 }
 
 /** The plain JSON-able state of a {@linkcode LogisticModel}. */
@@ -55,6 +61,8 @@ export interface ModelState {
   events: number;
   standardizer: StandardizerState;
   optimizer: AdaGradState | FtrlState | SeedState;
+  /** The purchase class weight; absent means 1. */
+  classWeight?: number;
 }
 
 /** Coefficients of the model, in standardized and in raw feature units. */
@@ -94,6 +102,9 @@ export class LogisticModel {
   readonly featureNames: readonly string[];
   /** Number of features. */
   readonly width: number;
+  /** The purchase class weight (1: unweighted). */
+  readonly classWeight: number;
+  #shift: number;
   #std: Standardizer;
   #opt: Optimizer;
   #events = 0;
@@ -118,6 +129,14 @@ export class LogisticModel {
         }.`,
       );
     }
+    const weight = options.classWeight ?? 1;
+    if (!(weight > 0 && Number.isFinite(weight)) || (weight !== 1 && mode !== "adagrad")) {
+      throw new RangeError(
+        `Cannot create a LogisticModel in mode ${mode} with class weight ${weight}: expected a finite number > 0, and 1 unless the mode is adagrad.`,
+      );
+    }
+    this.classWeight = weight;
+    this.#shift = Math.log(weight);
     this.mode = mode;
     this.featureNames = Object.freeze([...featureNames]);
     this.width = featureNames.length;
@@ -190,6 +209,21 @@ export class LogisticModel {
         }
         if (found.length > 0 && onDrift !== "none") this.adapt(onDrift, factor);
       }
+    } else if (this.classWeight !== 1) {
+      const std = this.#std, w = this.classWeight, shift = this.#shift;
+      let opt = this.#opt as AdaGrad;
+      for (let i = 0; i < n; i++) {
+        std.update(rows, i * d);
+        const p = opt.stepWeighted(std.transform(rows, i * d), labels[i], w, shift);
+        scores[i] = p;
+        if (drift !== undefined && drift.update(logLoss(p, labels[i]))) {
+          found.push(i);
+          if (onDrift !== "none") {
+            this.adapt(onDrift, factor);
+            opt = this.#opt as AdaGrad; // a reset replaces the optimizer
+          }
+        }
+      }
     } else if (drift === undefined) {
       const std = this.#std, opt = this.#opt;
       for (let i = 0; i < n; i++) {
@@ -250,7 +284,9 @@ export class LogisticModel {
         `Cannot predict a row of ${row.length} values with a model of ${this.width} features.`,
       );
     }
-    return this.#opt.predict(this.#std.transform(row, 0));
+    const x = this.#std.transform(row, 0);
+    if (this.classWeight === 1) return this.#opt.predict(x);
+    return sigmoid(dot(this.#opt.weights, x) - this.#shift);
   }
 
   /** A copy of the coefficients, standardized and raw. */
@@ -281,6 +317,7 @@ export class LogisticModel {
       events: this.#events,
       standardizer: this.#std.toJSON(),
       optimizer: this.#opt.toJSON(),
+      ...(this.classWeight === 1 ? {} : { classWeight: this.classWeight }),
     };
   }
 
@@ -294,7 +331,10 @@ export class LogisticModel {
         "Cannot restore a LogisticModel: the state is not a version-1 model state.",
       );
     }
-    const model = new LogisticModel(state.featureNames, { mode: state.mode });
+    const model = new LogisticModel(state.featureNames, {
+      mode: state.mode,
+      classWeight: state.classWeight ?? 1,
+    });
     const std = Standardizer.fromJSON(state.standardizer);
     if (std.width !== model.width) {
       throw new TypeError(

@@ -28,6 +28,8 @@ import { PurchaseAggregate } from "./purchases.ts";
 import type { Prediction } from "./records.ts";
 import { ACTION_PURCHASE, reasonOf, ROW_EVENT, type RowBatch } from "./row_batch.ts";
 import type { DriftMarker } from "./snapshot.ts";
+import { ActionCore, type ActionCoreState } from "../learn/action_core.ts";
+import { DEFAULT_TARGET, type Target } from "../learn/target.ts";
 
 /** Drift markers kept (the newest). */
 const MAX_DRIFT_MARKERS = 1000;
@@ -50,6 +52,10 @@ export interface LearnState {
    * was kept: then unknown).
    */
   trained?: PartitionCount[];
+  /** What the stage learns besides the purchase model; absent: `purchase` only. */
+  target?: Target;
+  /** The next-action model and its metrics (`target: "action"` only). */
+  action?: ActionCoreState;
 }
 
 /** A count of one input partition. */
@@ -75,6 +81,11 @@ export interface LearnStageOptions {
   featureSet?: FeatureSet;
   /** Learner options (mode, hyper-parameters, drift); only the drift reaction applies on restore. */
   learner?: Omit<BatchLearnerOptions, "featureNames">;
+  /**
+   * What it learns: `purchase` (the purchase model), or `action` (also the next action's class
+   * by softmax regression, see `action_core.ts`). Default `"purchase"`.
+   */
+  target?: Target;
   /** State to continue from (a checkpoint). Default: a fresh start. */
   restore?: LearnState;
   /** The clock of drift markers. Default: the system clock. */
@@ -115,10 +126,14 @@ export interface LearnedBatch {
 export class LearnStage {
   /** The feature set of the rows this stage learns from. */
   readonly featureSet: FeatureSet;
+  /** What it learns. */
+  readonly target: Target;
   #topic: string;
   #options: BatchLearnerOptions;
   #clock: Pick<Clock, "now">;
   #learner: BatchLearner;
+  #action: ActionCore | null = null;
+  #classes = new Uint8Array(0);
   #purchases: PurchaseAggregate;
   #ledger: OffsetLedger;
   #events: FeatureBatch;
@@ -143,13 +158,34 @@ export class LearnStage {
     this.#topic = options.topic;
     this.#options = { ...options.learner, featureNames: set.names };
     this.#clock = options.clock ?? SYSTEM_CLOCK;
+    this.target = options.target ?? DEFAULT_TARGET;
     const r = options.restore;
     if (r) {
+      const learnt = r.target ?? DEFAULT_TARGET;
+      if (learnt !== this.target) {
+        throw new TypeError(
+          `Cannot restore the learn stage: its checkpoint learnt --target ${learnt}, this stage learns --target ${this.target}; start from a fresh --state-dir or pass --target ${learnt}.`,
+        );
+      }
+      if (this.target === "action") {
+        if (r.action === undefined) {
+          throw new TypeError(
+            "Cannot restore the learn stage: its --target action state has no action model.",
+          );
+        }
+        this.#action = ActionCore.fromJSON(r.action, set.names);
+      }
       if (r.featureSet !== set.id) {
         throw new TypeError(
           `Cannot restore the learn stage: its model learnt from feature set ${
             describeFeatureSet(r.featureSet)
           }, this stage learns from ${describeFeatureSet(set.id)}.`,
+        );
+      }
+      const was = r.learner.model.classWeight ?? 1, want = this.#options.classWeight ?? 1;
+      if (was !== want) {
+        throw new TypeError(
+          `Cannot restore the learn stage: its model learnt with --class-weight purchase=${was}, this stage with --class-weight purchase=${want}.`,
         );
       }
       this.#learner = BatchLearner.fromJSON(r.learner, {
@@ -169,12 +205,18 @@ export class LearnStage {
         : new Map(r.trained.map((c) => [c.partition, c.events]));
     } else {
       this.#learner = new BatchLearner(this.#options);
+      if (this.target === "action") this.#action = new ActionCore(set.names);
       this.#purchases = new PurchaseAggregate();
       this.#ledger = new OffsetLedger();
     }
     const capacity = options.capacity ?? 10_000;
     this.#events = new FeatureBatch(this.#learner.model.width, { capacity });
     this.#rowOf = new Int32Array(capacity);
+  }
+
+  /** The next-action model and its metrics (live), or `null` unless the target is `action`. */
+  get action(): ActionCore | null {
+    return this.#action;
   }
 
   /** The learner (live). */
@@ -257,6 +299,11 @@ export class LearnStage {
     const ledger = this.#ledger.begin();
     const events = this.#events;
     events.clear();
+    const action = this.#action;
+    if (action !== null && this.#classes.length < rows.length) {
+      this.#classes = new Uint8Array(Math.max(rows.length, 2 * this.#classes.length));
+    }
+    const classes = this.#classes;
     const reasons = new Map<string, number>();
     const trained = new Map<number, number>();
     let accepted = 0, bad = 0, skipped = 0;
@@ -289,6 +336,7 @@ export class LearnStage {
         to[at + k] = dense[from + k];
       }
       events.labels[j] = rows.action[i] === ACTION_PURCHASE ? 1 : 0;
+      if (action !== null) classes[j] = rows.action[i];
       events.truth[j] = rows.truth[i];
     }
     if (run > 0) trained.set(runPartition, (trained.get(runPartition) ?? 0) + run);
@@ -308,6 +356,7 @@ export class LearnStage {
     const model = this.#learner.model;
     const updatesBefore = model.updates;
     this.#learner.learn(events);
+    action?.learn(events.rows, events.length, classes);
     this.#version++;
     for (const j of this.#learner.lastDrifts) {
       this.#drifts.push({
@@ -367,6 +416,7 @@ export class LearnStage {
   /** Forgets the model, metrics, purchases and drifts (an admin reset); offsets and counts stay. */
   reset(): void {
     this.#learner = new BatchLearner(this.#options);
+    if (this.#action !== null) this.#action = new ActionCore(this.featureSet.names);
     this.#purchases.clear();
     this.#drifts = [];
     this.#version++;
@@ -390,6 +440,7 @@ export class LearnStage {
           events,
         })),
       }),
+      ...(this.#action === null ? {} : { target: this.target, action: this.#action.toJSON() }),
     };
   }
 }

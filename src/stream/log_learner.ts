@@ -29,6 +29,7 @@ import type { NextOffset } from "./offset_ledger.ts";
 import { decodeRows } from "./row_codec.ts";
 import { RowBatch } from "./row_batch.ts";
 import type { Snapshot } from "./snapshot.ts";
+import type { Target } from "../learn/target.ts";
 
 /** What a `learn` checkpoint holds: the learn stage, and where in the feature log it stands. */
 export interface LearnerState extends LearnState {
@@ -95,6 +96,8 @@ export interface FeatureLogLearnerOptions extends DurableLoopHooks<LearnerState>
   /** The feature log. Default: `<topic>.features`. */
   featureLog?: string;
   /** Learner options (mode, hyper-parameters, drift); only the drift reaction applies on restore. */
+  /** What it learns (see `LearnStageOptions.target`). Default `"purchase"`. */
+  target?: Target;
   learner?: Omit<BatchLearnerOptions, "featureSet">;
   /** The features of the log's rows (`--features`). Default: `DEFAULT_FEATURE_SET`. */
   featureSet?: FeatureSet;
@@ -138,6 +141,7 @@ export class FeatureLogLearner {
       topic: this.#topic,
       featureSet: set,
       learner: options.learner,
+      target: options.target,
       restore: r,
       clock: options.clock,
     });

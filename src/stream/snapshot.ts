@@ -9,6 +9,7 @@
 
 import type { WireEvent } from "../events/wire.ts";
 import type { SourceView } from "./learn_stage.ts";
+import type { MultiClassSnapshot } from "../learn/multiclass_metrics.ts";
 
 /** Prequential figures over a set of events (all scored before the model learned from them). */
 export interface MetricsView {
@@ -76,6 +77,23 @@ export interface DriftStatus {
   onDrift: string;
 }
 
+/** The next-action model of `--target action` as served: weights, metrics, scoring. */
+export interface ActionSnapshot {
+  /** The classes, in order (`ACTIONS`). */
+  readonly classes: readonly string[];
+  /** Per class, the weights by feature (standardized features), in `featureNames` order. */
+  readonly weights: readonly (readonly number[])[];
+  /** Per class, the intercept. */
+  readonly intercepts: readonly number[];
+  /** The prequential multi-class metrics. */
+  readonly metrics: MultiClassSnapshot;
+  /**
+   * Scores a session's events in order, each given only those before it, with the model as it
+   * was at publication: one probability per class per event.
+   */
+  predict(events: readonly WireEvent[]): number[][];
+}
+
 /** The trainer's state as served over HTTP; immutable once published. */
 export interface Snapshot {
   /** Learning mode: `seed`, `adagrad` or `ftrl`. */
@@ -139,6 +157,8 @@ export interface Snapshot {
    * consumed up to. Absent or `null` otherwise (`train`).
    */
   readonly modelVersion?: number | null;
+  /** The next-action model (`--target action`); absent for the purchase target alone. */
+  readonly action?: ActionSnapshot;
   /**
    * Scores a session's events in order, each given only those before it, with the model as it
    * was at publication. Returns one purchase probability per event.

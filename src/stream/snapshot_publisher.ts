@@ -11,13 +11,15 @@
  */
 
 import { scoreSession } from "../learn/learner.ts";
+import { scoreSessionActions } from "../learn/action_learner.ts";
 import type { MetricsSnapshot, MetricsSummary } from "../learn/metrics.ts";
 import type { Coefficients } from "../learn/model.ts";
-import type { WireEvent } from "../events/wire.ts";
+import { ACTIONS, type WireEvent } from "../events/wire.ts";
 import type { Clock } from "../util/clock.ts";
 import type { BrokerView } from "./broker_watch.ts";
 import type { LearnStage } from "./learn_stage.ts";
 import type {
+  ActionSnapshot,
   DriftMarker,
   HistoryPoint,
   MetricsView,
@@ -89,6 +91,7 @@ interface Costly {
   topPurchasers: readonly PurchaserView[];
   drifts: readonly DriftMarker[];
   predict: (events: readonly WireEvent[]) => number[];
+  action: ActionSnapshot | undefined;
 }
 
 /** See the module documentation. */
@@ -184,6 +187,7 @@ export class SnapshotPublisher {
       predict: costly.predict,
       sources: Object.freeze(stage.sources.map((s) => Object.freeze(s))),
       modelVersion: context.modelVersion ?? null,
+      ...(costly.action === undefined ? {} : { action: costly.action }),
     });
     return this.#snapshot;
   }
@@ -211,7 +215,27 @@ export class SnapshotPublisher {
       topPurchasers: Object.freeze(stage.purchases.top(TOP_PURCHASERS)),
       drifts: Object.freeze([...stage.drifts]),
       predict: (events) => scoreSession(frozen, events, set),
+      action: actionSnapshot(stage),
     };
     return this.#costly;
   }
+}
+
+function actionSnapshot(stage: LearnStage): ActionSnapshot | undefined {
+  const core = stage.action;
+  if (core === null) return undefined;
+  const frozen = core.model.clone(), set = stage.featureSet;
+  const d = frozen.width, w = frozen.weights;
+  const weights: (readonly number[])[] = [], intercepts: number[] = [];
+  for (let c = 0; c < frozen.classes; c++) {
+    weights.push(Object.freeze(Array.from(w.subarray(c * (d + 1), c * (d + 1) + d))));
+    intercepts.push(w[c * (d + 1) + d]);
+  }
+  return Object.freeze({
+    classes: Object.freeze([...ACTIONS]),
+    weights: Object.freeze(weights),
+    intercepts: Object.freeze(intercepts),
+    metrics: core.metrics.snapshot(),
+    predict: (events: readonly WireEvent[]) => scoreSessionActions(frozen, events, set),
+  });
 }

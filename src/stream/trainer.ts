@@ -31,6 +31,7 @@ import type { BatchOutputs, SourceRecord } from "./records.ts";
 import { RowBatch } from "./row_batch.ts";
 import type { Snapshot } from "./snapshot.ts";
 import { checkResumeFeatureSet, type TrainerState } from "./trainer_state.ts";
+import type { Target } from "../learn/target.ts";
 
 export type { BrokerView } from "./broker_watch.ts";
 export type { BatchInfo } from "./durable_loop.ts";
@@ -46,6 +47,8 @@ export interface TrainerOptions extends DurableLoopHooks<TrainerState> {
    * Learner options (mode, hyper-parameters; `store`: the bounds of each partition's session
    * store); only the drift reaction applies when `restore` is given. Default: `{}`.
    */
+  /** What it learns (see `LearnStageOptions.target`). Default `"purchase"`. */
+  target?: Target;
   learner?: Omit<LearnerOptions, "featureSet">;
   /** The features (`--features`, see `feature_sets.ts`). Default `DEFAULT_FEATURE_SET`. */
   featureSet?: FeatureSet;
@@ -95,6 +98,7 @@ export class Trainer {
       topic: options.topic,
       featureSet: set,
       learner: options.learner,
+      target: options.target,
       restore: r,
       clock: options.clock,
     });

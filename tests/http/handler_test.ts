@@ -694,3 +694,74 @@ Deno.test("handler() shows a feature-log learner's model version and per-partiti
   const trainMetrics = parsePrometheus(await (await train(get("/metrics"))).text());
   assert.equal(trainMetrics.get("clickstream_model_version")?.samples.get(""), "NaN");
 });
+
+Deno.test("a trainer of --target action: /weights, /metrics and /predict answer per class", async () => {
+  const gen = new FunnelGenerator({ seed: 5 });
+  const trainer = new Trainer({ topic: "shop", featureSet: FIELD_FEATURES, target: "action" });
+  await trainer.processBatch(
+    Array.from({ length: 3000 }, (_, offset) => ({
+      topic: "shop",
+      partition: 0,
+      offset,
+      key: null,
+      value: encodeEvent(gen.next()),
+    })),
+  );
+  const h = handler({}, trainer.snapshot);
+  const classes = ["click", "view", "scroll", "purchase"];
+  const weights = await json(await h(get("/weights")));
+  const action = weights.action as {
+    classes: string[];
+    weights: Record<string, { weights: Record<string, number>; intercept: number }>;
+    metrics: {
+      events: number;
+      log_loss: number;
+      constant_log_loss: number;
+      rolling: { confusion: number[][] };
+      classes: Record<string, { count: number; precision: number | null; recall: number }>;
+    };
+  };
+  assert.deepEqual(action.classes, classes);
+  assert.deepEqual(Object.keys(action.weights), classes);
+  assert.deepEqual(Object.keys(action.weights.view.weights), [...FIELD_FEATURES.names]);
+  assert.equal(action.metrics.events, 3000);
+  assert.ok(action.metrics.log_loss > 0 && action.metrics.log_loss < Math.log(4));
+  assert.equal(action.metrics.rolling.confusion.flat().reduce((a, b) => a + b, 0), 3000);
+  assert.equal(
+    classes.reduce((n, c) => n + action.metrics.classes[c].count, 0),
+    3000,
+  );
+  const families = parsePrometheus(await (await h(get("/metrics"))).text());
+  assert.deepEqual(
+    [...families.get("clickstream_action_recall")!.samples.keys()],
+    classes.map((c) => `{class="${c}"}`),
+  );
+  assert.equal(families.get("clickstream_action_confusion")!.samples.size, 16);
+  assert.ok(families.get("clickstream_action_log_loss")!.samples.has('{window="rolling"}'));
+  const events = Array.from(
+    { length: 3 },
+    (_, i) => event(i, { url: ["/", "/product/3", "/cart"][i] }),
+  );
+  const body = await json(await h(predict({ events })));
+  const last = body.p_action as Record<string, number>;
+  assert.deepEqual(Object.keys(last), classes);
+  const sum = Object.values(last).reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(sum - 1) < 1e-12, `sums to ${sum}`);
+  assert.equal((body.action_scores as unknown[]).length, 3);
+  assert.equal((body.scores as number[]).length, 3);
+  const history = await json(await h(get("/history")));
+  const dash = (history.state as { action: { classes: string[]; perClass: unknown[] } }).action;
+  assert.deepEqual(dash.classes, classes, "the dashboard gets the per-class figures");
+  assert.equal(dash.perClass.length, 4);
+  const page = await (await h(get("/"))).text();
+  assert.match(page, /<table class="weights" id="action">/);
+  // The purchase target alone has none of it.
+  const plain = handler();
+  assert.equal((await json(await plain(get("/history")))).state !== undefined, true);
+  assert.equal(
+    ((await json(await plain(get("/history")))).state as { action: unknown }).action,
+    null,
+  );
+  assert.equal("action" in await json(await plain(get("/weights"))), false);
+  assert.doesNotMatch(await (await plain(get("/metrics"))).text(), /clickstream_action_recall\{/);
+});

@@ -212,3 +212,51 @@ Deno.test("LearnStage keeps events learnt per input partition beside its next of
     { partition: 2, eventsTrained: null, nextOffset: 35 },
   ]);
 });
+
+Deno.test("LearnStage keeps the class weight in its state and restores only with the same one", () => {
+  const rows = new RowBatch(SCHEMA);
+  eventRows(rows, 0, 0, 50);
+  const stage = new LearnStage({ topic: "t", learner: { classWeight: 3 } });
+  stage.complete(stage.learn(rows));
+  const state = JSON.parse(JSON.stringify(stage.state()));
+  assert.equal(state.learner.model.classWeight, 3);
+  const back = new LearnStage({ topic: "t", learner: { classWeight: 3 }, restore: state });
+  assert.deepEqual(back.state(), state);
+  assert.throws(
+    () => new LearnStage({ topic: "t", restore: state }),
+    /learnt with --class-weight purchase=3, this stage with --class-weight purchase=1/,
+  );
+});
+
+Deno.test("LearnStage --target action learns the next action's class, restores exactly, refuses another target", () => {
+  const all = new RowBatch(SCHEMA);
+  eventRows(all, 0, 0, 400);
+  const first = slice(all, 0, 150), second = slice(all, 150, 250);
+  const straight = new LearnStage({ topic: "t", target: "action" });
+  straight.complete(straight.learn(all));
+  const a = new LearnStage({ topic: "t", target: "action" });
+  a.complete(a.learn(first));
+  const saved = JSON.parse(JSON.stringify(a.state()));
+  assert.equal(saved.target, "action");
+  const b = new LearnStage({ topic: "t", target: "action", restore: saved });
+  b.complete(b.learn(second));
+  assert.deepStrictEqual(b.state().action, straight.state().action);
+  assert.deepStrictEqual(b.state().learner, straight.state().learner);
+  const action = straight.action!;
+  assert.equal(action.model.events, 400);
+  const m = action.metrics.snapshot();
+  assert.equal(m.events, 400);
+  // The rows are views and purchases only: those two classes hold every count.
+  assert.equal(m.classes[0].count + m.classes[2].count, 0);
+  assert.ok(m.logLoss! < Math.log(4), `log loss ${m.logLoss}`);
+  assert.equal("target" in new LearnStage({ topic: "t" }).state(), false);
+  assert.throws(
+    () => new LearnStage({ topic: "t", restore: saved }),
+    /learnt --target action, this stage learns --target purchase; .*pass --target action/,
+  );
+  const plain = JSON.parse(JSON.stringify(new LearnStage({ topic: "t" }).state()));
+  assert.throws(
+    () => new LearnStage({ topic: "t", target: "action", restore: plain }),
+    /learnt --target purchase, this stage learns --target action/,
+  );
+});

@@ -225,6 +225,43 @@
     );
     renderCheckpoint();
     renderWeights(s);
+    renderAction(s.action);
+  }
+
+  function renderAction(a) {
+    const panel = $("action-panel");
+    if (!panel) return;
+    panel.hidden = !a;
+    if (!a) return;
+    const share = num(a.shareOpen) === null
+      ? ""
+      : ` · share open ${(100 * a.shareOpen).toFixed(1)}%`;
+    const best = num(a.bayesLogLoss) === null ? "" : ` · best ${fixed(a.bayesLogLoss, 4)}`;
+    $("action-summary").textContent = `multi-class log loss ${fixed(a.logLoss, 4)} (rolling ` +
+      `${fixed(a.rollingLogLoss, 4)}, accuracy ${
+        fixed(a.rollingAccuracy, 3)
+      }) · class frequencies ` +
+      `${
+        fixed(a.constantLogLoss, 4)
+      }${best}${share}. Precision and recall over the rolling window.`;
+    const body = $("action-body");
+    body.textContent = "";
+    a.classes.forEach((name, i) => {
+      const c = a.perClass[i];
+      const tr = document.createElement("tr");
+      tr.dataset.class = name;
+      const th = document.createElement("th");
+      th.textContent = name;
+      tr.append(th);
+      for (const [v, digits] of [[c.count, -1], [c.logLoss, 4], [c.precision, 3], [c.recall, 3]]) {
+        const td = document.createElement("td");
+        td.className = "num";
+        td.dataset.value = String(v);
+        td.textContent = digits < 0 ? count(v) : fixed(v, digits);
+        tr.append(td);
+      }
+      body.append(tr);
+    });
   }
 
   function renderCheckpoint() {
