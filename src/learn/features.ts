@@ -106,15 +106,19 @@ export class Featurizer {
     this.#write(event, store.slots, slot < 0 ? -1 : slot * store.stride, out, offset);
   }
 
-  /** {@linkcode Featurizer.observe} by the session id's bytes (see `featurizeKey`). */
+  /**
+   * {@linkcode Featurizer.observe} by the session id's bytes (see `featurizeKey`). Returns the
+   * session id's string as the store keeps it: read from `event.session_id` only on a session's
+   * first event.
+   */
   observeKey(
     event: SessionEvent,
     bytes: Uint8Array,
     start: number,
     length: number,
     hash: number,
-  ): void {
-    this.#store.recordKey(bytes, start, length, hash, event);
+  ): string {
+    return this.#store.recordKey(bytes, start, length, hash, event);
   }
 
   /**

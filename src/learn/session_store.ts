@@ -293,6 +293,7 @@ export class SessionStore {
    * `bytes[start .. start + length)` with FNV-1a 32 hash `hash` (as for
    * {@linkcode SessionStore.lookupKey}). Reads `event.session_id` only when the session is new
    * (to keep the id's string for `toJSON`); allocates nothing else but a new session's key.
+   * Returns the session's id as the store keeps it (the string read once, on its first event).
    */
   recordKey(
     bytes: Uint8Array,
@@ -300,11 +301,21 @@ export class SessionStore {
     length: number,
     hash: number,
     event: SessionEvent,
-  ): void {
-    this.#record(this.#findKey(bytes, start, length, hash), bytes, start, length, hash, event);
+  ): string {
+    return this.#record(
+      this.#findKey(bytes, start, length, hash),
+      bytes,
+      start,
+      length,
+      hash,
+      event,
+    );
   }
 
-  /** Records `event` in the session of `found` (its slot, live or stale, or NIL) or a new one. */
+  /**
+   * Records `event` in the session of `found` (its slot, live or stale, or NIL) or a new one;
+   * returns the session's id (as kept since its first event).
+   */
   #record(
     found: number,
     bytes: Uint8Array,
@@ -312,7 +323,7 @@ export class SessionStore {
     length: number,
     hash: number,
     event: SessionEvent,
-  ): void {
+  ): string {
     const time = event.timestamp;
     let slot = this.#live(found, time);
     const f = this.#fields;
@@ -336,8 +347,10 @@ export class SessionStore {
       this.#touch(slot);
     }
     if (time > this.#watermark) this.#watermark = time;
+    const id = this.#ids[slot]; // before the sweep, which may remove the session at once
     this.#sweep();
     this.#keyBytes = null;
+    return id;
   }
 
   /** The plain JSON-able state, sessions least recently seen first. */

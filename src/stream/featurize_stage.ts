@@ -17,7 +17,8 @@
  * reusable {@linkcode DecodedEvent} view, and each session is found in its store by its id's
  * bytes and hash (`SessionStore.lookupKey`) — no object per event, no JSON text; records the
  * fast path declines take the full JSON + zod path, whose `EventValidationError`s are the dead
- * letters' errors, exactly as before. The rows still carry each event's session id as a string.
+ * letters' errors, exactly as before. A row's session id is the string its store keeps for the
+ * session, read once on the session's first event.
  *
  * @module
  */
@@ -192,7 +193,7 @@ export class FeaturizeStage {
         action,
         action === ACTION_PURCHASE_CODE ? amount[i] : 0,
         e.user_id,
-        e.session_id,
+        "", // set below from the session store: no string per event
         e.timestamp,
       );
       if (f === undefined || fp !== record.partition) {
@@ -201,7 +202,7 @@ export class FeaturizeStage {
       }
       const bytes = decoded.bytes(i), start = sessionStart[i], length = sessionLength[i];
       f.featurizeKey(e, bytes, start, length, sessionHash[i], rows.dense, row * width);
-      f.observeKey(e, bytes, start, length, sessionHash[i]);
+      rows.sessionId[row] = f.observeKey(e, bytes, start, length, sessionHash[i]);
     }
     return { skipped, deadLetters };
   }
