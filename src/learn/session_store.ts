@@ -241,11 +241,22 @@ export class SessionStore {
     return encodeWtf8Into(id, this.#scratch, 0);
   }
 
+  /**
+   * Whether the key of `slot` is `bytes[start ..]` (of its length): the cache of `#findKey`
+   * checks the bytes, so a caller that changed them since its lookup never gets another slot.
+   */
+  #sameKey(slot: number, bytes: Uint8Array, start: number): boolean {
+    const index = this.#index, arena = index.arena;
+    const o = index.keyOffset(slot), n = index.keyLength(slot);
+    for (let k = 0; k < n; k++) if (arena[o + k] !== bytes[start + k]) return false;
+    return true;
+  }
+
   #findKey(bytes: Uint8Array, start: number, length: number, hash: number): number {
     if (
       bytes === this.#keyBytes && start === this.#keyStart && length === this.#keyLength &&
-      hash === this.#keyHash
-    ) return this.#keySlot;
+      hash === this.#keyHash && this.#keySlot !== NIL && this.#sameKey(this.#keySlot, bytes, start)
+    ) return this.#keySlot; // (a miss is looked up again: it costs one lookup per new session)
     const slot = this.#index.lookup(bytes, start, length, hash);
     this.#keyBytes = bytes;
     this.#keyStart = start;

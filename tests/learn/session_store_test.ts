@@ -295,3 +295,16 @@ Deno.test("SessionStore.fromJSON() rejects an id that is not a string or appears
     /session id 7 \(at 0\) is not a string/,
   );
 });
+
+Deno.test("SessionStore.recordKey() after lookupKey() goes by the bytes as they are, even if they changed", () => {
+  const store = windowStore();
+  const key = utf8.encode("aaaa");
+  const HASH = 1;
+  store.recordKey(key, 0, 4, HASH, at("aaaa", T0));
+  const slot = store.lookupKey(key, 0, 4, HASH, T0 + 1);
+  assert.notEqual(slot, -1);
+  key.set(utf8.encode("bbbb")); // the same buffer, another id, the same (caller's) hash
+  assert.equal(store.recordKey(key, 0, 4, HASH, at("bbbb", T0 + 1)), "bbbb");
+  assert.equal(store.size, 2);
+  assert.deepEqual(store.toJSON().ids, ["aaaa", "bbbb"]);
+});
