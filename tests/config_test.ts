@@ -24,6 +24,23 @@ Deno.test("resolveConfig() fills every default of train", () => {
   assert.equal(c.lockWaitMs, 5000);
 });
 
+Deno.test("resolveConfig() bounds train's batches in bytes with --max-batch-bytes", () => {
+  const c = resolveConfig(["train"], {});
+  assert.ok(c.command === "train");
+  assert.equal(c.maxBatchBytes, 64 * 1024 * 1024);
+  const d = resolveConfig(["train", "--max-batch-bytes", "5MB"], {});
+  assert.ok(d.command === "train");
+  assert.equal(d.maxBatchBytes, 5_000_000);
+  for (const bad of ["0", "lots"]) {
+    assert.throws(
+      () => resolveConfig(["train", "--max-batch-bytes", bad], {}),
+      (e: unknown) =>
+        e instanceof UsageError && /--max-batch-bytes/.test(e.message) &&
+        e.message.includes(bad),
+    );
+  }
+});
+
 Deno.test("resolveConfig() takes --features on train and demo, default the registry's", () => {
   for (const command of ["train", "demo"]) {
     const c = resolveConfig([command], {});

@@ -69,6 +69,7 @@ export async function runDemo(config: DemoConfig, io: DemoIO = {}): Promise<numb
       group: "clickstream-demo-trainer",
       triggerMs: 1000,
       maxBatchEvents: 100_000,
+      maxBatchBytes: 64 * 1024 * 1024,
       startingOffsets: "earliest",
       mode: config.mode,
       featureSet: config.featureSet,

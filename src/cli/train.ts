@@ -13,6 +13,7 @@
 import type { TrainConfig } from "../config.ts";
 import { KafkaAdmin } from "../kafka/admin.ts";
 import type { ConsumedRecord } from "../kafka/consumer.ts";
+import { valueBytes } from "../kafka/consumed_record.ts";
 import { CheckpointThrottle } from "../stream/checkpoint_throttle.ts";
 import { GroupCommitter } from "../stream/group_commit.ts";
 import { resumingConnect } from "../stream/resume_hook.ts";
@@ -194,6 +195,8 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
     const batcher = new MicroBatcher<ConsumedRecord>(consumer, {
       triggerMs: config.triggerMs,
       maxEvents: config.maxBatchEvents,
+      maxBytes: config.maxBatchBytes,
+      weight: valueBytes,
       emitEmpty: true,
       signal: stop.signal,
     });

@@ -6,7 +6,14 @@
  */
 
 import type { CommandSpec, Env, ParsedFlags } from "../config/flags.ts";
-import { duration, listen, type ListenConfig, oneOf, positiveInt } from "../config/values.ts";
+import {
+  duration,
+  listen,
+  type ListenConfig,
+  oneOf,
+  positiveByteSize,
+  positiveInt,
+} from "../config/values.ts";
 import { ON_DRIFT, type OnDrift } from "../learn/drift.ts";
 import type { FeatureSetName } from "../learn/feature_sets.ts";
 import { DEFAULT_MODE, type Mode, MODES } from "../learn/model.ts";
@@ -50,6 +57,12 @@ export interface TrainConfig extends CommonConfig {
    * @default {100000}
    */
   maxBatchEvents: number;
+  /**
+   * A batch closes when its records' values reach this many bytes: `--max-batch-bytes` (a
+   * record larger than that is a batch of its own).
+   * @default {67108864}
+   */
+  maxBatchBytes: number;
   /**
    * Where the group starts when it has no offsets: `--starting-offsets`.
    * @default {"earliest"}
@@ -149,6 +162,11 @@ export const TRAIN_COMMAND: CommandSpec = {
       help: "close a batch at this many events",
       default: "100000",
     },
+    "max-batch-bytes": {
+      type: "string",
+      help: "close a batch when its records' values reach this size (e.g. 16MiB, 5MB)",
+      default: "64MiB",
+    },
     "starting-offsets": {
       type: "string",
       help: "{choices}, when the group has no offsets",
@@ -213,6 +231,7 @@ export function resolveTrain(flags: ParsedFlags, env: Env): TrainConfig {
     group: flags.text("group"),
     triggerMs: flags.value("trigger", duration),
     maxBatchEvents: flags.value("max-batch-events", positiveInt),
+    maxBatchBytes: flags.value("max-batch-bytes", positiveByteSize),
     startingOffsets: flags.value("starting-offsets", oneOf(STARTING_OFFSETS)),
     mode,
     featureSet: resolveFeatureSetName(flags),

@@ -64,6 +64,13 @@ export function byteSize(text: string, flag: string): number {
   return named(flag, () => parseBytes(text));
 }
 
+/** A byte size of at least one byte (see {@linkcode byteSize}). */
+export function positiveByteSize(text: string, flag: string): number {
+  const n = byteSize(text, flag);
+  if (n < 1) throw new RangeError(`--${flag} must be at least 1 byte, got "${text}"`);
+  return n;
+}
+
 /** A probability: a decimal number in 0..1, e.g. `0.05`. */
 export function fraction(text: string, flag: string): number {
   const value = /^\s*\d*\.?\d+\s*$/.test(text) ? Number(text) : NaN;

@@ -78,6 +78,7 @@ import type { EventValidationError } from "./errors.ts";
 import { type DecodeResult, MAX_ID_LENGTH, MAX_URL_LENGTH, tryDecodeEvents } from "./schema.ts";
 import { ACTIONS, MAX_RECORD_BYTES, MAX_TIMESTAMP, MIN_TIMESTAMP, type WireEvent } from "./wire.ts";
 import { fnv1a32, FNV1A_OFFSET, FNV1A_PRIME } from "../util/fnv1a.ts";
+import { encodeWtf8Into } from "../util/wtf8.ts";
 
 /** Row status: decoded by the fast path; fields in the columns, strings in the record's bytes. */
 export const ROW_FAST = 0;
@@ -683,37 +684,9 @@ export class DecodedBatch {
       arena.set(this.#arena.subarray(0, this.#arenaUsed));
       this.#arena = arena;
     }
-    const a = this.#arena;
-    const start = this.#arenaUsed;
-    let p = start;
-    for (let k = 0; k < s.length; k++) {
-      let c = s.charCodeAt(k);
-      if (c < 0x80) {
-        a[p++] = c;
-      } else if (c < 0x800) {
-        a[p++] = 0xc0 | (c >> 6);
-        a[p++] = 0x80 | (c & 0x3f);
-      } else {
-        if (c >= 0xd800 && c <= 0xdbff && k + 1 < s.length) {
-          const d = s.charCodeAt(k + 1);
-          if (d >= 0xdc00 && d <= 0xdfff) {
-            c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-            k++;
-            a[p++] = 0xf0 | (c >> 18);
-            a[p++] = 0x80 | ((c >> 12) & 0x3f);
-            a[p++] = 0x80 | ((c >> 6) & 0x3f);
-            a[p++] = 0x80 | (c & 0x3f);
-            continue;
-          }
-        }
-        // Three bytes: any other BMP unit, a lone surrogate included (WTF-8).
-        a[p++] = 0xe0 | (c >> 12);
-        a[p++] = 0x80 | ((c >> 6) & 0x3f);
-        a[p++] = 0x80 | (c & 0x3f);
-      }
-    }
-    this.#arenaUsed = p;
-    return p - start;
+    const len = encodeWtf8Into(s, this.#arena, this.#arenaUsed);
+    this.#arenaUsed += len;
+    return len;
   }
 
   /** Columns for at least `rows` rows; the old contents are not kept (decode rewrites them). */

@@ -72,3 +72,11 @@ export function toRecord(topic: string, partition: number, m: KafkaMessage): Con
     timestamp: Number(m.timestamp),
   };
 }
+
+/**
+ * The bytes of `record`'s value (0 for a tombstone): the weight `--max-batch-bytes` bounds a
+ * batch by.
+ */
+export function valueBytes(record: { readonly value: Uint8Array | null }): number {
+  return record.value === null ? 0 : record.value.byteLength;
+}

@@ -12,8 +12,7 @@
  * @module
  */
 
-import type { WireEvent } from "../events/wire.ts";
-import type { SessionLayout } from "./session_store.ts";
+import type { SessionEvent, SessionLayout } from "./session_store.ts";
 
 /** A feature set: see the module documentation. */
 export interface FeatureSet {
@@ -38,5 +37,5 @@ export interface FeatureSet {
    * the layout's), or `-1` when the session has no live state (its first event). Reads only
    * the session's state and the event's url and timestamp; changes nothing.
    */
-  write(event: WireEvent, slots: Float64Array, o: number, out: Float64Array, at: number): void;
+  write(event: SessionEvent, slots: Float64Array, o: number, out: Float64Array, at: number): void;
 }

@@ -12,11 +12,15 @@
  * @module
  */
 
-import type { WireEvent } from "../events/wire.ts";
 import type { FeatureBatch } from "./feature_batch.ts";
 import type { FeatureSet } from "./feature_set.ts";
 import { DEFAULT_FEATURE_SET } from "./feature_sets.ts";
-import { SessionStore, type SessionStoreOptions, type SessionStoreState } from "./session_store.ts";
+import {
+  type SessionEvent,
+  SessionStore,
+  type SessionStoreOptions,
+  type SessionStoreState,
+} from "./session_store.ts";
 
 /** Options of {@linkcode Featurizer}. */
 export interface FeaturizerOptions extends SessionStoreOptions {
@@ -72,15 +76,49 @@ export class Featurizer {
    * Writes the event's features into `out[offset .. offset + width)` from what was known before
    * it. Does not change any state: call {@linkcode Featurizer.observe} afterwards.
    */
-  featurize(event: WireEvent, out: Float64Array, offset = 0): void {
+  featurize(event: SessionEvent, out: Float64Array, offset = 0): void {
     const store = this.#store;
     const slot = store.lookup(event.session_id, event.timestamp);
     this.#write(event, store.slots, slot < 0 ? -1 : slot * store.stride, out, offset);
   }
 
   /** Records the event in the session state (after it was featurized, scored and learnt). */
-  observe(event: WireEvent): void {
+  observe(event: SessionEvent): void {
     this.#store.record(event);
+  }
+
+  /**
+   * {@linkcode Featurizer.featurize} of an event whose session id's WTF-8 bytes are
+   * `bytes[start .. start + length)` with FNV-1a 32 hash `hash` — a row of the byte decoder
+   * (`src/events/byte_decoder.ts`): the session is found from those bytes, without a string.
+   */
+  featurizeKey(
+    event: SessionEvent,
+    bytes: Uint8Array,
+    start: number,
+    length: number,
+    hash: number,
+    out: Float64Array,
+    offset = 0,
+  ): void {
+    const store = this.#store;
+    const slot = store.lookupKey(bytes, start, length, hash, event.timestamp);
+    this.#write(event, store.slots, slot < 0 ? -1 : slot * store.stride, out, offset);
+  }
+
+  /**
+   * {@linkcode Featurizer.observe} by the session id's bytes (see `featurizeKey`). Returns the
+   * session id's string as the store keeps it: read from `event.session_id` only on a session's
+   * first event.
+   */
+  observeKey(
+    event: SessionEvent,
+    bytes: Uint8Array,
+    start: number,
+    length: number,
+    hash: number,
+  ): string {
+    return this.#store.recordKey(bytes, start, length, hash, event);
   }
 
   /**
@@ -89,7 +127,7 @@ export class Featurizer {
    *
    * @throws {RangeError} if the batch's width is not the feature set's
    */
-  push(event: WireEvent, batch: FeatureBatch): void {
+  push(event: SessionEvent, batch: FeatureBatch): void {
     if (batch.width !== this.width) {
       throw new RangeError(
         `Cannot push rows of feature set "${this.featureSet.name}" (width ${this.width}) into a batch of width ${batch.width}.`,

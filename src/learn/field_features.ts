@@ -34,7 +34,7 @@
  * @module
  */
 
-import { ACTIONS, type WireEvent } from "../events/wire.ts";
+import { ACTIONS } from "../events/wire.ts";
 import {
   dayOfWeek,
   HOME,
@@ -106,7 +106,7 @@ export const ACTIONS_LAYOUT: SessionLayout = Object.freeze({
 });
 
 function write(
-  event: WireEvent,
+  event: SessionEvent,
   f: Float64Array,
   s: number,
   out: Float64Array,

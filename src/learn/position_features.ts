@@ -23,7 +23,6 @@
  * @module
  */
 
-import type { WireEvent } from "../events/wire.ts";
 import type { FeatureSet } from "./feature_set.ts";
 import type { SessionEvent, SessionLayout } from "./session_store.ts";
 
@@ -99,7 +98,7 @@ export const WINDOW_LAYOUT: SessionLayout = Object.freeze({
 });
 
 function write(
-  event: WireEvent,
+  event: SessionEvent,
   f: Float64Array,
   s: number,
   out: Float64Array,

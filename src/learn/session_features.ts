@@ -13,15 +13,20 @@
  * @module
  */
 
-import type { WireEvent } from "../events/wire.ts";
 import type { FeatureSet } from "./feature_set.ts";
 import { POSITION_TIME_NAMES, writePosition } from "./position_features.ts";
-import { CORE_LAYOUT } from "./session_store.ts";
+import { CORE_LAYOUT, type SessionEvent } from "./session_store.ts";
 
 // Offsets within a slot: the core fields.
 const START = 0, LAST = 1, COUNT = 2;
 
-function write(event: WireEvent, f: Float64Array, s: number, out: Float64Array, o: number): void {
+function write(
+  event: SessionEvent,
+  f: Float64Array,
+  s: number,
+  out: Float64Array,
+  o: number,
+): void {
   if (s < 0) {
     writePosition(1, 0, 0, out, o);
     return;

@@ -14,7 +14,13 @@
  *
  * Storage is a slot array (`Float64Array`, {@linkcode SessionStore.stride} values per slot: the
  * core fields, then the layout's) threaded on an intrusive doubly linked recency list, plus a
- * `Map` from id to slot: no allocation per event except for a new session's map entry.
+ * {@linkcode ByteKeyIndex} from the id's bytes to its slot. Ids are keyed by their WTF-8 bytes
+ * (`src/util/wtf8.ts`: UTF-8 for any well-formed id, and injective over all strings): the byte
+ * decoder's session-id slices (`lookupKey` / `recordKey`, what the featurize stage calls) and
+ * strings (`lookup` / `record`, encoded into a scratch buffer) find the same session, and two
+ * distinct ids never merge, whatever their hashes (the index compares the bytes). Nothing is
+ * allocated per event on the byte path; the id's string is kept once per session, on insert, for
+ * {@linkcode SessionStore.toJSON}.
  * {@linkcode SessionStore.toJSON} gives a plain JSON-able object (sessions in recency order,
  * with the layout's name and fields) that {@linkcode SessionStore.fromJSON} restores exactly.
  *
@@ -22,6 +28,9 @@
  */
 
 import type { Action } from "../events/wire.ts";
+import { fnv1a32 } from "../util/fnv1a.ts";
+import { encodeWtf8Into } from "../util/wtf8.ts";
+import { ByteKeyIndex } from "./byte_key_index.ts";
 
 /** The fields every session keeps, first in its slot, in order. */
 export const CORE_FIELDS = ["start", "last", "count"] as const;
@@ -123,13 +132,12 @@ export class SessionStore {
   readonly stride: number;
   #idle: number;
   #max: number;
-  #index = new Map<string, number>();
+  #index = new ByteKeyIndex();
   #ids: string[] = [];
   #fields: Float64Array;
   #prev: Int32Array;
   #next: Int32Array;
-  #free: number[] = [];
-  #used = 0; // slots ever handed out
+  #scratch = new Uint8Array(256); // a string id's bytes
   #head = NIL; // least recently seen
   #tail = NIL; // most recently seen
   #watermark = -Infinity;
@@ -138,6 +146,12 @@ export class SessionStore {
   // one-entry cache of the last lookup, so featurize-then-record costs one Map lookup
   #lastId: string | undefined = undefined;
   #lastSlot = NIL;
+  // the byte key of the last lookupKey and its slot, until the next change of the store
+  #keyBytes: Uint8Array | null = null;
+  #keyStart = 0;
+  #keyLength = 0;
+  #keyHash = 0;
+  #keySlot = NIL;
 
   /** @param options see {@linkcode SessionStoreInit} */
   constructor(options: SessionStoreInit = {}) {
@@ -192,7 +206,19 @@ export class SessionStore {
    * next `record`; read them with the `field*` methods.
    */
   lookup(id: string, time: number): number {
-    const slot = this.#find(id);
+    return this.#live(this.#find(id), time);
+  }
+
+  /**
+   * {@linkcode SessionStore.lookup} of the session whose id's WTF-8 bytes are
+   * `bytes[start .. start + length)`, with `hash` their FNV-1a 32 hash (`src/util/fnv1a.ts`;
+   * the byte decoder's `sessionHash`). Allocates nothing.
+   */
+  lookupKey(bytes: Uint8Array, start: number, length: number, hash: number, time: number): number {
+    return this.#live(this.#findKey(bytes, start, length, hash), time);
+  }
+
+  #live(slot: number, time: number): number {
     if (slot === NIL) return NIL;
     if (time - this.#fields[slot * this.stride + F_LAST] > this.#idle) return NIL;
     return slot;
@@ -200,9 +226,43 @@ export class SessionStore {
 
   #find(id: string): number {
     if (id === this.#lastId) return this.#lastSlot;
-    const slot = this.#index.get(id) ?? NIL;
+    const length = this.#encode(id);
+    const slot = this.#index.lookup(this.#scratch, 0, length, fnv1a32(this.#scratch, 0, length));
     this.#lastId = id;
     this.#lastSlot = slot;
+    return slot;
+  }
+
+  /** Writes `id`'s WTF-8 bytes to the scratch buffer; returns their length. */
+  #encode(id: string): number {
+    if (3 * id.length > this.#scratch.length) {
+      this.#scratch = new Uint8Array(Math.max(3 * id.length, 2 * this.#scratch.length));
+    }
+    return encodeWtf8Into(id, this.#scratch, 0);
+  }
+
+  /**
+   * Whether the key of `slot` is `bytes[start ..]` (of its length): the cache of `#findKey`
+   * checks the bytes, so a caller that changed them since its lookup never gets another slot.
+   */
+  #sameKey(slot: number, bytes: Uint8Array, start: number): boolean {
+    const index = this.#index, arena = index.arena;
+    const o = index.keyOffset(slot), n = index.keyLength(slot);
+    for (let k = 0; k < n; k++) if (arena[o + k] !== bytes[start + k]) return false;
+    return true;
+  }
+
+  #findKey(bytes: Uint8Array, start: number, length: number, hash: number): number {
+    if (
+      bytes === this.#keyBytes && start === this.#keyStart && length === this.#keyLength &&
+      hash === this.#keyHash && this.#keySlot !== NIL && this.#sameKey(this.#keySlot, bytes, start)
+    ) return this.#keySlot; // (a miss is looked up again: it costs one lookup per new session)
+    const slot = this.#index.lookup(bytes, start, length, hash);
+    this.#keyBytes = bytes;
+    this.#keyStart = start;
+    this.#keyLength = length;
+    this.#keyHash = hash;
+    this.#keySlot = slot;
     return slot;
   }
 
@@ -213,8 +273,9 @@ export class SessionStore {
 
   /** A copy of a live session's state (for tests and inspection), or `undefined`. */
   get(id: string): SessionView | undefined {
-    const slot = this.#index.get(id);
-    if (slot === undefined) return undefined;
+    const length = this.#encode(id);
+    const slot = this.#index.lookup(this.#scratch, 0, length, fnv1a32(this.#scratch, 0, length));
+    if (slot === NIL) return undefined;
     const o = slot * this.stride;
     const f = this.#fields;
     const view: SessionView = {
@@ -232,16 +293,57 @@ export class SessionStore {
    * sessions are expired and the cap enforced.
    */
   record(event: SessionEvent): void {
-    const id = event.session_id, time = event.timestamp;
-    let slot = this.lookup(id, time);
+    const id = event.session_id;
+    const stale = this.#find(id);
+    const length = this.#encode(id);
+    this.#record(stale, this.#scratch, 0, length, fnv1a32(this.#scratch, 0, length), event);
+  }
+
+  /**
+   * {@linkcode SessionStore.record} of `event`, whose session id's WTF-8 bytes are
+   * `bytes[start .. start + length)` with FNV-1a 32 hash `hash` (as for
+   * {@linkcode SessionStore.lookupKey}). Reads `event.session_id` only when the session is new
+   * (to keep the id's string for `toJSON`); allocates nothing else but a new session's key.
+   * Returns the session's id as the store keeps it (the string read once, on its first event).
+   */
+  recordKey(
+    bytes: Uint8Array,
+    start: number,
+    length: number,
+    hash: number,
+    event: SessionEvent,
+  ): string {
+    return this.#record(
+      this.#findKey(bytes, start, length, hash),
+      bytes,
+      start,
+      length,
+      hash,
+      event,
+    );
+  }
+
+  /**
+   * Records `event` in the session of `found` (its slot, live or stale, or NIL) or a new one;
+   * returns the session's id (as kept since its first event).
+   */
+  #record(
+    found: number,
+    bytes: Uint8Array,
+    start: number,
+    length: number,
+    hash: number,
+    event: SessionEvent,
+  ): string {
+    const time = event.timestamp;
+    let slot = this.#live(found, time);
     const f = this.#fields;
     if (slot === NIL) {
-      const stale = this.#find(id);
-      if (stale !== NIL) {
-        this.#remove(stale);
+      if (found !== NIL) {
+        this.#remove(found);
         this.#expired++;
       }
-      slot = this.#allocate(id);
+      slot = this.#allocate(event.session_id, bytes, start, length, hash);
       const o = slot * this.stride;
       const fields = this.#fields; // #allocate may have grown the storage
       fields[o + F_START] = time;
@@ -256,7 +358,10 @@ export class SessionStore {
       this.#touch(slot);
     }
     if (time > this.#watermark) this.#watermark = time;
+    const id = this.#ids[slot]; // before the sweep, which may remove the session at once
     this.#sweep();
+    this.#keyBytes = null;
+    return id;
   }
 
   /** The plain JSON-able state, sessions least recently seen first. */
@@ -325,7 +430,23 @@ export class SessionStore {
       layout,
     });
     for (let i = 0; i < state.ids.length; i++) {
-      const slot = store.#allocate(state.ids[i]);
+      const id = state.ids[i];
+      if (typeof id !== "string") {
+        throw new TypeError(
+          `Cannot restore a SessionStore: session id ${
+            JSON.stringify(id)
+          } (at ${i}) is not a string.`,
+        );
+      }
+      const length = store.#encode(id);
+      const bytes = store.#scratch;
+      const hash = fnv1a32(bytes, 0, length);
+      if (store.#index.lookup(bytes, 0, length, hash) !== NIL) {
+        throw new TypeError(
+          `Cannot restore a SessionStore: session id ${JSON.stringify(id)} appears twice.`,
+        );
+      }
+      const slot = store.#allocate(id, bytes, 0, length, hash);
       for (let j = 0; j < stride; j++) {
         store.#fields[slot * stride + j] = state.fields[i * stride + j];
       }
@@ -336,16 +457,11 @@ export class SessionStore {
     return store;
   }
 
-  #allocate(id: string): number {
-    let slot: number;
-    if (this.#free.length > 0) {
-      slot = this.#free.pop()!;
-    } else {
-      slot = this.#used++;
-      if (slot >= this.#prev.length) this.#grow();
-    }
+  #allocate(id: string, bytes: Uint8Array, start: number, length: number, hash: number): number {
+    // The index hands out the most recently freed slot, else the next unused one.
+    const slot = this.#index.insert(bytes, start, length, hash);
+    while (slot >= this.#prev.length) this.#grow();
     this.#ids[slot] = id;
-    this.#index.set(id, slot);
     if (id === this.#lastId) this.#lastSlot = slot;
     this.#prev[slot] = this.#tail;
     this.#next[slot] = NIL;
@@ -356,7 +472,7 @@ export class SessionStore {
   }
 
   #grow(): void {
-    const cap = Math.min(this.#prev.length * 2, this.#max + 1);
+    const cap = Math.max(Math.min(this.#prev.length * 2, this.#max + 1), this.#prev.length + 1);
     const fields = new Float64Array(cap * this.stride);
     fields.set(this.#fields);
     this.#fields = fields;
@@ -387,10 +503,10 @@ export class SessionStore {
 
   #remove(slot: number): void {
     if (slot === this.#lastSlot) this.#lastId = undefined;
+    this.#keyBytes = null;
     this.#unlink(slot);
-    this.#index.delete(this.#ids[slot]);
+    this.#index.delete(slot);
     this.#ids[slot] = "";
-    this.#free.push(slot);
   }
 
   #sweep(): void {

@@ -120,3 +120,43 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "train --max-batch-bytes closes each batch at the bytes of its records' values",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const topic = uniqueTopic("train-bytes");
+    const N = 3_000;
+    const MAX_BYTES = 20_000;
+    // Every value of the generator's stream is longer than this: its six keys and their quotes
+    // alone take 63 bytes, and its values at least 28 more.
+    const MIN_VALUE_BYTES = 90;
+    const stateDir = await Deno.makeTempDir({ prefix: "train-test-" });
+    try {
+      await fillTopic(brokers, topic, N, 12);
+      // A 30 s trigger and no event bound: without the byte bound all would be one batch.
+      const train = spawnTrain(brokers, topic, {
+        stateDir,
+        group: uniqueGroup("train-bytes"),
+        args: ["--trigger", "30s", "--max-batch-bytes", String(MAX_BYTES)],
+      });
+      let exit;
+      try {
+        const w = await waitForWeights(train, (w) => w.events_trained >= N);
+        assert.equal(w.events_trained, N);
+      } finally {
+        exit = await train.stop("SIGINT");
+      }
+      assert.equal(exit.code, 0, exit.stderr);
+      const sizes = [...exit.stdout.matchAll(/Batch \d+ \| events: ([\d,]+) \|/g)]
+        .map((m) => Number(m[1].replaceAll(",", "")));
+      assert.equal(sizes.reduce((a, b) => a + b, 0), N);
+      assert.ok(sizes.length >= N * MIN_VALUE_BYTES / MAX_BYTES, `batches ${sizes.join(" ")}`);
+      for (const n of sizes) assert.ok(n <= MAX_BYTES / MIN_VALUE_BYTES, `a batch of ${n} events`);
+    } finally {
+      await Deno.remove(stateDir, { recursive: true });
+      await dropTopics(brokers, topic, `${topic}.dlq`);
+    }
+  },
+});

@@ -9,6 +9,7 @@ import {
   type SessionStoreInit,
   type SessionView,
 } from "../../src/learn/session_store.ts";
+import { fnv1a32 } from "../../src/util/fnv1a.ts";
 
 const T0 = 1_764_000_000;
 
@@ -234,4 +235,76 @@ Deno.test("SessionStore agrees with a direct reference implementation on random 
     ),
     { numRuns: 300 },
   );
+});
+
+const utf8 = new TextEncoder();
+
+Deno.test("SessionStore finds a session by its id's bytes as by its string, and never merges two on a hash collision", () => {
+  const store = windowStore();
+  const a = utf8.encode("xxsession-axx"), b = utf8.encode("session-b");
+  // The same hash for both (a caller's hash, used consistently): the index must tell them apart
+  // by their bytes.
+  const HASH = 12345;
+  assert.equal(store.lookupKey(a, 2, 9, HASH, T0), -1);
+  store.recordKey(a, 2, 9, HASH, at("session-a", T0));
+  store.recordKey(b, 0, 9, HASH, at("session-b", T0 + 1));
+  store.recordKey(a, 2, 9, HASH, at("session-a", T0 + 2));
+  assert.equal(store.size, 2);
+  const count = (slot: number) => store.slots[slot * store.stride + 2];
+  const sa = store.lookupKey(a, 2, 9, HASH, T0 + 3), sb = store.lookupKey(b, 0, 9, HASH, T0 + 3);
+  assert.notEqual(sa, sb);
+  assert.deepEqual([count(sa), count(sb)], [2, 1]);
+  assert.deepEqual(store.toJSON().ids, ["session-b", "session-a"]);
+  // The string path (its own FNV-1a hash) and the byte path with the same hash agree.
+  add(store, "session-c", T0 + 3);
+  const c = utf8.encode("session-c");
+  const slot = store.lookupKey(c, 0, c.length, fnv1a32(c, 0, c.length), T0 + 4);
+  assert.equal(slot, store.lookup("session-c", T0 + 4));
+  assert.notEqual(slot, -1);
+});
+
+Deno.test("SessionStore keeps ids that differ only in lone surrogates apart, and restores them from JSON", () => {
+  const store = windowStore();
+  for (const id of ["\ud800", "\ud801", "\ufffd", "é", "\ud83d\ude00"]) add(store, id, T0);
+  add(store, "\ud800", T0 + 1);
+  assert.equal(store.size, 5);
+  assert.equal(store.get("\ud800")?.count, 2);
+  assert.equal(store.get("\ud801")?.count, 1);
+  const json = JSON.parse(JSON.stringify(store.toJSON()));
+  const restored = SessionStore.fromJSON(json, WINDOW_LAYOUT);
+  assert.deepEqual(restored.toJSON(), store.toJSON());
+  assert.equal(restored.get("\ud800")?.count, 2);
+  // the byte path reaches a restored id by its UTF-8 bytes
+  const e = utf8.encode("é");
+  assert.notEqual(restored.lookupKey(e, 0, e.length, fnv1a32(e, 0, e.length), T0 + 2), -1);
+});
+
+Deno.test("SessionStore.fromJSON() rejects an id that is not a string or appears twice, naming it", () => {
+  const state = windowStore().toJSON();
+  const fields = [T0, T0, 1, 0, 1, T0];
+  assert.throws(
+    () =>
+      SessionStore.fromJSON(
+        { ...state, ids: ["a", "a"], fields: [...fields, ...fields] },
+        WINDOW_LAYOUT,
+      ),
+    /session id "a" appears twice/,
+  );
+  assert.throws(
+    () => SessionStore.fromJSON({ ...state, ids: [7 as unknown as string], fields }, WINDOW_LAYOUT),
+    /session id 7 \(at 0\) is not a string/,
+  );
+});
+
+Deno.test("SessionStore.recordKey() after lookupKey() goes by the bytes as they are, even if they changed", () => {
+  const store = windowStore();
+  const key = utf8.encode("aaaa");
+  const HASH = 1;
+  store.recordKey(key, 0, 4, HASH, at("aaaa", T0));
+  const slot = store.lookupKey(key, 0, 4, HASH, T0 + 1);
+  assert.notEqual(slot, -1);
+  key.set(utf8.encode("bbbb")); // the same buffer, another id, the same (caller's) hash
+  assert.equal(store.recordKey(key, 0, 4, HASH, at("bbbb", T0 + 1)), "bbbb");
+  assert.equal(store.size, 2);
+  assert.deepEqual(store.toJSON().ids, ["aaaa", "bbbb"]);
 });

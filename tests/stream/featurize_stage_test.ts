@@ -213,3 +213,25 @@ Deno.test("FeaturizeStage refuses rows or a state of another feature set, naming
     /this stage writes feature set 1 \("position", width 8\)/,
   );
 });
+
+Deno.test("FeaturizeStage keys a session the same on the byte decoder's fast and full paths", () => {
+  const stage = positionStage();
+  const rows = new RowBatch(FEATURE_ROWS);
+  const plain = (dt: number) =>
+    `{"user_id":7,"url":"/p?a","action":"view","session_id":"s1","timestamp":${T0 + dt}}`;
+  const records = [
+    record(0, 0, plain(0)), // fast path
+    record(0, 1, plain(5).replace('"s1"', '"s\\u0031"')), // an escape: the full path, same id
+    record(0, 2, ` ${plain(9).replace('"user_id":7,', '"extra":[1],"user_id":7,')}`), // full path
+    record(0, 3, plain(12)), // fast path again
+    record(0, 4, plain(13).replace('"s1"', '"\\ud800"')), // a lone surrogate: its own session
+    record(0, 5, plain(14).replace('"s1"', '"\\ud801"')), // and another one
+  ];
+  stage.featurize(records, rows);
+  assert.equal(rows.length, 6);
+  const position = (r: number) => rows.dense[r * rows.denseWidth + 3]; // position_capped
+  assert.deepEqual([0, 1, 2, 3, 4, 5].map(position), [1, 2, 3, 4, 1, 1]);
+  assert.deepEqual(rows.sessionId.slice(0, 6), ["s1", "s1", "s1", "s1", "\ud800", "\ud801"]);
+  const sessions = stage.toJSON().partitions[0].sessions;
+  assert.deepEqual(sessions.ids, ["s1", "\ud800", "\ud801"]);
+});

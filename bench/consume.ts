@@ -1,0 +1,214 @@
+/**
+ * `deno task bench:consume`: the trainer against Kafka's own consumer benchmark,
+ * `org.apache.kafka.tools.ConsumerPerformance` (from the pinned 4.1.2 jars), on one pre-filled
+ * one-partition topic of `--events` (2M) generator events, on a broker of its own
+ * (`dev/kafka/broker.ts`). Each run is a whole process, start-up included:
+ *
+ * - **train**: `deno run -A src/main.ts train` with a fresh group and state directory, from its
+ *   spawn until `/weights` says `events_trained` = N (polled every 50 ms); its CPU is read from
+ *   `/proc/<pid>/stat` at that moment (user + system of every thread), then it is stopped;
+ * - **ConsumerPerformance** (`--messages N`, a fresh group), from its spawn to its exit; its CPU
+ *   from `/usr/bin/time` (the JVM's start-up and JIT included);
+ * - with `--before <dir>`, also **train (before)**: the `src/main.ts` of another checkout (e.g.
+ *   `git archive` of the base commit), the same way.
+ *
+ * The runs alternate (train, ConsumerPerformance[, before]) `--runs` (3) times; the table gives
+ * each run's events/s and CPU-seconds per million events, and the medians with the ratio of the
+ * trainer's median rate to ConsumerPerformance's. The machine is shared: the load average is
+ * printed before and after, and CPU-s/M is the steadier figure.
+ *
+ * ```sh
+ * deno task bench:consume [--events 2000000] [--runs 3] [--trigger 1s] [--before /tmp/base]
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { startBroker } from "../dev/kafka/broker.ts";
+import { KAFKA_TOOLS, kafkaTool } from "../dev/kafka/tools.ts";
+import { KafkaAdmin } from "../src/kafka/admin.ts";
+import { KafkaClient } from "../src/kafka/client.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    events: { type: "string", default: "2000000" },
+    runs: { type: "string", default: "3" },
+    trigger: { type: "string", default: "1s" },
+    before: { type: "string" },
+  },
+});
+const EVENTS = Number(values.events);
+if (!Number.isInteger(EVENTS) || EVENTS < 1) throw new RangeError(`--events ${values.events}`);
+const RUNS = Number(values.runs);
+if (!Number.isInteger(RUNS) || RUNS < 1) throw new RangeError(`--runs ${values.runs}`);
+
+const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
+const BEFORE = values.before === undefined ? undefined : `${values.before}/src/main.ts`;
+if (BEFORE !== undefined) Deno.statSync(BEFORE); // fails early, naming the path
+
+const loadAverage = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU seconds (user + system) of a running process so far, from `/proc/<pid>/stat`. */
+function processCpu(pid: number): number {
+  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+  // utime and stime are fields 14 and 15 of /proc/<pid>/stat (1-based), in clock ticks (100/s).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+console.error(`bench: load average ${loadAverage()} before`);
+await using broker = await startBroker({ onProgress: (line) => console.error(`bench: ${line}`) });
+const brokers = broker.brokers;
+const client = new KafkaClient({ brokers, clientId: "clickstream-bench" });
+const work = await Deno.makeTempDir({ prefix: "clickstream-bench-consume-" });
+const topic = `bench-consume-${crypto.randomUUID().slice(0, 8)}`;
+{
+  await using admin = await KafkaAdmin.connect(client);
+  await admin.ensureTopic(topic, { partitions: 1 });
+}
+const fill = await new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", MAIN, "loadtest", "--brokers", brokers, "--topic", topic, "--events"]
+    .concat([String(EVENTS), "--workers", "2"]),
+  stdout: "null",
+}).output();
+if (!fill.success) throw new Error("pre-filling the topic failed");
+console.error(`bench: ${EVENTS} events in ${topic}`);
+
+interface Run {
+  tool: string;
+  seconds: number;
+  cpuSeconds: number;
+}
+
+async function train(name: string, main: string, i: number): Promise<Run> {
+  const port = freePort();
+  const stateDir = `${work}/state-${name.replace(/\W/g, "")}-${i}`;
+  const t0 = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", main, "train", topic, "--brokers", brokers, "--group"].concat([
+      `bench-${crypto.randomUUID().slice(0, 8)}`,
+      "--http",
+      `127.0.0.1:${port}`,
+      "--state-dir",
+      stateDir,
+      "--trigger",
+      values.trigger!,
+    ]),
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const deadline = t0 + 600_000;
+  let trained = 0, cpu = 0, t1 = 0;
+  while (performance.now() < deadline) {
+    await sleep(50);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/weights`);
+      if (res.ok) trained = (await res.json()).events_trained;
+      else await res.body?.cancel();
+    } catch {
+      // not serving yet
+    }
+    if (trained >= EVENTS) {
+      t1 = performance.now();
+      cpu = processCpu(child.pid);
+      break;
+    }
+  }
+  child.kill("SIGINT");
+  const status = await child.status;
+  if (t1 === 0) {
+    throw new Error(`${name} trained ${trained} of ${EVENTS} events:\n${await stderr}`);
+  }
+  if (!status.success) console.error(`bench: ${name} exited ${status.code}:\n${await stderr}`);
+  await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+  return { tool: name, seconds: (t1 - t0) / 1000, cpuSeconds: cpu };
+}
+
+async function consumerPerformance(i: number): Promise<Run> {
+  const timeFile = `${work}/time-cp-${i}.txt`;
+  const wrapper = `${work}/java-timed.sh`;
+  await Deno.writeTextFile(
+    wrapper,
+    `#!/bin/sh\nexec /usr/bin/time -f "CPU %U %S" -o '${timeFile}' java "$@"\n`,
+  );
+  await Deno.chmod(wrapper, 0o755);
+  const result = await kafkaTool(KAFKA_TOOLS.consumerPerformance, [
+    "--bootstrap-server",
+    brokers,
+    "--topic",
+    topic,
+    "--messages",
+    String(EVENTS),
+    "--group",
+    `bench-cp-${crypto.randomUUID().slice(0, 8)}`,
+  ], { java: wrapper, timeoutMs: 600_000, heap: "1g" });
+  if (!result.success) {
+    throw new Error(`ConsumerPerformance failed (${result.code}):\n${result.stderr}`);
+  }
+  const m = /CPU (\S+) (\S+)/.exec(await Deno.readTextFile(timeFile));
+  if (!m) throw new Error(`no /usr/bin/time output in ${timeFile}`);
+  return {
+    tool: "ConsumerPerformance",
+    seconds: result.elapsedMs / 1000,
+    cpuSeconds: Number(m[1]) + Number(m[2]),
+  };
+}
+
+const runs: Run[] = [];
+for (let i = 0; i < RUNS; i++) {
+  const order: (() => Promise<Run>)[] = [
+    () => train("train", MAIN, i),
+    () => consumerPerformance(i),
+  ];
+  if (BEFORE !== undefined) order.push(() => train("train (before)", BEFORE, i));
+  for (const step of order) {
+    const r = await step();
+    runs.push(r);
+    console.error(
+      `bench: run ${i + 1}: ${r.tool} ${Math.round(EVENTS / r.seconds)} events/s, ${
+        (r.cpuSeconds / (EVENTS / 1e6)).toFixed(2)
+      } CPU-s/M`,
+    );
+  }
+}
+await Deno.remove(work, { recursive: true }).catch(() => {});
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const tools = [...new Set(runs.map((r) => r.tool))];
+const rate = (r: Run) => EVENTS / r.seconds;
+const cpuPerM = (r: Run) => r.cpuSeconds / (EVENTS / 1e6);
+const cpMedian = median(runs.filter((r) => r.tool === "ConsumerPerformance").map(rate));
+const int = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+console.log(
+  `${int.format(EVENTS)} events, 1 partition, ${RUNS} alternated runs each, whole processes ` +
+    `(start-up included); load average ${loadAverage()} after`,
+);
+console.log("");
+console.log(
+  "| tool | events/s per run | median events/s | × ConsumerPerformance | CPU-s/M per run | median CPU-s/M |",
+);
+console.log("| --- | --- | --- | --- | --- | --- |");
+for (const tool of tools) {
+  const mine = runs.filter((r) => r.tool === tool);
+  const m = median(mine.map(rate));
+  console.log(
+    `| ${tool} | ${mine.map((r) => int.format(rate(r))).join(", ")} | ${int.format(m)} | ${
+      (m / cpMedian).toFixed(2)
+    } | ${mine.map((r) => cpuPerM(r).toFixed(2)).join(", ")} | ${
+      median(mine.map(cpuPerM)).toFixed(2)
+    } |`,
+  );
+}
