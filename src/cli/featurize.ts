@@ -15,6 +15,7 @@ import type { FeaturizeConfig } from "../config.ts";
 import { KafkaAdmin } from "../kafka/admin.ts";
 import type { ConsumedRecord } from "../kafka/consumer.ts";
 import { deadLetterTopic } from "../kafka/dead_letters.ts";
+import { EventConsumer } from "../kafka/consumer.ts";
 import { EventProducer } from "../kafka/producer.ts";
 import { MicroBatcher } from "../stream/batcher.ts";
 import { CountedSource } from "../stream/counted_source.ts";
@@ -22,10 +23,17 @@ import { featureSet } from "../learn/feature_sets.ts";
 import { ensureFeatureLog, featureLogTopic } from "../stream/feature_log.ts";
 import { GroupCommitter } from "../stream/group_commit.ts";
 import { GroupFeaturizer } from "../stream/group_featurizer.ts";
+import type { PartitionFeatureState } from "../stream/featurize_stage.ts";
 import { resumingConnect } from "../stream/resume_hook.ts";
 import { packRows } from "../stream/row_codec.ts";
 import { RowBatch } from "../stream/row_batch.ts";
 import { SideOutputWriter } from "../stream/side_outputs.ts";
+import {
+  encodeSnapshot,
+  SESSIONS_TOPIC_CONFIGS,
+  sessionsTopic,
+} from "../stream/session_snapshot.ts";
+import { SnapshotFollower } from "../stream/snapshot_follower.ts";
 import { retry } from "../util/retry.ts";
 import { clientFor } from "./kafka_client.ts";
 import {
@@ -57,6 +65,10 @@ export interface FeaturizeTotals {
   deadLetters: number;
   /** Feature-log records written. */
   records: number;
+  /** Session snapshots written to `<topic>.sessions`. */
+  snapshots: number;
+  /** Partitions restored from a snapshot on assignment. */
+  restored: number;
 }
 
 /** A running featurizer. */
@@ -66,6 +78,9 @@ export interface RunningFeaturizer {
   /** Resolves when it has stopped (cleanly) and everything is closed. */
   readonly done: Promise<void>;
 }
+
+/** How long an assignment waits to read a fresh partition's snapshots, ms. */
+const SNAPSHOT_WAIT_MS = 20_000;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -110,7 +125,54 @@ export async function startFeaturizer(
       onRetry,
     });
 
+    // Session snapshots: one partition of <topic>.sessions per input partition, compacted.
+    const snapTopic = sessionsTopic(topic);
+    const inputPartitions = (await admin.partitionCount(topic)) ?? config.partitions;
+    if (
+      await admin.ensureTopic(snapTopic, {
+        partitions: inputPartitions,
+        configs: { ...SESSIONS_TOPIC_CONFIGS },
+      })
+    ) log(`created topic ${snapTopic} (${inputPartitions} partition(s), compacted)`);
+    // One chunk per request, so no request exceeds the broker's largest record.
+    const snapOut = await EventProducer.connect(client, {
+      topic: snapTopic,
+      acks: "all",
+      maxBatchRecords: 1,
+    });
+    cleanup.push(() => snapOut.close());
+    // Read <topic>.sessions from its start as a group of one (nothing committed).
+    const snapIn = await EventConsumer.connect(client, {
+      topic: snapTopic,
+      groupId: `${config.group}.sessions-reader-${crypto.randomUUID()}`,
+      startingOffsets: "earliest",
+      autoCommit: false,
+      connectTimeoutMs: 90_000,
+    });
+    const follower = new SnapshotFollower();
+    const following = follower.follow(snapIn).catch((error) =>
+      log(
+        `warning: reading ${snapTopic} failed (${
+          (error as Error).message
+        }); partitions given from now on are replayed from their start`,
+      )
+    );
+    cleanup.push(async () => {
+      await snapIn.close();
+      await following;
+    });
+
     const featurizer = new GroupFeaturizer({ featureSet: featureSet(config.featureSet) });
+    const totals: FeaturizeTotals = {
+      batches: 0,
+      emitted: 0,
+      suppressed: 0,
+      deadLetters: 0,
+      records: 0,
+      snapshots: 0,
+      restored: 0,
+    };
+    const lastSnapshot = new Map<number, number>();
     // The stream position an assignment takes effect at; the first comes before any record.
     const stream: { counted?: CountedSource<ConsumedRecord> } = {};
     const membership = await groupMembership({
@@ -136,14 +198,63 @@ export async function startFeaturizer(
         const partitions = assignment.filter((a) => a.topic === topic).flatMap((a) => a.partitions);
         const low = new Map((await admin.topicOffsets(topic)).map((o) => [o.partition, o.low]));
         const committed = await admin.groupOffsets(config.group, topic);
+        // A partition given afresh waits here (kafkajs delivers nothing before this hook ends)
+        // until its newest snapshot is read: it is paused until its state is restored.
+        const paused = performance.now();
+        const held = new Set(featurizer.partitions);
+        const fresh = partitions.filter((p) => !held.has(p));
+        const snapEnds = fresh.length === 0
+          ? new Map<number, number>()
+          : new Map((await admin.topicOffsets(snapTopic)).map((o) => [o.partition, o.high]));
+        const snapshots = new Map<number, PartitionFeatureState>();
+        for (const partition of fresh) {
+          const started = performance.now();
+          const found = await follower.restore(
+            partition,
+            snapEnds.get(partition) ?? 0,
+            SNAPSHOT_WAIT_MS,
+            stop.signal,
+          );
+          const snap = found.snapshot;
+          if (snap === undefined) {
+            if (!found.caughtUp) {
+              log(
+                `warning: ${snapTopic} partition ${partition} not read in time; replaying it from its start`,
+              );
+            }
+            continue;
+          }
+          if (snap.state.featureSet !== featurizer.featureSetId) {
+            log(
+              `warning: the snapshot of partition ${partition} is of feature set ${snap.state.featureSet}, not ${featurizer.featureSetId}; replaying it from its start`,
+            );
+            continue;
+          }
+          snapshots.set(partition, snap.state.partitions[0]);
+          totals.restored++;
+          log(
+            `restored partition ${partition} from its snapshot at offset ${snap.offset} (${snap.bytes} bytes, ${
+              Math.round(performance.now() - started)
+            } ms)`,
+          );
+        }
         const seeks = featurizer.assign(
           partitions.map((partition) => ({
             partition,
             low: low.get(partition) ?? 0,
             committed: committed.get(partition) ?? -1,
+            snapshot: snapshots.get(partition),
           })),
           stream.counted?.count ?? 0,
         );
+        for (const p of fresh) lastSnapshot.set(p, featurizer.next(p));
+        if (fresh.length > 0) {
+          log(
+            `partitions ${fresh.join(",")} paused ${
+              Math.round(performance.now() - paused)
+            } ms for their session state`,
+          );
+        }
         for (const s of seeks) consumer.seek(s.partition, s.offset, topic);
         log(
           partitions.length === 0
@@ -172,14 +283,25 @@ export async function startFeaturizer(
       `featurizing ${topic} into ${features} (group ${config.group}, features ${config.featureSet}, trigger ${config.triggerMs} ms, up to ${config.rowsPerRecord} rows and ${config.recordBytes} bytes per record)`,
     );
 
-    const totals: FeaturizeTotals = {
-      batches: 0,
-      emitted: 0,
-      suppressed: 0,
-      deadLetters: 0,
-      records: 0,
-    };
     const rows = new RowBatch(featurizer.rows);
+    let snapshotDue = performance.now() + config.snapshotIntervalMs;
+    // Every --snapshot-interval, with this batch's rows acknowledged: each held partition's state,
+    // where it moved on since its last snapshot.
+    const saveSnapshots = async () => {
+      if (performance.now() < snapshotDue) return;
+      snapshotDue = performance.now() + config.snapshotIntervalMs;
+      for (const partition of featurizer.partitions) {
+        const state = featurizer.snapshot(partition);
+        if (state.next <= (lastSnapshot.get(partition) ?? 0)) continue;
+        const chunks = await encodeSnapshot(state, featurizer.featureSetId);
+        await retry(
+          () => snapOut.sendRaw(chunks.map((c) => ({ ...c, partition }))),
+          { initialDelayMs: 200, maxDelayMs: 5000, signal: stop.signal, onRetry },
+        );
+        lastSnapshot.set(partition, state.next);
+        totals.snapshots++;
+      }
+    };
     const since = { emitted: 0, suppressed: 0, started: performance.now() };
     const processBatch = async (batch: readonly ConsumedRecord[], position: number) => {
       rows.clear();
@@ -207,6 +329,7 @@ export async function startFeaturizer(
         await commits.commit(offsets.map((o) => ({ topic, ...o })));
         if (!commits.failing) featurizer.committed(offsets);
       }
+      await saveSnapshots();
       totals.batches++;
       totals.emitted += result.emitted;
       totals.suppressed += result.suppressed;

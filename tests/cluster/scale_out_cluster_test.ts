@@ -42,7 +42,8 @@ const cluster = await testCluster();
 const brokers = cluster.brokers;
 
 /** Short triggers; the learner checkpoints every second, so a kill falls between checkpoints. */
-const FEATURIZE = ["--trigger", "300ms", "--report-every", "20"];
+/** Featurizers snapshot their sessions every second, so a partition that moves is restored. */
+const FEATURIZE = ["--trigger", "300ms", "--report-every", "20", "--snapshot-interval", "1s"];
 const LEARN = [
   "--trigger",
   "300ms",
@@ -151,7 +152,8 @@ Deno.test({
     } finally {
       await stopAll(processes);
       for (const dir of dirs) await Deno.remove(dir, { recursive: true }).catch(() => {});
-      await dropTopics(brokers, topic, `${topic}.dlq`, `${topic}.features`).catch(() => {});
+      await dropTopics(brokers, topic, `${topic}.dlq`, `${topic}.features`, `${topic}.sessions`)
+        .catch(() => {});
     }
   },
 });
@@ -241,6 +243,24 @@ Deno.test({
       console.log(
         `partitions taken over mid-stream and replayed: ${handovers.join("; ") || "none"}`,
       );
+      const restores = members.flatMap((m) =>
+        [
+          ...m.output().matchAll(
+            /restored partition (\d+) from its snapshot at offset (\d+) \((\d+) bytes, (\d+) ms\)/g,
+          ),
+        ]
+          .map((x) => `${x[1]} at ${x[2]} (${x[3]} B, ${x[4]} ms)`)
+      );
+      const pauses = members.flatMap((m) =>
+        [...m.output().matchAll(/partitions ([\d,]+) paused (\d+) ms/g)].map((x) =>
+          `${x[1]}: ${x[2]} ms`
+        )
+      );
+      console.log(`restored from session snapshots: ${restores.join("; ") || "none"}`);
+      console.log(`assignment pauses for session state: ${pauses.join("; ") || "none"}`);
+      // The third featurizer joins seconds after the first saved its first snapshots: a
+      // partition it is given is restored, not replayed from its start.
+      assert.ok(restores.length > 0, "some partition that moved was restored from a snapshot");
 
       await t.step("every valid event trained once; each partition's count and next offset", () => {
         for (const [name, w] of [["a", wa], ["b", wb]] as const) {
@@ -289,7 +309,8 @@ Deno.test({
       for (const dir of Object.values(dirs)) {
         await Deno.remove(dir, { recursive: true }).catch(() => {});
       }
-      await dropTopics(brokers, topic, `${topic}.dlq`, `${topic}.features`).catch(() => {});
+      await dropTopics(brokers, topic, `${topic}.dlq`, `${topic}.features`, `${topic}.sessions`)
+        .catch(() => {});
     }
   },
 });

@@ -59,12 +59,12 @@ Deno.test("the topic of snapshots is <topic>.sessions", () => {
 Deno.test("a snapshot is cut into chunks below the size, each with the whole header", async () => {
   const stage = stageOver(records(2000, 3, testSeed("snapshot-chunks")));
   const state = stage.partitionState(3);
-  const chunks = await encodeSnapshot(state, stage.featureSet.id, 4096);
+  const chunks = await encodeSnapshot(state, stage.featureSet.id, 64);
   const body = JSON.stringify({ version: 1, featureSet: stage.featureSet.id, partitions: [state] });
-  assert.equal(chunks.length, Math.ceil(enc.encode(body).length / 4096));
+  assert.equal(chunks.length, Math.ceil(enc.encode(body).length / 64));
   assert.ok(chunks.length > 1);
   for (const [i, c] of chunks.entries()) {
-    assert.ok(c.value.length <= 4096 && c.value.length > 0);
+    assert.ok(c.value.length <= 64 && c.value.length > 0);
     assert.equal(c.key, `3:${i}`);
     const h = parseHeader(read(c).headers);
     assert.ok(typeof h !== "string", String(h));
@@ -95,8 +95,8 @@ Deno.test("the newest complete snapshot is restored, equal to the state saved", 
 
 Deno.test("a torn, corrupt or mixed newest snapshot gives the older one, or none", async () => {
   const log = records(3000, 2, testSeed("snapshot-torn"));
-  const older = await encodeSnapshot(stageOver(log.slice(0, 1000)).partitionState(2), 1, 2000);
-  const newer = await encodeSnapshot(stageOver(log).partitionState(2), 1, 2000);
+  const older = await encodeSnapshot(stageOver(log.slice(0, 1000)).partitionState(2), 1, 256);
+  const newer = await encodeSnapshot(stageOver(log).partitionState(2), 1, 256);
   assert.ok(newer.length >= 3);
 
   // A chunk missing (the writer died midway).
