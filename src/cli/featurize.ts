@@ -34,6 +34,11 @@ import {
   sessionsTopic,
 } from "../stream/session_snapshot.ts";
 import { SnapshotFollower } from "../stream/snapshot_follower.ts";
+import {
+  createFeaturizeHandler,
+  type FeaturizerView,
+  STARTING_VIEW,
+} from "../http/featurize_metrics.ts";
 import { retry } from "../util/retry.ts";
 import { clientFor } from "./kafka_client.ts";
 import {
@@ -77,10 +82,14 @@ export interface RunningFeaturizer {
   readonly totals: Readonly<FeaturizeTotals>;
   /** Resolves when it has stopped (cleanly) and everything is closed. */
   readonly done: Promise<void>;
+  /** The base URL of `/healthz` and `/metrics`. */
+  readonly url: string;
 }
 
 /** How long an assignment waits to read a fresh partition's snapshots, ms. */
 const SNAPSHOT_WAIT_MS = 20_000;
+/** How often the input's end offsets are read for the lag on `/metrics`, ms. */
+const END_REFRESH_MS = 2000;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -283,6 +292,53 @@ export async function startFeaturizer(
       `featurizing ${topic} into ${features} (group ${config.group}, features ${config.featureSet}, trigger ${config.triggerMs} ms, up to ${config.rowsPerRecord} rows and ${config.recordBytes} bytes per record)`,
     );
 
+    // What /healthz and /metrics show: replaced after every batch and end-offset refresh.
+    const ends = new Map<number, number>();
+    const snapshotAt = new Map<number, number>();
+    const health: { healthy: boolean; reason: string | null } = { healthy: true, reason: null };
+    let view: FeaturizerView = STARTING_VIEW;
+    const publish = () => {
+      view = Object.freeze({
+        ...health,
+        partitions: featurizer.partitions.map((partition) => ({
+          partition,
+          next: featurizer.next(partition),
+          end: ends.get(partition) ?? NaN,
+          snapshotAt: snapshotAt.get(partition) ?? NaN,
+        })),
+        emitted: totals.emitted,
+        suppressed: totals.suppressed,
+        snapshots: totals.snapshots,
+        restored: totals.restored,
+      });
+    };
+    const refreshEnds = async () => {
+      try {
+        for (const o of await admin.topicOffsets(topic)) ends.set(o.partition, o.high);
+        health.healthy = true;
+        health.reason = null;
+      } catch (error) {
+        health.healthy = false;
+        health.reason = `cannot read the end offsets of ${topic}: ${(error as Error).message}`;
+      }
+      publish();
+    };
+    let refreshing: Promise<void> | undefined;
+    const refresher = setInterval(() => {
+      refreshing ??= refreshEnds().finally(() => refreshing = undefined);
+    }, END_REFRESH_MS);
+    cleanup.push(async () => {
+      clearInterval(refresher);
+      await refreshing;
+    });
+    const server = Deno.serve(
+      { hostname: config.http.hostname, port: config.http.port, onListen: () => {} },
+      createFeaturizeHandler({ view: () => view }),
+    );
+    cleanup.push(() => server.shutdown());
+    const url = `http://${config.http.hostname}:${server.addr.port}`;
+    log(`serving /healthz and /metrics on ${url}`);
+
     const rows = new RowBatch(featurizer.rows);
     let snapshotDue = performance.now() + config.snapshotIntervalMs;
     // Every --snapshot-interval, with this batch's rows acknowledged: each held partition's state,
@@ -299,6 +355,7 @@ export async function startFeaturizer(
           { initialDelayMs: 200, maxDelayMs: 5000, signal: stop.signal, onRetry },
         );
         lastSnapshot.set(partition, state.next);
+        snapshotAt.set(partition, Date.now());
         totals.snapshots++;
       }
     };
@@ -335,6 +392,7 @@ export async function startFeaturizer(
       totals.suppressed += result.suppressed;
       totals.deadLetters += result.deadLetters.length;
       totals.records += records.length;
+      publish();
       since.emitted += result.emitted;
       since.suppressed += result.suppressed;
       if (totals.batches % config.reportEvery === 0) {
@@ -368,7 +426,7 @@ export async function startFeaturizer(
         `stopped after ${totals.batches} batches: ${totals.emitted} rows in ${totals.records} records written, ${totals.deadLetters} dead letters`,
       );
     });
-    return { totals, done };
+    return { totals, done, url };
   } catch (error) {
     await cleanup.run();
     throw error;

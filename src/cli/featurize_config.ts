@@ -7,7 +7,7 @@
 
 import { FEATURE_SET_FLAG, resolveFeatureSetName } from "./feature_set_flag.ts";
 import type { CommandSpec, Env, ParsedFlags } from "../config/flags.ts";
-import { byteSize, duration, positiveInt } from "../config/values.ts";
+import { byteSize, duration, listen, type ListenConfig, positiveInt } from "../config/values.ts";
 import { COMMON_FLAGS, type CommonConfig, resolveCommon } from "./common_config.ts";
 import { TRAIN_COMMAND, type TrainConfig } from "./train_config.ts";
 
@@ -47,6 +47,11 @@ export interface FeaturizeConfig extends
    * @default {5000}
    */
   snapshotIntervalMs: number;
+  /**
+   * Where `/healthz` and `/metrics` listen: `--http`.
+   * @default {{ hostname: "127.0.0.1", port: 8081 }}
+   */
+  http: ListenConfig;
 }
 
 const TRAIN = TRAIN_COMMAND.flags;
@@ -89,6 +94,11 @@ export const FEATURIZE_COMMAND: CommandSpec = {
       help: "how often each partition's sessions are saved to <topic>.sessions",
       default: "5s",
     },
+    http: {
+      type: "string",
+      help: "where /healthz and /metrics listen",
+      default: "127.0.0.1:8081",
+    },
     "report-every": { ...TRAIN["report-every"], help: "print a progress line every N batches" },
     "shutdown-timeout": TRAIN["shutdown-timeout"],
     ...COMMON_FLAGS,
@@ -125,6 +135,7 @@ export function resolveFeaturize(flags: ParsedFlags, env: Env): FeaturizeConfig 
     rowsPerRecord: flags.value("rows-per-record", positiveInt),
     recordBytes,
     snapshotIntervalMs: flags.value("snapshot-interval", duration),
+    http: flags.value("http", listen),
     reportEvery: flags.value("report-every", positiveInt),
     shutdownTimeoutMs: flags.value("shutdown-timeout", duration),
   };
