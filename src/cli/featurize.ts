@@ -86,8 +86,11 @@ export interface RunningFeaturizer {
   readonly url: string;
 }
 
-/** How long an assignment waits to read a fresh partition's snapshots, ms. */
-const SNAPSHOT_WAIT_MS = 20_000;
+/**
+ * How long an assignment waits to read a fresh partition's snapshots, ms: well inside the
+ * group's session timeout, since nothing of the new assignment is fetched meanwhile.
+ */
+const SNAPSHOT_WAIT_MS = 5000;
 /** How often the input's end offsets are read for the lag on `/metrics`, ms. */
 const END_REFRESH_MS = 2000;
 

@@ -37,9 +37,17 @@ export function sessionsTopic(topic: string): string {
   return `${topic}.sessions`;
 }
 
-/** The topic configs `<topic>.sessions` is created with: compacted. */
+/**
+ * The topic configs `<topic>.sessions` is created with: compacted, in segments small and short
+ * enough (64 MiB, 10 min) that compaction — which never touches the active segment — keeps up
+ * with snapshots written every few seconds, so a new featurizer reads little more than the newest
+ * snapshot of each partition.
+ */
 export const SESSIONS_TOPIC_CONFIGS: Readonly<Record<string, string>> = Object.freeze({
   "cleanup.policy": "compact",
+  "segment.bytes": String(64 * 1024 * 1024),
+  "segment.ms": String(10 * 60 * 1000),
+  "min.cleanable.dirty.ratio": "0.1",
 });
 
 /** The header of one snapshot chunk. */
