@@ -15,6 +15,7 @@ import type { FeaturizeConfig } from "../config.ts";
 import { KafkaAdmin } from "../kafka/admin.ts";
 import type { ConsumedRecord } from "../kafka/consumer.ts";
 import { deadLetterTopic } from "../kafka/dead_letters.ts";
+import { EventConsumer } from "../kafka/consumer.ts";
 import { EventProducer } from "../kafka/producer.ts";
 import { MicroBatcher } from "../stream/batcher.ts";
 import { CountedSource } from "../stream/counted_source.ts";
@@ -22,10 +23,22 @@ import { featureSet } from "../learn/feature_sets.ts";
 import { ensureFeatureLog, featureLogTopic } from "../stream/feature_log.ts";
 import { GroupCommitter } from "../stream/group_commit.ts";
 import { GroupFeaturizer } from "../stream/group_featurizer.ts";
+import type { PartitionFeatureState } from "../stream/featurize_stage.ts";
 import { resumingConnect } from "../stream/resume_hook.ts";
 import { packRows } from "../stream/row_codec.ts";
 import { RowBatch } from "../stream/row_batch.ts";
 import { SideOutputWriter } from "../stream/side_outputs.ts";
+import {
+  encodeSnapshot,
+  SESSIONS_TOPIC_CONFIGS,
+  sessionsTopic,
+} from "../stream/session_snapshot.ts";
+import { SnapshotFollower } from "../stream/snapshot_follower.ts";
+import {
+  createFeaturizeHandler,
+  type FeaturizerView,
+  STARTING_VIEW,
+} from "../http/featurize_metrics.ts";
 import { retry } from "../util/retry.ts";
 import { clientFor } from "./kafka_client.ts";
 import {
@@ -57,6 +70,10 @@ export interface FeaturizeTotals {
   deadLetters: number;
   /** Feature-log records written. */
   records: number;
+  /** Session snapshots written to `<topic>.sessions`. */
+  snapshots: number;
+  /** Partitions restored from a snapshot on assignment. */
+  restored: number;
 }
 
 /** A running featurizer. */
@@ -65,7 +82,17 @@ export interface RunningFeaturizer {
   readonly totals: Readonly<FeaturizeTotals>;
   /** Resolves when it has stopped (cleanly) and everything is closed. */
   readonly done: Promise<void>;
+  /** The base URL of `/healthz` and `/metrics`. */
+  readonly url: string;
 }
+
+/**
+ * How long an assignment waits to read a fresh partition's snapshots, ms: well inside the
+ * group's session timeout, since nothing of the new assignment is fetched meanwhile.
+ */
+const SNAPSHOT_WAIT_MS = 5000;
+/** How often the input's end offsets are read for the lag on `/metrics`, ms. */
+const END_REFRESH_MS = 2000;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -110,7 +137,54 @@ export async function startFeaturizer(
       onRetry,
     });
 
+    // Session snapshots: one partition of <topic>.sessions per input partition, compacted.
+    const snapTopic = sessionsTopic(topic);
+    const inputPartitions = (await admin.partitionCount(topic)) ?? config.partitions;
+    if (
+      await admin.ensureTopic(snapTopic, {
+        partitions: inputPartitions,
+        configs: { ...SESSIONS_TOPIC_CONFIGS },
+      })
+    ) log(`created topic ${snapTopic} (${inputPartitions} partition(s), compacted)`);
+    // One chunk per request, so no request exceeds the broker's largest record.
+    const snapOut = await EventProducer.connect(client, {
+      topic: snapTopic,
+      acks: "all",
+      maxBatchRecords: 1,
+    });
+    cleanup.push(() => snapOut.close());
+    // Read <topic>.sessions from its start as a group of one (nothing committed).
+    const snapIn = await EventConsumer.connect(client, {
+      topic: snapTopic,
+      groupId: `${config.group}.sessions-reader-${crypto.randomUUID()}`,
+      startingOffsets: "earliest",
+      autoCommit: false,
+      connectTimeoutMs: 90_000,
+    });
+    const follower = new SnapshotFollower();
+    const following = follower.follow(snapIn).catch((error) =>
+      log(
+        `warning: reading ${snapTopic} failed (${
+          (error as Error).message
+        }); partitions given from now on are replayed from their start`,
+      )
+    );
+    cleanup.push(async () => {
+      await snapIn.close();
+      await following;
+    });
+
     const featurizer = new GroupFeaturizer({ featureSet: featureSet(config.featureSet) });
+    const totals: FeaturizeTotals = {
+      batches: 0,
+      emitted: 0,
+      suppressed: 0,
+      deadLetters: 0,
+      records: 0,
+      snapshots: 0,
+      restored: 0,
+    };
+    const lastSnapshot = new Map<number, number>();
     // The stream position an assignment takes effect at; the first comes before any record.
     const stream: { counted?: CountedSource<ConsumedRecord> } = {};
     const membership = await groupMembership({
@@ -136,14 +210,63 @@ export async function startFeaturizer(
         const partitions = assignment.filter((a) => a.topic === topic).flatMap((a) => a.partitions);
         const low = new Map((await admin.topicOffsets(topic)).map((o) => [o.partition, o.low]));
         const committed = await admin.groupOffsets(config.group, topic);
+        // A partition given afresh waits here (kafkajs delivers nothing before this hook ends)
+        // until its newest snapshot is read: it is paused until its state is restored.
+        const paused = performance.now();
+        const held = new Set(featurizer.partitions);
+        const fresh = partitions.filter((p) => !held.has(p));
+        const snapEnds = fresh.length === 0
+          ? new Map<number, number>()
+          : new Map((await admin.topicOffsets(snapTopic)).map((o) => [o.partition, o.high]));
+        const snapshots = new Map<number, PartitionFeatureState>();
+        for (const partition of fresh) {
+          const started = performance.now();
+          const found = await follower.restore(
+            partition,
+            snapEnds.get(partition) ?? 0,
+            SNAPSHOT_WAIT_MS,
+            stop.signal,
+          );
+          const snap = found.snapshot;
+          if (snap === undefined) {
+            if (!found.caughtUp) {
+              log(
+                `warning: ${snapTopic} partition ${partition} not read in time; replaying it from its start`,
+              );
+            }
+            continue;
+          }
+          if (snap.state.featureSet !== featurizer.featureSetId) {
+            log(
+              `warning: the snapshot of partition ${partition} is of feature set ${snap.state.featureSet}, not ${featurizer.featureSetId}; replaying it from its start`,
+            );
+            continue;
+          }
+          snapshots.set(partition, snap.state.partitions[0]);
+          totals.restored++;
+          log(
+            `restored partition ${partition} from its snapshot at offset ${snap.offset} (${snap.bytes} bytes, ${
+              Math.round(performance.now() - started)
+            } ms)`,
+          );
+        }
         const seeks = featurizer.assign(
           partitions.map((partition) => ({
             partition,
             low: low.get(partition) ?? 0,
             committed: committed.get(partition) ?? -1,
+            snapshot: snapshots.get(partition),
           })),
           stream.counted?.count ?? 0,
         );
+        for (const p of fresh) lastSnapshot.set(p, featurizer.next(p));
+        if (fresh.length > 0) {
+          log(
+            `partitions ${fresh.join(",")} paused ${
+              Math.round(performance.now() - paused)
+            } ms for their session state`,
+          );
+        }
         for (const s of seeks) consumer.seek(s.partition, s.offset, topic);
         log(
           partitions.length === 0
@@ -172,14 +295,73 @@ export async function startFeaturizer(
       `featurizing ${topic} into ${features} (group ${config.group}, features ${config.featureSet}, trigger ${config.triggerMs} ms, up to ${config.rowsPerRecord} rows and ${config.recordBytes} bytes per record)`,
     );
 
-    const totals: FeaturizeTotals = {
-      batches: 0,
-      emitted: 0,
-      suppressed: 0,
-      deadLetters: 0,
-      records: 0,
+    // What /healthz and /metrics show: replaced after every batch and end-offset refresh.
+    const ends = new Map<number, number>();
+    const snapshotAt = new Map<number, number>();
+    const health: { healthy: boolean; reason: string | null } = { healthy: true, reason: null };
+    let view: FeaturizerView = STARTING_VIEW;
+    const publish = () => {
+      view = Object.freeze({
+        ...health,
+        partitions: featurizer.partitions.map((partition) => ({
+          partition,
+          next: featurizer.next(partition),
+          end: ends.get(partition) ?? NaN,
+          snapshotAt: snapshotAt.get(partition) ?? NaN,
+        })),
+        emitted: totals.emitted,
+        suppressed: totals.suppressed,
+        snapshots: totals.snapshots,
+        restored: totals.restored,
+      });
     };
+    const refreshEnds = async () => {
+      try {
+        for (const o of await admin.topicOffsets(topic)) ends.set(o.partition, o.high);
+        health.healthy = true;
+        health.reason = null;
+      } catch (error) {
+        health.healthy = false;
+        health.reason = `cannot read the end offsets of ${topic}: ${(error as Error).message}`;
+      }
+      publish();
+    };
+    let refreshing: Promise<void> | undefined;
+    const refresher = setInterval(() => {
+      refreshing ??= refreshEnds().finally(() => refreshing = undefined);
+    }, END_REFRESH_MS);
+    cleanup.push(async () => {
+      clearInterval(refresher);
+      await refreshing;
+    });
+    const server = Deno.serve(
+      { hostname: config.http.hostname, port: config.http.port, onListen: () => {} },
+      createFeaturizeHandler({ view: () => view }),
+    );
+    cleanup.push(() => server.shutdown());
+    const url = `http://${config.http.hostname}:${server.addr.port}`;
+    log(`serving /healthz and /metrics on ${url}`);
+
     const rows = new RowBatch(featurizer.rows);
+    let snapshotDue = performance.now() + config.snapshotIntervalMs;
+    // Every --snapshot-interval, with this batch's rows acknowledged: each held partition's state,
+    // where it moved on since its last snapshot.
+    const saveSnapshots = async () => {
+      if (performance.now() < snapshotDue) return;
+      snapshotDue = performance.now() + config.snapshotIntervalMs;
+      for (const partition of featurizer.partitions) {
+        const state = featurizer.snapshot(partition);
+        if (state.next <= (lastSnapshot.get(partition) ?? 0)) continue;
+        const chunks = await encodeSnapshot(state, featurizer.featureSetId);
+        await retry(
+          () => snapOut.sendRaw(chunks.map((c) => ({ ...c, partition }))),
+          { initialDelayMs: 200, maxDelayMs: 5000, signal: stop.signal, onRetry },
+        );
+        lastSnapshot.set(partition, state.next);
+        snapshotAt.set(partition, Date.now());
+        totals.snapshots++;
+      }
+    };
     const since = { emitted: 0, suppressed: 0, started: performance.now() };
     const processBatch = async (batch: readonly ConsumedRecord[], position: number) => {
       rows.clear();
@@ -207,11 +389,13 @@ export async function startFeaturizer(
         await commits.commit(offsets.map((o) => ({ topic, ...o })));
         if (!commits.failing) featurizer.committed(offsets);
       }
+      await saveSnapshots();
       totals.batches++;
       totals.emitted += result.emitted;
       totals.suppressed += result.suppressed;
       totals.deadLetters += result.deadLetters.length;
       totals.records += records.length;
+      publish();
       since.emitted += result.emitted;
       since.suppressed += result.suppressed;
       if (totals.batches % config.reportEvery === 0) {
@@ -245,7 +429,7 @@ export async function startFeaturizer(
         `stopped after ${totals.batches} batches: ${totals.emitted} rows in ${totals.records} records written, ${totals.deadLetters} dead letters`,
       );
     });
-    return { totals, done };
+    return { totals, done, url };
   } catch (error) {
     await cleanup.run();
     throw error;

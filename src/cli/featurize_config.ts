@@ -7,7 +7,7 @@
 
 import { FEATURE_SET_FLAG, resolveFeatureSetName } from "./feature_set_flag.ts";
 import type { CommandSpec, Env, ParsedFlags } from "../config/flags.ts";
-import { byteSize, duration, positiveInt } from "../config/values.ts";
+import { byteSize, duration, listen, type ListenConfig, positiveInt } from "../config/values.ts";
 import { COMMON_FLAGS, type CommonConfig, resolveCommon } from "./common_config.ts";
 import { TRAIN_COMMAND, type TrainConfig } from "./train_config.ts";
 
@@ -41,6 +41,17 @@ export interface FeaturizeConfig extends
    * @default {262144}
    */
   recordBytes: number;
+  /**
+   * How often each held partition's session state is saved to `<topic>.sessions`, ms:
+   * `--snapshot-interval`.
+   * @default {5000}
+   */
+  snapshotIntervalMs: number;
+  /**
+   * Where `/healthz` and `/metrics` listen: `--http`.
+   * @default {{ hostname: "127.0.0.1", port: 8081 }}
+   */
+  http: ListenConfig;
 }
 
 const TRAIN = TRAIN_COMMAND.flags;
@@ -54,9 +65,10 @@ export const FEATURIZE_COMMAND: CommandSpec = {
     "Turn the events of the topic into feature rows, as one member of a consumer group: start",
     "as many as the topic has partitions to spread the work. Rows go, packed many per record,",
     "to <topic>.features (one partition, so all rows have one order; created with infinite",
-    "retention), bad records to <topic>.dlq. A featurizer given a partition reads it from its",
-    "beginning to rebuild the sessions, and writes only the rows past the group's committed",
-    "offset. `learn` reads the rows.",
+    "retention), bad records to <topic>.dlq. Every --snapshot-interval each partition's",
+    "sessions are saved to <topic>.sessions (compacted); a featurizer given a partition restores",
+    "its newest snapshot (or, with none, reads the partition from its beginning) to rebuild the",
+    "sessions, and writes only the rows past the group's committed offset. `learn` reads the rows.",
   ].join("\n"),
   flags: {
     group: {
@@ -76,6 +88,16 @@ export const FEATURIZE_COMMAND: CommandSpec = {
       type: "string",
       help: "bytes of one feature-log record at most",
       default: "256KiB",
+    },
+    "snapshot-interval": {
+      type: "string",
+      help: "how often each partition's sessions are saved to <topic>.sessions",
+      default: "5s",
+    },
+    http: {
+      type: "string",
+      help: "where /healthz and /metrics listen",
+      default: "127.0.0.1:8081",
     },
     "report-every": { ...TRAIN["report-every"], help: "print a progress line every N batches" },
     "shutdown-timeout": TRAIN["shutdown-timeout"],
@@ -112,6 +134,8 @@ export function resolveFeaturize(flags: ParsedFlags, env: Env): FeaturizeConfig 
     maxBatchEvents: flags.value("max-batch-events", positiveInt),
     rowsPerRecord: flags.value("rows-per-record", positiveInt),
     recordBytes,
+    snapshotIntervalMs: flags.value("snapshot-interval", duration),
+    http: flags.value("http", listen),
     reportEvery: flags.value("report-every", positiveInt),
     shutdownTimeoutMs: flags.value("shutdown-timeout", duration),
   };

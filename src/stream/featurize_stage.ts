@@ -221,6 +221,28 @@ export class FeaturizeStage {
     this.#featurizers.clear();
   }
 
+  /** The plain JSON-able state of `partition` alone: its next offset and session store. */
+  partitionState(partition: number): PartitionFeatureState {
+    return {
+      partition,
+      next: this.#ledger.next(partition),
+      sessions: (this.#featurizers.get(partition) ?? new Featurizer(this.#options)).toJSON(),
+    };
+  }
+
+  /**
+   * Replaces the state of `state.partition` with `state` (a session snapshot's, of this
+   * stage's feature set): what it writes next for that partition goes on from there.
+   */
+  restorePartition(state: PartitionFeatureState): void {
+    this.drop(state.partition);
+    const store = SessionStore.fromJSON(state.sessions, this.featureSet.layout);
+    this.#featurizers.set(state.partition, new Featurizer({ featureSet: this.featureSet, store }));
+    const batch = this.#ledger.begin();
+    if (state.next > 0) batch.accept(state.partition, state.next - 1);
+    this.#ledger.commit(batch);
+  }
+
   /** The plain JSON-able state, partitions ascending. */
   toJSON(): FeaturizeState {
     return {

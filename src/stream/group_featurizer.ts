@@ -14,8 +14,9 @@
  * - **revoked** (held, no longer assigned): its state is dropped at once; records of it still in
  *   the batch in progress are dropped, not emitted;
  * - **fresh** (assigned, not held): a new state, read from the partition's first offset (`low`),
- *   rows below the committed offset suppressed (featurized, not emitted); records of it handed out
- *   before this assignment (an earlier ownership's) are dropped;
+ *   or — given a session snapshot at or past `low` — the snapshot's state, read from its next
+ *   offset; rows below the committed offset suppressed (featurized, not emitted); records of it
+ *   handed out before this assignment (an earlier ownership's) are dropped;
  * - **kept** (held, still assigned): its state goes on, read from its next offset (the group may
  *   have moved on while this process was away: rows below the committed offset are suppressed).
  *
@@ -29,7 +30,11 @@
  */
 
 import type { SessionStoreOptions } from "../learn/session_store.ts";
-import { type FeaturizeResult, FeaturizeStage } from "./featurize_stage.ts";
+import {
+  type FeaturizeResult,
+  FeaturizeStage,
+  type PartitionFeatureState,
+} from "./featurize_stage.ts";
 import type { FeatureSet } from "../learn/feature_set.ts";
 import type { SourceRecord } from "./records.ts";
 import { RowBatch, type RowSchema } from "./row_batch.ts";
@@ -41,6 +46,12 @@ export interface AssignedPartition {
   low: number;
   /** The group's committed offset; negative when there is none. */
   committed: number;
+  /**
+   * The partition's newest session snapshot (`session_snapshot.ts`), if any: a fresh partition
+   * is then read from the snapshot's next offset, not from `low`. Ignored for a partition
+   * already held, and for a snapshot below `low` (its records are gone).
+   */
+  snapshot?: PartitionFeatureState;
 }
 
 /** Where to read a partition from. */
@@ -162,6 +173,17 @@ export class GroupFeaturizer {
         from: position,
         committed,
       });
+      const snap = a.snapshot;
+      if (snap !== undefined && snap.partition !== a.partition) {
+        throw new RangeError(
+          `Cannot assign partition ${a.partition} with the snapshot of partition ${snap.partition}.`,
+        );
+      }
+      if (snap !== undefined && offsetOf("snapshot offset", snap.next, a.partition) >= low) {
+        this.#stage.restorePartition(snap);
+        seeks.push({ partition: a.partition, offset: snap.next });
+        continue;
+      }
       seeks.push({ partition: a.partition, offset: low });
     }
     return seeks;
@@ -207,6 +229,16 @@ export class GroupFeaturizer {
       suppressed: this.#scratch.length,
       dropped,
     };
+  }
+
+  /** The state of held `partition` for a session snapshot: next offset and session store. */
+  snapshot(partition: number): PartitionFeatureState {
+    return this.#stage.partitionState(partition);
+  }
+
+  /** The id of the feature set the rows and snapshots are of. */
+  get featureSetId(): number {
+    return this.#stage.featureSet.id;
   }
 
   /**

@@ -145,14 +145,16 @@ export function spawnLearn(
   return { ...child, url: `http://127.0.0.1:${port}` };
 }
 
-/** Starts `featurize <topic>` in consumer group `group`. */
+/** Starts `featurize <topic>` in consumer group `group`, `/metrics` on a free HTTP port. */
 export function spawnFeaturize(
   brokers: string,
   topic: string,
   group: string,
   options: SpawnOptions = {},
-): ProgramProcess {
-  return spawnProgram("featurize", brokers, [topic, "--group", group], options);
+): TrainProcess {
+  const port = freePort();
+  const flags = [topic, "--group", group, "--http", `127.0.0.1:${port}`];
+  return { ...spawnProgram("featurize", brokers, flags, options), url: `http://127.0.0.1:${port}` };
 }
 
 /** Starts `<command> <args…>` of the program with `KAFKA_BROKERS` set to `brokers`. */

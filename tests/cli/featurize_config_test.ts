@@ -10,6 +10,8 @@ Deno.test("featurize: defaults, train's shared flags, and bounds on the record s
   assert.equal(c.maxBatchEvents, 100_000);
   assert.equal(c.rowsPerRecord, 2000);
   assert.equal(c.recordBytes, 256 * 1024);
+  assert.equal(c.snapshotIntervalMs, 5000);
+  assert.deepEqual(c.http, { hostname: "127.0.0.1", port: 8081 });
   const d = resolveConfig(
     ["featurize", "orders", "--trigger", "200ms", "--record-bytes", "1MB"],
     {},
@@ -24,6 +26,13 @@ Deno.test("featurize: defaults, train's shared flags, and bounds on the record s
         new RegExp(`--record-bytes must be .*got ${bytes}`).test(e.message),
     );
   }
+  const e = resolveConfig(["featurize", "--snapshot-interval", "2s", "--http", ":9100"], {});
+  assert.ok(e.command === "featurize");
+  assert.deepEqual([e.snapshotIntervalMs, e.http.port], [2000, 9100]);
+  assert.throws(
+    () => resolveConfig(["featurize", "--snapshot-interval", "soon"], {}),
+    (e: unknown) => e instanceof UsageError && /--snapshot-interval/.test(e.message),
+  );
   assert.throws(
     () => resolveConfig(["featurize", "a", "b"], {}),
     (e: unknown) => e instanceof UsageError && /featurize takes one topic, got 2/.test(e.message),

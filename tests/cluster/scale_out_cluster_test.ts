@@ -42,7 +42,8 @@ const cluster = await testCluster();
 const brokers = cluster.brokers;
 
 /** Short triggers; the learner checkpoints every second, so a kill falls between checkpoints. */
-const FEATURIZE = ["--trigger", "300ms", "--report-every", "20"];
+/** Featurizers snapshot their sessions every second, so a partition that moves is restored. */
+const FEATURIZE = ["--trigger", "300ms", "--report-every", "20", "--snapshot-interval", "1s"];
 const LEARN = [
   "--trigger",
   "300ms",
@@ -151,7 +152,8 @@ Deno.test({
     } finally {
       await stopAll(processes);
       for (const dir of dirs) await Deno.remove(dir, { recursive: true }).catch(() => {});
-      await dropTopics(brokers, topic, `${topic}.dlq`, `${topic}.features`).catch(() => {});
+      await dropTopics(brokers, topic, `${topic}.dlq`, `${topic}.features`, `${topic}.sessions`)
+        .catch(() => {});
     }
   },
 });
@@ -191,7 +193,7 @@ Deno.test({
       // rebalancing the group mid-stream.
       let a = running(spawnLearn(brokers, topic, { stateDir: dirs.a, args: LEARN, viaTask: true }));
       const b = running(spawnLearn(brokers, topic, { stateDir: dirs.b, args: LEARN }));
-      const members: ProgramProcess[] = [];
+      const members: TrainProcess[] = [];
       for (let i = 0; i < 3; i++) {
         members.push(spawnFeaturize(brokers, topic, featurizers, { args: FEATURIZE }));
         processes.push(members[i]);
@@ -241,6 +243,52 @@ Deno.test({
       console.log(
         `partitions taken over mid-stream and replayed: ${handovers.join("; ") || "none"}`,
       );
+      const restores = members.flatMap((m) =>
+        [
+          ...m.output().matchAll(
+            /restored partition (\d+) from its snapshot at offset (\d+) \((\d+) bytes, (\d+) ms\)/g,
+          ),
+        ]
+          .map((x) => `${x[1]} at ${x[2]} (${x[3]} B, ${x[4]} ms)`)
+      );
+      const pauses = members.flatMap((m) =>
+        [...m.output().matchAll(/partitions ([\d,]+) paused (\d+) ms/g)].map((x) =>
+          `${x[1]}: ${x[2]} ms`
+        )
+      );
+      console.log(`restored from session snapshots: ${restores.join("; ") || "none"}`);
+      console.log(`assignment pauses for session state: ${pauses.join("; ") || "none"}`);
+      // The third featurizer joins seconds after the first saved its first snapshots: a
+      // partition it is given is restored, not replayed from its start.
+      assert.ok(restores.length > 0, "some partition that moved was restored from a snapshot");
+
+      await t.step(
+        "the featurizers' /metrics: every partition held once, none lagging",
+        async () => {
+          // The end offsets behind the lag are read every 2 s: poll a bounded number of times.
+          let held: string[] = [], lagging: string[] = [];
+          for (let attempt = 0; attempt < 20; attempt++) {
+            held = [];
+            lagging = [];
+            for (const m of members) {
+              const text = await (await fetch(`${m.url}/metrics`)).text();
+              for (
+                const x of text.matchAll(
+                  /^clickstream_featurizer_lag_records\{partition="(\d+)"\} (\S+)$/gm,
+                )
+              ) {
+                held.push(x[1]);
+                if (x[2] !== "0") lagging.push(`${x[1]}: ${x[2]}`);
+              }
+            }
+            if (held.length === P && lagging.length === 0) break;
+            await new Promise((r) => setTimeout(r, 500));
+          }
+          assert.deepEqual(held.sort(), ["0", "1", "2", "3", "4", "5"], "each partition held once");
+          assert.deepEqual(lagging, [], "no partition lagging");
+          for (const m of members) assert.equal((await fetch(`${m.url}/healthz`)).status, 200);
+        },
+      );
 
       await t.step("every valid event trained once; each partition's count and next offset", () => {
         for (const [name, w] of [["a", wa], ["b", wb]] as const) {
@@ -289,7 +337,8 @@ Deno.test({
       for (const dir of Object.values(dirs)) {
         await Deno.remove(dir, { recursive: true }).catch(() => {});
       }
-      await dropTopics(brokers, topic, `${topic}.dlq`, `${topic}.features`).catch(() => {});
+      await dropTopics(brokers, topic, `${topic}.dlq`, `${topic}.features`, `${topic}.sessions`)
+        .catch(() => {});
     }
   },
 });

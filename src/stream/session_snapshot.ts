@@ -1,0 +1,338 @@
+/**
+ * Session snapshots: the featurize state of one input partition (its next offset and session
+ * store, `featurize_stage.ts`) saved to the compacted topic `<topic>.sessions`, so that the
+ * partition's next owner goes on from it instead of replaying the partition from its beginning
+ * (docs/design.md "Scaling out", "Session snapshots").
+ *
+ * A snapshot's body is a {@linkcode FeaturizeState} holding that one partition, as JSON — the
+ * state the featurize stage restores from. It is cut into chunks below the broker's
+ * `max.message.bytes`; every chunk carries a header naming the format and version, the input
+ * partition, the source offset the snapshot covers (the partition's next offset), its index and
+ * the number of chunks, and the SHA-256 and length of the whole body. A chunk's key is
+ * `<partition>:<index>`, so compaction keeps the newest chunk of each slot.
+ *
+ * {@linkcode SnapshotAssembler} reads chunks back in log order and gives the newest **complete**
+ * snapshot of a partition whose checksum holds: a torn set (a chunk missing, one of another
+ * snapshot in its slot, a checksum that fails) is passed over for an older one, and with none
+ * the owner replays from the partition's start. A snapshot is never wrong, only old: it covers
+ * exactly the rows before its offset, and was written only after those rows were acknowledged.
+ *
+ * @module
+ */
+
+import type { FeaturizeState, PartitionFeatureState } from "./featurize_stage.ts";
+
+/** The format name in every snapshot chunk's header. */
+export const SNAPSHOT_FORMAT = "clickstream-session-snapshot";
+/** The version of the snapshot format this program writes and reads. */
+export const SNAPSHOT_VERSION = 1;
+/**
+ * Bytes of one chunk's value at most by default: below a broker's default
+ * `max.message.bytes` (1 MiB) with room for the headers and batch overhead.
+ */
+export const DEFAULT_CHUNK_BYTES = 900_000;
+
+/** The snapshot topic of input topic `topic`: `<topic>.sessions`. */
+export function sessionsTopic(topic: string): string {
+  return `${topic}.sessions`;
+}
+
+/**
+ * The topic configs `<topic>.sessions` is created with: compacted, in segments small and short
+ * enough (64 MiB, 10 min) that compaction — which never touches the active segment — keeps up
+ * with snapshots written every few seconds, so a new featurizer reads little more than the newest
+ * snapshot of each partition.
+ */
+export const SESSIONS_TOPIC_CONFIGS: Readonly<Record<string, string>> = Object.freeze({
+  "cleanup.policy": "compact",
+  "segment.bytes": String(64 * 1024 * 1024),
+  "segment.ms": String(10 * 60 * 1000),
+  "min.cleanable.dirty.ratio": "0.1",
+});
+
+/** The header of one snapshot chunk. */
+export interface SnapshotHeader {
+  format: string;
+  version: number;
+  /** The input partition. */
+  partition: number;
+  /** The source offset the snapshot covers: the partition's next offset. */
+  offset: number;
+  /** This chunk's index, from 0. */
+  chunk: number;
+  /** How many chunks the snapshot has. */
+  chunks: number;
+  /** Hex SHA-256 of the whole body. */
+  sha256: string;
+  /** Bytes of the whole body. */
+  bytes: number;
+}
+
+/** One chunk to write (key, value, string headers). */
+export interface SnapshotChunk {
+  key: string;
+  value: Uint8Array;
+  headers: Record<string, string>;
+}
+
+/** One chunk as read back. */
+export interface ReadChunk {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: Record<string, Uint8Array>;
+}
+
+/** A restored snapshot. */
+export interface RestoredSnapshot {
+  /** The source offset it covers. */
+  offset: number;
+  /** The featurize state of its partition (one partition). */
+  state: FeaturizeState;
+  /** Bytes of the body. */
+  bytes: number;
+}
+
+/** A snapshot chunk set that could not be used, and why. */
+export interface RejectedSnapshot {
+  partition: number;
+  offset: number;
+  reason: string;
+}
+
+const H = {
+  format: "snapshot-format",
+  version: "snapshot-version",
+  partition: "snapshot-partition",
+  offset: "snapshot-offset",
+  chunk: "snapshot-chunk",
+  chunks: "snapshot-chunks",
+  sha256: "snapshot-sha256",
+  bytes: "snapshot-bytes",
+} as const;
+
+/** Hex SHA-256 of `bytes`. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The chunks of a snapshot of `state` (one partition's featurize state) for feature set
+ * `featureSet`, each value at most `maxChunkBytes` (default {@linkcode DEFAULT_CHUNK_BYTES}).
+ *
+ * @throws {RangeError} on a chunk size that is not a positive integer
+ */
+export async function encodeSnapshot(
+  state: PartitionFeatureState,
+  featureSet: number,
+  maxChunkBytes: number = DEFAULT_CHUNK_BYTES,
+): Promise<SnapshotChunk[]> {
+  if (!Number.isSafeInteger(maxChunkBytes) || maxChunkBytes < 1) {
+    throw new RangeError(
+      `Cannot chunk a snapshot into ${maxChunkBytes}-byte chunks: expected a positive integer.`,
+    );
+  }
+  const whole: FeaturizeState = { version: 1, featureSet, partitions: [state] };
+  const body = new TextEncoder().encode(JSON.stringify(whole));
+  const sha = await sha256Hex(body);
+  const chunks = Math.max(1, Math.ceil(body.length / maxChunkBytes));
+  const out: SnapshotChunk[] = [];
+  for (let i = 0; i < chunks; i++) {
+    out.push({
+      key: `${state.partition}:${i}`,
+      value: body.subarray(i * maxChunkBytes, Math.min(body.length, (i + 1) * maxChunkBytes)),
+      headers: {
+        [H.format]: SNAPSHOT_FORMAT,
+        [H.version]: String(SNAPSHOT_VERSION),
+        [H.partition]: String(state.partition),
+        [H.offset]: String(state.next),
+        [H.chunk]: String(i),
+        [H.chunks]: String(chunks),
+        [H.sha256]: sha,
+        [H.bytes]: String(body.length),
+      },
+    });
+  }
+  return out;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * The header of a read chunk, or a string saying why it is not a snapshot chunk of this
+ * program's version.
+ */
+export function parseHeader(headers: Record<string, Uint8Array>): SnapshotHeader | string {
+  const text = (name: string) => {
+    const v = headers[name];
+    return v === undefined ? undefined : decoder.decode(v);
+  };
+  const format = text(H.format);
+  if (format !== SNAPSHOT_FORMAT) {
+    return `format ${JSON.stringify(format)} is not ${SNAPSHOT_FORMAT}`;
+  }
+  const ints: Record<string, number> = {};
+  for (const name of ["version", "partition", "offset", "chunk", "chunks", "bytes"] as const) {
+    const raw = text(H[name]);
+    const n = raw === undefined || !/^\d+$/.test(raw) ? NaN : Number(raw);
+    if (!Number.isSafeInteger(n)) {
+      return `header ${H[name]} ${JSON.stringify(raw)} is not an integer`;
+    }
+    ints[name] = n;
+  }
+  if (ints.version !== SNAPSHOT_VERSION) {
+    return `version ${ints.version} is not ${SNAPSHOT_VERSION}`;
+  }
+  if (ints.chunks < 1 || ints.chunk >= ints.chunks) {
+    return `chunk ${ints.chunk} of ${ints.chunks} is out of range`;
+  }
+  const sha = text(H.sha256) ?? "";
+  if (!/^[0-9a-f]{64}$/.test(sha)) {
+    return `header ${H.sha256} ${JSON.stringify(sha)} is not a SHA-256`;
+  }
+  return {
+    format,
+    version: ints.version,
+    partition: ints.partition,
+    offset: ints.offset,
+    chunk: ints.chunk,
+    chunks: ints.chunks,
+    sha256: sha,
+    bytes: ints.bytes,
+  };
+}
+
+/** One snapshot's chunks gathered so far. */
+interface ChunkSet {
+  header: SnapshotHeader;
+  parts: (Uint8Array | undefined)[];
+  /** The order it was first seen in (later = newer among equal offsets). */
+  seen: number;
+}
+
+/** Options of {@linkcode SnapshotAssembler}. */
+export interface SnapshotAssemblerOptions {
+  /**
+   * Snapshots kept per partition while reading (the newest by offset), so an older one is at
+   * hand when the newest is torn.
+   *
+   * @default {3}
+   */
+  keep?: number;
+}
+
+/** See the module documentation. */
+export class SnapshotAssembler {
+  #sets = new Map<number, Map<string, ChunkSet>>();
+  #keep: number;
+  #seen = 0;
+  /** Chunks and snapshots passed over, and why. */
+  readonly rejected: RejectedSnapshot[] = [];
+
+  /**
+   * @param options see {@linkcode SnapshotAssemblerOptions}
+   * @throws {RangeError} on a `keep` that is not a positive integer
+   */
+  constructor(options: SnapshotAssemblerOptions = {}) {
+    const keep = options.keep ?? 3;
+    if (!Number.isSafeInteger(keep) || keep < 1) {
+      throw new RangeError(`Cannot keep ${keep} snapshots per partition: expected an integer ≥ 1.`);
+    }
+    this.#keep = keep;
+  }
+
+  /** Takes one chunk read from `<topic>.sessions`, in log order. */
+  add(record: ReadChunk): void {
+    if (record.value === null) return;
+    const header = parseHeader(record.headers);
+    if (typeof header === "string") {
+      this.rejected.push({ partition: -1, offset: -1, reason: header });
+      return;
+    }
+    let sets = this.#sets.get(header.partition);
+    if (sets === undefined) this.#sets.set(header.partition, sets = new Map());
+    const id = `${header.offset}/${header.sha256}`;
+    let set = sets.get(id);
+    if (set === undefined) {
+      set = { header, parts: new Array(header.chunks), seen: this.#seen++ };
+      sets.set(id, set);
+      if (sets.size > this.#keep) {
+        // One more than `keep`: sorted newest first, the one at index `keep` is the oldest.
+        const oldest = [...sets.entries()].sort(([, a], [, b]) => newer(a, b))[this.#keep];
+        sets.delete(oldest[0]);
+      }
+    }
+    if (set.header.chunks !== header.chunks || set.header.bytes !== header.bytes) {
+      this.rejected.push({
+        partition: header.partition,
+        offset: header.offset,
+        reason: `chunk ${header.chunk} disagrees on the chunk count or size`,
+      });
+      return;
+    }
+    set.parts[header.chunk] = record.value;
+  }
+
+  /** The partitions some snapshot was read for, ascending. */
+  get partitions(): number[] {
+    return [...this.#sets.keys()].sort((a, b) => a - b);
+  }
+
+  /**
+   * The newest complete snapshot of `partition` whose size and checksum hold and whose body is a
+   * featurize state of `partition`, or `undefined` when there is none (replay from the start).
+   * Sets passed over are added to {@linkcode rejected}.
+   */
+  async newest(partition: number): Promise<RestoredSnapshot | undefined> {
+    const sets = [...(this.#sets.get(partition)?.values() ?? [])].sort(newer);
+    for (const set of sets) {
+      const h = set.header;
+      const reject = (reason: string) =>
+        this.rejected.push({ partition, offset: h.offset, reason });
+      const missing = set.parts.findIndex((p) => p === undefined);
+      if (missing >= 0 || set.parts.length !== h.chunks) {
+        reject(`chunk ${missing} of ${h.chunks} is missing`);
+        continue;
+      }
+      const size = set.parts.reduce((n, p) => n + p!.length, 0);
+      if (size !== h.bytes) {
+        reject(`its chunks hold ${size} bytes, the header says ${h.bytes}`);
+        continue;
+      }
+      const body = new Uint8Array(size);
+      let at = 0;
+      for (const p of set.parts) {
+        body.set(p!, at);
+        at += p!.length;
+      }
+      if (await sha256Hex(body) !== h.sha256) {
+        reject("the SHA-256 checksum does not match the body");
+        continue;
+      }
+      let state: FeaturizeState;
+      try {
+        state = JSON.parse(decoder.decode(body));
+      } catch (error) {
+        reject(`the body is not JSON (${(error as Error).message})`);
+        continue;
+      }
+      const p = state?.partitions?.[0];
+      if (
+        state?.version !== 1 || state.partitions.length !== 1 || p.partition !== partition ||
+        p.next !== h.offset
+      ) {
+        reject(
+          `the body is not the featurize state of partition ${partition} at offset ${h.offset}`,
+        );
+        continue;
+      }
+      return { offset: h.offset, state, bytes: size };
+    }
+    return undefined;
+  }
+}
+
+/** Sort order, newest first: the higher source offset, then the one seen later. */
+function newer(a: ChunkSet, b: ChunkSet): number {
+  return b.header.offset - a.header.offset || b.seen - a.seen;
+}
