@@ -24,62 +24,37 @@
  * {@linkcode SessionStore.toJSON} gives a plain JSON-able object (sessions in recency order,
  * with the layout's name and fields) that {@linkcode SessionStore.fromJSON} restores exactly.
  *
+ * The layout's types are in `session_layout.ts`, the state's form and its check in
+ * `session_store_state.ts` (this module re-exports both), the recency list in `recency_list.ts`,
+ * the one-entry cache of byte-key lookups in `key_lookup_cache.ts`.
+ *
  * @module
  */
 
-import type { Action } from "../events/wire.ts";
 import { fnv1a32 } from "../util/fnv1a.ts";
 import { encodeWtf8Into } from "../util/wtf8.ts";
 import { ByteKeyIndex } from "./byte_key_index.ts";
+import { NIL, RecencyList } from "./recency_list.ts";
+import { KeyLookupCache } from "./key_lookup_cache.ts";
+import {
+  CORE_FIELDS,
+  CORE_LAYOUT,
+  type SessionEvent,
+  type SessionLayout,
+} from "./session_layout.ts";
+import { checkSessionStoreState, type SessionStoreState } from "./session_store_state.ts";
 
-/** The fields every session keeps, first in its slot, in order. */
-export const CORE_FIELDS = ["start", "last", "count"] as const;
+export {
+  CORE_FIELDS,
+  CORE_LAYOUT,
+  type SessionEvent,
+  type SessionLayout,
+  VERSION_1_FIELDS,
+} from "./session_layout.ts";
+export type { SessionStoreState } from "./session_store_state.ts";
+
 const CORE = CORE_FIELDS.length;
 const F_START = 0, F_LAST = 1, F_COUNT = 2;
-
-/** What the store reads of an event: its session, time, and what a layout may record. */
-export interface SessionEvent {
-  /** The session id. */
-  readonly session_id: string;
-  /** Event time, epoch seconds. */
-  readonly timestamp: number;
-  /** Page url. */
-  readonly url: string;
-  /** What the user did. */
-  readonly action: Action;
-  /** Purchase amount; absent otherwise. */
-  readonly amount?: number;
-}
-
-/**
- * The per-session fields a feature set needs besides the core ones, and how an event changes
- * them. `start` and `update` write the fields at `slots[at .. at + fields.length)`; the core
- * fields (`slots[at - 3 .. at)`: start, last, count) are already updated for the event.
- */
-export interface SessionLayout {
-  /** The layout's name, saved with the state (a state restores only into its own layout). */
-  readonly name: string;
-  /** The fields' names, in slot order. */
-  readonly fields: readonly string[];
-  /** Writes a new session's fields from its first event (every field: slots are reused). */
-  start(slots: Float64Array, at: number, event: SessionEvent): void;
-  /** Updates a live session's fields with its next event. */
-  update(slots: Float64Array, at: number, event: SessionEvent): void;
-}
-
-/** A layout with no fields of its own: the core fields only. */
-export const CORE_LAYOUT: SessionLayout = Object.freeze({
-  name: "core",
-  fields: Object.freeze([]) as readonly string[],
-  start() {},
-  update() {},
-});
-
-/**
- * The fields of a version-1 state (before layouts): the core, then the `position` feature set's
- * 5-minute window. A version-1 state restores only into a layout of these fields.
- */
-export const VERSION_1_FIELDS = [...CORE_FIELDS, "window", "window_count", "window_first"];
 
 /** Bounds of a {@linkcode SessionStore}. */
 export interface SessionStoreOptions {
@@ -95,34 +70,12 @@ export interface SessionStoreInit extends SessionStoreOptions {
   layout?: SessionLayout;
 }
 
-/** The plain, JSON-able form of a {@linkcode SessionStore} (see `toJSON`). */
-export interface SessionStoreState {
-  /** 2; version 1 had no layout (its fields: {@linkcode VERSION_1_FIELDS}). */
-  version: 1 | 2;
-  /** The layout's name and its fields (absent in version 1). */
-  layout?: { name: string; fields: string[] };
-  idleSeconds: number;
-  maxSessions: number;
-  /** Highest event time seen, or `null` before the first event. */
-  watermark: number | null;
-  /** Sessions expired by idleness so far. */
-  expired: number;
-  /** Sessions evicted by the cap so far. */
-  evicted: number;
-  /** Live session ids, least recently seen first. */
-  ids: string[];
-  /** `stride` numbers per id (core fields, then the layout's), same order. */
-  fields: number[];
-}
-
 /**
  * A copy of one session's state, as returned by {@linkcode SessionStore.get}: the core fields
  * (`start`, `last`: first and latest event time; `count`: events so far) and the layout's, by
  * name.
  */
 export type SessionView = Record<string, number>;
-
-const NIL = -1;
 
 /** The bounded session store. */
 export class SessionStore {
@@ -133,25 +86,17 @@ export class SessionStore {
   #idle: number;
   #max: number;
   #index = new ByteKeyIndex();
+  #keys = new KeyLookupCache(this.#index); // the byte key of the last lookupKey and its slot
   #ids: string[] = [];
   #fields: Float64Array;
-  #prev: Int32Array;
-  #next: Int32Array;
+  #order: RecencyList;
   #scratch = new Uint8Array(256); // a string id's bytes
-  #head = NIL; // least recently seen
-  #tail = NIL; // most recently seen
   #watermark = -Infinity;
   #expired = 0;
   #evicted = 0;
   // one-entry cache of the last lookup, so featurize-then-record costs one Map lookup
   #lastId: string | undefined = undefined;
   #lastSlot = NIL;
-  // the byte key of the last lookupKey and its slot, until the next change of the store
-  #keyBytes: Uint8Array | null = null;
-  #keyStart = 0;
-  #keyLength = 0;
-  #keyHash = 0;
-  #keySlot = NIL;
 
   /** @param options see {@linkcode SessionStoreInit} */
   constructor(options: SessionStoreInit = {}) {
@@ -171,8 +116,7 @@ export class SessionStore {
     }
     const cap = Math.min(this.#max + 1, 1024);
     this.#fields = new Float64Array(cap * this.stride);
-    this.#prev = new Int32Array(cap);
-    this.#next = new Int32Array(cap);
+    this.#order = new RecencyList(cap);
   }
 
   /** Live sessions. */
@@ -215,7 +159,7 @@ export class SessionStore {
    * the byte decoder's `sessionHash`). Allocates nothing.
    */
   lookupKey(bytes: Uint8Array, start: number, length: number, hash: number, time: number): number {
-    return this.#live(this.#findKey(bytes, start, length, hash), time);
+    return this.#live(this.#keys.lookup(bytes, start, length, hash), time);
   }
 
   #live(slot: number, time: number): number {
@@ -239,31 +183,6 @@ export class SessionStore {
       this.#scratch = new Uint8Array(Math.max(3 * id.length, 2 * this.#scratch.length));
     }
     return encodeWtf8Into(id, this.#scratch, 0);
-  }
-
-  /**
-   * Whether the key of `slot` is `bytes[start ..]` (of its length): the cache of `#findKey`
-   * checks the bytes, so a caller that changed them since its lookup never gets another slot.
-   */
-  #sameKey(slot: number, bytes: Uint8Array, start: number): boolean {
-    const index = this.#index, arena = index.arena;
-    const o = index.keyOffset(slot), n = index.keyLength(slot);
-    for (let k = 0; k < n; k++) if (arena[o + k] !== bytes[start + k]) return false;
-    return true;
-  }
-
-  #findKey(bytes: Uint8Array, start: number, length: number, hash: number): number {
-    if (
-      bytes === this.#keyBytes && start === this.#keyStart && length === this.#keyLength &&
-      hash === this.#keyHash && this.#keySlot !== NIL && this.#sameKey(this.#keySlot, bytes, start)
-    ) return this.#keySlot; // (a miss is looked up again: it costs one lookup per new session)
-    const slot = this.#index.lookup(bytes, start, length, hash);
-    this.#keyBytes = bytes;
-    this.#keyStart = start;
-    this.#keyLength = length;
-    this.#keyHash = hash;
-    this.#keySlot = slot;
-    return slot;
   }
 
   /** Raw slot storage for the featurizer: {@linkcode SessionStore.stride} numbers per slot. */
@@ -314,7 +233,7 @@ export class SessionStore {
     event: SessionEvent,
   ): string {
     return this.#record(
-      this.#findKey(bytes, start, length, hash),
+      this.#keys.lookup(bytes, start, length, hash),
       bytes,
       start,
       length,
@@ -355,12 +274,12 @@ export class SessionStore {
       if (time > f[o + F_LAST]) f[o + F_LAST] = time;
       f[o + F_COUNT]++;
       this.layout.update(f, o + CORE, event);
-      this.#touch(slot);
+      this.#order.touch(slot);
     }
     if (time > this.#watermark) this.#watermark = time;
     const id = this.#ids[slot]; // before the sweep, which may remove the session at once
     this.#sweep();
-    this.#keyBytes = null;
+    this.#keys.clear();
     return id;
   }
 
@@ -369,7 +288,8 @@ export class SessionStore {
     const ids: string[] = [];
     const fields: number[] = [];
     const stride = this.stride;
-    for (let s = this.#head; s !== NIL; s = this.#next[s]) {
+    const order = this.#order;
+    for (let s = order.head; s !== NIL; s = order.after(s)) {
       ids.push(this.#ids[s]);
       const o = s * stride;
       for (let j = 0; j < stride; j++) fields.push(this.#fields[o + j]);
@@ -395,35 +315,7 @@ export class SessionStore {
    * @throws {TypeError} if the state is malformed or of another layout
    */
   static fromJSON(state: SessionStoreState, layout: SessionLayout = CORE_LAYOUT): SessionStore {
-    if (
-      state === null || typeof state !== "object" || (state.version !== 1 && state.version !== 2) ||
-      !Array.isArray(state.ids) || !Array.isArray(state.fields)
-    ) {
-      throw new TypeError(
-        "Cannot restore a SessionStore: the state is not a version-1 or -2 SessionStore state.",
-      );
-    }
-    const want = [...CORE_FIELDS, ...layout.fields];
-    const saved = state.version === 1
-      ? { name: "version 1", fields: VERSION_1_FIELDS }
-      : { name: state.layout?.name, fields: [...CORE_FIELDS, ...(state.layout?.fields ?? [])] };
-    if (
-      (state.version === 2 && saved.name !== layout.name) || saved.fields.join() !== want.join()
-    ) {
-      throw new TypeError(
-        `Cannot restore a SessionStore: the state's sessions are of layout ${
-          JSON.stringify(saved.name)
-        } (fields ${saved.fields.join(", ")}), not ${JSON.stringify(layout.name)} (fields ${
-          want.join(", ")
-        }).`,
-      );
-    }
-    const stride = want.length;
-    if (state.fields.length !== state.ids.length * stride) {
-      throw new TypeError(
-        `Cannot restore a SessionStore: ${state.fields.length} numbers for ${state.ids.length} sessions of ${stride} fields.`,
-      );
-    }
+    const stride = checkSessionStoreState(state, layout);
     const store = new SessionStore({
       idleSeconds: state.idleSeconds,
       maxSessions: state.maxSessions,
@@ -460,63 +352,39 @@ export class SessionStore {
   #allocate(id: string, bytes: Uint8Array, start: number, length: number, hash: number): number {
     // The index hands out the most recently freed slot, else the next unused one.
     const slot = this.#index.insert(bytes, start, length, hash);
-    while (slot >= this.#prev.length) this.#grow();
+    while (slot >= this.#order.capacity) this.#grow();
     this.#ids[slot] = id;
     if (id === this.#lastId) this.#lastSlot = slot;
-    this.#prev[slot] = this.#tail;
-    this.#next[slot] = NIL;
-    if (this.#tail !== NIL) this.#next[this.#tail] = slot;
-    else this.#head = slot;
-    this.#tail = slot;
+    this.#order.append(slot);
     return slot;
   }
 
   #grow(): void {
-    const cap = Math.max(Math.min(this.#prev.length * 2, this.#max + 1), this.#prev.length + 1);
+    const had = this.#order.capacity;
+    const cap = Math.max(Math.min(had * 2, this.#max + 1), had + 1);
     const fields = new Float64Array(cap * this.stride);
     fields.set(this.#fields);
     this.#fields = fields;
-    const prev = new Int32Array(cap);
-    prev.set(this.#prev);
-    this.#prev = prev;
-    const next = new Int32Array(cap);
-    next.set(this.#next);
-    this.#next = next;
-  }
-
-  #unlink(slot: number): void {
-    const p = this.#prev[slot], n = this.#next[slot];
-    if (p !== NIL) this.#next[p] = n;
-    else this.#head = n;
-    if (n !== NIL) this.#prev[n] = p;
-    else this.#tail = p;
-  }
-
-  #touch(slot: number): void {
-    if (slot === this.#tail) return;
-    this.#unlink(slot);
-    this.#prev[slot] = this.#tail;
-    this.#next[slot] = NIL;
-    this.#next[this.#tail] = slot;
-    this.#tail = slot;
+    this.#order.grow(cap);
   }
 
   #remove(slot: number): void {
     if (slot === this.#lastSlot) this.#lastId = undefined;
-    this.#keyBytes = null;
-    this.#unlink(slot);
+    this.#keys.clear();
+    this.#order.unlink(slot);
     this.#index.delete(slot);
     this.#ids[slot] = "";
   }
 
   #sweep(): void {
     const limit = this.#watermark - this.#idle;
-    while (this.#head !== NIL && this.#fields[this.#head * this.stride + F_LAST] < limit) {
-      this.#remove(this.#head);
+    const order = this.#order;
+    while (order.head !== NIL && this.#fields[order.head * this.stride + F_LAST] < limit) {
+      this.#remove(order.head);
       this.#expired++;
     }
     while (this.#index.size > this.#max) {
-      this.#remove(this.#head);
+      this.#remove(order.head);
       this.#evicted++;
     }
   }

@@ -11,14 +11,14 @@
  * It sees neither Kafka nor JSON nor events: rows in, state out. `seed` mode learns per batch
  * of rows, as it did per batch of records.
  *
+ * Its state's form is in `learn_state.ts`, the per-partition counts and views in
+ * `partition_sources.ts` (this module re-exports their types), the next-action model's restore
+ * and classes buffer in `next_action.ts`.
+ *
  * @module
  */
 
-import {
-  BatchLearner,
-  type BatchLearnerOptions,
-  type BatchLearnerState,
-} from "../learn/batch_learner.ts";
+import { BatchLearner, type BatchLearnerOptions } from "../learn/batch_learner.ts";
 import { FeatureBatch } from "../learn/feature_batch.ts";
 import type { FeatureSet } from "../learn/feature_set.ts";
 import { DEFAULT_FEATURE_SET, describeFeatureSet } from "../learn/feature_sets.ts";
@@ -28,50 +28,17 @@ import { PurchaseAggregate } from "./purchases.ts";
 import type { Prediction } from "./records.ts";
 import { ACTION_PURCHASE, reasonOf, ROW_EVENT, type RowBatch } from "./row_batch.ts";
 import type { DriftMarker } from "./snapshot.ts";
-import { ActionCore, type ActionCoreState } from "../learn/action_core.ts";
+import { ActionCore } from "../learn/action_core.ts";
 import { DEFAULT_TARGET, type Target } from "../learn/target.ts";
+import type { LearnState } from "./learn_state.ts";
+import { actionCoreFor, classesFor } from "./next_action.ts";
+import { type SourceView, TrainedCounts } from "./partition_sources.ts";
+
+export type { LearnState } from "./learn_state.ts";
+export type { PartitionCount, SourceView } from "./partition_sources.ts";
 
 /** Drift markers kept (the newest). */
 const MAX_DRIFT_MARKERS = 1000;
-
-/** The plain JSON-able state of a {@linkcode LearnStage} (part of the checkpoint). */
-export interface LearnState {
-  /** The id of the feature set the model learns from (see `feature_sets.ts`). */
-  featureSet: number;
-  batchId: number;
-  eventsTrained: number;
-  batches: number;
-  /** The next source offset per input partition the state covers. */
-  offsets: NextOffset[];
-  learner: BatchLearnerState;
-  purchases: ReturnType<PurchaseAggregate["toJSON"]>;
-  badRecords: Record<string, number>;
-  skippedRecords: number;
-  /**
-   * Events learnt per input partition, by partition (absent in checkpoints written before it
-   * was kept: then unknown).
-   */
-  trained?: PartitionCount[];
-  /** What the stage learns besides the purchase model; absent: `purchase` only. */
-  target?: Target;
-  /** The next-action model and its metrics (`target: "action"` only). */
-  action?: ActionCoreState;
-}
-
-/** A count of one input partition. */
-export interface PartitionCount {
-  partition: number;
-  events: number;
-}
-
-/** What the state covers of one input partition (the learn side's per-partition view). */
-export interface SourceView {
-  partition: number;
-  /** Events learnt from it; `null` when unknown (a state restored from an older checkpoint). */
-  eventsTrained: number | null;
-  /** The next offset of it the state covers: every record below was learnt or counted as bad. */
-  nextOffset: number;
-}
 
 /** Options of {@linkcode LearnStage}. */
 export interface LearnStageOptions {
@@ -145,8 +112,7 @@ export class LearnStage {
   #bad: Record<string, number> = {};
   #drifts: DriftMarker[] = [];
   #version = 0;
-  /** Events learnt per partition; `null` when restored from a state that did not keep them. */
-  #trained: Map<number, number> | null = new Map();
+  #trained = new TrainedCounts();
 
   /**
    * @param options see {@linkcode LearnStageOptions}
@@ -161,20 +127,7 @@ export class LearnStage {
     this.target = options.target ?? DEFAULT_TARGET;
     const r = options.restore;
     if (r) {
-      const learnt = r.target ?? DEFAULT_TARGET;
-      if (learnt !== this.target) {
-        throw new TypeError(
-          `Cannot restore the learn stage: its checkpoint learnt --target ${learnt}, this stage learns --target ${this.target}; start from a fresh --state-dir or pass --target ${learnt}.`,
-        );
-      }
-      if (this.target === "action") {
-        if (r.action === undefined) {
-          throw new TypeError(
-            "Cannot restore the learn stage: its --target action state has no action model.",
-          );
-        }
-        this.#action = ActionCore.fromJSON(r.action, set.names);
-      }
+      this.#action = actionCoreFor(this.target, set.names, r);
       if (r.featureSet !== set.id) {
         throw new TypeError(
           `Cannot restore the learn stage: its model learnt from feature set ${
@@ -200,12 +153,10 @@ export class LearnStage {
       this.#eventsTrained = r.eventsTrained;
       this.#bad = { ...r.badRecords };
       this.#skipped = r.skippedRecords;
-      this.#trained = r.trained === undefined
-        ? (r.eventsTrained === 0 ? new Map() : null)
-        : new Map(r.trained.map((c) => [c.partition, c.events]));
+      this.#trained = new TrainedCounts(r.trained, r.eventsTrained);
     } else {
       this.#learner = new BatchLearner(this.#options);
-      if (this.target === "action") this.#action = new ActionCore(set.names);
+      this.#action = actionCoreFor(this.target, set.names);
       this.#purchases = new PurchaseAggregate();
       this.#ledger = new OffsetLedger();
     }
@@ -266,11 +217,7 @@ export class LearnStage {
 
   /** Per input partition: events learnt and the next offset covered, by partition. */
   get sources(): SourceView[] {
-    return this.#ledger.partitions.map((partition) => ({
-      partition,
-      eventsTrained: this.#trained === null ? null : this.#trained.get(partition) ?? 0,
-      nextOffset: this.#ledger.next(partition),
-    }));
+    return this.#trained.sources(this.#ledger);
   }
 
   /** Drifts detected (the newest {@linkcode MAX_DRIFT_MARKERS}). */
@@ -300,9 +247,7 @@ export class LearnStage {
     const events = this.#events;
     events.clear();
     const action = this.#action;
-    if (action !== null && this.#classes.length < rows.length) {
-      this.#classes = new Uint8Array(Math.max(rows.length, 2 * this.#classes.length));
-    }
+    if (action !== null) this.#classes = classesFor(this.#classes, rows.length);
     const classes = this.#classes;
     const reasons = new Map<string, number>();
     const trained = new Map<number, number>();
@@ -405,9 +350,7 @@ export class LearnStage {
     if (batch.rows === 0) return;
     this.#ledger.commit(batch.ledger);
     for (const [reason, n] of batch.reasons) this.#bad[reason] = (this.#bad[reason] ?? 0) + n;
-    if (this.#trained !== null) {
-      for (const [p, n] of batch.trained) this.#trained.set(p, (this.#trained.get(p) ?? 0) + n);
-    }
+    this.#trained.add(batch.trained);
     this.#batchId = batch.batchId;
     this.#batches++;
     this.#eventsTrained += batch.events;
@@ -424,6 +367,7 @@ export class LearnStage {
 
   /** The plain JSON-able state, for the checkpoint. */
   state(): LearnState {
+    const trained = this.#trained.toJSON();
     return {
       featureSet: this.featureSet.id,
       batchId: this.#batchId,
@@ -434,12 +378,7 @@ export class LearnStage {
       purchases: this.#purchases.toJSON(),
       badRecords: { ...this.#bad },
       skippedRecords: this.#skipped,
-      ...(this.#trained === null ? {} : {
-        trained: [...this.#trained].sort((a, b) => a[0] - b[0]).map(([partition, events]) => ({
-          partition,
-          events,
-        })),
-      }),
+      ...(trained === undefined ? {} : { trained }),
       ...(this.#action === null ? {} : { target: this.target, action: this.#action.toJSON() }),
     };
   }

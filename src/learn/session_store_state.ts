@@ -1,0 +1,70 @@
+/**
+ * The plain, JSON-able form of a `SessionStore` (`session_store.ts`), as its `toJSON` writes it
+ * and its `fromJSON` reads it, and the check of a state's shape and layout before a restore
+ * ({@linkcode checkSessionStoreState}).
+ *
+ * @module
+ */
+
+import { CORE_FIELDS, type SessionLayout, VERSION_1_FIELDS } from "./session_layout.ts";
+
+/** The plain, JSON-able form of a `SessionStore` (see its `toJSON`). */
+export interface SessionStoreState {
+  /** 2; version 1 had no layout (its fields: {@linkcode VERSION_1_FIELDS}). */
+  version: 1 | 2;
+  /** The layout's name and its fields (absent in version 1). */
+  layout?: { name: string; fields: string[] };
+  idleSeconds: number;
+  maxSessions: number;
+  /** Highest event time seen, or `null` before the first event. */
+  watermark: number | null;
+  /** Sessions expired by idleness so far. */
+  expired: number;
+  /** Sessions evicted by the cap so far. */
+  evicted: number;
+  /** Live session ids, least recently seen first. */
+  ids: string[];
+  /** `stride` numbers per id (core fields, then the layout's), same order. */
+  fields: number[];
+}
+
+/**
+ * Checks that `state` is a version-1 or -2 state whose sessions are of `layout` (a version-1
+ * state: of a layout whose fields are {@linkcode VERSION_1_FIELDS}) with `stride` numbers per
+ * session; returns that stride (the core fields and the layout's). The ids themselves are
+ * checked as they are restored.
+ *
+ * @throws {TypeError} if the state is malformed or of another layout
+ */
+export function checkSessionStoreState(state: SessionStoreState, layout: SessionLayout): number {
+  if (
+    state === null || typeof state !== "object" || (state.version !== 1 && state.version !== 2) ||
+    !Array.isArray(state.ids) || !Array.isArray(state.fields)
+  ) {
+    throw new TypeError(
+      "Cannot restore a SessionStore: the state is not a version-1 or -2 SessionStore state.",
+    );
+  }
+  const want = [...CORE_FIELDS, ...layout.fields];
+  const saved = state.version === 1
+    ? { name: "version 1", fields: VERSION_1_FIELDS }
+    : { name: state.layout?.name, fields: [...CORE_FIELDS, ...(state.layout?.fields ?? [])] };
+  if (
+    (state.version === 2 && saved.name !== layout.name) || saved.fields.join() !== want.join()
+  ) {
+    throw new TypeError(
+      `Cannot restore a SessionStore: the state's sessions are of layout ${
+        JSON.stringify(saved.name)
+      } (fields ${saved.fields.join(", ")}), not ${JSON.stringify(layout.name)} (fields ${
+        want.join(", ")
+      }).`,
+    );
+  }
+  const stride = want.length;
+  if (state.fields.length !== state.ids.length * stride) {
+    throw new TypeError(
+      `Cannot restore a SessionStore: ${state.fields.length} numbers for ${state.ids.length} sessions of ${stride} fields.`,
+    );
+  }
+  return stride;
+}

@@ -1,0 +1,37 @@
+/**
+ * The plain JSON-able state of a `LearnStage` (`learn_stage.ts`), the learn side's part of the
+ * checkpoint.
+ *
+ * @module
+ */
+
+import type { BatchLearnerState } from "../learn/batch_learner.ts";
+import type { ActionCoreState } from "../learn/action_core.ts";
+import type { Target } from "../learn/target.ts";
+import type { NextOffset } from "./offset_ledger.ts";
+import type { PurchaseAggregate } from "./purchases.ts";
+import type { PartitionCount } from "./partition_sources.ts";
+
+/** The plain JSON-able state of a `LearnStage` (part of the checkpoint). */
+export interface LearnState {
+  /** The id of the feature set the model learns from (see `feature_sets.ts`). */
+  featureSet: number;
+  batchId: number;
+  eventsTrained: number;
+  batches: number;
+  /** The next source offset per input partition the state covers. */
+  offsets: NextOffset[];
+  learner: BatchLearnerState;
+  purchases: ReturnType<PurchaseAggregate["toJSON"]>;
+  badRecords: Record<string, number>;
+  skippedRecords: number;
+  /**
+   * Events learnt per input partition, by partition (absent in checkpoints written before it
+   * was kept: then unknown).
+   */
+  trained?: PartitionCount[];
+  /** What the stage learns besides the purchase model; absent: `purchase` only. */
+  target?: Target;
+  /** The next-action model and its metrics (`target: "action"` only). */
+  action?: ActionCoreState;
+}
