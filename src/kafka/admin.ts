@@ -226,9 +226,18 @@ export class KafkaAdmin implements AsyncDisposable {
     return (await this.#admin.describeCluster()).brokers.length;
   }
 
-  /** Leader, replicas and in-sync replicas of every partition of `topic`, by partition. */
+  /**
+   * Leader, replicas and in-sync replicas of every partition of `topic`, by partition. A topic
+   * just created may not be in every broker's metadata yet: "does not host this
+   * topic-partition" is retried for up to about 5 s.
+   */
   async topicReplicas(topic: string): Promise<PartitionReplicas[]> {
-    const meta = await this.#admin.fetchTopicMetadata({ topics: [topic] });
+    const meta = await retry(() => this.#admin.fetchTopicMetadata({ topics: [topic] }), {
+      initialDelayMs: 100,
+      maxDelayMs: 1000,
+      maxAttempts: 10,
+      shouldRetry: (error) => /does not host this topic-partition/.test(error.message),
+    });
     const sorted = (ids: number[]) => [...ids].sort((a, b) => a - b);
     return (meta.topics[0]?.partitions ?? []).map((p) => ({
       partition: p.partitionId,
