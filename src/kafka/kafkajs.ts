@@ -13,7 +13,9 @@
  * 2. It installs the patches, each given the kafkajs internals it replaces:
  *    the linear grouping of the producer (`linear_grouping.ts`; first, because it must be in the
  *    CommonJS cache before kafkajs' producer is loaded, and {@linkcode KafkaJsPatchError} if that
- *    is too late), the fast CRC32C of record batches (`fast_crc32c.ts`; before kafkajs' record
+ *    is too late), the default partitioner looking at a message's explicit partition first
+ *    (`explicit_partition.ts`; also before the producer loads), the fast CRC32C of record
+ *    batches (`fast_crc32c.ts`; before kafkajs' record
  *    batch encoder is loaded), the direct record batch of the produce request
  *    (`direct_record_batch.ts`; before kafkajs' produce request is loaded: it writes every
  *    uncompressed batch straight into one buffer), the fast varints of the encoder
@@ -39,6 +41,11 @@ import type * as KafkaJs from "kafkajs";
 import kafkajsPackage from "kafkajs/package.json" with { type: "json" };
 import { directRecordBatchCalls, installDirectRecordBatch } from "./direct_record_batch.ts";
 import type { EncoderClass, LongClass, RecordBatchModule } from "./direct_record_batch.ts";
+import {
+  explicitPartitionCalls,
+  installExplicitPartition,
+  type PartitionersModule,
+} from "./explicit_partition.ts";
 import { fastCrc32cCalls, installFastCrc32c } from "./fast_crc32c.ts";
 import { fastLongDecodingCalls, installFastLongDecoding } from "./fast_long_decoding.ts";
 import { fastVarintsCalls, installFastVarints } from "./fast_varints.ts";
@@ -121,6 +128,10 @@ if (require.resolve("kafkajs/src/producer/sendMessages.js") in require.cache) {
   );
 }
 installLinearGrouping(kafkajsModule("kafkajs/src/producer/groupMessagesPerPartition.js"));
+notLoadedYet("explicit partition", "kafkajs/src/producer/index.js", "producer");
+installExplicitPartition(
+  kafkajsModule("kafkajs/src/producer/partitioners/index.js").exports as PartitionersModule,
+);
 notLoadedYet("fast CRC32C", "kafkajs/src/protocol/recordBatch/v0/index.js", "record batch encoder");
 const crc32cModule = kafkajsModule("kafkajs/src/protocol/recordBatch/crc32C/index.js");
 installFastCrc32c(crc32cModule);
@@ -208,6 +219,7 @@ export function patchCalls(): Record<string, number> {
   const direct = directRecordBatchCalls();
   return {
     "linearGrouping.groupMessagesPerPartition": linearGroupingCalls(),
+    "explicitPartition.DefaultPartitioner": explicitPartitionCalls(),
     "fastCrc32c.crc32C": fastCrc32cCalls(),
     "directRecordBatch.Record": direct.Record,
     "directRecordBatch.RecordBatch": direct.RecordBatch,

@@ -134,6 +134,7 @@ Deno.test("patchCalls() names a counter for every patched function", () => {
   assert.deepEqual(Object.keys(calls).sort(), [
     "directRecordBatch.Record",
     "directRecordBatch.RecordBatch",
+    "explicitPartition.DefaultPartitioner",
     "fastCrc32c.crc32C",
     "fastLongDecoding.fromValue",
     "fastLongDecoding.fromValueCached",
