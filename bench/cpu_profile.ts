@@ -14,13 +14,23 @@
  * profile (open it in Chrome's DevTools, Performance tab). It speaks the protocol over Deno's own
  * `WebSocket` (four commands); a CDP client library would add a dependency for that.
  *
+ * `--worker N` profiles the N-th Web Worker of the process (0 = the first to attach) instead of
+ * its main isolate: the inspector lists only the main one, and reaches workers through its
+ * `NodeWorker` domain. How the README's "where the time goes" of a load generator worker was
+ * measured (start the load test with `--inspect`, give the workers a few seconds to connect):
+ *
+ * ```sh
+ * deno run -A --inspect=127.0.0.1:9229 src/main.ts loadtest --events 20000000 --workers 1 &
+ * deno task bench:profile --port 9229 --worker 0 --seconds 10
+ * ```
+ *
  * @module
  */
 
 import { parseArgs } from "node:util";
 
 const USAGE =
-  "usage: deno task bench:profile [--host 127.0.0.1] [--port 9229] [--seconds 10] [--interval-us 500] [--out file.cpuprofile] [--top 40]";
+  "usage: deno task bench:profile [--host 127.0.0.1] [--port 9229] [--seconds 10] [--interval-us 500] [--out file.cpuprofile] [--top 40] [--worker N]";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -31,6 +41,7 @@ const { values } = parseArgs({
     "interval-us": { type: "string", default: "500" },
     out: { type: "string" },
     top: { type: "string", default: "40" },
+    worker: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -43,6 +54,11 @@ const intervalUs = Number(values["interval-us"]);
 const top = Number(values.top);
 if (!(seconds > 0) || !(intervalUs > 0) || !Number.isInteger(top) || top < 1) {
   console.error(`error: --seconds, --interval-us and --top must be positive numbers\n${USAGE}`);
+  Deno.exit(2);
+}
+const workerIndex = values.worker === undefined ? null : Number(values.worker);
+if (workerIndex !== null && !(Number.isInteger(workerIndex) && workerIndex >= 0)) {
+  console.error(`error: --worker ${values.worker}: expected a worker index, 0 or more\n${USAGE}`);
   Deno.exit(2);
 }
 
@@ -77,20 +93,57 @@ async function takeProfile(): Promise<Profile> {
   });
   let id = 0;
   const waiting = new Map<number, (result: unknown) => void>();
-  ws.onmessage = (message) => {
-    const data = JSON.parse(message.data);
+  /** Worker sessions in the order they attached (`NodeWorker.attachedToWorker`). */
+  const workers: string[] = [];
+  let workerSession: string | null = null;
+  const settle = (data: { id?: number; result?: unknown }) => {
+    if (data.id === undefined) return;
     waiting.get(data.id)?.(data.result);
     waiting.delete(data.id);
   };
-  const send = <T>(method: string, params: Record<string, unknown> = {}) =>
+  ws.onmessage = (message) => {
+    const data = JSON.parse(message.data);
+    if (data.method === "NodeWorker.attachedToWorker") workers.push(data.params.sessionId);
+    else if (data.method === "NodeWorker.receivedMessageFromWorker") {
+      if (data.params.sessionId === workerSession) settle(JSON.parse(data.params.message));
+    } else settle(data);
+  };
+  const sendMain = <T>(method: string, params: Record<string, unknown> = {}) =>
     new Promise<T>((resolve) => {
       waiting.set(++id, resolve as (result: unknown) => void);
       ws.send(JSON.stringify({ id, method, params }));
     });
+  /** A command to the profiled isolate: the main one, or the chosen worker's session. */
+  const send = <T>(method: string, params: Record<string, unknown> = {}) => {
+    if (workerSession === null) return sendMain<T>(method, params);
+    const session = workerSession;
+    return new Promise<T>((resolve) => {
+      waiting.set(++id, resolve as (result: unknown) => void);
+      ws.send(JSON.stringify({
+        id: -id, // the wrapper's own (empty) answer is not waited for
+        method: "NodeWorker.sendMessageToWorker",
+        params: { sessionId: session, message: JSON.stringify({ id, method, params }) },
+      }));
+    });
+  };
+  if (workerIndex !== null) {
+    await sendMain("NodeWorker.enable", { waitForDebuggerOnStart: false });
+    // Attached workers are announced right after enable; wait a little for the one asked for.
+    for (let i = 0; i < 50 && workers.length <= workerIndex; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (workers.length <= workerIndex) {
+      ws.close();
+      throw new Error(
+        `--worker ${workerIndex}: the process has ${workers.length} worker(s) attached`,
+      );
+    }
+    workerSession = workers[workerIndex];
+  }
   await send("Profiler.enable");
   await send("Profiler.setSamplingInterval", { interval: intervalUs });
   await send("Profiler.start");
-  await send("Runtime.runIfWaitingForDebugger");
+  await sendMain("Runtime.runIfWaitingForDebugger");
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const { profile } = await send<{ profile: Profile }>("Profiler.stop");
   ws.close();

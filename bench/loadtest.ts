@@ -6,16 +6,23 @@
  * sends them without a key, the generator with its 10-byte session id), the same acks and
  * compression, the Java client's other settings at their defaults (batch.size 16384, linger.ms
  * 5) — and once more with batch.size 131072, about the generator's 1000 records per request.
- * Then the generator alone with 1 and 2 workers (the first row has 4). The ratio column is
- * against ProducerPerformance with its defaults.
+ * The generator runs in each configuration of `--configs` (workers × senders per worker, and
+ * optionally × sends in flight per sender: `4x4` is the default configuration, then 1 and 2
+ * workers).
+ *
+ * The runs alternate: each of `--rounds` rounds (3 by default) runs ProducerPerformance, then
+ * every generator configuration, then ProducerPerformance with the larger batches, so that a
+ * change of the machine's load hits both tools alike. Every generator run's ratio is against
+ * ProducerPerformance of its own round; the table gives each row's median events/s and CPU, its
+ * ratio per round and their median. The load average before each run is printed with it.
  *
  * CPU is measured per process with `/usr/bin/time` (user + system seconds of the whole process:
  * the Deno process with all its Web Workers; the JVM of ProducerPerformance, its start-up and JIT
  * included), and the broker's CPU over the same run from `/proc/<pid>/stat` when the bench
  * started the broker itself. Events/s are the tools' own figures: the generator's from the first
  * send to the last acknowledgement, ProducerPerformance's from its first send to its last
- * callback (neither counts process start-up or connecting). The machine is shared: `--repeat N`
- * runs each row N times and keeps the fastest run (the one least disturbed by other load).
+ * callback (neither counts process start-up or connecting). The machine is shared: wall-clock
+ * rates follow its load, CPU seconds per million events much less.
  *
  * With `--e2e` it measures the load generator against the trainer instead: the trainer alone on a
  * pre-filled topic gives its solo rate; then, for each fraction of `--e2e-fraction` (80, 60 and
@@ -29,7 +36,8 @@
  * deno task bench:loadtest --e2e [--e2e-prefill 2000000] [--e2e-seconds 60] [--e2e-trigger 250ms]
  *                                [--e2e-fraction 0.8,0.6,0.4] [--e2e-workers 2]
  * deno task bench:loadtest [--events 2000000] [--acks leader|all] [--compression none|gzip]
- *                          [--partitions 1] [--brokers 127.0.0.1:9092] [--repeat 1]
+ *                          [--partitions 1] [--brokers 127.0.0.1:9092] [--rounds 3]
+ *                          [--configs 4x4,1x4,2x4] [--skip-scaling] [--skip-big-batches]
  * ```
  *
  * @module
@@ -55,7 +63,9 @@ const { values } = parseArgs({
     partitions: { type: "string", default: "1" },
     brokers: { type: "string" },
     "skip-scaling": { type: "boolean" },
-    repeat: { type: "string", default: "1" },
+    "skip-big-batches": { type: "boolean" },
+    rounds: { type: "string", default: "3" },
+    configs: { type: "string", default: "4x4,1x4,2x4" },
     e2e: { type: "boolean" },
     "e2e-prefill": { type: "string", default: "2000000" },
     "e2e-seconds": { type: "string", default: "60" },
@@ -79,8 +89,29 @@ const E2E_WORKERS = Number(values["e2e-workers"]);
 if (!Number.isInteger(E2E_WORKERS) || E2E_WORKERS < 1) {
   throw new RangeError(`--e2e-workers ${values["e2e-workers"]}`);
 }
-const REPEAT = Number(values.repeat);
-if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new RangeError(`--repeat ${values.repeat}`);
+const ROUNDS = Number(values.rounds);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new RangeError(`--rounds ${values.rounds}`);
+
+/** One configuration of the generator: workers × senders per worker (× sends in flight). */
+interface GeneratorConfig {
+  workers: number;
+  senders: number;
+  inFlight: number | null;
+}
+
+function parseConfig(text: string): GeneratorConfig {
+  const parts = text.trim().split("x").map(Number);
+  if (
+    parts.length < 2 || parts.length > 3 || !parts.every((n) => Number.isInteger(n) && n >= 1)
+  ) {
+    throw new RangeError(
+      `--configs: "${text}" is not workers x senders[x in-flight], e.g. 4x4 or 1x1x2`,
+    );
+  }
+  return { workers: parts[0], senders: parts[1], inFlight: parts[2] ?? null };
+}
+const CONFIGS = String(values.configs).split(",").map(parseConfig);
+if (values["skip-scaling"]) CONFIGS.splice(1);
 const JAVA_ACKS = { leader: "1", all: "all", none: "0" }[ACKS];
 
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
@@ -91,6 +122,13 @@ await using broker = external ? undefined : await startBroker({
 const brokers = external ?? broker!.brokers;
 const client = new KafkaClient({ brokers, clientId: "clickstream-bench" });
 const work = await Deno.makeTempDir({ prefix: "clickstream-bench-" });
+
+/** How a configuration reads in the table. */
+function configName({ workers, senders, inFlight }: GeneratorConfig): string {
+  return `${workers} worker(s) × ${senders} senders${
+    inFlight === null ? "" : ` × ${inFlight} in flight`
+  }`;
+}
 
 interface Row {
   name: string;
@@ -133,7 +171,7 @@ async function dropTopic(topic: string): Promise<void> {
   await admin.deleteTopics([topic]);
 }
 
-async function generator(workers: number, senders = 4): Promise<Row> {
+async function generator({ workers, senders, inFlight }: GeneratorConfig): Promise<Row> {
   const topic = await freshTopic(`gen${workers}`);
   const timeFile = `${work}/time-gen-${workers}.txt`;
   const b0 = brokerCpu();
@@ -158,6 +196,7 @@ async function generator(workers: number, senders = 4): Promise<Row> {
       String(workers),
       "--senders-per-worker",
       String(senders),
+      ...(inFlight === null ? [] : ["--in-flight", String(inFlight)]),
       "--acks",
       ACKS,
       "--compression",
@@ -177,7 +216,7 @@ async function generator(workers: number, senders = 4): Promise<Row> {
   if (!m || !e) throw new Error(`cannot read the loadtest summary:\n${text}`);
   const { cpu, rssMb } = parseTime(timeFile);
   return {
-    name: `clickstream loadtest, ${workers} worker(s) × ${senders} senders`,
+    name: `clickstream loadtest, ${configName({ workers, senders, inFlight })}`,
     events: EVENTS,
     meanBytes: Number(m[2]),
     eventsPerSecond: Number(e[1].replaceAll(",", "")),
@@ -249,29 +288,48 @@ async function producerPerformance(
   };
 }
 
-function table(rows: Row[], reference: Row): string {
+/** The middle value (the mean of the two middle ones for an even count). */
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * The table of every row's runs: median events/s, MB/s, CPU and broker CPU per million events
+ * and RSS over the rounds, and the ratio to ProducerPerformance (defaults) of the same round,
+ * per round and their median.
+ */
+function table(runs: Map<string, Row[]>, reference: Row[]): string {
   const header = [
     "run",
-    "events",
     "bytes/rec",
-    "events/s",
+    "events/s (median)",
     "MB/s",
     "CPU s/M ev",
     "broker CPU s/M ev",
     "max RSS MB",
-    "vs ProducerPerf",
+    "vs ProducerPerf, per round",
+    "median",
   ];
-  const body = rows.map((r) => [
-    r.name,
-    formatCount(r.events),
-    r.meanBytes.toFixed(1),
-    formatCount(r.eventsPerSecond),
-    r.mbPerSecond.toFixed(1),
-    ((r.cpuSeconds / r.events) * 1e6).toFixed(2),
-    r.brokerCpuSeconds === null ? "n/a" : ((r.brokerCpuSeconds / r.events) * 1e6).toFixed(2),
-    r.maxRssMb.toFixed(0),
-    (r.eventsPerSecond / reference.eventsPerSecond).toFixed(2),
-  ]);
+  const perM = (r: Row, cpu: number) => (cpu / r.events) * 1e6;
+  const body = [...runs].map(([name, rows]) => {
+    const ratios = rows.map((r, i) => r.eventsPerSecond / reference[i].eventsPerSecond);
+    const brokers = rows.filter((r) => r.brokerCpuSeconds !== null);
+    return [
+      name,
+      rows[0].meanBytes.toFixed(1),
+      formatCount(median(rows.map((r) => r.eventsPerSecond))),
+      median(rows.map((r) => r.mbPerSecond)).toFixed(1),
+      median(rows.map((r) => perM(r, r.cpuSeconds))).toFixed(2),
+      brokers.length === 0
+        ? "n/a"
+        : median(brokers.map((r) => perM(r, r.brokerCpuSeconds!))).toFixed(2),
+      median(rows.map((r) => r.maxRssMb)).toFixed(0),
+      ratios.map((x) => x.toFixed(2)).join(", "),
+      median(ratios).toFixed(2),
+    ];
+  });
   return markdown(header, body);
 }
 
@@ -528,41 +586,53 @@ async function race(): Promise<void> {
         }, ` +
         `${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}`,
     );
-    const rows: Row[] = [];
-    const run = async (label: string, f: () => Promise<Row>) => {
-      let best: Row | undefined;
-      for (let i = 0; i < REPEAT; i++) {
-        console.error(`bench: ${label} ...`);
-        const row = await f();
-        console.error(
-          `bench:   ${formatCount(row.eventsPerSecond)} events/s, CPU ${
-            row.cpuSeconds.toFixed(1)
-          } s`,
-        );
-        if (best === undefined || row.eventsPerSecond > best.eventsPerSecond) best = row;
-      }
-      rows.push(best!);
-      return best!;
+    const runs = new Map<string, Row[]>();
+    const loads: number[] = [];
+    const run = async (label: string, f: () => Promise<Row>): Promise<Row> => {
+      const load = Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+      loads.push(load);
+      console.error(`bench: ${label} (load average ${load.toFixed(2)}) ...`);
+      const row = await f();
+      console.error(
+        `bench:   ${formatCount(row.eventsPerSecond)} events/s, CPU ${
+          row.cpuSeconds.toFixed(1)
+        } s (${((row.cpuSeconds / row.events) * 1e6).toFixed(2)} s/M events)`,
+      );
+      if (!runs.has(row.name)) runs.set(row.name, []);
+      runs.get(row.name)!.push(row);
+      return row;
     };
-    await run("clickstream loadtest, 4 workers", () => generator(4));
-    const perf = await run(
-      "ProducerPerformance",
-      () => producerPerformance(payloadFile, meanBytes),
-    );
-    // The Java client batching as much per request as the generator does (1000 records).
-    await run(
-      "ProducerPerformance, batch.size 131072",
-      () => producerPerformance(payloadFile, meanBytes, ["batch.size=131072", "linger.ms=5"]),
-    );
-    if (!values["skip-scaling"]) {
-      await run("clickstream loadtest, 1 worker", () => generator(1));
-      await run("clickstream loadtest, 2 workers", () => generator(2));
+    const reference: Row[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const tag = `round ${round}/${ROUNDS}:`;
+      reference.push(
+        await run(`${tag} ProducerPerformance`, () => producerPerformance(payloadFile, meanBytes)),
+      );
+      for (const config of CONFIGS) {
+        await run(`${tag} clickstream loadtest, ${configName(config)}`, () => generator(config));
+      }
+      if (!values["skip-big-batches"]) {
+        // The Java client batching as much per request as the generator does (1000 records).
+        await run(
+          `${tag} ProducerPerformance, batch.size 131072`,
+          () => producerPerformance(payloadFile, meanBytes, ["batch.size=131072", "linger.ms=5"]),
+        );
+      }
     }
-    console.log(table(rows, perf));
+    const perf = runs.get(reference[0].name)!;
+    runs.delete(reference[0].name);
+    console.log(table(new Map([[reference[0].name, perf], ...runs]), perf));
+    console.log(
+      `${ROUNDS} round(s), each ProducerPerformance then the generator's configurations; ` +
+        `load average before the runs ${Math.min(...loads).toFixed(2)}–${
+          Math.max(...loads).toFixed(2)
+        } (median ${median(loads).toFixed(2)}).`,
+    );
     console.log(
       "CPU s/M ev: user + system CPU seconds of the process per million events (/usr/bin/time; " +
         "the Deno process with its workers, or the JVM with start-up); broker: the broker JVM " +
-        "over the same run (/proc/<pid>/stat).",
+        "over the same run (/proc/<pid>/stat). Each column is the median over the rounds; the " +
+        "ratio is events/s against ProducerPerformance (defaults) of the same round.",
     );
   } finally {
     await Deno.remove(work, { recursive: true }).catch(() => {});

@@ -13,9 +13,17 @@
  * 2. It installs the patches, each given the kafkajs internals it replaces:
  *    the linear grouping of the producer (`linear_grouping.ts`; first, because it must be in the
  *    CommonJS cache before kafkajs' producer is loaded, and {@linkcode KafkaJsPatchError} if that
- *    is too late), the fast varints of the encoder (`fast_varints.ts`), the fast varlong decoding
- *    of the decoder (`fast_long_decoding.ts`), and the filter that keeps kafkajs' negative-timeout
- *    warning off stderr (`timeout_warning.ts`).
+ *    is too late), the default partitioner looking at a message's explicit partition first
+ *    (`explicit_partition.ts`; also before the producer loads), the fast CRC32C of record
+ *    batches (`fast_crc32c.ts`; before kafkajs' record
+ *    batch encoder is loaded), the direct record batch of the produce request
+ *    (`direct_record_batch.ts`; before kafkajs' produce request is loaded: it writes every
+ *    uncompressed batch straight into one buffer), the fast varints of the encoder
+ *    (`fast_varints.ts`: compressed batches, written by kafkajs' own record encoder), the fast
+ *    varlong decoding of the decoder (`fast_long_decoding.ts`), and the filter that keeps
+ *    kafkajs' negative-timeout warning off stderr (`timeout_warning.ts`). The patches that swap a
+ *    module in the CommonJS cache throw {@linkcode KafkaJsPatchError} when the module that takes
+ *    it is already loaded.
  * 3. It loads kafkajs itself, and checks the private cluster factory that `evict_member.ts`
  *    needs is where this version keeps it.
  *
@@ -31,6 +39,14 @@ import { createRequire } from "node:module";
 import type * as KafkaJs from "kafkajs";
 // JSON only: no kafkajs code runs before the version check.
 import kafkajsPackage from "kafkajs/package.json" with { type: "json" };
+import { directRecordBatchCalls, installDirectRecordBatch } from "./direct_record_batch.ts";
+import type { EncoderClass, LongClass, RecordBatchModule } from "./direct_record_batch.ts";
+import {
+  explicitPartitionCalls,
+  installExplicitPartition,
+  type PartitionersModule,
+} from "./explicit_partition.ts";
+import { fastCrc32cCalls, installFastCrc32c } from "./fast_crc32c.ts";
 import { fastLongDecodingCalls, installFastLongDecoding } from "./fast_long_decoding.ts";
 import { fastVarintsCalls, installFastVarints } from "./fast_varints.ts";
 import { checkKafkaJsVersion } from "./kafkajs_version.ts";
@@ -100,6 +116,20 @@ function kafkajsModule(specifier: string): CommonJsModule {
   return entry;
 }
 
+/**
+ * Throws {@linkcode KafkaJsPatchError} when `taker`, the kafkajs module that takes a swapped
+ * module when it loads, is loaded already: it would keep kafkajs' own.
+ */
+function notLoadedYet(patch: string, taker: string, what: string): void {
+  if (require.resolve(taker) in require.cache) {
+    throw new KafkaJsPatchError(
+      patch,
+      `kafkajs' ${what} was loaded before src/kafka/kafkajs.ts, so it would keep kafkajs' own ` +
+        `code. Something imported kafkajs directly: import it only through src/kafka/kafkajs.ts.`,
+    );
+  }
+}
+
 // 2. The patches, in this order.
 if (require.resolve("kafkajs/src/producer/sendMessages.js") in require.cache) {
   throw new KafkaJsPatchError(
@@ -110,7 +140,28 @@ if (require.resolve("kafkajs/src/producer/sendMessages.js") in require.cache) {
   );
 }
 installLinearGrouping(kafkajsModule("kafkajs/src/producer/groupMessagesPerPartition.js"));
-installFastVarints(kafkajsModule("kafkajs/src/protocol/encoder.js").exports);
+notLoadedYet("explicit partition", "kafkajs/src/producer/index.js", "producer");
+installExplicitPartition(
+  kafkajsModule("kafkajs/src/producer/partitioners/index.js").exports as PartitionersModule,
+);
+notLoadedYet("fast CRC32C", "kafkajs/src/protocol/recordBatch/v0/index.js", "record batch encoder");
+const crc32cModule = kafkajsModule("kafkajs/src/protocol/recordBatch/crc32C/index.js");
+installFastCrc32c(crc32cModule);
+notLoadedYet(
+  "direct record batch",
+  "kafkajs/src/protocol/requests/produce/v3/request.js",
+  "produce request",
+);
+const encoderClass = kafkajsModule("kafkajs/src/protocol/encoder.js").exports;
+installDirectRecordBatch({
+  record: kafkajsModule("kafkajs/src/protocol/recordBatch/record/v0/index.js"),
+  recordBatch: kafkajsModule("kafkajs/src/protocol/recordBatch/v0/index.js")
+    .exports as RecordBatchModule,
+  encoder: encoderClass as EncoderClass,
+  long: kafkajsModule("kafkajs/src/utils/long.js").exports as LongClass,
+  crc32c: crc32cModule.exports as (bytes: Uint8Array) => number,
+});
+installFastVarints(encoderClass);
 installFastLongDecoding(
   kafkajsModule("kafkajs/src/protocol/decoder.js").exports,
   kafkajsModule("kafkajs/src/utils/long.js").exports,
@@ -177,8 +228,13 @@ clusterFactory(new Kafka({ brokers: ["127.0.0.1:9092"], logLevel: kafkajs.logLev
 export function patchCalls(): Record<string, number> {
   const varints = fastVarintsCalls();
   const longs = fastLongDecodingCalls();
+  const direct = directRecordBatchCalls();
   return {
     "linearGrouping.groupMessagesPerPartition": linearGroupingCalls(),
+    "explicitPartition.DefaultPartitioner": explicitPartitionCalls(),
+    "fastCrc32c.crc32C": fastCrc32cCalls(),
+    "directRecordBatch.Record": direct.Record,
+    "directRecordBatch.RecordBatch": direct.RecordBatch,
     "fastVarints.writeUVarInt": varints.writeUVarInt,
     "fastVarints.writeVarLong": varints.writeVarLong,
     "fastVarints.sizeOfVarLong": varints.sizeOfVarLong,

@@ -33,9 +33,23 @@ export interface EncodedBatch {
   valueBytes: number;
 }
 
-/** Characters JSON.stringify would escape, and lone surrogates: such strings take the slow path. */
-// deno-lint-ignore no-control-regex -- control characters are exactly what JSON escapes
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+/**
+ * Whether `text` has a character JSON.stringify would escape (`"`, `\`, a control character) or
+ * a surrogate (a lone one is escaped; a pair is left to the slow path too). Such strings take
+ * the slow path. A loop over the code units: for the generator's short strings, about half the
+ * time of the equivalent regular expression.
+ */
+function needsEscape(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return true;
+  }
+  return false;
+}
+
+/** The actions as the generator spells them: these need no check. */
+const isPlainAction = (action: string) =>
+  action === "click" || action === "view" || action === "scroll" || action === "purchase";
 
 /**
  * The JSON text of `event`, byte-identical to `stringifyEvent(event)`, from a template when every
@@ -45,7 +59,7 @@ export function eventJson(event: WireEvent): string {
   const { user_id, url, action, session_id, timestamp, amount } = event;
   if (
     !Number.isFinite(user_id) || !Number.isFinite(timestamp) ||
-    NEEDS_ESCAPE.test(url) || NEEDS_ESCAPE.test(session_id) || NEEDS_ESCAPE.test(action)
+    needsEscape(url) || needsEscape(session_id) || (!isPlainAction(action) && needsEscape(action))
   ) return stringifyEvent(event);
   const head =
     `{"user_id":${user_id},"url":"${url}","action":"${action}","session_id":"${session_id}","timestamp":${timestamp}`;
@@ -71,8 +85,9 @@ export interface EncodeBatchOptions {
 /**
  * Encodes events into records that share one buffer (one allocation per batch; the buffer lives
  * until the last record is released). The keys and values are concatenated into one string and
- * encoded at once; when it is ASCII (the generator's always is) the offsets follow from the
- * string lengths, otherwise each field is encoded on its own.
+ * encoded at once into that buffer (`encodeInto`: no intermediate copy); when it is ASCII (the
+ * generator's always is) the offsets follow from the string lengths, otherwise each field is
+ * encoded on its own.
  *
  * @example
  * ```ts
@@ -114,19 +129,17 @@ export function encodeBatch(
   }
   const records = new Array<EncodedRecord>(n);
   let valueBytes = 0;
-  const all = encoder.encode(joined);
-  if (all.length === joined.length) {
-    const buffer = all.buffer;
-    let offset = all.byteOffset;
+  const all = Buffer.allocUnsafe(joined.length);
+  const { read, written } = encoder.encodeInto(joined, all);
+  // Every character read and one byte each: all ASCII (any other takes two bytes or more).
+  if (read === joined.length && written === joined.length) {
+    let offset = 0;
     for (let i = 0; i < n; i++) {
-      const keyLength = events[i].session_id.length;
-      const valueLength = texts[i].length;
-      records[i] = {
-        key: Buffer.from(buffer, offset, keyLength),
-        value: Buffer.from(buffer, offset + keyLength, valueLength),
-      };
-      offset += keyLength + valueLength;
-      valueBytes += valueLength;
+      const keyEnd = offset + events[i].session_id.length;
+      const valueEnd = keyEnd + texts[i].length;
+      records[i] = { key: all.subarray(offset, keyEnd), value: all.subarray(keyEnd, valueEnd) };
+      valueBytes += valueEnd - keyEnd;
+      offset = valueEnd;
     }
   } else {
     for (let i = 0; i < n; i++) {

@@ -20,7 +20,7 @@ import type { WireEvent } from "../events/wire.ts";
 import { KafkaClient, KafkaUnavailableError } from "../kafka/client.ts";
 import { EventProducer } from "../kafka/producer.ts";
 import type { FromWorker, ToWorker, WorkerSpec } from "./messages.ts";
-import { encodeBatch, eventJson } from "./record_encoder.ts";
+import { encodeBatch, type EncodedBatch, eventJson } from "./record_encoder.ts";
 
 function post(message: FromWorker): void {
   self.postMessage(message);
@@ -136,8 +136,14 @@ async function run(spec: WorkerSpec): Promise<void> {
     return generatedBytes < quota.bytes ? Infinity : 0;
   };
 
-  /** Takes up to `max` events from the shard; stops early at the byte quota. */
-  const take = (max: number): { events: WireEvent[]; texts: string[]; bytes: number } => {
+  const partitioning = spec.partitions === null ? {} : { partitions: spec.partitions };
+  /**
+   * Takes up to `max` events from the shard (stopping early at the byte quota) and encodes them;
+   * null when there are none left. Only the encoded records outlive it: the events and their
+   * JSON texts are garbage before the send, so what a send in flight keeps alive (what the
+   * garbage collector copies while it waits) is the records alone.
+   */
+  const takeBatch = (max: number): EncodedBatch | null => {
     const n = Math.min(max, remaining());
     const events: WireEvent[] = [];
     const texts: string[] = [];
@@ -153,10 +159,9 @@ async function run(spec: WorkerSpec): Promise<void> {
     }
     generatedEvents += events.length;
     generatedBytes += bytes;
-    return { events, texts, bytes };
+    return events.length === 0 ? null : encodeBatch(events, { texts, ...partitioning });
   };
 
-  const partitioning = spec.partitions === null ? {} : { partitions: spec.partitions };
   const loop = async (producer: EventProducer): Promise<void> => {
     let failures = 0;
     while (!stopping && fatal === null && remaining() > 0) {
@@ -164,16 +169,16 @@ async function run(spec: WorkerSpec): Promise<void> {
         const want = Math.min(spec.batchRecords, remaining());
         if (!(await acquire(want)) || stopping || fatal !== null) break;
       }
-      const { events, texts } = take(spec.batchRecords);
-      if (events.length === 0) break;
-      const batch = encodeBatch(events, { texts, ...partitioning });
+      const batch = takeBatch(spec.batchRecords);
+      if (batch === null) break;
+      const n = batch.records.length;
       try {
         await producer.sendRaw(batch.records);
-        counts.events += events.length;
+        counts.events += n;
         counts.bytes += batch.valueBytes;
         failures = 0;
       } catch (error) {
-        counts.errors += events.length;
+        counts.errors += n;
         const message = (error as Error)?.message ?? String(error);
         report(message);
         failures++;

@@ -1,8 +1,10 @@
 /**
  * Every patch the kafkajs gate installs is used by kafkajs in a real produce and consume through
  * the program's own `EventProducer` and `EventConsumer`: each call counter of `patchCalls()`
- * moves. A patch that kafkajs stopped going through (an import reordered, a kafkajs internal
- * renamed) fails here by name.
+ * moves. Half the events are sent uncompressed (the direct record batch writes them) and half
+ * with gzip (kafkajs' own record encoder, with the fast varints), and the broker takes both: a
+ * wrong CRC or length would be refused. A patch that kafkajs stopped going through (an import
+ * reordered, a kafkajs internal renamed) fails here by name.
  *
  * @module
  */
@@ -25,9 +27,17 @@ Deno.test(
     const client = testClient(brokers);
     const events = makeEvents(400, 20);
     const before = patchCalls();
+    const half = events.length / 2;
     {
       await using producer = await EventProducer.connect(client, { topic: topic.name });
-      assert.equal((await producer.send(events)).records, events.length);
+      assert.equal((await producer.send(events.slice(0, half))).records, half);
+    }
+    {
+      await using producer = await EventProducer.connect(client, {
+        topic: topic.name,
+        compression: "gzip",
+      });
+      assert.equal((await producer.send(events.slice(half))).records, events.length - half);
     }
     await using consumer = await EventConsumer.connect(client, {
       topic: topic.name,

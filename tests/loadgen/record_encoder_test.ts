@@ -41,6 +41,11 @@ Deno.test("eventJson() equals stringifyEvent() on awkward values", async (t) => 
   const cases: Record<string, WireEvent> = {
     "quote and backslash in url": { ...base, url: '/a?"b\\c' },
     "control character in session id": { ...base, session_id: "a\u0001b\nc" },
+    "quote in an action that is not one of the four": {
+      ...base,
+      action: 'cl"ick' as WireEvent["action"],
+    } as WireEvent,
+    "DEL and a surrogate pair": { ...base, url: "/x?\u007f😀" },
     "non-ASCII": { ...base, url: "/search?café✓", session_id: "sé" },
     "lone surrogate": { ...base, url: "/x?\ud800" },
     "amount with cents": { ...base, action: "purchase", amount: 129.99 },
