@@ -125,7 +125,11 @@ export async function startFeaturizer(
       idempotent: true,
     });
     cleanup.push(() => rowsOut.close());
-    const dlqProducer = await EventProducer.connect(client, { topic: dlqTopic, acks: "all" });
+    const dlqProducer = await EventProducer.connect(client, {
+      topic: dlqTopic,
+      acks: "all",
+      idempotent: true,
+    });
     cleanup.push(() => dlqProducer.close());
     const onRetry = (error: Error, attempt: number, delayMs: number) =>
       log(

@@ -32,7 +32,11 @@ export async function runSend(config: SendConfig, io: SendIO = {}): Promise<numb
       log(`created topic ${config.topic} (${config.partitions} partition(s))`);
     }
   }
-  await using producer = await EventProducer.connect(client, { topic: config.topic, acks: "all" });
+  await using producer = await EventProducer.connect(client, {
+    topic: config.topic,
+    acks: "all",
+    idempotent: true,
+  });
   const generator = new SessionGenerator({
     seed: io.seed ?? Math.floor(Math.random() * 2 ** 31),
     clock: () => Math.floor(Date.now() / 1000),

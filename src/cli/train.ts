@@ -102,10 +102,18 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
     if (config.predictions) {
       await admin.ensureTopic(predictionsTopic, { partitions: config.partitions });
     }
-    const dlqProducer = await EventProducer.connect(client, { topic: dlqTopic, acks: "all" });
+    const dlqProducer = await EventProducer.connect(client, {
+      topic: dlqTopic,
+      acks: "all",
+      idempotent: true,
+    });
     cleanup.push(() => dlqProducer.close());
     const predictionsProducer = config.predictions
-      ? await EventProducer.connect(client, { topic: predictionsTopic, acks: "all" })
+      ? await EventProducer.connect(client, {
+        topic: predictionsTopic,
+        acks: "all",
+        idempotent: true,
+      })
       : undefined;
     if (predictionsProducer) cleanup.push(() => predictionsProducer.close());
     const sideOutputs = new SideOutputWriter({
