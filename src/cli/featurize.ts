@@ -23,23 +23,16 @@ import { featureSet } from "../learn/feature_sets.ts";
 import { ensureFeatureLog, featureLogTopic } from "../stream/feature_log.ts";
 import { GroupCommitter } from "../stream/group_commit.ts";
 import { GroupFeaturizer } from "../stream/group_featurizer.ts";
-import type { PartitionFeatureState } from "../stream/featurize_stage.ts";
 import { resumingConnect } from "../stream/resume_hook.ts";
 import { packRows } from "../stream/row_codec.ts";
 import { RowBatch } from "../stream/row_batch.ts";
 import { SideOutputWriter } from "../stream/side_outputs.ts";
-import {
-  encodeSnapshot,
-  SESSIONS_TOPIC_CONFIGS,
-  sessionsTopic,
-} from "../stream/session_snapshot.ts";
+import { SESSIONS_TOPIC_CONFIGS, sessionsTopic } from "../stream/session_snapshot.ts";
 import { SnapshotFollower } from "../stream/snapshot_follower.ts";
-import {
-  createFeaturizeHandler,
-  type FeaturizerView,
-  STARTING_VIEW,
-} from "../http/featurize_metrics.ts";
+import { restoreSnapshots } from "../stream/snapshot_restore.ts";
+import { SnapshotSaver } from "../stream/snapshot_saver.ts";
 import { retry } from "../util/retry.ts";
+import { serveFeaturizerStatus } from "./featurize_http.ts";
 import { clientFor } from "./kafka_client.ts";
 import {
   Cleanup,
@@ -91,8 +84,6 @@ export interface RunningFeaturizer {
  * group's session timeout, since nothing of the new assignment is fetched meanwhile.
  */
 const SNAPSHOT_WAIT_MS = 5000;
-/** How often the input's end offsets are read for the lag on `/metrics`, ms. */
-const END_REFRESH_MS = 2000;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -188,7 +179,17 @@ export async function startFeaturizer(
       snapshots: 0,
       restored: 0,
     };
-    const lastSnapshot = new Map<number, number>();
+    const saver = new SnapshotSaver({
+      featurizer,
+      intervalMs: config.snapshotIntervalMs,
+      write: async (partition, chunks) => {
+        await retry(
+          () => snapOut.sendRaw(chunks.map((c) => ({ ...c, partition }))),
+          { initialDelayMs: 200, maxDelayMs: 5000, signal: stop.signal, onRetry },
+        );
+      },
+      onSaved: () => totals.snapshots++,
+    });
     // The stream position an assignment takes effect at; the first comes before any record.
     const stream: { counted?: CountedSource<ConsumedRecord> } = {};
     const membership = await groupMembership({
@@ -222,38 +223,17 @@ export async function startFeaturizer(
         const snapEnds = fresh.length === 0
           ? new Map<number, number>()
           : new Map((await admin.topicOffsets(snapTopic)).map((o) => [o.partition, o.high]));
-        const snapshots = new Map<number, PartitionFeatureState>();
-        for (const partition of fresh) {
-          const started = performance.now();
-          const found = await follower.restore(
-            partition,
-            snapEnds.get(partition) ?? 0,
-            SNAPSHOT_WAIT_MS,
-            stop.signal,
-          );
-          const snap = found.snapshot;
-          if (snap === undefined) {
-            if (!found.caughtUp) {
-              log(
-                `warning: ${snapTopic} partition ${partition} not read in time; replaying it from its start`,
-              );
-            }
-            continue;
-          }
-          if (snap.state.featureSet !== featurizer.featureSetId) {
-            log(
-              `warning: the snapshot of partition ${partition} is of feature set ${snap.state.featureSet}, not ${featurizer.featureSetId}; replaying it from its start`,
-            );
-            continue;
-          }
-          snapshots.set(partition, snap.state.partitions[0]);
-          totals.restored++;
-          log(
-            `restored partition ${partition} from its snapshot at offset ${snap.offset} (${snap.bytes} bytes, ${
-              Math.round(performance.now() - started)
-            } ms)`,
-          );
-        }
+        const snapshots = await restoreSnapshots({
+          follower,
+          topic: snapTopic,
+          partitions: fresh,
+          ends: snapEnds,
+          featureSetId: featurizer.featureSetId,
+          waitMs: SNAPSHOT_WAIT_MS,
+          signal: stop.signal,
+          log,
+          onRestored: () => totals.restored++,
+        });
         const seeks = featurizer.assign(
           partitions.map((partition) => ({
             partition,
@@ -263,7 +243,7 @@ export async function startFeaturizer(
           })),
           stream.counted?.count ?? 0,
         );
-        for (const p of fresh) lastSnapshot.set(p, featurizer.next(p));
+        saver.given(fresh);
         if (fresh.length > 0) {
           log(
             `partitions ${fresh.join(",")} paused ${
@@ -300,72 +280,23 @@ export async function startFeaturizer(
     );
 
     // What /healthz and /metrics show: replaced after every batch and end-offset refresh.
-    const ends = new Map<number, number>();
-    const snapshotAt = new Map<number, number>();
-    const health: { healthy: boolean; reason: string | null } = { healthy: true, reason: null };
-    let view: FeaturizerView = STARTING_VIEW;
-    const publish = () => {
-      view = Object.freeze({
-        ...health,
-        partitions: featurizer.partitions.map((partition) => ({
-          partition,
-          next: featurizer.next(partition),
-          end: ends.get(partition) ?? NaN,
-          snapshotAt: snapshotAt.get(partition) ?? NaN,
-        })),
-        emitted: totals.emitted,
-        suppressed: totals.suppressed,
-        snapshots: totals.snapshots,
-        restored: totals.restored,
-      });
-    };
-    const refreshEnds = async () => {
-      try {
-        for (const o of await admin.topicOffsets(topic)) ends.set(o.partition, o.high);
-        health.healthy = true;
-        health.reason = null;
-      } catch (error) {
-        health.healthy = false;
-        health.reason = `cannot read the end offsets of ${topic}: ${(error as Error).message}`;
-      }
-      publish();
-    };
-    let refreshing: Promise<void> | undefined;
-    const refresher = setInterval(() => {
-      refreshing ??= refreshEnds().finally(() => refreshing = undefined);
-    }, END_REFRESH_MS);
-    cleanup.push(async () => {
-      clearInterval(refresher);
-      await refreshing;
+    const status = serveFeaturizerStatus({
+      hostname: config.http.hostname,
+      port: config.http.port,
+      topic,
+      endOffsets: () => admin.topicOffsets(topic),
+      featurizer,
+      totals,
+      snapshotAt: (partition) => saver.savedAt(partition),
     });
-    const server = Deno.serve(
-      { hostname: config.http.hostname, port: config.http.port, onListen: () => {} },
-      createFeaturizeHandler({ view: () => view }),
-    );
-    cleanup.push(() => server.shutdown());
-    const url = `http://${config.http.hostname}:${server.addr.port}`;
+    cleanup.push(() => status.close());
+    const url = status.url;
     log(`serving /healthz and /metrics on ${url}`);
 
     const rows = new RowBatch(featurizer.rows);
-    let snapshotDue = performance.now() + config.snapshotIntervalMs;
-    // Every --snapshot-interval, with this batch's rows acknowledged: each held partition's state,
+    // Every --snapshot-interval, with a batch's rows acknowledged: each held partition's state,
     // where it moved on since its last snapshot.
-    const saveSnapshots = async () => {
-      if (performance.now() < snapshotDue) return;
-      snapshotDue = performance.now() + config.snapshotIntervalMs;
-      for (const partition of featurizer.partitions) {
-        const state = featurizer.snapshot(partition);
-        if (state.next <= (lastSnapshot.get(partition) ?? 0)) continue;
-        const chunks = await encodeSnapshot(state, featurizer.featureSetId);
-        await retry(
-          () => snapOut.sendRaw(chunks.map((c) => ({ ...c, partition }))),
-          { initialDelayMs: 200, maxDelayMs: 5000, signal: stop.signal, onRetry },
-        );
-        lastSnapshot.set(partition, state.next);
-        snapshotAt.set(partition, Date.now());
-        totals.snapshots++;
-      }
-    };
+    saver.start();
     const since = { emitted: 0, suppressed: 0, started: performance.now() };
     const processBatch = async (batch: readonly ConsumedRecord[], position: number) => {
       rows.clear();
@@ -393,13 +324,13 @@ export async function startFeaturizer(
         await commits.commit(offsets.map((o) => ({ topic, ...o })));
         if (!commits.failing) featurizer.committed(offsets);
       }
-      await saveSnapshots();
+      await saver.saveIfDue();
       totals.batches++;
       totals.emitted += result.emitted;
       totals.suppressed += result.suppressed;
       totals.deadLetters += result.deadLetters.length;
       totals.records += records.length;
-      publish();
+      status.publish();
       since.emitted += result.emitted;
       since.suppressed += result.suppressed;
       if (totals.batches % config.reportEvery === 0) {
