@@ -68,19 +68,8 @@ export class AdaGrad {
 
   /** Predicts `x`, then learns from label `y` (0 or 1); returns the prediction. */
   step(x: Float64Array, y: number): number {
-    const w = this.weights, acc = this.#acc, d = this.width;
-    const { learningRate, l2, epsilon } = this.config;
-    const p = sigmoid(dot(w, x));
-    const r = p - y;
-    for (let j = 0; j < d; j++) {
-      const g = r * x[j] + l2 * w[j];
-      const a = acc[j] + g * g;
-      acc[j] = a;
-      w[j] -= learningRate * g / (epsilon + Math.sqrt(a));
-    }
-    const a = acc[d] + r * r;
-    acc[d] = a;
-    w[d] -= learningRate * r / (epsilon + Math.sqrt(a));
+    const p = sigmoid(dot(this.weights, x));
+    this.#update(x, p - y);
     return p;
   }
 
@@ -90,10 +79,15 @@ export class AdaGrad {
    * `sigmoid(logit − shift)` (with `shift = ln weight`, the calibrated probability).
    */
   stepWeighted(x: Float64Array, y: number, weight: number, shift: number): number {
+    const z = dot(this.weights, x);
+    this.#update(x, (sigmoid(z) - y) * (y === 1 ? weight : 1));
+    return sigmoid(z - shift);
+  }
+
+  /** One AdaGrad step for the residual `r` (the log loss's gradient per unit of input). */
+  #update(x: Float64Array, r: number): void {
     const w = this.weights, acc = this.#acc, d = this.width;
     const { learningRate, l2, epsilon } = this.config;
-    const z = dot(w, x);
-    const r = (sigmoid(z) - y) * (y === 1 ? weight : 1);
     for (let j = 0; j < d; j++) {
       const g = r * x[j] + l2 * w[j];
       const a = acc[j] + g * g;
@@ -103,7 +97,6 @@ export class AdaGrad {
     const a = acc[d] + r * r;
     acc[d] = a;
     w[d] -= learningRate * r / (epsilon + Math.sqrt(a));
-    return sigmoid(z - shift);
   }
 
   /**
