@@ -12,6 +12,8 @@
  */
 
 import { Counter, Gauge, Registry } from "prom-client";
+import { prometheusText } from "./metrics.ts";
+import { jsonResponse } from "./views.ts";
 
 /** One held partition, as the featurizer last saw it. */
 export interface PartitionView {
@@ -145,21 +147,16 @@ export function createFeaturizeHandler(
     }
     if (path === "/healthz") {
       const v = options.view();
-      const body = JSON.stringify({
+      return jsonResponse({
         status: v.healthy ? "ok" : "unhealthy",
         reason: v.reason,
         partitions: v.partitions.map((p) => p.partition),
-      });
-      return new Response(body + "\n", {
-        status: v.healthy ? 200 : 503,
-        headers: { "content-type": "application/json" },
-      });
+      }, v.healthy ? 200 : 503);
     }
     if (path === "/metrics") {
       scraping = options.view();
       try {
-        // prom-client spells NaN "Nan"; the text format says "NaN".
-        return new Response((await registry.metrics()).replace(/ Nan$/gm, " NaN"), {
+        return new Response(await prometheusText(registry), {
           headers: { "content-type": registry.contentType },
         });
       } finally {

@@ -23,6 +23,14 @@ import { EVENT_ERROR_REASONS } from "../events/errors.ts";
 import type { ActionSnapshot, MetricsView, Snapshot } from "../stream/snapshot.ts";
 import type { Clock } from "../util/clock.ts";
 
+/**
+ * The text exposition of `registry`, with NaN spelled as the text format has it (prom-client
+ * writes `Nan`).
+ */
+export async function prometheusText(registry: Registry): Promise<string> {
+  return (await registry.metrics()).replace(/ Nan$/gm, " NaN");
+}
+
 /** Options of {@linkcode createMetrics}. */
 export interface CreateMetricsOptions {
   /** Clock for the checkpoint age. Default `Date`. */
@@ -315,8 +323,7 @@ export function createMetrics(
     async render(): Promise<string> {
       scraping = snapshot();
       try {
-        // prom-client spells NaN "Nan"; the text format says "NaN".
-        return (await registry.metrics()).replace(/ Nan$/gm, " NaN");
+        return await prometheusText(registry);
       } finally {
         scraping = null;
       }
