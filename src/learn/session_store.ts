@@ -134,6 +134,11 @@ export class SessionStore {
     return this.#evicted;
   }
 
+  /** Highest event time seen, or `null` before the first event. */
+  get watermark(): number | null {
+    return Number.isFinite(this.#watermark) ? this.#watermark : null;
+  }
+
   /** The idle timeout, seconds. */
   get idleSeconds(): number {
     return this.#idle;
@@ -315,7 +320,7 @@ export class SessionStore {
    * @throws {TypeError} if the state is malformed or of another layout
    */
   static fromJSON(state: SessionStoreState, layout: SessionLayout = CORE_LAYOUT): SessionStore {
-    const stride = checkSessionStoreState(state, layout);
+    checkSessionStoreState(state, layout);
     const store = new SessionStore({
       idleSeconds: state.idleSeconds,
       maxSessions: state.maxSessions,
@@ -330,23 +335,59 @@ export class SessionStore {
           } (at ${i}) is not a string.`,
         );
       }
-      const length = store.#encode(id);
-      const bytes = store.#scratch;
-      const hash = fnv1a32(bytes, 0, length);
-      if (store.#index.lookup(bytes, 0, length, hash) !== NIL) {
-        throw new TypeError(
-          `Cannot restore a SessionStore: session id ${JSON.stringify(id)} appears twice.`,
-        );
-      }
-      const slot = store.#allocate(id, bytes, 0, length, hash);
-      for (let j = 0; j < stride; j++) {
-        store.#fields[slot * stride + j] = state.fields[i * stride + j];
-      }
+      store.restoreSession(id, state.fields, i * store.stride);
     }
-    store.#watermark = state.watermark ?? -Infinity;
-    store.#expired = state.expired;
-    store.#evicted = state.evicted;
+    store.restoreCounters(state.watermark, state.expired, state.evicted);
     return store;
+  }
+
+  /**
+   * Live sessions' slots, least recently seen first (the order {@linkcode SessionStore.toJSON}
+   * saves them in): for encoders that stream the store in pieces instead of building one array
+   * of it (the checkpoint's section codec, `session_store_codec.ts`). Read each slot's numbers
+   * from {@linkcode SessionStore.slots} and its id with {@linkcode SessionStore.idAt}. Valid
+   * until the next `record`.
+   */
+  *recency(): Generator<number, void, undefined> {
+    const order = this.#order;
+    for (let s = order.head; s !== NIL; s = order.after(s)) yield s;
+  }
+
+  /** The id of the live session in `slot` (see {@linkcode SessionStore.recency}). */
+  idAt(slot: number): string {
+    return this.#ids[slot];
+  }
+
+  /**
+   * Appends a saved session as the most recently seen one: id `id`, its
+   * {@linkcode SessionStore.stride} numbers at `fields[at ..]`. Decoders call it in the saved
+   * order (least recently seen first), on a store no event was recorded into, then
+   * {@linkcode SessionStore.restoreCounters}; nothing is expired or evicted meanwhile.
+   *
+   * @throws {TypeError} if `id` is live already
+   */
+  restoreSession(id: string, fields: ArrayLike<number>, at: number): void {
+    const stride = this.stride;
+    const length = this.#encode(id);
+    const bytes = this.#scratch;
+    const hash = fnv1a32(bytes, 0, length);
+    if (this.#index.lookup(bytes, 0, length, hash) !== NIL) {
+      throw new TypeError(
+        `Cannot restore a SessionStore: session id ${JSON.stringify(id)} appears twice.`,
+      );
+    }
+    const slot = this.#allocate(id, bytes, 0, length, hash);
+    for (let j = 0; j < stride; j++) this.#fields[slot * stride + j] = fields[at + j];
+  }
+
+  /**
+   * Sets a restored store's watermark (`null`: no event seen) and its expired and evicted
+   * counts, the last step of a restore (see {@linkcode SessionStore.restoreSession}).
+   */
+  restoreCounters(watermark: number | null, expired: number, evicted: number): void {
+    this.#watermark = watermark ?? -Infinity;
+    this.#expired = expired;
+    this.#evicted = evicted;
   }
 
   #allocate(id: string, bytes: Uint8Array, start: number, length: number, hash: number): number {
