@@ -133,7 +133,9 @@ function encodeChunk(store: SessionStore, slots: number[], units: number): Uint8
   let unit = 0;
   for (let i = 0; i < n; i++) {
     const s = slots[i];
-    fields.set(slotsArray.subarray(s * stride, (s + 1) * stride), i * stride);
+    for (let j = 0, from = s * stride, to = i * stride; j < stride; j++) {
+      fields[to + j] = slotsArray[from + j];
+    }
     const id = store.idAt(s);
     lengths[i] = id.length;
     if (text === undefined) {

@@ -18,6 +18,7 @@ import { POSITION_FEATURES } from "../../src/learn/position_features.ts";
 import { SESSION_FEATURES } from "../../src/learn/session_features.ts";
 import { SessionStore, type SessionStoreState } from "../../src/learn/session_store.ts";
 import { CHECKPOINT_MAGIC, CheckpointReader } from "../../src/stream/checkpoint_codec.ts";
+import { writeJsonCheckpoint } from "./_json_checkpoint.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
 import { encodeEvent } from "../../src/events/schema.ts";
 
@@ -146,25 +147,16 @@ function records(n: number, partition = 0): SourceRecord[] {
   }));
 }
 
-/** Writes `body` as a checkpoint of format `version` (1: one session store for all partitions). */
+/**
+ * Writes `body` as a JSON checkpoint of format `version` (1: one session store for all
+ * partitions), with the encoder those versions had.
+ */
 async function writeVersion(dir: string, version: number, body: unknown): Promise<string> {
-  const bytes = new TextEncoder().encode(JSON.stringify(body));
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  const sha256 = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join(
-    "",
-  );
-  const header = {
-    format: CHECKPOINT_FORMAT,
-    version,
-    batchId: 0,
-    time: 5,
-    sha256,
-    bytes: bytes.byteLength,
-  };
   const file = join(dir, "checkpoint-000000000001.ckpt");
-  await Deno.writeFile(
+  await writeJsonCheckpoint(
     file,
-    new Uint8Array([...new TextEncoder().encode(JSON.stringify(header) + "\n"), ...bytes]),
+    { format: CHECKPOINT_FORMAT, version, batchId: 0, time: 5 },
+    body,
   );
   return file;
 }
