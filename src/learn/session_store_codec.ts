@@ -36,7 +36,8 @@
  */
 
 import { SessionStore, type SessionStoreState } from "./session_store.ts";
-import { CORE_FIELDS, type SessionLayout } from "./session_layout.ts";
+import { CORE_FIELDS, CORE_LAYOUT, type SessionLayout } from "./session_layout.ts";
+import { FEATURE_SETS } from "./feature_sets.ts";
 
 /**
  * Bytes of one chunk at most by default (a chunk holds one session at least, whatever its size).
@@ -288,6 +289,15 @@ export function restoreSessions(
     );
   }
   return sessions;
+}
+
+/**
+ * The layout named `name` among those this program's stores can be of (each feature set's, and
+ * the core one), or `undefined`: what a decoder restores a saved head's sessions into.
+ */
+export function knownSessionLayout(name: string): SessionLayout | undefined {
+  if (name === CORE_LAYOUT.name) return CORE_LAYOUT;
+  return FEATURE_SETS.find((s) => s.layout.name === name)?.layout;
 }
 
 /** The string of UTF-16 code units `units`, lone surrogates kept. */

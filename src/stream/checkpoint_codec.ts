@@ -24,14 +24,14 @@
 
 import { createHash, type Hash } from "node:crypto";
 import { SessionStore } from "../learn/session_store.ts";
-import { CORE_LAYOUT, type SessionLayout } from "../learn/session_layout.ts";
+import type { SessionLayout } from "../learn/session_layout.ts";
 import {
   encodeSessionChunks,
+  knownSessionLayout,
   SessionStoreDecoder,
   type SessionStoreHead,
   sessionStoreHead,
 } from "../learn/session_store_codec.ts";
-import { FEATURE_SETS } from "../learn/feature_sets.ts";
 
 /** The first 8 bytes of every binary checkpoint: `\x89CKPT\r\n\x1a` (catches text mangling). */
 export const CHECKPOINT_MAGIC: Uint8Array = Uint8Array.of(
@@ -150,7 +150,7 @@ export class CheckpointReader {
    */
   constructor(
     file: Pick<Deno.FsFile, "read">,
-    layouts: (name: string) => SessionLayout | undefined = knownLayout,
+    layouts: (name: string) => SessionLayout | undefined = knownSessionLayout,
   ) {
     this.#in = new HashingReader(file);
     this.#layouts = layouts;
@@ -261,12 +261,6 @@ export class CheckpointReader {
     }
     throw new TypeError(`${JSON.stringify(meta)} is not a section this program reads`);
   }
-}
-
-/** The layouts a checkpoint's sessions may be of: each feature set's, and the core one. */
-function knownLayout(name: string): SessionLayout | undefined {
-  if (name === CORE_LAYOUT.name) return CORE_LAYOUT;
-  return FEATURE_SETS.find((s) => s.layout.name === name)?.layout;
 }
 
 /**

@@ -262,15 +262,23 @@ export class FeaturizeStage {
    * The state with each partition's session store itself, not a copy (what a checkpoint streams
    * from, `checkpoint_codec.ts`): valid until the next batch. Partitions ascending.
    */
-  state(): FeaturizeState {
+  state(): FeaturizeState<SessionStore> {
     return {
       version: 1,
       featureSet: this.featureSet.id,
-      partitions: this.partitions.map((partition) => ({
-        partition,
-        next: this.#ledger.next(partition),
-        sessions: (this.#featurizers.get(partition) ?? new Featurizer(this.#options)).store,
-      })),
+      partitions: this.partitions.map((partition) => this.livePartitionState(partition)),
+    };
+  }
+
+  /**
+   * The state of `partition` alone with its session store itself, not a copy (what a session
+   * snapshot is encoded from): valid until the next batch.
+   */
+  livePartitionState(partition: number): PartitionFeatureState<SessionStore> {
+    return {
+      partition,
+      next: this.#ledger.next(partition),
+      sessions: (this.#featurizers.get(partition) ?? new Featurizer(this.#options)).store,
     };
   }
 
