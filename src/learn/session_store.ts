@@ -42,7 +42,12 @@ import {
   type SessionEvent,
   type SessionLayout,
 } from "./session_layout.ts";
-import { checkSessionStoreState, type SessionStoreState } from "./session_store_state.ts";
+import {
+  checkSessionStoreState,
+  restoreSessionStoreState,
+  type SessionStoreState,
+  sessionStoreState,
+} from "./session_store_state.ts";
 
 export {
   CORE_FIELDS,
@@ -290,26 +295,7 @@ export class SessionStore {
 
   /** The plain JSON-able state, sessions least recently seen first. */
   toJSON(): SessionStoreState {
-    const ids: string[] = [];
-    const fields: number[] = [];
-    const stride = this.stride;
-    const order = this.#order;
-    for (let s = order.head; s !== NIL; s = order.after(s)) {
-      ids.push(this.#ids[s]);
-      const o = s * stride;
-      for (let j = 0; j < stride; j++) fields.push(this.#fields[o + j]);
-    }
-    return {
-      version: 2,
-      layout: { name: this.layout.name, fields: [...this.layout.fields] },
-      idleSeconds: this.#idle,
-      maxSessions: this.#max,
-      watermark: Number.isFinite(this.#watermark) ? this.#watermark : null,
-      expired: this.#expired,
-      evicted: this.#evicted,
-      ids,
-      fields,
-    };
+    return sessionStoreState(this);
   }
 
   /**
@@ -326,27 +312,13 @@ export class SessionStore {
       maxSessions: state.maxSessions,
       layout,
     });
-    for (let i = 0; i < state.ids.length; i++) {
-      const id = state.ids[i];
-      if (typeof id !== "string") {
-        throw new TypeError(
-          `Cannot restore a SessionStore: session id ${
-            JSON.stringify(id)
-          } (at ${i}) is not a string.`,
-        );
-      }
-      store.restoreSession(id, state.fields, i * store.stride);
-    }
-    store.restoreCounters(state.watermark, state.expired, state.evicted);
+    restoreSessionStoreState(store, state);
     return store;
   }
 
   /**
-   * Live sessions' slots, least recently seen first (the order {@linkcode SessionStore.toJSON}
-   * saves them in): for encoders that stream the store in pieces instead of building one array
-   * of it (the checkpoint's section codec, `session_store_codec.ts`). Read each slot's numbers
-   * from {@linkcode SessionStore.slots} and its id with {@linkcode SessionStore.idAt}. Valid
-   * until the next `record`.
+   * Live sessions' slots, least recently seen first, for encoders that stream the store
+   * (`session_store_codec.ts`; numbers in `slots`, ids by `idAt`). Valid until the next `record`.
    */
   *recency(): Generator<number, void, undefined> {
     const order = this.#order;
@@ -359,17 +331,12 @@ export class SessionStore {
   }
 
   /**
-   * Appends a saved session as the most recently seen one: id `id`, its
-   * {@linkcode SessionStore.stride} numbers at `fields[at ..]`. Decoders call it in the saved
-   * order (least recently seen first), on a store no event was recorded into, then
-   * {@linkcode SessionStore.restoreCounters}; nothing is expired or evicted meanwhile.
-   *
+   * Appends saved session `id` (its `stride` numbers at `fields[at ..]`) as the most recent, on a
+   * store no event was recorded into, in the saved order; nothing is expired or evicted.
    * @throws {TypeError} if `id` is live already
    */
   restoreSession(id: string, fields: ArrayLike<number>, at: number): void {
-    const stride = this.stride;
-    const length = this.#encode(id);
-    const bytes = this.#scratch;
+    const stride = this.stride, length = this.#encode(id), bytes = this.#scratch;
     const hash = fnv1a32(bytes, 0, length);
     if (this.#index.lookup(bytes, 0, length, hash) !== NIL) {
       throw new TypeError(
@@ -380,10 +347,7 @@ export class SessionStore {
     for (let j = 0; j < stride; j++) this.#fields[slot * stride + j] = fields[at + j];
   }
 
-  /**
-   * Sets a restored store's watermark (`null`: no event seen) and its expired and evicted
-   * counts, the last step of a restore (see {@linkcode SessionStore.restoreSession}).
-   */
+  /** Sets a restored store's watermark (`null`: none), expired and evicted counts. */
   restoreCounters(watermark: number | null, expired: number, evicted: number): void {
     this.#watermark = watermark ?? -Infinity;
     this.#expired = expired;

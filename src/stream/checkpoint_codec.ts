@@ -22,7 +22,15 @@
  * @module
  */
 
-import { createHash, type Hash } from "node:crypto";
+import { createHash } from "node:crypto";
+import {
+  HashingReader,
+  HashingWriter,
+  IO_BUFFER_BYTES,
+  TruncatedError,
+  u32,
+} from "./hashing_io.ts";
+
 import { SessionStore } from "../learn/session_store.ts";
 import type { SessionLayout } from "../learn/session_layout.ts";
 import {
@@ -32,6 +40,8 @@ import {
   type SessionStoreHead,
   sessionStoreHead,
 } from "../learn/session_store_codec.ts";
+
+export { IO_BUFFER_BYTES } from "./hashing_io.ts";
 
 /** The first 8 bytes of every binary checkpoint: `\x89CKPT\r\n\x1a` (catches text mangling). */
 export const CHECKPOINT_MAGIC: Uint8Array = Uint8Array.of(
@@ -44,9 +54,6 @@ export const CHECKPOINT_MAGIC: Uint8Array = Uint8Array.of(
   0x0a,
   0x1a,
 );
-
-/** Bytes written or read per file operation, and of a typed array's frames at most. */
-export const IO_BUFFER_BYTES = 1 << 20;
 
 /** The longest frame a reader accepts (a longer length is damage, not data). */
 const MAX_FRAME_BYTES = 1 << 28;
@@ -162,7 +169,11 @@ export class CheckpointReader {
    *
    * @throws {CheckpointDecodeError} on a torn or damaged header
    */
-  async header(): Promise<{ header: Record<string, unknown> } | { start: Uint8Array }> {
+  header(): Promise<{ header: Record<string, unknown> } | { start: Uint8Array }> {
+    return decoding(() => this.#header());
+  }
+
+  async #header(): Promise<{ header: Record<string, unknown> } | { start: Uint8Array }> {
     const start = await this.#in.readUpTo(CHECKPOINT_MAGIC.length);
     if (!hasMagic(start)) return { start };
     const length = readU32(await this.#in.read(4, "the header's length"));
@@ -189,12 +200,16 @@ export class CheckpointReader {
    *
    * @throws {CheckpointDecodeError} on a torn or damaged file
    */
-  async state(): Promise<{ state: unknown; sha256: string; bytes: number }> {
+  state(): Promise<{ state: unknown; sha256: string; bytes: number }> {
+    return decoding(() => this.#state());
+  }
+
+  async #state(): Promise<{ state: unknown; sha256: string; bytes: number }> {
     let skeleton: { state: unknown; sections: SectionMeta[] };
     try {
       skeleton = JSON.parse(decoder.decode(await this.#frame("the skeleton")));
     } catch (cause) {
-      if (cause instanceof CheckpointDecodeError) throw cause;
+      if (cause instanceof CheckpointDecodeError || cause instanceof TruncatedError) throw cause;
       throw new CheckpointDecodeError("the skeleton is not JSON", { cause });
     }
     if (!Array.isArray(skeleton?.sections)) {
@@ -205,7 +220,7 @@ export class CheckpointReader {
       try {
         values.push(await this.#section(meta));
       } catch (cause) {
-        if (cause instanceof CheckpointDecodeError) throw cause;
+        if (cause instanceof CheckpointDecodeError || cause instanceof TruncatedError) throw cause;
         throw new CheckpointDecodeError(`section ${i}: ${(cause as Error).message}`, { cause });
       }
     }
@@ -260,6 +275,16 @@ export class CheckpointReader {
       return array;
     }
     throw new TypeError(`${JSON.stringify(meta)} is not a section this program reads`);
+  }
+}
+
+/** `read()`, a read past the end of the file turned into a {@linkcode CheckpointDecodeError}. */
+async function decoding<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (cause) {
+    if (!(cause instanceof TruncatedError)) throw cause;
+    throw new CheckpointDecodeError(cause.message, { cause });
   }
 }
 
@@ -320,12 +345,6 @@ function revive(value: unknown, sections: readonly unknown[]): unknown {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-function u32(n: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n, true);
-  return b;
-}
-
 function readU32(b: Uint8Array): number {
   return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
 }
@@ -336,107 +355,4 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Buffered writes to a file, hashing every byte written (until the trailer). */
-class HashingWriter {
-  #file: Pick<Deno.FsFile, "write">;
-  #hash: Hash = createHash("sha256");
-  #buffer = new Uint8Array(IO_BUFFER_BYTES);
-  #used = 0;
-  written = 0;
-
-  constructor(file: Pick<Deno.FsFile, "write">) {
-    this.#file = file;
-  }
-
-  async frame(payload: Uint8Array): Promise<void> {
-    await this.write(u32(payload.length));
-    await this.write(payload);
-  }
-
-  async write(bytes: Uint8Array, hash = true): Promise<void> {
-    if (hash) this.#hash.update(bytes);
-    this.written += bytes.length;
-    if (this.#used + bytes.length > this.#buffer.length) await this.flush();
-    if (bytes.length >= this.#buffer.length) {
-      await writeAll(this.#file, bytes);
-      return;
-    }
-    this.#buffer.set(bytes, this.#used);
-    this.#used += bytes.length;
-  }
-
-  digest(): Uint8Array {
-    return new Uint8Array(this.#hash.digest());
-  }
-
-  async flush(): Promise<void> {
-    await writeAll(this.#file, this.#buffer.subarray(0, this.#used));
-    this.#used = 0;
-  }
-}
-
-async function writeAll(file: Pick<Deno.FsFile, "write">, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.byteLength) written += await file.write(bytes.subarray(written));
-}
-
-/** Buffered reads from a file, hashing every byte consumed. */
-class HashingReader {
-  #file: Pick<Deno.FsFile, "read">;
-  #hash: Hash | null = createHash("sha256");
-  #buffer = new Uint8Array(IO_BUFFER_BYTES);
-  #at = 0;
-  #end = 0;
-  #eof = false;
-  consumed = 0;
-
-  constructor(file: Pick<Deno.FsFile, "read">) {
-    this.#file = file;
-  }
-
-  /** The next `n` bytes, as a new array. @throws {CheckpointDecodeError} at the end of the file */
-  async read(n: number, what: string): Promise<Uint8Array> {
-    const out = await this.readUpTo(n);
-    if (out.length < n) {
-      throw new CheckpointDecodeError(
-        `the file ends in ${what} (${out.length} of ${n} bytes; torn write?)`,
-      );
-    }
-    return out;
-  }
-
-  /** The next `n` bytes, fewer at the end of the file. */
-  async readUpTo(n: number): Promise<Uint8Array> {
-    const out = new Uint8Array(n);
-    let got = 0;
-    while (got < n) {
-      if (this.#at === this.#end) {
-        if (this.#eof) break;
-        const read = await this.#file.read(this.#buffer);
-        if (read === null) {
-          this.#eof = true;
-          break;
-        }
-        this.#at = 0;
-        this.#end = read;
-      }
-      const take = Math.min(n - got, this.#end - this.#at);
-      out.set(this.#buffer.subarray(this.#at, this.#at + take), got);
-      this.#at += take;
-      got += take;
-    }
-    const bytes = got === n ? out : out.subarray(0, got);
-    this.#hash?.update(bytes);
-    this.consumed += got;
-    return bytes;
-  }
-
-  /** The SHA-256 of the bytes consumed so far; the bytes read after it are not hashed. */
-  digest(): Uint8Array {
-    const digest = new Uint8Array(this.#hash!.digest());
-    this.#hash = null;
-    return digest;
-  }
 }

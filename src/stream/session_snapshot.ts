@@ -25,14 +25,8 @@
 
 import { createHash } from "node:crypto";
 import type { FeaturizeState, PartitionFeatureState } from "./featurize_stage.ts";
-import { SessionStore } from "../learn/session_store.ts";
-import {
-  encodeSessionChunks,
-  knownSessionLayout,
-  SessionStoreDecoder,
-  type SessionStoreHead,
-  sessionStoreHead,
-} from "../learn/session_store_codec.ts";
+import type { SessionStore } from "../learn/session_store.ts";
+import { decodeSnapshotBody, encodeSnapshotBody } from "./snapshot_body.ts";
 
 /** The format name in every snapshot chunk's header. */
 export const SNAPSHOT_FORMAT = "clickstream-session-snapshot";
@@ -125,14 +119,6 @@ const H = {
   bytes: "snapshot-bytes",
 } as const;
 
-/** The first frame of a snapshot's body: everything but the sessions. */
-interface SnapshotMeta {
-  featureSet: number;
-  partition: number;
-  next: number;
-  head: SessionStoreHead;
-}
-
 /**
  * The chunks of a snapshot of `state` (one partition's featurize state: its store itself, or
  * its JSON form) for feature set `featureSet`, each value at most `maxChunkBytes` (default
@@ -151,47 +137,8 @@ export async function encodeSnapshot(
       `Cannot chunk a snapshot into ${maxChunkBytes}-byte chunks: expected a positive integer.`,
     );
   }
-  const sessions = state.sessions;
-  const store = sessions instanceof SessionStore
-    ? sessions
-    : SessionStore.fromJSON(sessions, layoutOf(sessions.layout?.name));
-  const meta: SnapshotMeta = {
-    featureSet,
-    partition: state.partition,
-    next: state.next,
-    head: sessionStoreHead(store),
-  };
-  const values: Uint8Array[] = [];
-  const hash = createHash("sha256");
-  let value = new Uint8Array(maxChunkBytes);
-  let used = 0;
-  let bytes = 0;
-  const append = (part: Uint8Array) => {
-    hash.update(part);
-    bytes += part.length;
-    for (let at = 0; at < part.length;) {
-      const take = Math.min(part.length - at, maxChunkBytes - used);
-      value.set(part.subarray(at, at + take), used);
-      used += take;
-      at += take;
-      if (used === maxChunkBytes) {
-        values.push(value);
-        value = new Uint8Array(maxChunkBytes);
-        used = 0;
-      }
-    }
-  };
-  const frame = (payload: Uint8Array) => {
-    const length = new Uint8Array(4);
-    new DataView(length.buffer).setUint32(0, payload.length, true);
-    append(length);
-    append(payload);
-  };
-  frame(new TextEncoder().encode(JSON.stringify(meta)));
-  for (const chunk of encodeSessionChunks(store)) frame(chunk);
-  if (used > 0) values.push(value.subarray(0, used));
+  const { values, sha256: sha, bytes } = encodeSnapshotBody(state, featureSet, maxChunkBytes);
   await Promise.resolve(); // asynchronous as before (it hashed with crypto.subtle); errors reject
-  const sha = hash.digest("hex");
   const chunks = values.length;
   return values.map((v, i) => ({
     key: `${state.partition}:${i}`,
@@ -207,18 +154,6 @@ export async function encodeSnapshot(
       [H.bytes]: String(bytes),
     },
   }));
-}
-
-/**
- * The session layout named `name`.
- * @throws {TypeError} on a name this program does not know
- */
-function layoutOf(name: string | undefined) {
-  const layout = knownSessionLayout(name ?? "");
-  if (layout === undefined) {
-    throw new TypeError(`Sessions of layout ${JSON.stringify(name)} are unknown to this version.`);
-  }
-  return layout;
 }
 
 const decoder = new TextDecoder();
@@ -376,7 +311,7 @@ export class SnapshotAssembler {
       }
       let state: FeaturizeState<SessionStore>;
       try {
-        state = decodeBody(set.parts as Uint8Array[]);
+        state = decodeSnapshotBody(set.parts as Uint8Array[]);
       } catch (error) {
         reject(`the body cannot be decoded (${(error as Error).message})`);
         continue;
@@ -392,45 +327,6 @@ export class SnapshotAssembler {
     }
     return undefined;
   }
-}
-
-/**
- * The featurize state of a verified body, cut into `parts`: its first frame (JSON), then its
- * session chunks, read across the parts without joining them.
- *
- * @throws {TypeError} when it is not a body of this version
- */
-function decodeBody(parts: Uint8Array[]): FeaturizeState<SessionStore> {
-  let part = 0, at = 0;
-  const read = (n: number): Uint8Array => {
-    const out = new Uint8Array(n);
-    for (let got = 0; got < n;) {
-      if (part === parts.length) throw new TypeError(`it ends within a frame`);
-      const take = Math.min(n - got, parts[part].length - at);
-      out.set(parts[part].subarray(at, at + take), got);
-      got += take;
-      at += take;
-      if (at === parts[part].length) [part, at] = [part + 1, 0];
-    }
-    return out;
-  };
-  const frame = () => {
-    const length = new DataView(read(4).buffer).getUint32(0, true);
-    return read(length);
-  };
-  const meta: SnapshotMeta = JSON.parse(decoder.decode(frame()));
-  if (!Number.isSafeInteger(meta?.partition) || !Number.isSafeInteger(meta?.next)) {
-    throw new TypeError("its first frame names no partition and offset");
-  }
-  const sessions = new SessionStoreDecoder(meta.head, layoutOf(meta.head?.layout?.name));
-  while (sessions.remaining > 0) sessions.add(frame());
-  while (part < parts.length && at === parts[part].length) part++;
-  if (part !== parts.length) throw new TypeError("bytes follow its last session");
-  return {
-    version: 1,
-    featureSet: meta.featureSet,
-    partitions: [{ partition: meta.partition, next: meta.next, sessions: sessions.finish() }],
-  };
 }
 
 /** Sort order, newest first: the higher source offset, then the one seen later. */
