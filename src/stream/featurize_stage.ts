@@ -33,6 +33,7 @@ import {
   type SessionStoreOptions,
   type SessionStoreState,
 } from "../learn/session_store.ts";
+import { restoreSessions } from "../learn/session_store_codec.ts";
 import { OffsetLedger } from "./offset_ledger.ts";
 import type { DeadLetter, SourceRecord } from "./records.ts";
 import { reasonCode, type RowBatch, type RowSchema } from "./row_batch.ts";
@@ -45,22 +46,36 @@ export function featureRows(featureSet: FeatureSet = DEFAULT_FEATURE_SET): RowSc
   return { featureSet: featureSet.id, denseWidth: featureSet.width, sparseWidth: 0 };
 }
 
-/** One partition's featurize state. */
-export interface PartitionFeatureState {
+/**
+ * One partition's featurize state; `Sessions` narrows its session store's form (the JSON-able
+ * one: `SessionStoreState`).
+ */
+export interface PartitionFeatureState<
+  Sessions extends SessionStoreState | SessionStore = SessionStoreState | SessionStore,
+> {
   partition: number;
   /** The next offset of the partition this state covers. */
   next: number;
-  /** Its session store. */
-  sessions: SessionStoreState;
+  /**
+   * Its session store: as JSON (a session snapshot, a checkpoint before version 4), or the store
+   * itself (the state a checkpoint is written from, and a binary checkpoint's, whose restore
+   * takes that store over).
+   */
+  sessions: Sessions;
 }
 
-/** The plain JSON-able state of a {@linkcode FeaturizeStage}. */
-export interface FeaturizeState {
+/**
+ * The state of a {@linkcode FeaturizeStage}; `Sessions` narrows its session stores' form (see
+ * {@linkcode PartitionFeatureState}).
+ */
+export interface FeaturizeState<
+  Sessions extends SessionStoreState | SessionStore = SessionStoreState | SessionStore,
+> {
   version: 1;
   /** The id of the feature set the stores serve. */
   featureSet: number;
   /** One entry per partition seen, by partition. */
-  partitions: PartitionFeatureState[];
+  partitions: PartitionFeatureState<Sessions>[];
 }
 
 /** What featurizing a batch gave besides its rows. */
@@ -121,7 +136,7 @@ export class FeaturizeStage {
     for (const p of r.partitions) {
       this.#featurizers.set(
         p.partition,
-        new Featurizer({ featureSet: set, store: SessionStore.fromJSON(p.sessions, set.layout) }),
+        new Featurizer({ featureSet: set, store: restoreSessions(p.sessions, set.layout) }),
       );
     }
   }
@@ -222,7 +237,7 @@ export class FeaturizeStage {
   }
 
   /** The plain JSON-able state of `partition` alone: its next offset and session store. */
-  partitionState(partition: number): PartitionFeatureState {
+  partitionState(partition: number): PartitionFeatureState<SessionStoreState> {
     return {
       partition,
       next: this.#ledger.next(partition),
@@ -236,15 +251,39 @@ export class FeaturizeStage {
    */
   restorePartition(state: PartitionFeatureState): void {
     this.drop(state.partition);
-    const store = SessionStore.fromJSON(state.sessions, this.featureSet.layout);
+    const store = restoreSessions(state.sessions, this.featureSet.layout);
     this.#featurizers.set(state.partition, new Featurizer({ featureSet: this.featureSet, store }));
     const batch = this.#ledger.begin();
     if (state.next > 0) batch.accept(state.partition, state.next - 1);
     this.#ledger.commit(batch);
   }
 
+  /**
+   * The state with each partition's session store itself, not a copy (what a checkpoint streams
+   * from, `checkpoint_codec.ts`): valid until the next batch. Partitions ascending.
+   */
+  state(): FeaturizeState<SessionStore> {
+    return {
+      version: 1,
+      featureSet: this.featureSet.id,
+      partitions: this.partitions.map((partition) => this.livePartitionState(partition)),
+    };
+  }
+
+  /**
+   * The state of `partition` alone with its session store itself, not a copy (what a session
+   * snapshot is encoded from): valid until the next batch.
+   */
+  livePartitionState(partition: number): PartitionFeatureState<SessionStore> {
+    return {
+      partition,
+      next: this.#ledger.next(partition),
+      sessions: (this.#featurizers.get(partition) ?? new Featurizer(this.#options)).store,
+    };
+  }
+
   /** The plain JSON-able state, partitions ascending. */
-  toJSON(): FeaturizeState {
+  toJSON(): FeaturizeState<SessionStoreState> {
     return {
       version: 1,
       featureSet: this.featureSet.id,
