@@ -35,11 +35,12 @@ import type { FeatureSet } from "./feature_set.ts";
 import { FIELD_FEATURES } from "./field_features.ts";
 import { POSITION_FEATURES } from "./position_features.ts";
 import { SESSION_FEATURES } from "./session_features.ts";
+import { SHOP_FEATURES } from "./shop_features.ts";
 
 export type { FeatureSet } from "./feature_set.ts";
 
 /** The feature sets' names, in id order. */
-export const FEATURE_SET_NAMES = ["position", "session", "fields"] as const;
+export const FEATURE_SET_NAMES = ["position", "session", "fields", "shop"] as const;
 
 /** One of {@linkcode FEATURE_SET_NAMES}. */
 export type FeatureSetName = typeof FEATURE_SET_NAMES[number];
@@ -49,10 +50,11 @@ export const FEATURE_SETS: readonly FeatureSet[] = Object.freeze([
   POSITION_FEATURES,
   SESSION_FEATURES,
   FIELD_FEATURES,
+  SHOP_FEATURES,
 ]);
 
 /** The default feature set's name: the best set on the stream (see the module documentation). */
-export const DEFAULT_FEATURE_SET_NAME: FeatureSetName = "session";
+export const DEFAULT_FEATURE_SET_NAME: FeatureSetName = "shop";
 
 /**
  * The feature set named `name`.

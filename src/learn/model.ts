@@ -14,10 +14,15 @@
  * weights after a stream are bitwise the same whatever the batch boundaries were, the basis of
  * exactly-once updates by replay.
  *
+ * A feature set with hashed url features gives rows a sparse part (`sparseWidth` coordinates,
+ * `FeatureBatch.sparseIndex`/`sparseValue`): never standardized, learnt by `adagrad` and `ftrl`
+ * through updates that touch only a row's nonzero entries; `seed` learns from the dense part
+ * alone. A feature set's bounded features (`unscaled`) skip the standardizer.
+ *
  * @module
  */
 
-import { AdaGrad, type AdaGradOptions, type AdaGradState } from "./adagrad.ts";
+import { AdaGrad, type AdaGradOptions, type AdaGradState, type StepScales } from "./adagrad.ts";
 import type { FeatureBatch } from "./feature_batch.ts";
 import type { DriftDetector, OnDrift } from "./drift.ts";
 import { Ftrl, type FtrlOptions, type FtrlState } from "./ftrl.ts";
@@ -50,6 +55,29 @@ export interface ModelOptions {
    * `sigmoid(logit − ln W)`, so the metrics are of calibrated probabilities. Default `1`.
    */
   classWeight?: number;
+  /**
+   * Coordinates of the rows' sparse part (a feature set's `urlBuckets`).
+   * @default {0}
+   */
+  sparseWidth?: number;
+  /**
+   * The dense features passed to the optimizer unstandardized (a feature set's `unscaled`).
+   * @default {[]}
+   */
+  unscaled?: readonly number[];
+  /**
+   * Per-coordinate multipliers of the learning rate of `adagrad` and `ftrl` (a feature set's
+   * `stepScales`). Default: 1 everywhere.
+   */
+  stepScales?: StepScales | null;
+}
+
+/** One weight of the sparse part. */
+export interface SparseWeight {
+  /** The coordinate (a hashed url bucket). */
+  index: number;
+  /** Its weight. */
+  weight: number;
 }
 
 /** The plain JSON-able state of a {@linkcode LogisticModel}. */
@@ -104,6 +132,8 @@ export class LogisticModel {
   readonly width: number;
   /** The purchase class weight (1: unweighted). */
   readonly classWeight: number;
+  /** Coordinates of the sparse part (0: none). */
+  readonly sparseWidth: number;
   #shift: number;
   #std: Standardizer;
   #opt: Optimizer;
@@ -140,11 +170,18 @@ export class LogisticModel {
     this.mode = mode;
     this.featureNames = Object.freeze([...featureNames]);
     this.width = featureNames.length;
-    this.#std = new Standardizer(this.width);
+    const sparse = options.sparseWidth ?? 0;
+    if (!Number.isInteger(sparse) || sparse < 0) {
+      throw new RangeError(
+        `Cannot create a LogisticModel with sparse width ${sparse}: expected an integer ≥ 0.`,
+      );
+    }
+    this.sparseWidth = sparse;
+    this.#std = new Standardizer(this.width, options.unscaled);
     this.#opt = mode === "adagrad"
-      ? new AdaGrad(this.width, options.adagrad)
+      ? new AdaGrad(this.width, options.adagrad, sparse, options.stepScales ?? null)
       : mode === "ftrl"
-      ? new Ftrl(this.width, options.ftrl)
+      ? new Ftrl(this.width, options.ftrl, sparse, options.stepScales ?? null)
       : new SeedLearner(this.width, options.seed);
   }
 
@@ -200,7 +237,14 @@ export class LogisticModel {
     const onDrift = options.onDrift ?? "none";
     const factor = options.boostFactor ?? 0;
     const found: number[] = [];
+    if (batch.sparseWidth !== this.sparseWidth) {
+      throw new RangeError(
+        `Cannot process a batch of sparse width ${batch.sparseWidth} with a model of ${this.sparseWidth} sparse coordinates.`,
+      );
+    }
     const n = batch.length, rows = batch.rows, labels = batch.labels, scores = batch.scores;
+    const si = batch.sparseIndex, sv = batch.sparseValue, se = batch.sparseEnd;
+    let s0 = 0;
     if (this.#opt instanceof SeedLearner) {
       this.#opt.processBatch(batch, this.#std);
       if (drift !== undefined) {
@@ -214,7 +258,9 @@ export class LogisticModel {
       let opt = this.#opt as AdaGrad;
       for (let i = 0; i < n; i++) {
         std.update(rows, i * d);
-        const p = opt.stepWeighted(std.transform(rows, i * d), labels[i], w, shift);
+        const e = se[i];
+        const p = opt.stepWeighted(std.transform(rows, i * d), labels[i], w, shift, si, sv, s0, e);
+        s0 = e;
         scores[i] = p;
         if (drift !== undefined && drift.update(logLoss(p, labels[i]))) {
           found.push(i);
@@ -225,17 +271,21 @@ export class LogisticModel {
         }
       }
     } else if (drift === undefined) {
-      const std = this.#std, opt = this.#opt;
+      const std = this.#std, opt = this.#opt as AdaGrad | Ftrl;
       for (let i = 0; i < n; i++) {
         std.update(rows, i * d);
-        scores[i] = opt.step(std.transform(rows, i * d), labels[i]);
+        const e = se[i];
+        scores[i] = opt.step(std.transform(rows, i * d), labels[i], si, sv, s0, e);
+        s0 = e;
       }
     } else {
       const std = this.#std;
-      let opt = this.#opt;
+      let opt = this.#opt as AdaGrad | Ftrl;
       for (let i = 0; i < n; i++) {
         std.update(rows, i * d);
-        const p = opt.step(std.transform(rows, i * d), labels[i]);
+        const e = se[i];
+        const p = opt.step(std.transform(rows, i * d), labels[i], si, sv, s0, e);
+        s0 = e;
         scores[i] = p;
         if (drift.update(logLoss(p, labels[i]))) {
           found.push(i);
@@ -272,21 +322,60 @@ export class LogisticModel {
       opt.boost(factor);
     } else {
       this.#opt = opt instanceof AdaGrad
-        ? new AdaGrad(this.width, opt.config)
-        : new Ftrl(this.width, opt.config);
+        ? new AdaGrad(this.width, opt.config, this.sparseWidth, opt.stepScales)
+        : new Ftrl(this.width, opt.config, this.sparseWidth, opt.stepScales);
     }
   }
 
-  /** The probability of a purchase for one raw feature row `row[0 .. width)`; changes nothing. */
-  predict(row: Float64Array): number {
+  /**
+   * The probability of a purchase for one raw feature row `row[0 .. width)` with sparse entries
+   * `(index[k], value[k])` (none by default; `seed` ignores them); changes nothing.
+   */
+  predict(row: Float64Array, index: ArrayLike<number> = [], value: ArrayLike<number> = []): number {
     if (row.length < this.width) {
       throw new RangeError(
         `Cannot predict a row of ${row.length} values with a model of ${this.width} features.`,
       );
     }
+    for (let k = 0; k < index.length; k++) {
+      if (!(index[k] >= 0 && index[k] < this.sparseWidth)) {
+        throw new RangeError(
+          `Cannot predict with sparse index ${
+            index[k]
+          }: the model has ${this.sparseWidth} sparse coordinates.`,
+        );
+      }
+    }
     const x = this.#std.transform(row, 0);
-    if (this.classWeight === 1) return this.#opt.predict(x);
-    return sigmoid(dot(this.#opt.weights, x) - this.#shift);
+    const opt = this.#opt;
+    const z = opt instanceof SeedLearner
+      ? dot(opt.weights, x)
+      : opt.logit(x, index, value, 0, index.length);
+    return sigmoid(z - this.#shift);
+  }
+
+  /**
+   * The `n` (default 20) sparse weights largest in magnitude, largest first (ties: lower index
+   * first); none without a sparse part or in `seed` mode. Reads the weights once, keeps `n`.
+   */
+  topSparse(n = 20): SparseWeight[] {
+    const opt = this.#opt;
+    if (opt instanceof SeedLearner || n < 1) return [];
+    const w = opt.sparseWeights;
+    const top: SparseWeight[] = [];
+    for (let j = 0; j < w.length; j++) {
+      const a = Math.abs(w[j]);
+      if (a === 0) continue;
+      const entry = { index: j, weight: w[j] };
+      if (top.length < n) top.push(entry);
+      else if (a > Math.abs(top[n - 1].weight)) top[n - 1] = entry;
+      else continue;
+      for (let k = top.length - 1; k > 0 && Math.abs(top[k - 1].weight) < a; k--) {
+        top[k] = top[k - 1];
+        top[k - 1] = entry;
+      }
+    }
+    return top;
   }
 
   /** A copy of the coefficients, standardized and raw. */
@@ -331,9 +420,11 @@ export class LogisticModel {
         "Cannot restore a LogisticModel: the state is not a version-1 model state.",
       );
     }
+    const opt0 = state.optimizer as Partial<AdaGradState & FtrlState>;
     const model = new LogisticModel(state.featureNames, {
       mode: state.mode,
       classWeight: state.classWeight ?? 1,
+      sparseWidth: opt0?.sparseWeights?.length ?? opt0?.sparseZ?.length ?? 0,
     });
     const std = Standardizer.fromJSON(state.standardizer);
     if (std.width !== model.width) {
