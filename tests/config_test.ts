@@ -61,7 +61,7 @@ Deno.test("resolveConfig() takes --features on train and demo, default the regis
     assert.ok(help.command === "help");
     assert.match(
       help.text,
-      /--features <value> +feature set: position \| session \| fields \| shop \(default session\)/,
+      /--features <value> +feature set: position \| session \| fields \| shop \(default shop\)/,
     );
   }
 });

@@ -54,7 +54,7 @@ export const FEATURE_SETS: readonly FeatureSet[] = Object.freeze([
 ]);
 
 /** The default feature set's name: the best set on the stream (see the module documentation). */
-export const DEFAULT_FEATURE_SET_NAME: FeatureSetName = "session";
+export const DEFAULT_FEATURE_SET_NAME: FeatureSetName = "shop";
 
 /**
  * The feature set named `name`.

@@ -22,105 +22,36 @@
  * @module
  */
 
-import { AdaGrad, type AdaGradOptions, type AdaGradState, type StepScales } from "./adagrad.ts";
+import { AdaGrad, type AdaGradState } from "./adagrad.ts";
 import type { FeatureBatch } from "./feature_batch.ts";
-import type { DriftDetector, OnDrift } from "./drift.ts";
-import { Ftrl, type FtrlOptions, type FtrlState } from "./ftrl.ts";
+import type { OnDrift } from "./drift.ts";
+import { Ftrl, type FtrlState } from "./ftrl.ts";
 import { dot, logLoss, sigmoid } from "./logistic.ts";
-import { SeedLearner, type SeedOptions, type SeedState } from "./seed.ts";
-import { Standardizer, type StandardizerState } from "./standardizer.ts";
+import { SeedLearner, type SeedState } from "./seed.ts";
+import { Standardizer } from "./standardizer.ts";
+import { checkSparseIndices, largestWeights, type SparseWeight } from "./sparse_weights.ts";
+import {
+  type Coefficients,
+  DEFAULT_MODE,
+  type Mode,
+  type ModelOptions,
+  type ModelState,
+  MODES,
+  type ProcessOptions,
+} from "./model_options.ts";
 
-/** The learning modes. */
-export const MODES = ["seed", "adagrad", "ftrl"] as const;
-
-/** One of {@linkcode MODES}. */
-export type Mode = typeof MODES[number];
-
-/** The default mode: the best prequential log loss (tied with `ftrl`) at the best speed. */
-export const DEFAULT_MODE: Mode = "adagrad";
-
-/** Options of {@linkcode LogisticModel}. */
-export interface ModelOptions {
-  /** Learning mode. Default {@linkcode DEFAULT_MODE}. */
-  mode?: Mode;
-  /** Options of `adagrad` mode (see {@linkcode AdaGradOptions} for their defaults). */
-  adagrad?: AdaGradOptions;
-  /** Options of `ftrl` mode (see {@linkcode FtrlOptions}). */
-  ftrl?: FtrlOptions;
-  /** Options of `seed` mode (see {@linkcode SeedOptions}). */
-  seed?: SeedOptions;
-  /**
-   * The weight of a purchase's loss in training (`--class-weight purchase=W`; the others weigh
-   * 1), `adagrad` mode only. What is scored and served is the prior-corrected probability
-   * `sigmoid(logit − ln W)`, so the metrics are of calibrated probabilities. Default `1`.
-   */
-  classWeight?: number;
-  /**
-   * Coordinates of the rows' sparse part (a feature set's `urlBuckets`).
-   * @default {0}
-   */
-  sparseWidth?: number;
-  /**
-   * The dense features passed to the optimizer unstandardized (a feature set's `unscaled`).
-   * @default {[]}
-   */
-  unscaled?: readonly number[];
-  /**
-   * Per-coordinate multipliers of the learning rate of `adagrad` and `ftrl` (a feature set's
-   * `stepScales`). Default: 1 everywhere.
-   */
-  stepScales?: StepScales | null;
-}
-
-/** One weight of the sparse part. */
-export interface SparseWeight {
-  /** The coordinate (a hashed url bucket). */
-  index: number;
-  /** Its weight. */
-  weight: number;
-}
-
-/** The plain JSON-able state of a {@linkcode LogisticModel}. */
-export interface ModelState {
-  version: 1;
-  mode: Mode;
-  featureNames: string[];
-  /** Events processed. */
-  events: number;
-  standardizer: StandardizerState;
-  optimizer: AdaGradState | FtrlState | SeedState;
-  /** The purchase class weight; absent means 1. */
-  classWeight?: number;
-}
-
-/** Coefficients of the model, in standardized and in raw feature units. */
-export interface Coefficients {
-  /** Feature names, in order. */
-  names: string[];
-  /** Weights on standardized features. */
-  weights: number[];
-  /** Intercept on standardized features. */
-  intercept: number;
-  /** The same model on raw features: `weights[j] · scale[j]` (`scale = 1 / sd`). */
-  rawWeights: number[];
-  /** The same model's raw intercept: `intercept − Σ weights[j] · scale[j] · mean[j]`. */
-  rawIntercept: number;
-}
+export type { SparseWeight } from "./sparse_weights.ts";
+export {
+  type Coefficients,
+  DEFAULT_MODE,
+  type Mode,
+  type ModelOptions,
+  type ModelState,
+  MODES,
+  type ProcessOptions,
+} from "./model_options.ts";
 
 type Optimizer = AdaGrad | Ftrl | SeedLearner;
-
-/** Options of {@linkcode LogisticModel.processBatch}. */
-export interface ProcessOptions {
-  /**
-   * A drift detector fed each event's prequential log loss, in order. Default: none (no drift
-   * detection, no per-event loss computed).
-   */
-  drift?: DriftDetector;
-  /** What to do when `drift` signals: see {@linkcode LogisticModel.adapt}. Default `"none"`. */
-  onDrift?: OnDrift;
-  /** The factor of a `boost` (see {@linkcode LogisticModel.adapt}). Default `0`. */
-  boostFactor?: number;
-}
 
 /** Logistic regression with online standardization, in one of three modes. */
 export class LogisticModel {
@@ -337,15 +268,7 @@ export class LogisticModel {
         `Cannot predict a row of ${row.length} values with a model of ${this.width} features.`,
       );
     }
-    for (let k = 0; k < index.length; k++) {
-      if (!(index[k] >= 0 && index[k] < this.sparseWidth)) {
-        throw new RangeError(
-          `Cannot predict with sparse index ${
-            index[k]
-          }: the model has ${this.sparseWidth} sparse coordinates.`,
-        );
-      }
-    }
+    checkSparseIndices(index, this.sparseWidth);
     const x = this.#std.transform(row, 0);
     const opt = this.#opt;
     const z = opt instanceof SeedLearner
@@ -356,26 +279,11 @@ export class LogisticModel {
 
   /**
    * The `n` (default 20) sparse weights largest in magnitude, largest first (ties: lower index
-   * first); none without a sparse part or in `seed` mode. Reads the weights once, keeps `n`.
+   * first); none without a sparse part or in `seed` mode.
    */
   topSparse(n = 20): SparseWeight[] {
     const opt = this.#opt;
-    if (opt instanceof SeedLearner || n < 1) return [];
-    const w = opt.sparseWeights;
-    const top: SparseWeight[] = [];
-    for (let j = 0; j < w.length; j++) {
-      const a = Math.abs(w[j]);
-      if (a === 0) continue;
-      const entry = { index: j, weight: w[j] };
-      if (top.length < n) top.push(entry);
-      else if (a > Math.abs(top[n - 1].weight)) top[n - 1] = entry;
-      else continue;
-      for (let k = top.length - 1; k > 0 && Math.abs(top[k - 1].weight) < a; k--) {
-        top[k] = top[k - 1];
-        top[k - 1] = entry;
-      }
-    }
-    return top;
+    return opt instanceof SeedLearner ? [] : largestWeights(opt.sparseWeights, n);
   }
 
   /** A copy of the coefficients, standardized and raw. */
@@ -407,6 +315,7 @@ export class LogisticModel {
       standardizer: this.#std.toJSON(),
       optimizer: this.#opt.toJSON(),
       ...(this.classWeight === 1 ? {} : { classWeight: this.classWeight }),
+      ...(this.sparseWidth === 0 ? {} : { sparseWidth: this.sparseWidth }),
     };
   }
 
@@ -420,11 +329,10 @@ export class LogisticModel {
         "Cannot restore a LogisticModel: the state is not a version-1 model state.",
       );
     }
-    const opt0 = state.optimizer as Partial<AdaGradState & FtrlState>;
     const model = new LogisticModel(state.featureNames, {
       mode: state.mode,
       classWeight: state.classWeight ?? 1,
-      sparseWidth: opt0?.sparseWeights?.length ?? opt0?.sparseZ?.length ?? 0,
+      sparseWidth: state.sparseWidth ?? 0,
     });
     const std = Standardizer.fromJSON(state.standardizer);
     if (std.width !== model.width) {
@@ -440,6 +348,11 @@ export class LogisticModel {
     if (opt.width !== model.width) {
       throw new TypeError(
         `Cannot restore a LogisticModel: ${opt.width} weights for ${model.width} features.`,
+      );
+    }
+    if (!(opt instanceof SeedLearner) && opt.sparseWidth !== model.sparseWidth) {
+      throw new TypeError(
+        `Cannot restore a LogisticModel: ${opt.sparseWidth} sparse weights for a sparse width of ${model.sparseWidth}.`,
       );
     }
     model.#std = std;

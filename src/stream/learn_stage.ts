@@ -246,7 +246,7 @@ export class LearnStage {
       rows.sparseWidth !== sparseWidth
     ) {
       throw new RangeError(
-        `Cannot learn from rows of feature set ${rows.featureSet} (width ${rows.denseWidth}): the model is of feature set ${this.featureSet.id} ("${this.featureSet.name}", width ${width}).`,
+        `Cannot learn from rows of feature set ${rows.featureSet} (width ${rows.denseWidth}, sparse ${rows.sparseWidth}): the model is of feature set ${this.featureSet.id} ("${this.featureSet.name}", width ${width}, sparse ${sparseWidth}).`,
       );
     }
     const ledger = this.#ledger.begin();

@@ -84,8 +84,7 @@ Deno.test("the feature-set registry: unique ids and names, widths, the default, 
     assert.equal(featureSet(set.name), set);
     assert.equal(featureSetById(set.id), set);
   }
-  assert.equal(DEFAULT_FEATURE_SET, SESSION_FEATURES);
-  assert.equal(featureSet("shop"), SHOP_FEATURES);
+  assert.equal(DEFAULT_FEATURE_SET, SHOP_FEATURES);
   assert.equal(featureSetById(99), undefined);
   assert.equal(describeFeatureSet(3), `"fields" (id 3)`);
   assert.equal(describeFeatureSet(99), "id 99 (unknown to this version)");

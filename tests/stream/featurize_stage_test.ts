@@ -202,7 +202,7 @@ Deno.test("FeaturizeStage refuses rows or a state of another feature set, naming
   );
   assert.throws(
     () => new FeaturizeStage({ restore: { version: 1, featureSet: 1, partitions: [] } }),
-    /serve feature set "position" \(id 1\), this stage computes "session" \(id 2\)/,
+    /serve feature set "position" \(id 1\), this stage computes "shop" \(id 4\)/,
   );
   assert.throws(
     () => positionStage({ restore: { version: 1, featureSet: 9, partitions: [] } }),
