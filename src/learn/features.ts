@@ -21,7 +21,7 @@ import {
   type SessionStoreOptions,
   type SessionStoreState,
 } from "./session_store.ts";
-import { hashUrl, urlBucket, urlSign } from "./url_hash.ts";
+import { checkUrlBuckets, hashUrl, urlBucket, urlSign } from "./url_hash.ts";
 
 /** Options of {@linkcode Featurizer}. */
 export interface FeaturizerOptions extends SessionStoreOptions {
@@ -50,13 +50,14 @@ export class Featurizer {
   /**
    * @param options see {@linkcode FeaturizerOptions} and {@linkcode SessionStoreOptions}
    * @throws {TypeError} if `options.store` is not of the feature set's layout
+   * @throws {RangeError} if the set's `urlBuckets` is not 0 or a power of two up to 2^24
    */
   constructor(options: FeaturizerOptions = {}) {
     const set = options.featureSet ?? DEFAULT_FEATURE_SET;
     this.featureSet = set;
     this.names = set.names;
     this.width = set.width;
-    this.urlBuckets = set.urlBuckets ?? 0;
+    this.urlBuckets = set.urlBuckets ? checkUrlBuckets(set.urlBuckets) : 0;
     this.#write = set.write;
     if (options.store !== undefined && options.store.layout !== set.layout) {
       throw new TypeError(
