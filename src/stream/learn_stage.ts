@@ -161,10 +161,8 @@ export class LearnStage {
       this.#ledger = new OffsetLedger();
     }
     const capacity = options.capacity ?? 10_000;
-    this.#events = new FeatureBatch(this.#learner.model.width, {
-      capacity,
-      sparseWidth: this.#learner.model.sparseWidth,
-    });
+    const model = this.#learner.model;
+    this.#events = new FeatureBatch(model.width, { capacity, sparseWidth: model.sparseWidth });
     this.#rowOf = new Int32Array(capacity);
   }
 
@@ -286,11 +284,9 @@ export class LearnStage {
       for (let k = 0, from = i * width, at = j * width; k < width; k++) {
         to[at + k] = dense[from + k];
       }
-      if (sparseWidth > 0) {
-        const end = rows.sparseEnd[i];
-        for (let k = i === 0 ? 0 : rows.sparseEnd[i - 1]; k < end; k++) {
-          events.addSparse(rows.sparseIndex[k], rows.sparseValue[k]);
-        }
+      const end = rows.sparseEnd[i]; // the sparse part (none for a dense-only set)
+      for (let k = i === 0 ? 0 : rows.sparseEnd[i - 1]; k < end; k++) {
+        events.addSparse(rows.sparseIndex[k], rows.sparseValue[k]);
       }
       events.labels[j] = rows.action[i] === ACTION_PURCHASE ? 1 : 0;
       if (action !== null) classes[j] = rows.action[i];
