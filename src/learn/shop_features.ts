@@ -9,8 +9,16 @@
  * and cosines of the hour and the day — go to the model as they are ({@linkcode FeatureSet.unscaled}):
  * standardizing a rare indicator centres it, so that every event carries its weight, and each
  * such weight that the stream gives no signal to is noise on every prediction instead of on
- * the few events where it is 1 (README, "The learning problem, measured", has the difference).
- * The hashed buckets are never standardized.
+ * the few events where it is 1. The hashed buckets are never standardized.
+ *
+ * Its step scales ({@linkcode FeatureSet.stepScales}) keep the learning rate of the 6 position and
+ * time features and give every other dense feature {@linkcode OTHER_STEP} of it and the buckets
+ * {@linkcode URL_STEP}: where those carry no signal (the original generator's stream, whose
+ * purchases follow the position alone) their noise then costs little, and where they carry it (the
+ * funnel profile) the smaller steps still learn it. Measured over 1M events (`quality`, adagrad),
+ * the share of the room between the constant rate and Bayes left open, original / funnel: `shop`
+ * 2.2% / 1.7%, `fields` 3.9% / 0.8%, `session` 2.0% / 70%; `shop` without the step scales 3.2% /
+ * 2.4% (docs/design.md, "The learning problem", lists the alternatives tried).
  *
  * Never read, as in `fields`: the event's own action and amount, later events, the user id. The
  * url's query string and fragment are not part of its path.
