@@ -191,6 +191,8 @@ export function decodeRecordColumns(bytes: Buffer): RecordColumns | undefined {
       columns.recordStart[r] = at;
       at++; // attributes
       const timestampDelta = varLong(bytes, recordEnd);
+      // Read under log-append time too (kafkajs reads it, then takes the max timestamp).
+      if (Number.isNaN(timestampDelta)) return undefined;
       const offsetDelta = varInt(bytes, recordEnd);
       const timestamp = logAppendTime ? maxTimestamp : firstTimestamp + timestampDelta;
       const offset = firstOffset + offsetDelta;

@@ -250,6 +250,14 @@ Deno.test("what falls back: gzip, control, transactional batches, offsets past 2
     ["transactional", { flags: [0x10] }, false],
     ["control", { flags: [0x20] }, false],
     ["offset past 2^53", { firstOffset: 2 ** 53 }, false],
+    ["log-append time, a timestamp delta past 7 bytes", {
+      flags: [0x08],
+      // Found by the property above: the delta's 8th byte and the next read as other fields.
+      records: [
+        ...Array.from({ length: 7 }, () => ({ key: null, value: null })),
+        { key: Buffer.alloc(6), value: Buffer.alloc(0), timestampDelta: 2 ** 50 },
+      ],
+    }, false],
     ["timestamp delta past 7 bytes", {
       records: [{ key: null, value: null, timestampDelta: 2 ** 50 }],
     }, false],
