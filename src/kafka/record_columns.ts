@@ -20,7 +20,7 @@
  */
 
 import type { Buffer } from "node:buffer";
-import { type ConsumedRecord, toRecord } from "./consumed_record.ts";
+import { type ConsumedRecord, toRecord, ViewRecord } from "./consumed_record.ts";
 import type { KafkaMessage } from "./kafkajs.ts";
 
 /** kafkajs' `RECORD_BATCH_OVERHEAD`: a record set shorter than this holds no further batch. */
@@ -292,8 +292,8 @@ export function kafkaJsMessage(columns: RecordColumns, i: number): KafkaMessage 
 
 /**
  * Record `i` of `columns` as the consumer hands it out: the same {@linkcode ConsumedRecord} as
- * `toRecord()` of kafkajs' message, its key and value views over the fetch response, without
- * the message (one is made only for a record with headers).
+ * `toRecord()` of kafkajs' message, without the message — a {@linkcode ViewRecord} over the fetch
+ * response (a plain record through kafkajs' message only for a record with headers).
  */
 export function columnRecord(
   columns: RecordColumns,
@@ -302,20 +302,21 @@ export function columnRecord(
   partition: number,
 ): ConsumedRecord {
   if (columns.headerCount[i] > 0) return toRecord(topic, partition, kafkaJsMessage(columns, i));
-  const b = columns.bytes;
-  const keyLength = columns.keyLength[i];
-  const valueLength = columns.valueLength[i];
-  return {
+  key.start = columns.keyStart[i];
+  key.length = columns.keyLength[i];
+  value.start = columns.valueStart[i];
+  value.length = columns.valueLength[i];
+  return new ViewRecord(
     topic,
     partition,
-    offset: columns.offsets[i],
-    key: keyLength === -1
-      ? null
-      : new Uint8Array(b.buffer, b.byteOffset + columns.keyStart[i], keyLength),
-    value: valueLength === -1
-      ? null
-      : new Uint8Array(b.buffer, b.byteOffset + columns.valueStart[i], valueLength),
-    headers: {},
-    timestamp: columns.timestamps[i],
-  };
+    columns.offsets[i],
+    columns.timestamps[i],
+    columns.bytes,
+    key,
+    value,
+  );
 }
+
+/** The ranges handed to `ViewRecord` (which copies them): reused, not one object per record. */
+const key = { start: 0, length: 0 };
+const value = { start: 0, length: 0 };
