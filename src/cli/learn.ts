@@ -97,6 +97,8 @@ export async function startLearner(config: LearnConfig, io: LearnIO = {}): Promi
     });
     // The lag: records of the input topic not learnt yet (the ledger against its end offsets).
     const watch = await watchEndOffsets(admin, topic, config.brokers, cleanup);
+    // The feature log's end against the model version: the learner's own share of that lag.
+    const logWatch = await watchEndOffsets(admin, features, config.brokers, cleanup);
 
     const checkpoints = new CheckpointThrottle(store, {
       intervalMs: config.checkpointIntervalMs,
@@ -112,6 +114,7 @@ export async function startLearner(config: LearnConfig, io: LearnIO = {}): Promi
       target: config.target,
       restore: loaded?.state,
       broker: () => watch.view(),
+      featureLogEnd: () => logWatch.view().highWatermarks?.get(0) ?? null,
       commit: (offsets) => commits.commit(offsets),
       checkpoint: (state, force) => checkpoints.save(state, force),
       onBatch: (snapshot, info) => {
