@@ -15,7 +15,6 @@ import type { FeaturizeConfig } from "../config.ts";
 import { KafkaAdmin } from "../kafka/admin.ts";
 import type { ConsumedRecord } from "../kafka/consumer.ts";
 import { deadLetterTopic } from "../kafka/dead_letters.ts";
-import { EventConsumer } from "../kafka/consumer.ts";
 import { EventProducer } from "../kafka/producer.ts";
 import { MicroBatcher } from "../stream/batcher.ts";
 import { CountedSource } from "../stream/counted_source.ts";
@@ -28,9 +27,10 @@ import { packRows } from "../stream/row_codec.ts";
 import { RowBatch } from "../stream/row_batch.ts";
 import { SideOutputWriter } from "../stream/side_outputs.ts";
 import { SESSIONS_TOPIC_CONFIGS, sessionsTopic } from "../stream/session_snapshot.ts";
-import { SnapshotFollower } from "../stream/snapshot_follower.ts";
+import { SnapshotFollower, type SnapshotSource } from "../stream/snapshot_follower.ts";
 import { restoreSnapshots } from "../stream/snapshot_restore.ts";
 import { SnapshotSaver } from "../stream/snapshot_saver.ts";
+import { snapshotReader } from "./snapshot_reader.ts";
 import { retry } from "../util/retry.ts";
 import { serveFeaturizerStatus } from "./featurize_http.ts";
 import { clientFor } from "./kafka_client.ts";
@@ -148,25 +148,40 @@ export async function startFeaturizer(
       maxBatchRecords: 1,
     });
     cleanup.push(() => snapOut.close());
-    // Read <topic>.sessions from its start as a group of one (nothing committed).
-    const snapIn = await EventConsumer.connect(client, {
-      topic: snapTopic,
-      groupId: `${config.group}.sessions-reader-${crypto.randomUUID()}`,
-      startingOffsets: "earliest",
-      autoCommit: false,
-      connectTimeoutMs: 90_000,
-    });
+    // Read <topic>.sessions from its start as a group of one (nothing committed); a reader that
+    // fails is replaced, going on from the offsets read.
     const follower = new SnapshotFollower();
-    const following = follower.follow(snapIn).catch((error) =>
+    const stopReading = new AbortController();
+    const openReader = snapshotReader(client, {
+      topic: snapTopic,
+      groupPrefix: `${config.group}.sessions-reader`,
+      follower,
+    });
+    // The first reader has joined before the group is: the first assignment can restore.
+    let firstReader: Promise<SnapshotSource> | undefined = Promise.resolve(await openReader());
+    const following = follower.keepFollowing(
+      () => {
+        const reader = firstReader ?? openReader();
+        firstReader = undefined;
+        return reader;
+      },
+      {
+        signal: stopReading.signal,
+        onRetry: (error, attempt, delayMs) =>
+          log(
+            `warning: reading ${snapTopic} failed (attempt ${attempt}: ${error.message}); reconnecting in ${delayMs} ms`,
+          ),
+      },
+    ).catch((error) =>
       log(
         `warning: reading ${snapTopic} failed (${
           (error as Error).message
-        }); partitions given from now on are replayed from their start`,
+        }), and went on failing; partitions given from now on are replayed from their start`,
       )
     );
-    cleanup.push(async () => {
-      await snapIn.close();
-      await following;
+    cleanup.push(() => {
+      stopReading.abort();
+      return following;
     });
 
     const featurizer = new GroupFeaturizer({ featureSet: featureSet(config.featureSet) });

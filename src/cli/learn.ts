@@ -40,6 +40,13 @@ import {
   watchEndOffsets,
 } from "./service.ts";
 
+/**
+ * Bytes fetched from the feature log's one partition per request: 8 MiB, about 32 records of
+ * 2000 rows (the consumer's default, 1 MiB, is 4 of them: the learner waited on the broker for a
+ * quarter of its time in `bench:scale`).
+ */
+const LOG_FETCH_BYTES = 8 * 1024 * 1024;
+
 /** Where the learner writes; injected by tests. */
 export interface LearnIO {
   /** Report and status lines. Default: `console.log`. */
@@ -97,6 +104,8 @@ export async function startLearner(config: LearnConfig, io: LearnIO = {}): Promi
     });
     // The lag: records of the input topic not learnt yet (the ledger against its end offsets).
     const watch = await watchEndOffsets(admin, topic, config.brokers, cleanup);
+    // The feature log's end against the model version: the learner's own share of that lag.
+    const logWatch = await watchEndOffsets(admin, features, config.brokers, cleanup);
 
     const checkpoints = new CheckpointThrottle(store, {
       intervalMs: config.checkpointIntervalMs,
@@ -112,6 +121,7 @@ export async function startLearner(config: LearnConfig, io: LearnIO = {}): Promi
       target: config.target,
       restore: loaded?.state,
       broker: () => watch.view(),
+      featureLogEnd: () => logWatch.view().highWatermarks?.get(0) ?? null,
       commit: (offsets) => commits.commit(offsets),
       checkpoint: (state, force) => checkpoints.save(state, force),
       onBatch: (snapshot, info) => {
@@ -134,7 +144,12 @@ export async function startLearner(config: LearnConfig, io: LearnIO = {}): Promi
       checkpoint: () => learner.offsets,
       membership,
       connect: (hooks) =>
-        groupConsumer(client, { topic: features, group, startingOffsets: "earliest" })({
+        groupConsumer(client, {
+          topic: features,
+          group,
+          startingOffsets: "earliest",
+          maxBytesPerPartition: LOG_FETCH_BYTES,
+        })({
           ...hooks,
           onAssignment: async (assignment, memberId) => {
             await hooks.onAssignment(assignment, memberId);

@@ -277,6 +277,8 @@ export interface GroupConsumerOptions {
   startingOffsets: "earliest" | "latest";
   /** See `EventConsumerOptions.closeTimeoutMs`. Default: the consumer's. */
   closeTimeoutMs?: number;
+  /** See `EventConsumerOptions.maxBytesPerPartition`. Default: the consumer's. */
+  maxBytesPerPartition?: number;
 }
 
 /** The `connect` of a group member with manual commits, given the resume hooks. */
@@ -294,6 +296,9 @@ export function groupConsumer(
       // coordinator expires that member's session; on a loaded machine that takes a while.
       connectTimeoutMs: 90_000,
       ...(options.closeTimeoutMs === undefined ? {} : { closeTimeoutMs: options.closeTimeoutMs }),
+      ...(options.maxBytesPerPartition === undefined
+        ? {}
+        : { maxBytesPerPartition: options.maxBytesPerPartition }),
       ...hooks,
     });
 }

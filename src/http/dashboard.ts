@@ -105,6 +105,16 @@ ${panels}
 </table>
 </div>
 </section>
+<section class="panel" id="lag-panel" hidden>
+<h2>Featurizer lag, as it reaches the model</h2>
+<p id="lag-summary"></p>
+<div class="table-wrap">
+<table class="weights" id="source-lag">
+<thead><tr><th>input partition</th><th>end offset</th><th>next offset learnt</th><th>behind</th></tr></thead>
+<tbody id="lag-body"></tbody>
+</table>
+</div>
+</section>
 <section class="panel" id="action-panel" hidden>
 <h2>Next action (--target action)</h2>
 <p id="action-summary"></p>

@@ -14,6 +14,7 @@
  * @module
  */
 
+import type { FeatureLogLag } from "../stream/feature_log_lag.ts";
 import type { DriftMarker, HistoryPoint, MetricsView, Snapshot } from "../stream/snapshot.ts";
 import type { Clock } from "../util/clock.ts";
 import type { SparseWeight } from "../learn/model.ts";
@@ -54,6 +55,8 @@ export interface DashboardState {
   modelVersion: number | null;
   /** The next-action model's metrics (`--target action`), else `null`. */
   action: ActionDashboard | null;
+  /** The featurizers' lag as it reaches the model (`learn`), else `null`. */
+  featureLog: FeatureLogLag | null;
 }
 
 /** The next-action model's figures on the dashboard. */
@@ -137,6 +140,7 @@ export function dashboardState(s: Snapshot): DashboardState {
     drift: s.drift ?? null,
     modelVersion: s.modelVersion ?? null,
     action: actionDashboard(s),
+    featureLog: s.featureLog ?? null,
   };
 }
 

@@ -22,6 +22,7 @@ import { Counter, Gauge, Registry } from "prom-client";
 import { EVENT_ERROR_REASONS } from "../events/errors.ts";
 import type { ActionSnapshot, MetricsView, Snapshot } from "../stream/snapshot.ts";
 import type { Clock } from "../util/clock.ts";
+import { registerFeatureLogMetrics } from "./feature_log_metrics.ts";
 
 /**
  * The text exposition of `registry`, with NaN spelled as the text format has it (prom-client
@@ -326,6 +327,7 @@ export function createMetrics(
     },
   });
 
+  registerFeatureLogMetrics(registers, current);
   if (options.processMetrics ?? true) registerProcessMetrics(registry);
 
   return {

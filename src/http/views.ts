@@ -51,6 +51,8 @@ export interface WeightsJson {
   sources?: SourceJson[];
   /** The feature-log offset the model has consumed up to (`learn` only). */
   model_version?: number;
+  /** The featurizers' lag as it reaches the model (`learn` only). */
+  feature_log?: FeatureLogLagJson;
   /** The next-action model (`--target action` only). */
   action?: ActionJson;
 }
@@ -61,6 +63,18 @@ export interface SourceJson {
   /** `null` when unknown (a state restored from a checkpoint that did not keep it). */
   events_trained: number | null;
   next_offset: number;
+}
+
+/** The featurizers' lag as it reaches the model, in `GET /weights` (`learn`). */
+export interface FeatureLogLagJson {
+  /** The feature log's end offset (`null` until polled). */
+  end_offset: number | null;
+  /** Feature-log records not learnt yet: the end offset − the model version. */
+  unread_records: number | null;
+  /** Per input partition: its end offset, the next offset learnt, the records between. */
+  sources: { partition: number; end_offset: number; next_offset: number; behind: number }[];
+  /** The sources' `behind` summed (`null` until the input was polled). */
+  behind: number | null;
 }
 
 /** One entry of `GET /purchases`. */
@@ -129,6 +143,19 @@ export function weightsJson(snapshot: Snapshot, now: number): WeightsJson {
       })),
     }),
     ...(snapshot.modelVersion == null ? {} : { model_version: snapshot.modelVersion }),
+    ...(snapshot.featureLog === undefined ? {} : {
+      feature_log: {
+        end_offset: snapshot.featureLog.logEnd,
+        unread_records: snapshot.featureLog.logUnread,
+        sources: snapshot.featureLog.sources.map((s) => ({
+          partition: s.partition,
+          end_offset: s.endOffset,
+          next_offset: s.nextOffset,
+          behind: s.behind,
+        })),
+        behind: Number.isFinite(snapshot.featureLog.behind) ? snapshot.featureLog.behind : null,
+      },
+    }),
     ...(snapshot.action === undefined ? {} : { action: actionJson(snapshot) }),
   };
 }

@@ -84,6 +84,11 @@ export interface DurableLoopOptions<S> extends DurableLoopHooks<S> {
   restored?: NextOffset[];
   /** The model version the snapshots show (`learn`). Default: none. */
   modelVersion?: () => number;
+  /**
+   * The feature log's end offset now (`null`: not polled yet), for the snapshots' `featureLog`
+   * lag (`learn`). Default: none, and the snapshots have no `featureLog`.
+   */
+  featureLogEnd?: () => number | null;
 }
 
 const HEALTHY: BrokerView = { healthy: true, reason: null, highWatermarks: null };
@@ -204,6 +209,7 @@ export class DurableLoop<S> {
       checkpoint: this.#last,
       eventsPerSecond: this.#eventsPerSecond,
       modelVersion: this.#o.modelVersion?.() ?? null,
+      ...(this.#o.featureLogEnd ? { featureLogEnd: this.#o.featureLogEnd() } : {}),
     }, historyPoint);
   }
 

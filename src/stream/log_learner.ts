@@ -106,6 +106,11 @@ export interface FeatureLogLearnerOptions extends DurableLoopHooks<LearnerState>
   featureSet?: FeatureSet;
   /** State to continue from (a checkpoint). Default: a fresh start. */
   restore?: LearnerState;
+  /**
+   * The feature log's end offset now (`null`: not polled yet), for the snapshots' `featureLog`
+   * lag. Default: none (no `featureLog`).
+   */
+  featureLogEnd?: () => number | null;
 }
 
 /** See the module documentation. */

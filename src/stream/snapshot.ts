@@ -8,6 +8,7 @@
  */
 
 import type { WireEvent } from "../events/wire.ts";
+import type { FeatureLogLag } from "./feature_log_lag.ts";
 import type { SourceView } from "./learn_stage.ts";
 import type { MultiClassSnapshot } from "../learn/multiclass_metrics.ts";
 import type { SparseWeight } from "../learn/model.ts";
@@ -171,6 +172,12 @@ export interface Snapshot {
    * consumed up to. Absent or `null` otherwise (`train`).
    */
   readonly modelVersion?: number | null;
+  /**
+   * The featurizers' lag as it reaches the model (`learn`): per input partition its end offset
+   * against the next offset learnt, and the feature log's end against the model version. Absent
+   * otherwise (`train`).
+   */
+  readonly featureLog?: FeatureLogLag;
   /** The next-action model (`--target action`); absent for the purchase target alone. */
   readonly action?: ActionSnapshot;
   /**

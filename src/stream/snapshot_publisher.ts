@@ -17,6 +17,7 @@ import type { Coefficients, SparseWeight } from "../learn/model.ts";
 import { ACTIONS, type WireEvent } from "../events/wire.ts";
 import type { Clock } from "../util/clock.ts";
 import type { BrokerView } from "./broker_watch.ts";
+import { featureLogLag } from "./feature_log_lag.ts";
 import type { LearnStage } from "./learn_stage.ts";
 import type {
   ActionSnapshot,
@@ -69,6 +70,11 @@ export interface PublishContext {
   eventsPerSecond: number;
   /** The model version, when the model is read from a feature log. Default: `null`. */
   modelVersion?: number | null;
+  /**
+   * The feature log's end offset (`null`: not polled yet), when the model is read from one: the
+   * snapshot then has a `featureLog` lag. Default: absent, and so is the snapshot's.
+   */
+  featureLogEnd?: number | null;
 }
 
 /** Options of {@linkcode SnapshotPublisher}. */
@@ -191,6 +197,14 @@ export class SnapshotPublisher {
       predict: costly.predict,
       sources: Object.freeze(stage.sources.map((s) => Object.freeze(s))),
       modelVersion: context.modelVersion ?? null,
+      ...(context.featureLogEnd === undefined ? {} : {
+        featureLog: featureLogLag(
+          (partition) => stage.ledger.next(partition),
+          context.broker.highWatermarks,
+          context.featureLogEnd,
+          context.modelVersion ?? 0,
+        ),
+      }),
       ...(costly.action === undefined ? {} : { action: costly.action }),
     });
     return this.#snapshot;

@@ -226,6 +226,37 @@
     renderCheckpoint();
     renderWeights(s);
     renderAction(s.action);
+    renderFeatureLog(s.featureLog);
+  }
+
+  function renderFeatureLog(f) {
+    const panel = $("lag-panel");
+    if (!panel) return;
+    panel.hidden = !f;
+    if (!f) return;
+    const unread = f.logUnread === null ? "?" : count(f.logUnread);
+    $("lag-summary").textContent =
+      `feature log: end offset ${
+        f.logEnd === null ? "?" : count(f.logEnd)
+      }, ${unread} records not learnt yet (the learner's share). Behind = an input partition's ` +
+      "end offset − the next offset learnt; with the log read to its end, the featurizers' lag.";
+    const body = $("lag-body");
+    body.textContent = "";
+    for (const s of f.sources) {
+      const tr = document.createElement("tr");
+      tr.dataset.partition = String(s.partition);
+      const th = document.createElement("th");
+      th.textContent = String(s.partition);
+      tr.append(th);
+      for (const v of [s.endOffset, s.nextOffset, s.behind]) {
+        const td = document.createElement("td");
+        td.className = "num";
+        td.dataset.value = String(v);
+        td.textContent = count(v);
+        tr.append(td);
+      }
+      body.append(tr);
+    }
   }
 
   function renderAction(a) {

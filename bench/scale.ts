@@ -1,0 +1,316 @@
+/**
+ * `deno task bench:scale`: what scaling out buys (issue 15, docs/design.md "Scaling out"), on a
+ * broker of its own (`dev/kafka/broker.ts`) and one 6-partition input topic pre-filled with
+ * `--events` (2M) generator events (`loadtest`). Each run is whole processes, start-up included:
+ *
+ * - **featurize ×k** (k = 1, 2, 3): k `featurize` processes of one fresh group, spawned together,
+ *   from the first spawn until the group's committed offsets reach the input's end offsets on
+ *   every partition (a commit follows the acknowledgement of the rows below it, so the feature
+ *   log then holds every row); the feature log, dead letters and session snapshots of the run
+ *   before are deleted first, so each run writes a log of its own from offset 0;
+ * - **learn**: one `learn` replica (a fresh state directory) on the feature log that the
+ *   1-featurizer run of the same round left (exactly one row per event), from its spawn until
+ *   `/weights` shows every input partition's next offset at its end offset. Its steady rate is
+ *   also given: from the first poll that saw rows trained to the end (start-up left out).
+ *
+ * CPU is user + system time from `/proc/<pid>/stat` (every thread, and children waited for) of
+ * each measured process, read at the end of its run; the broker's CPU over the same interval is
+ * given beside it. The runs alternate (featurize ×1, learn, ×2, ×3) for `--runs` (3) rounds;
+ * medians of the rounds. Then the restore time of a partition with 100k live sessions
+ * (`bench/session_restore.ts`, the same code). The machine is shared: the load average is printed
+ * with the table, and CPU-s/M is the steadier figure.
+ *
+ * ```sh
+ * deno task bench:scale [--events 2000000] [--runs 3] [--featurizers 1,2,3]
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { startBroker } from "../dev/kafka/broker.ts";
+import { KafkaAdmin } from "../src/kafka/admin.ts";
+import { KafkaClient } from "../src/kafka/client.ts";
+import { measureRestore } from "./session_restore.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    events: { type: "string", default: "2000000" },
+    runs: { type: "string", default: "3" },
+    featurizers: { type: "string", default: "1,2,3" },
+    partitions: { type: "string", default: "6" },
+  },
+});
+const EVENTS = Number(values.events);
+if (!Number.isInteger(EVENTS) || EVENTS < 1) {
+  throw new RangeError(`--events must be a whole number ≥ 1, got ${values.events}`);
+}
+const RUNS = Number(values.runs);
+if (!Number.isInteger(RUNS) || RUNS < 1) {
+  throw new RangeError(`--runs must be a whole number ≥ 1, got ${values.runs}`);
+}
+const PARTITIONS = Number(values.partitions);
+if (!Number.isInteger(PARTITIONS) || PARTITIONS < 1) {
+  throw new RangeError(`--partitions must be a whole number ≥ 1, got ${values.partitions}`);
+}
+const COUNTS = values.featurizers!.split(",").map(Number);
+if (!COUNTS.includes(1) || COUNTS.some((k) => !Number.isInteger(k) || k < 1 || k > PARTITIONS)) {
+  throw new RangeError(
+    `--featurizers must be counts from 1 to ${PARTITIONS}, 1 among them, got ${values.featurizers}`,
+  );
+}
+
+const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
+const RUN_TIMEOUT_MS = 600_000;
+
+const loadAverage = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU seconds (user + system, and of children waited for) of a process so far. */
+function processCpu(pid: number): number {
+  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+  // utime, stime, cutime, cstime are fields 14–17 of /proc/<pid>/stat (1-based), in ticks (100/s).
+  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+console.error(`bench: load average ${loadAverage()} before`);
+await using broker = await startBroker({ onProgress: (line) => console.error(`bench: ${line}`) });
+const brokers = broker.brokers;
+const brokerCpu = () => broker.pid === undefined ? NaN : processCpu(broker.pid);
+const client = new KafkaClient({ brokers, clientId: "clickstream-bench-scale" });
+await using admin = await KafkaAdmin.connect(client);
+const work = await Deno.makeTempDir({ prefix: "clickstream-bench-scale-" });
+const topic = `bench-scale-${crypto.randomUUID().slice(0, 8)}`;
+const DERIVED = [`${topic}.features`, `${topic}.sessions`, `${topic}.dlq`];
+await admin.ensureTopic(topic, { partitions: PARTITIONS });
+const fill = await new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", MAIN, "loadtest", "--brokers", brokers, "--topic", topic, "--events"]
+    .concat([String(EVENTS), "--workers", "2"]),
+  stdout: "null",
+}).output();
+if (!fill.success) throw new Error("pre-filling the topic failed");
+const ends = new Map((await admin.topicOffsets(topic)).map((o) => [o.partition, o.high]));
+const filled = [...ends.values()].reduce((a, b) => a + b, 0);
+if (filled !== EVENTS) throw new Error(`the topic holds ${filled} records, not ${EVENTS}`);
+console.error(
+  `bench: ${EVENTS} events in ${topic}: ${[...ends].map(([p, n]) => `${p}:${n}`).join(" ")}`,
+);
+
+/** One measured run. */
+interface Run {
+  stage: string;
+  seconds: number;
+  cpuSeconds: number;
+  brokerCpuSeconds: number;
+  /** The steady part (learn only): seconds and CPU from the first rows trained to the end. */
+  steady?: { seconds: number; cpuSeconds: number; rows: number };
+}
+
+/** Deletes the feature log, dead letters and snapshots of the run before; waits until gone. */
+async function dropDerived(): Promise<void> {
+  await admin.deleteTopics(DERIVED);
+  const deadline = performance.now() + 60_000;
+  while ((await admin.listTopics()).some((t) => DERIVED.includes(t))) {
+    if (performance.now() > deadline) throw new Error(`${DERIVED.join(", ")} not deleted in 60 s`);
+    await sleep(200);
+  }
+}
+
+/** Stops a child (SIGINT, then SIGKILL after 15 s); returns its stderr when it failed. */
+async function stop(child: Deno.ChildProcess, stderr: Promise<string>): Promise<string | null> {
+  try {
+    child.kill("SIGINT");
+  } catch {
+    // already gone
+  }
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, 15_000);
+  const status = await child.status;
+  clearTimeout(timer);
+  return status.success ? null : await stderr;
+}
+
+async function featurize(k: number): Promise<Run> {
+  await dropDerived();
+  const group = `bench-featurize-${crypto.randomUUID().slice(0, 8)}`;
+  const b0 = brokerCpu();
+  const t0 = performance.now();
+  const children = Array.from({ length: k }, () => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, "featurize", topic, "--brokers", brokers, "--group", group]
+        .concat(["--http", `127.0.0.1:${freePort()}`, "--partitions", String(PARTITIONS)]),
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    return { child, stderr: new Response(child.stderr).text() };
+  });
+  let t1 = 0, cpu = 0, b1 = 0, done = 0;
+  while (performance.now() < t0 + RUN_TIMEOUT_MS) {
+    await sleep(100);
+    const committed = await admin.groupOffsets(group, topic).catch(() => new Map());
+    done = [...ends].filter(([p, end]) => (committed.get(p) ?? -1) >= end).length;
+    if (done === ends.size) {
+      t1 = performance.now();
+      cpu = children.reduce((sum, c) => sum + processCpu(c.child.pid), 0);
+      b1 = brokerCpu();
+      break;
+    }
+  }
+  const failures = await Promise.all(children.map((c) => stop(c.child, c.stderr)));
+  if (t1 === 0) {
+    throw new Error(
+      `${k} featurizer(s) completed ${done} of ${ends.size} partitions:\n${failures.join("\n")}`,
+    );
+  }
+  for (const f of failures) if (f !== null) console.error(`bench: a featurizer failed:\n${f}`);
+  return {
+    stage: `featurize ×${k}`,
+    seconds: (t1 - t0) / 1000,
+    cpuSeconds: cpu,
+    brokerCpuSeconds: b1 - b0,
+  };
+}
+
+async function learn(i: number): Promise<Run> {
+  const port = freePort();
+  const stateDir = `${work}/learn-${i}`;
+  const b0 = brokerCpu();
+  const t0 = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "learn", topic, "--brokers", brokers, "--state-dir", stateDir]
+      .concat(["--http", `127.0.0.1:${port}`]),
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  let first: { t: number; cpu: number; rows: number } | undefined;
+  let t1 = 0, cpu = 0, b1 = 0, trained = 0;
+  while (performance.now() < t0 + RUN_TIMEOUT_MS) {
+    await sleep(50);
+    let sources: { partition: number; next_offset: number }[] = [];
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/weights`);
+      if (res.ok) {
+        const body = await res.json();
+        trained = body.events_trained;
+        sources = body.sources ?? [];
+      } else await res.body?.cancel();
+    } catch {
+      continue; // not serving yet
+    }
+    if (first === undefined && trained > 0) {
+      first = { t: performance.now(), cpu: processCpu(child.pid), rows: trained };
+    }
+    const next = new Map(sources.map((s) => [s.partition, s.next_offset]));
+    if ([...ends].every(([p, end]) => (next.get(p) ?? 0) >= end)) {
+      t1 = performance.now();
+      cpu = processCpu(child.pid);
+      b1 = brokerCpu();
+      break;
+    }
+  }
+  const failed = await stop(child, stderr);
+  await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+  if (t1 === 0) throw new Error(`learn trained ${trained} of ${EVENTS} events:\n${failed}`);
+  if (failed !== null) console.error(`bench: learn failed:\n${failed}`);
+  return {
+    stage: "learn",
+    seconds: (t1 - t0) / 1000,
+    cpuSeconds: cpu,
+    brokerCpuSeconds: b1 - b0,
+    steady: first === undefined || t1 - first.t < 1 ? undefined : {
+      seconds: (t1 - first.t) / 1000,
+      cpuSeconds: cpu - first.cpu,
+      rows: EVENTS - first.rows,
+    },
+  };
+}
+
+const runs: Run[] = [];
+const loads: string[] = [];
+const perM = (cpu: number) => cpu / (EVENTS / 1e6);
+for (let i = 0; i < RUNS; i++) {
+  const order: (() => Promise<Run>)[] = [() => featurize(1), () => learn(i)];
+  for (const k of COUNTS) if (k !== 1) order.push(() => featurize(k));
+  for (const step of order) {
+    const r = await step();
+    runs.push(r);
+    loads.push(loadAverage());
+    console.error(
+      `bench: round ${i + 1}: ${r.stage} ${Math.round(EVENTS / r.seconds)} events/s, ${
+        perM(r.cpuSeconds).toFixed(2)
+      } CPU-s/M (broker ${perM(r.brokerCpuSeconds).toFixed(2)}); load ${loadAverage()}`,
+    );
+  }
+}
+await dropDerived();
+await admin.deleteTopics([topic]);
+await Deno.remove(work, { recursive: true }).catch(() => {});
+const restore = await measureRestore(100_000, 5);
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const int = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+const rate = (r: Run) => EVENTS / r.seconds;
+const one = median(runs.filter((r) => r.stage === "featurize ×1").map(rate));
+console.log(
+  `${int.format(EVENTS)} events on ${PARTITIONS} partitions, ${RUNS} alternated rounds, whole ` +
+    `processes (start-up included), ${navigator.hardwareConcurrency} cores shared with the ` +
+    `broker; load average after each run: ${loads.join(" | ")}`,
+);
+console.log("");
+console.log(
+  "| stage | events/s per run | median events/s | × one featurizer | CPU-s/M per run | median CPU-s/M | events per CPU-s | broker CPU-s/M |",
+);
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+const stages = [...new Set(runs.map((r) => r.stage))];
+for (const stage of stages) {
+  const mine = runs.filter((r) => r.stage === stage);
+  const m = median(mine.map(rate));
+  const cpu = median(mine.map((r) => perM(r.cpuSeconds)));
+  console.log(
+    `| ${stage} | ${mine.map((r) => int.format(rate(r))).join(", ")} | ${int.format(m)} | ${
+      (m / one).toFixed(2)
+    } | ${mine.map((r) => perM(r.cpuSeconds).toFixed(2)).join(", ")} | ${cpu.toFixed(2)} | ${
+      int.format(1e6 / cpu)
+    } | ${median(mine.map((r) => perM(r.brokerCpuSeconds))).toFixed(2)} |`,
+  );
+}
+const steady = runs.flatMap((r) => r.steady === undefined ? [] : [r.steady]);
+if (steady.length > 0) {
+  const s = (x: { seconds: number; rows: number }) => x.rows / x.seconds;
+  const c = (x: { cpuSeconds: number; rows: number }) => x.cpuSeconds / (x.rows / 1e6);
+  const m = median(steady.map(s));
+  console.log(
+    `| learn, steady (first rows trained → end) | ${
+      steady.map((x) => int.format(s(x))).join(", ")
+    } | ${int.format(m)} | ${(m / one).toFixed(2)} | ${
+      steady.map((x) => c(x).toFixed(2)).join(", ")
+    } | ${median(steady.map(c)).toFixed(2)} | ${int.format(1e6 / median(steady.map(c)))} | |`,
+  );
+}
+console.log("");
+console.log(
+  `restore of one partition with ${int.format(restore.sessions)} live sessions (${
+    (restore.bytes / 1e6).toFixed(1)
+  } MB in ${restore.chunks} chunks, median of ${restore.rounds}): assemble + verify + parse ${
+    restore.assembleMs.toFixed(0)
+  } ms, into the stage ${restore.restoreMs.toFixed(0)} ms, in all ${
+    (restore.assembleMs + restore.restoreMs).toFixed(0)
+  } ms (encode + SHA-256 on save ${restore.encodeMs.toFixed(0)} ms); load average ${loadAverage()}`,
+);
