@@ -10,10 +10,12 @@
  *   score, learn, metrics, drift), by wall clock and by the process's CPU time;
  * - **River** (`bench/river/prequential.py`, in the environment of `bench/river/venv.ts`, River
  *   `RIVER_VERSION`): `preprocessing.StandardScaler() |
- *   linear_model.LogisticRegression(optimizer=optim.AdaGrad(lr))`, prequential event by event
- *   (`predict_proba_one`, then `learn_one`), for every learning rate of the grid `--lrs`
- *   (0.01, 0.1, 0.5) in the first round, the best of them again in the later ones (the grid
- *   costs three times a run, and the log losses do not change between rounds). Timed: the
+ *   linear_model.LogisticRegression(optimizer=optim.AdaGrad(lr))` (for a set with hashed url
+ *   buckets, `h<i>` keys, the scaler over the dense features only, as ours: see the script),
+ *   prequential event by event (`predict_proba_one`, then `learn_one`), for every learning
+ *   rate of the grid `--lrs` (0.01, 0.1, 0.5) in the first round, the best of them again in
+ *   the later ones (the grid costs three times a run, and the log losses do not change between
+ *   rounds). Timed: the
  *   predict–loss–learn loop alone, by wall clock and by CPU time; reading and parsing the JSON
  *   is not (River gets the features ready-made, ours computes them inside its timed span).
  *
@@ -97,6 +99,8 @@ const bestRun = (r: RiverResult) => r.runs.reduce((a, b) => (b.logLoss < a.logLo
 interface RiverResult {
   river: string;
   python: string;
+  /** The pipeline, as prequential.py names it. */
+  pipeline: string;
   events: number;
   positives: number;
   bayesLogLoss: number;
@@ -136,6 +140,7 @@ const dir = values.keep ?? await Deno.makeTempDir({ prefix: "clickstream-bench-r
 await Deno.mkdir(dir, { recursive: true });
 const rows: Row[] = [];
 let bayes = NaN, constant = NaN, riverVersion = "", pythonVersion = "";
+const pipelines = new Set<string>();
 try {
   for (const set of SETS) {
     const file = `${dir}/${PROFILE}-${set.name}-${EVENTS}.jsonl`;
@@ -184,6 +189,7 @@ try {
     const q = ours[0], r = river[0];
     riverVersion = r.river;
     pythonVersion = r.python;
+    pipelines.add(`${set.name}: ${r.pipeline}`);
     // The same events on both sides: the same count, purchases, Bayes and constant log loss.
     const same = r.events === EVENTS &&
       Math.abs(r.bayesLogLoss - q.bayesLogLoss!) < 1e-9 &&
@@ -247,8 +253,8 @@ const body = rows.map((r) => [
   r.side === "River" && r.best ? "River*" : r.side,
   r.features,
   String(r.lr),
-  r.logLoss.toFixed(4),
-  `${(100 * r.shareOpen).toFixed(1)}%`,
+  r.logLoss.toFixed(5),
+  `${(100 * r.shareOpen).toFixed(2)}%`,
   rate(median(r.rates)),
   median(r.cpuPerMillion).toFixed(2),
   r.rates.map(rate).join(", "),
@@ -263,7 +269,7 @@ console.log(
     `(LL − Bayes) / (constant − Bayes). ours: the trainer's learner with its defaults ` +
     `(${DEFAULT_MODE}, lr ${OUR_LR}, micro-batches of 10,000), timed over featurize + ` +
     `standardize + score + learn + metrics + drift. River ${riverVersion} (Python ` +
-    `${pythonVersion}): StandardScaler | LogisticRegression(AdaGrad(lr)), lr grid ` +
+    `${pythonVersion}): ${[...pipelines].join("; ")}, lr grid ` +
     `${LRS.join(", ")} (* the best), timed over predict_proba_one + log loss + learn_one ` +
     `(features ready-made, JSON parsing not timed). updates/s: wall clock, median of ` +
     `${ROUNDS} rounds (River's grid in the first, its best rate again in the others); CPU-s/M: ` +

@@ -5,6 +5,13 @@ Reads the JSON lines of bench/river/export.ts ({"x": {...}, "y": 0|1, "p": truth
 
     preprocessing.StandardScaler() | linear_model.LogisticRegression(optimizer=optim.AdaGrad(lr))
 
+or, when the events carry hashed url buckets (keys "h<i>": +-1, a feature set with a sparse
+part), with the scaler over the dense features only and the buckets passed through as they are,
+as our learner does: a bucket's value is the same sign at every event of its paths, so a scaler
+would turn it into 0 (zero variance) and River would learn nothing from it:
+
+    (Select(*dense) | StandardScaler()) + Discard(*dense) | LogisticRegression(AdaGrad(lr))
+
 prequentially: for every event in order, predict_proba_one(x) first, then learn_one(x, y).
 All models see the same events: the file is read in chunks of --chunk lines, each chunk is
 parsed once (not timed), and then every model runs over the chunk in turn; only that loop
@@ -19,10 +26,13 @@ import math
 import sys
 import time
 
+import re
+
 import river
-from river import linear_model, optim, preprocessing
+from river import compose, linear_model, optim, preprocessing
 
 FLOOR = 1e-15
+HASHED = re.compile(r"^h[0-9]+$")
 
 
 def log_loss(p, y):
@@ -30,10 +40,12 @@ def log_loss(p, y):
     return -math.log(q) if y else -math.log(1 - q)
 
 
-def make_model(lr):
-    return preprocessing.StandardScaler() | linear_model.LogisticRegression(
-        optimizer=optim.AdaGrad(lr)
-    )
+def make_model(lr, dense):
+    """The pipeline for learning rate lr; dense: the dense feature names, or None (all dense)."""
+    scaled = preprocessing.StandardScaler()
+    if dense is not None:
+        scaled = (compose.Select(*dense) | scaled) + compose.Discard(*dense)
+    return scaled | linear_model.LogisticRegression(optimizer=optim.AdaGrad(lr))
 
 
 def main():
@@ -48,7 +60,8 @@ def main():
     if args.chunk < 1:
         sys.exit(f"--chunk {args.chunk}: expected a positive integer")
 
-    models = [make_model(lr) for lr in lrs]
+    models = None
+    pipeline = "StandardScaler | LogisticRegression(AdaGrad)"
     loss = [0.0] * len(lrs)
     wall = [0.0] * len(lrs)
     cpu = [0.0] * len(lrs)
@@ -69,6 +82,16 @@ def main():
                 except (ValueError, KeyError) as error:
                     sys.exit(f"line {events + n + 1} of {args.input}: {error}: {line[:200]!r}")
             parse += time.perf_counter() - t0
+            if models is None:
+                # dense features are in every event; the buckets (h<i>) vary
+                dense = [k for k in rows[0][0] if not HASHED.match(k)]
+                hashed = any(HASHED.match(k) for x, _, _ in rows for k in x)
+                models = [make_model(lr, dense if hashed else None) for lr in lrs]
+                if hashed:
+                    pipeline = (
+                        "(Select(dense) | StandardScaler) + Discard(dense) | "
+                        "LogisticRegression(AdaGrad)"
+                    )
             for _, y, p in rows:
                 bayes += log_loss(p, y)
                 positives += y
@@ -90,6 +113,7 @@ def main():
         {
             "river": river.__version__,
             "python": sys.version.split()[0],
+            "pipeline": pipeline,
             "events": events,
             "positives": positives,
             "bayesLogLoss": bayes / events,
