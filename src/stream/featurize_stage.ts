@@ -18,7 +18,8 @@
  * bytes and hash (`SessionStore.lookupKey`) — no object per event, no JSON text; records the
  * fast path declines take the full JSON + zod path, whose `EventValidationError`s are the dead
  * letters' errors, exactly as before. A row's session id is the string its store keeps for the
- * session, read once on the session's first event.
+ * session, read once on the session's first event. A set's hashed url feature is hashed from the
+ * url's bytes in the record (`hashUrlBytes`), no string either.
  *
  * @module
  */
@@ -33,34 +34,54 @@ import {
   type SessionStoreOptions,
   type SessionStoreState,
 } from "../learn/session_store.ts";
+import { restoreSessions } from "../learn/session_store_codec.ts";
+import { hashUrlBytes, urlBucket, urlSign } from "../learn/url_hash.ts";
 import { OffsetLedger } from "./offset_ledger.ts";
 import type { DeadLetter, SourceRecord } from "./records.ts";
 import { reasonCode, type RowBatch, type RowSchema } from "./row_batch.ts";
 
 /**
- * The rows a featurize stage of `featureSet` writes (default `DEFAULT_FEATURE_SET`): its id and
- * width, dense only.
+ * The rows a featurize stage of `featureSet` writes (default `DEFAULT_FEATURE_SET`): its id, its
+ * dense width and its hashed url buckets as the sparse width.
  */
 export function featureRows(featureSet: FeatureSet = DEFAULT_FEATURE_SET): RowSchema {
-  return { featureSet: featureSet.id, denseWidth: featureSet.width, sparseWidth: 0 };
+  return {
+    featureSet: featureSet.id,
+    denseWidth: featureSet.width,
+    sparseWidth: featureSet.urlBuckets ?? 0,
+  };
 }
 
-/** One partition's featurize state. */
-export interface PartitionFeatureState {
+/**
+ * One partition's featurize state; `Sessions` narrows its session store's form (the JSON-able
+ * one: `SessionStoreState`).
+ */
+export interface PartitionFeatureState<
+  Sessions extends SessionStoreState | SessionStore = SessionStoreState | SessionStore,
+> {
   partition: number;
   /** The next offset of the partition this state covers. */
   next: number;
-  /** Its session store. */
-  sessions: SessionStoreState;
+  /**
+   * Its session store: as JSON (a session snapshot, a checkpoint before version 4), or the store
+   * itself (the state a checkpoint is written from, and a binary checkpoint's, whose restore
+   * takes that store over).
+   */
+  sessions: Sessions;
 }
 
-/** The plain JSON-able state of a {@linkcode FeaturizeStage}. */
-export interface FeaturizeState {
+/**
+ * The state of a {@linkcode FeaturizeStage}; `Sessions` narrows its session stores' form (see
+ * {@linkcode PartitionFeatureState}).
+ */
+export interface FeaturizeState<
+  Sessions extends SessionStoreState | SessionStore = SessionStoreState | SessionStore,
+> {
   version: 1;
   /** The id of the feature set the stores serve. */
   featureSet: number;
   /** One entry per partition seen, by partition. */
-  partitions: PartitionFeatureState[];
+  partitions: PartitionFeatureState<Sessions>[];
 }
 
 /** What featurizing a batch gave besides its rows. */
@@ -121,7 +142,7 @@ export class FeaturizeStage {
     for (const p of r.partitions) {
       this.#featurizers.set(
         p.partition,
-        new Featurizer({ featureSet: set, store: SessionStore.fromJSON(p.sessions, set.layout) }),
+        new Featurizer({ featureSet: set, store: restoreSessions(p.sessions, set.layout) }),
       );
     }
   }
@@ -173,6 +194,8 @@ export class FeaturizeStage {
     const status = decoded.status, amount = decoded.amount;
     const sessionStart = decoded.sessionStart, sessionLength = decoded.sessionLength;
     const sessionHash = decoded.sessionHash;
+    const urlStart = decoded.urlStart, urlLength = decoded.urlLength;
+    const buckets = rows.sparseWidth;
     const e = this.#event;
     const deadLetters: DeadLetter[] = [];
     const width = rows.denseWidth;
@@ -203,6 +226,10 @@ export class FeaturizeStage {
       const bytes = decoded.bytes(i), start = sessionStart[i], length = sessionLength[i];
       f.featurizeKey(e, bytes, start, length, sessionHash[i], rows.dense, row * width);
       rows.sessionId[row] = f.observeKey(e, bytes, start, length, sessionHash[i]);
+      if (buckets > 0) {
+        const h = hashUrlBytes(bytes, urlStart[i], urlLength[i]);
+        rows.addSparse(urlBucket(h, buckets), urlSign(h));
+      }
     }
     return { skipped, deadLetters };
   }
@@ -222,7 +249,7 @@ export class FeaturizeStage {
   }
 
   /** The plain JSON-able state of `partition` alone: its next offset and session store. */
-  partitionState(partition: number): PartitionFeatureState {
+  partitionState(partition: number): PartitionFeatureState<SessionStoreState> {
     return {
       partition,
       next: this.#ledger.next(partition),
@@ -236,15 +263,39 @@ export class FeaturizeStage {
    */
   restorePartition(state: PartitionFeatureState): void {
     this.drop(state.partition);
-    const store = SessionStore.fromJSON(state.sessions, this.featureSet.layout);
+    const store = restoreSessions(state.sessions, this.featureSet.layout);
     this.#featurizers.set(state.partition, new Featurizer({ featureSet: this.featureSet, store }));
     const batch = this.#ledger.begin();
     if (state.next > 0) batch.accept(state.partition, state.next - 1);
     this.#ledger.commit(batch);
   }
 
+  /**
+   * The state with each partition's session store itself, not a copy (what a checkpoint streams
+   * from, `checkpoint_codec.ts`): valid until the next batch. Partitions ascending.
+   */
+  state(): FeaturizeState<SessionStore> {
+    return {
+      version: 1,
+      featureSet: this.featureSet.id,
+      partitions: this.partitions.map((partition) => this.livePartitionState(partition)),
+    };
+  }
+
+  /**
+   * The state of `partition` alone with its session store itself, not a copy (what a session
+   * snapshot is encoded from): valid until the next batch.
+   */
+  livePartitionState(partition: number): PartitionFeatureState<SessionStore> {
+    return {
+      partition,
+      next: this.#ledger.next(partition),
+      sessions: (this.#featurizers.get(partition) ?? new Featurizer(this.#options)).store,
+    };
+  }
+
   /** The plain JSON-able state, partitions ascending. */
-  toJSON(): FeaturizeState {
+  toJSON(): FeaturizeState<SessionStoreState> {
     return {
       version: 1,
       featureSet: this.featureSet.id,
