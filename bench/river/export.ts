@@ -8,7 +8,8 @@
  * `x` holds the features our trainer learns from for the event — computed by the trainer's own
  * featurize code path (a {@linkcode Featurizer} of the feature set writing rows into a
  * {@linkcode FeatureBatch}, what `Learner.learn` does), keyed by the set's feature names in row
- * order —, `y` the label (1: a purchase) and `p` the generator's exact purchase probability of
+ * order, then the row's sparse part (a set with hashed url buckets, `urlBuckets`) as `"h<i>"`
+ * keys, bucket `i` with its value ±1 —, `y` the label (1: a purchase) and `p` the generator's exact purchase probability of
  * the event (for the Bayes log loss). The events are those of `quality`: `createGenerator` of
  * the profile and seed, no drift. Numbers are written by `JSON.stringify` (the shortest string
  * that reads back as the same double), so Python's `json` reads exactly the values our learner
@@ -62,10 +63,22 @@ export class ExportError extends Error {
   }
 }
 
+/** A row's sparse part: `value[k]` at bucket `index[k]`, for `k` in `from .. to`. */
+export interface SparsePart {
+  /** Bucket indices. */
+  index: ArrayLike<number>;
+  /** Their values. */
+  value: ArrayLike<number>;
+  /** First entry of the row. */
+  from: number;
+  /** End (exclusive) of the row's entries. */
+  to: number;
+}
+
 /**
  * The JSON line (without its newline) of one event whose features are
- * `row[offset .. offset + names.length)`, named `names`, with label `label` and true
- * probability `truth`.
+ * `row[offset .. offset + names.length)`, named `names`, plus the sparse part `sparse` as
+ * `"h<i>"` keys when given, with label `label` and true probability `truth`.
  *
  * @throws {ExportError} naming the feature and the value when a value is not finite
  */
@@ -75,6 +88,7 @@ export function eventLine(
   offset: number,
   label: number,
   truth: number,
+  sparse?: SparsePart,
 ): string {
   let x = "";
   for (let j = 0; j < names.length; j++) {
@@ -83,6 +97,17 @@ export function eventLine(
       throw new ExportError(`Cannot export feature ${names[j]} = ${v}: JSON has no such number.`);
     }
     x += `${j === 0 ? "" : ","}${JSON.stringify(names[j])}:${JSON.stringify(v)}`;
+  }
+  if (sparse !== undefined) {
+    for (let k = sparse.from; k < sparse.to; k++) {
+      const v = sparse.value[k];
+      if (!Number.isFinite(v)) {
+        throw new ExportError(
+          `Cannot export feature h${sparse.index[k]} = ${v}: JSON has no such number.`,
+        );
+      }
+      x += `${x === "" ? "" : ","}"h${sparse.index[k]}":${JSON.stringify(v)}`;
+    }
   }
   if (!Number.isFinite(truth)) {
     throw new ExportError(`Cannot export true probability ${truth}: expected a number in [0, 1].`);
@@ -112,8 +137,11 @@ export function* exportChunks(options: ExportOptions): Generator<string> {
     : options.featureSet;
   const gen = createGenerator(profile, { seed });
   const featurizer = new Featurizer({ featureSet: set });
-  const batch = new FeatureBatch(set.width, { capacity: chunkSize });
-  const names = set.names, width = set.width;
+  const batch = new FeatureBatch(set.width, {
+    capacity: chunkSize,
+    sparseWidth: set.urlBuckets ?? 0,
+  });
+  const names = set.names, width = set.width, sparse = batch.sparseWidth > 0;
   for (let done = 0; done < events;) {
     const n = Math.min(chunkSize, events - done);
     batch.clear();
@@ -123,7 +151,12 @@ export function* exportChunks(options: ExportOptions): Generator<string> {
     }
     const lines: string[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      lines[i] = eventLine(names, batch.rows, i * width, batch.labels[i], batch.truth[i]);
+      let part: SparsePart | undefined;
+      if (sparse) {
+        const [from, to] = batch.sparseExtent(i);
+        part = { index: batch.sparseIndex, value: batch.sparseValue, from, to };
+      }
+      lines[i] = eventLine(names, batch.rows, i * width, batch.labels[i], batch.truth[i], part);
     }
     yield lines.join("\n") + "\n";
     done += n;

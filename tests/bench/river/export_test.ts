@@ -20,6 +20,7 @@ function learnerRows(profile: typeof PROFILES[number], set: typeof FEATURE_SETS[
   const gen = createGenerator(profile, { seed: 42 });
   const learner = new Learner({ featureSet: set, batchCapacity: 256 });
   const rows: number[][] = [], labels: number[] = [], truth: number[] = [];
+  const sparse: Record<string, number>[] = [];
   for (let done = 0; done < EVENTS; done += 250) {
     const n = Math.min(250, EVENTS - done);
     const events: WireEvent[] = [], p: number[] = [];
@@ -30,11 +31,15 @@ function learnerRows(profile: typeof PROFILES[number], set: typeof FEATURE_SETS[
     const batch = learner.learn(events, { truth: p });
     for (let i = 0; i < n; i++) {
       rows.push(Array.from(batch.rows.subarray(i * set.width, (i + 1) * set.width)));
+      const [from, to] = batch.sparseExtent(i);
+      const part: Record<string, number> = {};
+      for (let k = from; k < to; k++) part[`h${batch.sparseIndex[k]}`] = batch.sparseValue[k];
+      sparse.push(part);
       labels.push(batch.labels[i]);
       truth.push(batch.truth[i]);
     }
   }
-  return { rows, labels, truth };
+  return { rows, labels, truth, sparse };
 }
 
 Deno.test("exportChunks() writes the learner's own rows, labels and truths, keyed by the set's names", async (t) => {
@@ -51,7 +56,22 @@ Deno.test("exportChunks() writes the learner's own rows, labels and truths, keye
         const want = learnerRows(profile, set);
         let purchases = 0;
         for (const [i, line] of lines.entries()) {
-          assert.deepEqual(Object.keys(line.x), set.names, `event ${i}: the set's names in order`);
+          const keys = Object.keys(line.x);
+          assert.deepEqual(
+            keys.slice(0, set.width),
+            set.names,
+            `event ${i}: the set's names in order`,
+          );
+          // the sparse part (hashed url buckets) after them, as the learner's batch has it
+          const hashed = Object.fromEntries(keys.slice(set.width).map((k) => [k, line.x[k]]));
+          assert.deepEqual(hashed, want.sparse[i], `event ${i}: sparse part`);
+          if ((set.urlBuckets ?? 0) > 0) {
+            assert.equal(keys.length, set.width + 1, `event ${i}: one bucket per event`);
+            assert.match(keys[set.width], /^h\d+$/);
+            assert.ok(Math.abs(line.x[keys[set.width]]) === 1, `event ${i}: a signed bucket`);
+          } else {
+            assert.equal(keys.length, set.width, `event ${i}: no sparse part`);
+          }
           // === so that a -0 (which JSON writes as 0) counts as equal
           const row = set.names.map((name) => line.x[name]);
           const differs = row.findIndex((v, j) => v !== want.rows[i][j]);
@@ -101,6 +121,18 @@ Deno.test("eventLine() is one JSON object that Python's json reads as the same n
   assert.ok(out.success, "python3 read every line");
   const again = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l));
   assert.deepEqual(again, exported.trim().split("\n").map((l) => JSON.parse(l)));
+});
+
+Deno.test("eventLine() writes a sparse part as h<i> keys after the dense features", () => {
+  const sparse = { index: [7, 4095, 12], value: [1, -1, 1], from: 1, to: 3 };
+  assert.equal(
+    eventLine(["a"], new Float64Array([0.5]), 0, 0, 0.1, sparse),
+    '{"x":{"a":0.5,"h4095":-1,"h12":1},"y":0,"p":0.1}',
+  );
+  assert.throws(
+    () => eventLine(["a"], new Float64Array([0.5]), 0, 0, 0.1, { ...sparse, value: [1, NaN, 1] }),
+    new ExportError("Cannot export feature h4095 = NaN: JSON has no such number."),
+  );
 });
 
 Deno.test("eventLine() refuses a value JSON cannot carry, naming it", () => {
