@@ -19,6 +19,7 @@
  * @module
  */
 
+import process from "node:process";
 import { parseFlags, UsageError } from "../config/flags.ts";
 import { ACTIONS, type WireEvent } from "../events/wire.ts";
 import { createGenerator } from "../generator/create_generator.ts";
@@ -85,6 +86,11 @@ export interface QualityRow {
   eventsPerSecond: number;
   /** Events per second of the learner alone (featurize, score, learn, measure, drift). */
   learnerEventsPerSecond: number;
+  /**
+   * CPU seconds (user + system, of the whole process: its GC threads included) per million
+   * events while the learner alone ran (the span of `learnerEventsPerSecond`).
+   */
+  learnerCpuSecondsPerMillion: number;
   /** The purchase class weight W of training (`--class-weight purchase=W`; 1: none). */
   classWeight: number;
   /**
@@ -139,7 +145,7 @@ export function evaluateMode(mode: Mode, options: EvaluateOptions = {}): Quality
   const weight = options.model?.classWeight ?? 1;
   const threshold = 1 / (1 + weight);
   let tp = 0, positives = 0, predicted = 0;
-  let learnerMs = 0;
+  let learnerMs = 0, learnerCpuMicros = 0;
   const t0 = performance.now();
   for (let done = 0; done < events;) {
     const n = Math.min(batchSize, events - done);
@@ -149,9 +155,12 @@ export function evaluateMode(mode: Mode, options: EvaluateOptions = {}): Quality
       batch[i] = gen.next();
       truth[i] = gen.probability;
     }
+    const c0 = process.cpuUsage();
     const l0 = performance.now();
     const rows = learner.learn(batch, { truth });
     learnerMs += performance.now() - l0;
+    const cpu = process.cpuUsage(c0);
+    learnerCpuMicros += cpu.user + cpu.system;
     for (let i = 0; i < rows.length; i++) {
       const yes = rows.scores[i] >= threshold;
       if (yes) predicted++;
@@ -174,6 +183,7 @@ export function evaluateMode(mode: Mode, options: EvaluateOptions = {}): Quality
     driftAt: Number.isFinite(driftAt) ? driftAt : null,
     eventsPerSecond: events / seconds,
     learnerEventsPerSecond: learnerMs > 0 ? events / (learnerMs / 1000) : Infinity,
+    learnerCpuSecondsPerMillion: learnerCpuMicros / events,
     classWeight: weight,
     purchaseRecall: positives > 0 ? tp / positives : null,
     purchasePrecision: predicted > 0 ? tp / predicted : null,
@@ -194,6 +204,7 @@ function qualityRow(
     | "driftAt"
     | "eventsPerSecond"
     | "learnerEventsPerSecond"
+    | "learnerCpuSecondsPerMillion"
     | "classWeight"
     | "purchaseRecall"
     | "purchasePrecision"

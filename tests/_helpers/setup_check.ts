@@ -14,7 +14,7 @@
  * @module
  */
 
-import { TEST_TOOLS, type TestTool } from "./tools.ts";
+import { findPath, TEST_TOOLS, type TestTool } from "./tools.ts";
 
 /** A command line: its arguments (the program first) and what it adds to the environment. */
 export interface SetupCommand {
@@ -30,7 +30,10 @@ export interface SetupProbes {
   uid(): number | null;
   /** Whether `sudo -n true` succeeds, i.e. sudo works without a password. */
   sudoWorks(): Promise<boolean>;
-  /** Whether a file exists at the absolute `path`. */
+  /**
+   * Whether a file exists at the absolute `path`, a {@linkcode TestTool.path} (whose `*`s match
+   * within one segment).
+   */
   exists(path: string): Promise<boolean>;
   /**
    * Runs `command` with its output on the terminal and resolves to its exit code; rejects when
@@ -150,7 +153,7 @@ async function absent(probes: SetupProbes, tools: readonly TestTool[]): Promise<
   return tools.filter((_, i) => !present[i]);
 }
 
-/** The real machine: `Deno.uid()`, `sudo -n true`, `Deno.stat`, and child processes. */
+/** The real machine: `Deno.uid()`, `sudo -n true`, `findPath`, and child processes. */
 export function systemProbes(log: (line: string) => void = console.error): SetupProbes {
   return {
     uid: () => Deno.uid(),
@@ -168,13 +171,7 @@ export function systemProbes(log: (line: string) => void = console.error): Setup
       }
     },
     async exists(path) {
-      try {
-        await Deno.stat(path);
-        return true;
-      } catch (error) {
-        if (error instanceof Deno.errors.NotFound) return false;
-        throw error;
-      }
+      return await findPath(path) !== null;
     },
     async run(command) {
       const [program, ...args] = command.argv;

@@ -196,9 +196,14 @@ Deno.test("ensureTestTools() fails when the install succeeds but a path is still
 });
 
 Deno.test("ensureTestTools() checks every program in TEST_TOOLS by default", async () => {
-  const m = machine({ present: [], uid: 0 });
-  assert.deepEqual(await ensureTestTools(m.probes), ["chromium", "prometheus", "openssl"]);
-  assert.deepEqual(m.ran[1].argv.slice(4), ["chromium", "prometheus", "openssl"]);
+  const all = ["chromium", "prometheus", "openssl", "python3-venv"];
+  const m = machine({
+    present: [],
+    uid: 0,
+    installs: Object.values(TEST_TOOLS).map((t) => t.path),
+  });
+  assert.deepEqual(await ensureTestTools(m.probes), all);
+  assert.deepEqual(m.ran[1].argv.slice(4), all);
 });
 
 Deno.test("toolPath() is the list's path, the one the tests run", () => {
@@ -206,4 +211,5 @@ Deno.test("toolPath() is the list's path, the one the tests run", () => {
   assert.equal(toolPath("promtool"), TEST_TOOLS.promtool.path);
   assert.equal(TEST_TOOLS.promtool.package, "prometheus");
   assert.equal(TEST_TOOLS.prometheus.package, "prometheus");
+  assert.equal(TEST_TOOLS.pythonVenv.package, "python3-venv");
 });
