@@ -10,6 +10,7 @@
 
 import type { DemoConfig } from "./demo_config.ts";
 import type { TrainConfig } from "./train_config.ts";
+import { DEFAULT_SESSION_LIMITS } from "./session_limits_flag.ts";
 import {
   loadLocalKafka,
   type LocalKafka,
@@ -73,6 +74,7 @@ export async function runDemo(config: DemoConfig, io: DemoIO = {}): Promise<numb
       startingOffsets: "earliest",
       mode: config.mode,
       featureSet: config.featureSet,
+      sessions: { ...DEFAULT_SESSION_LIMITS },
       onDrift: "boost",
       classWeight: 1,
       target: "purchase",

@@ -169,7 +169,10 @@ export async function startFeaturizer(
       await following;
     });
 
-    const featurizer = new GroupFeaturizer({ featureSet: featureSet(config.featureSet) });
+    const featurizer = new GroupFeaturizer({
+      featureSet: featureSet(config.featureSet),
+      sessions: config.sessions,
+    });
     const totals: FeaturizeTotals = {
       batches: 0,
       emitted: 0,

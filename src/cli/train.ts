@@ -148,7 +148,12 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
     const trainer = new Trainer({
       topic: config.topic,
       featureSet: features,
-      learner: { mode: config.mode, onDrift: config.onDrift, classWeight: config.classWeight },
+      learner: {
+        mode: config.mode,
+        onDrift: config.onDrift,
+        classWeight: config.classWeight,
+        store: config.sessions,
+      },
       target: config.target,
       restore: loaded?.state,
       broker: () => watch.view(),
@@ -196,7 +201,7 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
     });
     cleanup.push(() => server.shutdown());
     log(
-      `training on ${config.topic} (group ${config.group}, mode ${config.mode}, features ${features.name}, trigger ${config.triggerMs} ms, state ${config.stateDir})`,
+      `training on ${config.topic} (group ${config.group}, mode ${config.mode}, features ${features.name}, trigger ${config.triggerMs} ms, sessions ≤ ${config.sessions.maxSessions} per partition idle ≤ ${config.sessions.idleSeconds} s, state ${config.stateDir})`,
     );
     log(`serving ${url}/weights  ${url}/metrics  ${url}/healthz  ${url}/`);
 

@@ -27,6 +27,11 @@ import {
 import { CRASH_POINTS, type CrashPoint } from "../stream/checkpoint.ts";
 import { COMMON_FLAGS, type CommonConfig, resolveCommon } from "./common_config.ts";
 import { FEATURE_SET_FLAG, resolveFeatureSetName } from "./feature_set_flag.ts";
+import {
+  resolveSessionLimits,
+  SESSION_LIMIT_FLAGS,
+  type SessionLimits,
+} from "./session_limits_flag.ts";
 
 /** Where a consumer group without committed offsets starts. */
 export const STARTING_OFFSETS = ["earliest", "latest"] as const;
@@ -78,6 +83,12 @@ export interface TrainConfig extends CommonConfig {
    * @default {"session"}
    */
   featureSet: FeatureSetName;
+  /**
+   * The bounds of each input partition's session store: `--max-sessions`, `--session-idle`
+   * (see `session_limits_flag.ts`); they also apply to the sessions of a resumed checkpoint.
+   * @default {{ maxSessions: 100000, idleSeconds: 1800 }}
+   */
+  sessions: SessionLimits;
   /**
    * What the learner does on a detected drift: `--on-drift`.
    * @default {"none"}
@@ -175,6 +186,7 @@ export const TRAIN_COMMAND: CommandSpec = {
     },
     mode: { type: "string", help: "{choices}", choices: MODES, default: DEFAULT_MODE },
     features: FEATURE_SET_FLAG,
+    ...SESSION_LIMIT_FLAGS,
     "on-drift": {
       type: "string",
       help: "{choices}, on a drift (boost restarts the learning rates, reset starts a fresh model)",
@@ -235,6 +247,7 @@ export function resolveTrain(flags: ParsedFlags, env: Env): TrainConfig {
     startingOffsets: flags.value("starting-offsets", oneOf(STARTING_OFFSETS)),
     mode,
     featureSet: resolveFeatureSetName(flags),
+    sessions: resolveSessionLimits(flags),
     onDrift: flags.value("on-drift", oneOf(ON_DRIFT)),
     classWeight: resolveClassWeight(flags, target, [mode], "mode"),
     target,

@@ -75,7 +75,11 @@ export interface FeaturizeResult {
 export interface FeaturizeStageOptions {
   /** The features to compute. Default `DEFAULT_FEATURE_SET` (see `feature_sets.ts`). */
   featureSet?: FeatureSet;
-  /** Bounds of each partition's session store (see `SessionStoreOptions` for defaults). */
+  /**
+   * Bounds of each partition's session store (see `SessionStoreOptions` for defaults). The bounds
+   * given here also replace those saved in a restored state (a lower cap or a shorter idle time
+   * takes effect at the partition's next event, deterministically).
+   */
   sessions?: SessionStoreOptions;
   /** State to continue from (a checkpoint). Default: a fresh start. */
   restore?: FeaturizeState;
@@ -88,6 +92,7 @@ export class FeaturizeStage {
   /** The schema of the rows it writes ({@linkcode featureRows}). */
   readonly rows: RowSchema;
   #options: FeaturizerOptions;
+  #bounds: SessionStoreOptions;
   #featurizers = new Map<number, Featurizer>();
   #ledger: OffsetLedger;
   #decoded = new DecodedBatch();
@@ -102,6 +107,13 @@ export class FeaturizeStage {
     this.featureSet = set;
     this.rows = featureRows(set);
     this.#options = { ...options.sessions, featureSet: set };
+    this.#bounds = {};
+    if (options.sessions?.idleSeconds !== undefined) {
+      this.#bounds.idleSeconds = options.sessions.idleSeconds;
+    }
+    if (options.sessions?.maxSessions !== undefined) {
+      this.#bounds.maxSessions = options.sessions.maxSessions;
+    }
     const r = options.restore;
     if (r === undefined) {
       this.#ledger = new OffsetLedger();
@@ -121,7 +133,7 @@ export class FeaturizeStage {
     for (const p of r.partitions) {
       this.#featurizers.set(
         p.partition,
-        new Featurizer({ featureSet: set, store: SessionStore.fromJSON(p.sessions, set.layout) }),
+        new Featurizer({ featureSet: set, store: this.#restoreStore(p.sessions) }),
       );
     }
   }
@@ -236,11 +248,16 @@ export class FeaturizeStage {
    */
   restorePartition(state: PartitionFeatureState): void {
     this.drop(state.partition);
-    const store = SessionStore.fromJSON(state.sessions, this.featureSet.layout);
+    const store = this.#restoreStore(state.sessions);
     this.#featurizers.set(state.partition, new Featurizer({ featureSet: this.featureSet, store }));
     const batch = this.#ledger.begin();
     if (state.next > 0) batch.accept(state.partition, state.next - 1);
     this.#ledger.commit(batch);
+  }
+
+  /** A saved session store, under this stage's bounds where they were given. */
+  #restoreStore(state: SessionStoreState): SessionStore {
+    return SessionStore.fromJSON({ ...state, ...this.#bounds }, this.featureSet.layout);
   }
 
   /** The plain JSON-able state, partitions ascending. */
