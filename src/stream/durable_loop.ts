@@ -18,7 +18,7 @@ import { type AdminCommand, AdminQueue, type AdminResult } from "./admin_queue.t
 import type { BrokerView } from "./broker_watch.ts";
 import type { LearnedBatch, LearnStage } from "./learn_stage.ts";
 import type { NextOffset } from "./offset_ledger.ts";
-import type { Snapshot } from "./snapshot.ts";
+import type { SessionCounts, Snapshot } from "./snapshot.ts";
 import { SnapshotPublisher } from "./snapshot_publisher.ts";
 
 /** The newest checkpoint: the batch it covers and when it was written (ms). */
@@ -84,6 +84,8 @@ export interface DurableLoopOptions<S> extends DurableLoopHooks<S> {
   restored?: NextOffset[];
   /** The model version the snapshots show (`learn`). Default: none. */
   modelVersion?: () => number;
+  /** The session stores' counts the snapshots show (`train`). Default: none. */
+  sessions?: () => SessionCounts;
 }
 
 const HEALTHY: BrokerView = { healthy: true, reason: null, highWatermarks: null };
@@ -204,6 +206,7 @@ export class DurableLoop<S> {
       checkpoint: this.#last,
       eventsPerSecond: this.#eventsPerSecond,
       modelVersion: this.#o.modelVersion?.() ?? null,
+      sessions: this.#o.sessions?.() ?? null,
     }, historyPoint);
   }
 

@@ -35,6 +35,7 @@ import {
 } from "../learn/session_store.ts";
 import { OffsetLedger } from "./offset_ledger.ts";
 import type { DeadLetter, SourceRecord } from "./records.ts";
+import type { SessionCounts } from "./snapshot.ts";
 import { reasonCode, type RowBatch, type RowSchema } from "./row_batch.ts";
 
 /**
@@ -146,6 +147,17 @@ export class FeaturizeStage {
       this.#featurizers.set(partition, f);
     }
     return f;
+  }
+
+  /** The session stores' counts, summed over the partitions. */
+  sessionCounts(): SessionCounts {
+    const counts = { live: 0, expired: 0, evicted: 0 };
+    for (const f of this.#featurizers.values()) {
+      counts.live += f.store.size;
+      counts.expired += f.store.expired;
+      counts.evicted += f.store.evicted;
+    }
+    return counts;
   }
 
   /** The partitions with state, ascending. */

@@ -94,6 +94,16 @@ export interface ActionSnapshot {
   predict(events: readonly WireEvent[]): number[][];
 }
 
+/** The session stores' counts, summed over the input partitions (see `SessionStore`). */
+export interface SessionCounts {
+  /** Sessions live now (each costs about 104 bytes in the default feature set's store). */
+  live: number;
+  /** Sessions expired by event-time idleness so far (`--session-idle`). */
+  expired: number;
+  /** Sessions evicted by the cap so far (`--max-sessions`). */
+  evicted: number;
+}
+
 /** The trainer's state as served over HTTP; immutable once published. */
 export interface Snapshot {
   /** Learning mode: `seed`, `adagrad` or `ftrl`. */
@@ -150,6 +160,8 @@ export interface Snapshot {
   readonly drifts: readonly DriftMarker[];
   /** The drift detector's state; absent or `null` when detection is off. */
   readonly drift?: DriftStatus | null;
+  /** The session stores' counts (`train`); absent or `null` without session stores (`learn`). */
+  readonly sessions?: SessionCounts | null;
   /** Per input partition: events learnt and the next offset covered. Default: absent. */
   readonly sources?: readonly SourceView[];
   /**

@@ -24,6 +24,7 @@ import type {
   HistoryPoint,
   MetricsView,
   PurchaserView,
+  SessionCounts,
   Snapshot,
 } from "./snapshot.ts";
 
@@ -68,6 +69,8 @@ export interface PublishContext {
   eventsPerSecond: number;
   /** The model version, when the model is read from a feature log. Default: `null`. */
   modelVersion?: number | null;
+  /** The session stores' counts, when this process keeps sessions. Default: `null`. */
+  sessions?: SessionCounts | null;
 }
 
 /** Options of {@linkcode SnapshotPublisher}. */
@@ -187,6 +190,7 @@ export class SnapshotPublisher {
       predict: costly.predict,
       sources: Object.freeze(stage.sources.map((s) => Object.freeze(s))),
       modelVersion: context.modelVersion ?? null,
+      sessions: context.sessions ?? null,
       ...(costly.action === undefined ? {} : { action: costly.action }),
     });
     return this.#snapshot;

@@ -72,11 +72,16 @@ async function served(sessions: number, users: number) {
     assert.equal(response.status, 200, path);
     return await response.text();
   };
+  const weights = JSON.parse(await get("/weights"));
   return {
-    liveSessions: trainer.state().featurize.partitions[0].sessions.ids.length,
+    liveSessions: weights.sessions.live,
+    evicted: weights.sessions.evicted,
+    liveSeries: (await get("/metrics")).split("\n").find((l) =>
+      l.startsWith("clickstream_sessions_live ")
+    ),
     history: trainer.snapshot.history.length,
     purchasers: trainer.snapshot.topPurchasers.length,
-    weights: shape(JSON.parse(await get("/weights"))),
+    weights: shape(weights),
     historyBody: shape(JSON.parse(await get("/history"))),
     purchases: shape(JSON.parse(await get("/purchases?top=1000"))),
     metrics: series(await get("/metrics")),
@@ -88,6 +93,8 @@ Deno.test("what the trainer serves does not grow with the sessions or the users"
   const many = await served(15_000, 20_000);
   // The stores did hold 10× more sessions ...
   assert.deepEqual([few.liveSessions, many.liveSessions], [1_500, 15_000]);
+  assert.deepEqual([few.evicted, many.evicted], [0, 0]);
+  assert.equal(many.liveSeries, "clickstream_sessions_live 15000");
   // ... and neither the snapshot nor a body grew with them.
   assert.deepEqual([few.history, many.history], [HISTORY, HISTORY]);
   assert.deepEqual([few.purchasers, many.purchasers], [1000, 1000]);
