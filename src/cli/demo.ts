@@ -69,7 +69,7 @@ export async function runDemo(config: DemoConfig, io: DemoIO = {}): Promise<numb
       topic: config.topic,
       group: "clickstream-demo-trainer",
       triggerMs: 1000,
-      maxBatchEvents: 100_000,
+      maxBatchEvents: 20_000,
       maxBatchBytes: 64 * 1024 * 1024,
       startingOffsets: "earliest",
       mode: config.mode,
