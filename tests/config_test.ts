@@ -5,7 +5,7 @@ import { SASL_MECHANISMS } from "../src/kafka/client_config.ts";
 import { ACKS, COMPRESSIONS } from "../src/kafka/producer.ts";
 import { ON_DRIFT } from "../src/learn/drift.ts";
 import { DEFAULT_FEATURE_SET_NAME, FEATURE_SET_NAMES } from "../src/learn/feature_sets.ts";
-import { MODES } from "../src/learn/model.ts";
+import { MODES, PER_EVENT_MODES } from "../src/learn/model.ts";
 import { CRASH_POINTS } from "../src/stream/checkpoint.ts";
 
 Deno.test("resolveConfig() fills every default of train", () => {
@@ -254,7 +254,7 @@ Deno.test("a bad flag of every command raises UsageError naming it, with that co
 Deno.test("choice flags list their choices from the one source, in help and in the parser", () => {
   const sources: [string, string, readonly string[]][] = [
     ["train", "mode", MODES],
-    ["learn", "mode", MODES],
+    ["learn", "mode", PER_EVENT_MODES],
     ["demo", "mode", MODES],
     ["quality", "modes", MODES],
     ["train", "on-drift", ON_DRIFT],

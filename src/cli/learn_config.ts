@@ -10,7 +10,7 @@ import { FEATURE_SET_FLAG, resolveFeatureSetName } from "./feature_set_flag.ts";
 import type { CommandSpec, Env, ParsedFlags } from "../config/flags.ts";
 import { duration, listen, oneOf, positiveInt } from "../config/values.ts";
 import { ON_DRIFT } from "../learn/drift.ts";
-import { MODES } from "../learn/model.ts";
+import { PER_EVENT_MODES } from "../learn/model.ts";
 import { BATCH_DEPENDENT_MODES } from "../stream/log_learner.ts";
 import { LEARNER_GROUP_PREFIX } from "../stream/replica_group.ts";
 import { COMMON_FLAGS, type CommonConfig, resolveCommon } from "./common_config.ts";
@@ -89,7 +89,11 @@ export const LEARN_COMMAND: CommandSpec = {
       help: "close a batch at this many rows",
       default: TRAIN["max-batch-events"].default,
     },
-    mode: TRAIN.mode,
+    mode: {
+      ...TRAIN.mode,
+      help: "{choices} (the per-event modes: replicas' batch boundaries differ)",
+      choices: PER_EVENT_MODES,
+    },
     "on-drift": TRAIN["on-drift"],
     "class-weight": TRAIN["class-weight"],
     target: TRAIN.target,
@@ -116,14 +120,15 @@ export function resolveLearn(flags: ParsedFlags, env: Env): LearnConfig {
   if (flags.positionals.length > 1) {
     throw flags.error(`learn takes one topic, got ${flags.positionals.length}`);
   }
-  const mode = flags.value("mode", oneOf(MODES));
-  if (BATCH_DEPENDENT_MODES.includes(mode)) {
+  const given = flags.given("mode");
+  if (given !== undefined && BATCH_DEPENDENT_MODES.includes(given)) {
     throw flags.error(
-      `--mode ${mode} is not available to learn: its model depends on where batch boundaries fall, which differ between replicas; use ${
-        MODES.filter((m) => !BATCH_DEPENDENT_MODES.includes(m)).join(" or ")
+      `--mode ${given} is not available to learn: its model depends on where batch boundaries fall, which differ between replicas; use ${
+        PER_EVENT_MODES.join(" or ")
       }`,
     );
   }
+  const mode = flags.value("mode", oneOf(PER_EVENT_MODES));
   const target = resolveTarget(flags, [mode], "mode");
   return {
     command: "learn",

@@ -96,9 +96,11 @@ export interface EventProducerOptions {
   /**
    * Idempotent producer: the broker drops duplicates from retries. Requires `acks: "all"` and
    * forces one request in flight per producer — concurrent `send()`s are queued — since kafkajs
-   * reports out-of-order sequence errors otherwise.
+   * reports out-of-order sequence errors otherwise. On by default with `acks: "all"`: a plain
+   * `acks=all` kafkajs producer was seen losing acknowledged records when a broker of the
+   * cluster stopped (kafkajs issue #1303); the idempotent one lost none. Pass `false` to opt out.
    *
-   * @default {false}
+   * @default {true with acks "all", else false}
    */
   idempotent?: boolean;
   /**
@@ -231,10 +233,11 @@ export class EventProducer implements EventSink, AsyncDisposable {
         `Cannot create an idempotent producer with acks "${acks}": idempotence needs acks "all".`,
       );
     }
+    const idempotent = options.idempotent ?? acks === "all";
     const producer = client.kafkajs.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: options.idempotent ?? false,
-      maxInFlightRequests: options.idempotent ? 1 : (options.maxInFlightRequests ?? 5),
+      idempotent,
+      maxInFlightRequests: idempotent ? 1 : (options.maxInFlightRequests ?? 5),
       allowAutoTopicCreation: false,
     });
     await connectWithin(
@@ -244,12 +247,17 @@ export class EventProducer implements EventSink, AsyncDisposable {
       () => producer.disconnect(),
       () => client.diagnoseTls(),
     );
-    return new EventProducer(producer, client.brokers, options);
+    return new EventProducer(producer, client.brokers, { ...options, idempotent });
   }
 
   /** The topic this producer writes to. */
   get topic(): string {
     return this.#topic;
+  }
+
+  /** Whether this producer is idempotent (by default with `acks: "all"`). */
+  get idempotent(): boolean {
+    return this.#idempotent;
   }
 
   /** Encodes the events (JSON, UTF-8; key = `session_id`) and writes them in batches. */

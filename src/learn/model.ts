@@ -31,6 +31,16 @@ export const MODES = ["seed", "adagrad", "ftrl"] as const;
 /** One of {@linkcode MODES}. */
 export type Mode = typeof MODES[number];
 
+/**
+ * The modes whose model is a function of the events alone, one update per event: where batch
+ * boundaries fall changes nothing (`seed` fits its first batch whole, then steps once per batch).
+ * `learn`'s replicas, whose batch boundaries differ, take only these.
+ */
+export const PER_EVENT_MODES = ["adagrad", "ftrl"] as const satisfies readonly Mode[];
+
+/** One of {@linkcode PER_EVENT_MODES}. */
+export type PerEventMode = typeof PER_EVENT_MODES[number];
+
 /** The default mode: the best prequential log loss (tied with `ftrl`) at the best speed. */
 export const DEFAULT_MODE: Mode = "adagrad";
 

@@ -30,6 +30,7 @@ import { decodeRows } from "./row_codec.ts";
 import { RowBatch } from "./row_batch.ts";
 import type { Snapshot } from "./snapshot.ts";
 import type { Target } from "../learn/target.ts";
+import { MODES, PER_EVENT_MODES } from "../learn/model.ts";
 
 /** What a `learn` checkpoint holds: the learn stage, and where in the feature log it stands. */
 export interface LearnerState extends LearnState {
@@ -79,8 +80,10 @@ export class FeatureLogRecordError extends Error {
   }
 }
 
-/** The modes `learn` refuses. */
-export const BATCH_DEPENDENT_MODES: readonly string[] = ["seed"];
+/** The modes `learn` refuses: those not in {@linkcode PER_EVENT_MODES}. */
+export const BATCH_DEPENDENT_MODES: readonly string[] = MODES.filter(
+  (m) => !(PER_EVENT_MODES as readonly string[]).includes(m),
+);
 
 /** Why `POST /reset` is refused on `learn`. */
 export const RESET_REFUSAL =

@@ -10,6 +10,10 @@ import { KafkaAdmin } from "../../src/kafka/admin.ts";
 import { KafkaClient } from "../../src/kafka/client.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
 import { KAFKA_TOOLS, kafkaTool } from "../../dev/kafka/tools.ts";
+import { withDeadline } from "../../src/util/deadline.ts";
+
+/** How long a stopping process may take before the test calls it hung. */
+const STOP_DEADLINE_MS = 60_000;
 
 const brokers = await testBrokers();
 
@@ -29,7 +33,6 @@ Deno.test({
         args: ["--trigger", "200ms"],
       });
       let exit;
-      let ms = 0;
       try {
         const w = await waitForWeights(train, (w) => w.events_trained >= N);
         assert.equal(w.events_trained, N);
@@ -46,12 +49,15 @@ Deno.test({
         assert.equal(health.status, 200);
         await health.body?.cancel();
       } finally {
+        // A hang guard, not a speed check: the exit code says whether it stopped cleanly
+        // within its own --shutdown-timeout.
         const t0 = performance.now();
-        exit = await train.stop("SIGINT");
-        ms = performance.now() - t0;
+        exit = await withDeadline(train.stop("SIGINT"), STOP_DEADLINE_MS, {
+          what: "train's exit after SIGINT",
+        });
+        console.log(`train stopped ${Math.round(performance.now() - t0)} ms after SIGINT`);
       }
       assert.equal(exit.code, 0, exit.stderr);
-      assert.ok(ms < 10_000, `SIGINT took ${ms} ms`);
       assert.match(exit.stdout, /Batch 0 \| events: [\d,]+ \| model update #/);
       assert.match(exit.stdout, /majority baseline/);
       assert.match(exit.stdout, /__intercept__ +[-+]\d\.\d{4} \(baseline p=0\.\d{3}\)/);

@@ -17,6 +17,7 @@ import { createTestTopic, testBrokers } from "../_helpers/kafka.ts";
 import { requireTool } from "../_helpers/tools.ts";
 import { FIELD_FEATURES } from "../../src/learn/field_features.ts";
 import { startFeed, startTestTrainer, waitFor } from "./dashboard_feed.ts";
+import { settleWithin } from "../../src/util/deadline.ts";
 
 const brokers = await testBrokers();
 const SCREENSHOTS = new URL(
@@ -232,13 +233,8 @@ Deno.test({
       // The trainer stops while the dashboard is still connected (its event stream must not
       // hold the server open).
       await feed.stop();
-      const t0 = performance.now();
-      const stopped = await Promise.race([
-        trainer.stop().then(() => true),
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), 20_000)),
-      ]);
-      assert.ok(stopped, "the trainer did not stop within 20 s while a dashboard was connected");
-      assert.ok(performance.now() - t0 < 20_000);
+      const stopped = await settleWithin(trainer.stop(), 60_000);
+      assert.ok(stopped, "the trainer did not stop within 60 s while a dashboard was connected");
     } finally {
       await feed.stop();
       await browser?.close();

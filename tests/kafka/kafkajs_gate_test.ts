@@ -1,5 +1,6 @@
 /**
- * The kafkajs gate (`src/kafka/kafkajs.ts`) is the only module of `src/` that imports kafkajs;
+ * The kafkajs gate (`src/kafka/kafkajs.ts`) is the only module of the program (`src/`, and the
+ * development launcher and benchmarks under `dev/` and `bench/`) that imports kafkajs;
  * it refuses a kafkajs other than the pinned one with an error naming both versions; it finds
  * the private piece `evict_member.ts` needs or says it cannot; and it fails loudly, instead of
  * falling back to kafkajs' quadratic grouping, when kafkajs was loaded before it. That the
@@ -25,14 +26,19 @@ const GATE = "src/kafka/kafkajs.ts";
 const root = new URL("../../", import.meta.url);
 
 /**
- * Every way a file can load kafkajs: a string literal naming it or one of its modules (`from
- * "kafkajs"`, `import "kafkajs/src/..."`, `import("kafkajs")`, `require('kafkajs/...')`, a type
- * import, `npm:kafkajs@...`). Comment lines (`//`, `/*`, ` *`) are prose, not imports, and are
- * skipped. Returns the specifiers found.
+ * Every way a file can load kafkajs: a string literal naming it or one of its modules after
+ * `from`, `import` or `require` (`from "kafkajs"`, `import "kafkajs/src/..."`, `import("kafkajs")`,
+ * `require('kafkajs/...')`, a type import, `npm:kafkajs@...`). Comment lines (`//`, `/*`, ` *`)
+ * are prose, not imports, and are skipped, as is the name in any other string (a label such as
+ * a profile's `"kafkajs"` category). Returns the specifiers found.
  */
 function kafkajsImports(source: string): string[] {
   const code = source.split("\n").filter((line) => !/^\s*(\/\/|\/\*|\*)/.test(line)).join("\n");
-  return [...code.matchAll(/["'`]((?:npm:)?kafkajs(?:@[^/"'`]*)?(?:\/[^"'`]*)?)["'`]/g)]
+  return [
+    ...code.matchAll(
+      /\b(?:from|import|require)\s*\(?\s*["'`]((?:npm:)?kafkajs(?:@[^/"'`]*)?(?:\/[^"'`]*)?)["'`]/g,
+    ),
+  ]
     .map((m) => m[1]);
 }
 
@@ -65,24 +71,29 @@ Deno.test("kafkajsImports() finds every form of a kafkajs import, and not the wo
       '// `import "kafkajs"` only in the gate',
       'const name = "kafkajs-like";',
       "console.error(`kafkajs ${level}`);",
+      'if (url.includes("/kafkajs/")) return "kafkajs";',
     ]
   ) {
     assert.deepEqual(kafkajsImports(prose), [], prose);
   }
 });
 
-Deno.test(`only ${GATE} imports kafkajs`, async () => {
+Deno.test(`only ${GATE} imports kafkajs, in src/, dev/ and bench/`, async () => {
   const offenders: string[] = [];
-  let files = 0;
   let gateImports = 0;
-  for await (const url of typeScriptFiles(new URL("src/", root))) {
-    files++;
-    const path = url.pathname.slice(root.pathname.length);
-    const found = kafkajsImports(await Deno.readTextFile(url));
-    if (path === GATE) gateImports = found.length;
-    else if (found.length > 0) offenders.push(`${path}: ${found.join(", ")}`);
+  const perDir: Record<string, number> = {};
+  for (const dir of ["src/", "dev/", "bench/"]) {
+    perDir[dir] = 0;
+    for await (const url of typeScriptFiles(new URL(dir, root))) {
+      perDir[dir]++;
+      const path = url.pathname.slice(root.pathname.length);
+      const found = kafkajsImports(await Deno.readTextFile(url));
+      if (path === GATE) gateImports = found.length;
+      else if (found.length > 0) offenders.push(`${path}: ${found.join(", ")}`);
+    }
   }
-  assert.ok(files > 50, `only ${files} files under src/`);
+  assert.ok(perDir["src/"] > 50, `only ${perDir["src/"]} files under src/`);
+  assert.ok(perDir["dev/"] > 3 && perDir["bench/"] > 5, `too few files: ${JSON.stringify(perDir)}`);
   assert.ok(gateImports > 0, `${GATE} itself imports no kafkajs: has the gate moved?`);
   assert.deepEqual(offenders, [], `import kafkajs only through ${GATE}:\n${offenders.join("\n")}`);
 });

