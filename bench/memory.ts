@@ -22,7 +22,8 @@
  * ```sh
  * deno task bench:memory [--sessions 1000000] [--session-events 4000000] [--old-space 256]
  *                        [--bytes 5GB] [--capped 0.8] [--trainer-v8-flags FLAGS]
- *                        [--skip-sessions] [--skip-seed] [--brokers 127.0.0.1:9092]
+ *                        [--skip-sessions] [--skip-seed]
+ *                        [--brokers 127.0.0.1:9092 [--broker-pid PID, for its cores]]
  * ```
  *
  * @module
@@ -50,6 +51,7 @@ const { values } = parseArgs({
     "skip-seed": { type: "boolean" },
     "trainer-v8-flags": { type: "string" },
     brokers: { type: "string" },
+    "broker-pid": { type: "string" },
   },
   strict: true,
 });
@@ -335,7 +337,8 @@ async function seedRun(label: string, rate: number | null): Promise<SeedRun> {
   // A first thousand events, trained before the generator starts: the trainer is in the group.
   const { events: warm } = await loadtest(topic, "--events", "1000", "--workers", "1").output;
   await waitTrained(t.train, warm, 300_000);
-  const brokerPid = broker?.pid;
+  const brokerPid = broker?.pid ??
+    (values["broker-pid"] === undefined ? undefined : Number(values["broker-pid"]));
   const cpu0 = { trainer: t.cpu(), broker: brokerPid === undefined ? null : processCpu(brokerPid) };
   const t0 = performance.now();
   const gen = loadtest(
