@@ -108,13 +108,7 @@ export class FeaturizeStage {
     this.featureSet = set;
     this.rows = featureRows(set);
     this.#options = { ...options.sessions, featureSet: set };
-    this.#bounds = {};
-    if (options.sessions?.idleSeconds !== undefined) {
-      this.#bounds.idleSeconds = options.sessions.idleSeconds;
-    }
-    if (options.sessions?.maxSessions !== undefined) {
-      this.#bounds.maxSessions = options.sessions.maxSessions;
-    }
+    this.#bounds = { ...options.sessions };
     const r = options.restore;
     if (r === undefined) {
       this.#ledger = new OffsetLedger();
@@ -269,7 +263,9 @@ export class FeaturizeStage {
 
   /** A saved session store, under this stage's bounds where they were given. */
   #restoreStore(state: SessionStoreState): SessionStore {
-    return SessionStore.fromJSON({ ...state, ...this.#bounds }, this.featureSet.layout);
+    const store = SessionStore.fromJSON(state, this.featureSet.layout);
+    store.setBounds(this.#bounds);
+    return store;
   }
 
   /** The plain JSON-able state, partitions ascending. */
