@@ -53,7 +53,7 @@ const times = { encode: [] as number[], assemble: [] as number[], restore: [] as
 let bytes = 0, chunks = 0;
 for (let round = 0; round < ROUNDS; round++) {
   let t = performance.now();
-  const written = await encodeSnapshot(stage.partitionState(0), stage.featureSet.id);
+  const written = await encodeSnapshot(stage.livePartitionState(0), stage.featureSet.id);
   times.encode.push(performance.now() - t);
   chunks = written.length;
   bytes = written.reduce((n, c) => n + c.value.length, 0);
@@ -82,7 +82,7 @@ console.log(
   } MB in ${chunks} chunks`,
 );
 console.log(
-  `median of ${ROUNDS}: encode + SHA-256 ${ms(median(times.encode))}; assemble + verify + parse ${
+  `median of ${ROUNDS}: encode + SHA-256 ${ms(median(times.encode))}; assemble + verify + decode ${
     ms(median(times.assemble))
   }; restore into the stage ${ms(median(times.restore))}; restore in all ${
     ms(median(times.assemble) + median(times.restore))

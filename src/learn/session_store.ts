@@ -42,7 +42,12 @@ import {
   type SessionEvent,
   type SessionLayout,
 } from "./session_layout.ts";
-import { checkSessionStoreState, type SessionStoreState } from "./session_store_state.ts";
+import {
+  checkSessionStoreState,
+  restoreSessionStoreState,
+  type SessionStoreState,
+  sessionStoreState,
+} from "./session_store_state.ts";
 
 export {
   CORE_FIELDS,
@@ -123,6 +128,11 @@ export class SessionStore {
   /** Sessions evicted by the cap so far. */
   get evicted(): number {
     return this.#evicted;
+  }
+
+  /** Highest event time seen, or `null` before the first event. */
+  get watermark(): number | null {
+    return Number.isFinite(this.#watermark) ? this.#watermark : null;
   }
 
   /** The idle timeout, seconds. */
@@ -288,26 +298,7 @@ export class SessionStore {
 
   /** The plain JSON-able state, sessions least recently seen first. */
   toJSON(): SessionStoreState {
-    const ids: string[] = [];
-    const fields: number[] = [];
-    const stride = this.stride;
-    const order = this.#order;
-    for (let s = order.head; s !== NIL; s = order.after(s)) {
-      ids.push(this.#ids[s]);
-      const o = s * stride;
-      for (let j = 0; j < stride; j++) fields.push(this.#fields[o + j]);
-    }
-    return {
-      version: 2,
-      layout: { name: this.layout.name, fields: [...this.layout.fields] },
-      idleSeconds: this.#idle,
-      maxSessions: this.#max,
-      watermark: Number.isFinite(this.#watermark) ? this.#watermark : null,
-      expired: this.#expired,
-      evicted: this.#evicted,
-      ids,
-      fields,
-    };
+    return sessionStoreState(this);
   }
 
   /**
@@ -318,38 +309,52 @@ export class SessionStore {
    * @throws {TypeError} if the state is malformed or of another layout
    */
   static fromJSON(state: SessionStoreState, layout: SessionLayout = CORE_LAYOUT): SessionStore {
-    const stride = checkSessionStoreState(state, layout);
+    checkSessionStoreState(state, layout);
     const store = new SessionStore({
       idleSeconds: state.idleSeconds,
       maxSessions: state.maxSessions,
       layout,
     });
-    for (let i = 0; i < state.ids.length; i++) {
-      const id = state.ids[i];
-      if (typeof id !== "string") {
-        throw new TypeError(
-          `Cannot restore a SessionStore: session id ${
-            JSON.stringify(id)
-          } (at ${i}) is not a string.`,
-        );
-      }
-      const length = store.#encode(id);
-      const bytes = store.#scratch;
-      const hash = fnv1a32(bytes, 0, length);
-      if (store.#index.lookup(bytes, 0, length, hash) !== NIL) {
-        throw new TypeError(
-          `Cannot restore a SessionStore: session id ${JSON.stringify(id)} appears twice.`,
-        );
-      }
-      const slot = store.#allocate(id, bytes, 0, length, hash);
-      for (let j = 0; j < stride; j++) {
-        store.#fields[slot * stride + j] = state.fields[i * stride + j];
-      }
-    }
-    store.#watermark = state.watermark ?? -Infinity;
-    store.#expired = state.expired;
-    store.#evicted = state.evicted;
+    restoreSessionStoreState(store, state);
     return store;
+  }
+
+  /**
+   * Live sessions' slots, least recently seen first, for encoders that stream the store
+   * (`session_store_codec.ts`; numbers in `slots`, ids by `idAt`). Valid until the next `record`.
+   */
+  *recency(): Generator<number, void, undefined> {
+    const order = this.#order;
+    for (let s = order.head; s !== NIL; s = order.after(s)) yield s;
+  }
+
+  /** The id of the live session in `slot` (see {@linkcode SessionStore.recency}). */
+  idAt(slot: number): string {
+    return this.#ids[slot];
+  }
+
+  /**
+   * Appends saved session `id` (its `stride` numbers at `fields[at ..]`) as the most recent, on a
+   * store no event was recorded into, in the saved order; nothing is expired or evicted.
+   * @throws {TypeError} if `id` is live already
+   */
+  restoreSession(id: string, fields: ArrayLike<number>, at: number): void {
+    const stride = this.stride, length = this.#encode(id), bytes = this.#scratch;
+    const hash = fnv1a32(bytes, 0, length);
+    if (this.#index.lookup(bytes, 0, length, hash) !== NIL) {
+      throw new TypeError(
+        `Cannot restore a SessionStore: session id ${JSON.stringify(id)} appears twice.`,
+      );
+    }
+    const slot = this.#allocate(id, bytes, 0, length, hash);
+    for (let j = 0; j < stride; j++) this.#fields[slot * stride + j] = fields[at + j];
+  }
+
+  /** Sets a restored store's watermark (`null`: none), expired and evicted counts. */
+  restoreCounters(watermark: number | null, expired: number, evicted: number): void {
+    this.#watermark = watermark ?? -Infinity;
+    this.#expired = expired;
+    this.#evicted = evicted;
   }
 
   #allocate(id: string, bytes: Uint8Array, start: number, length: number, hash: number): number {

@@ -1,12 +1,16 @@
 /**
  * The plain, JSON-able form of a `SessionStore` (`session_store.ts`), as its `toJSON` writes it
- * and its `fromJSON` reads it, and the check of a state's shape and layout before a restore
- * ({@linkcode checkSessionStoreState}).
+ * ({@linkcode sessionStoreState}) and its `fromJSON` reads it ({@linkcode checkSessionStoreState},
+ * the check of a state's shape and layout before a restore, then
+ * {@linkcode restoreSessionStoreState}). Both go through the store's public streaming API
+ * (`recency`, `idAt`, `slots`; `restoreSession`, `restoreCounters`), as the binary codec does
+ * (`session_store_codec.ts`).
  *
  * @module
  */
 
 import { CORE_FIELDS, type SessionLayout, VERSION_1_FIELDS } from "./session_layout.ts";
+import type { SessionStore } from "./session_store.ts";
 
 /** The plain, JSON-able form of a `SessionStore` (see its `toJSON`). */
 export interface SessionStoreState {
@@ -67,4 +71,48 @@ export function checkSessionStoreState(state: SessionStoreState, layout: Session
     );
   }
   return stride;
+}
+
+/** The plain JSON-able state of `store`, sessions least recently seen first. */
+export function sessionStoreState(store: SessionStore): SessionStoreState {
+  const ids: string[] = [];
+  const fields: number[] = [];
+  const stride = store.stride;
+  const slots = store.slots;
+  for (const s of store.recency()) {
+    ids.push(store.idAt(s));
+    for (let j = 0, o = s * stride; j < stride; j++) fields.push(slots[o + j]);
+  }
+  return {
+    version: 2,
+    layout: { name: store.layout.name, fields: [...store.layout.fields] },
+    idleSeconds: store.idleSeconds,
+    maxSessions: store.maxSessions,
+    watermark: store.watermark,
+    expired: store.expired,
+    evicted: store.evicted,
+    ids,
+    fields,
+  };
+}
+
+/**
+ * Restores `state`'s sessions and counters into `store`, a new store of its bounds and layout
+ * (`state` checked by {@linkcode checkSessionStoreState}).
+ *
+ * @throws {TypeError} on an id that is not a string, or repeated
+ */
+export function restoreSessionStoreState(store: SessionStore, state: SessionStoreState): void {
+  for (let i = 0; i < state.ids.length; i++) {
+    const id = state.ids[i];
+    if (typeof id !== "string") {
+      throw new TypeError(
+        `Cannot restore a SessionStore: session id ${
+          JSON.stringify(id)
+        } (at ${i}) is not a string.`,
+      );
+    }
+    store.restoreSession(id, state.fields, i * store.stride);
+  }
+  store.restoreCounters(state.watermark, state.expired, state.evicted);
 }

@@ -1,13 +1,16 @@
 /**
  * The checkpoint: the source of truth of the trainer's state (docs/design.md "Exactly-once model
  * updates"). One file per checkpoint in the state directory, written atomically — a temporary
- * file, fsync, rename, fsync of the directory — holding a header line (format, version, batch
- * id, time, SHA-256 and length of the body) and the body: the feature set's id, the model, its
- * optimizer and standardizer state, the metrics, one session store per input partition, the
- * next offset of every partition and the batch id (`trainer_state.ts`). Loading takes the
- * newest checkpoint whose checksum holds; a torn or corrupt one is reported and the one before
- * it used; one of format version 1 or 2 is migrated, or refused when it cannot be
- * (`CheckpointMigrationError`). The newest few are kept, older ones pruned.
+ * file, fsync, rename, fsync of the directory — in the binary format of `checkpoint_codec.ts`,
+ * written and read in chunks (a checksummed header: format, version, batch id, time; the state's
+ * small parts as JSON, its session stores and typed arrays as sections; a SHA-256 of the whole):
+ * the feature set's id, the model, its optimizer and standardizer state, the metrics, one
+ * session store per input partition, the next offset of every partition and the batch id
+ * (`trainer_state.ts`). Loading takes the newest checkpoint whose checksums hold; a torn or
+ * corrupt one is reported and the one before it used. The JSON files of earlier versions (a
+ * header line, then the body as JSON: versions 1 to 3) are read and migrated, or refused when
+ * they cannot be (`CheckpointMigrationError`); the next checkpoint is binary. The newest few
+ * are kept, older ones pruned.
  *
  * A test hook can stop the process abruptly at each step of the write (see
  * {@linkcode CrashPoint}), so tests can prove a crash anywhere loses and duplicates nothing.
@@ -30,6 +33,12 @@ import {
   type TrainerStateV2,
 } from "./trainer_state.ts";
 import type { Clock } from "../util/clock.ts";
+import {
+  CheckpointDecodeError,
+  CheckpointReader,
+  writeCheckpoint,
+  type WrittenCheckpoint,
+} from "./checkpoint_codec.ts";
 
 /** Where a test may make the trainer die: each step of a checkpoint, and the batch itself. */
 export const CRASH_POINTS = [
@@ -46,13 +55,14 @@ export type CrashPoint = typeof CRASH_POINTS[number];
 /** The format name in every checkpoint's header. */
 export const CHECKPOINT_FORMAT = "clickstream-checkpoint";
 /**
- * The version of the checkpoint format this program writes (3: the feature set's id). It reads
- * this one, version 2 (before feature sets: the `position` set) and version 1 (one session store
- * for all partitions); see `trainer_state.ts` for their migration.
+ * The version of the checkpoint format this program writes (4: binary, `checkpoint_codec.ts`).
+ * It reads this one and the JSON files of version 3 (the same state), version 2 (before feature
+ * sets: the `position` set) and version 1 (one session store for all partitions); see
+ * `trainer_state.ts` for their migration.
  */
-export const CHECKPOINT_VERSION = 3;
+export const CHECKPOINT_VERSION = 4;
 
-/** The header line of a checkpoint file. */
+/** The header of a checkpoint file. */
 export interface CheckpointHeader {
   /** The format's name, e.g. {@linkcode CHECKPOINT_FORMAT}. */
   format: string;
@@ -60,9 +70,12 @@ export interface CheckpointHeader {
   batchId: number;
   /** Write time, ms since the epoch. */
   time: number;
-  /** Hex SHA-256 of the body bytes. */
+  /**
+   * Hex SHA-256: of the whole file before its trailing checksum (binary), of the body (JSON,
+   * versions before 4).
+   */
   sha256: string;
-  /** Length of the body in bytes. */
+  /** Bytes of the whole file (binary), of the body (JSON, versions before 4). */
   bytes: number;
 }
 
@@ -82,17 +95,21 @@ export interface CheckpointFormat<S> {
   /** Every version read (the one written among them). */
   readonly reads: readonly number[];
   /**
-   * The state of a verified body (parsed JSON) of header version `version`, e.g. migrated.
+   * The state of a verified body (the decoded binary state, or the parsed JSON of a version
+   * before it) of header version `version`, e.g. migrated.
    * @throws {CheckpointMigrationError} when it cannot be carried over
    */
   read(body: unknown, version: number, file: string): S;
 }
 
-/** `train`'s checkpoints: version 3, and versions 1 and 2 migrated (`trainer_state.ts`). */
+/**
+ * `train`'s checkpoints: version 4, version 3 (JSON, the same state) and versions 1 and 2
+ * migrated (`trainer_state.ts`).
+ */
 export const TRAINER_CHECKPOINT: CheckpointFormat<TrainerState> = {
   name: CHECKPOINT_FORMAT,
   version: CHECKPOINT_VERSION,
-  reads: [1, 2, CHECKPOINT_VERSION],
+  reads: [1, 2, 3, CHECKPOINT_VERSION],
   read: (body, version, file) =>
     version === 1
       ? migrateStateV1(body as TrainerStateV1, file)
@@ -148,12 +165,19 @@ export interface CheckpointStoreOptions<S = TrainerState> {
 }
 
 const NAME = /^checkpoint-(\d{12})\.ckpt$/;
-const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+/** The first byte of a JSON checkpoint (versions before the binary format). */
+const JSON_START = 0x7b; // "{"
+
+/** `read()`, its decode errors turned into {@linkcode CheckpointCorruptError}s of `file`. */
+async function corruptOn<T>(file: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (cause) {
+    if (!(cause instanceof CheckpointDecodeError)) throw cause;
+    throw new CheckpointCorruptError(file, cause.message, { cause });
+  }
 }
 
 /** Reads and writes the checkpoints of one state directory. */
@@ -206,22 +230,19 @@ export class CheckpointStore<S extends { batchId: number } = TrainerState> {
    */
   async save(state: S): Promise<CheckpointHeader> {
     await Deno.mkdir(this.#dir, { recursive: true });
-    const body = encoder.encode(JSON.stringify(state));
-    const header: CheckpointHeader = {
+    const head = {
       format: this.#format.name,
       version: this.#format.version,
       batchId: state.batchId,
       time: this.#clock.now(),
-      sha256: await sha256(body),
-      bytes: body.byteLength,
     };
     const name = `checkpoint-${String(Math.max(0, state.batchId + 1)).padStart(12, "0")}.ckpt`;
     const final = join(this.#dir, name);
     const temp = join(this.#dir, `.${name}.${crypto.randomUUID()}.tmp`);
     const file = await Deno.open(temp, { write: true, createNew: true });
+    let written: WrittenCheckpoint;
     try {
-      await writeAll(file, encoder.encode(JSON.stringify(header) + "\n"));
-      await writeAll(file, body);
+      written = await writeCheckpoint(file, head, state);
       this.#crash?.("after-temp-write");
       await file.sync();
       this.#crash?.("after-fsync");
@@ -237,11 +258,51 @@ export class CheckpointStore<S extends { batchId: number } = TrainerState> {
       dir.close();
     }
     await this.#prune();
-    return header;
+    return { ...head, ...written };
   }
 
-  /** Reads and verifies one checkpoint file. */
+  /**
+   * Reads and verifies one checkpoint file: a binary one (`checkpoint_codec.ts`) in chunks, or
+   * one of the JSON files versions before it wrote (`checkpoint_json.ts`), to be migrated.
+   */
   async read(file: string): Promise<LoadedCheckpoint<S>> {
+    let opened: Deno.FsFile;
+    try {
+      opened = await Deno.open(file, { read: true });
+    } catch (cause) {
+      throw new CheckpointCorruptError(file, `cannot be read (${(cause as Error).message})`, {
+        cause,
+      });
+    }
+    try {
+      const reader = new CheckpointReader(opened);
+      const start = await corruptOn(file, () => reader.header());
+      if ("start" in start) {
+        if (start.start[0] !== JSON_START) {
+          throw new CheckpointCorruptError(
+            file,
+            start.start.length === 0
+              ? "the file is empty (torn write?)"
+              : "it starts with neither the checkpoint magic nor a JSON header (not a checkpoint?)",
+          );
+        }
+      } else {
+        const header = this.#check(file, start.header as unknown as CheckpointHeader);
+        const body = await corruptOn(file, () => reader.state());
+        return {
+          header: { ...header, sha256: body.sha256, bytes: body.bytes },
+          state: this.#format.read(body.state, header.version, file),
+          file,
+        };
+      }
+    } finally {
+      opened.close();
+    }
+    return await this.#readJson(file);
+  }
+
+  /** Reads a JSON checkpoint (versions before 4): a header line, then the body. */
+  async #readJson(file: string): Promise<LoadedCheckpoint<S>> {
     let bytes: Uint8Array;
     try {
       bytes = await Deno.readFile(file);
@@ -258,6 +319,30 @@ export class CheckpointStore<S extends { batchId: number } = TrainerState> {
     } catch (cause) {
       throw new CheckpointCorruptError(file, "the header is not JSON", { cause });
     }
+    this.#check(file, header);
+    const body = bytes.subarray(newline + 1);
+    if (body.byteLength !== header.bytes) {
+      throw new CheckpointCorruptError(
+        file,
+        `the body is ${body.byteLength} bytes, the header says ${header.bytes} (torn write?)`,
+      );
+    }
+    const digest = await crypto.subtle.digest("SHA-256", body as Uint8Array<ArrayBuffer>);
+    const sha256 = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0"));
+    if (sha256.join("") !== header.sha256) {
+      throw new CheckpointCorruptError(file, "the SHA-256 checksum does not match the body");
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(decoder.decode(body));
+    } catch (cause) {
+      throw new CheckpointCorruptError(file, "the body is not JSON", { cause });
+    }
+    return { header, state: this.#format.read(parsed, header.version, file), file };
+  }
+
+  /** `header` when it is of this store's format and of a version it reads. */
+  #check(file: string, header: CheckpointHeader): CheckpointHeader {
     const format = this.#format;
     if (header?.format !== format.name) {
       const theirs = header?.format;
@@ -272,23 +357,7 @@ export class CheckpointStore<S extends { batchId: number } = TrainerState> {
         `format version ${header.version}, this program reads versions ${format.reads.join(", ")}`,
       );
     }
-    const body = bytes.subarray(newline + 1);
-    if (body.byteLength !== header.bytes) {
-      throw new CheckpointCorruptError(
-        file,
-        `the body is ${body.byteLength} bytes, the header says ${header.bytes} (torn write?)`,
-      );
-    }
-    if (await sha256(body) !== header.sha256) {
-      throw new CheckpointCorruptError(file, "the SHA-256 checksum does not match the body");
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(decoder.decode(body));
-    } catch (cause) {
-      throw new CheckpointCorruptError(file, "the body is not JSON", { cause });
-    }
-    return { header, state: format.read(parsed, header.version, file), file };
+    return header;
   }
 
   /**
@@ -319,9 +388,4 @@ export class CheckpointStore<S extends { batchId: number } = TrainerState> {
       }
     }
   }
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.byteLength) written += await file.write(bytes.subarray(written));
 }

@@ -33,6 +33,7 @@ import {
   type SessionStoreOptions,
   type SessionStoreState,
 } from "../learn/session_store.ts";
+import { restoreSessions } from "../learn/session_store_codec.ts";
 import { OffsetLedger } from "./offset_ledger.ts";
 import type { DeadLetter, SourceRecord } from "./records.ts";
 import type { SessionCounts } from "./snapshot.ts";
@@ -46,22 +47,36 @@ export function featureRows(featureSet: FeatureSet = DEFAULT_FEATURE_SET): RowSc
   return { featureSet: featureSet.id, denseWidth: featureSet.width, sparseWidth: 0 };
 }
 
-/** One partition's featurize state. */
-export interface PartitionFeatureState {
+/**
+ * One partition's featurize state; `Sessions` narrows its session store's form (the JSON-able
+ * one: `SessionStoreState`).
+ */
+export interface PartitionFeatureState<
+  Sessions extends SessionStoreState | SessionStore = SessionStoreState | SessionStore,
+> {
   partition: number;
   /** The next offset of the partition this state covers. */
   next: number;
-  /** Its session store. */
-  sessions: SessionStoreState;
+  /**
+   * Its session store: as JSON (a session snapshot, a checkpoint before version 4), or the store
+   * itself (the state a checkpoint is written from, and a binary checkpoint's, whose restore
+   * takes that store over).
+   */
+  sessions: Sessions;
 }
 
-/** The plain JSON-able state of a {@linkcode FeaturizeStage}. */
-export interface FeaturizeState {
+/**
+ * The state of a {@linkcode FeaturizeStage}; `Sessions` narrows its session stores' form (see
+ * {@linkcode PartitionFeatureState}).
+ */
+export interface FeaturizeState<
+  Sessions extends SessionStoreState | SessionStore = SessionStoreState | SessionStore,
+> {
   version: 1;
   /** The id of the feature set the stores serve. */
   featureSet: number;
   /** One entry per partition seen, by partition. */
-  partitions: PartitionFeatureState[];
+  partitions: PartitionFeatureState<Sessions>[];
 }
 
 /** What featurizing a batch gave besides its rows. */
@@ -240,7 +255,7 @@ export class FeaturizeStage {
   }
 
   /** The plain JSON-able state of `partition` alone: its next offset and session store. */
-  partitionState(partition: number): PartitionFeatureState {
+  partitionState(partition: number): PartitionFeatureState<SessionStoreState> {
     return {
       partition,
       next: this.#ledger.next(partition),
@@ -261,15 +276,42 @@ export class FeaturizeStage {
     this.#ledger.commit(batch);
   }
 
-  /** A saved session store, under this stage's bounds where they were given. */
-  #restoreStore(state: SessionStoreState): SessionStore {
-    const store = SessionStore.fromJSON(state, this.featureSet.layout);
+  /**
+   * A saved session store (as JSON, or a store a binary checkpoint hands over), under this
+   * stage's bounds where they were given.
+   */
+  #restoreStore(sessions: SessionStoreState | SessionStore): SessionStore {
+    const store = restoreSessions(sessions, this.featureSet.layout);
     store.setBounds(this.#bounds);
     return store;
   }
 
+  /**
+   * The state with each partition's session store itself, not a copy (what a checkpoint streams
+   * from, `checkpoint_codec.ts`): valid until the next batch. Partitions ascending.
+   */
+  state(): FeaturizeState<SessionStore> {
+    return {
+      version: 1,
+      featureSet: this.featureSet.id,
+      partitions: this.partitions.map((partition) => this.livePartitionState(partition)),
+    };
+  }
+
+  /**
+   * The state of `partition` alone with its session store itself, not a copy (what a session
+   * snapshot is encoded from): valid until the next batch.
+   */
+  livePartitionState(partition: number): PartitionFeatureState<SessionStore> {
+    return {
+      partition,
+      next: this.#ledger.next(partition),
+      sessions: (this.#featurizers.get(partition) ?? new Featurizer(this.#options)).store,
+    };
+  }
+
   /** The plain JSON-able state, partitions ascending. */
-  toJSON(): FeaturizeState {
+  toJSON(): FeaturizeState<SessionStoreState> {
     return {
       version: 1,
       featureSet: this.featureSet.id,

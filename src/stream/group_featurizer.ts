@@ -231,9 +231,12 @@ export class GroupFeaturizer {
     };
   }
 
-  /** The state of held `partition` for a session snapshot: next offset and session store. */
+  /**
+   * The state of held `partition` for a session snapshot: next offset and session store (the
+   * store itself, valid until the next batch).
+   */
   snapshot(partition: number): PartitionFeatureState {
-    return this.#stage.partitionState(partition);
+    return this.#stage.livePartitionState(partition);
   }
 
   /** The id of the feature set the rows and snapshots are of. */

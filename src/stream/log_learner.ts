@@ -40,11 +40,11 @@ export interface LearnerState extends LearnState {
   featureLog: { topic: string; offset: number };
 }
 
-/** `learn`'s checkpoint format. */
+/** `learn`'s checkpoint format: version 2 (binary), and version 1 (JSON, the same state). */
 export const LEARNER_CHECKPOINT: CheckpointFormat<LearnerState> = {
   name: "clickstream-learn-checkpoint",
-  version: 1,
-  reads: [1],
+  version: 2,
+  reads: [1, 2],
   read: (body) => body as LearnerState,
 };
 

@@ -4,12 +4,15 @@
  * partition's next owner goes on from it instead of replaying the partition from its beginning
  * (docs/design.md "Scaling out", "Session snapshots").
  *
- * A snapshot's body is a {@linkcode FeaturizeState} holding that one partition, as JSON — the
- * state the featurize stage restores from. It is cut into chunks below the broker's
- * `max.message.bytes`; every chunk carries a header naming the format and version, the input
- * partition, the source offset the snapshot covers (the partition's next offset), its index and
- * the number of chunks, and the SHA-256 and length of the whole body. A chunk's key is
- * `<partition>:<index>`, so compaction keeps the newest chunk of each slot.
+ * A snapshot's body is binary, in the session store's section codec of the checkpoint
+ * (`session_store_codec.ts`): frames of a u32 length and that many bytes, first a small JSON
+ * one (the feature set's id, the partition, its next offset, the store's head), then the store's
+ * session chunks. The body is cut into chunks below the broker's `max.message.bytes`; every
+ * chunk carries a header naming the format and version, the input partition, the source offset
+ * the snapshot covers (the partition's next offset), its index and the number of chunks, and the
+ * SHA-256 and length of the whole body. A chunk's key is `<partition>:<index>`, so compaction
+ * keeps the newest chunk of each slot. A snapshot of an older version (1: the body as JSON) is
+ * passed over, as if absent: the owner replays the partition, which is always correct.
  *
  * {@linkcode SnapshotAssembler} reads chunks back in log order and gives the newest **complete**
  * snapshot of a partition whose checksum holds: a torn set (a chunk missing, one of another
@@ -20,12 +23,18 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import type { FeaturizeState, PartitionFeatureState } from "./featurize_stage.ts";
+import type { SessionStore } from "../learn/session_store.ts";
+import { decodeSnapshotBody, encodeSnapshotBody } from "./snapshot_body.ts";
 
 /** The format name in every snapshot chunk's header. */
 export const SNAPSHOT_FORMAT = "clickstream-session-snapshot";
-/** The version of the snapshot format this program writes and reads. */
-export const SNAPSHOT_VERSION = 1;
+/**
+ * The version of the snapshot format this program writes and reads (2: the binary body; 1 had
+ * the body as JSON).
+ */
+export const SNAPSHOT_VERSION = 2;
 /**
  * Bytes of one chunk's value at most by default: below a broker's default
  * `max.message.bytes` (1 MiB) with room for the headers and batch overhead.
@@ -86,8 +95,8 @@ export interface ReadChunk {
 export interface RestoredSnapshot {
   /** The source offset it covers. */
   offset: number;
-  /** The featurize state of its partition (one partition). */
-  state: FeaturizeState;
+  /** The featurize state of its partition (one partition), its store restored. */
+  state: FeaturizeState<SessionStore>;
   /** Bytes of the body. */
   bytes: number;
 }
@@ -110,17 +119,13 @@ const H = {
   bytes: "snapshot-bytes",
 } as const;
 
-/** Hex SHA-256 of `bytes`. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /**
- * The chunks of a snapshot of `state` (one partition's featurize state) for feature set
- * `featureSet`, each value at most `maxChunkBytes` (default {@linkcode DEFAULT_CHUNK_BYTES}).
+ * The chunks of a snapshot of `state` (one partition's featurize state: its store itself, or
+ * its JSON form) for feature set `featureSet`, each value at most `maxChunkBytes` (default
+ * {@linkcode DEFAULT_CHUNK_BYTES}).
  *
  * @throws {RangeError} on a chunk size that is not a positive integer
+ * @throws {TypeError} on sessions (in JSON form) of a layout this program does not know
  */
 export async function encodeSnapshot(
   state: PartitionFeatureState,
@@ -132,28 +137,23 @@ export async function encodeSnapshot(
       `Cannot chunk a snapshot into ${maxChunkBytes}-byte chunks: expected a positive integer.`,
     );
   }
-  const whole: FeaturizeState = { version: 1, featureSet, partitions: [state] };
-  const body = new TextEncoder().encode(JSON.stringify(whole));
-  const sha = await sha256Hex(body);
-  const chunks = Math.max(1, Math.ceil(body.length / maxChunkBytes));
-  const out: SnapshotChunk[] = [];
-  for (let i = 0; i < chunks; i++) {
-    out.push({
-      key: `${state.partition}:${i}`,
-      value: body.subarray(i * maxChunkBytes, Math.min(body.length, (i + 1) * maxChunkBytes)),
-      headers: {
-        [H.format]: SNAPSHOT_FORMAT,
-        [H.version]: String(SNAPSHOT_VERSION),
-        [H.partition]: String(state.partition),
-        [H.offset]: String(state.next),
-        [H.chunk]: String(i),
-        [H.chunks]: String(chunks),
-        [H.sha256]: sha,
-        [H.bytes]: String(body.length),
-      },
-    });
-  }
-  return out;
+  const { values, sha256: sha, bytes } = encodeSnapshotBody(state, featureSet, maxChunkBytes);
+  await Promise.resolve(); // asynchronous as before (it hashed with crypto.subtle); errors reject
+  const chunks = values.length;
+  return values.map((v, i) => ({
+    key: `${state.partition}:${i}`,
+    value: v,
+    headers: {
+      [H.format]: SNAPSHOT_FORMAT,
+      [H.version]: String(SNAPSHOT_VERSION),
+      [H.partition]: String(state.partition),
+      [H.offset]: String(state.next),
+      [H.chunk]: String(i),
+      [H.chunks]: String(chunks),
+      [H.sha256]: sha,
+      [H.bytes]: String(bytes),
+    },
+  }));
 }
 
 const decoder = new TextDecoder();
@@ -283,7 +283,11 @@ export class SnapshotAssembler {
    * featurize state of `partition`, or `undefined` when there is none (replay from the start).
    * Sets passed over are added to {@linkcode rejected}.
    */
-  async newest(partition: number): Promise<RestoredSnapshot | undefined> {
+  newest(partition: number): Promise<RestoredSnapshot | undefined> {
+    return Promise.resolve(this.#newest(partition));
+  }
+
+  #newest(partition: number): RestoredSnapshot | undefined {
     const sets = [...(this.#sets.get(partition)?.values() ?? [])].sort(newer);
     for (const set of sets) {
       const h = set.header;
@@ -299,28 +303,21 @@ export class SnapshotAssembler {
         reject(`its chunks hold ${size} bytes, the header says ${h.bytes}`);
         continue;
       }
-      const body = new Uint8Array(size);
-      let at = 0;
-      for (const p of set.parts) {
-        body.set(p!, at);
-        at += p!.length;
-      }
-      if (await sha256Hex(body) !== h.sha256) {
+      const hash = createHash("sha256");
+      for (const part of set.parts) hash.update(part!);
+      if (hash.digest("hex") !== h.sha256) {
         reject("the SHA-256 checksum does not match the body");
         continue;
       }
-      let state: FeaturizeState;
+      let state: FeaturizeState<SessionStore>;
       try {
-        state = JSON.parse(decoder.decode(body));
+        state = decodeSnapshotBody(set.parts as Uint8Array[]);
       } catch (error) {
-        reject(`the body is not JSON (${(error as Error).message})`);
+        reject(`the body cannot be decoded (${(error as Error).message})`);
         continue;
       }
-      const p = state?.partitions?.[0];
-      if (
-        state?.version !== 1 || state.partitions.length !== 1 || p.partition !== partition ||
-        p.next !== h.offset
-      ) {
+      const p = state.partitions[0];
+      if (p.partition !== partition || p.next !== h.offset) {
         reject(
           `the body is not the featurize state of partition ${partition} at offset ${h.offset}`,
         );

@@ -139,9 +139,12 @@ export class Trainer {
     return this.#loop.admin(command);
   }
 
-  /** The full state, for a checkpoint. */
+  /**
+   * The full state, for a checkpoint: its session stores are the trainer's own (streamed, not
+   * copied, by the checkpoint), valid until the next batch; `JSON.stringify` gives a copy.
+   */
   state(): TrainerState {
-    return { topic: this.#topic, ...this.#learn.state(), featurize: this.#featurize.toJSON() };
+    return { topic: this.#topic, ...this.#learn.state(), featurize: this.#featurize.state() };
   }
 
   /** Marks that a checkpoint of the current state was written at `time` (ms). */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
   CheckpointCorruptError,
   CheckpointStore,
   type CrashPoint,
@@ -15,7 +16,9 @@ import {
 import { FIELD_FEATURES } from "../../src/learn/field_features.ts";
 import { POSITION_FEATURES } from "../../src/learn/position_features.ts";
 import { SESSION_FEATURES } from "../../src/learn/session_features.ts";
-import type { SessionStoreState } from "../../src/learn/session_store.ts";
+import { SessionStore, type SessionStoreState } from "../../src/learn/session_store.ts";
+import { CHECKPOINT_MAGIC, CheckpointReader } from "../../src/stream/checkpoint_codec.ts";
+import { writeJsonCheckpoint } from "./_json_checkpoint.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
 import { encodeEvent } from "../../src/events/schema.ts";
 
@@ -44,7 +47,10 @@ Deno.test("CheckpointStore.save() then loadLatest() returns the same state", asy
     assert.equal(header.time, 1234);
     const loaded = await store.loadLatest();
     assert.ok(loaded);
-    assert.deepEqual(loaded.state, JSON.parse(JSON.stringify(state)));
+    assert.equal(loaded.header.version, CHECKPOINT_VERSION);
+    assert.equal(loaded.header.bytes, (await Deno.stat(loaded.file)).size);
+    assert.ok(loaded.state.featurize.partitions[0].sessions instanceof SessionStore);
+    assert.deepEqual(plain(loaded.state), plain(state));
     const resumed = new Trainer({ topic: "t", restore: loaded.state });
     assert.equal(resumed.snapshot.eventsTrained, 2000);
   } finally {
@@ -141,25 +147,16 @@ function records(n: number, partition = 0): SourceRecord[] {
   }));
 }
 
-/** Writes `body` as a checkpoint of format `version` (1: one session store for all partitions). */
+/**
+ * Writes `body` as a JSON checkpoint of format `version` (1: one session store for all
+ * partitions), with the encoder those versions had.
+ */
 async function writeVersion(dir: string, version: number, body: unknown): Promise<string> {
-  const bytes = new TextEncoder().encode(JSON.stringify(body));
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  const sha256 = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join(
-    "",
-  );
-  const header = {
-    format: CHECKPOINT_FORMAT,
-    version,
-    batchId: 0,
-    time: 5,
-    sha256,
-    bytes: bytes.byteLength,
-  };
   const file = join(dir, "checkpoint-000000000001.ckpt");
-  await Deno.writeFile(
+  await writeJsonCheckpoint(
     file,
-    new Uint8Array([...new TextEncoder().encode(JSON.stringify(header) + "\n"), ...bytes]),
+    { format: CHECKPOINT_FORMAT, version, batchId: 0, time: 5 },
+    body,
   );
   return file;
 }
@@ -175,20 +172,31 @@ function sessionsV1(state: SessionStoreState): SessionStoreState {
  * it: no feature-set id in the learn stage, version-1 session stores.
  */
 function asVersion2(state: TrainerState) {
-  const { featureSet: _, featurize, ...rest } = state;
+  const { featureSet: _, featurize, ...rest } = plain(state);
   return {
     ...rest,
     featurize: {
       ...featurize,
-      partitions: featurize.partitions.map((p) => ({ ...p, sessions: sessionsV1(p.sessions) })),
+      partitions: featurize.partitions.map((p) => ({
+        ...p,
+        sessions: sessionsV1(p.sessions as SessionStoreState),
+      })),
     },
   };
 }
 
 /** The version-1 body of a one-process state: the one session store inside the learner. */
-function asVersion1(state: TrainerState, sessions = state.featurize.partitions[0]?.sessions) {
-  const { featurize: _, featureSet: __, learner, ...rest } = state;
+function asVersion1(
+  state: TrainerState,
+  sessions = plain(state).featurize.partitions[0]?.sessions as SessionStoreState | undefined,
+) {
+  const { featurize: _, featureSet: __, learner, ...rest } = plain(state);
   return { ...rest, learner: { ...learner, sessions: sessions && sessionsV1(sessions) } };
+}
+
+/** `state` as JSON-able data (its session stores as their JSON form), as older versions held it. */
+function plain(state: TrainerState): TrainerState {
+  return JSON.parse(JSON.stringify(state));
 }
 
 /** A trainer of the `position` set: the only one versions 1 and 2 knew. */
@@ -258,7 +266,7 @@ Deno.test("CheckpointStore refuses a version-1 checkpoint of several partitions,
     const file = await writeVersion(
       dir,
       1,
-      asVersion1(state, state.featurize.partitions[0].sessions),
+      asVersion1(state, plain(state).featurize.partitions[0].sessions as SessionStoreState),
     );
     const corrupt: unknown[] = [];
     const store = new CheckpointStore(dir, { onCorrupt: (e) => corrupt.push(e) });
@@ -280,16 +288,19 @@ Deno.test("CheckpointStore refuses a version-1 checkpoint of several partitions,
   }
 });
 
-Deno.test("CheckpointStore writes format version 3, with the feature set's id", async () => {
+Deno.test("CheckpointStore writes format version 4 (binary: the magic first), with the feature set's id", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const trainer = new Trainer({ topic: "t", featureSet: FIELD_FEATURES });
     await trainer.processBatch(records(500));
     await new CheckpointStore(dir).save(trainer.state());
     const [file] = await new CheckpointStore(dir).list();
-    const text = await Deno.readTextFile(file);
-    const header = JSON.parse(text.slice(0, text.indexOf("\n")));
-    assert.equal(header.version, 3);
+    assert.deepEqual((await Deno.readFile(file)).subarray(0, 8), CHECKPOINT_MAGIC);
+    using opened = await Deno.open(file);
+    const start = await new CheckpointReader(opened).header();
+    assert.ok("header" in start);
+    assert.equal(start.header.version, 4);
+    assert.equal(start.header.format, CHECKPOINT_FORMAT);
     const loaded = await new CheckpointStore(dir).loadLatest();
     assert.equal(loaded?.state.featureSet, 3);
     assert.equal(loaded?.state.featurize.featureSet, 3);
@@ -395,6 +406,56 @@ Deno.test("a state is resumed only with its own feature set: the refusal names b
         /trained with feature set "fields" \(id 3\), not "position" \(id 1\)/,
       );
     });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("CheckpointStore migrates a version-3 (JSON) checkpoint: it resumes, and the next checkpoint is binary", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const input = records(3000);
+    const first = new Trainer({ topic: "t" });
+    await first.processBatch(input.slice(0, 1500));
+    const old = await writeVersion(dir, 3, plain(first.state()));
+    const store = new CheckpointStore(dir);
+    const loaded = await store.loadLatest();
+    assert.ok(loaded);
+    assert.equal(loaded.file, old);
+    assert.equal(loaded.header.version, 3);
+    assert.deepEqual(plain(loaded.state), plain(first.state()));
+    const resumed = new Trainer({ topic: "t", restore: loaded.state });
+    await resumed.processBatch(input.slice(1500));
+    await store.save(resumed.state());
+    const again = await store.loadLatest();
+    assert.ok(again);
+    assert.notEqual(again.file, old);
+    assert.equal(again.header.version, CHECKPOINT_VERSION);
+    assert.deepEqual((await Deno.readFile(again.file)).subarray(0, 8), CHECKPOINT_MAGIC);
+    const straight = new Trainer({ topic: "t" });
+    await straight.processBatch(input.slice(0, 1500));
+    await straight.processBatch(input.slice(1500));
+    assert.deepEqual(plain(again.state), plain(straight.state()));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("CheckpointStore refuses a checkpoint of a version it does not read, naming the file and the version", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const trainer = new Trainer({ topic: "t" });
+    await trainer.processBatch(records(100));
+    const file = await writeVersion(dir, 9, plain(trainer.state()));
+    const corrupt: CheckpointCorruptError[] = [];
+    const loaded = await new CheckpointStore(dir, { onCorrupt: (e) => corrupt.push(e) })
+      .loadLatest();
+    assert.equal(loaded, null);
+    assert.equal(corrupt.length, 1);
+    assert.equal(
+      corrupt[0].message,
+      `Checkpoint ${file} is unusable: format version 9, this program reads versions 1, 2, 3, 4`,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

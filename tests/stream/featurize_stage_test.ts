@@ -220,6 +220,12 @@ Deno.test("FeaturizeStage applies its own session bounds to a restored state", (
   const idle = positionStage({ sessions: { idleSeconds: 15 }, restore: state });
   idle.featurize(next, new RowBatch(FEATURE_ROWS));
   assert.deepEqual([idle.partition(0).store.size, idle.partition(0).store.expired], [5, 25]);
+  // A store handed over itself (as a binary checkpoint's restore does) takes the bounds too.
+  const handed = positionStage();
+  handed.featurize(records, new RowBatch(FEATURE_ROWS));
+  const taken = positionStage({ sessions: { maxSessions: 10 }, restore: handed.state() });
+  taken.featurize(next, new RowBatch(FEATURE_ROWS));
+  assert.deepEqual(taken.toJSON(), capped.toJSON());
   // The same bounds through restorePartition (a session snapshot) give the same store.
   const moved = positionStage({ sessions: { maxSessions: 10 } });
   moved.restorePartition(state.partitions[0]);

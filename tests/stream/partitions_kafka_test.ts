@@ -92,7 +92,11 @@ Deno.test({
         const stage = new FeaturizeStage();
         stage.featurize(records, new RowBatch(featureRows()));
         const saved = state.featurize.partitions.find((s) => s.partition === p);
-        assert.deepEqual(saved, stage.toJSON().partitions[0], `partition ${p}'s featurize state`);
+        assert.deepEqual(
+          JSON.parse(JSON.stringify(saved)),
+          stage.toJSON().partitions[0],
+          `partition ${p}'s featurize state`,
+        );
       }
     } finally {
       await Deno.remove(dir, { recursive: true });

@@ -11,6 +11,7 @@ import { SessionGenerator } from "../../src/generator/session_generator.ts";
 import { featureRows, FeaturizeStage } from "../../src/stream/featurize_stage.ts";
 import { GroupFeaturizer } from "../../src/stream/group_featurizer.ts";
 import type { SourceRecord } from "../../src/stream/records.ts";
+import { SessionStore } from "../../src/learn/session_store.ts";
 import { encodeRows } from "../../src/stream/row_codec.ts";
 import { RowBatch } from "../../src/stream/row_batch.ts";
 import {
@@ -60,8 +61,9 @@ Deno.test("a snapshot is cut into chunks below the size, each with the whole hea
   const stage = stageOver(records(2000, 3, testSeed("snapshot-chunks")));
   const state = stage.partitionState(3);
   const chunks = await encodeSnapshot(state, stage.featureSet.id, 64);
-  const body = JSON.stringify({ version: 1, featureSet: stage.featureSet.id, partitions: [state] });
-  assert.equal(chunks.length, Math.ceil(enc.encode(body).length / 64));
+  const bytes = Number(chunks[0].headers["snapshot-bytes"]);
+  assert.equal(chunks.length, Math.ceil(bytes / 64));
+  assert.equal(chunks.reduce((n, c) => n + c.value.length, 0), bytes);
   assert.ok(chunks.length > 1);
   for (const [i, c] of chunks.entries()) {
     assert.ok(c.value.length <= 64 && c.value.length > 0);
@@ -88,7 +90,8 @@ Deno.test("the newest complete snapshot is restored, equal to the state saved", 
   for (const c of await encodeSnapshot(newer, 1, 3000)) a.add(read(c));
   const got = await a.newest(0);
   assert.equal(got?.offset, 3000);
-  assert.deepEqual(got?.state.partitions[0], JSON.parse(JSON.stringify(newer)));
+  assert.ok(got?.state.partitions[0].sessions instanceof SessionStore);
+  assert.deepEqual(JSON.parse(JSON.stringify(got?.state.partitions[0])), newer);
   assert.equal(await a.newest(1), undefined);
   assert.deepEqual(a.rejected, []);
 });
@@ -191,4 +194,14 @@ Deno.test("a new owner restored from a snapshot writes the rows of one that read
       ),
     /snapshot of partition 1/,
   );
+});
+
+Deno.test("a snapshot of version 1 (its body as JSON) is passed over: the owner replays", async () => {
+  const state = stageOver(records(300, 0, testSeed("snapshot-v1"))).partitionState(0);
+  const a = new SnapshotAssembler();
+  for (const c of await encodeSnapshot(state, 1)) {
+    a.add(read({ ...c, headers: { ...c.headers, "snapshot-version": "1" } }));
+  }
+  assert.equal(await a.newest(0), undefined);
+  assert.match(a.rejected[0].reason, /version 1 is not 2/);
 });
