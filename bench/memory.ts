@@ -9,7 +9,7 @@
  *    share of events) is learnt by a trainer with `--max-sessions <sessions>` and a day of idle
  *    time, so its store ends holding `--sessions` live sessions; checkpoints every 5 s. Then a
  *    second trainer restores that checkpoint. Once with the default V8 heap, once with
- *    `--v8-flags=--max-old-space-size=<old-space>`. Per row: live sessions (`/weights`), peak
+ *    `--v8-flags=--max-old-space-size=<old-space>`, once with `--max-heap-size=<old-space>`. Per row: live sessions (`/weights`), peak
  *    RSS of the learning trainer (across its checkpoints), the checkpoint's size, the last
  *    checkpoint's write time, the restore time and the restoring trainer's peak RSS.
  * 2. **The seed's run.** `loadtest --bytes <bytes>` (4 workers × 4 senders, as fast as it can)
@@ -236,6 +236,7 @@ async function liveSessions(): Promise<void> {
       name: `--max-old-space-size=${OLD_SPACE}`,
       flags: [`--v8-flags=--max-old-space-size=${OLD_SPACE}`],
     },
+    { name: `--max-heap-size=${OLD_SPACE}`, flags: [`--v8-flags=--max-heap-size=${OLD_SPACE}`] },
   ];
   const rows: string[][] = [];
   for (const config of configs) {
