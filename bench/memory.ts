@@ -9,9 +9,10 @@
  *    share of events) is learnt by a trainer with `--max-sessions <sessions>` and a day of idle
  *    time, so its store ends holding `--sessions` live sessions; checkpoints every 5 s. Then a
  *    second trainer restores that checkpoint. Once with the default V8 heap, once with
- *    `--v8-flags=--max-old-space-size=<old-space>`, once with `--max-heap-size=<old-space>`. Per row: live sessions (`/weights`), peak
- *    RSS of the learning trainer (across its checkpoints), the checkpoint's size, the last
- *    checkpoint's write time, the restore time and the restoring trainer's peak RSS.
+ *    `--v8-flags=--max-old-space-size=<old-space>`, once with `--max-heap-size=<old-space>`.
+ *    Per row: live sessions (`/weights`), peak RSS of the learning trainer (across its
+ *    checkpoints), the checkpoint's size, the last checkpoint's write time, the restore time and
+ *    the restoring trainer's peak RSS.
  * 2. **The seed's run.** `loadtest --bytes <bytes>` (4 workers × 4 senders, as fast as it can)
  *    while a trainer learns live on one partition: events sent and trained, bad records, the
  *    trainer's peak RSS, the lag, the drain time after the generator stopped, and the cores
