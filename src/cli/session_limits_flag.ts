@@ -69,7 +69,7 @@ export const SESSION_LIMIT_FLAGS: FlagSpecs = {
   "session-idle": {
     type: "string",
     help: "forget a session idle this long in event time (e.g. 30m, 24h)",
-    default: `${DEFAULT_SESSION_LIMITS.idleSeconds}s`,
+    default: `${DEFAULT_SESSION_LIMITS.idleSeconds / 60}m`,
   },
 };
 
