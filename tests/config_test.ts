@@ -55,13 +55,13 @@ Deno.test("resolveConfig() takes --features on train and demo, default the regis
       () => resolveConfig([command, "--features", "all"], {}),
       (e: unknown) =>
         e instanceof UsageError &&
-        e.message === `--features must be one of position, session, fields, got "all"`,
+        e.message === `--features must be one of position, session, fields, shop, got "all"`,
     );
     const help = resolveConfig([command, "--help"], {});
     assert.ok(help.command === "help");
     assert.match(
       help.text,
-      /--features <value> +feature set: position \| session \| fields \(default session\)/,
+      /--features <value> +feature set: position \| session \| fields \| shop \(default shop\)/,
     );
   }
 });
@@ -337,7 +337,7 @@ Deno.test("resolveConfig() fills every default of quality", () => {
   );
   assert.throws(
     () => resolveConfig(["quality", "--features", "position,pages"], {}),
-    /--features must be one of position, session, fields, got "pages"/,
+    /--features must be one of position, session, fields, shop, got "pages"/,
   );
   const a = resolveConfig(["quality", "--target", "action"], {});
   assert.ok(a.command === "quality");

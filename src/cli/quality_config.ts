@@ -40,7 +40,7 @@ export interface QualityConfig {
   modes: Mode[];
   /**
    * The feature sets to run, in order: `--features`, comma-separated.
-   * @default {["position", "session", "fields"]}
+   * @default {["position", "session", "fields", "shop"]}
    */
   featureSets: FeatureSetName[];
   /**

@@ -16,6 +16,7 @@
 
 import type { DriftMarker, HistoryPoint, MetricsView, Snapshot } from "../stream/snapshot.ts";
 import type { Clock } from "../util/clock.ts";
+import type { SparseWeight } from "../learn/model.ts";
 
 /** The current figures of a snapshot, as the dashboard shows them. */
 export interface DashboardState {
@@ -27,6 +28,8 @@ export interface DashboardState {
   intercept: number;
   rawWeights: readonly number[];
   rawIntercept: number;
+  /** The hashed url buckets largest by |weight| (`Snapshot.topBuckets`); empty without. */
+  topBuckets: readonly SparseWeight[];
   updates: number;
   eventsTrained: number;
   batches: number;
@@ -114,6 +117,7 @@ export function dashboardState(s: Snapshot): DashboardState {
     intercept: s.intercept,
     rawWeights: s.rawWeights,
     rawIntercept: s.rawIntercept,
+    topBuckets: s.topBuckets ?? [],
     updates: s.updates,
     eventsTrained: s.eventsTrained,
     batches: s.batches,

@@ -293,6 +293,17 @@ export function createMetrics(
       s.featureNames.forEach((feature, i) => this.set({ feature }, s.weights[i]));
     },
   });
+  new Gauge({
+    name: PREFIX + "url_bucket_weight",
+    help:
+      "Weight of a hashed url bucket, for the 20 buckets largest by |weight| (none for a feature set without hashed urls).",
+    labelNames: ["bucket"],
+    registers,
+    collect() {
+      this.reset();
+      for (const b of current().topBuckets ?? []) this.set({ bucket: String(b.index) }, b.weight);
+    },
+  });
   gauge("model_intercept", "Model intercept; sigmoid of it is the baseline probability.", (s) => {
     return s.intercept;
   });

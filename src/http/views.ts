@@ -33,6 +33,8 @@ export interface WeightsJson {
   baseline_probability: number;
   raw_weights: Record<string, number>;
   raw_intercept: number;
+  /** The 20 hashed url buckets largest by |weight|, `{ bucket, weight }`; empty without. */
+  url_buckets: { bucket: number; weight: number }[];
   updates: number;
   events_trained: number;
   batches: number;
@@ -101,6 +103,7 @@ export function weightsJson(snapshot: Snapshot, now: number): WeightsJson {
     baseline_probability: sigmoid(snapshot.intercept),
     raw_weights: rawWeights,
     raw_intercept: snapshot.rawIntercept,
+    url_buckets: (snapshot.topBuckets ?? []).map((b) => ({ bucket: b.index, weight: b.weight })),
     updates: snapshot.updates,
     events_trained: snapshot.eventsTrained,
     batches: snapshot.batches,

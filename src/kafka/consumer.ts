@@ -28,8 +28,8 @@ import {
   type PartitionOffset,
   partKey,
   type TopicPartitions,
-  toRecord,
 } from "./consumed_record.ts";
+import { batchRecords } from "./columnar_fetch.ts";
 import { ConsumerOffsets } from "./consumer_offsets.ts";
 import { consumerSettings, type EventConsumerOptions } from "./consumer_options.ts";
 import type { Consumer, EachBatchPayload } from "./kafkajs.ts";
@@ -186,13 +186,9 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     if (this.#closed || !isRunning() || isStale()) return;
     const key = partKey(batch.topic, batch.partition);
     const position = this.#offsets.next(key) ?? -1;
-    const records: ConsumedRecord[] = [];
-    for (const m of batch.messages) {
-      const record = toRecord(batch.topic, batch.partition, m);
-      // Never deliver twice what this member already processed (e.g. a refetch after a
-      // rebalance that kept the partition but whose commit failed).
-      if (record.offset >= position) records.push(record);
-    }
+    // Never deliver twice what this member already processed (e.g. a refetch after a
+    // rebalance that kept the partition but whose commit failed).
+    const records = batchRecords(batch, position);
     if (records.length === 0) {
       if (batch.messages.length > 0) resolveOffset(batch.lastOffset());
       return;

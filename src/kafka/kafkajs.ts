@@ -20,7 +20,9 @@
  *    (`direct_record_batch.ts`; before kafkajs' produce request is loaded: it writes every
  *    uncompressed batch straight into one buffer), the fast varints of the encoder
  *    (`fast_varints.ts`: compressed batches, written by kafkajs' own record encoder), the fast
- *    varlong decoding of the decoder (`fast_long_decoding.ts`), and the filter that keeps
+ *    varlong decoding of the decoder (`fast_long_decoding.ts`), the columnar fetch (`columnar_fetch.ts`;
+ *    before kafkajs' fetch responses and consumer group are loaded: a fetched record set becomes
+ *    columns over the response, kafkajs' messages are made only when read), and the filter that keeps
  *    kafkajs' negative-timeout warning off stderr (`timeout_warning.ts`). The patches that swap a
  *    module in the CommonJS cache throw {@linkcode KafkaJsPatchError} when the module that takes
  *    it is already loaded.
@@ -39,6 +41,7 @@ import { createRequire } from "node:module";
 import type * as KafkaJs from "kafkajs";
 // JSON only: no kafkajs code runs before the version check.
 import kafkajsPackage from "kafkajs/package.json" with { type: "json" };
+import { columnarFetchCalls, installColumnarFetch } from "./columnar_fetch.ts";
 import { directRecordBatchCalls, installDirectRecordBatch } from "./direct_record_batch.ts";
 import type { EncoderClass, LongClass, RecordBatchModule } from "./direct_record_batch.ts";
 import {
@@ -166,6 +169,18 @@ installFastLongDecoding(
   kafkajsModule("kafkajs/src/protocol/decoder.js").exports,
   kafkajsModule("kafkajs/src/utils/long.js").exports,
 );
+for (const version of [4, 5, 7, 8, 11]) {
+  notLoadedYet(
+    "columnar fetch",
+    `kafkajs/src/protocol/requests/fetch/v${version}/response.js`,
+    "fetch response",
+  );
+}
+notLoadedYet("columnar fetch", "kafkajs/src/consumer/consumerGroup.js", "consumer group");
+installColumnarFetch({
+  decodeMessages: kafkajsModule("kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js"),
+  batch: kafkajsModule("kafkajs/src/consumer/batch.js"),
+});
 quietKafkaJsTimeoutWarning();
 
 // 3. kafkajs itself: its producer now takes the linear grouping.
@@ -229,6 +244,7 @@ export function patchCalls(): Record<string, number> {
   const varints = fastVarintsCalls();
   const longs = fastLongDecodingCalls();
   const direct = directRecordBatchCalls();
+  const columnar = columnarFetchCalls();
   return {
     "linearGrouping.groupMessagesPerPartition": linearGroupingCalls(),
     "explicitPartition.DefaultPartitioner": explicitPartitionCalls(),
@@ -241,5 +257,7 @@ export function patchCalls(): Record<string, number> {
     "fastLongDecoding.readVarLong": longs.readVarLong,
     "fastLongDecoding.fromValue": longs.fromValue,
     "fastLongDecoding.fromValueCached": longs.fromValueCached,
+    "columnarFetch.decodeMessages": columnar.decodeMessages,
+    "columnarFetch.Batch": columnar.Batch,
   };
 }

@@ -52,7 +52,8 @@ export class ActionLearner {
     const set = options.featureSet ?? DEFAULT_FEATURE_SET;
     const capacity = options.batchCapacity ?? 10_000;
     this.#featurizer = new Featurizer({ featureSet: set });
-    this.#batch = new FeatureBatch(set.width, { capacity });
+    // The softmax learns from the dense part only: a set's hashed url entries are written, unread.
+    this.#batch = new FeatureBatch(set.width, { capacity, sparseWidth: set.urlBuckets ?? 0 });
     this.#core = new ActionCore(set.names, options);
     this.#labels = new Uint8Array(capacity);
   }

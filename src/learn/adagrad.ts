@@ -6,6 +6,16 @@
  * allocates nothing. The input is one standardized row; the step predicts first, then learns,
  * and returns the pre-learning prediction (prequential).
  *
+ * A sparse part (`sparseWidth` coordinates, e.g. hashed url buckets) has weights and
+ * accumulators of its own (`sparseWeights`); a row's sparse entries are `(index, value)` pairs
+ * `index[start .. end)`, `value[start .. end)`, and a step reads and updates only those
+ * coordinates — the others are neither read nor touched, so a step costs the dense width plus the
+ * row's entries whatever `sparseWidth` is. L2 applies to a sparse weight only when it is updated.
+ *
+ * A feature set may scale the learning rate per coordinate ({@linkcode StepScales}: a smaller
+ * first step for coordinates that most streams give little signal, so that where they carry
+ * none they cost less noise); the default is the base rate everywhere.
+ *
  * @module
  */
 
@@ -21,6 +31,33 @@ export interface AdaGradOptions {
   epsilon?: number;
 }
 
+/**
+ * Per-coordinate multipliers of the learning rate: `dense[j]` for feature `j` (the intercept's
+ * is 1), `sparse` for every sparse coordinate. Each a finite number > 0.
+ */
+export interface StepScales {
+  /** One per dense feature. */
+  dense: readonly number[];
+  /** The sparse coordinates'. */
+  sparse: number;
+}
+
+/**
+ * Checks `scales` for `width` dense features.
+ * @throws {RangeError} naming the value when one is not a finite number > 0 or the count is off
+ */
+export function checkStepScales(scales: StepScales, width: number): StepScales {
+  const bad = [...scales.dense, scales.sparse].find((v) => !(v > 0 && Number.isFinite(v)));
+  if (scales.dense.length !== width || bad !== undefined) {
+    throw new RangeError(
+      `Invalid step scales ${
+        JSON.stringify(scales)
+      }: expected ${width} dense and one sparse, each a finite number > 0.`,
+    );
+  }
+  return scales;
+}
+
 /** The resolved options of {@linkcode AdaGrad}. */
 export type AdaGradConfig = Required<AdaGradOptions>;
 
@@ -29,6 +66,12 @@ export interface AdaGradState {
   config: AdaGradConfig;
   weights: number[];
   accumulators: number[];
+  /** The sparse part's weights; absent: no sparse part. */
+  sparseWeights?: number[];
+  /** The sparse part's accumulated squared gradients; absent: no sparse part. */
+  sparseAccumulators?: number[];
+  /** The step scales; absent: 1 everywhere. */
+  stepScales?: StepScales;
 }
 
 /** AdaGrad over `width` features plus an intercept (`weights[width]`). */
@@ -39,14 +82,38 @@ export class AdaGrad {
   readonly config: AdaGradConfig;
   /** Feature weights, intercept last (live; do not mutate). */
   readonly weights: Float64Array;
+  /** Number of sparse coordinates. */
+  readonly sparseWidth: number;
+  /** The sparse part's weights (live; do not mutate). */
+  readonly sparseWeights: Float64Array;
+  /** The step scales, or `null` for 1 everywhere. */
+  readonly stepScales: StepScales | null;
   #acc: Float64Array;
+  #sparseAcc: Float64Array;
+  #rate: Float64Array;
+  #sparseRate: number;
 
   /**
    * @param width number of features
    * @param options see {@linkcode AdaGradOptions}
+   * @param sparseWidth number of sparse coordinates (default 0)
+   * @param stepScales per-coordinate multipliers of the learning rate (default: none)
    */
-  constructor(width: number, options: AdaGradOptions = {}) {
+  constructor(
+    width: number,
+    options: AdaGradOptions = {},
+    sparseWidth = 0,
+    stepScales: StepScales | null = null,
+  ) {
+    if (!Number.isInteger(sparseWidth) || sparseWidth < 0) {
+      throw new RangeError(
+        `Cannot create AdaGrad with sparse width ${sparseWidth}: expected an integer ≥ 0.`,
+      );
+    }
     this.width = width;
+    this.sparseWidth = sparseWidth;
+    this.sparseWeights = new Float64Array(sparseWidth);
+    this.#sparseAcc = new Float64Array(sparseWidth);
     this.config = {
       learningRate: options.learningRate ?? 0.2,
       l2: options.l2 ?? 0,
@@ -59,17 +126,59 @@ export class AdaGrad {
     }
     this.weights = new Float64Array(width + 1);
     this.#acc = new Float64Array(width + 1);
+    this.stepScales = stepScales === null ? null : checkStepScales(stepScales, width);
+    const rate = this.config.learningRate;
+    this.#rate = new Float64Array(width).fill(rate);
+    this.#sparseRate = rate;
+    if (stepScales !== null) {
+      for (let j = 0; j < width; j++) this.#rate[j] = rate * stepScales.dense[j];
+      this.#sparseRate = rate * stepScales.sparse;
+    }
   }
 
-  /** The probability for a standardized row `x[0 .. width)`. */
-  predict(x: Float64Array): number {
-    return sigmoid(dot(this.weights, x));
+  /**
+   * The logit of a standardized row `x[0 .. width)` with sparse entries `index[start .. end)`,
+   * `value[start .. end)` (none by default).
+   */
+  logit(
+    x: Float64Array,
+    index?: ArrayLike<number>,
+    value?: ArrayLike<number>,
+    start = 0,
+    end = 0,
+  ): number {
+    let z = dot(this.weights, x);
+    const sw = this.sparseWeights;
+    for (let k = start; k < end; k++) z += sw[index![k]] * value![k];
+    return z;
   }
 
-  /** Predicts `x`, then learns from label `y` (0 or 1); returns the prediction. */
-  step(x: Float64Array, y: number): number {
-    const p = sigmoid(dot(this.weights, x));
+  /** The probability for a standardized row (and sparse entries, see {@linkcode AdaGrad.logit}). */
+  predict(
+    x: Float64Array,
+    index?: ArrayLike<number>,
+    value?: ArrayLike<number>,
+    start = 0,
+    end = 0,
+  ): number {
+    return sigmoid(this.logit(x, index, value, start, end));
+  }
+
+  /**
+   * Predicts `x` (with its sparse entries, see {@linkcode AdaGrad.logit}), then learns from
+   * label `y` (0 or 1); returns the prediction.
+   */
+  step(
+    x: Float64Array,
+    y: number,
+    index?: ArrayLike<number>,
+    value?: ArrayLike<number>,
+    start = 0,
+    end = 0,
+  ): number {
+    const p = sigmoid(this.logit(x, index, value, start, end));
     this.#update(x, p - y);
+    if (end > start) this.#updateSparse(index!, value!, start, end, p - y);
     return p;
   }
 
@@ -78,21 +187,51 @@ export class AdaGrad {
    * weighted by `weight` (the others by 1); returns the prior-corrected prediction
    * `sigmoid(logit − shift)` (with `shift = ln weight`, the calibrated probability).
    */
-  stepWeighted(x: Float64Array, y: number, weight: number, shift: number): number {
-    const z = dot(this.weights, x);
-    this.#update(x, (sigmoid(z) - y) * (y === 1 ? weight : 1));
+  stepWeighted(
+    x: Float64Array,
+    y: number,
+    weight: number,
+    shift: number,
+    index?: ArrayLike<number>,
+    value?: ArrayLike<number>,
+    start = 0,
+    end = 0,
+  ): number {
+    const z = this.logit(x, index, value, start, end);
+    const r = (sigmoid(z) - y) * (y === 1 ? weight : 1);
+    this.#update(x, r);
+    if (end > start) this.#updateSparse(index!, value!, start, end, r);
     return sigmoid(z - shift);
+  }
+
+  /** The AdaGrad step of the sparse coordinates `index[start .. end)` for the residual `r`. */
+  #updateSparse(
+    index: ArrayLike<number>,
+    value: ArrayLike<number>,
+    start: number,
+    end: number,
+    r: number,
+  ): void {
+    const w = this.sparseWeights, acc = this.#sparseAcc, learningRate = this.#sparseRate;
+    const { l2, epsilon } = this.config;
+    for (let k = start; k < end; k++) {
+      const j = index[k];
+      const g = r * value[k] + l2 * w[j];
+      const a = acc[j] + g * g;
+      acc[j] = a;
+      w[j] -= learningRate * g / (epsilon + Math.sqrt(a));
+    }
   }
 
   /** One AdaGrad step for the residual `r` (the log loss's gradient per unit of input). */
   #update(x: Float64Array, r: number): void {
-    const w = this.weights, acc = this.#acc, d = this.width;
+    const w = this.weights, acc = this.#acc, d = this.width, rate = this.#rate;
     const { learningRate, l2, epsilon } = this.config;
     for (let j = 0; j < d; j++) {
       const g = r * x[j] + l2 * w[j];
       const a = acc[j] + g * g;
       acc[j] = a;
-      w[j] -= learningRate * g / (epsilon + Math.sqrt(a));
+      w[j] -= rate[j] * g / (epsilon + Math.sqrt(a));
     }
     const a = acc[d] + r * r;
     acc[d] = a;
@@ -110,6 +249,8 @@ export class AdaGrad {
     }
     const acc = this.#acc;
     for (let j = 0; j < acc.length; j++) acc[j] *= factor;
+    const sparse = this.#sparseAcc;
+    for (let j = 0; j < sparse.length; j++) sparse[j] *= factor;
   }
 
   /** The plain JSON-able state. */
@@ -118,18 +259,33 @@ export class AdaGrad {
       config: { ...this.config },
       weights: Array.from(this.weights),
       accumulators: Array.from(this.#acc),
+      ...(this.sparseWidth === 0 ? {} : {
+        sparseWeights: Array.from(this.sparseWeights),
+        sparseAccumulators: Array.from(this.#sparseAcc),
+      }),
+      ...(this.stepScales === null ? {} : {
+        stepScales: { dense: [...this.stepScales.dense], sparse: this.stepScales.sparse },
+      }),
     };
   }
 
   /** Restores an optimizer from {@linkcode AdaGrad.toJSON}. */
   static fromJSON(state: AdaGradState): AdaGrad {
     const n = state?.weights?.length;
-    if (!Number.isInteger(n) || n < 1 || state.accumulators?.length !== n) {
+    const m = state?.sparseWeights?.length ?? 0;
+    if (
+      !Number.isInteger(n) || n < 1 || state.accumulators?.length !== n ||
+      (state.sparseAccumulators?.length ?? 0) !== m
+    ) {
       throw new TypeError("Cannot restore AdaGrad: the state is malformed.");
     }
-    const o = new AdaGrad(n - 1, state.config);
+    const o = new AdaGrad(n - 1, state.config, m, state.stepScales ?? null);
     o.weights.set(state.weights);
     o.#acc.set(state.accumulators);
+    if (m > 0) {
+      o.sparseWeights.set(state.sparseWeights!);
+      o.#sparseAcc.set(state.sparseAccumulators!);
+    }
     return o;
   }
 }

@@ -3,8 +3,12 @@
  * the model and the metrics. Rows are packed row-major in one `Float64Array` (`width` values
  * per event); `labels` holds 1 for a purchase, 0 otherwise; the model writes each event's
  * pre-learning score into `scores`; `truth` holds the true purchase probability when the
- * source knows it (the generator), `NaN` otherwise. Capacity grows on demand; `clear()` keeps
- * the storage, so a steady stream of batches allocates nothing.
+ * source knows it (the generator), `NaN` otherwise. A set with hashed url features
+ * (`urlBuckets`, see `feature_set.ts`) also has a sparse part per row: `(index, value)` pairs in
+ * `sparseIndex`/`sparseValue`, row `i`'s from `sparseEnd[i − 1]` (0 for the first) to
+ * `sparseEnd[i]`, indices below `sparseWidth` — never standardized; the model's update touches
+ * only them. Capacity grows on demand; `clear()` keeps the storage, so a steady stream of
+ * batches allocates nothing.
  *
  * @module
  */
@@ -13,6 +17,8 @@
 export interface FeatureBatchOptions {
   /** Initial capacity in events (grows on demand). Default `10000`. */
   capacity?: number;
+  /** Width of the sparse index space (0: no sparse part). Default `0`. */
+  sparseWidth?: number;
 }
 
 /** A micro-batch of feature rows, labels, scores and (optional) true probabilities. */
@@ -29,6 +35,16 @@ export class FeatureBatch {
   truth: Float64Array;
   /** Events in the batch. */
   length = 0;
+  /** Width of the sparse index space (0: none). */
+  readonly sparseWidth: number;
+  /** End (exclusive) of row `i`'s entries in `sparseIndex`/`sparseValue`. */
+  sparseEnd: Uint32Array;
+  /** Sparse feature indices, below `sparseWidth`. */
+  sparseIndex: Uint32Array;
+  /** Sparse feature values. */
+  sparseValue: Float64Array;
+  /** Sparse entries in use. */
+  sparseLength = 0;
 
   /**
    * @param width values per row (the number of features)
@@ -46,7 +62,17 @@ export class FeatureBatch {
         `Cannot create a FeatureBatch with capacity ${capacity}: expected an integer ≥ 1.`,
       );
     }
+    const sparse = options.sparseWidth ?? 0;
+    if (!Number.isInteger(sparse) || sparse < 0) {
+      throw new RangeError(
+        `Cannot create a FeatureBatch of sparse width ${sparse}: expected an integer ≥ 0.`,
+      );
+    }
     this.width = width;
+    this.sparseWidth = sparse;
+    this.sparseEnd = new Uint32Array(capacity);
+    this.sparseIndex = new Uint32Array(sparse > 0 ? capacity : 0);
+    this.sparseValue = new Float64Array(sparse > 0 ? capacity : 0);
     this.rows = new Float64Array(capacity * width);
     this.labels = new Uint8Array(capacity);
     this.scores = new Float64Array(capacity);
@@ -61,6 +87,7 @@ export class FeatureBatch {
   /** Empties the batch, keeping its storage. */
   clear(): void {
     this.length = 0;
+    this.sparseLength = 0;
   }
 
   /**
@@ -72,7 +99,38 @@ export class FeatureBatch {
     const i = this.length++;
     this.labels[i] = 0;
     this.truth[i] = NaN;
+    this.sparseEnd[i] = this.sparseLength;
     return i;
+  }
+
+  /**
+   * Appends the sparse entry `(index, value)` to the last row.
+   * @throws {RangeError} before the first row, or on an index outside `0 .. sparseWidth`
+   */
+  addSparse(index: number, value: number): void {
+    if (this.length === 0 || !(index >= 0 && index < this.sparseWidth)) {
+      throw new RangeError(
+        `Cannot add sparse entry ${index} to a batch of ${this.length} rows and sparse width ${this.sparseWidth}.`,
+      );
+    }
+    let k = this.sparseLength;
+    if (k === this.sparseIndex.length) {
+      const n = Math.max(16, 2 * k);
+      const index = new Uint32Array(n), value = new Float64Array(n);
+      index.set(this.sparseIndex);
+      value.set(this.sparseValue);
+      this.sparseIndex = index;
+      this.sparseValue = value;
+    }
+    this.sparseIndex[k] = index;
+    this.sparseValue[k++] = value;
+    this.sparseLength = k;
+    this.sparseEnd[this.length - 1] = k;
+  }
+
+  /** Row `i`'s sparse entries: `[start, end)` into `sparseIndex`/`sparseValue`. */
+  sparseExtent(i: number): [number, number] {
+    return [i === 0 ? 0 : this.sparseEnd[i - 1], this.sparseEnd[i]];
   }
 
   #grow(): void {
@@ -89,5 +147,8 @@ export class FeatureBatch {
     const truth = new Float64Array(cap);
     truth.set(this.truth);
     this.truth = truth;
+    const ends = new Uint32Array(cap);
+    ends.set(this.sparseEnd);
+    this.sparseEnd = ends;
   }
 }

@@ -12,6 +12,8 @@
  * @module
  */
 
+import type { StepScales } from "./adagrad.ts";
+import type { ModelOptions } from "./model.ts";
 import type { SessionEvent, SessionLayout } from "./session_store.ts";
 
 /** A feature set: see the module documentation. */
@@ -38,4 +40,37 @@ export interface FeatureSet {
    * the session's state and the event's url and timestamp; changes nothing.
    */
   write(event: SessionEvent, slots: Float64Array, o: number, out: Float64Array, at: number): void;
+  /**
+   * The number of hashed url buckets (`url_hash.ts`): the width of the row's sparse part, where
+   * each event has one entry, its url path's bucket with value ±1; 0 for a set without.
+   * @default {0}
+   */
+  readonly urlBuckets?: number;
+  /**
+   * The indices of the dense features the model takes as they are, never standardized: bounded
+   * ones (one-hot indicators, sines and cosines), whose centering would make every event carry
+   * the weight of a rare indicator. The sparse part is never standardized either.
+   * @default {[]}
+   */
+  readonly unscaled?: readonly number[];
+  /**
+   * Multipliers of the optimizer's learning rate per dense feature and for the sparse part
+   * (`adagrad.ts`): a smaller first step for features that many streams give no signal, so that
+   * where they carry none their noise costs less. Default: 1 everywhere.
+   */
+  readonly stepScales?: StepScales;
+}
+
+/**
+ * What a model of feature set `set` needs to know of it besides the names: the width of its
+ * sparse part and the dense features it leaves unstandardized.
+ */
+export function modelShape(
+  set: FeatureSet,
+): Required<Pick<ModelOptions, "sparseWidth" | "unscaled" | "stepScales">> {
+  return {
+    sparseWidth: set.urlBuckets ?? 0,
+    unscaled: set.unscaled ?? [],
+    stepScales: set.stepScales ?? null,
+  };
 }

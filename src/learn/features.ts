@@ -21,6 +21,7 @@ import {
   type SessionStoreOptions,
   type SessionStoreState,
 } from "./session_store.ts";
+import { checkUrlBuckets, hashUrl, urlBucket, urlSign } from "./url_hash.ts";
 
 /** Options of {@linkcode Featurizer}. */
 export interface FeaturizerOptions extends SessionStoreOptions {
@@ -41,18 +42,22 @@ export class Featurizer {
   readonly names: readonly string[];
   /** The number of values per row. */
   readonly width: number;
+  /** The hashed url buckets: the width of the rows' sparse part (0: none). */
+  readonly urlBuckets: number;
   #store: SessionStore;
   #write: FeatureSet["write"];
 
   /**
    * @param options see {@linkcode FeaturizerOptions} and {@linkcode SessionStoreOptions}
    * @throws {TypeError} if `options.store` is not of the feature set's layout
+   * @throws {RangeError} if the set's `urlBuckets` is not 0 or a power of two up to 2^24
    */
   constructor(options: FeaturizerOptions = {}) {
     const set = options.featureSet ?? DEFAULT_FEATURE_SET;
     this.featureSet = set;
     this.names = set.names;
     this.width = set.width;
+    this.urlBuckets = set.urlBuckets ? checkUrlBuckets(set.urlBuckets) : 0;
     this.#write = set.write;
     if (options.store !== undefined && options.store.layout !== set.layout) {
       throw new TypeError(
@@ -125,16 +130,23 @@ export class Featurizer {
    * Appends the event to `batch`: writes its features into the next row, its label
    * (`action === "purchase"`), then records it in the session state.
    *
-   * @throws {RangeError} if the batch's width is not the feature set's
+   * With hashed url features, the row's sparse part gets the url path's bucket and sign.
+   *
+   * @throws {RangeError} if the batch's widths are not the feature set's
    */
   push(event: SessionEvent, batch: FeatureBatch): void {
-    if (batch.width !== this.width) {
+    const buckets = this.urlBuckets;
+    if (batch.width !== this.width || batch.sparseWidth !== buckets) {
       throw new RangeError(
-        `Cannot push rows of feature set "${this.featureSet.name}" (width ${this.width}) into a batch of width ${batch.width}.`,
+        `Cannot push rows of feature set "${this.featureSet.name}" (width ${this.width}, sparse ${buckets}) into a batch of width ${batch.width}, sparse ${batch.sparseWidth}.`,
       );
     }
     const i = batch.add();
     this.featurize(event, batch.rows, i * batch.width);
+    if (buckets > 0) {
+      const h = hashUrl(event.url);
+      batch.addSparse(urlBucket(h, buckets), urlSign(h));
+    }
     batch.labels[i] = event.action === "purchase" ? 1 : 0;
     this.#store.record(event);
   }

@@ -28,12 +28,13 @@ import type { WireEvent } from "../events/wire.ts";
 import { BatchLearner, type BatchLearnerOptions, type BatchLearnerState } from "./batch_learner.ts";
 import type { DriftDetector, OnDrift } from "./drift.ts";
 import { FeatureBatch } from "./feature_batch.ts";
-import type { FeatureSet } from "./feature_set.ts";
+import { type FeatureSet, modelShape } from "./feature_set.ts";
 import { DEFAULT_FEATURE_SET, describeFeatureSet, featureSetById } from "./feature_sets.ts";
 import { Featurizer } from "./features.ts";
 import type { MetricsSnapshot, MetricsSummary, PrequentialMetrics } from "./metrics.ts";
 import type { LogisticModel } from "./model.ts";
 import { SessionStore, type SessionStoreOptions, type SessionStoreState } from "./session_store.ts";
+import { hashUrl, urlBucket, urlSign } from "./url_hash.ts";
 
 /** Options of {@linkcode Learner}. */
 export interface LearnerOptions extends Omit<BatchLearnerOptions, "featureNames"> {
@@ -69,8 +70,11 @@ export class Learner {
   constructor(options: LearnerOptions = {}) {
     const set = options.featureSet ?? DEFAULT_FEATURE_SET;
     this.#featurizer = new Featurizer({ ...options.store, featureSet: set });
-    this.#core = new BatchLearner({ ...options, featureNames: set.names });
-    this.#batch = new FeatureBatch(set.width, { capacity: options.batchCapacity });
+    this.#core = new BatchLearner({ ...options, ...modelShape(set), featureNames: set.names });
+    this.#batch = new FeatureBatch(set.width, {
+      capacity: options.batchCapacity,
+      sparseWidth: set.urlBuckets ?? 0,
+    });
   }
 
   /** The feature set. */
@@ -205,19 +209,28 @@ export function scoreSession(
   events: readonly WireEvent[],
   featureSet: FeatureSet,
 ): number[] {
-  if (model.featureNames.join() !== featureSet.names.join()) {
+  const buckets = featureSet.urlBuckets ?? 0;
+  if (
+    model.featureNames.join() !== featureSet.names.join() || model.sparseWidth !== buckets
+  ) {
     throw new RangeError(
-      `Cannot score a session with a model of ${model.width} features (${
+      `Cannot score a session with a model of ${model.width} features and ${model.sparseWidth} sparse (${
         model.featureNames.slice(0, 3).join(", ")
-      }, …) with feature set "${featureSet.name}" (${featureSet.width} features).`,
+      }, …) with feature set "${featureSet.name}" (${featureSet.width} features, ${buckets} url buckets).`,
     );
   }
   const f = new Featurizer({ featureSet, maxSessions: Math.max(1, events.length) });
   const row = new Float64Array(featureSet.width);
   const out: number[] = [];
+  const index = new Uint32Array(buckets > 0 ? 1 : 0), value = new Float64Array(index.length);
   for (const e of events) {
     f.featurize(e, row);
-    out.push(model.predict(row));
+    if (buckets > 0) {
+      const h = hashUrl(e.url);
+      index[0] = urlBucket(h, buckets);
+      value[0] = urlSign(h);
+    }
+    out.push(model.predict(row, index, value));
     f.observe(e);
   }
   return out;

@@ -14,95 +14,46 @@
  * weights after a stream are bitwise the same whatever the batch boundaries were, the basis of
  * exactly-once updates by replay.
  *
+ * A feature set with hashed url features gives rows a sparse part (`sparseWidth` coordinates,
+ * `FeatureBatch.sparseIndex`/`sparseValue`): never standardized, learnt by `adagrad` and `ftrl`
+ * through updates that touch only a row's nonzero entries; `seed` learns from the dense part
+ * alone. A feature set's bounded features (`unscaled`) skip the standardizer.
+ *
  * @module
  */
 
-import { AdaGrad, type AdaGradOptions, type AdaGradState } from "./adagrad.ts";
+import { AdaGrad, type AdaGradState } from "./adagrad.ts";
 import type { FeatureBatch } from "./feature_batch.ts";
-import type { DriftDetector, OnDrift } from "./drift.ts";
-import { Ftrl, type FtrlOptions, type FtrlState } from "./ftrl.ts";
+import type { OnDrift } from "./drift.ts";
+import { Ftrl, type FtrlState } from "./ftrl.ts";
 import { dot, logLoss, sigmoid } from "./logistic.ts";
-import { SeedLearner, type SeedOptions, type SeedState } from "./seed.ts";
-import { Standardizer, type StandardizerState } from "./standardizer.ts";
+import { SeedLearner, type SeedState } from "./seed.ts";
+import { Standardizer } from "./standardizer.ts";
+import { checkSparseIndices, largestWeights, type SparseWeight } from "./sparse_weights.ts";
+import {
+  type Coefficients,
+  DEFAULT_MODE,
+  type Mode,
+  type ModelOptions,
+  type ModelState,
+  MODES,
+  type ProcessOptions,
+} from "./model_options.ts";
 
-/** The learning modes. */
-export const MODES = ["seed", "adagrad", "ftrl"] as const;
-
-/** One of {@linkcode MODES}. */
-export type Mode = typeof MODES[number];
-
-/**
- * The modes whose model is a function of the events alone, one update per event: where batch
- * boundaries fall changes nothing (`seed` fits its first batch whole, then steps once per batch).
- * `learn`'s replicas, whose batch boundaries differ, take only these.
- */
-export const PER_EVENT_MODES = ["adagrad", "ftrl"] as const satisfies readonly Mode[];
-
-/** One of {@linkcode PER_EVENT_MODES}. */
-export type PerEventMode = typeof PER_EVENT_MODES[number];
-
-/** The default mode: the best prequential log loss (tied with `ftrl`) at the best speed. */
-export const DEFAULT_MODE: Mode = "adagrad";
-
-/** Options of {@linkcode LogisticModel}. */
-export interface ModelOptions {
-  /** Learning mode. Default {@linkcode DEFAULT_MODE}. */
-  mode?: Mode;
-  /** Options of `adagrad` mode (see {@linkcode AdaGradOptions} for their defaults). */
-  adagrad?: AdaGradOptions;
-  /** Options of `ftrl` mode (see {@linkcode FtrlOptions}). */
-  ftrl?: FtrlOptions;
-  /** Options of `seed` mode (see {@linkcode SeedOptions}). */
-  seed?: SeedOptions;
-  /**
-   * The weight of a purchase's loss in training (`--class-weight purchase=W`; the others weigh
-   * 1), `adagrad` mode only. What is scored and served is the prior-corrected probability
-   * `sigmoid(logit − ln W)`, so the metrics are of calibrated probabilities. Default `1`.
-   */
-  classWeight?: number;
-}
-
-/** The plain JSON-able state of a {@linkcode LogisticModel}. */
-export interface ModelState {
-  version: 1;
-  mode: Mode;
-  featureNames: string[];
-  /** Events processed. */
-  events: number;
-  standardizer: StandardizerState;
-  optimizer: AdaGradState | FtrlState | SeedState;
-  /** The purchase class weight; absent means 1. */
-  classWeight?: number;
-}
-
-/** Coefficients of the model, in standardized and in raw feature units. */
-export interface Coefficients {
-  /** Feature names, in order. */
-  names: string[];
-  /** Weights on standardized features. */
-  weights: number[];
-  /** Intercept on standardized features. */
-  intercept: number;
-  /** The same model on raw features: `weights[j] · scale[j]` (`scale = 1 / sd`). */
-  rawWeights: number[];
-  /** The same model's raw intercept: `intercept − Σ weights[j] · scale[j] · mean[j]`. */
-  rawIntercept: number;
-}
+export type { SparseWeight } from "./sparse_weights.ts";
+export {
+  type Coefficients,
+  DEFAULT_MODE,
+  type Mode,
+  type ModelOptions,
+  type ModelState,
+  MODES,
+  PER_EVENT_MODES,
+  type PerEventMode,
+  type ProcessOptions,
+} from "./model_options.ts";
 
 type Optimizer = AdaGrad | Ftrl | SeedLearner;
-
-/** Options of {@linkcode LogisticModel.processBatch}. */
-export interface ProcessOptions {
-  /**
-   * A drift detector fed each event's prequential log loss, in order. Default: none (no drift
-   * detection, no per-event loss computed).
-   */
-  drift?: DriftDetector;
-  /** What to do when `drift` signals: see {@linkcode LogisticModel.adapt}. Default `"none"`. */
-  onDrift?: OnDrift;
-  /** The factor of a `boost` (see {@linkcode LogisticModel.adapt}). Default `0`. */
-  boostFactor?: number;
-}
 
 /** Logistic regression with online standardization, in one of three modes. */
 export class LogisticModel {
@@ -114,6 +65,8 @@ export class LogisticModel {
   readonly width: number;
   /** The purchase class weight (1: unweighted). */
   readonly classWeight: number;
+  /** Coordinates of the sparse part (0: none). */
+  readonly sparseWidth: number;
   #shift: number;
   #std: Standardizer;
   #opt: Optimizer;
@@ -150,11 +103,18 @@ export class LogisticModel {
     this.mode = mode;
     this.featureNames = Object.freeze([...featureNames]);
     this.width = featureNames.length;
-    this.#std = new Standardizer(this.width);
+    const sparse = options.sparseWidth ?? 0;
+    if (!Number.isInteger(sparse) || sparse < 0) {
+      throw new RangeError(
+        `Cannot create a LogisticModel with sparse width ${sparse}: expected an integer ≥ 0.`,
+      );
+    }
+    this.sparseWidth = sparse;
+    this.#std = new Standardizer(this.width, options.unscaled);
     this.#opt = mode === "adagrad"
-      ? new AdaGrad(this.width, options.adagrad)
+      ? new AdaGrad(this.width, options.adagrad, sparse, options.stepScales ?? null)
       : mode === "ftrl"
-      ? new Ftrl(this.width, options.ftrl)
+      ? new Ftrl(this.width, options.ftrl, sparse, options.stepScales ?? null)
       : new SeedLearner(this.width, options.seed);
   }
 
@@ -210,7 +170,14 @@ export class LogisticModel {
     const onDrift = options.onDrift ?? "none";
     const factor = options.boostFactor ?? 0;
     const found: number[] = [];
+    if (batch.sparseWidth !== this.sparseWidth) {
+      throw new RangeError(
+        `Cannot process a batch of sparse width ${batch.sparseWidth} with a model of ${this.sparseWidth} sparse coordinates.`,
+      );
+    }
     const n = batch.length, rows = batch.rows, labels = batch.labels, scores = batch.scores;
+    const si = batch.sparseIndex, sv = batch.sparseValue, se = batch.sparseEnd;
+    let s0 = 0;
     if (this.#opt instanceof SeedLearner) {
       this.#opt.processBatch(batch, this.#std);
       if (drift !== undefined) {
@@ -224,7 +191,9 @@ export class LogisticModel {
       let opt = this.#opt as AdaGrad;
       for (let i = 0; i < n; i++) {
         std.update(rows, i * d);
-        const p = opt.stepWeighted(std.transform(rows, i * d), labels[i], w, shift);
+        const e = se[i];
+        const p = opt.stepWeighted(std.transform(rows, i * d), labels[i], w, shift, si, sv, s0, e);
+        s0 = e;
         scores[i] = p;
         if (drift !== undefined && drift.update(logLoss(p, labels[i]))) {
           found.push(i);
@@ -235,17 +204,21 @@ export class LogisticModel {
         }
       }
     } else if (drift === undefined) {
-      const std = this.#std, opt = this.#opt;
+      const std = this.#std, opt = this.#opt as AdaGrad | Ftrl;
       for (let i = 0; i < n; i++) {
         std.update(rows, i * d);
-        scores[i] = opt.step(std.transform(rows, i * d), labels[i]);
+        const e = se[i];
+        scores[i] = opt.step(std.transform(rows, i * d), labels[i], si, sv, s0, e);
+        s0 = e;
       }
     } else {
       const std = this.#std;
-      let opt = this.#opt;
+      let opt = this.#opt as AdaGrad | Ftrl;
       for (let i = 0; i < n; i++) {
         std.update(rows, i * d);
-        const p = opt.step(std.transform(rows, i * d), labels[i]);
+        const e = se[i];
+        const p = opt.step(std.transform(rows, i * d), labels[i], si, sv, s0, e);
+        s0 = e;
         scores[i] = p;
         if (drift.update(logLoss(p, labels[i]))) {
           found.push(i);
@@ -282,21 +255,37 @@ export class LogisticModel {
       opt.boost(factor);
     } else {
       this.#opt = opt instanceof AdaGrad
-        ? new AdaGrad(this.width, opt.config)
-        : new Ftrl(this.width, opt.config);
+        ? new AdaGrad(this.width, opt.config, this.sparseWidth, opt.stepScales)
+        : new Ftrl(this.width, opt.config, this.sparseWidth, opt.stepScales);
     }
   }
 
-  /** The probability of a purchase for one raw feature row `row[0 .. width)`; changes nothing. */
-  predict(row: Float64Array): number {
+  /**
+   * The probability of a purchase for one raw feature row `row[0 .. width)` with sparse entries
+   * `(index[k], value[k])` (none by default; `seed` ignores them); changes nothing.
+   */
+  predict(row: Float64Array, index: ArrayLike<number> = [], value: ArrayLike<number> = []): number {
     if (row.length < this.width) {
       throw new RangeError(
         `Cannot predict a row of ${row.length} values with a model of ${this.width} features.`,
       );
     }
+    checkSparseIndices(index, this.sparseWidth);
     const x = this.#std.transform(row, 0);
-    if (this.classWeight === 1) return this.#opt.predict(x);
-    return sigmoid(dot(this.#opt.weights, x) - this.#shift);
+    const opt = this.#opt;
+    const z = opt instanceof SeedLearner
+      ? dot(opt.weights, x)
+      : opt.logit(x, index, value, 0, index.length);
+    return sigmoid(z - this.#shift);
+  }
+
+  /**
+   * The `n` (default 20) sparse weights largest in magnitude, largest first (ties: lower index
+   * first); none without a sparse part or in `seed` mode.
+   */
+  topSparse(n = 20): SparseWeight[] {
+    const opt = this.#opt;
+    return opt instanceof SeedLearner ? [] : largestWeights(opt.sparseWeights, n);
   }
 
   /** A copy of the coefficients, standardized and raw. */
@@ -328,6 +317,7 @@ export class LogisticModel {
       standardizer: this.#std.toJSON(),
       optimizer: this.#opt.toJSON(),
       ...(this.classWeight === 1 ? {} : { classWeight: this.classWeight }),
+      ...(this.sparseWidth === 0 ? {} : { sparseWidth: this.sparseWidth }),
     };
   }
 
@@ -344,6 +334,7 @@ export class LogisticModel {
     const model = new LogisticModel(state.featureNames, {
       mode: state.mode,
       classWeight: state.classWeight ?? 1,
+      sparseWidth: state.sparseWidth ?? 0,
     });
     const std = Standardizer.fromJSON(state.standardizer);
     if (std.width !== model.width) {
@@ -359,6 +350,11 @@ export class LogisticModel {
     if (opt.width !== model.width) {
       throw new TypeError(
         `Cannot restore a LogisticModel: ${opt.width} weights for ${model.width} features.`,
+      );
+    }
+    if (!(opt instanceof SeedLearner) && opt.sparseWidth !== model.sparseWidth) {
+      throw new TypeError(
+        `Cannot restore a LogisticModel: ${opt.sparseWidth} sparse weights for a sparse width of ${model.sparseWidth}.`,
       );
     }
     model.#std = std;

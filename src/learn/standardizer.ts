@@ -9,6 +9,9 @@
  * depends only on the row count, so the same rows in the same order give bitwise the same
  * statistics and scales — part of the model's determinism — and the scale is serialized.
  *
+ * Columns named unscaled (a feature set's bounded features, `FeatureSet.unscaled`) pass through
+ * as they are: their mean stays 0 and their scale 1, and no statistics are kept for them.
+ *
  * @module
  */
 
@@ -23,6 +26,8 @@ export interface StandardizerState {
   mean: number[];
   m2: number[];
   scale: number[];
+  /** The unscaled columns; absent: none. */
+  unscaled?: number[];
 }
 
 /** Running per-feature mean and standard deviation. */
@@ -34,9 +39,15 @@ export class Standardizer {
   #m2: Float64Array;
   #scale: Float64Array;
   #out: Float64Array;
+  #unscaled: readonly number[];
+  #scaled: Uint8Array;
 
-  /** @param width number of features */
-  constructor(width: number) {
+  /**
+   * @param width number of features
+   * @param unscaled the columns passed through as they are (default none)
+   * @throws {RangeError} on a width below 1 or an unscaled column outside `0 .. width`
+   */
+  constructor(width: number, unscaled: readonly number[] = []) {
     if (!Number.isInteger(width) || width < 1) {
       throw new RangeError(
         `Cannot create a Standardizer of width ${width}: expected an integer ≥ 1.`,
@@ -47,6 +58,22 @@ export class Standardizer {
     this.#m2 = new Float64Array(width);
     this.#scale = new Float64Array(width);
     this.#out = new Float64Array(width);
+    this.#scaled = new Uint8Array(width).fill(1);
+    for (const j of unscaled) {
+      if (!Number.isInteger(j) || j < 0 || j >= width) {
+        throw new RangeError(
+          `Cannot leave column ${j} unscaled in a Standardizer of width ${width}.`,
+        );
+      }
+      this.#scaled[j] = 0;
+      this.#scale[j] = 1;
+    }
+    this.#unscaled = Object.freeze([...unscaled]);
+  }
+
+  /** The columns passed through as they are. */
+  get unscaled(): readonly number[] {
+    return this.#unscaled;
   }
 
   /** Rows seen. */
@@ -57,9 +84,10 @@ export class Standardizer {
   /** Adds the row `rows[offset .. offset + width)` to the statistics. */
   update(rows: Float64Array, offset: number): void {
     const n = ++this.#count;
-    const mean = this.#mean, m2 = this.#m2, d = this.width;
+    const mean = this.#mean, m2 = this.#m2, d = this.width, scaled = this.#scaled;
     const inv = 1 / n;
     for (let j = 0; j < d; j++) {
+      if (scaled[j] === 0) continue;
       const x = rows[offset + j];
       const delta = x - mean[j];
       const m = mean[j] + delta * inv;
@@ -70,8 +98,9 @@ export class Standardizer {
   }
 
   #refresh(): void {
-    const m2 = this.#m2, scale = this.#scale, n1 = this.#count - 1;
+    const m2 = this.#m2, scale = this.#scale, n1 = this.#count - 1, scaled = this.#scaled;
     for (let j = 0; j < this.width; j++) {
+      if (scaled[j] === 0) continue;
       const v = m2[j];
       scale[j] = v > 0 ? Math.sqrt(n1 / v) : 0;
     }
@@ -97,8 +126,12 @@ export class Standardizer {
     return this.#scale[j];
   }
 
-  /** The current sample standard deviation of feature `j` (0 before two distinct values). */
+  /**
+   * The current sample standard deviation of feature `j` (0 before two distinct values; 1 for
+   * an unscaled column).
+   */
   sd(j: number): number {
+    if (this.#scaled[j] === 0) return 1;
     const v = this.#m2[j];
     return v > 0 ? Math.sqrt(v / (this.#count - 1)) : 0;
   }
@@ -110,6 +143,7 @@ export class Standardizer {
       mean: Array.from(this.#mean),
       m2: Array.from(this.#m2),
       scale: Array.from(this.#scale),
+      ...(this.#unscaled.length === 0 ? {} : { unscaled: [...this.#unscaled] }),
     };
   }
 
@@ -119,11 +153,12 @@ export class Standardizer {
       state === null || typeof state !== "object" || !Array.isArray(state.mean) ||
       !Array.isArray(state.m2) || state.mean.length !== state.m2.length ||
       !Array.isArray(state.scale) || state.scale.length !== state.mean.length ||
-      !Number.isInteger(state.count) || state.count < 0
+      !Number.isInteger(state.count) || state.count < 0 ||
+      (state.unscaled !== undefined && !Array.isArray(state.unscaled))
     ) {
       throw new TypeError("Cannot restore a Standardizer: the state is malformed.");
     }
-    const s = new Standardizer(state.mean.length);
+    const s = new Standardizer(state.mean.length, state.unscaled ?? []);
     s.#count = state.count;
     s.#mean.set(state.mean);
     s.#m2.set(state.m2);

@@ -28,13 +28,22 @@
  *   a dispose), not after the source ended or threw by itself.
  * - A source iterator with `nextReady()` ({@linkcode ReadyIterator}, the Kafka consumer) is read
  *   through it while it has items at hand, and through `next()` only to wait: the same items in
- *   the same batches, without a few promises per item.
+ *   the same batches, without a few promises per item. The interval is then checked after each
+ *   run of ready items (a fetch, for the consumer) and every
+ *   {@linkcode READY_ITEMS_PER_CLOCK_READ} items within one, not per item.
  *
  * @module
  */
 
 import { type Clock, SYSTEM_CLOCK } from "../util/clock.ts";
 import { isReadyIterator } from "../util/ready_iterator.ts";
+
+/**
+ * How many items in a row the batcher takes through `nextReady()` between two reads of the
+ * clock: reading it per item was 3% of the trainer's time. A batch of a source that always has an
+ * item ready therefore closes on its interval at most this many items late.
+ */
+export const READY_ITEMS_PER_CLOCK_READ = 128;
 
 /** Why a batch closed; see {@linkcode MicroBatcher.lastClose}. */
 export type BatchCloseReason = "interval" | "max_events" | "max_bytes" | "end" | "error" | "abort";
@@ -259,18 +268,33 @@ export class MicroBatcher<T> implements AsyncIterable<T[]>, AsyncDisposable {
             reason = "interval";
           } else {
             if (pending === null && ready !== null) {
-              // No next() in flight: take an item that is already there, if any.
-              let result: IteratorResult<T> | undefined;
-              try {
-                result = ready.nextReady();
-              } catch (error) {
-                arrived = { kind: "error", error };
-                continue;
+              // No next() in flight: take the items already there, in a row, reading the clock
+              // once every READY_ITEMS_PER_CLOCK_READ of them and once after the run (at the top
+              // of the loop), not per item.
+              let taken = 0;
+              while (reason === null) {
+                let result: IteratorResult<T> | undefined;
+                try {
+                  result = ready.nextReady();
+                } catch (error) {
+                  arrived = { kind: "error", error };
+                  break;
+                }
+                if (result === undefined) break;
+                taken++;
+                if (result.done) {
+                  sourceFinished = true;
+                  reason = "end";
+                } else {
+                  reason = add(result.value) ??
+                    (taken % READY_ITEMS_PER_CLOCK_READ === 0 && intervalOver()
+                      ? "interval"
+                      : this.#aborted()
+                      ? "abort"
+                      : null);
+                }
               }
-              if (result !== undefined) {
-                arrived = { kind: "item", result };
-                continue;
-              }
+              if (reason !== null || taken > 0 || arrivedNow() !== null) continue;
             }
             if (pending === null) pending = pull();
             await new Promise<Wake>((resolve) => (this.#wake = resolve));

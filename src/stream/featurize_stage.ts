@@ -18,7 +18,8 @@
  * bytes and hash (`SessionStore.lookupKey`) — no object per event, no JSON text; records the
  * fast path declines take the full JSON + zod path, whose `EventValidationError`s are the dead
  * letters' errors, exactly as before. A row's session id is the string its store keeps for the
- * session, read once on the session's first event.
+ * session, read once on the session's first event. A set's hashed url feature is hashed from the
+ * url's bytes in the record (`hashUrlBytes`), no string either.
  *
  * @module
  */
@@ -34,17 +35,22 @@ import {
   type SessionStoreState,
 } from "../learn/session_store.ts";
 import { restoreSessions } from "../learn/session_store_codec.ts";
+import { hashUrlBytes, urlBucket, urlSign } from "../learn/url_hash.ts";
 import { OffsetLedger } from "./offset_ledger.ts";
 import type { DeadLetter, SourceRecord } from "./records.ts";
 import type { SessionCounts } from "./snapshot.ts";
 import { reasonCode, type RowBatch, type RowSchema } from "./row_batch.ts";
 
 /**
- * The rows a featurize stage of `featureSet` writes (default `DEFAULT_FEATURE_SET`): its id and
- * width, dense only.
+ * The rows a featurize stage of `featureSet` writes (default `DEFAULT_FEATURE_SET`): its id, its
+ * dense width and its hashed url buckets as the sparse width.
  */
 export function featureRows(featureSet: FeatureSet = DEFAULT_FEATURE_SET): RowSchema {
-  return { featureSet: featureSet.id, denseWidth: featureSet.width, sparseWidth: 0 };
+  return {
+    featureSet: featureSet.id,
+    denseWidth: featureSet.width,
+    sparseWidth: featureSet.urlBuckets ?? 0,
+  };
 }
 
 /**
@@ -206,6 +212,8 @@ export class FeaturizeStage {
     const status = decoded.status, amount = decoded.amount;
     const sessionStart = decoded.sessionStart, sessionLength = decoded.sessionLength;
     const sessionHash = decoded.sessionHash;
+    const urlStart = decoded.urlStart, urlLength = decoded.urlLength;
+    const buckets = rows.sparseWidth;
     const e = this.#event;
     const deadLetters: DeadLetter[] = [];
     const width = rows.denseWidth;
@@ -236,6 +244,10 @@ export class FeaturizeStage {
       const bytes = decoded.bytes(i), start = sessionStart[i], length = sessionLength[i];
       f.featurizeKey(e, bytes, start, length, sessionHash[i], rows.dense, row * width);
       rows.sessionId[row] = f.observeKey(e, bytes, start, length, sessionHash[i]);
+      if (buckets > 0) {
+        const h = hashUrlBytes(bytes, urlStart[i], urlLength[i]);
+        rows.addSparse(urlBucket(h, buckets), urlSign(h));
+      }
     }
     return { skipped, deadLetters };
   }

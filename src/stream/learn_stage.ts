@@ -20,7 +20,7 @@
 
 import { BatchLearner, type BatchLearnerOptions } from "../learn/batch_learner.ts";
 import { FeatureBatch } from "../learn/feature_batch.ts";
-import type { FeatureSet } from "../learn/feature_set.ts";
+import { type FeatureSet, modelShape } from "../learn/feature_set.ts";
 import { DEFAULT_FEATURE_SET, describeFeatureSet } from "../learn/feature_sets.ts";
 import { type Clock, SYSTEM_CLOCK } from "../util/clock.ts";
 import { type LedgerBatch, type NextOffset, OffsetLedger } from "./offset_ledger.ts";
@@ -122,7 +122,7 @@ export class LearnStage {
     const set = options.featureSet ?? DEFAULT_FEATURE_SET;
     this.featureSet = set;
     this.#topic = options.topic;
-    this.#options = { ...options.learner, featureNames: set.names };
+    this.#options = { ...options.learner, ...modelShape(set), featureNames: set.names };
     this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.target = options.target ?? DEFAULT_TARGET;
     const r = options.restore;
@@ -161,7 +161,8 @@ export class LearnStage {
       this.#ledger = new OffsetLedger();
     }
     const capacity = options.capacity ?? 10_000;
-    this.#events = new FeatureBatch(this.#learner.model.width, { capacity });
+    const model = this.#learner.model;
+    this.#events = new FeatureBatch(model.width, { capacity, sparseWidth: model.sparseWidth });
     this.#rowOf = new Int32Array(capacity);
   }
 
@@ -237,10 +238,13 @@ export class LearnStage {
    * @throws {RangeError} if the rows are not of the feature set and width of the model
    */
   learn(rows: RowBatch, options: LearnRowsOptions = {}): LearnedBatch {
-    const width = this.#learner.model.width;
-    if (rows.featureSet !== this.featureSet.id || rows.denseWidth !== width) {
+    const width = this.#learner.model.width, sparseWidth = this.#learner.model.sparseWidth;
+    if (
+      rows.featureSet !== this.featureSet.id || rows.denseWidth !== width ||
+      rows.sparseWidth !== sparseWidth
+    ) {
       throw new RangeError(
-        `Cannot learn from rows of feature set ${rows.featureSet} (width ${rows.denseWidth}): the model is of feature set ${this.featureSet.id} ("${this.featureSet.name}", width ${width}).`,
+        `Cannot learn from rows of feature set ${rows.featureSet} (width ${rows.denseWidth}, sparse ${rows.sparseWidth}): the model is of feature set ${this.featureSet.id} ("${this.featureSet.name}", width ${width}, sparse ${sparseWidth}).`,
       );
     }
     const ledger = this.#ledger.begin();
@@ -279,6 +283,10 @@ export class LearnStage {
       const dense = rows.dense, to = events.rows;
       for (let k = 0, from = i * width, at = j * width; k < width; k++) {
         to[at + k] = dense[from + k];
+      }
+      const end = rows.sparseEnd[i]; // the sparse part (none for a dense-only set)
+      for (let k = i === 0 ? 0 : rows.sparseEnd[i - 1]; k < end; k++) {
+        events.addSparse(rows.sparseIndex[k], rows.sparseValue[k]);
       }
       events.labels[j] = rows.action[i] === ACTION_PURCHASE ? 1 : 0;
       if (action !== null) classes[j] = rows.action[i];

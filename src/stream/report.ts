@@ -85,6 +85,14 @@ export function formatBatchReport(snapshot: Snapshot, options: BatchReportOption
       sigmoid(s.intercept).toFixed(3)
     })`,
   );
+  const buckets = s.topBuckets ?? [];
+  if (buckets.length > 0) {
+    lines.push(
+      `  largest url buckets: ${
+        buckets.slice(0, 5).map((b) => `${b.index} ${signed(b.weight)}`).join(", ")
+      }`,
+    );
+  }
   if (s.drifts.length > 0 && s.drifts[s.drifts.length - 1].batchId === s.batchId) {
     const d = s.drifts[s.drifts.length - 1];
     lines.push(`DRIFT detected by ${d.detector} at event ${int.format(d.eventsTrained)}`);

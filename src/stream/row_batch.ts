@@ -15,7 +15,8 @@
  * `src/learn/feature_sets.ts`) and
  * widths — `denseWidth` values per row in `dense` (row-major), and a sparse part of
  * `(index, value)` pairs with per-row extents (`sparseEnd`), whose index space is
- * `sparseWidth` wide (empty today). The target is the action class (an index into `ACTIONS`),
+ * `sparseWidth` wide (a feature set's hashed url buckets, `src/learn/url_hash.ts`; empty for a
+ * set without). The target is the action class (an index into `ACTIONS`),
  * not a 0/1 label: the purchase label is `action === ACTION_PURCHASE`. Features can be added
  * and a multi-class target learnt without changing the shape.
  *
@@ -220,6 +221,23 @@ export class RowBatch {
     this.sessionId[i] = "";
     this.eventTime[i] = NaN;
     return i;
+  }
+
+  /**
+   * Appends the sparse entry `(index, value)` to the last row.
+   * @throws {RangeError} before the first row, or on an index outside `0 .. sparseWidth`
+   */
+  addSparse(index: number, value: number): void {
+    if (this.length === 0 || !(index >= 0 && index < this.sparseWidth)) {
+      throw new RangeError(
+        `Cannot add sparse entry ${index} to a batch of ${this.length} rows and sparse width ${this.sparseWidth}.`,
+      );
+    }
+    this.reserve(0, 1);
+    const k = this.sparseLength++;
+    this.sparseIndex[k] = index;
+    this.sparseValue[k] = value;
+    this.sparseEnd[this.length - 1] = k + 1;
   }
 
   /** The dense values of row `i` (a view, valid until the batch grows). */

@@ -71,7 +71,12 @@ export class SideOutputWriter {
     const o = this.#options;
     const dead = outputs.deadLetters.map((d) =>
       deadLetterRecord({
-        ...d.record,
+        // Field by field, not a spread: a consumer's record may read them through getters.
+        topic: d.record.topic,
+        partition: d.record.partition,
+        offset: d.record.offset,
+        key: d.record.key,
+        value: d.record.value,
         headers: d.record.headers ?? {},
         timestamp: d.record.timestamp ?? 0,
       }, d.error)

@@ -10,6 +10,10 @@
 import type { WireEvent } from "../events/wire.ts";
 import type { SourceView } from "./learn_stage.ts";
 import type { MultiClassSnapshot } from "../learn/multiclass_metrics.ts";
+import type { SparseWeight } from "../learn/model.ts";
+
+/** Hashed url buckets a snapshot and each history point carry: the largest by |weight|. */
+export const TOP_BUCKETS = 20;
 
 /** Prequential figures over a set of events (all scored before the model learned from them). */
 export interface MetricsView {
@@ -46,6 +50,11 @@ export interface HistoryPoint {
   eventsTrained: number;
   weights: readonly number[];
   intercept: number;
+  /**
+   * The {@linkcode TOP_BUCKETS} hashed url buckets largest by |weight| (none for a set without),
+   * never the whole sparse part. Default: absent (none).
+   */
+  topBuckets?: readonly SparseWeight[];
   rollingLogLoss: number;
   rollingConstantLogLoss: number;
   rollingBayesLogLoss: number | null;
@@ -122,6 +131,11 @@ export interface Snapshot {
   readonly rawWeights: readonly number[];
   /** The raw-feature intercept. */
   readonly rawIntercept: number;
+  /**
+   * The {@linkcode TOP_BUCKETS} hashed url buckets largest by |weight| (never standardized, so
+   * raw and standardized alike); empty or absent for a set without.
+   */
+  readonly topBuckets?: readonly SparseWeight[];
   /** Model updates so far (the original's `model update #N`). */
   readonly updates: number;
   /** Valid events the model has learned from. */

@@ -13,7 +13,7 @@
 import { scoreSession } from "../learn/learner.ts";
 import { scoreSessionActions } from "../learn/action_learner.ts";
 import type { MetricsSnapshot, MetricsSummary } from "../learn/metrics.ts";
-import type { Coefficients } from "../learn/model.ts";
+import type { Coefficients, SparseWeight } from "../learn/model.ts";
 import { ACTIONS, type WireEvent } from "../events/wire.ts";
 import type { Clock } from "../util/clock.ts";
 import type { BrokerView } from "./broker_watch.ts";
@@ -27,6 +27,7 @@ import type {
   SessionCounts,
   Snapshot,
 } from "./snapshot.ts";
+import { TOP_BUCKETS } from "./snapshot.ts";
 
 /** Top purchasers served. */
 export const TOP_PURCHASERS = 1000;
@@ -88,6 +89,7 @@ interface Costly {
   version: number;
   metrics: MetricsSnapshot;
   coefficients: Coefficients;
+  topBuckets: readonly SparseWeight[];
   cumulative: MetricsView;
   rolling: MetricsView;
   lastBatch: MetricsView;
@@ -137,6 +139,7 @@ export class SnapshotPublisher {
         eventsTrained: stage.eventsTrained,
         weights: c.weights,
         intercept: c.intercept,
+        topBuckets: costly.topBuckets,
         rollingLogLoss: num(rolling.logLoss),
         rollingConstantLogLoss: num(rolling.constantLogLoss),
         rollingBayesLogLoss: rolling.bayesLogLoss,
@@ -162,6 +165,7 @@ export class SnapshotPublisher {
       intercept: c.intercept,
       rawWeights: Object.freeze(c.rawWeights),
       rawIntercept: c.rawIntercept,
+      topBuckets: costly.topBuckets,
       updates: model.updates,
       eventsTrained: stage.eventsTrained,
       batches: stage.batches,
@@ -213,6 +217,7 @@ export class SnapshotPublisher {
       version: stage.version,
       metrics,
       coefficients: learner.model.coefficients(),
+      topBuckets: Object.freeze(learner.model.topSparse(TOP_BUCKETS).map((b) => Object.freeze(b))),
       cumulative: toMetricsView(metrics.cumulative.events > 0 ? metrics.cumulative : null),
       rolling: toMetricsView(metrics.rolling.events > 0 ? metrics.rolling : null),
       lastBatch: toMetricsView(learner.lastBatch),

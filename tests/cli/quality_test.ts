@@ -48,18 +48,18 @@ Deno.test("runQuality() writes one JSON row per profile, feature set and mode to
     const code = await quietly(() =>
       runQuality([
         ...["--events", "20000", "--modes", "adagrad,seed", "--batch", "5000", "--out", out],
-        ...["--features", "session,fields", "--profile", "original,funnel"],
+        ...["--features", "shop,fields", "--profile", "original,funnel"],
       ])
     );
     assert.equal(code, 0);
     const rows: QualityRow[] = JSON.parse(await Deno.readTextFile(out));
     assert.deepEqual(rows.map((r) => `${r.profile} ${r.features} ${r.mode}`), [
-      "original session adagrad",
-      "original session seed",
+      "original shop adagrad",
+      "original shop seed",
       "original fields adagrad",
       "original fields seed",
-      "funnel session adagrad",
-      "funnel session seed",
+      "funnel shop adagrad",
+      "funnel shop seed",
       "funnel fields adagrad",
       "funnel fields seed",
     ]);
@@ -104,7 +104,7 @@ Deno.test("evaluateMode() is the trainer's learner, with its defaults, over the 
     learner.learn(events);
   }
   assert.equal(row.logLoss, learner.snapshot().cumulative.logLoss);
-  assert.equal(row.features, "session");
+  assert.equal(row.features, "shop");
   assert.equal(row.drifts, learner.drift!.drifts);
   const coef = learner.model.coefficients();
   assert.deepEqual(Object.values(row.coefficients), [...coef.rawWeights, coef.rawIntercept]);

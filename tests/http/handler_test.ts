@@ -765,3 +765,21 @@ Deno.test("a trainer of --target action: /weights, /metrics and /predict answer 
   assert.equal("action" in await json(await plain(get("/weights"))), false);
   assert.doesNotMatch(await (await plain(get("/metrics"))).text(), /clickstream_action_recall\{/);
 });
+
+Deno.test("handler(): /weights and /metrics carry the largest hashed url buckets, /metrics none without", async () => {
+  const topBuckets = [{ index: 17, weight: -0.75 }, { index: 4000, weight: 0.5 }];
+  const snapshot = fakeSnapshot({ featureSet: "shop", topBuckets });
+  const body = await json(await handler({}, snapshot)(get("/weights")));
+  assert.deepEqual(body.url_buckets, [{ bucket: 17, weight: -0.75 }, {
+    bucket: 4000,
+    weight: 0.5,
+  }]);
+  const families = parsePrometheus(await (await handler({}, snapshot)(get("/metrics"))).text());
+  assert.deepEqual([...families.get("clickstream_url_bucket_weight")!.samples], [
+    ['{bucket="17"}', "-0.75"],
+    ['{bucket="4000"}', "0.5"],
+  ]);
+  const dense = parsePrometheus(await (await handler()(get("/metrics"))).text());
+  assert.equal(dense.get("clickstream_url_bucket_weight")?.samples.size ?? 0, 0);
+  assert.deepEqual((await json(await handler()(get("/weights")))).url_buckets, []);
+});

@@ -143,6 +143,8 @@ Deno.test("clusterFactory() finds kafkajs' private cluster factory, or says it i
 Deno.test("patchCalls() names a counter for every patched function", () => {
   const calls = patchCalls();
   assert.deepEqual(Object.keys(calls).sort(), [
+    "columnarFetch.Batch",
+    "columnarFetch.decodeMessages",
     "directRecordBatch.Record",
     "directRecordBatch.RecordBatch",
     "explicitPartition.DefaultPartitioner",

@@ -1,16 +1,19 @@
 import assert from "node:assert/strict";
 import { FeatureBatch } from "../../src/learn/feature_batch.ts";
-import { DEFAULT_FEATURE_SET } from "../../src/learn/feature_sets.ts";
+import { featureSet } from "../../src/learn/feature_sets.ts";
+
+// The dense model's behaviour, on a dense-only set (the default, shop, adds hashed urls).
+const DENSE_SET = featureSet("session");
 import { Featurizer } from "../../src/learn/features.ts";
 import { LogisticModel } from "../../src/learn/model.ts";
 import { stream } from "./_stream.ts";
 
 const { events } = stream(20_000);
-const W = DEFAULT_FEATURE_SET.width;
+const W = DENSE_SET.width;
 const logit = (p: number) => Math.log(p / (1 - p));
 
 function batchOf(from: number, to: number): FeatureBatch {
-  const f = new Featurizer();
+  const f = new Featurizer({ featureSet: DENSE_SET });
   const all = new FeatureBatch(W);
   for (const e of events) f.push(e, all);
   const b = new FeatureBatch(W);
@@ -23,8 +26,8 @@ function batchOf(from: number, to: number): FeatureBatch {
 }
 
 Deno.test("class weight 1 is the unweighted model, bit for bit, and leaves the state unchanged", () => {
-  const a = new LogisticModel(DEFAULT_FEATURE_SET.names);
-  const b = new LogisticModel(DEFAULT_FEATURE_SET.names, { classWeight: 1 });
+  const a = new LogisticModel(DENSE_SET.names);
+  const b = new LogisticModel(DENSE_SET.names, { classWeight: 1 });
   const ba = batchOf(0, events.length), bb = batchOf(0, events.length);
   a.processBatch(ba);
   b.processBatch(bb);
@@ -34,8 +37,8 @@ Deno.test("class weight 1 is the unweighted model, bit for bit, and leaves the s
 });
 
 Deno.test("class weight W: scores are the prior-corrected probabilities, recall rises, state restores", () => {
-  const plain = new LogisticModel(DEFAULT_FEATURE_SET.names);
-  const heavy = new LogisticModel(DEFAULT_FEATURE_SET.names, { classWeight: 3 });
+  const plain = new LogisticModel(DENSE_SET.names);
+  const heavy = new LogisticModel(DENSE_SET.names, { classWeight: 3 });
   const bp = batchOf(0, events.length), bh = batchOf(0, events.length);
   plain.processBatch(bp);
   heavy.processBatch(bh);
@@ -62,11 +65,11 @@ Deno.test("class weight W: scores are the prior-corrected probabilities, recall 
 
 Deno.test("class weight: refused outside adagrad and when not a positive number", () => {
   assert.throws(
-    () => new LogisticModel(DEFAULT_FEATURE_SET.names, { mode: "ftrl", classWeight: 3 }),
+    () => new LogisticModel(DENSE_SET.names, { mode: "ftrl", classWeight: 3 }),
     /mode ftrl with class weight 3/,
   );
   assert.throws(
-    () => new LogisticModel(DEFAULT_FEATURE_SET.names, { classWeight: 0 }),
+    () => new LogisticModel(DENSE_SET.names, { classWeight: 0 }),
     /class weight 0/,
   );
 });

@@ -99,7 +99,7 @@ for (const set of FEATURE_SETS) {
   for (const e of warm) warmFeaturizer.observe(e);
   const warmState = warmFeaturizer.toJSON();
   let featurizer = warmFeaturizer;
-  const batch = new FeatureBatch(set.width, { capacity: N });
+  const batch = new FeatureBatch(set.width, { capacity: N, sparseWidth: set.urlBuckets ?? 0 });
   let lap = 0;
   Deno.bench({
     name: `Featurizer.push into a FeatureBatch, feature set ${set.name} (10k events)`,

@@ -16,6 +16,7 @@ import { Featurizer } from "../../src/learn/features.ts";
 import { FIELD_FEATURES } from "../../src/learn/field_features.ts";
 import { POSITION_FEATURES, WINDOW_SECONDS } from "../../src/learn/position_features.ts";
 import { SESSION_FEATURES } from "../../src/learn/session_features.ts";
+import { SHOP_FEATURES } from "../../src/learn/shop_features.ts";
 import { SessionStore } from "../../src/learn/session_store.ts";
 import { FunnelViewReader } from "../generator/_funnel_view.ts";
 import { MIXED_STORE, mixedStream } from "./_mixed_stream.ts";
@@ -39,7 +40,7 @@ function rows(
 ): number[] {
   let f = new Featurizer({ ...(options.store ?? STORE), featureSet: set });
   const out: number[] = [];
-  const batch = new FeatureBatch(set.width, { capacity: 16 });
+  const batch = new FeatureBatch(set.width, { capacity: 16, sparseWidth: set.urlBuckets ?? 0 });
   const bounds = [...new Set([0, ...cuts.filter((c) => c > 0 && c < evs.length), evs.length])]
     .sort((a, b) => a - b);
   for (let b = 0; b + 1 < bounds.length; b++) {
@@ -76,14 +77,14 @@ function relabel(e: WireEvent, action: WireEvent["action"], amount = 123.45): Wi
 
 Deno.test("the feature-set registry: unique ids and names, widths, the default, lookups", () => {
   assert.deepEqual(FEATURE_SETS.map((s) => s.name), [...FEATURE_SET_NAMES]);
-  assert.deepEqual(FEATURE_SETS.map((s) => s.id), [1, 2, 3]);
+  assert.deepEqual(FEATURE_SETS.map((s) => s.id), [1, 2, 3, 4]);
   for (const set of FEATURE_SETS) {
     assert.equal(set.width, set.names.length, set.name);
     assert.equal(new Set(set.names).size, set.width, `${set.name}: names are unique`);
     assert.equal(featureSet(set.name), set);
     assert.equal(featureSetById(set.id), set);
   }
-  assert.equal(DEFAULT_FEATURE_SET, SESSION_FEATURES);
+  assert.equal(DEFAULT_FEATURE_SET, SHOP_FEATURES);
   assert.equal(featureSetById(99), undefined);
   assert.equal(describeFeatureSet(3), `"fields" (id 3)`);
   assert.equal(describeFeatureSet(99), "id 99 (unknown to this version)");
@@ -91,7 +92,7 @@ Deno.test("the feature-set registry: unique ids and names, widths, the default, 
     () => featureSet("pages"),
     (e: unknown) =>
       e instanceof RangeError &&
-      e.message === `Unknown feature set "pages": expected one of position, session, fields.`,
+      e.message === `Unknown feature set "pages": expected one of position, session, fields, shop.`,
   );
 });
 
@@ -481,7 +482,7 @@ Deno.test("Featurizer refuses a store of another layout and a batch of another w
   const f = new Featurizer({ featureSet: FIELD_FEATURES });
   assert.throws(
     () => f.push(STREAMS[0].events[0], new FeatureBatch(8)),
-    /feature set "fields" \(width 32\) into a batch of width 8/,
+    /feature set "fields" \(width 32, sparse 0\) into a batch of width 8, sparse 0/,
   );
   assert.throws(
     () =>

@@ -9,7 +9,8 @@
 import type { WireEvent } from "../../src/events/wire.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
 import { Learner } from "../../src/learn/learner.ts";
-import { MODES } from "../../src/learn/model.ts";
+import { featureSet } from "../../src/learn/feature_sets.ts";
+import { type Mode, MODES } from "../../src/learn/model.ts";
 
 const N = 10_000;
 const LAPS = 20;
@@ -32,18 +33,26 @@ Deno.bench({
   },
 });
 
-for (const mode of MODES) {
-  const start = new Learner({ mode });
+// Every mode on the default set (shop); adagrad on fields (shop without the hashed urls) and on
+// session (the default before shop).
+const runs: [Mode, string][] = [
+  ...MODES.map((m): [Mode, string] => [m, "shop"]),
+  ["adagrad", "fields"],
+  ["adagrad", "session"],
+];
+for (const [mode, set] of runs) {
+  const start = new Learner({ mode, featureSet: featureSet(set) });
   start.learn(warm);
   const state = start.toJSON();
+  const restore = { featureSet: start.featureSet };
   let learner = start;
   let lap = 0;
   Deno.bench({
-    name: `Learner.learn, ${mode} (10k events)`,
+    name: `Learner.learn, ${mode}, ${set} (10k events)`,
     group: "learner step",
     fn(b) {
       const k = lap++ % LAPS;
-      if (k === 0) learner = Learner.fromJSON(state); // time must not run backwards
+      if (k === 0) learner = Learner.fromJSON(state, restore); // time must not run backwards
       b.start();
       learner.learn(laps[k]);
       b.end();

@@ -8,17 +8,20 @@
 
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
 import { FeatureBatch } from "../../src/learn/feature_batch.ts";
-import { DEFAULT_FEATURE_SET } from "../../src/learn/feature_sets.ts";
+import { featureSet } from "../../src/learn/feature_sets.ts";
+
+// The dense model's behaviour, on a dense-only set (the default, shop, adds hashed urls).
+const DENSE_SET = featureSet("session");
 import { Featurizer } from "../../src/learn/features.ts";
 import { LogisticModel } from "../../src/learn/model.ts";
 
-const FEATURE_NAMES = DEFAULT_FEATURE_SET.names;
-const FEATURE_COUNT = DEFAULT_FEATURE_SET.width;
+const FEATURE_NAMES = DENSE_SET.names;
+const FEATURE_COUNT = DENSE_SET.width;
 
 const N = 10_000;
 const d = FEATURE_COUNT;
 const gen = new SessionGenerator({ seed: 1 });
-const featurizer = new Featurizer();
+const featurizer = new Featurizer({ featureSet: DENSE_SET });
 // warm the stream past the pool's fill-up, then keep one steady-state batch
 for (let i = 0; i < 200_000; i++) featurizer.observe(gen.next());
 const batch = new FeatureBatch(d, { capacity: N });

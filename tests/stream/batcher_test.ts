@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MicroBatcher } from "../../src/stream/batcher.ts";
+import { MicroBatcher, READY_ITEMS_PER_CLOCK_READ } from "../../src/stream/batcher.ts";
 import type { Clock } from "../../src/util/clock.ts";
 import { FakeClock } from "../../src/util/fake_clock.ts";
 import type { ReadyIterator } from "../../src/util/ready_iterator.ts";
@@ -479,4 +479,48 @@ Deno.test("MicroBatcher takes ready items through nextReady(), with the same bat
     assert.deepEqual(await first.promise, { value: [1, 2, 3], done: false });
     await assert.rejects(iterator.next(), (e) => e === boom);
   });
+});
+
+Deno.test("MicroBatcher reads the clock once per run of ready items, not per item", async () => {
+  let reads = 0;
+  const clock: Clock = { now: () => (reads++, 0), setTimeout: () => 0, clearTimeout: () => {} };
+  const source = new ReadySource<number>();
+  const items = 1000;
+  source.hold(...Array.from({ length: items }, (_, i) => i));
+  const batcher = new MicroBatcher(source, { clock, triggerMs: 1000, maxEvents: items });
+  const iterator = batcher[Symbol.asyncIterator]();
+  const batch = await iterator.next();
+  assert.deepEqual(batch.value, Array.from({ length: items }, (_, i) => i));
+  assert.equal(batcher.lastClose, "max_events");
+  // The deadline, the loop's first look, and one read every READY_ITEMS_PER_CLOCK_READ items.
+  const most = 2 + Math.floor(items / READY_ITEMS_PER_CLOCK_READ);
+  assert.ok(reads <= most, `${reads} clock reads for ${items} ready items (at most ${most})`);
+  await iterator.return!();
+});
+
+Deno.test("MicroBatcher still closes on the interval a source that is always ready", async () => {
+  let now = 0;
+  // Every read of the clock moves it 10 ms on: the 100 ms interval is over after 10 reads.
+  const clock: Clock = { now: () => (now += 10), setTimeout: () => 0, clearTimeout: () => {} };
+  let n = 0;
+  const always: ReadyIterator<number> = {
+    next: () => Promise.resolve({ value: n++, done: false }),
+    nextReady: () => ({ value: n++, done: false }),
+  };
+  const batcher = new MicroBatcher({ [Symbol.asyncIterator]: () => always }, {
+    triggerMs: 100,
+    clock,
+  });
+  const sizes: number[] = [];
+  for await (const batch of batcher) {
+    sizes.push(batch.length);
+    if (sizes.length === 3) break;
+  }
+  for (const size of sizes) {
+    assert.ok(
+      size > 0 && size <= 10 * READY_ITEMS_PER_CLOCK_READ,
+      `a batch of ${size} (interval over after at most 10 clock reads)`,
+    );
+  }
+  assert.equal(batcher.lastClose, "interval");
 });

@@ -386,7 +386,7 @@ Deno.test("a state is resumed only with its own feature set: the refusal names b
           assert.ok(error instanceof FeatureSetMismatchError);
           assert.equal(
             error.message,
-            `Cannot resume from the saved state: it was trained with feature set "position" (id 1), not "session" (id 2). Use --features position to continue it, or use another --state-dir to train "session" afresh.`,
+            `Cannot resume from the saved state: it was trained with feature set "position" (id 1), not "shop" (id 4). Use --features position to continue it, or use another --state-dir to train "shop" afresh.`,
           );
           return true;
         },

@@ -243,7 +243,7 @@ Deno.test("FeaturizeStage refuses rows or a state of another feature set, naming
   );
   assert.throws(
     () => new FeaturizeStage({ restore: { version: 1, featureSet: 1, partitions: [] } }),
-    /serve feature set "position" \(id 1\), this stage computes "session" \(id 2\)/,
+    /serve feature set "position" \(id 1\), this stage computes "shop" \(id 4\)/,
   );
   assert.throws(
     () => positionStage({ restore: { version: 1, featureSet: 9, partitions: [] } }),
@@ -275,4 +275,51 @@ Deno.test("FeaturizeStage keys a session the same on the byte decoder's fast and
   assert.deepEqual(rows.sessionId.slice(0, 6), ["s1", "s1", "s1", "s1", "\ud800", "\ud801"]);
   const sessions = stage.toJSON().partitions[0].sessions;
   assert.deepEqual(sessions.ids, ["s1", "\ud800", "\ud801"]);
+});
+
+Deno.test("FeaturizeStage on shop: the rows (dense and hashed url) are the in-process Featurizer's, fast and JSON path alike", async () => {
+  const { FeatureBatch } = await import("../../src/learn/feature_batch.ts");
+  const { Featurizer } = await import("../../src/learn/features.ts");
+  const { SHOP_FEATURES } = await import("../../src/learn/shop_features.ts");
+  const urls = [
+    "/",
+    "/product/17?ref=a",
+    "/cart#top",
+    "/café/ü?x=1",
+    "/search?q=%22\\u00e9",
+    "/a\\/b",
+  ];
+  const events: WireEvent[] = Array.from({ length: 60 }, (_, i): WireEvent => {
+    const base = { user_id: 1 + (i % 4), url: urls[i % urls.length], session_id: `s${i % 5}` };
+    return i % 7 === 6
+      ? { ...base, action: "purchase", amount: 9.5, timestamp: T0 + i }
+      : { ...base, action: "view", timestamp: T0 + i };
+  });
+  // Escaped urls in the JSON text (\/, \u00e9) take the JSON path; plain ASCII the fast one.
+  const values = events.map((e, i) =>
+    i % 3 === 0 ? JSON.stringify(e).replace(/\//g, "\\/") : JSON.stringify(e)
+  );
+  const { DecodedBatch, ROW_FAST, ROW_FALLBACK_VALID } = await import(
+    "../../src/events/byte_decoder.ts"
+  );
+  const status = new DecodedBatch().decode(values.map((v) => enc.encode(v))).status;
+  const paths = new Set([...status.subarray(0, values.length)]);
+  assert.deepEqual([...paths].sort(), [ROW_FAST, ROW_FALLBACK_VALID].sort(), "both paths taken");
+  const stage = new FeaturizeStage({ featureSet: SHOP_FEATURES });
+  const rows = new RowBatch(featureRows(SHOP_FEATURES));
+  stage.featurize(values.map((v, i) => record(0, i, v)), rows);
+  const batch = new FeatureBatch(SHOP_FEATURES.width, { sparseWidth: 4096 });
+  const f = new Featurizer({ featureSet: SHOP_FEATURES });
+  for (const e of events) f.push(e, batch);
+  assert.equal(rows.length, events.length);
+  for (let i = 0; i < events.length; i++) {
+    assert.deepEqual([...rows.denseRow(i)], [...batch.rows.subarray(i * 32, (i + 1) * 32)]);
+    const [a, b] = rows.sparseExtent(i), [c, d] = batch.sparseExtent(i);
+    assert.deepEqual(
+      [[...rows.sparseIndex.subarray(a, b)], [...rows.sparseValue.subarray(a, b)]],
+      [[...batch.sparseIndex.subarray(c, d)], [...batch.sparseValue.subarray(c, d)]],
+      `row ${i}: ${events[i].url}`,
+    );
+    assert.equal(b - a, 1);
+  }
 });

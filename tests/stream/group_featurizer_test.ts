@@ -177,7 +177,13 @@ Deno.test("featurizers handing partitions over at random moments write, de-dupli
           log.partition[j] = rows.partition[i];
           log.offset[j] = rows.offset[i];
           log.sessionId[j] = rows.sessionId[i];
-          log.sparseEnd[j] = 0;
+          const [from, to] = rows.sparseExtent(i);
+          log.reserve(0, to - from);
+          for (let k = from; k < to; k++) {
+            log.sparseIndex[log.sparseLength] = rows.sparseIndex[k];
+            log.sparseValue[log.sparseLength++] = rows.sparseValue[k];
+          }
+          log.sparseEnd[j] = log.sparseLength;
           for (
             const column of ["action", "reason", "eventTime", "amount", "userId", "truth"] as const
           ) {

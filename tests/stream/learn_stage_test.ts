@@ -6,10 +6,13 @@ import { DEFAULT_FEATURE_SET } from "../../src/learn/feature_sets.ts";
 import { POSITION_FEATURES } from "../../src/learn/position_features.ts";
 import { Random } from "../../src/util/random.ts";
 import { LearnStage } from "../../src/stream/learn_stage.ts";
+import { featureRows } from "../../src/stream/featurize_stage.ts";
+import { modelShape } from "../../src/learn/feature_set.ts";
 import { ACTION_PURCHASE, actionCode, reasonCode, RowBatch } from "../../src/stream/row_batch.ts";
 
 const FEATURE_COUNT = DEFAULT_FEATURE_SET.width;
-const SCHEMA = { featureSet: DEFAULT_FEATURE_SET.id, denseWidth: FEATURE_COUNT };
+const SCHEMA = featureRows(DEFAULT_FEATURE_SET);
+const SPARSE = SCHEMA.sparseWidth ?? 0;
 
 /** `n` synthetic event rows of partition `p` from offset `from`: features and an action. */
 function eventRows(rows: RowBatch, p: number, from: number, n: number, seed = 1) {
@@ -28,6 +31,7 @@ function eventRows(rows: RowBatch, p: number, from: number, n: number, seed = 1)
     );
     const row = rows.denseRow(r);
     for (let j = 0; j < FEATURE_COUNT; j++) row[j] = x * (j + 1) / 8 + random.next() * 0.1;
+    if (SPARSE > 0) rows.addSparse(random.nextInt(SPARSE), purchase ? 1 : -1);
   }
 }
 
@@ -45,6 +49,8 @@ function slice(rows: RowBatch, from: number, n: number): RowBatch {
       rows.eventTime[i],
     );
     out.denseRow(r).set(rows.denseRow(i));
+    const [from, to] = rows.sparseExtent(i);
+    for (let k = from; k < to; k++) out.addSparse(rows.sparseIndex[k], rows.sparseValue[k]);
   }
   return out;
 }
@@ -68,12 +74,14 @@ Deno.test("LearnStage learns event rows exactly as the learner learns the same f
   assert.equal(stage.skippedRecords, 3);
   assert.deepEqual({ ...stage.badRecords }, { not_json: 1 });
 
-  const direct = new BatchLearner({ mode: "adagrad" });
-  const batch = new FeatureBatch(FEATURE_COUNT);
+  const direct = new BatchLearner({ mode: "adagrad", ...modelShape(DEFAULT_FEATURE_SET) });
+  const batch = new FeatureBatch(FEATURE_COUNT, { sparseWidth: SPARSE });
   for (let i = 0; i < rows.length; i++) {
     if (rows.kind[i] !== 0) continue;
     const j = batch.add();
     batch.rows.set(rows.denseRow(i), j * FEATURE_COUNT);
+    const [from, to] = rows.sparseExtent(i);
+    for (let k = from; k < to; k++) batch.addSparse(rows.sparseIndex[k], rows.sparseValue[k]);
     batch.labels[j] = rows.action[i] === ACTION_PURCHASE ? 1 : 0;
   }
   direct.learn(batch);
@@ -156,7 +164,7 @@ Deno.test("LearnStage refuses rows of another feature set or width, naming them"
   assert.throws(() => stage.learn(new RowBatch({ featureSet: 7, denseWidth: 6 })), /feature set 7/);
   assert.throws(
     () => stage.learn(new RowBatch({ featureSet: 1, denseWidth: 8 })),
-    /rows of feature set 1 \(width 8\): the model is of feature set 2 \("session", width 6\)/,
+    /rows of feature set 1 \(width 8, sparse 0\): the model is of feature set 4 \("shop", width 32, sparse 4096\)/,
   );
 });
 
@@ -166,11 +174,11 @@ Deno.test("LearnStage restores only a state of its own feature set", () => {
   const stage = new LearnStage({ topic: "t" });
   stage.complete(stage.learn(rows));
   const state = JSON.parse(JSON.stringify(stage.state()));
-  assert.equal(state.featureSet, 2);
+  assert.equal(state.featureSet, 4);
   assert.deepEqual(new LearnStage({ topic: "t", restore: state }).state(), state);
   assert.throws(
     () => new LearnStage({ topic: "t", featureSet: POSITION_FEATURES, restore: state }),
-    /learnt from feature set "session" \(id 2\), this stage learns from "position" \(id 1\)/,
+    /learnt from feature set "shop" \(id 4\), this stage learns from "position" \(id 1\)/,
   );
   // A state whose model has other features than its id says is refused too.
   assert.throws(

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { DEFAULT_FEATURE_SET } from "../../src/learn/feature_sets.ts";
+import { featureRows } from "../../src/stream/featurize_stage.ts";
 import { LearnStage } from "../../src/stream/learn_stage.ts";
 import { ACTION_PURCHASE, actionCode, RowBatch } from "../../src/stream/row_batch.ts";
 import { SnapshotPublisher } from "../../src/stream/snapshot_publisher.ts";
@@ -11,10 +12,7 @@ const context = {
 };
 
 function rows(from: number, n: number): RowBatch {
-  const out = new RowBatch({
-    featureSet: DEFAULT_FEATURE_SET.id,
-    denseWidth: DEFAULT_FEATURE_SET.width,
-  });
+  const out = new RowBatch(featureRows(DEFAULT_FEATURE_SET));
   for (let i = 0; i < n; i++) {
     const purchase = (from + i) % 4 === 0;
     const r = out.addEvent(
@@ -27,6 +25,7 @@ function rows(from: number, n: number): RowBatch {
       1_764_000_000 + i,
     );
     out.denseRow(r).fill((from + i) % 5);
+    out.addSparse((from + i) % 30, purchase ? 1 : -1); // 30 url buckets in use
   }
   return out;
 }
@@ -86,4 +85,18 @@ Deno.test("SnapshotPublisher keeps at most historyLimit points, and reset() forg
   assert.deepEqual(publisher.snapshot.history.map((p) => p.batchId), [2, 3, 4]);
   publisher.reset();
   assert.deepEqual(publisher.publish(stage, context).history, []);
+});
+
+Deno.test("SnapshotPublisher: the snapshot and each history point carry the 20 largest url buckets, not all", () => {
+  const publisher = new SnapshotPublisher({ topic: "t", clock: { now: () => 1000 } });
+  const stage = new LearnStage({ topic: "t" });
+  stage.complete(stage.learn(rows(0, 300)));
+  const s = publisher.publish(stage, context, true);
+  const all = stage.learner.model.topSparse(4096);
+  assert.equal(all.length, 30, "30 buckets learnt");
+  assert.deepEqual(s.topBuckets, all.slice(0, 20));
+  assert.deepEqual(s.history.at(-1)!.topBuckets, all.slice(0, 20));
+  for (let k = 1; k < 20; k++) {
+    assert.ok(Math.abs(s.topBuckets![k - 1].weight) >= Math.abs(s.topBuckets![k].weight));
+  }
 });

@@ -278,6 +278,8 @@
   function renderWeights(s) {
     const body = $("weights-body");
     const rows = s.featureNames.map((name, i) => [name, s.weights[i], s.rawWeights[i]]);
+    // The largest hashed url buckets (never standardized: one weight, raw alike).
+    for (const b of s.topBuckets ?? []) rows.push([`url_bucket_${b.index}`, b.weight, b.weight]);
     rows.push(["intercept", s.intercept, s.rawIntercept]);
     const maxAbs = Math.max(1e-12, ...rows.slice(0, -1).map((r) => Math.abs(num(r[1]) ?? 0)));
     body.textContent = "";
