@@ -8,8 +8,8 @@
  * keeps exactly the sessions an unkilled one keeps.
  *
  * The defaults are the store's own (100,000 sessions, 30 minutes), which bound its memory by
- * default: about 125 bytes per live session of the default feature set (`bench/session_bytes.ts`
- * at 1M sessions), some 12 MB per partition at the cap.
+ * default: 173 bytes per live session of the default feature set, `shop` (`bench/session_bytes.ts`
+ * at 1M sessions), some 17 MB per partition at the cap.
  *
  * @example
  * ```ts

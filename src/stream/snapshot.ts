@@ -105,7 +105,7 @@ export interface ActionSnapshot {
 
 /** The session stores' counts, summed over the input partitions (see `SessionStore`). */
 export interface SessionCounts {
-  /** Sessions live now (each costs about 125 bytes in the default feature set's store). */
+  /** Sessions live now (each costs 125–175 bytes in a store, by feature set). */
   live: number;
   /** Sessions expired by event-time idleness so far (`--session-idle`). */
   expired: number;
