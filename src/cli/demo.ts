@@ -10,6 +10,7 @@
 
 import type { DemoConfig } from "./demo_config.ts";
 import type { TrainConfig } from "./train_config.ts";
+import { DEFAULT_SESSION_LIMITS } from "./session_limits_flag.ts";
 import {
   loadLocalKafka,
   type LocalKafka,
@@ -68,11 +69,12 @@ export async function runDemo(config: DemoConfig, io: DemoIO = {}): Promise<numb
       topic: config.topic,
       group: "clickstream-demo-trainer",
       triggerMs: 1000,
-      maxBatchEvents: 100_000,
+      maxBatchEvents: 20_000,
       maxBatchBytes: 64 * 1024 * 1024,
       startingOffsets: "earliest",
       mode: config.mode,
       featureSet: config.featureSet,
+      sessions: { ...DEFAULT_SESSION_LIMITS },
       onDrift: "boost",
       classWeight: 1,
       target: "purchase",

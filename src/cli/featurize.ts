@@ -184,7 +184,10 @@ export async function startFeaturizer(
       return following;
     });
 
-    const featurizer = new GroupFeaturizer({ featureSet: featureSet(config.featureSet) });
+    const featurizer = new GroupFeaturizer({
+      featureSet: featureSet(config.featureSet),
+      sessions: config.sessions,
+    });
     const totals: FeaturizeTotals = {
       batches: 0,
       emitted: 0,

@@ -9,6 +9,7 @@ import { FEATURE_SET_FLAG, resolveFeatureSetName } from "./feature_set_flag.ts";
 import type { CommandSpec, Env, ParsedFlags } from "../config/flags.ts";
 import { byteSize, duration, listen, type ListenConfig, positiveInt } from "../config/values.ts";
 import { COMMON_FLAGS, type CommonConfig, resolveCommon } from "./common_config.ts";
+import { resolveSessionLimits, SESSION_LIMIT_FLAGS } from "./session_limits_flag.ts";
 import { TRAIN_COMMAND, type TrainConfig } from "./train_config.ts";
 
 /** `featurize [topic]`: one featurizer of a consumer group, writing `<topic>.features`. */
@@ -16,7 +17,12 @@ export interface FeaturizeConfig extends
   CommonConfig,
   Pick<
     TrainConfig,
-    "triggerMs" | "maxBatchEvents" | "reportEvery" | "shutdownTimeoutMs" | "featureSet"
+    | "triggerMs"
+    | "maxBatchEvents"
+    | "reportEvery"
+    | "shutdownTimeoutMs"
+    | "featureSet"
+    | "sessions"
   > {
   /** The command. */
   command: "featurize";
@@ -77,6 +83,7 @@ export const FEATURIZE_COMMAND: CommandSpec = {
       default: "clickstream-featurizer",
     },
     features: FEATURE_SET_FLAG,
+    ...SESSION_LIMIT_FLAGS,
     trigger: TRAIN.trigger,
     "max-batch-events": TRAIN["max-batch-events"],
     "rows-per-record": {
@@ -130,6 +137,7 @@ export function resolveFeaturize(flags: ParsedFlags, env: Env): FeaturizeConfig 
     topic: flags.positionals[0] ?? "clickstream_v2",
     group: flags.text("group"),
     featureSet: resolveFeatureSetName(flags),
+    sessions: resolveSessionLimits(flags),
     triggerMs: flags.value("trigger", duration),
     maxBatchEvents: flags.value("max-batch-events", positiveInt),
     rowsPerRecord: flags.value("rows-per-record", positiveInt),

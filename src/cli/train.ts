@@ -87,7 +87,9 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       onCorrupt: (error) => log(`warning: ${error.message}; using an older checkpoint`),
       crashHook: crash,
     });
+    const restoreStart = performance.now();
     const loaded = await loadCheckpoint(store, config.mode, log);
+    const readMs = performance.now() - restoreStart;
     if (loaded) checkResumeFeatureSet(loaded.state, features, loaded.file);
 
     const client = clientFor(config);
@@ -145,10 +147,16 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
     });
     const commits = new GroupCommitter(log);
     let reportCount = 0;
+    const buildStart = performance.now();
     const trainer = new Trainer({
       topic: config.topic,
       featureSet: features,
-      learner: { mode: config.mode, onDrift: config.onDrift, classWeight: config.classWeight },
+      learner: {
+        mode: config.mode,
+        onDrift: config.onDrift,
+        classWeight: config.classWeight,
+        store: config.sessions,
+      },
       target: config.target,
       restore: loaded?.state,
       broker: () => watch.view(),
@@ -156,7 +164,14 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       crashHook: crash,
       sideOutputs: (outputs) => sideOutputs.write(outputs),
       collectPredictions: config.predictions,
-      checkpoint: (state, force) => checkpoints.save(state, force),
+      checkpoint: async (state, force) => {
+        const start = performance.now();
+        const time = await checkpoints.save(state, force);
+        if (time !== null) {
+          log(`checkpoint written in ${(performance.now() - start).toFixed(0)} ms`);
+        }
+        return time;
+      },
       onBatch: (snapshot, info) => {
         reportCount++;
         log(formatBatchReport(snapshot, {
@@ -165,7 +180,15 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
         }));
       },
     });
-    if (loaded) trainer.markCheckpoint(loaded.header.time);
+    if (loaded) {
+      trainer.markCheckpoint(loaded.header.time);
+      const buildMs = performance.now() - buildStart;
+      log(
+        `checkpoint restored in ${(readMs + buildMs).toFixed(0)} ms (read and checked in ${
+          readMs.toFixed(0)
+        } ms, state rebuilt in ${buildMs.toFixed(0)} ms)`,
+      );
+    }
 
     // Every assignment resumes from the checkpoint (the seek rule, `stream/seek_rule.ts`). When
     // the broker goes away and kafkajs gives the consumer up, a new one is connected with
@@ -196,7 +219,7 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
     });
     cleanup.push(() => server.shutdown());
     log(
-      `training on ${config.topic} (group ${config.group}, mode ${config.mode}, features ${features.name}, trigger ${config.triggerMs} ms, state ${config.stateDir})`,
+      `training on ${config.topic} (group ${config.group}, mode ${config.mode}, features ${features.name}, trigger ${config.triggerMs} ms, sessions ≤ ${config.sessions.maxSessions} per partition idle ≤ ${config.sessions.idleSeconds} s, state ${config.stateDir})`,
     );
     log(`serving ${url}/weights  ${url}/metrics  ${url}/healthz  ${url}/`);
 

@@ -27,6 +27,11 @@ import {
 import { CRASH_POINTS, type CrashPoint } from "../stream/checkpoint.ts";
 import { COMMON_FLAGS, type CommonConfig, resolveCommon } from "./common_config.ts";
 import { FEATURE_SET_FLAG, resolveFeatureSetName } from "./feature_set_flag.ts";
+import {
+  resolveSessionLimits,
+  SESSION_LIMIT_FLAGS,
+  type SessionLimits,
+} from "./session_limits_flag.ts";
 
 /** Where a consumer group without committed offsets starts. */
 export const STARTING_OFFSETS = ["earliest", "latest"] as const;
@@ -53,8 +58,12 @@ export interface TrainConfig extends CommonConfig {
    */
   triggerMs: number;
   /**
-   * A batch closes at this many events: `--max-batch-events`.
-   * @default {100000}
+   * A batch closes at this many events: `--max-batch-events`. A batch's records are what the
+   * heap holds live while it is learnt (some 500 bytes each besides the value, most of them
+   * kafkajs' message and buffer objects), and V8 lets the heap grow to a few times its live
+   * set: 20,000 keeps a trainer under lag at about 460 MB of peak RSS where 100,000 took 710 MB,
+   * at the same CPU per event (`bench/memory.ts`, docs/design.md "Memory").
+   * @default {20000}
    */
   maxBatchEvents: number;
   /**
@@ -78,6 +87,12 @@ export interface TrainConfig extends CommonConfig {
    * @default {"session"}
    */
   featureSet: FeatureSetName;
+  /**
+   * The bounds of each input partition's session store: `--max-sessions`, `--session-idle`
+   * (see `session_limits_flag.ts`); they also apply to the sessions of a resumed checkpoint.
+   * @default {{ maxSessions: 100000, idleSeconds: 1800 }}
+   */
+  sessions: SessionLimits;
   /**
    * What the learner does on a detected drift: `--on-drift`.
    * @default {"none"}
@@ -159,8 +174,8 @@ export const TRAIN_COMMAND: CommandSpec = {
     },
     "max-batch-events": {
       type: "string",
-      help: "close a batch at this many events",
-      default: "100000",
+      help: "close a batch at this many events (what a batch holds bounds the heap)",
+      default: "20000",
     },
     "max-batch-bytes": {
       type: "string",
@@ -175,6 +190,7 @@ export const TRAIN_COMMAND: CommandSpec = {
     },
     mode: { type: "string", help: "{choices}", choices: MODES, default: DEFAULT_MODE },
     features: FEATURE_SET_FLAG,
+    ...SESSION_LIMIT_FLAGS,
     "on-drift": {
       type: "string",
       help: "{choices}, on a drift (boost restarts the learning rates, reset starts a fresh model)",
@@ -235,6 +251,7 @@ export function resolveTrain(flags: ParsedFlags, env: Env): TrainConfig {
     startingOffsets: flags.value("starting-offsets", oneOf(STARTING_OFFSETS)),
     mode,
     featureSet: resolveFeatureSetName(flags),
+    sessions: resolveSessionLimits(flags),
     onDrift: flags.value("on-drift", oneOf(ON_DRIFT)),
     classWeight: resolveClassWeight(flags, target, [mode], "mode"),
     target,

@@ -144,6 +144,21 @@ export function createMetrics(
     },
   });
 
+  gauge(
+    "sessions_live",
+    "Sessions live in the session stores, over the input partitions (NaN without stores).",
+    (s) => s.sessions?.live ?? NaN,
+  );
+  total(
+    "sessions_expired_total",
+    "Sessions forgotten after --session-idle of event time.",
+    (s) => s.sessions?.expired ?? 0,
+  );
+  total(
+    "sessions_evicted_total",
+    "Sessions evicted, the least recently seen, by the --max-sessions cap.",
+    (s) => s.sessions?.evicted ?? 0,
+  );
   total(
     "drifts_total",
     "Concept drifts detected over the prequential log loss.",

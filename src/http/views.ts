@@ -47,6 +47,8 @@ export interface WeightsJson {
   skipped_records: number;
   checkpoint: { batch_id: number; age_seconds: number } | null;
   healthy: boolean;
+  /** The session stores' counts: live, expired, evicted (`train` only). */
+  sessions?: { live: number; expired: number; evicted: number };
   /** Per input partition: events learnt and the next offset covered (when known). */
   sources?: SourceJson[];
   /** The feature-log offset the model has consumed up to (`learn` only). */
@@ -135,6 +137,7 @@ export function weightsJson(snapshot: Snapshot, now: number): WeightsJson {
       age_seconds: Math.max(0, (now - snapshot.checkpoint.time) / 1000),
     },
     healthy: snapshot.healthy,
+    ...(snapshot.sessions == null ? {} : { sessions: { ...snapshot.sessions } }),
     ...(snapshot.sources === undefined ? {} : {
       sources: snapshot.sources.map((s) => ({
         partition: s.partition,

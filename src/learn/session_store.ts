@@ -109,16 +109,7 @@ export class SessionStore {
     this.stride = CORE + this.layout.fields.length;
     this.#idle = options.idleSeconds ?? 1800;
     this.#max = options.maxSessions ?? 100_000;
-    if (!(this.#idle > 0)) {
-      throw new RangeError(
-        `Cannot create a SessionStore with idleSeconds ${this.#idle}: expected a positive number.`,
-      );
-    }
-    if (!Number.isInteger(this.#max) || this.#max < 1) {
-      throw new RangeError(
-        `Cannot create a SessionStore with maxSessions ${this.#max}: expected a positive integer.`,
-      );
-    }
+    checkBounds("create", this.#idle, this.#max);
     const cap = Math.min(this.#max + 1, 1024);
     this.#fields = new Float64Array(cap * this.stride);
     this.#order = new RecencyList(cap);
@@ -152,6 +143,18 @@ export class SessionStore {
   /** The hard cap on live sessions. */
   get maxSessions(): number {
     return this.#max;
+  }
+
+  /**
+   * Replaces the bounds given (a restored store's saved ones by the configured ones); a lower cap
+   * or a shorter idle time takes effect at the next `record`, deterministically.
+   * @throws {RangeError} if a bound is not a positive number (idle) or integer (cap)
+   */
+  setBounds(options: SessionStoreOptions): void {
+    const idle = options.idleSeconds ?? this.#idle, max = options.maxSessions ?? this.#max;
+    checkBounds("bound", idle, max);
+    this.#idle = idle;
+    this.#max = max;
   }
 
   /**
@@ -393,4 +396,13 @@ export class SessionStore {
       this.#evicted++;
     }
   }
+}
+
+function checkBounds(verb: string, idle: number, max: number): void {
+  const bad = !(idle > 0)
+    ? `idleSeconds ${idle}: expected a positive number`
+    : !Number.isInteger(max) || max < 1
+    ? `maxSessions ${max}: expected a positive integer`
+    : null;
+  if (bad !== null) throw new RangeError(`Cannot ${verb} a SessionStore with ${bad}.`);
 }

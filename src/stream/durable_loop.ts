@@ -18,7 +18,7 @@ import { type AdminCommand, AdminQueue, type AdminResult } from "./admin_queue.t
 import type { BrokerView } from "./broker_watch.ts";
 import type { LearnedBatch, LearnStage } from "./learn_stage.ts";
 import type { NextOffset } from "./offset_ledger.ts";
-import type { Snapshot } from "./snapshot.ts";
+import type { SessionCounts, Snapshot } from "./snapshot.ts";
 import { SnapshotPublisher } from "./snapshot_publisher.ts";
 
 /** The newest checkpoint: the batch it covers and when it was written (ms). */
@@ -89,6 +89,8 @@ export interface DurableLoopOptions<S> extends DurableLoopHooks<S> {
    * lag (`learn`). Default: none, and the snapshots have no `featureLog`.
    */
   featureLogEnd?: () => number | null;
+  /** The session stores' counts the snapshots show (`train`). Default: none. */
+  sessions?: () => SessionCounts;
 }
 
 const HEALTHY: BrokerView = { healthy: true, reason: null, highWatermarks: null };
@@ -210,6 +212,7 @@ export class DurableLoop<S> {
       eventsPerSecond: this.#eventsPerSecond,
       modelVersion: this.#o.modelVersion?.() ?? null,
       ...(this.#o.featureLogEnd ? { featureLogEnd: this.#o.featureLogEnd() } : {}),
+      sessions: this.#o.sessions?.() ?? null,
     }, historyPoint);
   }
 

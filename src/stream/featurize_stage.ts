@@ -38,6 +38,7 @@ import { restoreSessions } from "../learn/session_store_codec.ts";
 import { hashUrlBytes, urlBucket, urlSign } from "../learn/url_hash.ts";
 import { OffsetLedger } from "./offset_ledger.ts";
 import type { DeadLetter, SourceRecord } from "./records.ts";
+import type { SessionCounts } from "./snapshot.ts";
 import { reasonCode, type RowBatch, type RowSchema } from "./row_batch.ts";
 
 /**
@@ -96,7 +97,11 @@ export interface FeaturizeResult {
 export interface FeaturizeStageOptions {
   /** The features to compute. Default `DEFAULT_FEATURE_SET` (see `feature_sets.ts`). */
   featureSet?: FeatureSet;
-  /** Bounds of each partition's session store (see `SessionStoreOptions` for defaults). */
+  /**
+   * Bounds of each partition's session store (see `SessionStoreOptions` for defaults). The bounds
+   * given here also replace those saved in a restored state (a lower cap or a shorter idle time
+   * takes effect at the partition's next event, deterministically).
+   */
   sessions?: SessionStoreOptions;
   /** State to continue from (a checkpoint). Default: a fresh start. */
   restore?: FeaturizeState;
@@ -109,6 +114,7 @@ export class FeaturizeStage {
   /** The schema of the rows it writes ({@linkcode featureRows}). */
   readonly rows: RowSchema;
   #options: FeaturizerOptions;
+  #bounds: SessionStoreOptions;
   #featurizers = new Map<number, Featurizer>();
   #ledger: OffsetLedger;
   #decoded = new DecodedBatch();
@@ -123,6 +129,7 @@ export class FeaturizeStage {
     this.featureSet = set;
     this.rows = featureRows(set);
     this.#options = { ...options.sessions, featureSet: set };
+    this.#bounds = { ...options.sessions };
     const r = options.restore;
     if (r === undefined) {
       this.#ledger = new OffsetLedger();
@@ -142,7 +149,7 @@ export class FeaturizeStage {
     for (const p of r.partitions) {
       this.#featurizers.set(
         p.partition,
-        new Featurizer({ featureSet: set, store: restoreSessions(p.sessions, set.layout) }),
+        new Featurizer({ featureSet: set, store: this.#restoreStore(p.sessions) }),
       );
     }
   }
@@ -155,6 +162,17 @@ export class FeaturizeStage {
       this.#featurizers.set(partition, f);
     }
     return f;
+  }
+
+  /** The session stores' counts, summed over the partitions. */
+  sessionCounts(): SessionCounts {
+    const counts = { live: 0, expired: 0, evicted: 0 };
+    for (const f of this.#featurizers.values()) {
+      counts.live += f.store.size;
+      counts.expired += f.store.expired;
+      counts.evicted += f.store.evicted;
+    }
+    return counts;
   }
 
   /** The partitions with state, ascending. */
@@ -263,11 +281,21 @@ export class FeaturizeStage {
    */
   restorePartition(state: PartitionFeatureState): void {
     this.drop(state.partition);
-    const store = restoreSessions(state.sessions, this.featureSet.layout);
+    const store = this.#restoreStore(state.sessions);
     this.#featurizers.set(state.partition, new Featurizer({ featureSet: this.featureSet, store }));
     const batch = this.#ledger.begin();
     if (state.next > 0) batch.accept(state.partition, state.next - 1);
     this.#ledger.commit(batch);
+  }
+
+  /**
+   * A saved session store (as JSON, or a store a binary checkpoint hands over), under this
+   * stage's bounds where they were given.
+   */
+  #restoreStore(sessions: SessionStoreState | SessionStore): SessionStore {
+    const store = restoreSessions(sessions, this.featureSet.layout);
+    store.setBounds(this.#bounds);
+    return store;
   }
 
   /**

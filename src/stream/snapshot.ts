@@ -104,6 +104,16 @@ export interface ActionSnapshot {
   predict(events: readonly WireEvent[]): number[][];
 }
 
+/** The session stores' counts, summed over the input partitions (see `SessionStore`). */
+export interface SessionCounts {
+  /** Sessions live now (each costs 125–175 bytes in a store, by feature set). */
+  live: number;
+  /** Sessions expired by event-time idleness so far (`--session-idle`). */
+  expired: number;
+  /** Sessions evicted by the cap so far (`--max-sessions`). */
+  evicted: number;
+}
+
 /** The trainer's state as served over HTTP; immutable once published. */
 export interface Snapshot {
   /** Learning mode: `seed`, `adagrad` or `ftrl`. */
@@ -165,6 +175,8 @@ export interface Snapshot {
   readonly drifts: readonly DriftMarker[];
   /** The drift detector's state; absent or `null` when detection is off. */
   readonly drift?: DriftStatus | null;
+  /** The session stores' counts (`train`); absent or `null` without session stores (`learn`). */
+  readonly sessions?: SessionCounts | null;
   /** Per input partition: events learnt and the next offset covered. Default: absent. */
   readonly sources?: readonly SourceView[];
   /**

@@ -25,6 +25,7 @@ import type {
   HistoryPoint,
   MetricsView,
   PurchaserView,
+  SessionCounts,
   Snapshot,
 } from "./snapshot.ts";
 import { TOP_BUCKETS } from "./snapshot.ts";
@@ -75,6 +76,8 @@ export interface PublishContext {
    * snapshot then has a `featureLog` lag. Default: absent, and so is the snapshot's.
    */
   featureLogEnd?: number | null;
+  /** The session stores' counts, when this process keeps sessions. Default: `null`. */
+  sessions?: SessionCounts | null;
 }
 
 /** Options of {@linkcode SnapshotPublisher}. */
@@ -205,6 +208,7 @@ export class SnapshotPublisher {
           context.modelVersion ?? 0,
         ),
       }),
+      sessions: context.sessions ?? null,
       ...(costly.action === undefined ? {} : { action: costly.action }),
     });
     return this.#snapshot;

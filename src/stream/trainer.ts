@@ -120,6 +120,7 @@ export class Trainer {
       offsets: () => this.offsets,
       reset: () => this.#reset(),
       restored: r ? this.offsets : undefined,
+      sessions: () => this.#featurize.sessionCounts(),
     });
   }
 

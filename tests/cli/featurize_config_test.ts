@@ -7,7 +7,7 @@ Deno.test("featurize: defaults, train's shared flags, and bounds on the record s
   assert.equal(c.topic, "clickstream_v2");
   assert.equal(c.group, "clickstream-featurizer");
   assert.equal(c.triggerMs, 1000);
-  assert.equal(c.maxBatchEvents, 100_000);
+  assert.equal(c.maxBatchEvents, 20_000);
   assert.equal(c.rowsPerRecord, 2000);
   assert.equal(c.recordBytes, 256 * 1024);
   assert.equal(c.snapshotIntervalMs, 5000);

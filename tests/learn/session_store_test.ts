@@ -83,6 +83,24 @@ Deno.test("SessionStore evicts the least recently seen session beyond maxSession
   assert.equal(s.evicted, 1);
 });
 
+Deno.test("SessionStore.setBounds: a lower cap or a shorter idle time applies at the next event", () => {
+  const s = windowStore({ maxSessions: 10 });
+  for (let i = 0; i < 6; i++) add(s, `s${i}`, T0 + 10 * i); // s0 at T0 ... s5 at T0 + 50
+  s.setBounds({ maxSessions: 4 });
+  assert.deepEqual([s.maxSessions, s.idleSeconds, s.size], [4, 1800, 6], "nothing goes at once");
+  add(s, "s5", T0 + 50);
+  assert.deepEqual([s.size, s.evicted], [4, 2]);
+  assert.equal(s.get("s1"), undefined);
+  assert.ok(s.get("s2"));
+  s.setBounds({ idleSeconds: 15 });
+  assert.deepEqual([s.maxSessions, s.idleSeconds], [4, 15]);
+  add(s, "s5", T0 + 50); // the watermark is T0 + 50: s2 (T0 + 20) and s3 (T0 + 30) are idle
+  assert.deepEqual([s.size, s.expired], [2, 2]);
+  assert.throws(() => s.setBounds({ maxSessions: 0 }), /maxSessions 0: expected a positive/);
+  assert.throws(() => s.setBounds({ idleSeconds: -1 }), /idleSeconds -1: expected a positive/);
+  assert.deepEqual([s.maxSessions, s.idleSeconds], [4, 15], "a refused bound changes nothing");
+});
+
 Deno.test("SessionStore keeps the state of the session whose arrival grows the storage", () => {
   // The slots start at 1024 and double: sessions 1025, 2049 and 4097 each arrive at a growth.
   const s = windowStore();

@@ -192,6 +192,47 @@ Deno.test("FeaturizeStage's state restores exactly, one store per partition", ()
   tail.forEach(([, i], j) => assert.deepStrictEqual([...rest.denseRow(j)], [...all.denseRow(i)]));
 });
 
+Deno.test("FeaturizeStage applies its own session bounds to a restored state", () => {
+  // 30 sessions of one event each, a second apart, saved under the default bounds.
+  const records = Array.from({ length: 30 }, (_, i) => record(0, i, view(`s${i}`, i)));
+  const saved = positionStage();
+  saved.featurize(records, new RowBatch(FEATURE_ROWS));
+  const state = saved.toJSON();
+  assert.deepEqual([state.partitions[0].sessions.maxSessions, saved.partition(0).store.size], [
+    100_000,
+    30,
+  ]);
+  const next = [record(0, 30, view("s29", 40))];
+  // Given no bounds, the saved ones stay.
+  const kept = positionStage({ restore: state });
+  kept.featurize(next, new RowBatch(FEATURE_ROWS));
+  assert.equal(kept.partition(0).store.size, 30);
+  // A cap of 10: the 20 least recently seen go at the next event, and the cap is what is saved.
+  const capped = positionStage({ sessions: { maxSessions: 10 }, restore: state });
+  assert.equal(capped.partition(0).store.maxSessions, 10);
+  capped.featurize(next, new RowBatch(FEATURE_ROWS));
+  const store = capped.partition(0).store;
+  assert.deepEqual([store.size, store.evicted, store.idleSeconds], [10, 20, 1800]);
+  assert.equal(store.get("s19"), undefined);
+  assert.ok(store.get("s20") !== undefined);
+  assert.equal(capped.toJSON().partitions[0].sessions.maxSessions, 10);
+  // An idle time of 15 s: at event time 40 the sessions last seen before 25 expire.
+  const idle = positionStage({ sessions: { idleSeconds: 15 }, restore: state });
+  idle.featurize(next, new RowBatch(FEATURE_ROWS));
+  assert.deepEqual([idle.partition(0).store.size, idle.partition(0).store.expired], [5, 25]);
+  // A store handed over itself (as a binary checkpoint's restore does) takes the bounds too.
+  const handed = positionStage();
+  handed.featurize(records, new RowBatch(FEATURE_ROWS));
+  const taken = positionStage({ sessions: { maxSessions: 10 }, restore: handed.state() });
+  taken.featurize(next, new RowBatch(FEATURE_ROWS));
+  assert.deepEqual(taken.toJSON(), capped.toJSON());
+  // The same bounds through restorePartition (a session snapshot) give the same store.
+  const moved = positionStage({ sessions: { maxSessions: 10 } });
+  moved.restorePartition(state.partitions[0]);
+  moved.featurize(next, new RowBatch(FEATURE_ROWS));
+  assert.deepEqual(moved.toJSON(), capped.toJSON());
+});
+
 Deno.test("FeaturizeStage refuses rows or a state of another feature set, naming it", () => {
   const stage = new FeaturizeStage();
   assert.equal(stage.featureSet, DEFAULT_FEATURE_SET);

@@ -1,0 +1,482 @@
+/**
+ * `deno task bench:memory`: the trainer's memory, measured as the kernel sees it — peak RSS as
+ * `VmHWM` of `/proc/<pid>/status`, read until the process exits (its last checkpoint included) —
+ * in the two runs of issue 17. Benchmarks, not tests: it prints tables, and a row fails a bound
+ * only in its own "bound" column.
+ *
+ * 1. **Live sessions.** A topic of `--session-events` events over more than `--sessions`
+ *    sessions (the generator's pool at `--sessions`, a new session at every `--new-session`
+ *    share of events) is learnt by a trainer with `--max-sessions <sessions>` and a day of idle
+ *    time, so its store ends holding `--sessions` live sessions; checkpoints every 5 s. Then a
+ *    second trainer restores that checkpoint. Once with the default V8 heap, once with
+ *    `--v8-flags=--max-old-space-size=<old-space>`, once with `--max-heap-size=<old-space>`.
+ *    Per row: live sessions (`/weights`), peak RSS of the learning trainer (across its
+ *    checkpoints), the checkpoint's size, the last checkpoint's write time, the restore time and
+ *    the restoring trainer's peak RSS.
+ * 2. **The seed's run.** `loadtest --bytes <bytes>` (4 workers × 4 senders, as fast as it can)
+ *    while a trainer learns live on one partition: events sent and trained, bad records, the
+ *    trainer's peak RSS, the lag, the drain time after the generator stopped, and the cores
+ *    each process used (CPU seconds / wall seconds, `/proc/<pid>/stat`). The trainer's solo
+ *    rate is its rate while it drains alone after the generator stopped; then the same run
+ *    again with the generator capped (`--rate`) at `--capped` (80 %) of that rate.
+ *
+ * ```sh
+ * deno task bench:memory [--sessions 1000000] [--session-events 4000000] [--old-space 256]
+ *                        [--bytes 5GB] [--capped 0.8] [--trainer-v8-flags FLAGS]
+ *                        [--skip-sessions] [--skip-seed]
+ *                        [--brokers 127.0.0.1:9092 [--broker-pid PID, for its cores]]
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { startBroker } from "../dev/kafka/broker.ts";
+import { KafkaAdmin } from "../src/kafka/admin.ts";
+import { KafkaClient } from "../src/kafka/client.ts";
+import { formatCount } from "../src/loadgen/progress.ts";
+import { parseBytes, parseCount } from "../src/util/units.ts";
+// The trainer is started as the tests start it (benchmarks may import from tests/_helpers).
+import { readWeights, spawnTrain, type TrainProcess } from "../tests/_helpers/train_process.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    sessions: { type: "string", default: "1000000" },
+    "session-events": { type: "string", default: "4000000" },
+    "new-session": { type: "string", default: "0.3" },
+    "old-space": { type: "string", default: "256" },
+    bytes: { type: "string", default: "5GB" },
+    capped: { type: "string", default: "0.8" },
+    "skip-sessions": { type: "boolean" },
+    "skip-seed": { type: "boolean" },
+    "trainer-v8-flags": { type: "string" },
+    brokers: { type: "string" },
+    "broker-pid": { type: "string" },
+  },
+  strict: true,
+});
+const SESSIONS = parseCount(values.sessions);
+const SESSION_EVENTS = parseCount(values["session-events"]);
+const NEW_SESSION = Number(values["new-session"]);
+if (!(NEW_SESSION > 0 && NEW_SESSION <= 1)) {
+  throw new RangeError(`--new-session ${values["new-session"]}: a share in (0, 1]`);
+}
+const OLD_SPACE = parseCount(values["old-space"]);
+const BYTES = parseBytes(values.bytes);
+const CAPPED = Number(values.capped);
+if (!(CAPPED > 0 && CAPPED < 1)) throw new RangeError(`--capped ${values.capped}: in (0, 1)`);
+const RSS_BOUND_MB = 300;
+/** `deno run` flags of the seed run's trainers (`--trainer-v8-flags`); default none. */
+const TRAINER_FLAGS = values["trainer-v8-flags"]
+  ? [`--v8-flags=${values["trainer-v8-flags"]}`]
+  : [];
+
+const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
+const external = values.brokers ?? Deno.env.get("KAFKA_BROKERS");
+await using broker = external ? undefined : await startBroker({
+  onProgress: (line) => console.error(`bench: ${line}`),
+});
+const brokers = external ?? broker!.brokers;
+const client = new KafkaClient({ brokers, clientId: "clickstream-bench-memory" });
+const work = await Deno.makeTempDir({ prefix: "clickstream-bench-memory-" });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const load = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+const mb = (kb: number) => (kb / 1024).toFixed(0);
+
+/** CPU seconds (user + system) a process has used so far, from `/proc/<pid>/stat`. */
+function processCpu(pid: number): number {
+  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in ticks of 1/100 s
+}
+
+/** Peak RSS so far, kB (`VmHWM`). */
+function peakRss(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+  if (!m) throw new Error(`no VmHWM for ${pid}`);
+  return Number(m[1]);
+}
+
+/**
+ * Follows a process: its peak RSS and CPU, read every 100 ms until it exits (the last readings
+ * before the exit stand).
+ */
+function follow(pid: number, exited: Promise<unknown>) {
+  const state = { peakKb: 0, cpu: 0 };
+  let done = false;
+  exited.then(() => done = true);
+  const loop = (async () => {
+    while (!done) {
+      try {
+        state.peakKb = peakRss(pid);
+        state.cpu = processCpu(pid);
+      } catch { /* exited between the check and the read */ }
+      await sleep(100);
+    }
+  })();
+  return { state, finished: loop };
+}
+
+async function endOffset(topic: string): Promise<number> {
+  await using admin = await KafkaAdmin.connect(client);
+  return (await admin.topicOffsets(topic)).reduce((s, p) => s + p.high, 0);
+}
+
+/** `clickstream loadtest` onto `topic`, stdout piped; its pid and its summary line. */
+function loadtest(topic: string, ...flags: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "loadtest", "--brokers", brokers, "--topic", topic, ...flags],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const output = child.output().then((o) => {
+    if (!o.success) throw new Error(`loadtest ${flags.join(" ")} failed`);
+    const text = new TextDecoder().decode(o.stdout);
+    const m = /loadtest done: ([\d,]+) events/.exec(text);
+    if (!m) throw new Error(`no summary in the loadtest output:\n${text.slice(-2000)}`);
+    return { events: Number(m[1].replaceAll(",", "")), text };
+  });
+  return { pid: child.pid, output };
+}
+
+/** A trainer with the log lines this bench reads: checkpoint write and restore times. */
+function trainer(topic: string, stateDir: string, denoFlags: string[], args: string[]) {
+  const writes: number[] = [];
+  let restoredMs: number | null = null;
+  const train: TrainProcess = spawnTrain(brokers, topic, {
+    stateDir,
+    group: `bench-memory-${crypto.randomUUID().slice(0, 8)}`,
+    denoFlags: ["-A", ...denoFlags],
+    args: ["--starting-offsets", "earliest", ...args],
+    onLine: (line, stream) => {
+      if (stream === "stderr") console.error(`train: ${line}`);
+      const w = /^checkpoint written in (\d+) ms/.exec(line);
+      if (w) writes.push(Number(w[1]));
+      const r = /^checkpoint restored in (\d+) ms/.exec(line);
+      if (r) restoredMs = Number(r[1]);
+    },
+  });
+  const followed = follow(train.pid, train.exited);
+  return {
+    train,
+    writes,
+    restored: () => restoredMs,
+    peakKb: () => followed.state.peakKb,
+    cpu: () => followed.state.cpu,
+    async stop() {
+      const exit = await train.stop("SIGINT");
+      await followed.finished;
+      return exit;
+    },
+  };
+}
+
+async function waitTrained(t: TrainProcess, events: number, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  let ended = false;
+  t.exited.then(() => ended = true);
+  while (Date.now() < deadline && !ended) {
+    const w = await readWeights(t.url);
+    if (w && w.events_trained >= events) return w;
+    await sleep(200);
+  }
+  throw new Error(
+    `the trainer did not train ${events} events${ended ? " (it exited)" : ""}:\n${
+      t.output().slice(-3000)
+    }`,
+  );
+}
+
+/** The newest checkpoint file's size in `dir`, bytes. */
+function checkpointBytes(dir: string): number {
+  let newest = { mtime: 0, size: 0 };
+  for (const entry of Deno.readDirSync(dir)) {
+    if (!entry.isFile || !/checkpoint/.test(entry.name)) continue;
+    const info = Deno.statSync(`${dir}/${entry.name}`);
+    const mtime = info.mtime?.getTime() ?? 0;
+    if (mtime >= newest.mtime) newest = { mtime, size: info.size };
+  }
+  return newest.size;
+}
+
+/** A Markdown table: the first column left-aligned, the others right-aligned. */
+function markdown(header: string[], body: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) =>
+    `| ${
+      cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")
+    } |`;
+  return [
+    line(header),
+    `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|")}|`,
+    ...body.map(line),
+  ].join("\n");
+}
+
+async function liveSessions(): Promise<void> {
+  const topic = `bench-memory-sessions-${crypto.randomUUID().slice(0, 8)}`;
+  console.error(
+    `bench: ${formatCount(SESSION_EVENTS)} events over a pool of ${
+      formatCount(SESSIONS)
+    } sessions into ${topic} (load ${load()}) ...`,
+  );
+  await loadtest(
+    topic,
+    "--events",
+    String(SESSION_EVENTS),
+    "--max-sessions",
+    String(SESSIONS),
+    "--new-session-probability",
+    String(NEW_SESSION),
+    "--workers",
+    "2",
+  ).output;
+  const configs = [
+    { name: "default V8 heap", flags: [] as string[] },
+    {
+      name: `--max-old-space-size=${OLD_SPACE}`,
+      flags: [`--v8-flags=--max-old-space-size=${OLD_SPACE}`],
+    },
+    { name: `--max-heap-size=${OLD_SPACE}`, flags: [`--v8-flags=--max-heap-size=${OLD_SPACE}`] },
+  ];
+  const rows: string[][] = [];
+  for (const config of configs) {
+    const stateDir = `${work}/sessions-${rows.length}`;
+    const startLoad = load();
+    console.error(`bench: live sessions, ${config.name} (load ${startLoad}) ...`);
+    const args = [
+      "--max-sessions",
+      String(SESSIONS),
+      "--session-idle",
+      "24h",
+      "--checkpoint-interval",
+      "5s",
+    ];
+    const learning = trainer(topic, stateDir, config.flags, args);
+    let live = NaN, trained = false;
+    try {
+      const w = await waitTrained(learning.train, SESSION_EVENTS, 600_000) as unknown as {
+        sessions?: { live: number };
+      };
+      live = w.sessions?.live ?? NaN;
+      trained = true;
+    } catch (error) {
+      console.error(`bench: ${(error as Error).message.slice(0, 2000)}`);
+    }
+    const exit = await learning.stop();
+    const passed = trained && exit.code === 0;
+    const size = passed ? checkpointBytes(stateDir) : 0;
+    const restoring = trainer(topic, stateDir, config.flags, args);
+    const deadline = Date.now() + 300_000;
+    while (restoring.restored() === null && Date.now() < deadline) {
+      if (await Promise.race([restoring.train.exited.then(() => true), sleep(200)])) break;
+    }
+    const restoredExit = await restoring.stop();
+    const restored = restoring.restored();
+    const peak = learning.peakKb();
+    rows.push([
+      config.name,
+      formatCount(live),
+      `${mb(peak)} MB`,
+      peak / 1024 <= RSS_BOUND_MB ? `≤ ${RSS_BOUND_MB} MB: yes` : `≤ ${RSS_BOUND_MB} MB: NO`,
+      `${learning.writes.length}`,
+      `${(size / 1e6).toFixed(1)} MB`,
+      learning.writes.length > 0 ? `${learning.writes[learning.writes.length - 1]} ms` : "?",
+      restored === null ? "?" : `${restored} ms`,
+      `${mb(restoring.peakKb())} MB`,
+      passed && restoredExit.code === 0 ? "yes" : `NO (exit ${exit.code}/${restoredExit.code})`,
+      startLoad,
+    ]);
+  }
+  await using admin = await KafkaAdmin.connect(client);
+  await admin.deleteTopics([topic]).catch(() => {});
+  console.log(
+    `\nlive sessions: ${formatCount(SESSION_EVENTS)} events, the generator's pool at ${
+      formatCount(SESSIONS)
+    } sessions and ${
+      Math.round(NEW_SESSION * 100)
+    } % of events a new session; train --max-sessions ${SESSIONS} --session-idle 24h --checkpoint-interval 5s\n`,
+  );
+  console.log(markdown([
+    "trainer",
+    "live sessions",
+    "peak RSS (VmHWM)",
+    "bound",
+    "checkpoints",
+    "checkpoint size",
+    "last write",
+    "restore",
+    "restoring peak RSS",
+    "passed",
+    "load average",
+  ], rows));
+}
+
+interface SeedRun {
+  label: string;
+  sent: number;
+  trained: number;
+  bad: number;
+  genSeconds: number;
+  drainSeconds: number | null;
+  soloRate: number | null;
+  maxLag: number;
+  lastThirdMaxLag: number;
+  peakKb: number;
+  cores: { trainer: number; generator: number; broker: number | null };
+  load: string;
+}
+
+/** `loadtest --bytes` (at `rate`, or as fast as it can) while a fresh trainer learns live. */
+async function seedRun(label: string, rate: number | null): Promise<SeedRun> {
+  const topic = `bench-memory-seed-${crypto.randomUUID().slice(0, 8)}`;
+  const startLoad = load();
+  console.error(`bench: ${label} (load ${startLoad}) ...`);
+  // The topic first, so the trainer is in the group before the first record.
+  await using admin = await KafkaAdmin.connect(client);
+  await admin.ensureTopic(topic, { partitions: 1 });
+  const t = trainer(topic, `${work}/seed-${crypto.randomUUID().slice(0, 8)}`, TRAINER_FLAGS, []);
+  // A first thousand events, trained before the generator starts: the trainer is in the group.
+  const { events: warm } = await loadtest(topic, "--events", "1000", "--workers", "1").output;
+  await waitTrained(t.train, warm, 300_000);
+  const brokerPid = broker?.pid ??
+    (values["broker-pid"] === undefined ? undefined : Number(values["broker-pid"]));
+  const cpu0 = { trainer: t.cpu(), broker: brokerPid === undefined ? null : processCpu(brokerPid) };
+  const t0 = performance.now();
+  const gen = loadtest(
+    topic,
+    "--bytes",
+    String(BYTES),
+    ...(rate === null ? [] : ["--rate", String(Math.floor(rate))]),
+  );
+  let genDone = false;
+  let genCpu = 0;
+  gen.output.finally(() => genDone = true).catch(() => {});
+  const lags: { at: number; lag: number }[] = [];
+  let trainerCpu1 = cpu0.trainer, brokerCpu1 = cpu0.broker;
+  while (!genDone) {
+    const w = await readWeights(t.train.url);
+    if (w) {
+      lags.push({
+        at: (performance.now() - t0) / 1000,
+        lag: (await endOffset(topic)) - w.events_trained,
+      });
+    }
+    try {
+      genCpu = processCpu(gen.pid);
+      trainerCpu1 = t.cpu();
+      brokerCpu1 = brokerPid === undefined ? null : processCpu(brokerPid);
+    } catch { /* exited between the check and the read */ }
+    await sleep(500);
+  }
+  const genSeconds = (performance.now() - t0) / 1000;
+  const sent = warm + (await gen.output).events;
+  const stopped = performance.now();
+  const atStop = (await readWeights(t.train.url))?.events_trained ?? 0;
+  let last = atStop;
+  let drainSeconds: number | null = null;
+  let bad = 0;
+  while (performance.now() - stopped < 600_000) {
+    const w = await readWeights(t.train.url);
+    if (w) {
+      last = w.events_trained;
+      bad = Object.values(w.bad_records).reduce((a, b) => a + b, 0);
+      if (last + bad >= sent) {
+        drainSeconds = (performance.now() - stopped) / 1000;
+        break;
+      }
+    }
+    await sleep(100);
+  }
+  await t.stop();
+  await admin.deleteTopics([topic]).catch(() => {});
+  const during = lags.filter((l) => l.at > 5);
+  const lastThird = during.slice(Math.floor((during.length * 2) / 3));
+  return {
+    label,
+    sent,
+    trained: last,
+    bad,
+    genSeconds,
+    drainSeconds,
+    soloRate: drainSeconds !== null && drainSeconds > 5 ? (last - atStop) / drainSeconds : null,
+    maxLag: Math.max(0, ...during.map((l) => l.lag)),
+    lastThirdMaxLag: Math.max(0, ...lastThird.map((l) => l.lag)),
+    peakKb: t.peakKb(),
+    cores: {
+      trainer: (trainerCpu1 - cpu0.trainer) / genSeconds,
+      generator: genCpu / genSeconds,
+      broker: cpu0.broker === null || brokerCpu1 === null
+        ? null
+        : (brokerCpu1 - cpu0.broker) / genSeconds,
+    },
+    load: startLoad,
+  };
+}
+
+async function seed(): Promise<void> {
+  const free = await seedRun(`loadtest --bytes ${values.bytes} as fast as it can`, null);
+  const solo = free.soloRate;
+  const runs = [free];
+  if (solo === null) {
+    console.error("bench: the trainer drained in under 5 s: no solo rate, no capped run");
+  } else {
+    runs.push(
+      await seedRun(
+        `loadtest --bytes ${values.bytes} --rate ${Math.floor(solo * CAPPED)} (${
+          Math.round(CAPPED * 100)
+        } % of the solo ${formatCount(solo)}/s)`,
+        solo * CAPPED,
+      ),
+    );
+  }
+  console.log(
+    `\nthe seed's run: loadtest --bytes ${values.bytes} (4 workers × 4 senders) while train learns live on one partition (defaults${
+      TRAINER_FLAGS.length > 0 ? `, deno run ${TRAINER_FLAGS.join(" ")}` : ""
+    }); a thousand events trained first; solo rate = the trainer's rate draining alone after the generator stopped\n`,
+  );
+  console.log(markdown(
+    [
+      "generator",
+      "events sent",
+      "events trained",
+      "bad",
+      "generator s",
+      "max lag",
+      "max lag, last third",
+      "drained after stop",
+      "solo rate",
+      "trainer peak RSS",
+      "cores: trainer / generator / broker",
+      "load average",
+    ],
+    runs.map((r) => [
+      r.label,
+      formatCount(r.sent),
+      `${formatCount(r.trained)}${r.trained + r.bad === r.sent ? " (=)" : " (≠)"}`,
+      String(r.bad),
+      r.genSeconds.toFixed(0),
+      formatCount(r.maxLag),
+      formatCount(r.lastThirdMaxLag),
+      r.drainSeconds === null ? "not in 600 s" : `${r.drainSeconds.toFixed(1)} s`,
+      r.soloRate === null ? "-" : `${formatCount(r.soloRate)}/s`,
+      `${mb(r.peakKb)} MB`,
+      `${r.cores.trainer.toFixed(2)} / ${r.cores.generator.toFixed(2)} / ${
+        r.cores.broker === null ? "?" : r.cores.broker.toFixed(2)
+      }`,
+      r.load,
+    ]),
+  ));
+}
+
+try {
+  console.log(
+    `bench:memory — ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}, broker ${brokers}${
+      external ? " (external)" : " (started here)"
+    }, load average ${load()}`,
+  );
+  if (!values["skip-sessions"]) await liveSessions();
+  if (!values["skip-seed"]) await seed();
+} finally {
+  await Deno.remove(work, { recursive: true }).catch(() => {});
+}
