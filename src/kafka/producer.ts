@@ -96,9 +96,11 @@ export interface EventProducerOptions {
   /**
    * Idempotent producer: the broker drops duplicates from retries. Requires `acks: "all"` and
    * forces one request in flight per producer — concurrent `send()`s are queued — since kafkajs
-   * reports out-of-order sequence errors otherwise. On by default with `acks: "all"`: a plain
-   * `acks=all` kafkajs producer was seen losing acknowledged records when a broker of the
-   * cluster stopped (kafkajs issue #1303); the idempotent one lost none. Pass `false` to opt out.
+   * reports out-of-order sequence errors otherwise. On by default with `acks: "all"`, so that a
+   * retried send writes no duplicates. (It does not prevent kafkajs issue #1303: acknowledged
+   * records missing after a broker of the cluster stopped were seen with both kinds; see
+   * docs/design.md.) Its producer id comes from the controller quorum: pass `false` to opt out,
+   * e.g. to reach a partition while the quorum is down.
    *
    * @default {true with acks "all", else false}
    */

@@ -119,6 +119,7 @@ Deno.test(
         await using failing = await EventProducer.connect(impatient, {
           topic,
           acks: "all",
+          idempotent: false,
           ackTimeoutMs: 3000,
         });
         const error = await failing.send(c).then(() => undefined, (e: Error) => e);
