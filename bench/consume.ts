@@ -18,7 +18,7 @@
  * printed before and after, and CPU-s/M is the steadier figure.
  *
  * ```sh
- * deno task bench:consume [--events 2000000] [--runs 3] [--trigger 1s] [--before /tmp/base]
+ * deno task bench:consume [--events 2000000] [--runs 3] [--trigger 1s] [--before /tmp/base] [--features <set>]
  * ```
  *
  * @module
@@ -37,6 +37,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "3" },
     trigger: { type: "string", default: "1s" },
     before: { type: "string" },
+    features: { type: "string" },
   },
 });
 const EVENTS = Number(values.events);
@@ -102,6 +103,7 @@ async function train(name: string, main: string, i: number): Promise<Run> {
       stateDir,
       "--trigger",
       values.trigger!,
+      ...(values.features === undefined ? [] : ["--features", values.features]),
     ]),
     stdout: "null",
     stderr: "piped",
