@@ -128,6 +128,34 @@ export class FeatureBatch {
     this.sparseEnd[this.length - 1] = k;
   }
 
+  /**
+   * Makes room for `rows` more rows and `sparseEntries` more sparse entries, so that a writer
+   * that fills the columns in bulk (the learn stage, from a `RowBatch`) can write
+   * `[length, length + rows)` of every column directly and then move `length` and
+   * `sparseLength` (it then sets each row's label, truth and `sparseEnd` itself).
+   *
+   * @throws {RangeError} on a count that is not a non-negative integer
+   */
+  reserve(rows: number, sparseEntries = 0): void {
+    if (
+      !Number.isInteger(rows) || rows < 0 || !Number.isInteger(sparseEntries) || sparseEntries < 0
+    ) {
+      throw new RangeError(
+        `Cannot reserve ${rows} rows and ${sparseEntries} sparse entries: expected integers ≥ 0.`,
+      );
+    }
+    while (this.length + rows > this.labels.length) this.#grow();
+    const k = this.sparseLength + sparseEntries;
+    if (k > this.sparseIndex.length) {
+      const n = Math.max(16, k, 2 * this.sparseIndex.length);
+      const index = new Uint32Array(n), value = new Float64Array(n);
+      index.set(this.sparseIndex);
+      value.set(this.sparseValue);
+      this.sparseIndex = index;
+      this.sparseValue = value;
+    }
+  }
+
   /** Row `i`'s sparse entries: `[start, end)` into `sparseIndex`/`sparseValue`. */
   sparseExtent(i: number): [number, number] {
     return [i === 0 ? 0 : this.sparseEnd[i - 1], this.sparseEnd[i]];

@@ -33,6 +33,7 @@ import { DEFAULT_TARGET, type Target } from "../learn/target.ts";
 import type { LearnState } from "./learn_state.ts";
 import { actionCoreFor, classesFor } from "./next_action.ts";
 import { type SourceView, TrainedCounts } from "./partition_sources.ts";
+import { copyEvents } from "./copy_events.ts";
 
 export type { LearnState } from "./learn_state.ts";
 export type { PartitionCount, SourceView } from "./partition_sources.ts";
@@ -250,6 +251,10 @@ export class LearnStage {
     const ledger = this.#ledger.begin();
     const events = this.#events;
     events.clear();
+    // Room for every row up front: the rows are copied into the events in bulk below.
+    events.reserve(rows.length, rows.length === 0 ? 0 : rows.sparseEnd[rows.length - 1]);
+    if (this.#rowOf.length < events.capacity) this.#rowOf = grown(this.#rowOf, events.capacity);
+    const rowOf = this.#rowOf;
     const action = this.#action;
     if (action !== null) this.#classes = classesFor(this.#classes, rows.length);
     const classes = this.#classes;
@@ -258,40 +263,48 @@ export class LearnStage {
     let accepted = 0, bad = 0, skipped = 0;
     // Events per partition, counted in runs (rows come in runs of one partition).
     let runPartition = -1, run = 0;
+    // Consecutive event rows [copyFrom, i) become events [copyTo, ...): their dense values and
+    // sparse entries are copied with one `set` each when the run ends.
+    let copyFrom = 0, copyTo = 0;
+    const labels = events.labels, truth = events.truth, ends = events.sparseEnd;
+    const rowEnds = rows.sparseEnd, action8 = rows.action, truth64 = rows.truth;
+    let j = 0, sparseShift = 0; // events so far; events' sparse position − rows' sparse position
     for (let i = 0; i < rows.length; i++) {
       const partition = rows.partition[i];
+      const isEvent = rows.kind[i] === ROW_EVENT;
       if (!ledger.accept(partition, rows.offset[i])) {
         skipped++;
-        continue;
-      }
-      accepted++;
-      if (rows.kind[i] !== ROW_EVENT) {
+      } else if (!isEvent) {
+        accepted++;
         bad++;
         const reason = reasonOf(rows.reason[i]);
         reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      } else {
+        accepted++;
+        if (partition !== runPartition) {
+          if (run > 0) trained.set(runPartition, (trained.get(runPartition) ?? 0) + run);
+          runPartition = partition;
+          run = 0;
+        }
+        run++;
+        rowOf[j] = i;
+        ends[j] = rowEnds[i] + sparseShift;
+        const a = action8[i];
+        labels[j] = a === ACTION_PURCHASE ? 1 : 0;
+        if (action !== null) classes[j] = a;
+        truth[j] = truth64[i];
+        j++;
         continue;
       }
-      if (partition !== runPartition) {
-        if (run > 0) trained.set(runPartition, (trained.get(runPartition) ?? 0) + run);
-        runPartition = partition;
-        run = 0;
-      }
-      run++;
-      const j = events.add();
-      if (j >= this.#rowOf.length) this.#rowOf = grown(this.#rowOf, events.capacity);
-      this.#rowOf[j] = i;
-      const dense = rows.dense, to = events.rows;
-      for (let k = 0, from = i * width, at = j * width; k < width; k++) {
-        to[at + k] = dense[from + k];
-      }
-      const end = rows.sparseEnd[i]; // the sparse part (none for a dense-only set)
-      for (let k = i === 0 ? 0 : rows.sparseEnd[i - 1]; k < end; k++) {
-        events.addSparse(rows.sparseIndex[k], rows.sparseValue[k]);
-      }
-      events.labels[j] = rows.action[i] === ACTION_PURCHASE ? 1 : 0;
-      if (action !== null) classes[j] = rows.action[i];
-      events.truth[j] = rows.truth[i];
+      // Row i is not learnt: copy the run before it; the sparse positions of later rows shift.
+      copyEvents(rows, copyFrom, i, events, copyTo);
+      sparseShift -= rowEnds[i] - (i === 0 ? 0 : rowEnds[i - 1]);
+      copyFrom = i + 1;
+      copyTo = j;
     }
+    copyEvents(rows, copyFrom, rows.length, events, copyTo);
+    events.length = j;
+    events.sparseLength = j === 0 ? 0 : ends[j - 1];
     if (run > 0) trained.set(runPartition, (trained.get(runPartition) ?? 0) + run);
     const predictions: Prediction[] = [];
     const batch = {
@@ -322,7 +335,6 @@ export class LearnStage {
     if (this.#drifts.length > MAX_DRIFT_MARKERS) {
       this.#drifts.splice(0, this.#drifts.length - MAX_DRIFT_MARKERS);
     }
-    const rowOf = this.#rowOf;
     for (let j = 0; j < events.length; j++) {
       if (events.labels[j] === 1) {
         const i = rowOf[j];

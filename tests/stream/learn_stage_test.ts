@@ -268,3 +268,33 @@ Deno.test("LearnStage --target action learns the next action's class, restores e
     /learnt --target purchase, this stage learns --target action/,
   );
 });
+
+Deno.test("LearnStage learns rows between skipped rows and markers as if those were absent", () => {
+  const first = new RowBatch(SCHEMA);
+  eventRows(first, 0, 0, 100);
+  const mixed = new RowBatch(SCHEMA);
+  eventRows(mixed, 1, 0, 50);
+  eventRows(mixed, 0, 40, 60); // 40..99: covered by the first batch, sparse entries and all
+  eventRows(mixed, 1, 50, 50);
+  mixed.addDeadLetter(1, 100, reasonCode("not_json"));
+  eventRows(mixed, 0, 100, 50);
+  const clean = new RowBatch(SCHEMA);
+  eventRows(clean, 1, 0, 50);
+  eventRows(clean, 1, 50, 50);
+  eventRows(clean, 0, 100, 50);
+  const [a, b] = [mixed, clean].map((rows) => {
+    const stage = new LearnStage({ topic: "t", learner: { mode: "adagrad" } });
+    stage.complete(stage.learn(first));
+    const learned = stage.learn(rows, { predictions: true });
+    stage.complete(learned);
+    return { stage, learned };
+  });
+  assert.deepEqual([a.learned.events, a.learned.skipped, a.learned.bad], [150, 60, 1]);
+  assert.equal(b.learned.events, 150);
+  assert.ok(SPARSE > 0 && a.stage.learner.model.updates > 0);
+  assert.deepStrictEqual(a.stage.learner.toJSON(), b.stage.learner.toJSON());
+  assert.deepStrictEqual(
+    a.learned.predictions.map((p) => [p.partition, p.offset, p.score]),
+    b.learned.predictions.map((p) => [p.partition, p.offset, p.score]),
+  );
+});
