@@ -21,7 +21,7 @@
  * with the table, and CPU-s/M is the steadier figure.
  *
  * ```sh
- * deno task bench:scale [--events 2000000] [--runs 3] [--featurizers 1,2,3]
+ * deno task bench:scale [--events 2000000] [--runs 3] [--featurizers 1,2,3] [--learn-batches 20000,100000]
  * ```
  *
  * @module
@@ -40,6 +40,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "3" },
     featurizers: { type: "string", default: "1,2,3" },
     partitions: { type: "string", default: "6" },
+    "learn-batches": { type: "string" },
   },
 });
 const EVENTS = Number(values.events);
@@ -53,6 +54,13 @@ if (!Number.isInteger(RUNS) || RUNS < 1) {
 const PARTITIONS = Number(values.partitions);
 if (!Number.isInteger(PARTITIONS) || PARTITIONS < 1) {
   throw new RangeError(`--partitions must be a whole number ≥ 1, got ${values.partitions}`);
+}
+/** `learn --max-batch-events` values to alternate (none: learn's default only). */
+const LEARN_BATCHES: (number | undefined)[] = values["learn-batches"] === undefined
+  ? [undefined]
+  : values["learn-batches"].split(",").map(Number);
+if (LEARN_BATCHES.some((b) => b !== undefined && (!Number.isInteger(b) || b < 1))) {
+  throw new RangeError(`--learn-batches must be whole numbers ≥ 1, got ${values["learn-batches"]}`);
 }
 const COUNTS = values.featurizers!.split(",").map(Number);
 if (!COUNTS.includes(1) || COUNTS.some((k) => !Number.isInteger(k) || k < 1 || k > PARTITIONS)) {
@@ -184,14 +192,15 @@ async function featurize(k: number): Promise<Run> {
   };
 }
 
-async function learn(i: number): Promise<Run> {
+async function learn(i: number, batch?: number): Promise<Run> {
   const port = freePort();
-  const stateDir = `${work}/learn-${i}`;
+  const stateDir = `${work}/learn-${i}-${batch ?? "default"}`;
   const b0 = brokerCpu();
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, "learn", topic, "--brokers", brokers, "--state-dir", stateDir]
-      .concat(["--http", `127.0.0.1:${port}`]),
+      .concat(["--http", `127.0.0.1:${port}`])
+      .concat(batch === undefined ? [] : ["--max-batch-events", String(batch)]),
     stdout: "null",
     stderr: "piped",
   }).spawn();
@@ -227,7 +236,7 @@ async function learn(i: number): Promise<Run> {
   if (t1 === 0) throw new Error(`learn trained ${trained} of ${EVENTS} events:\n${failed}`);
   if (failed !== null) console.error(`bench: learn failed:\n${failed}`);
   return {
-    stage: "learn",
+    stage: batch === undefined ? "learn" : `learn --max-batch-events ${batch}`,
     seconds: (t1 - t0) / 1000,
     cpuSeconds: cpu,
     brokerCpuSeconds: b1 - b0,
@@ -243,7 +252,9 @@ const runs: Run[] = [];
 const loads: string[] = [];
 const perM = (cpu: number) => cpu / (EVENTS / 1e6);
 for (let i = 0; i < RUNS; i++) {
-  const order: (() => Promise<Run>)[] = [() => featurize(1), () => learn(i)];
+  const order: (() => Promise<Run>)[] = [() => featurize(1)];
+  const batches = i % 2 === 0 ? LEARN_BATCHES : [...LEARN_BATCHES].reverse();
+  for (const b of batches) order.push(() => learn(i, b));
   for (const k of COUNTS) if (k !== 1) order.push(() => featurize(k));
   for (const step of order) {
     const r = await step();
@@ -291,13 +302,14 @@ for (const stage of stages) {
     } | ${median(mine.map((r) => perM(r.brokerCpuSeconds))).toFixed(2)} |`,
   );
 }
-const steady = runs.flatMap((r) => r.steady === undefined ? [] : [r.steady]);
-if (steady.length > 0) {
+for (const stage of stages.filter((x) => x.startsWith("learn"))) {
+  const steady = runs.flatMap((r) => r.stage !== stage || r.steady === undefined ? [] : [r.steady]);
+  if (steady.length === 0) continue;
   const s = (x: { seconds: number; rows: number }) => x.rows / x.seconds;
   const c = (x: { cpuSeconds: number; rows: number }) => x.cpuSeconds / (x.rows / 1e6);
   const m = median(steady.map(s));
   console.log(
-    `| learn, steady (first rows trained → end) | ${
+    `| ${stage}, steady (first rows trained → end) | ${
       steady.map((x) => int.format(s(x))).join(", ")
     } | ${int.format(m)} | ${(m / one).toFixed(2)} | ${
       steady.map((x) => c(x).toFixed(2)).join(", ")
