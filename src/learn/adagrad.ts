@@ -19,7 +19,7 @@
  * @module
  */
 
-import { dot, sigmoid } from "./logistic.ts";
+import { sigmoid, sparseLogit } from "./logistic.ts";
 
 /** Options of {@linkcode AdaGrad}. */
 export interface AdaGradOptions {
@@ -56,6 +56,21 @@ export function checkStepScales(scales: StepScales, width: number): StepScales {
     );
   }
   return scales;
+}
+
+/**
+ * Per-coordinate rates: `base` for each of `width` dense coordinates and for the sparse ones,
+ * each times its scale in `scales` when given (checked by {@linkcode checkStepScales}).
+ */
+export function scaledRates(
+  base: number,
+  width: number,
+  scales: StepScales | null,
+): { dense: Float64Array; sparse: number } {
+  const dense = new Float64Array(width).fill(base);
+  if (scales === null) return { dense, sparse: base };
+  for (let j = 0; j < width; j++) dense[j] = base * scales.dense[j];
+  return { dense, sparse: base * scales.sparse };
 }
 
 /** The resolved options of {@linkcode AdaGrad}. */
@@ -127,13 +142,9 @@ export class AdaGrad {
     this.weights = new Float64Array(width + 1);
     this.#acc = new Float64Array(width + 1);
     this.stepScales = stepScales === null ? null : checkStepScales(stepScales, width);
-    const rate = this.config.learningRate;
-    this.#rate = new Float64Array(width).fill(rate);
-    this.#sparseRate = rate;
-    if (stepScales !== null) {
-      for (let j = 0; j < width; j++) this.#rate[j] = rate * stepScales.dense[j];
-      this.#sparseRate = rate * stepScales.sparse;
-    }
+    const rates = scaledRates(this.config.learningRate, width, this.stepScales);
+    this.#rate = rates.dense;
+    this.#sparseRate = rates.sparse;
   }
 
   /**
@@ -147,10 +158,7 @@ export class AdaGrad {
     start = 0,
     end = 0,
   ): number {
-    let z = dot(this.weights, x);
-    const sw = this.sparseWeights;
-    for (let k = start; k < end; k++) z += sw[index![k]] * value![k];
-    return z;
+    return sparseLogit(this.weights, this.sparseWeights, x, index, value, start, end);
   }
 
   /** The probability for a standardized row (and sparse entries, see {@linkcode AdaGrad.logit}). */

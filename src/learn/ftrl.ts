@@ -17,8 +17,8 @@
  * @module
  */
 
-import { checkStepScales, type StepScales } from "./adagrad.ts";
-import { dot, sigmoid } from "./logistic.ts";
+import { checkStepScales, scaledRates, type StepScales } from "./adagrad.ts";
+import { sigmoid, sparseLogit } from "./logistic.ts";
 
 /** The FTRL-Proximal closed-form weight of one coordinate (0, never −0, when z is 0). */
 function weightOf(
@@ -121,13 +121,9 @@ export class Ftrl {
     this.#z = new Float64Array(width + 1);
     this.#n = new Float64Array(width + 1);
     this.stepScales = stepScales === null ? null : checkStepScales(stepScales, width);
-    const alpha = this.config.alpha;
-    this.#alpha = new Float64Array(width).fill(alpha);
-    this.#sparseAlpha = alpha;
-    if (stepScales !== null) {
-      for (let j = 0; j < width; j++) this.#alpha[j] = alpha * stepScales.dense[j];
-      this.#sparseAlpha = alpha * stepScales.sparse;
-    }
+    const alphas = scaledRates(this.config.alpha, width, this.stepScales);
+    this.#alpha = alphas.dense;
+    this.#sparseAlpha = alphas.sparse;
   }
 
   /**
@@ -141,10 +137,7 @@ export class Ftrl {
     start = 0,
     end = 0,
   ): number {
-    let z = dot(this.weights, x);
-    const sw = this.sparseWeights;
-    for (let k = start; k < end; k++) z += sw[index![k]] * value![k];
-    return z;
+    return sparseLogit(this.weights, this.sparseWeights, x, index, value, start, end);
   }
 
   /** The probability for a standardized row (and sparse entries, see {@linkcode Ftrl.logit}). */

@@ -61,6 +61,25 @@ export function dot(w: Float64Array, x: Float64Array): number {
 }
 
 /**
+ * The logit of a standardized row: {@linkcode dot} of the dense weights `w` and `x`, then the
+ * sparse entries `index[start .. end)`, `value[start .. end)` against `sparse` in that order
+ * (none when `start === end`). AdaGrad's and FTRL's scores.
+ */
+export function sparseLogit(
+  w: Float64Array,
+  sparse: Float64Array,
+  x: Float64Array,
+  index: ArrayLike<number> | undefined,
+  value: ArrayLike<number> | undefined,
+  start: number,
+  end: number,
+): number {
+  let z = dot(w, x);
+  for (let k = start; k < end; k++) z += sparse[index![k]] * value![k];
+  return z;
+}
+
+/**
  * The gradient with respect to `w` (length `d + 1`, intercept last) of the log loss of one
  * example `x` (length `d`) with label `y`: `(σ(w·x + b) − y) · [x, 1]`, and the prediction
  * `p = σ(w·x + b)`. A reference for tests; the optimizers inline it.
