@@ -25,10 +25,11 @@
  */
 
 import { parseArgs } from "node:util";
-import { startBroker } from "../dev/kafka/broker.ts";
+import { freePort, startBroker } from "../dev/kafka/broker.ts";
 import { KAFKA_TOOLS, kafkaTool } from "../dev/kafka/tools.ts";
 import { KafkaAdmin } from "../src/kafka/admin.ts";
 import { KafkaClient } from "../src/kafka/client.ts";
+import { loadAverage, median, processCpu, sleep } from "./_measure.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -48,23 +49,6 @@ if (!Number.isInteger(RUNS) || RUNS < 1) throw new RangeError(`--runs ${values.r
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
 const BEFORE = values.before === undefined ? undefined : `${values.before}/src/main.ts`;
 if (BEFORE !== undefined) Deno.statSync(BEFORE); // fails early, naming the path
-
-const loadAverage = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** CPU seconds (user + system) of a running process so far, from `/proc/<pid>/stat`. */
-function processCpu(pid: number): number {
-  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
-  // utime and stime are fields 14 and 15 of /proc/<pid>/stat (1-based), in clock ticks (100/s).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 console.error(`bench: load average ${loadAverage()} before`);
 await using broker = await startBroker({ onProgress: (line) => console.error(`bench: ${line}`) });
@@ -185,10 +169,6 @@ for (let i = 0; i < RUNS; i++) {
 }
 await Deno.remove(work, { recursive: true }).catch(() => {});
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const tools = [...new Set(runs.map((r) => r.tool))];
 const rate = (r: Run) => EVENTS / r.seconds;
 const cpuPerM = (r: Run) => r.cpuSeconds / (EVENTS / 1e6);

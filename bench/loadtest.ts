@@ -53,6 +53,7 @@ import { eventJson } from "../src/loadgen/record_encoder.ts";
 import { formatCount } from "../src/loadgen/progress.ts";
 // The trainer is started as the tests start it (benchmarks may import from tests/_helpers).
 import { spawnTrain } from "../tests/_helpers/train_process.ts";
+import { markdown, median, processCpu, sleep } from "./_measure.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -139,13 +140,6 @@ interface Row {
   cpuSeconds: number;
   brokerCpuSeconds: number | null;
   maxRssMb: number;
-}
-
-/** CPU seconds (user + system) a running process has used so far, from `/proc/<pid>/stat`. */
-function processCpu(pid: number): number {
-  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
-  // utime and stime are fields 14 and 15 of /proc/<pid>/stat (1-based), in clock ticks (100/s).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function brokerCpu(): number | null {
@@ -288,13 +282,6 @@ async function producerPerformance(
   };
 }
 
-/** The middle value (the mean of the two middle ones for an even count). */
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 /**
  * The table of every row's runs: median events/s, MB/s, CPU and broker CPU per million events
  * and RSS over the rounds, and the ratio to ProducerPerformance (defaults) of the same round,
@@ -331,20 +318,6 @@ function table(runs: Map<string, Row[]>, reference: Row[]): string {
     ];
   });
   return markdown(header, body);
-}
-
-/** A Markdown table: the first column left-aligned, the others right-aligned. */
-function markdown(header: string[], body: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) =>
-    `| ${
-      cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")
-    } |`;
-  return [
-    line(header),
-    `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|")}|`,
-    ...body.map(line),
-  ].join("\n");
 }
 
 /** `clickstream loadtest` onto `topic` of the bench's broker, stdout piped. */
@@ -389,8 +362,6 @@ function startTrainerProcess(topic: string, stateDir: string) {
     },
   };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function endOffset(topic: string): Promise<number> {
   await using admin = await KafkaAdmin.connect(client);

@@ -38,6 +38,7 @@ import { formatCount } from "../src/loadgen/progress.ts";
 import { parseBytes, parseCount } from "../src/util/units.ts";
 // The trainer is started as the tests start it (benchmarks may import from tests/_helpers).
 import { readWeights, spawnTrain, type TrainProcess } from "../tests/_helpers/train_process.ts";
+import { markdown, processCpu, sleep } from "./_measure.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -80,15 +81,8 @@ await using broker = external ? undefined : await startBroker({
 const brokers = external ?? broker!.brokers;
 const client = new KafkaClient({ brokers, clientId: "clickstream-bench-memory" });
 const work = await Deno.makeTempDir({ prefix: "clickstream-bench-memory-" });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
 const mb = (kb: number) => (kb / 1024).toFixed(0);
-
-/** CPU seconds (user + system) a process has used so far, from `/proc/<pid>/stat`. */
-function processCpu(pid: number): number {
-  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in ticks of 1/100 s
-}
 
 /** Peak RSS so far, kB (`VmHWM`). */
 function peakRss(pid: number): number {
@@ -197,20 +191,6 @@ function checkpointBytes(dir: string): number {
     if (mtime >= newest.mtime) newest = { mtime, size: info.size };
   }
   return newest.size;
-}
-
-/** A Markdown table: the first column left-aligned, the others right-aligned. */
-function markdown(header: string[], body: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) =>
-    `| ${
-      cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")
-    } |`;
-  return [
-    line(header),
-    `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|")}|`,
-    ...body.map(line),
-  ].join("\n");
 }
 
 async function liveSessions(): Promise<void> {

@@ -44,6 +44,7 @@ import { DEFAULT_FEATURE_SET, featureSet } from "../src/learn/feature_sets.ts";
 import { DEFAULT_MODE } from "../src/learn/model.ts";
 import { exportToFile } from "./river/export.ts";
 import { DEFAULT_VENV_DIR, ensureRiverVenv } from "./river/venv.ts";
+import { loadAverage, median } from "./_measure.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -87,11 +88,6 @@ if (LRS.length === 0 || LRS.some((lr) => !(lr > 0 && Number.isFinite(lr)))) {
 const OUR_LR = new AdaGrad(1).config.learningRate;
 const SCRIPT = new URL("./river/prequential.py", import.meta.url).pathname;
 
-const loadAverage = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const say = (line: string) => console.error(`bench: ${line}`);
 const bestRun = (r: RiverResult) => r.runs.reduce((a, b) => (b.logLoss < a.logLoss ? b : a));
 

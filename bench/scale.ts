@@ -28,10 +28,11 @@
  */
 
 import { parseArgs } from "node:util";
-import { startBroker } from "../dev/kafka/broker.ts";
+import { freePort, startBroker } from "../dev/kafka/broker.ts";
 import { KafkaAdmin } from "../src/kafka/admin.ts";
 import { KafkaClient } from "../src/kafka/client.ts";
 import { measureRestore } from "./session_restore.ts";
+import { loadAverage, median, processCpu, sleep } from "./_measure.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -72,27 +73,10 @@ if (!COUNTS.includes(1) || COUNTS.some((k) => !Number.isInteger(k) || k < 1 || k
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
 const RUN_TIMEOUT_MS = 600_000;
 
-const loadAverage = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** CPU seconds (user + system, and of children waited for) of a process so far. */
-function processCpu(pid: number): number {
-  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
-  // utime, stime, cutime, cstime are fields 14–17 of /proc/<pid>/stat (1-based), in ticks (100/s).
-  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 console.error(`bench: load average ${loadAverage()} before`);
 await using broker = await startBroker({ onProgress: (line) => console.error(`bench: ${line}`) });
 const brokers = broker.brokers;
-const brokerCpu = () => broker.pid === undefined ? NaN : processCpu(broker.pid);
+const brokerCpu = () => broker.pid === undefined ? NaN : processCpu(broker.pid, true);
 const client = new KafkaClient({ brokers, clientId: "clickstream-bench-scale" });
 await using admin = await KafkaAdmin.connect(client);
 const work = await Deno.makeTempDir({ prefix: "clickstream-bench-scale-" });
@@ -172,7 +156,7 @@ async function featurize(k: number): Promise<Run> {
     done = [...ends].filter(([p, end]) => (committed.get(p) ?? -1) >= end).length;
     if (done === ends.size) {
       t1 = performance.now();
-      cpu = children.reduce((sum, c) => sum + processCpu(c.child.pid), 0);
+      cpu = children.reduce((sum, c) => sum + processCpu(c.child.pid, true), 0);
       b1 = brokerCpu();
       break;
     }
@@ -221,12 +205,12 @@ async function learn(i: number, batch?: number): Promise<Run> {
       continue; // not serving yet
     }
     if (first === undefined && trained > 0) {
-      first = { t: performance.now(), cpu: processCpu(child.pid), rows: trained };
+      first = { t: performance.now(), cpu: processCpu(child.pid, true), rows: trained };
     }
     const next = new Map(sources.map((s) => [s.partition, s.next_offset]));
     if ([...ends].every(([p, end]) => (next.get(p) ?? 0) >= end)) {
       t1 = performance.now();
-      cpu = processCpu(child.pid);
+      cpu = processCpu(child.pid, true);
       b1 = brokerCpu();
       break;
     }
@@ -272,10 +256,6 @@ await admin.deleteTopics([topic]);
 await Deno.remove(work, { recursive: true }).catch(() => {});
 const restore = await measureRestore(100_000, 5);
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const int = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const rate = (r: Run) => EVENTS / r.seconds;
 const one = median(runs.filter((r) => r.stage === "featurize ×1").map(rate));
