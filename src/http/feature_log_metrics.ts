@@ -10,6 +10,7 @@
 
 import { Gauge, type Registry } from "prom-client";
 import type { Snapshot } from "../stream/snapshot.ts";
+import { partitionGauge } from "./partition_gauge.ts";
 
 const PREFIX = "clickstream_";
 
@@ -38,18 +39,7 @@ export function registerFeatureLogMetrics(
     (s) => s.featureLog?.logUnread,
   );
   const perSource = (name: string, help: string, read: (s: SourceLagLike) => number) =>
-    new Gauge({
-      name: PREFIX + name,
-      help,
-      labelNames: ["partition"],
-      registers,
-      collect() {
-        this.reset();
-        for (const s of current().featureLog?.sources ?? []) {
-          this.set({ partition: String(s.partition) }, read(s));
-        }
-      },
-    });
+    partitionGauge(registers, PREFIX + name, help, () => current().featureLog?.sources ?? [], read);
   perSource(
     "source_end_offset",
     "End offset of each input partition at the last poll (learn).",

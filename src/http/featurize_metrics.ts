@@ -13,6 +13,7 @@
 
 import { Counter, Gauge, Registry } from "prom-client";
 import { prometheusText } from "./metrics.ts";
+import { partitionGauge } from "./partition_gauge.ts";
 import { jsonResponse } from "./views.ts";
 
 /** One held partition, as the featurizer last saw it. */
@@ -86,16 +87,7 @@ export function createFeaturizeHandler(
       },
     });
   const perPartition = (name: string, help: string, read: (p: PartitionView) => number) =>
-    new Gauge({
-      name: PREFIX + name,
-      help,
-      labelNames: ["partition"],
-      registers,
-      collect() {
-        this.reset();
-        for (const p of current().partitions) this.set({ partition: String(p.partition) }, read(p));
-      },
-    });
+    partitionGauge(registers, PREFIX + name, help, () => current().partitions, read);
   new Gauge({
     name: PREFIX + "partitions",
     help: "Input partitions this featurizer holds.",
