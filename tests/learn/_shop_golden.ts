@@ -4,7 +4,8 @@
  * cases (`tests/stream/_golden.ts`: `position`, `session`, `fields`) do not cover: seeded streams
  * of both generator profiles, with odd urls and timestamps mixed in, through `Learner.learn` in
  * several batchings, modes and options, reduced to SHA-256 digests of the exact bits of what it
- * produced — every batch's rows (dense and sparse), labels and pre-learning scores, and the
+ * produced — every batch's rows (dense and sparse), labels, pre-learning scores, drifts and
+ * metrics (the batch's own and the running ones), and the
  * learner's whole state (session store, model, metrics, drift detector) at the end. The fixture
  * was recorded from the code before the `shop` step was made cheaper (main at 9b29d70), so the
  * test holds today's code bitwise to it.
@@ -223,7 +224,9 @@ export async function shopGoldenDigests(
         bytesOf(batch.sparseEnd.subarray(0, batch.length)),
         bytesOf(batch.sparseIndex.subarray(0, batch.sparseLength)),
         bytesOf(batch.sparseValue.subarray(0, batch.sparseLength)),
-        new TextEncoder().encode(JSON.stringify(learner.lastDrifts)),
+        new TextEncoder().encode(
+          JSON.stringify([learner.lastDrifts, learner.lastBatch, learner.snapshot()]),
+        ),
       );
     }
     // The state as JSON, and its model's numbers as raw bits (JSON writes -0 as 0).
