@@ -35,14 +35,10 @@
  */
 
 import { ACTIONS } from "../events/wire.ts";
-import {
-  dayOfWeek,
-  HOME,
-  hourOfDay,
-  PAGE_CLASSES,
-  pageClassOf,
-} from "../generator/funnel_model.ts";
+import { dayOfWeek, HOME, hourOfDay, PAGE_CLASSES } from "../generator/funnel_model.ts";
 import type { FeatureSet } from "./feature_set.ts";
+import { pageClass } from "./page_class.ts";
+import { log1p } from "./small_logs.ts";
 import { POSITION_TIME_NAMES, writePosition } from "./position_features.ts";
 import type { SessionEvent, SessionLayout } from "./session_store.ts";
 
@@ -96,12 +92,12 @@ export const ACTIONS_LAYOUT: SessionLayout = Object.freeze({
         0;
     f[at + ACTION_INDEX[event.action]] = 1;
     f[at + 4] = amountOf(event);
-    f[at + 5] = pageClassOf(event.url);
+    f[at + 5] = pageClass(event.url);
   },
   update(f: Float64Array, at: number, event: SessionEvent): void {
     f[at + ACTION_INDEX[event.action]]++;
     if (ACTION_INDEX[event.action] === PURCHASE) f[at + 4] += amountOf(event);
-    f[at + 5] = pageClassOf(event.url);
+    f[at + 5] = pageClass(event.url);
   },
 });
 
@@ -123,14 +119,14 @@ function write(
     if (sincePrev < 0) sincePrev = 0;
     for (let a = 0; a < 4; a++) {
       const n = f[s + ACTION_COUNTS + a];
-      if (n > 0) out[o + R_COUNTS + a] = Math.log1p(n);
+      if (n > 0) out[o + R_COUNTS + a] = log1p(n);
     }
     const spend = f[s + SPEND];
     if (spend > 0) out[o + R_SPEND] = Math.log1p(spend);
     out[o + R_PREVIOUS + f[s + PAGE]] = 1;
   }
   writePosition(k, sinceStart, sincePrev, out, o);
-  const page = pageClassOf(event.url);
+  const page = pageClass(event.url);
   if (page !== HOME) out[o + R_PAGE + page] = 1;
   const h = hourOfDay(t), d = dayOfWeek(t);
   out[o + R_CALENDAR] = HOUR_SIN[h];
