@@ -22,6 +22,8 @@ import {
   type SessionStoreState,
 } from "./session_store.ts";
 import { checkUrlBuckets, hashUrl, urlBucket, urlSign } from "./url_hash.ts";
+import { fnv1a32 } from "../util/fnv1a.ts";
+import { encodeWtf8Into } from "../util/wtf8.ts";
 
 /** Options of {@linkcode Featurizer}. */
 export interface FeaturizerOptions extends SessionStoreOptions {
@@ -46,6 +48,7 @@ export class Featurizer {
   readonly urlBuckets: number;
   #store: SessionStore;
   #write: FeatureSet["write"];
+  #id = new Uint8Array(256); // the session id's WTF-8 bytes, in push
 
   /**
    * @param options see {@linkcode FeaturizerOptions} and {@linkcode SessionStoreOptions}
@@ -142,13 +145,19 @@ export class Featurizer {
       );
     }
     const i = batch.add();
-    this.featurize(event, batch.rows, i * batch.width);
+    // The session by its id's bytes, encoded and hashed once for both the lookup and the record
+    // (the store's string path encodes it for each): the same session, the same state.
+    const id = event.session_id;
+    if (3 * id.length > this.#id.length) this.#id = new Uint8Array(3 * id.length);
+    const bytes = this.#id, length = encodeWtf8Into(id, bytes, 0);
+    const hash = fnv1a32(bytes, 0, length);
+    this.featurizeKey(event, bytes, 0, length, hash, batch.rows, i * batch.width);
     if (buckets > 0) {
       const h = hashUrl(event.url);
       batch.addSparse(urlBucket(h, buckets), urlSign(h));
     }
     batch.labels[i] = event.action === "purchase" ? 1 : 0;
-    this.#store.record(event);
+    this.#store.recordKey(bytes, 0, length, hash, event);
   }
 
   /** The session state as a plain JSON-able object (see {@linkcode SessionStore.toJSON}). */
