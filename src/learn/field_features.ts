@@ -60,6 +60,20 @@ const ACTION_INDEX: Readonly<Record<string, number>> = Object.fromEntries(
   ACTIONS.map((a, i) => [a, i]),
 );
 const PURCHASE = ACTION_INDEX.purchase;
+const [A0, A1, A2, A3] = ACTIONS;
+
+/** `ACTION_INDEX[action]`: the wire's four actions by comparison, anything else by the lookup. */
+function actionIndex(action: string): number {
+  return action === A0
+    ? 0
+    : action === A1
+    ? 1
+    : action === A2
+    ? 2
+    : action === A3
+    ? 3
+    : ACTION_INDEX[action];
+}
 
 // Offsets within a slot: the core fields (start, last, count), then the layout's.
 const START = 0, LAST = 1, COUNT = 2, ACTION_COUNTS = 3, SPEND = 7, PAGE = 8;
@@ -90,13 +104,14 @@ export const ACTIONS_LAYOUT: SessionLayout = Object.freeze({
       f[at + 2] =
       f[at + 3] =
         0;
-    f[at + ACTION_INDEX[event.action]] = 1;
+    f[at + actionIndex(event.action)] = 1;
     f[at + 4] = amountOf(event);
     f[at + 5] = pageClass(event.url);
   },
   update(f: Float64Array, at: number, event: SessionEvent): void {
-    f[at + ACTION_INDEX[event.action]]++;
-    if (ACTION_INDEX[event.action] === PURCHASE) f[at + 4] += amountOf(event);
+    const a = actionIndex(event.action);
+    f[at + a]++;
+    if (a === PURCHASE) f[at + 4] += amountOf(event);
     f[at + 5] = pageClass(event.url);
   },
 });
@@ -109,7 +124,7 @@ function write(
   o: number,
 ): void {
   const t = event.timestamp;
-  out.fill(0, o + R_COUNTS, o + R_CALENDAR);
+  for (let j = o + R_COUNTS; j < o + R_CALENDAR; j++) out[j] = 0;
   let k = 1, sinceStart = 0, sincePrev = 0;
   if (s >= 0) {
     k = f[s + COUNT] + 1;
