@@ -37,7 +37,7 @@
 import { ACTIONS } from "../events/wire.ts";
 import { dayOfWeek, HOME, hourOfDay, PAGE_CLASSES } from "../generator/funnel_model.ts";
 import type { FeatureSet } from "./feature_set.ts";
-import { pageClass } from "./page_class.ts";
+import { eventPageClass } from "./page_class.ts";
 import { log1p } from "./small_logs.ts";
 import { POSITION_TIME_NAMES, writePosition } from "./position_features.ts";
 import type { SessionEvent, SessionLayout } from "./session_store.ts";
@@ -106,13 +106,13 @@ export const ACTIONS_LAYOUT: SessionLayout = Object.freeze({
         0;
     f[at + actionIndex(event.action)] = 1;
     f[at + 4] = amountOf(event);
-    f[at + 5] = pageClass(event.url);
+    f[at + 5] = eventPageClass(event);
   },
   update(f: Float64Array, at: number, event: SessionEvent): void {
     const a = actionIndex(event.action);
     f[at + a]++;
     if (a === PURCHASE) f[at + 4] += amountOf(event);
-    f[at + 5] = pageClass(event.url);
+    f[at + 5] = eventPageClass(event);
   },
 });
 
@@ -141,7 +141,7 @@ function write(
     out[o + R_PREVIOUS + f[s + PAGE]] = 1;
   }
   writePosition(k, sinceStart, sincePrev, out, o);
-  const page = pageClass(event.url);
+  const page = eventPageClass(event);
   if (page !== HOME) out[o + R_PAGE + page] = 1;
   const h = hourOfDay(t), d = dayOfWeek(t);
   out[o + R_CALENDAR] = HOUR_SIN[h];

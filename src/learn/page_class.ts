@@ -13,6 +13,14 @@
  * segment such as `constructor` (`tests/learn/page_class_test.ts` holds the two equal on every
  * segment and on random strings).
  *
+ * Where the url is a slice of a record's bytes (the featurize stage's rows), the class comes from
+ * those bytes, with no string: {@linkcode pageClassBytes} finds the segment in the url's WTF-8
+ * bytes — its delimiters and the known segments are ASCII, which no other character's bytes
+ * contain, so the bytes give the string's answer — and says `-1` for a segment that is none of
+ * the known ones (then the string is asked after all). The featurizer hands the class to the
+ * feature set's `write` and its layout in a {@linkcode PagedEvent}, which they read by
+ * {@linkcode eventPageClass}.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -37,6 +45,9 @@ import {
   PRODUCT,
   SEARCH,
 } from "../generator/funnel_model.ts";
+
+import type { Action } from "../events/wire.ts";
+import type { SessionEvent } from "./session_layout.ts";
 
 let lastUrl: string | undefined = undefined;
 let lastClass = HOME;
@@ -86,4 +97,93 @@ function classify(url: string): number {
       break;
   }
   return pageClassOf(url);
+}
+
+const SEGMENTS: readonly (readonly [string, number])[] = [
+  ["home", HOME],
+  ["cart", CART],
+  ["blog", BLOG],
+  ["about", ABOUT],
+  ["search", SEARCH],
+  ["product", PRODUCT],
+  ["products", PRODUCT],
+  ["category", CATEGORY],
+  ["checkout", CHECKOUT],
+];
+/** The known segments' bytes by length (all ASCII). */
+const BY_LENGTH: [Uint8Array, number][][] = Array.from({ length: 9 }, () => []);
+for (const [segment, c] of SEGMENTS) {
+  BY_LENGTH[segment.length].push([Uint8Array.from(segment, (ch) => ch.charCodeAt(0)), c]);
+}
+
+/**
+ * The page class of the url whose WTF-8 bytes are `bytes[start .. start + length)` —
+ * `pageClassOf` of that url — when its first segment is one of the known ones (the empty one
+ * included); `-1` otherwise (ask `pageClass` of the string).
+ */
+export function pageClassBytes(bytes: Uint8Array, start: number, length: number): number {
+  const end = start + length;
+  let stop = end;
+  for (let i = start + 1; i < end; i++) {
+    const c = bytes[i];
+    if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) {
+      stop = i;
+      break;
+    }
+  }
+  const s = length > 0 && bytes[start] === 47 ? start + 1 : start;
+  const n = stop - s;
+  if (n === 0) return HOME;
+  if (n >= BY_LENGTH.length) return -1;
+  const candidates = BY_LENGTH[n];
+  next: for (let k = 0; k < candidates.length; k++) {
+    const [word, c] = candidates[k];
+    for (let i = 0; i < n; i++) if (bytes[s + i] !== word[i]) continue next;
+    return c;
+  }
+  return -1;
+}
+
+/**
+ * An event whose page class is known already (from its url's bytes, {@linkcode pageClassBytes}):
+ * the fields of the event it stands for, its url and session id read from that event only when
+ * asked. The featurizer fills one per call; nothing is allocated per event.
+ */
+export class PagedEvent implements SessionEvent {
+  /** The event it stands for. */
+  event: SessionEvent | null = null;
+  /** Its url's page class, or -1 when the bytes could not say (see {@linkcode pageClassBytes}). */
+  page = -1;
+  /** The event's timestamp. */
+  timestamp = 0;
+  /** The event's action. */
+  action: Action = "click";
+  /** The event's amount. */
+  amount: number | undefined = undefined;
+
+  /** Stands for `event`, whose url's page class is `page` (-1: unknown); returns itself. */
+  of(event: SessionEvent, page: number): this {
+    this.event = event;
+    this.page = page;
+    this.timestamp = event.timestamp;
+    this.action = event.action;
+    this.amount = event.amount;
+    return this;
+  }
+
+  /** The event's url. */
+  get url(): string {
+    return this.event!.url;
+  }
+
+  /** The event's session id. */
+  get session_id(): string {
+    return this.event!.session_id;
+  }
+}
+
+/** The page class of `event`'s url: a {@linkcode PagedEvent}'s when known, else {@linkcode pageClass}. */
+export function eventPageClass(event: SessionEvent): number {
+  if (event instanceof PagedEvent && event.page >= 0) return event.page;
+  return pageClass(event.url);
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { pageClassOf } from "../../src/generator/funnel_model.ts";
-import { pageClass } from "../../src/learn/page_class.ts";
+import { pageClass, pageClassBytes } from "../../src/learn/page_class.ts";
+import { encodeWtf8Into } from "../../src/util/wtf8.ts";
 
 const SEGMENTS = [
   "",
@@ -33,7 +34,14 @@ const SEGMENTS = [
 ];
 
 function same(url: string): void {
-  assert.ok(Object.is(pageClass(url), pageClassOf(url)), JSON.stringify(url));
+  const want = pageClassOf(url);
+  assert.ok(Object.is(pageClass(url), want), JSON.stringify(url));
+  // From the url's bytes, at an offset in a larger buffer: the class, or -1 for "ask the string".
+  const bytes = new Uint8Array(3 * url.length + 8).fill(47);
+  const n = encodeWtf8Into(url, bytes, 4);
+  const fromBytes = pageClassBytes(bytes, 4, n);
+  if (fromBytes === -1) assert.ok(want === 8 || typeof want !== "number", JSON.stringify(url));
+  else assert.ok(Object.is(fromBytes, want), `${JSON.stringify(url)} from its bytes`);
 }
 
 Deno.test("pageClass is pageClassOf on every known segment and its near misses, in every form", () => {
@@ -65,6 +73,29 @@ Deno.test("pageClass is pageClassOf on random strings of url characters, asked o
     }),
     { numRuns: 500 },
   );
+});
+
+Deno.test("pageClassBytes knows every class but other, and leaves other to the string", () => {
+  const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+  for (
+    const [url, c] of [["/", 0], ["", 0], ["/home", 0], ["/search?q", 1], [
+      "/category/2",
+      2,
+    ]] as const
+  ) {
+    assert.equal(pageClassBytes(bytes(url), 0, url.length), c);
+  }
+  for (
+    const [url, c] of [["/products?x", 3], ["/cart", 4], ["/checkout#", 5], ["/about", 6], [
+      "/blog/",
+      7,
+    ]] as const
+  ) {
+    assert.equal(pageClassBytes(bytes(url), 0, url.length), c);
+  }
+  for (const url of ["/other", "/constructor", "/productss", "/x"]) {
+    assert.equal(pageClassBytes(bytes(url), 0, url.length), -1);
+  }
 });
 
 Deno.test("pageClass names the classes by the path's first segment", () => {
