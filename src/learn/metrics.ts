@@ -275,7 +275,11 @@ export class PrequentialMetrics {
    * purchase probability `truth` (`NaN` when unknown).
    */
   add(score: number, label: number, truth = NaN): void {
-    const loss = logLoss(score, label);
+    this.#add(logLoss(score, label), score, label, truth);
+  }
+
+  /** {@linkcode PrequentialMetrics.add} of an event whose log loss `loss` is known already. */
+  #add(loss: number, score: number, label: number, truth: number): void {
     const bin = binOf(score);
     const correct = (score >= 0.5 ? 1 : 0) === label;
     const hasTruth = truth === truth;
@@ -308,10 +312,17 @@ export class PrequentialMetrics {
     if (++this.#sinceResum >= this.windowSize) this.#resum();
   }
 
-  /** Adds every event of `batch` (its `scores`, `labels` and `truth`). */
-  addBatch(batch: FeatureBatch): void {
-    for (let i = 0; i < batch.length; i++) {
-      this.add(batch.scores[i], batch.labels[i], batch.truth[i]);
+  /**
+   * Adds every event of `batch` (its `scores`, `labels` and `truth`). With `losses`, event `i`'s
+   * log loss is `losses[i]` — `logLoss(scores[i], labels[i])` as the model wrote it
+   * (`ProcessOptions.losses`) — instead of computed again.
+   */
+  addBatch(batch: FeatureBatch, losses?: Float64Array): void {
+    const scores = batch.scores, labels = batch.labels, truth = batch.truth;
+    if (losses === undefined) {
+      for (let i = 0; i < batch.length; i++) this.add(scores[i], labels[i], truth[i]);
+    } else {
+      for (let i = 0; i < batch.length; i++) this.#add(losses[i], scores[i], labels[i], truth[i]);
     }
   }
 
