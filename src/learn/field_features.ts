@@ -116,6 +116,8 @@ export const ACTIONS_LAYOUT: SessionLayout = Object.freeze({
   },
 });
 
+let calendarTime = NaN, calendarHour = 0, calendarDay = 0;
+
 function write(
   event: SessionEvent,
   f: Float64Array,
@@ -143,7 +145,12 @@ function write(
   writePosition(k, sinceStart, sincePrev, out, o);
   const page = eventPageClass(event);
   if (page !== HOME) out[o + R_PAGE + page] = 1;
-  const h = hourOfDay(t), d = dayOfWeek(t);
+  if (t !== calendarTime) { // events of one second share their hour and day (a pure function of t)
+    calendarTime = t;
+    calendarHour = hourOfDay(t);
+    calendarDay = dayOfWeek(t);
+  }
+  const h = calendarHour, d = calendarDay;
   out[o + R_CALENDAR] = HOUR_SIN[h];
   out[o + R_CALENDAR + 1] = HOUR_COS[h];
   out[o + R_CALENDAR + 2] = DAY_SIN[d];
