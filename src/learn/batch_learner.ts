@@ -154,7 +154,7 @@ export class BatchLearner {
       losses: this.#losses,
     });
     this.#metrics.addBatch(batch, this.#losses);
-    this.#last = batch.length > 0 ? summarizeBatch(batch) : this.#last;
+    this.#last = batch.length > 0 ? summarizeBatch(batch, this.#losses) : this.#last;
   }
 
   /** Cumulative and rolling metrics. */

@@ -119,16 +119,17 @@ function binnedAuc(
 
 /**
  * The metrics of one batch alone (its `scores`, `labels` and `truth`), e.g. the trainer's
- * "last batch" figures.
+ * "last batch" figures. With `losses`, row `i`'s log loss is `losses[i]` (as
+ * `PrequentialMetrics.addBatch` takes it) instead of computed again.
  */
-export function summarizeBatch(batch: FeatureBatch): MetricsSummary {
+export function summarizeBatch(batch: FeatureBatch, losses?: Float64Array): MetricsSummary {
   // One span for every call, its bins put back to 0 afterwards: no half a megabyte of bins
   // allocated and collected per batch.
   const s = batchSpan;
   for (let i = 0; i < batch.length; i++) {
     const score = batch.scores[i], label = batch.labels[i], truth = batch.truth[i];
     s.events++;
-    s.lossSum += logLoss(score, label);
+    s.lossSum += losses === undefined ? logLoss(score, label) : losses[i];
     if ((score >= 0.5 ? 1 : 0) === label) s.correct++;
     const bin = binOf(score);
     if (label === 1) {
