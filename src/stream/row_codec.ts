@@ -32,10 +32,10 @@
  *
  * The size is exact: version 1 `32 + 8·(5n + n·w + s) + 4·(3n + s) + 3n + b`, version 2
  * `40 + 8·(5n + k + s) + 4·(3n + s + 2n·⌈w/32⌉) + 3n + b`. A `shop` row (32 dense features, most
- * of them one-hots, + a hashed url) is ≈ 360 bytes in version 1 and ≈ 140 in version 2, which
- * is what `learn` fetches, copies and collects per row. Values are copied bit for bit (the
- * `Float64` numbers the featurize stage computed, `-0` and `NaN` payloads included on this
- * platform). The columns are ordered by width rather than as the row's table lists them, so a
+ * of them one-hots, + a hashed url) is ≈ 320–330 bytes in version 1 and ≈ 170–190 in version 2
+ * (≈ 10 of its dense values are stored; the rest are bitmap bits), which is what `learn`
+ * fetches, copies and collects per row. Values are copied bit for bit (the `Float64` numbers the
+ * featurize stage computed, `-0` and `NaN` payloads included on this platform). The columns are ordered by width rather than as the row's table lists them, so a
  * decoder copies each column with one typed-array `set`; the session ids are length-prefixed as a
  * column of lengths ahead of their bytes, for the same reason.
  *

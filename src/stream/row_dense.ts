@@ -29,19 +29,10 @@ export function halves(a: Float64Array): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
 }
 
-/** Values of row `i` (width `w`) of `dense` that are neither `+0` nor `1`: what it stores. */
-export function storedValues(dense: Uint32Array, i: number, w: number): number {
-  let k = 0;
-  for (let j = i * w, end = j + w; j < end; j++) {
-    const lo = dense[2 * j + LO], hi = dense[2 * j + HI];
-    if (lo !== 0 || (hi !== 0 && hi !== ONE_HIGH)) k++;
-  }
-  return k;
-}
-
 /**
  * Writes the bitmaps of rows `[start, end)` of `dense` (width `w`, as {@linkcode halves}) to
- * `masks` (from 0) and returns how many values those rows store.
+ * `masks` (from 0) and returns how many values those rows store (neither `+0` nor `1`); with
+ * `stored`, each row's count too, at `stored[i - start]`.
  */
 export function denseMasks(
   dense: Uint32Array,
@@ -49,10 +40,12 @@ export function denseMasks(
   end: number,
   w: number,
   masks: Uint32Array,
+  stored?: Uint32Array,
 ): number {
   const m = maskWords(w);
   let k = 0, at = 0;
   for (let i = start; i < end; i++, at += 2 * m) {
+    const before = k;
     for (let q = 0; q < m; q++) {
       let nonzero = 0, ones = 0;
       const from = i * w + 32 * q, to = Math.min(from + 32, (i + 1) * w);
@@ -67,6 +60,7 @@ export function denseMasks(
       masks[at + q] = nonzero;
       masks[at + m + q] = ones;
     }
+    if (stored !== undefined) stored[i - start] = k - before;
   }
   return k;
 }

@@ -54,6 +54,24 @@ export function encodeRows(
       `Cannot encode rows ${start} .. ${end} of a batch of ${rows.length}: not a range within it.`,
     );
   }
+  if (version === 1) return encodeRun(rows, start, end, 1, null, 0);
+  const masks = new Uint32Array(2 * maskWords(rows.denseWidth) * (end - start));
+  const k = denseMasks(halves(rows.dense), start, end, rows.denseWidth, masks);
+  return encodeRun(rows, start, end, version, masks, k);
+}
+
+/**
+ * {@linkcode encodeRows} of a range known to be within the batch; for version 2 with the range's
+ * dense bitmaps and its count of stored values (`masks` is `null` for version 1).
+ */
+function encodeRun(
+  rows: RowBatch,
+  start: number,
+  end: number,
+  version: RowFormatVersion,
+  masks: Uint32Array | null,
+  stored: number,
+): Uint8Array {
   const n = end - start;
   const w = rows.denseWidth;
   const sparseBase = start === 0 ? 0 : rows.sparseEnd[start - 1];
@@ -62,9 +80,7 @@ export function encodeRows(
   const lengths = new Uint32Array(n);
   let b = 0;
   for (let i = 0; i < n; i++) b += lengths[i] = utf8Length(rows.sessionId[start + i]);
-  const dense = halves(rows.dense);
-  const masks = new Uint32Array(version === 1 ? 0 : 2 * maskWords(w) * n);
-  const k = version === 1 ? n * w : denseMasks(dense, start, end, w, masks);
+  const k = masks === null ? n * w : stored;
   const l = layout(version, n, w, s, b, k);
   const bytes = new Uint8Array(l.total);
   const header = new DataView(bytes.buffer);
@@ -82,7 +98,8 @@ export function encodeRows(
   put(bytes, l.amount, rows.amount.subarray(start, end));
   put(bytes, l.userId, rows.userId.subarray(start, end));
   put(bytes, l.truth, rows.truth.subarray(start, end));
-  if (version === 1) put(bytes, l.dense, rows.dense.subarray(start * w, end * w));
+  const dense = halves(rows.dense);
+  if (masks === null) put(bytes, l.dense, rows.dense.subarray(start * w, end * w));
   else if (LITTLE_ENDIAN) {
     gatherValues(dense, start, w, masks, n, new Uint32Array(bytes.buffer, l.dense, 2 * k));
   } else {
@@ -97,7 +114,7 @@ export function encodeRows(
   put(bytes, l.sparseEnd, extents);
   put(bytes, l.sparseIndex, rows.sparseIndex.subarray(sparseBase, sparseTop));
   put(bytes, l.sessionLength, lengths);
-  put(bytes, l.denseMask, masks);
+  if (masks !== null) put(bytes, l.denseMask, masks);
   bytes.set(rows.kind.subarray(start, end), l.kind);
   bytes.set(rows.action.subarray(start, end), l.action);
   bytes.set(rows.reason.subarray(start, end), l.reason);
@@ -137,19 +154,28 @@ export function packRows(rows: RowBatch, options: PackOptions = {}): Uint8Array[
     );
   }
   const out: Uint8Array[] = [];
-  const dense = halves(rows.dense);
-  let start = 0;
-  let bytes = header;
+  // Version 2: every row's bitmaps and stored count once, for the sizes and the records.
+  const words = version === 1 ? 0 : 2 * maskWords(rows.denseWidth);
+  const masks = new Uint32Array(words * rows.length);
+  const stored = new Uint32Array(version === 1 ? 0 : rows.length);
+  if (version !== 1) denseMasks(halves(rows.dense), 0, rows.length, rows.denseWidth, masks, stored);
+  let start = 0, bytes = header, k = 0;
+  const emit = (end: number) => {
+    const run = version === 1 ? null : masks.subarray(start * words, end * words);
+    out.push(encodeRun(rows, start, end, version, run, k));
+  };
   for (let i = 0; i < rows.length; i++) {
-    const size = rowBytes(rows, i, version, dense);
+    const size = rowBytes(rows, i, version, version === 1 ? 0 : stored[i]);
     if (i > start && (i - start >= maxRows || bytes + size > maxBytes)) {
-      out.push(encodeRows(rows, start, i, version));
+      emit(i);
       start = i;
       bytes = header;
+      k = 0;
     }
     bytes += size;
+    if (version !== 1) k += stored[i];
   }
-  if (rows.length > start) out.push(encodeRows(rows, start, rows.length, version));
+  if (rows.length > start) emit(rows.length);
   return out;
 }
 

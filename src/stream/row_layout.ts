@@ -10,7 +10,7 @@
 
 import type { RowBatch } from "./row_batch.ts";
 
-import { maskWords, storedValues } from "./row_dense.ts";
+import { maskWords } from "./row_dense.ts";
 
 /** The format version this module writes (it reads every one of {@linkcode ROW_FORMAT_VERSIONS}). */
 export const ROW_FORMAT_VERSION = 2;
@@ -49,18 +49,18 @@ export function utf8Length(s: string): number {
 
 /**
  * The bytes one row takes in a record of `version` (its share of every column); for version 2,
- * `dense` is the batch's dense column as `halves` (`row_dense.ts`).
+ * `stored` is how many of its dense values it stores (`row_dense.ts`).
  */
 export function rowBytes(
   rows: RowBatch,
   i: number,
   version: RowFormatVersion,
-  dense: Uint32Array,
+  stored: number,
 ): number {
   const start = i === 0 ? 0 : rows.sparseEnd[i - 1];
   const sparse = rows.sparseEnd[i] - start;
   const w = rows.denseWidth;
-  const densePart = version === 1 ? 8 * w : 8 * storedValues(dense, i, w) + 4 * 2 * maskWords(w);
+  const densePart = version === 1 ? 8 * w : 8 * stored + 4 * 2 * maskWords(w);
   return densePart + 8 * (5 + sparse) + 4 * (3 + sparse) + 3 + utf8Length(rows.sessionId[i]);
 }
 
