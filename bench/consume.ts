@@ -10,7 +10,13 @@
  * - **ConsumerPerformance** (`--messages N`, a fresh group), from its spawn to its exit; its CPU
  *   from `/usr/bin/time` (the JVM's start-up and JIT included);
  * - with `--before <dir>`, also **train (before)**: the `src/main.ts` of another checkout (e.g.
- *   `git archive` of the base commit), the same way.
+ *   `git archive` of the base commit), the same way;
+ * - with `--configs "name=flags;name=flags"`, one **train** per configuration, each with its
+ *   extra flags (e.g. `"one thread=--featurize-worker off;worker=--featurize-worker on"`),
+ *   instead of the one plain `train`.
+ *
+ * Each `train` run also reports its peak RSS (`VmHWM` of `/proc/<pid>/status` when all N are
+ * trained).
  *
  * The runs alternate (train, ConsumerPerformance[, before]) `--runs` (3) times; the table gives
  * each run's events/s and CPU-seconds per million events, and the medians with the ratio of the
@@ -18,7 +24,7 @@
  * printed before and after, and CPU-s/M is the steadier figure.
  *
  * ```sh
- * deno task bench:consume [--events 2000000] [--runs 3] [--trigger 1s] [--before /tmp/base] [--features <set>]
+ * deno task bench:consume [--events 2000000] [--runs 3] [--trigger 1s] [--before /tmp/base] [--features <set>] [--configs "a=…;b=…"]
  * ```
  *
  * @module
@@ -39,8 +45,17 @@ const { values } = parseArgs({
     trigger: { type: "string", default: "1s" },
     before: { type: "string" },
     features: { type: "string" },
+    configs: { type: "string" },
   },
 });
+/** The `train` configurations: a name and extra flags each. */
+const CONFIGS: { name: string; args: string[] }[] = values.configs === undefined
+  ? [{ name: "train", args: [] }]
+  : values.configs.split(";").map((c) => {
+    const at = c.indexOf("=");
+    if (at < 1) throw new RangeError(`--configs: "${c}" is not name=flags`);
+    return { name: `train (${c.slice(0, at).trim()})`, args: c.slice(at + 1).trim().split(/\s+/) };
+  });
 const EVENTS = Number(values.events);
 if (!Number.isInteger(EVENTS) || EVENTS < 1) throw new RangeError(`--events ${values.events}`);
 const RUNS = Number(values.runs);
@@ -72,9 +87,17 @@ interface Run {
   tool: string;
   seconds: number;
   cpuSeconds: number;
+  /** Peak RSS, MB (`train` only). */
+  peakMb?: number;
 }
 
-async function train(name: string, main: string, i: number): Promise<Run> {
+/** `VmHWM` of `pid`, MB. */
+function peakRss(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function train(name: string, main: string, i: number, extra: string[] = []): Promise<Run> {
   const port = freePort();
   const stateDir = `${work}/state-${name.replace(/\W/g, "")}-${i}`;
   const t0 = performance.now();
@@ -88,13 +111,14 @@ async function train(name: string, main: string, i: number): Promise<Run> {
       "--trigger",
       values.trigger!,
       ...(values.features === undefined ? [] : ["--features", values.features]),
+      ...extra,
     ]),
     stdout: "null",
     stderr: "piped",
   }).spawn();
   const stderr = new Response(child.stderr).text();
   const deadline = t0 + 600_000;
-  let trained = 0, cpu = 0, t1 = 0;
+  let trained = 0, cpu = 0, t1 = 0, peakMb = NaN;
   while (performance.now() < deadline) {
     await sleep(50);
     try {
@@ -107,6 +131,7 @@ async function train(name: string, main: string, i: number): Promise<Run> {
     if (trained >= EVENTS) {
       t1 = performance.now();
       cpu = processCpu(child.pid);
+      peakMb = peakRss(child.pid);
       break;
     }
   }
@@ -117,7 +142,7 @@ async function train(name: string, main: string, i: number): Promise<Run> {
   }
   if (!status.success) console.error(`bench: ${name} exited ${status.code}:\n${await stderr}`);
   await Deno.remove(stateDir, { recursive: true }).catch(() => {});
-  return { tool: name, seconds: (t1 - t0) / 1000, cpuSeconds: cpu };
+  return { tool: name, seconds: (t1 - t0) / 1000, cpuSeconds: cpu, peakMb };
 }
 
 async function consumerPerformance(i: number): Promise<Run> {
@@ -153,7 +178,7 @@ async function consumerPerformance(i: number): Promise<Run> {
 const runs: Run[] = [];
 for (let i = 0; i < RUNS; i++) {
   const order: (() => Promise<Run>)[] = [
-    () => train("train", MAIN, i),
+    ...CONFIGS.map((c) => () => train(c.name, MAIN, i, c.args)),
     () => consumerPerformance(i),
   ];
   if (BEFORE !== undefined) order.push(() => train("train (before)", BEFORE, i));
@@ -163,7 +188,9 @@ for (let i = 0; i < RUNS; i++) {
     console.error(
       `bench: run ${i + 1}: ${r.tool} ${Math.round(EVENTS / r.seconds)} events/s, ${
         (r.cpuSeconds / (EVENTS / 1e6)).toFixed(2)
-      } CPU-s/M`,
+      } CPU-s/M${
+        r.peakMb === undefined ? "" : `, peak RSS ${r.peakMb.toFixed(0)} MB`
+      }; load average ${loadAverage()}`,
     );
   }
 }
@@ -180,9 +207,9 @@ console.log(
 );
 console.log("");
 console.log(
-  "| tool | events/s per run | median events/s | × ConsumerPerformance | CPU-s/M per run | median CPU-s/M |",
+  "| tool | events/s per run | median events/s | × ConsumerPerformance | CPU-s/M per run | median CPU-s/M | peak RSS, MB (median) |",
 );
-console.log("| --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- |");
 for (const tool of tools) {
   const mine = runs.filter((r) => r.tool === tool);
   const m = median(mine.map(rate));
@@ -191,6 +218,6 @@ for (const tool of tools) {
       (m / cpMedian).toFixed(2)
     } | ${mine.map((r) => cpuPerM(r).toFixed(2)).join(", ")} | ${
       median(mine.map(cpuPerM)).toFixed(2)
-    } |`,
+    } | ${mine[0].peakMb === undefined ? "-" : median(mine.map((r) => r.peakMb!)).toFixed(0)} |`,
   );
 }
