@@ -89,6 +89,14 @@ interface Run {
   cpuSeconds: number;
   /** Peak RSS, MB (`train` only). */
   peakMb?: number;
+  /** CPU seconds of the main thread alone (`train` only; the rest: the worker, V8's, Tokio's). */
+  mainCpuSeconds?: number;
+}
+
+/** CPU seconds (user + system) of `pid`'s main thread alone, from `/proc/<pid>/task/<pid>/stat`. */
+function mainThreadCpu(pid: number): number {
+  const fields = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/stat`).split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** `VmHWM` of `pid`, MB. */
@@ -118,7 +126,7 @@ async function train(name: string, main: string, i: number, extra: string[] = []
   }).spawn();
   const stderr = new Response(child.stderr).text();
   const deadline = t0 + 600_000;
-  let trained = 0, cpu = 0, t1 = 0, peakMb = NaN;
+  let trained = 0, cpu = 0, t1 = 0, peakMb = NaN, mainCpu = NaN;
   while (performance.now() < deadline) {
     await sleep(50);
     try {
@@ -131,6 +139,7 @@ async function train(name: string, main: string, i: number, extra: string[] = []
     if (trained >= EVENTS) {
       t1 = performance.now();
       cpu = processCpu(child.pid);
+      mainCpu = mainThreadCpu(child.pid);
       peakMb = peakRss(child.pid);
       break;
     }
@@ -142,7 +151,13 @@ async function train(name: string, main: string, i: number, extra: string[] = []
   }
   if (!status.success) console.error(`bench: ${name} exited ${status.code}:\n${await stderr}`);
   await Deno.remove(stateDir, { recursive: true }).catch(() => {});
-  return { tool: name, seconds: (t1 - t0) / 1000, cpuSeconds: cpu, peakMb };
+  return {
+    tool: name,
+    seconds: (t1 - t0) / 1000,
+    cpuSeconds: cpu,
+    peakMb,
+    mainCpuSeconds: mainCpu,
+  };
 }
 
 async function consumerPerformance(i: number): Promise<Run> {
@@ -207,9 +222,9 @@ console.log(
 );
 console.log("");
 console.log(
-  "| tool | events/s per run | median events/s | × ConsumerPerformance | CPU-s/M per run | median CPU-s/M | peak RSS, MB (median) |",
+  "| tool | events/s per run | median events/s | × ConsumerPerformance | CPU-s/M per run | median CPU-s/M | main thread CPU-s/M (median) | peak RSS, MB (median) |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const tool of tools) {
   const mine = runs.filter((r) => r.tool === tool);
   const m = median(mine.map(rate));
@@ -218,6 +233,10 @@ for (const tool of tools) {
       (m / cpMedian).toFixed(2)
     } | ${mine.map((r) => cpuPerM(r).toFixed(2)).join(", ")} | ${
       median(mine.map(cpuPerM)).toFixed(2)
+    } | ${
+      mine[0].mainCpuSeconds === undefined
+        ? "-"
+        : median(mine.map((r) => r.mainCpuSeconds! / (EVENTS / 1e6))).toFixed(2)
     } | ${mine[0].peakMb === undefined ? "-" : median(mine.map((r) => r.peakMb!)).toFixed(0)} |`,
   );
 }
