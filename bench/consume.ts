@@ -16,7 +16,8 @@
  *   instead of the one plain `train`.
  *
  * Each `train` run also reports its peak RSS (`VmHWM` of `/proc/<pid>/status` when all N are
- * trained).
+ * trained) and the CPU of its main thread and of its busiest other thread (`/proc/<pid>/task/`:
+ * the featurize worker's, when there is one; else one of V8's or the runtime's helpers).
  *
  * The runs alternate (train, ConsumerPerformance[, before]) `--runs` (3) times; the table gives
  * each run's events/s and CPU-seconds per million events, and the medians with the ratio of the
@@ -91,12 +92,24 @@ interface Run {
   peakMb?: number;
   /** CPU seconds of the main thread alone (`train` only; the rest: the worker, V8's, Tokio's). */
   mainCpuSeconds?: number;
+  /** CPU seconds of the busiest other thread (`train` only: the worker's, when there is one). */
+  otherCpuSeconds?: number;
 }
 
-/** CPU seconds (user + system) of `pid`'s main thread alone, from `/proc/<pid>/task/<pid>/stat`. */
-function mainThreadCpu(pid: number): number {
-  const fields = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/stat`).split(") ")[1].split(" ");
+/** CPU seconds (user + system) of thread `tid` of `pid`, from `/proc/<pid>/task/<tid>/stat`. */
+function threadCpu(pid: number, tid: number): number {
+  const fields = Deno.readTextFileSync(`/proc/${pid}/task/${tid}/stat`).split(") ")[1].split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds of `pid`'s busiest thread other than its main one (the featurize worker's). */
+function busiestOtherThreadCpu(pid: number): number {
+  let most = 0;
+  for (const e of Deno.readDirSync(`/proc/${pid}/task`)) {
+    const tid = Number(e.name);
+    if (tid !== pid) most = Math.max(most, threadCpu(pid, tid));
+  }
+  return most;
 }
 
 /** `VmHWM` of `pid`, MB. */
@@ -126,7 +139,7 @@ async function train(name: string, main: string, i: number, extra: string[] = []
   }).spawn();
   const stderr = new Response(child.stderr).text();
   const deadline = t0 + 600_000;
-  let trained = 0, cpu = 0, t1 = 0, peakMb = NaN, mainCpu = NaN;
+  let trained = 0, cpu = 0, t1 = 0, peakMb = NaN, mainCpu = NaN, otherCpu = NaN;
   while (performance.now() < deadline) {
     await sleep(50);
     try {
@@ -139,7 +152,8 @@ async function train(name: string, main: string, i: number, extra: string[] = []
     if (trained >= EVENTS) {
       t1 = performance.now();
       cpu = processCpu(child.pid);
-      mainCpu = mainThreadCpu(child.pid);
+      mainCpu = threadCpu(child.pid, child.pid);
+      otherCpu = busiestOtherThreadCpu(child.pid);
       peakMb = peakRss(child.pid);
       break;
     }
@@ -204,7 +218,11 @@ for (let i = 0; i < RUNS; i++) {
       `bench: run ${i + 1}: ${r.tool} ${Math.round(EVENTS / r.seconds)} events/s, ${
         (r.cpuSeconds / (EVENTS / 1e6)).toFixed(2)
       } CPU-s/M${
-        r.peakMb === undefined ? "" : `, peak RSS ${r.peakMb.toFixed(0)} MB`
+        r.peakMb === undefined
+          ? ""
+          : ` (main thread ${(r.mainCpuSeconds! / (EVENTS / 1e6)).toFixed(2)}, busiest other ${
+            (r.otherCpuSeconds! / (EVENTS / 1e6)).toFixed(2)
+          }), peak RSS ${r.peakMb.toFixed(0)} MB`
       }; load average ${loadAverage()}`,
     );
   }
@@ -222,9 +240,9 @@ console.log(
 );
 console.log("");
 console.log(
-  "| tool | events/s per run | median events/s | × ConsumerPerformance | CPU-s/M per run | median CPU-s/M | main thread CPU-s/M (median) | peak RSS, MB (median) |",
+  "| tool | events/s per run | median events/s | × ConsumerPerformance | CPU-s/M per run | median CPU-s/M | main thread CPU-s/M (median) | busiest other thread CPU-s/M (median) | peak RSS, MB (median) |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const tool of tools) {
   const mine = runs.filter((r) => r.tool === tool);
   const m = median(mine.map(rate));
@@ -237,6 +255,10 @@ for (const tool of tools) {
       mine[0].mainCpuSeconds === undefined
         ? "-"
         : median(mine.map((r) => r.mainCpuSeconds! / (EVENTS / 1e6))).toFixed(2)
+    } | ${
+      mine[0].otherCpuSeconds === undefined
+        ? "-"
+        : median(mine.map((r) => r.otherCpuSeconds! / (EVENTS / 1e6))).toFixed(2)
     } | ${mine[0].peakMb === undefined ? "-" : median(mine.map((r) => r.peakMb!)).toFixed(0)} |`,
   );
 }
