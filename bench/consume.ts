@@ -98,7 +98,9 @@ interface Run {
 
 /** CPU seconds (user + system) of thread `tid` of `pid`, from `/proc/<pid>/task/<tid>/stat`. */
 function threadCpu(pid: number, tid: number): number {
-  const fields = Deno.readTextFileSync(`/proc/${pid}/task/${tid}/stat`).split(") ")[1].split(" ");
+  const stat = Deno.readTextFileSync(`/proc/${pid}/task/${tid}/stat`);
+  // The thread's name (in parentheses) may hold spaces and parentheses: the fields follow the last.
+  const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
@@ -107,7 +109,12 @@ function busiestOtherThreadCpu(pid: number): number {
   let most = 0;
   for (const e of Deno.readDirSync(`/proc/${pid}/task`)) {
     const tid = Number(e.name);
-    if (tid !== pid) most = Math.max(most, threadCpu(pid, tid));
+    if (tid === pid) continue;
+    try {
+      most = Math.max(most, threadCpu(pid, tid));
+    } catch {
+      // the thread ended meanwhile
+    }
   }
   return most;
 }
