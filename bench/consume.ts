@@ -178,6 +178,7 @@ async function train(name: string, main: string, i: number, extra: string[] = []
     cpuSeconds: cpu,
     peakMb,
     mainCpuSeconds: mainCpu,
+    otherCpuSeconds: otherCpu,
   };
 }
 
