@@ -50,6 +50,8 @@ export interface FeaturizeWorkerOptions {
   restore?: FeaturizeState<SessionStore>;
   /** Whether rows come back with their session ids. Default `false` (they are `""`). */
   sessionIds?: boolean;
+  /** The worker's module (tests give one that fails). Default `featurize_worker.ts`. */
+  module?: URL;
 }
 
 /** A batch featurized by the worker: call {@linkcode WorkerBatch.into} once to take its rows. */
@@ -74,7 +76,7 @@ export class FeaturizeWorker {
   /** @param options see {@linkcode FeaturizeWorkerOptions} */
   constructor(options: FeaturizeWorkerOptions) {
     this.#set = options.featureSet;
-    this.#worker = new Worker(new URL("./featurize_worker.ts", import.meta.url), {
+    this.#worker = new Worker(options.module ?? new URL("./featurize_worker.ts", import.meta.url), {
       type: "module",
     });
     this.#worker.onmessage = (e: MessageEvent<FromFeaturizeWorker>) => this.#reply(e.data);
