@@ -10,7 +10,14 @@
  * - **ConsumerPerformance** (`--messages N`, a fresh group), from its spawn to its exit; its CPU
  *   from `/usr/bin/time` (the JVM's start-up and JIT included);
  * - with `--before <dir>`, also **train (before)**: the `src/main.ts` of another checkout (e.g.
- *   `git archive` of the base commit), the same way.
+ *   `git archive` of the base commit), the same way;
+ * - with `--configs "name=flags;name=flags"`, one **train** per configuration, each with its
+ *   extra flags (e.g. `"one thread=--featurize-worker off;worker=--featurize-worker on"`),
+ *   instead of the one plain `train`.
+ *
+ * Each `train` run also reports its peak RSS (`VmHWM` of `/proc/<pid>/status` when all N are
+ * trained) and the CPU of its main thread and of its busiest other thread (`/proc/<pid>/task/`:
+ * the featurize worker's, when there is one; else one of V8's or the runtime's helpers).
  *
  * The runs alternate (train, ConsumerPerformance[, before]) `--runs` (3) times; the table gives
  * each run's events/s and CPU-seconds per million events, and the medians with the ratio of the
@@ -18,7 +25,7 @@
  * printed before and after, and CPU-s/M is the steadier figure.
  *
  * ```sh
- * deno task bench:consume [--events 2000000] [--runs 3] [--trigger 1s] [--before /tmp/base] [--features <set>]
+ * deno task bench:consume [--events 2000000] [--runs 3] [--trigger 1s] [--before /tmp/base] [--features <set>] [--configs "a=…;b=…"]
  * ```
  *
  * @module
@@ -39,8 +46,17 @@ const { values } = parseArgs({
     trigger: { type: "string", default: "1s" },
     before: { type: "string" },
     features: { type: "string" },
+    configs: { type: "string" },
   },
 });
+/** The `train` configurations: a name and extra flags each. */
+const CONFIGS: { name: string; args: string[] }[] = values.configs === undefined
+  ? [{ name: "train", args: [] }]
+  : values.configs.split(";").map((c) => {
+    const at = c.indexOf("=");
+    if (at < 1) throw new RangeError(`--configs: "${c}" is not name=flags`);
+    return { name: `train (${c.slice(0, at).trim()})`, args: c.slice(at + 1).trim().split(/\s+/) };
+  });
 const EVENTS = Number(values.events);
 if (!Number.isInteger(EVENTS) || EVENTS < 1) throw new RangeError(`--events ${values.events}`);
 const RUNS = Number(values.runs);
@@ -72,9 +88,44 @@ interface Run {
   tool: string;
   seconds: number;
   cpuSeconds: number;
+  /** Peak RSS, MB (`train` only). */
+  peakMb?: number;
+  /** CPU seconds of the main thread alone (`train` only; the rest: the worker, V8's, Tokio's). */
+  mainCpuSeconds?: number;
+  /** CPU seconds of the busiest other thread (`train` only: the worker's, when there is one). */
+  otherCpuSeconds?: number;
 }
 
-async function train(name: string, main: string, i: number): Promise<Run> {
+/** CPU seconds (user + system) of thread `tid` of `pid`, from `/proc/<pid>/task/<tid>/stat`. */
+function threadCpu(pid: number, tid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/task/${tid}/stat`);
+  // The thread's name (in parentheses) may hold spaces and parentheses: the fields follow the last.
+  const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds of `pid`'s busiest thread other than its main one (the featurize worker's). */
+function busiestOtherThreadCpu(pid: number): number {
+  let most = 0;
+  for (const e of Deno.readDirSync(`/proc/${pid}/task`)) {
+    const tid = Number(e.name);
+    if (tid === pid) continue;
+    try {
+      most = Math.max(most, threadCpu(pid, tid));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return most;
+}
+
+/** `VmHWM` of `pid`, MB. */
+function peakRss(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function train(name: string, main: string, i: number, extra: string[] = []): Promise<Run> {
   const port = freePort();
   const stateDir = `${work}/state-${name.replace(/\W/g, "")}-${i}`;
   const t0 = performance.now();
@@ -88,13 +139,14 @@ async function train(name: string, main: string, i: number): Promise<Run> {
       "--trigger",
       values.trigger!,
       ...(values.features === undefined ? [] : ["--features", values.features]),
+      ...extra,
     ]),
     stdout: "null",
     stderr: "piped",
   }).spawn();
   const stderr = new Response(child.stderr).text();
   const deadline = t0 + 600_000;
-  let trained = 0, cpu = 0, t1 = 0;
+  let trained = 0, cpu = 0, t1 = 0, peakMb = NaN, mainCpu = NaN, otherCpu = NaN;
   while (performance.now() < deadline) {
     await sleep(50);
     try {
@@ -107,6 +159,9 @@ async function train(name: string, main: string, i: number): Promise<Run> {
     if (trained >= EVENTS) {
       t1 = performance.now();
       cpu = processCpu(child.pid);
+      mainCpu = threadCpu(child.pid, child.pid);
+      otherCpu = busiestOtherThreadCpu(child.pid);
+      peakMb = peakRss(child.pid);
       break;
     }
   }
@@ -117,7 +172,14 @@ async function train(name: string, main: string, i: number): Promise<Run> {
   }
   if (!status.success) console.error(`bench: ${name} exited ${status.code}:\n${await stderr}`);
   await Deno.remove(stateDir, { recursive: true }).catch(() => {});
-  return { tool: name, seconds: (t1 - t0) / 1000, cpuSeconds: cpu };
+  return {
+    tool: name,
+    seconds: (t1 - t0) / 1000,
+    cpuSeconds: cpu,
+    peakMb,
+    mainCpuSeconds: mainCpu,
+    otherCpuSeconds: otherCpu,
+  };
 }
 
 async function consumerPerformance(i: number): Promise<Run> {
@@ -153,7 +215,7 @@ async function consumerPerformance(i: number): Promise<Run> {
 const runs: Run[] = [];
 for (let i = 0; i < RUNS; i++) {
   const order: (() => Promise<Run>)[] = [
-    () => train("train", MAIN, i),
+    ...CONFIGS.map((c) => () => train(c.name, MAIN, i, c.args)),
     () => consumerPerformance(i),
   ];
   if (BEFORE !== undefined) order.push(() => train("train (before)", BEFORE, i));
@@ -163,7 +225,13 @@ for (let i = 0; i < RUNS; i++) {
     console.error(
       `bench: run ${i + 1}: ${r.tool} ${Math.round(EVENTS / r.seconds)} events/s, ${
         (r.cpuSeconds / (EVENTS / 1e6)).toFixed(2)
-      } CPU-s/M`,
+      } CPU-s/M${
+        r.peakMb === undefined
+          ? ""
+          : ` (main thread ${(r.mainCpuSeconds! / (EVENTS / 1e6)).toFixed(2)}, busiest other ${
+            (r.otherCpuSeconds! / (EVENTS / 1e6)).toFixed(2)
+          }), peak RSS ${r.peakMb.toFixed(0)} MB`
+      }; load average ${loadAverage()}`,
     );
   }
 }
@@ -180,9 +248,9 @@ console.log(
 );
 console.log("");
 console.log(
-  "| tool | events/s per run | median events/s | × ConsumerPerformance | CPU-s/M per run | median CPU-s/M |",
+  "| tool | events/s per run | median events/s | × ConsumerPerformance | CPU-s/M per run | median CPU-s/M | main thread CPU-s/M (median) | busiest other thread CPU-s/M (median) | peak RSS, MB (median) |",
 );
-console.log("| --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const tool of tools) {
   const mine = runs.filter((r) => r.tool === tool);
   const m = median(mine.map(rate));
@@ -191,6 +259,14 @@ for (const tool of tools) {
       (m / cpMedian).toFixed(2)
     } | ${mine.map((r) => cpuPerM(r).toFixed(2)).join(", ")} | ${
       median(mine.map(cpuPerM)).toFixed(2)
-    } |`,
+    } | ${
+      mine[0].mainCpuSeconds === undefined
+        ? "-"
+        : median(mine.map((r) => r.mainCpuSeconds! / (EVENTS / 1e6))).toFixed(2)
+    } | ${
+      mine[0].otherCpuSeconds === undefined
+        ? "-"
+        : median(mine.map((r) => r.otherCpuSeconds! / (EVENTS / 1e6))).toFixed(2)
+    } | ${mine[0].peakMb === undefined ? "-" : median(mine.map((r) => r.peakMb!)).toFixed(0)} |`,
   );
 }

@@ -1,15 +1,18 @@
 /**
  * `learn`'s work per row without Kafka (issue 15): the feature log's records decoded
- * (`decodeRows`) into the learner's `RowBatch` and learnt by a `LearnStage` (default feature
- * set, sparse url bucket per row, default learner), micro-batch by micro-batch, as
- * `FeatureLogLearner.processBatch` does. Prints rows per CPU-second and CPU-s per million rows
- * of the timed passes (the encoding is set up before, outside the timing).
+ * (`decodeRows`, without session ids, as `learn` does) into the learner's `RowBatch` and learnt
+ * by a `LearnStage` (default feature set, default learner), micro-batch by micro-batch, as
+ * `FeatureLogLearner.processBatch` does. The rows are real ones: generator events
+ * (`SessionGenerator`, seed 5, spread over 6 partitions by session) through the
+ * `FeaturizeStage`, packed by `packRows` in the checkout's own record format. Prints rows per
+ * CPU-second and CPU-s per million rows of the timed passes (and the share of it in `decodeRows`) (featurizing and encoding are set up
+ * before, outside the timing), and the records' bytes per row.
  *
  * `--src DIR` loads the code from another checkout's `src/` (a baseline in the same run:
  * alternate `--src /work/main/src` and this tree's, medians of 3).
  *
  * ```sh
- * deno run -A bench/learn_rows.ts [--rows 2000000] [--batch 20000] [--src src]
+ * deno run -A bench/learn_rows.ts [--rows 2000000] [--batch 100000] [--src src]
  * ```
  *
  * @module
@@ -24,7 +27,7 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     rows: { type: "string", default: "2000000" },
-    batch: { type: "string", default: "20000" },
+    batch: { type: "string", default: "100000" },
     src: { type: "string", default: new URL("../src", import.meta.url).pathname },
   },
 });
@@ -33,58 +36,84 @@ for (const [name, v] of [["--rows", ROWS], ["--batch", BATCH]] as const) {
   if (!Number.isInteger(v) || v < 2000) throw new RangeError(`${name} must be ≥ 2000, got ${v}`);
 }
 const src = pathToFileURL(resolve(values.src!)).href;
-const { Random } = await import(`${src}/util/random.ts`);
-const { featureRows } = await import(`${src}/stream/featurize_stage.ts`);
+const { SessionGenerator } = await import(`${src}/generator/session_generator.ts`);
+const { encodeEvent } = await import(`${src}/events/schema.ts`);
+const { featureRows, FeaturizeStage } = await import(`${src}/stream/featurize_stage.ts`);
 const { decodeRows, packRows } = await import(`${src}/stream/row_codec.ts`);
 const { RowBatch } = await import(`${src}/stream/row_batch.ts`);
 const { LearnStage } = await import(`${src}/stream/learn_stage.ts`);
 const { DEFAULT_FEATURE_SET } = await import(`${src}/learn/feature_sets.ts`);
 
 const schema = featureRows(DEFAULT_FEATURE_SET);
-const rows = new RowBatch(schema, { capacity: ROWS });
-const random = new Random(5);
-for (let i = 0; i < ROWS; i++) {
-  const r = rows.addEvent(
-    i % 6,
-    Math.floor(i / 6),
-    random.next() < 0.03 ? 3 : Math.floor(random.next() * 3),
-    0,
-    1 + (i % 100_000),
-    `s${i % 50_000}`,
-    1.76e9 + i,
-  );
-  const dense = rows.denseRow(r);
-  for (let k = 0; k < dense.length; k++) dense[k] = random.next();
-  if (schema.sparseWidth > 0) {
-    rows.addSparse(Math.floor(random.next() * schema.sparseWidth), random.next() < 0.5 ? 1 : -1);
+const generator = new SessionGenerator({ seed: 5 });
+const featurizer = new FeaturizeStage({ featureSet: DEFAULT_FEATURE_SET });
+const home = new Map<string, number>();
+const ends = new Array(6).fill(0);
+const records: Uint8Array[] = [];
+for (let done = 0; done < ROWS;) {
+  const chunk = [];
+  for (let i = 0; i < 20_000 && done < ROWS; i++, done++) {
+    const e = generator.next();
+    let p = home.get(e.session_id);
+    if (p === undefined) home.set(e.session_id, p = home.size % 6);
+    chunk.push({
+      topic: "clicks",
+      partition: p,
+      offset: ends[p]++,
+      key: null,
+      value: encodeEvent(e),
+    });
   }
+  const rows = new RowBatch(schema, { capacity: chunk.length });
+  featurizer.featurize(chunk, rows);
+  records.push(...packRows(rows));
 }
-const records: Uint8Array[] = packRows(rows);
-const perBatch = Math.max(1, Math.round(BATCH / 2000));
+const bytes = records.reduce((n, r) => n + r.byteLength, 0);
+
+const { rowCount } = await import(`${src}/stream/row_codec.ts`);
+/** The records of each micro-batch: records until `--batch` rows, as learn's batcher closes. */
+const batches: Uint8Array[][] = [[]];
+let inBatch = 0, total = 0;
+for (const record of records) {
+  if (inBatch >= BATCH) batches.push([]), inBatch = 0;
+  batches[batches.length - 1].push(record);
+  inBatch += rowCount(record);
+  total += rowCount(record);
+}
 
 const stage = new LearnStage({ topic: "clicks", featureSet: DEFAULT_FEATURE_SET });
 const into = new RowBatch(schema);
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-for (let r = 0; r < records.length; r += perBatch) {
+let decodeMs = 0;
+for (const batch of batches) {
   into.clear();
-  for (const record of records.slice(r, r + perBatch)) decodeRows(record, into);
+  const d0 = performance.now();
+  for (const record of batch) {
+    decodeRows(record, into, { sessionIds: false });
+  }
+  decodeMs += performance.now() - d0;
   stage.complete(stage.learn(into));
 }
 const wall = (performance.now() - t0) / 1000;
 const used = process.cpuUsage(cpu0);
 const cpu = (used.user + used.system) / 1e6;
-if (stage.eventsTrained !== ROWS) throw new Error(`learnt ${stage.eventsTrained} of ${ROWS} rows`);
+if (stage.eventsTrained !== total) {
+  throw new Error(`learnt ${stage.eventsTrained} of ${total} rows`);
+}
 const w = stage.learner.model.toJSON();
 let sum = 0;
 for (const x of JSON.stringify(w)) sum = (sum * 31 + x.charCodeAt(0)) >>> 0;
 console.log(JSON.stringify({
   src: values.src,
-  rows: ROWS,
+  rows: total,
   cpuSeconds: +cpu.toFixed(3),
   wallSeconds: +wall.toFixed(3),
-  rowsPerCpuSecond: Math.round(ROWS / cpu),
-  cpuSecondsPerMillion: +(cpu / (ROWS / 1e6)).toFixed(4),
+  rowsPerCpuSecond: Math.round(total / cpu),
+  cpuSecondsPerMillion: +(cpu / (total / 1e6)).toFixed(4),
+  bytesPerRow: +(bytes / total).toFixed(1),
+  /** Wall time in `decodeRows`, seconds per million rows (a single-threaded part of the CPU). */
+  decodeSecondsPerMillion: +(decodeMs / 1000 / (total / 1e6)).toFixed(4),
   modelHash: sum,
   load: Deno.loadavg(),
 }));

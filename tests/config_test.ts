@@ -24,6 +24,22 @@ Deno.test("resolveConfig() fills every default of train", () => {
   assert.equal(c.lockWaitMs, 5000);
 });
 
+Deno.test("resolveConfig() takes train's --featurize-worker on|off and names a bad value", () => {
+  const c = resolveConfig(["train"], {});
+  assert.ok(c.command === "train");
+  assert.equal(c.featurizeWorker, false);
+  for (const [value, on] of [["on", true], ["off", false]] as const) {
+    const d = resolveConfig(["train", "--featurize-worker", value], {});
+    assert.ok(d.command === "train");
+    assert.equal(d.featurizeWorker, on);
+  }
+  assert.throws(
+    () => resolveConfig(["train", "--featurize-worker", "yes"], {}),
+    (e: unknown) =>
+      e instanceof UsageError && /--featurize-worker/.test(e.message) && e.message.includes("yes"),
+  );
+});
+
 Deno.test("resolveConfig() bounds train's batches in bytes with --max-batch-bytes", () => {
   const c = resolveConfig(["train"], {});
   assert.ok(c.command === "train");

@@ -71,6 +71,7 @@ export async function runDemo(config: DemoConfig, io: DemoIO = {}): Promise<numb
       triggerMs: 1000,
       maxBatchEvents: 20_000,
       maxBatchBytes: 64 * 1024 * 1024,
+      featurizeWorker: false,
       startingOffsets: "earliest",
       mode: config.mode,
       featureSet: config.featureSet,

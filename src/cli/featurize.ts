@@ -54,6 +54,7 @@ export interface FeaturizeIO {
 
 /** What a featurizer has done so far. */
 export interface FeaturizeTotals {
+  /** Batches of input records featurized. */
   batches: number;
   /** Rows written to the feature log (events and dead-letter markers). */
   emitted: number;

@@ -130,13 +130,17 @@ export async function takeStateLock(
 export interface GroupMembershipSetup {
   /** What the process is called in the report lines, e.g. `"trainer"`. */
   name: string;
+  /** The Kafka client the membership's consumer and admin come from. */
   client: KafkaClient;
+  /** The consumer group joined. */
   group: string;
   /** Where the member id is recorded (and a dead predecessor's read), if anywhere. */
   stateDir?: string;
   /** The lock taken: when it was taken over, the dead owner's member is removed first. */
   lock?: StateLock;
+  /** Where the report lines go. */
   log: (line: string) => void;
+  /** Leaves the group when aborted. */
   signal: AbortSignal;
 }
 
@@ -188,13 +192,17 @@ function withLiveHealth(snapshot: Snapshot, view: BrokerView): Snapshot {
 
 /** Options of {@linkcode serveSnapshots}. */
 export interface ServeSnapshotsOptions {
+  /** Where to listen (`--http`). */
   http: ListenConfig;
   /** The published snapshot now. */
   snapshot: () => Snapshot;
   /** The broker watch, whose health wins over the snapshot's. */
   watch: BrokerWatch;
+  /** The admin routes' bearer token (`POST /checkpoint`, `/reset`); `null`: no such routes. */
   adminToken: string | null;
+  /** Carries out an admin command between batches. */
   admin: (command: AdminCommand) => Promise<AdminResult>;
+  /** Shuts the server down when aborted. */
   signal: AbortSignal;
 }
 
@@ -272,8 +280,11 @@ export async function watchEndOffsets(
 
 /** How a command's consumer joins its group (see `EventConsumerOptions`). */
 export interface GroupConsumerOptions {
+  /** The topic consumed. */
   topic: string;
+  /** The consumer group joined. */
   group: string;
+  /** Where a partition without a committed offset starts. */
   startingOffsets: "earliest" | "latest";
   /** See `EventConsumerOptions.closeTimeoutMs`. Default: the consumer's. */
   closeTimeoutMs?: number;

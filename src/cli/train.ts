@@ -164,6 +164,8 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       crashHook: crash,
       sideOutputs: (outputs) => sideOutputs.write(outputs),
       collectPredictions: config.predictions,
+      featurizeWorker: config.featurizeWorker,
+      checkpointDue: () => checkpoints.due,
       checkpoint: async (state, force) => {
         const start = performance.now();
         const time = await checkpoints.save(state, force);
@@ -180,6 +182,7 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
         }));
       },
     });
+    cleanup.push(() => Promise.resolve(trainer.close()));
     if (loaded) {
       trainer.markCheckpoint(loaded.header.time);
       const buildMs = performance.now() - buildStart;
@@ -219,7 +222,9 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
     });
     cleanup.push(() => server.shutdown());
     log(
-      `training on ${config.topic} (group ${config.group}, mode ${config.mode}, features ${features.name}, trigger ${config.triggerMs} ms, sessions ≤ ${config.sessions.maxSessions} per partition idle ≤ ${config.sessions.idleSeconds} s, state ${config.stateDir})`,
+      `training on ${config.topic} (group ${config.group}, mode ${config.mode}, features ${features.name}${
+        config.featurizeWorker ? " in a worker" : ""
+      }, trigger ${config.triggerMs} ms, sessions ≤ ${config.sessions.maxSessions} per partition idle ≤ ${config.sessions.idleSeconds} s, state ${config.stateDir})`,
     );
     log(`serving ${url}/weights  ${url}/metrics  ${url}/healthz  ${url}/`);
 

@@ -38,6 +38,9 @@ export const STARTING_OFFSETS = ["earliest", "latest"] as const;
 /** One of {@linkcode STARTING_OFFSETS}. */
 export type StartingOffsets = typeof STARTING_OFFSETS[number];
 
+/** The values of `--featurize-worker`. */
+export const FEATURIZE_WORKER = ["on", "off"] as const;
+
 /** `train [topic]`: the trainer and its HTTP server. */
 export interface TrainConfig extends CommonConfig {
   /** The command. */
@@ -72,6 +75,13 @@ export interface TrainConfig extends CommonConfig {
    * @default {67108864}
    */
   maxBatchBytes: number;
+  /**
+   * Featurize (decode, session stores, rows) in a Web Worker beside the learn stage, the two
+   * threads overlapping: `--featurize-worker on|off` (docs/design.md "The trainer as two
+   * stages"; README "The trainer against Kafka's own consumer" for what it buys).
+   * @default {false}
+   */
+  featurizeWorker: boolean;
   /**
    * Where the group starts when it has no offsets: `--starting-offsets`.
    * @default {"earliest"}
@@ -182,6 +192,12 @@ export const TRAIN_COMMAND: CommandSpec = {
       help: "close a batch when its records' values reach this size (e.g. 16MiB, 5MB)",
       default: "64MiB",
     },
+    "featurize-worker": {
+      type: "string",
+      help: "{choices}: decode and featurize in a Web Worker beside the learn stage",
+      choices: FEATURIZE_WORKER,
+      default: "off",
+    },
     "starting-offsets": {
       type: "string",
       help: "{choices}, when the group has no offsets",
@@ -248,6 +264,7 @@ export function resolveTrain(flags: ParsedFlags, env: Env): TrainConfig {
     triggerMs: flags.value("trigger", duration),
     maxBatchEvents: flags.value("max-batch-events", positiveInt),
     maxBatchBytes: flags.value("max-batch-bytes", positiveByteSize),
+    featurizeWorker: flags.value("featurize-worker", oneOf(FEATURIZE_WORKER)) === "on",
     startingOffsets: flags.value("starting-offsets", oneOf(STARTING_OFFSETS)),
     mode,
     featureSet: resolveFeatureSetName(flags),

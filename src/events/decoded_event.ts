@@ -34,7 +34,7 @@ import { type Action, ACTIONS } from "./wire.ts";
 /** See the module documentation. */
 export class DecodedEvent {
   /** The row the view shows (-1 before the first {@linkcode DecodedEvent.at}). */
-  row = -1;
+  row: number = -1;
   /** `user_id`. */
   user_id = 0;
   /** `timestamp`, epoch seconds. */
@@ -47,7 +47,11 @@ export class DecodedEvent {
   #url: string | undefined = undefined;
   #session: string | undefined = undefined;
 
-  /** @param batch the batch whose rows the view shows */
+  /**
+   * A view over `batch`, showing no row until {@linkcode DecodedEvent.at}.
+   *
+   * @param batch the batch whose rows the view shows
+   */
   constructor(batch: DecodedBatch) {
     this.#batch = batch;
   }

@@ -21,31 +21,53 @@ import type { SparseWeight } from "../learn/model.ts";
 
 /** The current figures of a snapshot, as the dashboard shows them. */
 export interface DashboardState {
+  /** Topic trained on (`train`) or the feature log (`learn`). */
   topic: string;
+  /** Learning mode: `seed`, `adagrad` or `ftrl`. */
   mode: string;
+  /** The feature set's name (`--features`). */
   featureSet: string;
+  /** Feature names, in the order of `weights`. */
   featureNames: readonly string[];
+  /** Weights by feature, on the standardized features the model learns on. */
   weights: readonly number[];
+  /** Intercept on standardized features. */
   intercept: number;
+  /** The same model on the raw (unstandardized) features. */
   rawWeights: readonly number[];
+  /** The raw-feature intercept. */
   rawIntercept: number;
   /** The hashed url buckets largest by |weight| (`Snapshot.topBuckets`); empty without. */
   topBuckets: readonly SparseWeight[];
+  /** Model updates so far. */
   updates: number;
+  /** Valid events the model has learned from. */
   eventsTrained: number;
+  /** Batches processed. */
   batches: number;
+  /** Id of the last batch (`-1` before the first). */
   batchId: number;
   /** Publication time, ms since the epoch. */
   time: number;
+  /** Figures over the most recent events (a window of 100k). */
   rolling: MetricsView;
+  /** Figures over every event so far. */
   cumulative: MetricsView;
+  /** Consumer lag summed over partitions, in records (`NaN` when unknown). */
   lag: number;
+  /** Throughput of the last batch, events/s of processing time. */
   eventsPerSecond: number;
+  /** Bad records by reason. */
   badRecords: Readonly<Record<string, number>>;
+  /** Bad records of every reason, summed. */
   badRecordsTotal: number;
+  /** Records skipped because the checkpoint already covered them. */
   skippedRecords: number;
+  /** Whether `/healthz` answers 200. */
   healthy: boolean;
+  /** Why the trainer is unhealthy, else `null`. */
   healthReason: string | null;
+  /** The last checkpoint written (its batch id and time), `null` before the first. */
   checkpoint: { batchId: number; time: number } | null;
   /** Drifts detected since the start (from the detector, else the markers kept). */
   driftsTotal: number;
@@ -63,13 +85,17 @@ export interface DashboardState {
 export interface ActionDashboard {
   /** The classes, in order. */
   classes: readonly string[];
-  /** Cumulative multi-class log loss, its Bayes and constant-frequency baselines, the share open. */
+  /** Cumulative multi-class log loss. */
   logLoss: number | null;
+  /** Its Bayes baseline (the generator's true probabilities), when known. */
   bayesLogLoss: number | null;
+  /** Its constant-frequency baseline. */
   constantLogLoss: number | null;
+  /** (log loss − Bayes) / (constant − Bayes): the share of the learnable gap still open. */
   shareOpen: number | null;
-  /** Rolling window log loss and accuracy. */
+  /** The rolling window's log loss. */
   rollingLogLoss: number | null;
+  /** The rolling window's accuracy. */
   rollingAccuracy: number | null;
   /** Per class: count and log loss (cumulative), precision and recall (rolling). */
   perClass: readonly {
@@ -102,6 +128,7 @@ export interface DashboardUpdate {
   now: number;
   /** `true`: drop every point held before this message (first message, or the trainer reset). */
   reset: boolean;
+  /** The current figures. */
   state: DashboardState;
   /** History points not sent before, oldest first. */
   points: readonly HistoryPoint[];

@@ -18,6 +18,7 @@ import { jsonResponse } from "./views.ts";
 
 /** One held partition, as the featurizer last saw it. */
 export interface PartitionView {
+  /** The input partition. */
   partition: number;
   /** The next offset its state covers. */
   next: number;

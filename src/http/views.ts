@@ -12,40 +12,67 @@ import { sigmoid } from "../learn/logistic.ts";
 
 /** Prequential figures of one window, as `/weights` serves them. */
 export interface MetricsJson {
+  /** Events the window covers. */
   events: number;
+  /** Mean log loss of the model's scores (natural log), each event scored before it was learnt. */
   log_loss: number;
+  /** Log loss of always predicting the events' own purchase rate (in hindsight). */
   constant_log_loss: number;
+  /** Best possible log loss when the true probabilities are known (generator), else `null`. */
   bayes_log_loss: number | null;
+  /** ROC AUC of the scores (`null` until both classes were seen). */
   auc: number;
+  /** Accuracy of thresholding the scores at 0.5. */
   accuracy: number;
+  /** Accuracy of always predicting the majority class of these events. */
   majority_accuracy: number;
+  /** Share of these events that are purchases. */
   purchase_rate: number;
 }
 
 /** The body of `GET /weights`. */
 export interface WeightsJson {
+  /** The input topic (`train`) or feature log (`learn`). */
   topic: string;
+  /** The learning mode (`--mode`). */
   mode: string;
   /** The feature set the model learns from (`--features`). */
   feature_set: string;
+  /** The weights by feature name, on standardized features. */
   weights: Record<string, number>;
+  /** The intercept on standardized features. */
   intercept: number;
+  /** `sigmoid(intercept)`: the purchase probability of an average event. */
   baseline_probability: number;
+  /** The weights by feature name on the features' own scale. */
   raw_weights: Record<string, number>;
+  /** The intercept on the features' own scale. */
   raw_intercept: number;
   /** The 20 hashed url buckets largest by |weight|, `{ bucket, weight }`; empty without. */
   url_buckets: { bucket: number; weight: number }[];
+  /** Model updates so far (the original's `model update #N`). */
   updates: number;
+  /** Valid events the model has learned from. */
   events_trained: number;
+  /** Batches processed. */
   batches: number;
+  /** Id of the last batch (`-1` before the first). */
   last_batch_id: number;
+  /** When the snapshot was published, ISO 8601. */
   time: string;
+  /** Prequential metrics: since the start, over the rolling window, and of the last batch. */
   metrics: { cumulative: MetricsJson; rolling: MetricsJson; last_batch: MetricsJson };
+  /** Consumer lag summed over partitions, in records; `null` when unknown. */
   lag: number | null;
+  /** Throughput of the last batch, events/s of processing time. */
   events_per_second: number;
+  /** Bad records by reason (each sent to the dead-letter topic). */
   bad_records: Record<string, number>;
+  /** Records skipped because the checkpoint already covered them. */
   skipped_records: number;
+  /** The last checkpoint written, its batch id and age; `null` before the first. */
   checkpoint: { batch_id: number; age_seconds: number } | null;
+  /** Whether `/healthz` answers 200 (else 503, with the reason). */
   healthy: boolean;
   /** The session stores' counts: live, expired, evicted (`train` only). */
   sessions?: { live: number; expired: number; evicted: number };
@@ -61,9 +88,11 @@ export interface WeightsJson {
 
 /** One input partition of `GET /weights`. */
 export interface SourceJson {
+  /** The input partition. */
   partition: number;
   /** `null` when unknown (a state restored from a checkpoint that did not keep it). */
   events_trained: number | null;
+  /** The next offset of the partition the model has covered. */
   next_offset: number;
 }
 
@@ -81,8 +110,11 @@ export interface FeatureLogLagJson {
 
 /** One entry of `GET /purchases`. */
 export interface PurchaserJson {
+  /** The user. */
   user_id: number;
+  /** Purchases counted for the user. */
   purchases: number;
+  /** The purchases' amounts summed. */
   amount: number;
 }
 
@@ -171,15 +203,25 @@ export interface ActionJson {
   weights: Record<string, { weights: Record<string, number>; intercept: number }>;
   /** The prequential multi-class metrics. */
   metrics: {
+    /** Events learnt. */
     events: number;
+    /** Cumulative multi-class log loss; `null` before the first event. */
     log_loss: number | null;
+    /** The log loss of the generator's true next-action probabilities, when known. */
     bayes_log_loss: number | null;
+    /** The log loss of the running class frequencies: the baseline to beat. */
     constant_log_loss: number | null;
+    /** (log loss − Bayes) / (constant − Bayes): the share of the learnable gap still open. */
     share_open: number | null;
+    /** The same over the rolling window. */
     rolling: {
+      /** Events in the window. */
       events: number;
+      /** The window's multi-class log loss. */
       log_loss: number | null;
+      /** The window's Bayes log loss, when known. */
       bayes_log_loss: number | null;
+      /** Share of the window's events whose most probable class was the true one. */
       accuracy: number | null;
       /** `confusion[true][predicted]`, classes in order. */
       confusion: number[][];

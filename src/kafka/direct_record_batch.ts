@@ -177,18 +177,25 @@ const isBytes = (v: unknown): v is Buffer | string => typeof v === "string" || B
 export class DescribedRecord {
   /** The arguments `Record` was called with (for kafkajs' own encoder, when it has to). */
   readonly args: RecordArgs;
+  /** The record's offset delta from the batch's base offset. */
   readonly offsetDelta: number;
+  /** The record's timestamp delta from the batch's first timestamp, in ms. */
   readonly timestampDelta: number;
+  /** The key as given (`null`/`undefined`: none). */
   readonly key: Buffer | string | null | undefined;
+  /** The key's length in bytes (-1 without a key). */
   readonly keyLength: number;
+  /** The value as given (`null`/`undefined`: a tombstone). */
   readonly value: Buffer | string | null | undefined;
+  /** The value's length in bytes (-1 for a tombstone). */
   readonly valueLength: number;
   /** Header keys and values, flattened as kafkajs does (`[key, value, key, value, ...]`). */
   readonly headers: readonly (Buffer | string)[] | null;
   /** Their byte lengths, in the same order. */
   readonly headerLengths: readonly number[] | null;
-  /** The body's size (kafkajs' `sizeOfBody`), and the record's with its length prefix. */
+  /** The body's size (kafkajs' `sizeOfBody`). */
   readonly bodySize: number;
+  /** The record's size with its length prefix. */
   readonly size: number;
 
   /** Measures a record; {@linkcode describeRecord} decides first that it can be written here. */

@@ -46,9 +46,11 @@ export class RecordColumns {
   readonly timestamps: Float64Array;
   /** Each record's key: its start in {@linkcode bytes}, and its length (-1 for a null key). */
   readonly keyStart: Int32Array;
+  /** Each record's key length in bytes (-1 for a null key). */
   readonly keyLength: Int32Array;
   /** Each record's value, the same way (-1 for a tombstone). */
   readonly valueStart: Int32Array;
+  /** Each record's value length in bytes (-1 for a tombstone). */
   readonly valueLength: Int32Array;
   /** How many headers each record has. */
   readonly headerCount: Int32Array;

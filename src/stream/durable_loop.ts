@@ -91,6 +91,12 @@ export interface DurableLoopOptions<S> extends DurableLoopHooks<S> {
   featureLogEnd?: () => number | null;
   /** The session stores' counts the snapshots show (`train`). Default: none. */
   sessions?: () => SessionCounts;
+  /**
+   * Whether the owner's whole state is of one point now (`train`'s featurize worker may be a
+   * batch ahead of the learn stage): unforced checkpoints and admin commands wait for a batch
+   * after which it is. Default: always.
+   */
+  quiescent?: () => boolean;
 }
 
 const HEALTHY: BrokerView = { healthy: true, reason: null, highWatermarks: null };
@@ -133,6 +139,11 @@ export class DurableLoop<S> {
     return this.#admin.enqueue(command);
   }
 
+  /** Whether admin commands wait to be carried out. */
+  get adminPending(): boolean {
+    return this.#admin.size > 0;
+  }
+
   /** Marks that a checkpoint of the current state was written at `time` (ms). */
   markCheckpoint(time: number): void {
     this.#last = { batchId: this.#o.learn.batchId, time };
@@ -146,18 +157,21 @@ export class DurableLoop<S> {
 
   /**
    * Consumes `batches` through `process` until they end or `signal` aborts (the batch in
-   * progress is finished first); then refuses further admin commands.
+   * progress is finished first), then calls `end` (a pipelined owner finishes its batches in
+   * flight there); then refuses further admin commands.
    */
   async run<B>(
     batches: AsyncIterable<B>,
     process: (batch: B) => Promise<void>,
     signal?: AbortSignal,
+    end?: () => Promise<void>,
   ): Promise<void> {
     try {
       for await (const batch of batches) {
         await process(batch);
         if (signal?.aborted) break;
       }
+      await end?.();
     } finally {
       this.#admin.close(`the ${this.#o.name ?? "process"} is stopping`);
     }
@@ -181,15 +195,19 @@ export class DurableLoop<S> {
     });
   }
 
-  /** After a batch (`progressed`: it moved the state): checkpoint, commit, publish, admin. */
+  /**
+   * After a batch (`progressed`: it moved the state): checkpoint, commit, publish, admin (the
+   * checkpoint and the admin commands only when the state is `quiescent`).
+   */
   async afterBatch(progressed: boolean): Promise<void> {
-    if (progressed && this.#o.checkpoint) {
+    const quiescent = this.#o.quiescent?.() ?? true;
+    if (progressed && this.#o.checkpoint && quiescent) {
       const time = await this.#o.checkpoint(this.#o.state, false);
       if (time !== null) this.markCheckpoint(time);
     }
     if (progressed) await this.#commit();
     this.#snapshot = this.#publish(progressed);
-    if (this.#admin.size > 0) {
+    if (this.#admin.size > 0 && quiescent) {
       await this.#admin.drain((command) => this.#execute(command));
       this.#snapshot = this.#publish(false);
     }

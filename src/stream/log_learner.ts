@@ -239,7 +239,8 @@ export class FeatureLogLearner {
         throw new FeatureLogRecordError(this.#log, record.offset, "the record has no value");
       }
       try {
-        decodeRows(record.value, rows);
+        // The session ids serve only predictions, which `learn` does not make.
+        decodeRows(record.value, rows, { sessionIds: false });
       } catch (error) {
         throw new FeatureLogRecordError(this.#log, record.offset, (error as Error).message, {
           cause: error,

@@ -1,11 +1,12 @@
 /**
  * The feature log's record format: a run of rows of a {@linkcode RowBatch} packed into ONE
- * Kafka record value, and back. Versioned binary, little-endian, self-describing:
+ * Kafka record value, and back. Versioned binary, little-endian, self-describing. Version 2 is
+ * written; versions 1 and 2 are read (a feature log is retained: records of either may be in it).
  *
  * ```
- * header (32 bytes)
+ * header (32 bytes; 40 in version 2)
  *   0  u32  magic "CSRW" (0x43 0x53 0x52 0x57)
- *   4  u16  format version (1)
+ *   4  u16  format version (1 or 2)
  *   6  u16  reserved, 0
  *   8  u32  feature-set id
  *  12  u32  denseWidth (w)
@@ -13,46 +14,65 @@
  *  20  u32  rows (n)
  *  24  u32  sparse entries (s)
  *  28  u32  session-id bytes (b)
+ *  32  u32  (version 2) stored dense values (k)
+ *  36  u32  (version 2) reserved, 0
  * columns, widest first, so that each starts aligned to its element size
  *   f64 × n   offset, eventTime, amount, userId, truth (each a column of n)
- *   f64 × n·w dense, row-major
+ *   f64 × n·w dense, row-major (version 1); f64 × k the stored dense values (version 2)
  *   f64 × s   sparse values
  *   i32 × n   partition
  *   u32 × n   sparse extents: the end of each row's entries, counted from this record's first
  *   u32 × s   sparse indices
  *   u32 × n   session-id lengths in bytes
+ *   u32 × 2n·⌈w/32⌉ (version 2) the dense bitmaps: per row, which coordinates are not +0, then
+ *             which are exactly 1 (`row_dense.ts`); the others are the stored values, in order
  *   u8  × n   kind, action, reason (each a column of n)
  *   u8  × b   the session ids, UTF-8, one after the other (each one's length is above)
  * ```
  *
- * The size is exact: `32 + 8·(5n + n·w + s) + 4·(3n + s) + 3n + b`. Values are copied bit for
- * bit (the `Float64` numbers the featurize stage computed, `NaN` payloads included on this
- * platform). The columns are ordered by width rather than as the row's table lists them, so a
+ * The size is exact: version 1 `32 + 8·(5n + n·w + s) + 4·(3n + s) + 3n + b`, version 2
+ * `40 + 8·(5n + k + s) + 4·(3n + s + 2n·⌈w/32⌉) + 3n + b`. A `shop` row (32 dense features, most
+ * of them one-hots, + a hashed url) is ≈ 320–330 bytes in version 1 and ≈ 170–190 in version 2
+ * (≈ 10 of its dense values are stored; the rest are bitmap bits), which is what `learn`
+ * fetches, copies and collects per row. Values are copied bit for bit (the `Float64` numbers the
+ * featurize stage computed, `-0` and `NaN` payloads included on this platform). The columns are ordered by width rather than as the row's table lists them, so a
  * decoder copies each column with one typed-array `set`; the session ids are length-prefixed as a
  * column of lengths ahead of their bytes, for the same reason.
  *
  * Decoding appends to a reusable {@linkcode RowBatch} (no object per row besides the session-id
- * strings) and refuses, with a {@linkcode RowCodecError} naming both values, a record of an
- * unknown format version or of another feature set or widths than the batch's, and a record
- * whose length or extents do not add up. The layout's arithmetic and the column copies are in
- * `row_layout.ts`.
+ * strings, which a caller that does not need them can leave out) and refuses, with a
+ * {@linkcode RowCodecError} naming both values, a record of an unknown format version or of
+ * another feature set or widths than the batch's, and a record whose length, extents or dense
+ * bitmaps do not add up. The layout's arithmetic and the column copies are in `row_layout.ts`,
+ * the dense bitmaps in `row_dense.ts`.
  *
  * @module
  */
 
 import type { RowBatch } from "./row_batch.ts";
 import {
+  headerBytes,
   layout,
-  put,
   ROW_FORMAT_VERSION,
+  ROW_FORMAT_VERSIONS,
   ROW_HEADER_BYTES,
   ROW_MAGIC,
-  rowBytes,
+  type RowFormatVersion,
   take,
-  utf8Length,
+} from "./row_layout.ts";
+import { checkMasks, halves, maskWords, scatterValues } from "./row_dense.ts";
+
+export { encodeRows, type PackOptions, packRows } from "./row_encode.ts";
+
+export {
+  ROW_FORMAT_VERSION,
+  ROW_FORMAT_VERSIONS,
+  ROW_HEADER_BYTES,
+  ROW_MAGIC,
+  type RowFormatVersion,
 } from "./row_layout.ts";
 
-export { ROW_FORMAT_VERSION, ROW_HEADER_BYTES, ROW_MAGIC } from "./row_layout.ts";
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** What a {@linkcode RowCodecError} is about. */
 export type RowCodecField =
@@ -63,6 +83,7 @@ export type RowCodecField =
   | "sparseWidth"
   | "length"
   | "sparse"
+  | "dense"
   | "sessions";
 
 /** A record that is not rows this decoder can read into the batch given; names what and why. */
@@ -83,116 +104,20 @@ export class RowCodecError extends Error {
   }
 }
 
-/** Bounds of the records {@linkcode packRows} makes. */
-export interface PackOptions {
-  /** Rows per record at most. Default `2000`. */
-  maxRows?: number;
-  /** Bytes per record at most (a single larger row gets a record of its own). Default `262144`. */
-  maxBytes?: number;
+/** Options of {@linkcode decodeRows}. */
+export interface DecodeOptions {
+  /**
+   * Whether to decode the session ids (else each row's is `""`, and the bytes are only checked
+   * to add up): the learner needs them only for predictions. Default `true`.
+   */
+  sessionIds?: boolean;
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
-
-/**
- * Packs rows `[start, end)` of `rows` into one record value (see the module documentation).
- *
- * @throws {RangeError} if the range is not within the batch
- */
-export function encodeRows(rows: RowBatch, start = 0, end: number = rows.length): Uint8Array {
-  if (
-    !(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end &&
-      end <= rows.length)
-  ) {
-    throw new RangeError(
-      `Cannot encode rows ${start} .. ${end} of a batch of ${rows.length}: not a range within it.`,
-    );
-  }
-  const n = end - start;
-  const w = rows.denseWidth;
-  const sparseBase = start === 0 ? 0 : rows.sparseEnd[start - 1];
-  const sparseTop = n === 0 ? sparseBase : rows.sparseEnd[end - 1];
-  const s = sparseTop - sparseBase;
-  const lengths = new Uint32Array(n);
-  let b = 0;
-  for (let i = 0; i < n; i++) b += lengths[i] = utf8Length(rows.sessionId[start + i]);
-  const l = layout(n, w, s, b);
-  const bytes = new Uint8Array(l.total);
-  const header = new DataView(bytes.buffer);
-  header.setUint32(0, ROW_MAGIC, true);
-  header.setUint16(4, ROW_FORMAT_VERSION, true);
-  header.setUint32(8, rows.featureSet, true);
-  header.setUint32(12, w, true);
-  header.setUint32(16, rows.sparseWidth, true);
-  header.setUint32(20, n, true);
-  header.setUint32(24, s, true);
-  header.setUint32(28, b, true);
-  put(bytes, l.offset, rows.offset.subarray(start, end));
-  put(bytes, l.eventTime, rows.eventTime.subarray(start, end));
-  put(bytes, l.amount, rows.amount.subarray(start, end));
-  put(bytes, l.userId, rows.userId.subarray(start, end));
-  put(bytes, l.truth, rows.truth.subarray(start, end));
-  put(bytes, l.dense, rows.dense.subarray(start * w, end * w));
-  put(bytes, l.sparseValue, rows.sparseValue.subarray(sparseBase, sparseTop));
-  put(bytes, l.partition, rows.partition.subarray(start, end));
-  const extents = new Uint32Array(n);
-  for (let i = 0; i < n; i++) extents[i] = rows.sparseEnd[start + i] - sparseBase;
-  put(bytes, l.sparseEnd, extents);
-  put(bytes, l.sparseIndex, rows.sparseIndex.subarray(sparseBase, sparseTop));
-  put(bytes, l.sessionLength, lengths);
-  bytes.set(rows.kind.subarray(start, end), l.kind);
-  bytes.set(rows.action.subarray(start, end), l.action);
-  bytes.set(rows.reason.subarray(start, end), l.reason);
-  let at = l.sessions;
-  for (let i = 0; i < n; i++) {
-    const id = rows.sessionId[start + i];
-    const len = lengths[i];
-    if (len === id.length) {
-      for (let k = 0; k < len; k++) bytes[at + k] = id.charCodeAt(k);
-    } else {
-      encoder.encodeInto(id, bytes.subarray(at, at + len));
-    }
-    at += len;
-  }
-  return bytes;
-}
-
-/**
- * Packs all rows of `rows` into as few records as the bounds allow, in order: each record holds
- * a run of consecutive rows, at most `maxRows` of them and at most `maxBytes` bytes.
- *
- * @throws {RangeError} on a bound that is not an integer ≥ 1 (`maxBytes` ≥ the header)
- */
-export function packRows(rows: RowBatch, options: PackOptions = {}): Uint8Array[] {
-  const maxRows = options.maxRows ?? 2000;
-  const maxBytes = options.maxBytes ?? 262_144;
-  if (!Number.isInteger(maxRows) || maxRows < 1) {
-    throw new RangeError(`Cannot pack rows with maxRows ${maxRows}: expected an integer ≥ 1.`);
-  }
-  if (!Number.isInteger(maxBytes) || maxBytes <= ROW_HEADER_BYTES) {
-    throw new RangeError(
-      `Cannot pack rows with maxBytes ${maxBytes}: expected an integer > ${ROW_HEADER_BYTES}.`,
-    );
-  }
-  const out: Uint8Array[] = [];
-  let start = 0;
-  let bytes = ROW_HEADER_BYTES;
-  for (let i = 0; i < rows.length; i++) {
-    const size = rowBytes(rows, i);
-    if (i > start && (i - start >= maxRows || bytes + size > maxBytes)) {
-      out.push(encodeRows(rows, start, i));
-      start = i;
-      bytes = ROW_HEADER_BYTES;
-    }
-    bytes += size;
-  }
-  if (rows.length > start) out.push(encodeRows(rows, start, rows.length));
-  return out;
-}
 
 /** The number of rows a record holds, read from its header (0 if it has no header). */
 export function rowCount(bytes: Uint8Array): number {
-  if (bytes.byteLength < ROW_HEADER_BYTES) return 0;
+  if (bytes.byteLength < headerBytes(1)) return 0;
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(20, true);
 }
 
@@ -237,10 +162,15 @@ function sessionIds(bytes: Uint8Array, lengths: Uint32Array): string | string[] 
 /**
  * Appends the rows of one record to `into` and returns how many it held.
  *
- * @throws {RowCodecError} if the record is not of this format version, not of `into`'s
- *   feature set and widths, or its length or extents do not add up (`into` is then unchanged)
+ * @throws {RowCodecError} if the record is not of a format version this module reads, not of
+ *   `into`'s feature set and widths, or its length, extents or dense bitmaps do not add up
+ *   (`into` is then unchanged)
  */
-export function decodeRows(record: Uint8Array, into: RowBatch): number {
+export function decodeRows(
+  record: Uint8Array,
+  into: RowBatch,
+  options: DecodeOptions = {},
+): number {
   if (record.byteLength < ROW_HEADER_BYTES) {
     throw new RowCodecError(
       "length",
@@ -262,13 +192,25 @@ export function decodeRows(record: Uint8Array, into: RowBatch): number {
       }).`,
     );
   }
-  const version = h.getUint16(4, true);
-  if (version !== ROW_FORMAT_VERSION) {
+  const version = h.getUint16(4, true) as RowFormatVersion;
+  if (!ROW_FORMAT_VERSIONS.includes(version)) {
     throw new RowCodecError(
       "version",
       version,
       ROW_FORMAT_VERSION,
-      `format version ${version}; this program reads version ${ROW_FORMAT_VERSION}.`,
+      `format version ${version}; this program reads versions ${
+        ROW_FORMAT_VERSIONS.join(" and ")
+      }.`,
+    );
+  }
+  if (bytes.byteLength < headerBytes(version)) {
+    throw new RowCodecError(
+      "length",
+      bytes.byteLength,
+      headerBytes(version),
+      `it is ${bytes.byteLength} bytes, shorter than version ${version}'s ${
+        headerBytes(version)
+      }-byte header.`,
     );
   }
   const checks = [
@@ -289,14 +231,26 @@ export function decodeRows(record: Uint8Array, into: RowBatch): number {
   const n = h.getUint32(20, true);
   const s = h.getUint32(24, true);
   const b = h.getUint32(28, true);
-  const l = layout(n, into.denseWidth, s, b);
+  const w = into.denseWidth;
+  const k = version === 1 ? n * w : h.getUint32(32, true);
+  const l = layout(version, n, w, s, b, k);
   if (l.total !== bytes.byteLength) {
+    const stored = version === 1 ? "" : `, ${k} stored dense values`;
     throw new RowCodecError(
       "length",
       bytes.byteLength,
       l.total,
-      `it is ${bytes.byteLength} bytes, its header (${n} rows, ${s} sparse entries, ${b} session-id bytes) says ${l.total}.`,
+      `it is ${bytes.byteLength} bytes, its header (${n} rows, ${s} sparse entries${stored}, ${b} session-id bytes) says ${l.total}.`,
     );
+  }
+  let masks: Uint32Array | null = null;
+  if (version !== 1) {
+    masks = new Uint32Array(2 * maskWords(w) * n);
+    take(bytes, l.denseMask, masks.length, masks, 0);
+    const wrong = checkMasks(masks, n, w, k);
+    if (wrong !== null) {
+      throw new RowCodecError("dense", k, k, `its dense bitmaps do not add up: ${wrong}.`);
+    }
   }
   const extents = new Uint32Array(n);
   take(bytes, l.sparseEnd, n, extents, 0);
@@ -331,16 +285,24 @@ export function decodeRows(record: Uint8Array, into: RowBatch): number {
       `its session-id lengths add up to ${sum} bytes, the header says ${b}.`,
     );
   }
-  const ids = sessionIds(bytes.subarray(l.sessions, l.sessions + b), lengths);
+  const withIds = options.sessionIds ?? true;
+  const ids = withIds ? sessionIds(bytes.subarray(l.sessions, l.sessions + b), lengths) : "";
   into.reserve(n, s);
   const at = into.length;
-  const w = into.denseWidth;
   take(bytes, l.offset, n, into.offset, at);
   take(bytes, l.eventTime, n, into.eventTime, at);
   take(bytes, l.amount, n, into.amount, at);
   take(bytes, l.userId, n, into.userId, at);
   take(bytes, l.truth, n, into.truth, at);
-  take(bytes, l.dense, n * w, into.dense, at * w);
+  if (masks === null) take(bytes, l.dense, n * w, into.dense, at * w);
+  else if (LITTLE_ENDIAN) {
+    const values = new Uint32Array(bytes.buffer, bytes.byteOffset + l.dense, 2 * k);
+    scatterValues(into.dense, at, w, masks, n, values);
+  } else {
+    const values = new Float64Array(k);
+    take(bytes, l.dense, k, values, 0);
+    scatterValues(into.dense, at, w, masks, n, halves(values));
+  }
   take(bytes, l.sparseValue, s, into.sparseValue, into.sparseLength);
   take(bytes, l.partition, n, into.partition, at);
   take(bytes, l.sparseIndex, s, into.sparseIndex, into.sparseLength);
@@ -349,7 +311,9 @@ export function decodeRows(record: Uint8Array, into: RowBatch): number {
   into.reason.set(bytes.subarray(l.reason, l.reason + n), at);
   const base = into.sparseLength;
   for (let i = 0; i < n; i++) into.sparseEnd[at + i] = base + extents[i];
-  if (typeof ids === "string") {
+  if (!withIds) {
+    for (let i = 0; i < n; i++) into.sessionId[at + i] = "";
+  } else if (typeof ids === "string") {
     // All ASCII (the usual case): one decode, then slices.
     for (let i = 0, from = 0; i < n; i++) {
       into.sessionId[at + i] = ids.slice(from, from += lengths[i]);

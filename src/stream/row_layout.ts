@@ -10,12 +10,22 @@
 
 import type { RowBatch } from "./row_batch.ts";
 
-/** The format version this module writes and reads. */
-export const ROW_FORMAT_VERSION = 1;
+import { maskWords } from "./row_dense.ts";
+
+/** The format version this module writes (it reads every one of {@linkcode ROW_FORMAT_VERSIONS}). */
+export const ROW_FORMAT_VERSION = 2;
+/** The format versions this module reads (and writes, when asked). */
+export const ROW_FORMAT_VERSIONS: readonly RowFormatVersion[] = [1, 2];
+/** A format version: 1 (every dense value a `Float64`), 2 (the dense part as bitmaps + values). */
+export type RowFormatVersion = 1 | 2;
 /** The first four bytes of every record: `CSRW`. */
 export const ROW_MAGIC = 0x57525343;
-/** Bytes of the header. */
+/** Bytes of the header of version 1 (the shortest record there is). */
 export const ROW_HEADER_BYTES = 32;
+/** Bytes of the header by version: version 2 adds the count of stored dense values (and 4 reserved). */
+export function headerBytes(version: RowFormatVersion): number {
+  return version === 1 ? 32 : 40;
+}
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -37,12 +47,21 @@ export function utf8Length(s: string): number {
   return n;
 }
 
-/** The bytes one row takes in a record (its share of every column). */
-export function rowBytes(rows: RowBatch, i: number): number {
+/**
+ * The bytes one row takes in a record of `version` (its share of every column); for version 2,
+ * `stored` is how many of its dense values it stores (`row_dense.ts`).
+ */
+export function rowBytes(
+  rows: RowBatch,
+  i: number,
+  version: RowFormatVersion,
+  stored: number,
+): number {
   const start = i === 0 ? 0 : rows.sparseEnd[i - 1];
   const sparse = rows.sparseEnd[i] - start;
-  return 8 * (5 + rows.denseWidth + sparse) + 4 * (3 + sparse) + 3 +
-    utf8Length(rows.sessionId[i]);
+  const w = rows.denseWidth;
+  const densePart = version === 1 ? 8 * w : 8 * stored + 4 * 2 * maskWords(w);
+  return densePart + 8 * (5 + sparse) + 4 * (3 + sparse) + 3 + utf8Length(rows.sessionId[i]);
 }
 
 /** Where everything of one record is: its counts, and the byte offset of every column. */
@@ -55,18 +74,23 @@ export interface Layout {
   s: number;
   /** Session-id bytes. */
   b: number;
+  /** Dense values stored as `Float64` (version 1: all `n·w`). */
+  k: number;
   /** Byte offsets of the columns, in the record's order. */
   offset: number;
   eventTime: number;
   amount: number;
   userId: number;
   truth: number;
+  /** Version 1: every dense value; version 2: the stored ones (`row_dense.ts`). */
   dense: number;
   sparseValue: number;
   partition: number;
   sparseEnd: number;
   sparseIndex: number;
   sessionLength: number;
+  /** Version 2: the dense bitmaps, `2·ceil(w/32)` words a row (version 1: none, 0 bytes). */
+  denseMask: number;
   kind: number;
   action: number;
   reason: number;
@@ -75,9 +99,20 @@ export interface Layout {
   total: number;
 }
 
-/** The layout of a record of `n` rows of width `w`, `s` sparse entries, `b` session-id bytes. */
-export function layout(n: number, w: number, s: number, b: number): Layout {
-  let at = ROW_HEADER_BYTES;
+/**
+ * The layout of a record of `version` of `n` rows of width `w`, `s` sparse entries, `b`
+ * session-id bytes and (version 2) `k` stored dense values.
+ */
+export function layout(
+  version: RowFormatVersion,
+  n: number,
+  w: number,
+  s: number,
+  b: number,
+  k = 0,
+): Layout {
+  let at = headerBytes(version);
+  const stored = version === 1 ? n * w : k;
   const take = (bytes: number) => {
     const here = at;
     at += bytes;
@@ -88,17 +123,19 @@ export function layout(n: number, w: number, s: number, b: number): Layout {
     w,
     s,
     b,
+    k: stored,
     offset: take(8 * n),
     eventTime: take(8 * n),
     amount: take(8 * n),
     userId: take(8 * n),
     truth: take(8 * n),
-    dense: take(8 * n * w),
+    dense: take(8 * stored),
     sparseValue: take(8 * s),
     partition: take(4 * n),
     sparseEnd: take(4 * n),
     sparseIndex: take(4 * s),
     sessionLength: take(4 * n),
+    denseMask: take(version === 1 ? 0 : 4 * 2 * maskWords(w) * n),
     kind: take(n),
     action: take(n),
     reason: take(n),

@@ -16,6 +16,13 @@
  * It imports neither kafkajs nor the HTTP server: records come in as plain objects, offsets go
  * out through an injected `commit`, the broker's state comes in through an injected function.
  *
+ * With `featurizeWorker`, step 1 runs in a Web Worker (`featurize_worker_client.ts`) and the
+ * two stages overlap: while the main thread learns batch k (and fetches the next), the worker
+ * featurizes batch k+1. The model stays single and ordered. The checkpoint must hold the stores
+ * as of the learnt batch, so before a batch after which a checkpoint is due (`checkpointDue`) or
+ * an admin command waits, the pipeline is let run dry: batch k is learnt before k+1 is posted,
+ * and the stores are asked for then (docs/design.md "The trainer as two stages").
+ *
  * @module
  */
 
@@ -32,6 +39,10 @@ import { RowBatch } from "./row_batch.ts";
 import type { Snapshot } from "./snapshot.ts";
 import { checkResumeFeatureSet, type TrainerState } from "./trainer_state.ts";
 import type { Target } from "../learn/target.ts";
+import type { SessionStore } from "../learn/session_store.ts";
+import type { FeaturizeResult, FeaturizeState } from "./featurize_stage.ts";
+import { FeaturizeWorker, type WorkerBatch } from "./featurize_worker_client.ts";
+import type { SessionCounts } from "./snapshot.ts";
 
 export type { BrokerView } from "./broker_watch.ts";
 export type { BatchInfo } from "./durable_loop.ts";
@@ -60,6 +71,22 @@ export interface TrainerOptions extends DurableLoopHooks<TrainerState> {
   collectPredictions?: boolean;
   /** Sees each batch's rows between the stages (valid only during the call). Default: none. */
   onRows?: (rows: RowBatch) => void;
+  /**
+   * Featurize in a Web Worker beside the learn stage, the two overlapping (see the module
+   * documentation); call {@linkcode Trainer.close} at the end. Default `false`.
+   */
+  featurizeWorker?: boolean;
+  /**
+   * Whether an unforced checkpoint would be written now (the throttle's `due`): with the worker,
+   * the pipeline runs dry before such a batch. Default: always, when there is a `checkpoint`.
+   */
+  checkpointDue?: () => boolean;
+}
+
+/** A batch posted to the featurize worker, not learnt yet. */
+interface InFlight {
+  batch: Promise<WorkerBatch>;
+  start: number;
 }
 
 /** The two stages in one process; see the module documentation. */
@@ -67,6 +94,12 @@ export class Trainer {
   #topic: string;
   #options: TrainerOptions;
   #featurize: FeaturizeStage;
+  #worker: FeaturizeWorker | null = null;
+  /** The batch the worker featurizes ahead of the learn stage. */
+  #inFlight: InFlight | null = null;
+  /** With the worker: the stores as of the learnt batch, when taken since (else `null`). */
+  #stores: FeaturizeState<SessionStore> | null = null;
+  #counts: SessionCounts = { live: 0, expired: 0, evicted: 0 };
   #learn: LearnStage;
   #rows: RowBatch;
   #loop: DurableLoop<TrainerState>;
@@ -112,6 +145,19 @@ export class Trainer {
         }
       }
     }
+    const checkpoint = options.checkpoint;
+    if (options.featurizeWorker === true) {
+      this.#stores = this.#featurize.state();
+      this.#counts = this.#featurize.sessionCounts();
+      this.#worker = new FeaturizeWorker({
+        featureSet: set,
+        sessions: options.learner?.store,
+        restore: r ? this.#stores : undefined,
+        sessionIds: options.collectPredictions === true || options.onRows !== undefined,
+      });
+      // The worker has its own copy; this one stays empty (its stores are not kept twice).
+      this.#featurize = new FeaturizeStage({ featureSet: set, sessions: options.learner?.store });
+    }
     this.#loop = new DurableLoop({
       ...options,
       name: "trainer",
@@ -120,7 +166,15 @@ export class Trainer {
       offsets: () => this.offsets,
       reset: () => this.#reset(),
       restored: r ? this.offsets : undefined,
-      sessions: () => this.#featurize.sessionCounts(),
+      sessions: () => this.#worker ? this.#counts : this.#featurize.sessionCounts(),
+      quiescent: () => this.#inFlight === null,
+      checkpoint: checkpoint && this.#worker
+        ? async (state, force) => {
+          if (!force && !(options.checkpointDue?.() ?? true)) return null;
+          this.#stores = await this.#worker!.state();
+          return await checkpoint(state, force);
+        }
+        : checkpoint,
     });
   }
 
@@ -144,7 +198,18 @@ export class Trainer {
    * copied, by the checkpoint), valid until the next batch; `JSON.stringify` gives a copy.
    */
   state(): TrainerState {
-    return { topic: this.#topic, ...this.#learn.state(), featurize: this.#featurize.state() };
+    if (this.#worker && this.#stores === null) {
+      throw new Error(
+        "The trainer's session stores are in its featurize worker: its state is taken through the checkpoint hook.",
+      );
+    }
+    const featurize = this.#stores ?? this.#featurize.state();
+    return { topic: this.#topic, ...this.#learn.state(), featurize };
+  }
+
+  /** Ends the featurize worker (when there is one); the trainer cannot go on after it. */
+  close(): void {
+    this.#worker?.close();
   }
 
   /** Marks that a checkpoint of the current state was written at `time` (ms). */
@@ -169,21 +234,87 @@ export class Trainer {
     batches: AsyncIterable<readonly SourceRecord[]>,
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
-    return this.#loop.run(batches, (records) => this.processBatch(records), options.signal);
+    if (this.#worker === null) {
+      return this.#loop.run(batches, (records) => this.processBatch(records), options.signal);
+    }
+    return this.#loop.run(
+      batches,
+      (records) => this.#pipelined(records),
+      options.signal,
+      async () => {
+        const last = this.#inFlight;
+        this.#inFlight = null;
+        if (last) await this.#finish(last);
+      },
+    );
   }
 
   /** Processes one micro-batch (see the module documentation for the order of steps). */
   async processBatch(records: readonly SourceRecord[]): Promise<void> {
+    this.#checkBroken();
+    if (this.#worker !== null) {
+      const last = this.#inFlight;
+      this.#inFlight = null;
+      if (last) await this.#finish(last);
+      return await this.#finish(this.#post(records));
+    }
+    const start = performance.now();
+    const rows = this.#rows;
+    rows.clear();
+    const featurized = this.#featurize.featurize(records, rows);
+    await this.#learnRows(featurized, start);
+  }
+
+  #checkBroken(): void {
     if (this.#broken !== null) {
       throw new Error(
         "The trainer cannot go on: a batch's side outputs failed after the model learnt from it; restart from the checkpoint.",
         { cause: this.#broken },
       );
     }
-    const start = performance.now();
+  }
+
+  /**
+   * With the worker: posts `records` and learns the batch posted before — after posting, so the
+   * two overlap, unless a checkpoint is due or an admin command waits: then that batch is learnt
+   * first, with the worker at the same point (see the module documentation).
+   */
+  async #pipelined(records: readonly SourceRecord[]): Promise<void> {
+    this.#checkBroken();
+    const previous = this.#inFlight;
+    if (previous === null) {
+      this.#inFlight = this.#post(records);
+      return;
+    }
+    const due = this.#options.checkpoint !== undefined &&
+      (this.#options.checkpointDue?.() ?? true);
+    if (due || this.#loop.adminPending) {
+      this.#inFlight = null;
+      await this.#finish(previous);
+      this.#inFlight = this.#post(records);
+    } else {
+      this.#inFlight = this.#post(records);
+      await this.#finish(previous);
+    }
+  }
+
+  #post(records: readonly SourceRecord[]): InFlight {
+    const batch = this.#worker!.featurize(records);
+    batch.catch(() => {}); // awaited in #finish; a failure must not go unhandled meanwhile
+    return { batch, start: performance.now() };
+  }
+
+  async #finish(inFlight: InFlight): Promise<void> {
+    const batch = await inFlight.batch;
+    const featurized = batch.into(this.#rows);
+    this.#counts = batch.counts;
+    this.#stores = null;
+    await this.#learnRows(featurized, inFlight.start);
+  }
+
+  /** Steps 2–5 of the module documentation, for the batch's rows in `this.#rows`. */
+  async #learnRows(featurized: FeaturizeResult, start: number): Promise<void> {
     const rows = this.#rows;
-    rows.clear();
-    const featurized = this.#featurize.featurize(records, rows);
     this.#options.onRows?.(rows);
     const sideOutputs = this.#options.sideOutputs;
     const learned = this.#learn.learn(rows, {
@@ -218,6 +349,11 @@ export class Trainer {
     const batchId = this.#learn.batchId;
     this.#learn.reset();
     this.#featurize.reset();
+    if (this.#worker) {
+      this.#worker.reset();
+      this.#stores = null;
+      this.#counts = { live: 0, expired: 0, evicted: 0 };
+    }
     this.#loop.resetHistory();
     return {
       ok: true,

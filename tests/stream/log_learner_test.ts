@@ -18,7 +18,7 @@ import {
   RESET_REFUSAL,
 } from "../../src/stream/log_learner.ts";
 import type { SourceRecord } from "../../src/stream/records.ts";
-import { packRows } from "../../src/stream/row_codec.ts";
+import { packRows, ROW_FORMAT_VERSION, type RowFormatVersion } from "../../src/stream/row_codec.ts";
 import { RowBatch } from "../../src/stream/row_batch.ts";
 import { Trainer } from "../../src/stream/trainer.ts";
 
@@ -49,13 +49,17 @@ function input(n: number): { records: SourceRecord[]; valid: number[]; ends: num
 }
 
 /** The feature log of `records`: featurized in chunks, packed 300 rows a record. */
-function featureLog(records: readonly SourceRecord[], chunk = 1000): Uint8Array[] {
+function featureLog(
+  records: readonly SourceRecord[],
+  chunk = 1000,
+  version: RowFormatVersion = ROW_FORMAT_VERSION,
+): Uint8Array[] {
   const stage = new FeaturizeStage();
   const values: Uint8Array[] = [];
   for (let i = 0; i < records.length; i += chunk) {
     const rows = new RowBatch(featureRows());
     stage.featurize(records.slice(i, i + chunk), rows);
-    values.push(...packRows(rows, { maxRows: 300 }));
+    values.push(...packRows(rows, { maxRows: 300, version }));
   }
   return values;
 }
@@ -136,6 +140,19 @@ Deno.test("the same rows as train's learn stage give train's model, whatever the
     assert.deepEqual(learner.snapshot.badRecords, t.badRecords);
   }
   assert.equal(weightsJson(t, Date.now()).model_version, undefined, "train shows no model version");
+});
+
+Deno.test("a log of version-1 records, then version-2 ones (featurizers upgraded mid-log), learns the same model", async () => {
+  const older = featureLog(records, 1000, 1);
+  assert.equal(older.length, values.length, "the same runs of rows per record");
+  const half = Math.floor(values.length / 2);
+  const mixed = new FeatureLogLearner({ topic: "in" });
+  await learnAll(mixed, asLog([...older.slice(0, half), ...values.slice(half)]), 5);
+  const current = new FeatureLogLearner({ topic: "in" });
+  await learnAll(current, log, 5);
+  assert.ok(older[0].byteLength > values[0].byteLength, "version 2 is the smaller");
+  assert.deepEqual(model(mixed), model(current));
+  assert.deepEqual(mixed.sources, current.sources);
 });
 
 Deno.test("repeated rows in the log (a featurizer's replay, a second writer) change nothing but the skip count", async () => {

@@ -6,9 +6,11 @@ import {
   encodeRows,
   packRows,
   ROW_FORMAT_VERSION,
+  ROW_FORMAT_VERSIONS,
   ROW_HEADER_BYTES,
   RowCodecError,
   rowCount,
+  type RowFormatVersion,
 } from "../../src/stream/row_codec.ts";
 import {
   ROW_DEAD_LETTER,
@@ -106,6 +108,9 @@ const double = fc.oneof(
   fc.constantFrom(0, -0, NaN, Infinity, -Infinity, Number.MIN_VALUE, 2 ** 53),
 );
 
+/** Dense values: one-hots' zeros and ones as often as anything else (version 2 codes them). */
+const denseDouble = fc.oneof(double, fc.constantFrom(0, 1), fc.constantFrom(0, 1, -0, -1));
+
 function rowArbitrary(w: number, sparseWidth: number): fc.Arbitrary<PlainRow> {
   return fc.record({
     kind: fc.constantFrom(ROW_EVENT, ROW_DEAD_LETTER),
@@ -121,7 +126,7 @@ function rowArbitrary(w: number, sparseWidth: number): fc.Arbitrary<PlainRow> {
       fc.string({ maxLength: 12 }),
       fc.string({ unit: "grapheme", maxLength: 6 }),
     ),
-    dense: fc.array(double, { minLength: w, maxLength: w }),
+    dense: fc.array(denseDouble, { minLength: w, maxLength: w }),
     sparse: sparseWidth === 0 ? fc.constant([]) : fc.array(
       fc.tuple(fc.integer({ min: 0, max: sparseWidth - 1 }), double),
       { maxLength: 4 },
@@ -132,10 +137,11 @@ function rowArbitrary(w: number, sparseWidth: number): fc.Arbitrary<PlainRow> {
 Deno.test("rows survive encode and decode bit for bit, every column, in any run of a batch", () => {
   fc.assert(
     fc.property(
-      fc.integer({ min: 1, max: 5 }),
+      fc.oneof(fc.integer({ min: 1, max: 5 }), fc.constantFrom(31, 32, 33, 64, 70)),
       fc.integer({ min: 0, max: 7 }),
       fc.integer({ min: 0, max: 3 }),
-      (w, sparseWidth, prefix) =>
+      fc.constantFrom(...ROW_FORMAT_VERSIONS),
+      (w, sparseWidth, prefix, version) =>
         fc.assert(
           fc.property(
             fc.array(rowArbitrary(w, sparseWidth), { maxLength: 30 }),
@@ -147,7 +153,8 @@ Deno.test("rows survive encode and decode bit for bit, every column, in any run 
               fill(rows, list);
               const start = list.length === 0 ? 0 : a % (list.length + 1);
               const end = start + (list.length === 0 ? 0 : b % (list.length - start + 1));
-              const bytes = encodeRows(rows, start, end);
+              const bytes = encodeRows(rows, start, end, version);
+              assert.equal(new DataView(bytes.buffer).getUint16(4, true), version);
               assert.equal(rowCount(bytes), end - start);
               // Decode after rows already there, so offsets into every column are exercised.
               const into = new RowBatch(schema, { capacity: 1 });
@@ -176,26 +183,168 @@ Deno.test("a record read from an unaligned buffer (as Kafka hands them) decodes 
   const i = rows.addEvent(2, 41, 3, 9.99, 7, "sessión-é", 1.5e9);
   rows.denseRow(i).set([0.1, -0, NaN]);
   rows.addDeadLetter(2, 42, 4);
+  for (const version of ROW_FORMAT_VERSIONS) {
+    const bytes = encodeRows(rows, 0, rows.length, version);
+    const shifted = new Uint8Array(bytes.byteLength + 3);
+    shifted.set(bytes, 3);
+    const into = new RowBatch(schema);
+    decodeRows(shifted.subarray(3), into);
+    for (let r = 0; r < 2; r++) assertSameRow(plain(into, r), plain(rows, r), `v${version} ${r}`);
+  }
+});
+
+/** The dense column's bits, as 32-bit halves. */
+function denseBits(rows: RowBatch): number[] {
+  return [...new Uint32Array(rows.dense.buffer, 0, 2 * rows.length * rows.denseWidth)];
+}
+
+Deno.test("version 2 stores only the dense values that are not +0 or 1, and decodes every bit", () => {
+  // Bit patterns straight into the dense column: NaN payloads, -0, subnormals, ±1, 1's neighbours.
+  const patterns: [number, number][] = [
+    [0, 0], // +0: a bitmap bit
+    [0, 0x3ff00000], // 1: a bitmap bit
+    [0, 0x80000000], // -0: stored
+    [0, 0xbff00000], // -1: stored
+    [1, 0x3ff00000], // the double after 1: stored
+    [0xffffffff, 0x3fefffff], // the double before 1: stored
+    [0x12345, 0x7ff80000], // a quiet NaN with a payload
+    [1, 0x7ff00000], // a signalling NaN
+    [1, 0], // the smallest subnormal
+  ];
+  fc.assert(
+    fc.property(
+      fc.constantFrom(1, 7, 31, 32, 33, 64, 65),
+      fc.array(fc.nat(patterns.length - 1), { minLength: 1, maxLength: 400 }),
+      (w, picks) => {
+        const schema = { featureSet: 2, denseWidth: w };
+        const n = Math.ceil(picks.length / w);
+        const rows = new RowBatch(schema);
+        for (let i = 0; i < n; i++) rows.addEvent(0, i, 0, 0, 1, "s", 1);
+        const halves = new Uint32Array(rows.dense.buffer);
+        let stored = 0;
+        for (let j = 0; j < n * w; j++) {
+          const [lo, hi] = patterns[picks[j % picks.length]];
+          halves[2 * j] = lo;
+          halves[2 * j + 1] = hi;
+          if (!(lo === 0 && (hi === 0 || hi === 0x3ff00000))) stored++;
+        }
+        const v1 = encodeRows(rows, 0, n, 1), v2 = encodeRows(rows, 0, n, 2);
+        assert.equal(new DataView(v2.buffer).getUint32(32, true), stored);
+        assert.equal(
+          v1.byteLength - v2.byteLength,
+          8 * (n * w - stored) - 8 * n * Math.ceil(w / 32) - 8, // 8 more header bytes
+        );
+        for (const record of [v1, v2]) {
+          const into = new RowBatch(schema, { capacity: 1 });
+          into.addEvent(5, 5, 0, 0, 1, "before", 1); // a row ahead: decoding appends
+          into.denseRow(0).fill(7);
+          decodeRows(record, into);
+          assert.deepEqual(denseBits(into).slice(2 * w), denseBits(rows));
+          assert.deepEqual([...into.denseRow(0)], new Array(w).fill(7));
+        }
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+Deno.test("a version-1 record (as an older featurizer wrote it) decodes to the rows of version 2", () => {
+  const schema = { featureSet: 4, denseWidth: 32, sparseWidth: 64 };
+  const rows = new RowBatch(schema);
+  for (let i = 0; i < 50; i++) {
+    rows.addEvent(i % 6, 100 + i, i % 4, i % 7 === 0 ? 12.5 : 0, 1 + i, `sess-${i % 9}`, 1.7e9 + i);
+    const dense = rows.denseRow(i);
+    dense[i % 12] = 1;
+    dense[12 + (i % 12)] = 1;
+    dense[24] = i / 50;
+    dense[25] = Math.sin(i);
+    rows.addSparse(i % 64, i % 2 === 0 ? 1 : -1);
+  }
+  const v1 = encodeRows(rows, 0, rows.length, 1), v2 = encodeRows(rows);
+  assert.ok(v2.byteLength < v1.byteLength / 2, `${v2.byteLength} vs ${v1.byteLength} bytes`);
+  const a = new RowBatch(schema), b = new RowBatch(schema);
+  decodeRows(v1, a);
+  decodeRows(v2, b);
+  for (let i = 0; i < rows.length; i++) {
+    assertSameRow(plain(a, i), plain(rows, i), `v1 row ${i}`);
+    assertSameRow(plain(b, i), plain(rows, i), `v2 row ${i}`);
+  }
+  assert.deepEqual(encodeRows(a, 0, a.length, 1), v1);
+  assert.deepEqual(encodeRows(b), v2);
+});
+
+Deno.test("decoding without session ids leaves them empty and the rest the same", () => {
+  const schema = { featureSet: 1, denseWidth: 3 };
+  const rows = new RowBatch(schema);
+  rows.addEvent(1, 7, 0, 0, 3, "ünïcode", 1);
+  rows.addEvent(1, 8, 0, 0, 3, "ascii", 2);
+  rows.denseRow(1).set([1, 0, 0.5]);
+  for (const version of ROW_FORMAT_VERSIONS) {
+    const into = new RowBatch(schema);
+    assert.equal(decodeRows(encodeRows(rows, 0, 2, version), into, { sessionIds: false }), 2);
+    assert.deepEqual(into.sessionId.slice(0, 2), ["", ""]);
+    for (let r = 0; r < 2; r++) {
+      assertSameRow({ ...plain(into, r), sessionId: rows.sessionId[r] }, plain(rows, r), `${r}`);
+    }
+  }
+});
+
+Deno.test("version-2 dense bitmaps that do not add up are refused, naming what", () => {
+  const schema = { featureSet: 3, denseWidth: 5 };
+  const rows = new RowBatch(schema);
+  rows.addEvent(0, 0, 0, 0, 1, "s", 1);
+  rows.denseRow(0).set([1, 0, 0.25, 0, 0]);
   const bytes = encodeRows(rows);
-  const shifted = new Uint8Array(bytes.byteLength + 3);
-  shifted.set(bytes, 3);
-  const into = new RowBatch(schema);
-  decodeRows(shifted.subarray(3), into);
-  for (let r = 0; r < 2; r++) assertSameRow(plain(into, r), plain(rows, r), `row ${r}`);
+  const masksAt = bytes.byteLength - 3 - 1 - 8; // kind, action, reason, "s"; 2 words before
+  const words = (record: Uint8Array) => new DataView(record.buffer, masksAt, 8);
+  assert.equal(words(bytes).getUint32(0, true), 0b101); // nonzero: coordinates 0 and 2
+  assert.equal(words(bytes).getUint32(4, true), 0b001); // ones: coordinate 0
+  const cases: [number, number, RegExp][] = [
+    [4, 0b011, /row 0 marks a 1 where it marks no nonzero value/],
+    [0, 0b100101, /row 0 marks a value past its width 5/],
+    [4, 0b101, /its rows store 0 dense values, the header says 1/],
+  ];
+  for (const [at, value, pattern] of cases) {
+    const bad = bytes.slice();
+    words(bad).setUint32(at, value, true);
+    const into = new RowBatch(schema);
+    assert.throws(() => decodeRows(bad, into), (e: unknown) => {
+      assert.ok(e instanceof RowCodecError);
+      assert.equal(e.field, "dense");
+      assert.match(e.message, pattern);
+      return true;
+    });
+    assert.equal(into.length, 0, "nothing appended");
+  }
+  const short = bytes.slice(0, 36);
+  assert.throws(
+    () => decodeRows(short, new RowBatch(schema)),
+    /shorter than version 2's 40-byte header/,
+  );
 });
 
 Deno.test("packRows splits a batch into consecutive runs within the row and byte bounds", () => {
   const schema = { featureSet: 1, denseWidth: 4 };
   const rows = new RowBatch(schema);
   for (let i = 0; i < 1000; i++) rows.addEvent(i % 3, i, 0, 0, i, `s${i}`, i);
-  const perRow = 8 * (5 + 4) + 4 * 3 + 3; // + the session id's bytes
-  for (const [maxRows, maxBytes] of [[64, 1 << 20], [5000, 20 * (perRow + 4)], [1, 40]]) {
-    const records = packRows(rows, { maxRows, maxBytes });
+  // Version 1: all 4 dense values; version 2: no value stored (all +0), 2 bitmap words.
+  const perRow = (version: RowFormatVersion) => (version === 1 ? 8 * 4 : 4 * 2) + 8 * 5 + 4 * 3 + 3; // + the session id's bytes
+  const bounds = ROW_FORMAT_VERSIONS.flatMap((version) =>
+    [[64, 1 << 20], [5000, 20 * (perRow(version) + 4)], [1, 41]].map(([maxRows, maxBytes]) =>
+      [version, maxRows, maxBytes] as const
+    )
+  );
+  for (const [version, maxRows, maxBytes] of bounds) {
+    const records = packRows(rows, { maxRows, maxBytes, version });
     const into = new RowBatch(schema);
     for (const record of records) {
       const n = rowCount(record);
       assert.ok(n >= 1 && n <= maxRows, `${n} rows, bound ${maxRows}`);
       assert.ok(n === 1 || record.byteLength <= maxBytes, `${record.byteLength} bytes`);
+      // Filled to the byte bound: one more row would not have fitted.
+      if (maxBytes < 1 << 20 && n < maxRows && into.length + n < 1000) {
+        assert.ok(record.byteLength + perRow(version) + 4 > maxBytes, `${n} rows`);
+      }
       decodeRows(record, into);
     }
     assert.equal(into.length, 1000);
@@ -204,7 +353,12 @@ Deno.test("packRows splits a batch into consecutive runs within the row and byte
   }
   assert.equal(packRows(new RowBatch(schema)).length, 0);
   assert.throws(() => packRows(rows, { maxRows: 0 }), /maxRows 0/);
-  assert.throws(() => packRows(rows, { maxBytes: ROW_HEADER_BYTES }), /maxBytes 32/);
+  assert.throws(() => packRows(rows, { maxBytes: 40 }), /maxBytes 40: expected an integer > 40/);
+  assert.throws(
+    () => packRows(rows, { maxBytes: ROW_HEADER_BYTES, version: 1 }),
+    /maxBytes 32: expected an integer > 32/,
+  );
+  assert.throws(() => packRows(rows, { version: 3 as RowFormatVersion }), /format version 3/);
   assert.throws(() => encodeRows(rows, 5, 2000), /rows 5 \.\. 2000 of a batch of 1000/);
 });
 
@@ -248,7 +402,7 @@ Deno.test("a record of another version, feature set or width is refused, naming 
     newer,
     "version",
     new RegExp(
-      `format version ${ROW_FORMAT_VERSION + 1}; this program reads version ${ROW_FORMAT_VERSION}`,
+      `format version ${ROW_FORMAT_VERSION + 1}; this program reads versions 1 and 2`,
     ),
   );
   refuse(
