@@ -231,7 +231,15 @@ export class AdaGrad {
     }
   }
 
-  /** One AdaGrad step for the residual `r` (the log loss's gradient per unit of input). */
+  /**
+   * One AdaGrad step for the residual `r` (the log loss's gradient per unit of input).
+   *
+   * A coordinate whose gradient `g` is ±0 — an input of exactly 0 (a one-hot's other classes),
+   * without L2 or with a zero weight — skips the square root and the division, bit for bit the
+   * same: `a = acc + g²` is `acc + 0` as ever, and `rate · g / (epsilon + √a)` is `rate · g` (a
+   * zero of the same sign) whenever the divisor is > 0, i.e. unless `a` is NaN, or 0 with
+   * `epsilon` 0 — which take the full formula (and its NaN).
+   */
   #update(x: Float64Array, r: number): void {
     const w = this.weights, acc = this.#acc, d = this.width, rate = this.#rate;
     const { learningRate, l2, epsilon } = this.config;
@@ -239,7 +247,8 @@ export class AdaGrad {
       const g = r * x[j] + l2 * w[j];
       const a = acc[j] + g * g;
       acc[j] = a;
-      w[j] -= rate[j] * g / (epsilon + Math.sqrt(a));
+      if (g === 0 && (a > 0 || (a === 0 && epsilon > 0))) w[j] -= rate[j] * g;
+      else w[j] -= rate[j] * g / (epsilon + Math.sqrt(a));
     }
     const a = acc[d] + r * r;
     acc[d] = a;

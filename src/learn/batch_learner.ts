@@ -82,6 +82,7 @@ export class BatchLearner {
   #onDrift: OnDrift;
   #boostFactor: number;
   #lastDrifts: number[] = [];
+  #losses = new Float64Array(0); // each row's log loss, from the model to the metrics
 
   /** @param options see {@linkcode BatchLearnerOptions} */
   constructor(options: BatchLearnerOptions = {}) {
@@ -145,13 +146,15 @@ export class BatchLearner {
    * @throws {RangeError} if the batch's width is not the model's
    */
   learn(batch: FeatureBatch): void {
+    if (this.#losses.length < batch.length) this.#losses = new Float64Array(batch.capacity);
     this.#lastDrifts = this.#model.processBatch(batch, {
       drift: this.#drift ?? undefined,
       onDrift: this.#onDrift,
       boostFactor: this.#boostFactor,
+      losses: this.#losses,
     });
-    this.#metrics.addBatch(batch);
-    this.#last = batch.length > 0 ? summarizeBatch(batch) : this.#last;
+    this.#metrics.addBatch(batch, this.#losses);
+    this.#last = batch.length > 0 ? summarizeBatch(batch, this.#losses) : this.#last;
   }
 
   /** Cumulative and rolling metrics. */

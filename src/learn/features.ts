@@ -22,6 +22,10 @@ import {
   type SessionStoreState,
 } from "./session_store.ts";
 import { checkUrlBuckets, hashUrl, urlBucket, urlSign } from "./url_hash.ts";
+import { ACTIONS_LAYOUT } from "./field_features.ts";
+import { pageClassBytes, PagedEvent } from "./page_class.ts";
+import { fnv1a32 } from "../util/fnv1a.ts";
+import { encodeWtf8Into } from "../util/wtf8.ts";
 
 /** Options of {@linkcode Featurizer}. */
 export interface FeaturizerOptions extends SessionStoreOptions {
@@ -46,6 +50,9 @@ export class Featurizer {
   readonly urlBuckets: number;
   #store: SessionStore;
   #write: FeatureSet["write"];
+  #id = new Uint8Array(256); // the session id's WTF-8 bytes, in push
+  #readsPage: boolean;
+  #pagedEvent = new PagedEvent();
 
   /**
    * @param options see {@linkcode FeaturizerOptions} and {@linkcode SessionStoreOptions}
@@ -59,6 +66,7 @@ export class Featurizer {
     this.width = set.width;
     this.urlBuckets = set.urlBuckets ? checkUrlBuckets(set.urlBuckets) : 0;
     this.#write = set.write;
+    this.#readsPage = set.layout === ACTIONS_LAYOUT; // the sets whose rows and state read the page
     if (options.store !== undefined && options.store.layout !== set.layout) {
       throw new TypeError(
         `Cannot featurize feature set "${set.name}" from a session store of layout "${options.store.layout.name}": it needs layout "${set.layout.name}".`,
@@ -96,6 +104,9 @@ export class Featurizer {
    * {@linkcode Featurizer.featurize} of an event whose session id's WTF-8 bytes are
    * `bytes[start .. start + length)` with FNV-1a 32 hash `hash` — a row of the byte decoder
    * (`src/events/byte_decoder.ts`): the session is found from those bytes, without a string.
+   * With `urlStart ≥ 0`, the url's WTF-8 bytes are `bytes[urlStart .. urlStart + urlLength)`,
+   * and a set that reads the url's page class (`fields`, `shop`) gets it from them, without the
+   * url's string (`page_class.ts`; the same class).
    */
   featurizeKey(
     event: SessionEvent,
@@ -105,16 +116,19 @@ export class Featurizer {
     hash: number,
     out: Float64Array,
     offset = 0,
+    urlStart = -1,
+    urlLength = 0,
   ): void {
     const store = this.#store;
     const slot = store.lookupKey(bytes, start, length, hash, event.timestamp);
-    this.#write(event, store.slots, slot < 0 ? -1 : slot * store.stride, out, offset);
+    const e = urlStart < 0 ? event : this.#paged(event, bytes, urlStart, urlLength);
+    this.#write(e, store.slots, slot < 0 ? -1 : slot * store.stride, out, offset);
   }
 
   /**
-   * {@linkcode Featurizer.observe} by the session id's bytes (see `featurizeKey`). Returns the
-   * session id's string as the store keeps it: read from `event.session_id` only on a session's
-   * first event.
+   * {@linkcode Featurizer.observe} by the session id's bytes (see `featurizeKey`, also for the
+   * url's bytes). Returns the session id's string as the store keeps it: read from
+   * `event.session_id` only on a session's first event.
    */
   observeKey(
     event: SessionEvent,
@@ -122,8 +136,17 @@ export class Featurizer {
     start: number,
     length: number,
     hash: number,
+    urlStart = -1,
+    urlLength = 0,
   ): string {
-    return this.#store.recordKey(bytes, start, length, hash, event);
+    const e = urlStart < 0 ? event : this.#paged(event, bytes, urlStart, urlLength);
+    return this.#store.recordKey(bytes, start, length, hash, e);
+  }
+
+  /** `event` with its page class from its url's bytes, for a set that reads it. */
+  #paged(event: SessionEvent, bytes: Uint8Array, start: number, length: number): SessionEvent {
+    if (!this.#readsPage) return event;
+    return this.#pagedEvent.of(event, pageClassBytes(bytes, start, length));
   }
 
   /**
@@ -142,13 +165,19 @@ export class Featurizer {
       );
     }
     const i = batch.add();
-    this.featurize(event, batch.rows, i * batch.width);
+    // The session by its id's bytes, encoded and hashed once for both the lookup and the record
+    // (the store's string path encodes it for each): the same session, the same state.
+    const id = event.session_id;
+    if (3 * id.length > this.#id.length) this.#id = new Uint8Array(3 * id.length);
+    const bytes = this.#id, length = encodeWtf8Into(id, bytes, 0);
+    const hash = fnv1a32(bytes, 0, length);
+    this.featurizeKey(event, bytes, 0, length, hash, batch.rows, i * batch.width);
     if (buckets > 0) {
       const h = hashUrl(event.url);
       batch.addSparse(urlBucket(h, buckets), urlSign(h));
     }
     batch.labels[i] = event.action === "purchase" ? 1 : 0;
-    this.#store.record(event);
+    this.#store.recordKey(bytes, 0, length, hash, event);
   }
 
   /** The session state as a plain JSON-able object (see {@linkcode SessionStore.toJSON}). */

@@ -35,14 +35,10 @@
  */
 
 import { ACTIONS } from "../events/wire.ts";
-import {
-  dayOfWeek,
-  HOME,
-  hourOfDay,
-  PAGE_CLASSES,
-  pageClassOf,
-} from "../generator/funnel_model.ts";
+import { dayOfWeek, HOME, hourOfDay, PAGE_CLASSES } from "../generator/funnel_model.ts";
 import type { FeatureSet } from "./feature_set.ts";
+import { eventPageClass } from "./page_class.ts";
+import { log1p } from "./small_logs.ts";
 import { POSITION_TIME_NAMES, writePosition } from "./position_features.ts";
 import type { SessionEvent, SessionLayout } from "./session_store.ts";
 
@@ -64,6 +60,20 @@ const ACTION_INDEX: Readonly<Record<string, number>> = Object.fromEntries(
   ACTIONS.map((a, i) => [a, i]),
 );
 const PURCHASE = ACTION_INDEX.purchase;
+const [A0, A1, A2, A3] = ACTIONS;
+
+/** `ACTION_INDEX[action]`: the wire's four actions by comparison, anything else by the lookup. */
+function actionIndex(action: string): number {
+  return action === A0
+    ? 0
+    : action === A1
+    ? 1
+    : action === A2
+    ? 2
+    : action === A3
+    ? 3
+    : ACTION_INDEX[action];
+}
 
 // Offsets within a slot: the core fields (start, last, count), then the layout's.
 const START = 0, LAST = 1, COUNT = 2, ACTION_COUNTS = 3, SPEND = 7, PAGE = 8;
@@ -94,16 +104,19 @@ export const ACTIONS_LAYOUT: SessionLayout = Object.freeze({
       f[at + 2] =
       f[at + 3] =
         0;
-    f[at + ACTION_INDEX[event.action]] = 1;
+    f[at + actionIndex(event.action)] = 1;
     f[at + 4] = amountOf(event);
-    f[at + 5] = pageClassOf(event.url);
+    f[at + 5] = eventPageClass(event);
   },
   update(f: Float64Array, at: number, event: SessionEvent): void {
-    f[at + ACTION_INDEX[event.action]]++;
-    if (ACTION_INDEX[event.action] === PURCHASE) f[at + 4] += amountOf(event);
-    f[at + 5] = pageClassOf(event.url);
+    const a = actionIndex(event.action);
+    f[at + a]++;
+    if (a === PURCHASE) f[at + 4] += amountOf(event);
+    f[at + 5] = eventPageClass(event);
   },
 });
+
+let calendarTime = NaN, calendarHour = 0, calendarDay = 0;
 
 function write(
   event: SessionEvent,
@@ -113,7 +126,7 @@ function write(
   o: number,
 ): void {
   const t = event.timestamp;
-  out.fill(0, o + R_COUNTS, o + R_CALENDAR);
+  for (let j = o + R_COUNTS; j < o + R_CALENDAR; j++) out[j] = 0;
   let k = 1, sinceStart = 0, sincePrev = 0;
   if (s >= 0) {
     k = f[s + COUNT] + 1;
@@ -123,16 +136,21 @@ function write(
     if (sincePrev < 0) sincePrev = 0;
     for (let a = 0; a < 4; a++) {
       const n = f[s + ACTION_COUNTS + a];
-      if (n > 0) out[o + R_COUNTS + a] = Math.log1p(n);
+      if (n > 0) out[o + R_COUNTS + a] = log1p(n);
     }
     const spend = f[s + SPEND];
     if (spend > 0) out[o + R_SPEND] = Math.log1p(spend);
     out[o + R_PREVIOUS + f[s + PAGE]] = 1;
   }
   writePosition(k, sinceStart, sincePrev, out, o);
-  const page = pageClassOf(event.url);
+  const page = eventPageClass(event);
   if (page !== HOME) out[o + R_PAGE + page] = 1;
-  const h = hourOfDay(t), d = dayOfWeek(t);
+  if (t !== calendarTime) { // events of one second share their hour and day (a pure function of t)
+    calendarTime = t;
+    calendarHour = hourOfDay(t);
+    calendarDay = dayOfWeek(t);
+  }
+  const h = calendarHour, d = calendarDay;
   out[o + R_CALENDAR] = HOUR_SIN[h];
   out[o + R_CALENDAR + 1] = HOUR_COS[h];
   out[o + R_CALENDAR + 2] = DAY_SIN[d];

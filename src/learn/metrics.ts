@@ -16,6 +16,8 @@
  * - when the stream's true probabilities are known (the generator), the Bayes log loss (the best
  *   possible) and the Bayes AUC; `null` when any event of the span lacks its truth.
  *
+ * A span's counts, sums and histograms are `metrics_span.ts`'s `Span`.
+ *
  * Labels never reach a score: the metrics only read scores already written. Serializes to a
  * plain JSON-able object (ring buffers base64-encoded, see `typed_codec.ts`) that restores
  * exactly.
@@ -25,10 +27,10 @@
 
 import type { FeatureBatch } from "./feature_batch.ts";
 import { logLoss } from "./logistic.ts";
+import { binOf, Span, type SpanState } from "./metrics_span.ts";
 import { decodeTyped, encodeTyped } from "./typed_codec.ts";
 
-/** Equal-width score bins of the AUC histograms. */
-export const AUC_BINS = 16384;
+export { AUC_BINS, summarizeBatch } from "./metrics_span.ts";
 
 /** Options of {@linkcode PrequentialMetrics}. */
 export interface MetricsOptions {
@@ -86,142 +88,7 @@ export interface MetricsState {
   sinceResum: number;
 }
 
-interface SpanState {
-  events: number;
-  positives: number;
-  correct: number;
-  truthEvents: number;
-  lossSum: number;
-  bayesSum: number;
-  pos: number[];
-  neg: number[];
-  truthPos: number[];
-  truthNeg: number[];
-}
-
 const FLAG_LABEL = 1, FLAG_CORRECT = 2, FLAG_TRUTH = 4;
-
-class Span {
-  events = 0;
-  positives = 0;
-  correct = 0;
-  truthEvents = 0;
-  lossSum = 0;
-  bayesSum = 0;
-  pos = new Float64Array(AUC_BINS);
-  neg = new Float64Array(AUC_BINS);
-  truthPos = new Float64Array(AUC_BINS);
-  truthNeg = new Float64Array(AUC_BINS);
-
-  summary(): MetricsSummary {
-    const n = this.events;
-    const r = n > 0 ? this.positives / n : NaN;
-    const auc = binnedAuc(this.pos, this.neg);
-    const exact = this.truthEvents === n && n > 0;
-    const logLossValue = n > 0 ? this.lossSum / n : null;
-    const bayes = exact ? this.bayesSum / n : null;
-    return {
-      events: n,
-      positives: this.positives,
-      purchaseRate: n > 0 ? r : null,
-      logLoss: logLossValue,
-      auc: auc?.auc ?? null,
-      aucErrorBound: auc?.bound ?? null,
-      accuracy: n > 0 ? this.correct / n : null,
-      majorityAccuracy: n > 0 ? Math.max(r, 1 - r) : null,
-      constantLogLoss: n > 0
-        ? (r === 0 || r === 1 ? 0 : -(r * Math.log(r) + (1 - r) * Math.log(1 - r)))
-        : null,
-      bayesLogLoss: bayes,
-      ratioToBayes: bayes !== null && logLossValue !== null && bayes > 0
-        ? logLossValue / bayes
-        : null,
-      bayesAuc: exact ? binnedAuc(this.truthPos, this.truthNeg)?.auc ?? null : null,
-    };
-  }
-
-  toJSON(): SpanState {
-    return {
-      events: this.events,
-      positives: this.positives,
-      correct: this.correct,
-      truthEvents: this.truthEvents,
-      lossSum: this.lossSum,
-      bayesSum: this.bayesSum,
-      pos: Array.from(this.pos),
-      neg: Array.from(this.neg),
-      truthPos: Array.from(this.truthPos),
-      truthNeg: Array.from(this.truthNeg),
-    };
-  }
-
-  load(s: SpanState): void {
-    this.events = s.events;
-    this.positives = s.positives;
-    this.correct = s.correct;
-    this.truthEvents = s.truthEvents;
-    this.lossSum = s.lossSum;
-    this.bayesSum = s.bayesSum;
-    this.pos.set(s.pos);
-    this.neg.set(s.neg);
-    this.truthPos.set(s.truthPos);
-    this.truthNeg.set(s.truthNeg);
-  }
-}
-
-/** Binned AUC and its error bound, or `undefined` with a single class. */
-function binnedAuc(
-  pos: Float64Array,
-  neg: Float64Array,
-): { auc: number; bound: number } | undefined {
-  let p = 0, n = 0, above = 0, ties = 0;
-  // walk from the highest bin down: each positive beats the negatives in lower bins
-  let negBelow = 0;
-  for (let b = 0; b < pos.length; b++) negBelow += neg[b];
-  n = negBelow;
-  for (let b = pos.length - 1; b >= 0; b--) {
-    negBelow -= neg[b];
-    above += pos[b] * negBelow;
-    ties += pos[b] * neg[b];
-    p += pos[b];
-  }
-  if (p === 0 || n === 0) return undefined;
-  const pairs = p * n;
-  return { auc: (above + 0.5 * ties) / pairs, bound: 0.5 * ties / pairs };
-}
-
-/**
- * The metrics of one batch alone (its `scores`, `labels` and `truth`), e.g. the trainer's
- * "last batch" figures.
- */
-export function summarizeBatch(batch: FeatureBatch): MetricsSummary {
-  const s = new Span();
-  for (let i = 0; i < batch.length; i++) {
-    const score = batch.scores[i], label = batch.labels[i], truth = batch.truth[i];
-    s.events++;
-    s.lossSum += logLoss(score, label);
-    if ((score >= 0.5 ? 1 : 0) === label) s.correct++;
-    const bin = binOf(score);
-    if (label === 1) {
-      s.positives++;
-      s.pos[bin]++;
-    } else {
-      s.neg[bin]++;
-    }
-    if (truth === truth) {
-      s.truthEvents++;
-      s.bayesSum += logLoss(truth, label);
-      if (label === 1) s.truthPos[binOf(truth)]++;
-      else s.truthNeg[binOf(truth)]++;
-    }
-  }
-  return s.summary();
-}
-
-function binOf(score: number): number {
-  const b = Math.floor(score * AUC_BINS);
-  return b < 0 ? 0 : b >= AUC_BINS ? AUC_BINS - 1 : b;
-}
 
 /** Cumulative and rolling prequential metrics. */
 export class PrequentialMetrics {
@@ -258,7 +125,11 @@ export class PrequentialMetrics {
    * purchase probability `truth` (`NaN` when unknown).
    */
   add(score: number, label: number, truth = NaN): void {
-    const loss = logLoss(score, label);
+    this.#add(logLoss(score, label), score, label, truth);
+  }
+
+  /** {@linkcode PrequentialMetrics.add} of an event whose log loss `loss` is known already. */
+  #add(loss: number, score: number, label: number, truth: number): void {
     const bin = binOf(score);
     const correct = (score >= 0.5 ? 1 : 0) === label;
     const hasTruth = truth === truth;
@@ -291,10 +162,17 @@ export class PrequentialMetrics {
     if (++this.#sinceResum >= this.windowSize) this.#resum();
   }
 
-  /** Adds every event of `batch` (its `scores`, `labels` and `truth`). */
-  addBatch(batch: FeatureBatch): void {
-    for (let i = 0; i < batch.length; i++) {
-      this.add(batch.scores[i], batch.labels[i], batch.truth[i]);
+  /**
+   * Adds every event of `batch` (its `scores`, `labels` and `truth`). With `losses`, event `i`'s
+   * log loss is `losses[i]` — `logLoss(scores[i], labels[i])` as the model wrote it
+   * (`ProcessOptions.losses`) — instead of computed again.
+   */
+  addBatch(batch: FeatureBatch, losses?: Float64Array): void {
+    const scores = batch.scores, labels = batch.labels, truth = batch.truth;
+    if (losses === undefined) {
+      for (let i = 0; i < batch.length; i++) this.add(scores[i], labels[i], truth[i]);
+    } else {
+      for (let i = 0; i < batch.length; i++) this.#add(losses[i], scores[i], labels[i], truth[i]);
     }
   }
 

@@ -169,6 +169,7 @@ export class LogisticModel {
     const drift = options.drift;
     const onDrift = options.onDrift ?? "none";
     const factor = options.boostFactor ?? 0;
+    const losses = options.losses;
     const found: number[] = [];
     if (batch.sparseWidth !== this.sparseWidth) {
       throw new RangeError(
@@ -176,15 +177,22 @@ export class LogisticModel {
       );
     }
     const n = batch.length, rows = batch.rows, labels = batch.labels, scores = batch.scores;
+    if (losses !== undefined && losses.length < n) {
+      throw new RangeError(`Cannot write ${n} losses into an array of ${losses.length}.`);
+    }
     const si = batch.sparseIndex, sv = batch.sparseValue, se = batch.sparseEnd;
     let s0 = 0;
     if (this.#opt instanceof SeedLearner) {
       this.#opt.processBatch(batch, this.#std);
       if (drift !== undefined) {
         for (let i = 0; i < n; i++) {
-          if (drift.update(logLoss(scores[i], labels[i]))) found.push(i);
+          const loss = logLoss(scores[i], labels[i]);
+          if (losses !== undefined) losses[i] = loss;
+          if (drift.update(loss)) found.push(i);
         }
         if (found.length > 0 && onDrift !== "none") this.adapt(onDrift, factor);
+      } else if (losses !== undefined) {
+        for (let i = 0; i < n; i++) losses[i] = logLoss(scores[i], labels[i]);
       }
     } else if (this.classWeight !== 1) {
       const std = this.#std, w = this.classWeight, shift = this.#shift;
@@ -195,7 +203,10 @@ export class LogisticModel {
         const p = opt.stepWeighted(std.transform(rows, i * d), labels[i], w, shift, si, sv, s0, e);
         s0 = e;
         scores[i] = p;
-        if (drift !== undefined && drift.update(logLoss(p, labels[i]))) {
+        if (drift === undefined && losses === undefined) continue;
+        const loss = logLoss(p, labels[i]);
+        if (losses !== undefined) losses[i] = loss;
+        if (drift !== undefined && drift.update(loss)) {
           found.push(i);
           if (onDrift !== "none") {
             this.adapt(onDrift, factor);
@@ -208,8 +219,10 @@ export class LogisticModel {
       for (let i = 0; i < n; i++) {
         std.update(rows, i * d);
         const e = se[i];
-        scores[i] = opt.step(std.transform(rows, i * d), labels[i], si, sv, s0, e);
+        const p = opt.step(std.transform(rows, i * d), labels[i], si, sv, s0, e);
         s0 = e;
+        scores[i] = p;
+        if (losses !== undefined) losses[i] = logLoss(p, labels[i]);
       }
     } else {
       const std = this.#std;
@@ -220,7 +233,9 @@ export class LogisticModel {
         const p = opt.step(std.transform(rows, i * d), labels[i], si, sv, s0, e);
         s0 = e;
         scores[i] = p;
-        if (drift.update(logLoss(p, labels[i]))) {
+        const loss = logLoss(p, labels[i]);
+        if (losses !== undefined) losses[i] = loss;
+        if (drift.update(loss)) {
           found.push(i);
           if (onDrift !== "none") {
             this.adapt(onDrift, factor);

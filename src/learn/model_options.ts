@@ -103,4 +103,10 @@ export interface ProcessOptions {
   onDrift?: OnDrift;
   /** The factor of a `boost` (see {@linkcode LogisticModel.adapt}). Default `0`. */
   boostFactor?: number;
+  /**
+   * Where to write each event's prequential log loss (`losses[i]` for event `i`, at least the
+   * batch's length), the value the drift detector reads — so that the metrics need not compute
+   * it again (`PrequentialMetrics.addBatch`). Default: none.
+   */
+  losses?: Float64Array;
 }

@@ -25,6 +25,7 @@
 
 import type { FeatureSet } from "./feature_set.ts";
 import type { SessionEvent, SessionLayout } from "./session_store.ts";
+import { inverse, log, log1p } from "./small_logs.ts";
 
 /** Length of the tumbling event-time window of `clicks_in_session` / `time_on_page`, seconds. */
 export const WINDOW_SECONDS = 300;
@@ -54,7 +55,8 @@ const START = 0, LAST = 1, COUNT = 2, WINDOW = 3, WCOUNT = 4, WFIRST = 5;
 
 /**
  * Writes `ln k`, `1/k`, `(ln k)²`, `min(k, 100)`, `ln(1 + sinceStart)` and
- * `ln(1 + sincePrevious)` into `out[o .. o + 6)` ({@linkcode POSITION_TIME_NAMES}).
+ * `ln(1 + sincePrevious)` into `out[o .. o + 6)` ({@linkcode POSITION_TIME_NAMES}); the logarithms
+ * and the inverse of whole numbers come from tables (`small_logs.ts`), bit for bit the same.
  */
 export function writePosition(
   k: number,
@@ -63,13 +65,13 @@ export function writePosition(
   out: Float64Array,
   o: number,
 ): void {
-  const lk = Math.log(k);
+  const lk = log(k);
   out[o] = lk;
-  out[o + 1] = 1 / k;
+  out[o + 1] = inverse(k);
   out[o + 2] = lk * lk;
   out[o + 3] = k < POSITION_CAP ? k : POSITION_CAP;
-  out[o + 4] = Math.log1p(sinceStart);
-  out[o + 5] = Math.log1p(sincePrevious);
+  out[o + 4] = log1p(sinceStart);
+  out[o + 5] = log1p(sincePrevious);
 }
 
 /** The session state of the `position` set: the current 5-minute tumbling window. */
@@ -119,8 +121,8 @@ function write(
     }
   }
   writePosition(k, sinceStart, sincePrev, out, o);
-  out[o + 6] = Math.log1p(clicks);
-  out[o + 7] = Math.log1p(onPage);
+  out[o + 6] = log1p(clicks);
+  out[o + 7] = log1p(onPage);
 }
 
 /** The `position` feature set; see the module documentation. */

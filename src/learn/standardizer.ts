@@ -41,6 +41,8 @@ export class Standardizer {
   #out: Float64Array;
   #unscaled: readonly number[];
   #scaled: Uint8Array;
+  /** The scaled columns' indices, ascending: the loops of `update` and the refresh run over these. */
+  #columns: Int32Array;
 
   /**
    * @param width number of features
@@ -69,6 +71,9 @@ export class Standardizer {
       this.#scale[j] = 1;
     }
     this.#unscaled = Object.freeze([...unscaled]);
+    const columns: number[] = [];
+    for (let j = 0; j < width; j++) if (this.#scaled[j] === 1) columns.push(j);
+    this.#columns = Int32Array.from(columns);
   }
 
   /** The columns passed through as they are. */
@@ -84,10 +89,10 @@ export class Standardizer {
   /** Adds the row `rows[offset .. offset + width)` to the statistics. */
   update(rows: Float64Array, offset: number): void {
     const n = ++this.#count;
-    const mean = this.#mean, m2 = this.#m2, d = this.width, scaled = this.#scaled;
+    const mean = this.#mean, m2 = this.#m2, columns = this.#columns, c = columns.length;
     const inv = 1 / n;
-    for (let j = 0; j < d; j++) {
-      if (scaled[j] === 0) continue;
+    for (let k = 0; k < c; k++) {
+      const j = columns[k];
       const x = rows[offset + j];
       const delta = x - mean[j];
       const m = mean[j] + delta * inv;
@@ -98,9 +103,9 @@ export class Standardizer {
   }
 
   #refresh(): void {
-    const m2 = this.#m2, scale = this.#scale, n1 = this.#count - 1, scaled = this.#scaled;
-    for (let j = 0; j < this.width; j++) {
-      if (scaled[j] === 0) continue;
+    const m2 = this.#m2, scale = this.#scale, n1 = this.#count - 1, columns = this.#columns;
+    for (let k = 0; k < columns.length; k++) {
+      const j = columns[k];
       const v = m2[j];
       scale[j] = v > 0 ? Math.sqrt(n1 / v) : 0;
     }

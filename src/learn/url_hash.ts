@@ -64,13 +64,64 @@ let scratch = new Uint8Array(3 * 2048);
 
 /**
  * The murmur3_32 (seed 0) hash of the path of `url`, over its UTF-8 bytes (WTF-8 for lone
- * surrogates): {@linkcode hashUrlBytes} of the url's bytes. Allocates only for a url longer
- * than any seen before.
+ * surrogates): {@linkcode hashUrlBytes} of the url's bytes. A path of ASCII alone — its code
+ * units are its bytes — is hashed from the string's code units, with no copy; any other is
+ * encoded first. Allocates only for a url longer than any seen before.
  */
 export function hashUrl(url: string): number {
-  if (3 * url.length > scratch.length) scratch = new Uint8Array(3 * url.length);
-  const n = encodeWtf8Into(url, scratch, 0);
-  return hashUrlBytes(scratch, 0, n);
+  const n = url.length;
+  let path = n;
+  for (let i = 0; i < n; i++) {
+    const c = url.charCodeAt(i);
+    if (c === QUESTION || c === HASH) {
+      path = i;
+      break;
+    }
+    if (c >= 0x80) {
+      if (3 * n > scratch.length) scratch = new Uint8Array(3 * n);
+      return hashUrlBytes(scratch, 0, encodeWtf8Into(url, scratch, 0));
+    }
+  }
+  return murmur3Ascii(url, path);
+}
+
+const C1 = 0xcc9e2d51, C2 = 0x1b873593;
+
+/**
+ * `murmur3_32(bytes of s[0 .. length), seed 0)` (`src/util/murmur3.ts`, the same steps) for code
+ * units that are all below 0x80, i.e. are their own UTF-8 bytes.
+ */
+function murmur3Ascii(s: string, length: number): number {
+  let h = 0;
+  const blocks = length & ~3;
+  let i = 0;
+  for (; i < blocks; i += 4) {
+    let k = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) |
+      (s.charCodeAt(i + 3) << 24);
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const tail = length - i;
+  if (tail > 0) {
+    let k = s.charCodeAt(i);
+    if (tail > 1) k ^= s.charCodeAt(i + 1) << 8;
+    if (tail > 2) k ^= s.charCodeAt(i + 2) << 16;
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h ^= k;
+  }
+  h ^= length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /** The bucket of hash `h` among `buckets` (a power of two): its low bits. */

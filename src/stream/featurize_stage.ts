@@ -242,10 +242,11 @@ export class FeaturizeStage {
         f = this.partition(fp);
       }
       const bytes = decoded.bytes(i), start = sessionStart[i], length = sessionLength[i];
-      f.featurizeKey(e, bytes, start, length, sessionHash[i], rows.dense, row * width);
-      rows.sessionId[row] = f.observeKey(e, bytes, start, length, sessionHash[i]);
+      const us = urlStart[i], ul = urlLength[i];
+      f.featurizeKey(e, bytes, start, length, sessionHash[i], rows.dense, row * width, us, ul);
+      rows.sessionId[row] = f.observeKey(e, bytes, start, length, sessionHash[i], us, ul);
       if (buckets > 0) {
-        const h = hashUrlBytes(bytes, urlStart[i], urlLength[i]);
+        const h = hashUrlBytes(bytes, us, ul);
         rows.addSparse(urlBucket(h, buckets), urlSign(h));
       }
     }

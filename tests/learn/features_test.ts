@@ -21,6 +21,10 @@ import { SessionStore } from "../../src/learn/session_store.ts";
 import { FunnelViewReader } from "../generator/_funnel_view.ts";
 import { MIXED_STORE, mixedStream } from "./_mixed_stream.ts";
 import { stream } from "./_stream.ts";
+import { oddEvents } from "./_shop_golden.ts";
+import { createGenerator } from "../../src/generator/create_generator.ts";
+import { fnv1a32 } from "../../src/util/fnv1a.ts";
+import { encodeWtf8Into } from "../../src/util/wtf8.ts";
 
 // The original generator with a small pool and store (idle expiry, eviction and window changes
 // all happen), and a stream that touches every field (every page class, action, hour and day).
@@ -492,4 +496,27 @@ Deno.test("Featurizer refuses a store of another layout and a batch of another w
       ),
     TypeError,
   );
+});
+
+Deno.test("featurizeKey/observeKey with the url's bytes give the rows and state they give without them", () => {
+  const gen = createGenerator("funnel", { seed: 3 });
+  const events = oddEvents(Array.from({ length: 20_000 }, () => gen.next()));
+  for (const name of ["shop", "fields", "session", "position"]) {
+    const set = featureSet(name);
+    const plain = new Featurizer({ featureSet: set, maxSessions: 500 });
+    const paged = new Featurizer({ featureSet: set, maxSessions: 500 });
+    const a = new Float64Array(set.width), b = new Float64Array(set.width);
+    const bytes = new Uint8Array(4096);
+    for (const e of events) {
+      const sl = encodeWtf8Into(e.session_id, bytes, 3);
+      const ul = encodeWtf8Into(e.url, bytes, 3 + sl + 2);
+      const hash = fnv1a32(bytes, 3, sl);
+      plain.featurizeKey(e, bytes, 3, sl, hash, a, 0);
+      paged.featurizeKey(e, bytes, 3, sl, hash, b, 0, 3 + sl + 2, ul);
+      for (let j = 0; j < set.width; j++) assert.ok(Object.is(a[j], b[j]), `${name} ${j}`);
+      plain.observeKey(e, bytes, 3, sl, hash);
+      paged.observeKey(e, bytes, 3, sl, hash, 3 + sl + 2, ul);
+    }
+    assert.deepEqual(paged.toJSON(), plain.toJSON(), name);
+  }
 });

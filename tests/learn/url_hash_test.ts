@@ -11,6 +11,7 @@ import {
   urlSign,
 } from "../../src/learn/url_hash.ts";
 import { murmur3_32 } from "../../src/util/murmur3.ts";
+import { encodeWtf8Into } from "../../src/util/wtf8.ts";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
@@ -64,5 +65,26 @@ Deno.test("the byte decoder's url bytes hash as the url string does, on the fast
       assert.equal(batch.url(0), url);
     }),
     { numRuns: 500 },
+  );
+});
+
+Deno.test("hashUrl() of an ASCII path (hashed from the code units) is murmur3_32 of its bytes, every tail length", () => {
+  const ascii = fc.string({
+    unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)),
+    maxLength: 40,
+  });
+  fc.assert(
+    fc.property(ascii, fc.constantFrom("", "é", "\ud800", "😀"), (url, extra) => {
+      for (const u of [url, url + extra, extra + url]) {
+        const bytes = new Uint8Array(3 * u.length);
+        const n = encodeWtf8Into(u, bytes, 0);
+        assert.equal(
+          hashUrl(u),
+          murmur3_32(bytes, 0, urlPathLength(bytes, 0, n), 0),
+          JSON.stringify(u),
+        );
+      }
+    }),
+    { numRuns: 1000 },
   );
 });
