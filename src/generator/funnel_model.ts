@@ -59,7 +59,8 @@ export const BLOG = 7, OTHER = 8;
 /** The `previous` of a session's first event: no previous page. */
 export const NO_PAGE: number = -1;
 
-const SEGMENT_CLASS: Record<string, number> = {
+// No prototype: a segment such as `constructor`, `toString` or `__proto__` is no page class.
+const SEGMENT_CLASS: Readonly<Record<string, number>> = Object.assign(Object.create(null), {
   "": HOME,
   home: HOME,
   search: SEARCH,
@@ -70,7 +71,7 @@ const SEGMENT_CLASS: Record<string, number> = {
   checkout: CHECKOUT,
   about: ABOUT,
   blog: BLOG,
-};
+});
 
 /**
  * The page class index of a url: its path's first segment (the query string and anything after

@@ -9,9 +9,9 @@
  * for (a string equal to it: same answer, since the class is a function of the url's code
  * units), and otherwise matches the segment's code units against the known segments in place,
  * with no string made; a segment that is none of them goes to `pageClassOf` itself, so that the
- * answer is `pageClassOf`'s for every string — `other`, or what its object lookup gives for a
- * segment such as `constructor` (`tests/learn/page_class_test.ts` holds the two equal on every
- * segment and on random strings).
+ * answer is `pageClassOf`'s for every string — `other` for any segment it does not know, such as
+ * `constructor` (`tests/learn/page_class_test.ts` holds the two equal on every segment and on
+ * random strings).
  *
  * Where the url is a slice of a record's bytes (the featurize stage's rows), the class comes from
  * those bytes, with no string: {@linkcode pageClassBytes} finds the segment in the url's WTF-8

@@ -74,3 +74,10 @@ Deno.test("funnel model: probabilities sum to 1 and move as documented", () => {
   // seconds since start is visible but unused
   assert.equal(q((w) => (w.secondsSinceStart = 999)), q(() => {}));
 });
+
+Deno.test("pageClassOf() says other for a segment that is a property of every object", () => {
+  const other = PAGE_CLASSES.indexOf("other");
+  for (const segment of ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"]) {
+    assert.equal(pageClassOf(`/${segment}/7?q`), other, segment);
+  }
+});

@@ -7,7 +7,8 @@
  * produced — every batch's rows (dense and sparse), labels, pre-learning scores, drifts and
  * metrics (the batch's own and the running ones), and the
  * learner's whole state (session store, model, metrics, drift detector) at the end. The fixture
- * was recorded from the code before the `shop` step was made cheaper (main at 9b29d70), so the
+ * was recorded from the code before the `shop` step was made cheaper (main at 9b29d70, with only
+ * `pageClassOf`'s fix for segments such as `constructor` applied to it), so the
  * test holds today's code bitwise to it.
  *
  * `deno run -A tests/learn/_shop_golden.ts --write [--src DIR]` records the fixture again from
