@@ -12,6 +12,7 @@ import {
   rowCount,
   type RowFormatVersion,
 } from "../../src/stream/row_codec.ts";
+import { layout } from "../../src/stream/row_layout.ts";
 import {
   ROW_DEAD_LETTER,
   ROW_EVENT,
@@ -321,6 +322,50 @@ Deno.test("version-2 dense bitmaps that do not add up are refused, naming what",
     () => decodeRows(short, new RowBatch(schema)),
     /shorter than version 2's 40-byte header/,
   );
+});
+
+Deno.test("a sparse index outside the sparse width, or a row kind that is neither, is refused", () => {
+  const schema = { featureSet: 3, denseWidth: 2, sparseWidth: 5 };
+  const rows = new RowBatch(schema);
+  rows.addEvent(0, 0, 0, 0, 1, "s", 1);
+  rows.addSparse(4, 0.5);
+  rows.addEvent(0, 1, 0, 0, 1, "s", 2);
+  rows.addSparse(1, 2);
+  for (const version of ROW_FORMAT_VERSIONS) {
+    const bytes = encodeRows(rows, 0, rows.length, version);
+    const k = version === 1 ? 2 * 2 : new DataView(bytes.buffer).getUint32(32, true);
+    const l = layout(version, 2, 2, 2, 2, k);
+    const cases: [(bad: Uint8Array) => void, string, RegExp][] = [
+      [
+        (bad) => new DataView(bad.buffer).setUint32(l.sparseIndex + 4, 5, true),
+        "sparse",
+        /row 1's sparse entry 0 has index 5, outside the sparse width 5/,
+      ],
+      [
+        (bad) => new DataView(bad.buffer).setUint32(l.sparseIndex, 0xffffffff, true),
+        "sparse",
+        /row 0's sparse entry 0 has index 4294967295, outside the sparse width 5/,
+      ],
+      [
+        (bad) => (bad[l.kind + 1] = 7),
+        "kind",
+        /row 1 is of kind 7, neither an event \(0\) nor a dead-letter marker \(1\)/,
+      ],
+    ];
+    for (const [spoil, field, pattern] of cases) {
+      const bad = bytes.slice();
+      spoil(bad);
+      const into = new RowBatch(schema);
+      assert.throws(() => decodeRows(bad, into), (e: unknown) => {
+        assert.ok(e instanceof RowCodecError, `version ${version}: ${e}`);
+        assert.equal(e.field, field);
+        assert.match(e.message, pattern);
+        return true;
+      });
+      assert.equal(into.length, 0, "nothing appended");
+    }
+    assert.equal(decodeRows(bytes, new RowBatch(schema)), 2, "the unspoilt record decodes");
+  }
 });
 
 Deno.test("packRows splits a batch into consecutive runs within the row and byte bounds", () => {
