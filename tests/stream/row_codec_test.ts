@@ -13,7 +13,10 @@ import {
   type RowFormatVersion,
 } from "../../src/stream/row_codec.ts";
 import { layout } from "../../src/stream/row_layout.ts";
+import { ACTIONS } from "../../src/events/wire.ts";
+import { EVENT_ERROR_REASONS } from "../../src/events/errors.ts";
 import {
+  NONE,
   ROW_DEAD_LETTER,
   ROW_EVENT,
   RowBatch,
@@ -113,12 +116,15 @@ const double = fc.oneof(
 const denseDouble = fc.oneof(double, fc.constantFrom(0, 1), fc.constantFrom(0, 1, -0, -1));
 
 function rowArbitrary(w: number, sparseWidth: number): fc.Arbitrary<PlainRow> {
-  return fc.record({
+  return fc.record<PlainRow>({
     kind: fc.constantFrom(ROW_EVENT, ROW_DEAD_LETTER),
     partition: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
     offset: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
-    action: fc.integer({ min: 0, max: 255 }),
-    reason: fc.integer({ min: 0, max: 255 }),
+    action: fc.oneof(fc.integer({ min: 0, max: ACTIONS.length - 1 }), fc.constant(NONE)),
+    reason: fc.oneof(
+      fc.integer({ min: 0, max: EVENT_ERROR_REASONS.length - 1 }),
+      fc.constant(NONE),
+    ),
     eventTime: double,
     amount: double,
     userId: double,
@@ -132,7 +138,10 @@ function rowArbitrary(w: number, sparseWidth: number): fc.Arbitrary<PlainRow> {
       fc.tuple(fc.integer({ min: 0, max: sparseWidth - 1 }), double),
       { maxLength: 4 },
     ),
-  });
+  }).filter((r: PlainRow) =>
+    // What the decoder accepts: an event's action class and a marker's reason are known codes.
+    r.kind === ROW_EVENT ? r.action < ACTIONS.length : r.reason < EVENT_ERROR_REASONS.length
+  );
 }
 
 Deno.test("rows survive encode and decode bit for bit, every column, in any run of a batch", () => {
@@ -324,7 +333,7 @@ Deno.test("version-2 dense bitmaps that do not add up are refused, naming what",
   );
 });
 
-Deno.test("a sparse index outside the sparse width, or a row kind that is neither, is refused", () => {
+Deno.test("a sparse index outside the sparse width, or a row kind, action class or reason unknown, is refused", () => {
   const schema = { featureSet: 3, denseWidth: 2, sparseWidth: 5 };
   const rows = new RowBatch(schema);
   rows.addEvent(0, 0, 0, 0, 1, "s", 1);
@@ -345,6 +354,18 @@ Deno.test("a sparse index outside the sparse width, or a row kind that is neithe
         (bad) => new DataView(bad.buffer).setUint32(l.sparseIndex, 0xffffffff, true),
         "sparse",
         /row 0's sparse entry 0 has index 4294967295, outside the sparse width 5/,
+      ],
+      [
+        (bad) => (bad[l.action + 1] = 4),
+        "action",
+        /row 1 is an event of action class 4, not one of the 4/,
+      ],
+      [(bad) => (bad[l.action] = NONE), "action", /row 0 is an event of action class 255/],
+      // An event's reason is NONE: made a marker, it has no reason.
+      [
+        (bad) => (bad[l.kind + 1] = ROW_DEAD_LETTER),
+        "reason",
+        /row 1 is a dead-letter marker of reason 255, not one of the/,
       ],
       [
         (bad) => (bad[l.kind + 1] = 7),
