@@ -73,7 +73,12 @@ export class FeaturizeWorker {
   #pending: (Pending & { reject: (e: Error) => void })[] = [];
   #failed: FeaturizeWorkerError | null = null;
 
-  /** @param options see {@linkcode FeaturizeWorkerOptions} */
+  /**
+   * Starts the worker and posts it the feature set, the store bounds and the state to continue
+   * from.
+   *
+   * @param options see {@linkcode FeaturizeWorkerOptions}
+   */
   constructor(options: FeaturizeWorkerOptions) {
     this.#set = options.featureSet;
     this.#worker = new Worker(options.module ?? new URL("./featurize_worker.ts", import.meta.url), {

@@ -35,15 +35,21 @@ import type { SessionCounts } from "./snapshot.ts";
 
 /** One partition's featurize state as it travels: its next offset and its store's chunks. */
 export interface PackedPartition {
+  /** The partition. */
   partition: number;
+  /** The next offset of the partition the state covers. */
   next: number;
+  /** The session store's head (its bounds, layout and counters). */
   head: SessionStoreHead;
+  /** The session store's chunks, in order. */
   chunks: Uint8Array[];
 }
 
 /** A featurize state as it travels (see {@linkcode encodeStores}). */
 export interface PackedStores {
+  /** The feature set's id. */
   featureSet: number;
+  /** Each partition with state, ascending. */
   partitions: PackedPartition[];
 }
 
@@ -55,34 +61,55 @@ export interface PackedRecords {
   values: Uint8Array;
   /** Each value's length in bytes, -1 for a tombstone. */
   lengths: Int32Array;
+  /** Each record's partition. */
   partition: Int32Array;
+  /** Each record's offset. */
   offset: Float64Array;
 }
 
 /** A bad record of a batch: its index in the batch and its error's parts. */
 export interface PackedDeadLetter {
+  /** The record's index in its batch. */
   index: number;
+  /** Why the record is not a valid event. */
   reason: EventErrorReason;
+  /** The error's message. */
   message: string;
+  /** The field at fault, if one is. */
   field: string | null;
 }
 
 /** A batch's rows as they travel back (see {@linkcode packRows}). */
 export interface PackedRows {
+  /** Rows. */
   length: number;
+  /** Sparse entries in use. */
   sparseLength: number;
+  /** Each row's kind (`RowBatch.kind`). */
   kind: Uint8Array;
+  /** Each row's action class. */
   action: Uint8Array;
+  /** Each marker's reason code. */
   reason: Uint8Array;
+  /** Each row's source partition. */
   partition: Int32Array;
+  /** Each row's source offset. */
   offset: Float64Array;
+  /** Each row's event time, epoch seconds. */
   eventTime: Float64Array;
+  /** Each row's purchase amount. */
   amount: Float64Array;
+  /** Each row's user id. */
   userId: Float64Array;
+  /** Each row's true purchase probability, or `NaN`. */
   truth: Float64Array;
+  /** The dense values, row-major, `length × denseWidth`. */
   dense: Float64Array;
+  /** Each row's end in the sparse columns. */
   sparseEnd: Uint32Array;
+  /** The sparse entries' indices. */
   sparseIndex: Uint32Array;
+  /** The sparse entries' values. */
   sparseValue: Float64Array;
   /** The rows' session ids, or `null` when not asked for. */
   sessionId: string[] | null;
@@ -90,6 +117,7 @@ export interface PackedRows {
 
 /** What the worker is started with. */
 export interface WorkerInit {
+  /** The message. */
   type: "init";
   /** The feature set's id (one of `FEATURE_SETS`). */
   featureSet: number;
@@ -162,6 +190,7 @@ export function packRecords(records: readonly SourceRecord[]): PackedRecords {
 
 /** A record as the worker's featurize stage reads it, with its index in the batch. */
 export interface IndexedRecord extends SourceRecord {
+  /** The record's index in its batch (what a dead letter is mapped back by). */
   index: number;
 }
 

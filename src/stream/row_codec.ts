@@ -42,14 +42,18 @@
  * Decoding appends to a reusable {@linkcode RowBatch} (no object per row besides the session-id
  * strings, which a caller that does not need them can leave out) and refuses, with a
  * {@linkcode RowCodecError} naming both values, a record of an unknown format version or of
- * another feature set or widths than the batch's, and a record whose length, extents or dense
- * bitmaps do not add up. The layout's arithmetic and the column copies are in `row_layout.ts`,
+ * another feature set or widths than the batch's, a record whose length, extents or dense
+ * bitmaps do not add up, and one with a sparse index outside the sparse width, a row kind that
+ * is neither an event nor a dead-letter marker, an event's unknown action class or a marker's
+ * unknown reason. The layout's arithmetic and the column copies are in `row_layout.ts`,
  * the dense bitmaps in `row_dense.ts`.
  *
  * @module
  */
 
-import type { RowBatch } from "./row_batch.ts";
+import { EVENT_ERROR_REASONS } from "../events/errors.ts";
+import { ACTIONS } from "../events/wire.ts";
+import { ROW_DEAD_LETTER, ROW_EVENT, type RowBatch } from "./row_batch.ts";
 import {
   headerBytes,
   layout,
@@ -84,6 +88,9 @@ export type RowCodecField =
   | "length"
   | "sparse"
   | "dense"
+  | "kind"
+  | "action"
+  | "reason"
   | "sessions";
 
 /** A record that is not rows this decoder can read into the batch given; names what and why. */
@@ -163,8 +170,9 @@ function sessionIds(bytes: Uint8Array, lengths: Uint32Array): string | string[] 
  * Appends the rows of one record to `into` and returns how many it held.
  *
  * @throws {RowCodecError} if the record is not of a format version this module reads, not of
- *   `into`'s feature set and widths, or its length, extents or dense bitmaps do not add up
- *   (`into` is then unchanged)
+ *   `into`'s feature set and widths, its length, extents or dense bitmaps do not add up, a
+ *   sparse index is outside the sparse width, or a row's kind, an event's action class or a
+ *   marker's reason is unknown (`into` is then unchanged)
  */
 export function decodeRows(
   record: Uint8Array,
@@ -272,6 +280,58 @@ export function decodeRows(
       s,
       `the last row's sparse extent ends at ${extents[n - 1]}, the header says ${s} entries.`,
     );
+  }
+  // A sparse index past the width would read past the learner's weights (NaN, silently).
+  for (let i = 0, e = 0; i < n; i++) {
+    for (; e < extents[i]; e++) {
+      const index = h.getUint32(l.sparseIndex + 4 * e, true);
+      if (index >= into.sparseWidth) {
+        throw new RowCodecError(
+          "sparse",
+          index,
+          into.sparseWidth,
+          `row ${i}'s sparse entry ${
+            e - (i === 0 ? 0 : extents[i - 1])
+          } has index ${index}, outside the sparse width ${into.sparseWidth}.`,
+        );
+      }
+    }
+  }
+  // The learn stage reads an event's action class and a marker's reason by their codes.
+  for (let i = 0; i < n; i++) {
+    const kind = bytes[l.kind + i];
+    if (kind === ROW_EVENT) {
+      const action = bytes[l.action + i];
+      if (action >= ACTIONS.length) {
+        throw new RowCodecError(
+          "action",
+          action,
+          ACTIONS.length,
+          `row ${i} is an event of action class ${action}, not one of the ${ACTIONS.length} (0 .. ${
+            ACTIONS.length - 1
+          }).`,
+        );
+      }
+    } else if (kind === ROW_DEAD_LETTER) {
+      const reason = bytes[l.reason + i];
+      if (reason >= EVENT_ERROR_REASONS.length) {
+        throw new RowCodecError(
+          "reason",
+          reason,
+          EVENT_ERROR_REASONS.length,
+          `row ${i} is a dead-letter marker of reason ${reason}, not one of the ${EVENT_ERROR_REASONS.length} (0 .. ${
+            EVENT_ERROR_REASONS.length - 1
+          }).`,
+        );
+      }
+    } else {
+      throw new RowCodecError(
+        "kind",
+        kind,
+        ROW_EVENT,
+        `row ${i} is of kind ${kind}, neither an event (${ROW_EVENT}) nor a dead-letter marker (${ROW_DEAD_LETTER}).`,
+      );
+    }
   }
   const lengths = new Uint32Array(n);
   take(bytes, l.sessionLength, n, lengths, 0);

@@ -78,22 +78,35 @@ export interface Layout {
   k: number;
   /** Byte offsets of the columns, in the record's order. */
   offset: number;
+  /** Byte offset of the event times. */
   eventTime: number;
+  /** Byte offset of the amounts. */
   amount: number;
+  /** Byte offset of the user ids. */
   userId: number;
+  /** Byte offset of the truths. */
   truth: number;
   /** Version 1: every dense value; version 2: the stored ones (`row_dense.ts`). */
   dense: number;
+  /** Byte offset of the sparse values. */
   sparseValue: number;
+  /** Byte offset of the partitions. */
   partition: number;
+  /** Byte offset of the sparse extents. */
   sparseEnd: number;
+  /** Byte offset of the sparse indices. */
   sparseIndex: number;
+  /** Byte offset of the session ids' lengths. */
   sessionLength: number;
   /** Version 2: the dense bitmaps, `2·ceil(w/32)` words a row (version 1: none, 0 bytes). */
   denseMask: number;
+  /** Byte offset of the row kinds. */
   kind: number;
+  /** Byte offset of the actions. */
   action: number;
+  /** Byte offset of the reasons. */
   reason: number;
+  /** Byte offset of the session ids' bytes. */
   sessions: number;
   /** The record's length in bytes. */
   total: number;

@@ -171,6 +171,10 @@ export class Trainer {
       checkpoint: checkpoint && this.#worker
         ? async (state, force) => {
           if (!force && !(options.checkpointDue?.() ?? true)) return null;
+          if (this.#inFlight !== null) {
+            // The worker's stores would be of the batch in flight, the model of the one before.
+            throw new Error("Cannot checkpoint the trainer with a batch in its featurize worker.");
+          }
           this.#stores = await this.#worker!.state();
           return await checkpoint(state, force);
         }
@@ -219,10 +223,14 @@ export class Trainer {
 
   /**
    * Writes a checkpoint of the current state now (when a checkpoint hook is set) and commits
-   * its offsets: the last step of a clean shutdown.
+   * its offsets: the last step of a clean shutdown. With the featurize worker, a batch still in
+   * flight (its batches ended by an error) is learnt first.
    */
   async flush(): Promise<void> {
     if (this.#broken !== null) return;
+    // With the worker, a batch posted but not learnt (the batches ended by an error) is learnt
+    // first: else the checkpoint would pair its stores with the model before it.
+    await this.#drain();
     await this.#loop.flush();
   }
 
@@ -241,11 +249,7 @@ export class Trainer {
       batches,
       (records) => this.#pipelined(records),
       options.signal,
-      async () => {
-        const last = this.#inFlight;
-        this.#inFlight = null;
-        if (last) await this.#finish(last);
-      },
+      () => this.#drain(),
     );
   }
 
@@ -253,9 +257,7 @@ export class Trainer {
   async processBatch(records: readonly SourceRecord[]): Promise<void> {
     this.#checkBroken();
     if (this.#worker !== null) {
-      const last = this.#inFlight;
-      this.#inFlight = null;
-      if (last) await this.#finish(last);
+      await this.#drain();
       return await this.#finish(this.#post(records));
     }
     const start = performance.now();
@@ -296,6 +298,13 @@ export class Trainer {
       this.#inFlight = this.#post(records);
       await this.#finish(previous);
     }
+  }
+
+  /** With the worker: learns the batch in flight, if there is one (the pipeline runs dry). */
+  async #drain(): Promise<void> {
+    const last = this.#inFlight;
+    this.#inFlight = null;
+    if (last) await this.#finish(last);
   }
 
   #post(records: readonly SourceRecord[]): InFlight {

@@ -12,7 +12,11 @@ import {
   rowCount,
   type RowFormatVersion,
 } from "../../src/stream/row_codec.ts";
+import { layout } from "../../src/stream/row_layout.ts";
+import { ACTIONS } from "../../src/events/wire.ts";
+import { EVENT_ERROR_REASONS } from "../../src/events/errors.ts";
 import {
+  NONE,
   ROW_DEAD_LETTER,
   ROW_EVENT,
   RowBatch,
@@ -112,12 +116,15 @@ const double = fc.oneof(
 const denseDouble = fc.oneof(double, fc.constantFrom(0, 1), fc.constantFrom(0, 1, -0, -1));
 
 function rowArbitrary(w: number, sparseWidth: number): fc.Arbitrary<PlainRow> {
-  return fc.record({
+  return fc.record<PlainRow>({
     kind: fc.constantFrom(ROW_EVENT, ROW_DEAD_LETTER),
     partition: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
     offset: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
-    action: fc.integer({ min: 0, max: 255 }),
-    reason: fc.integer({ min: 0, max: 255 }),
+    action: fc.oneof(fc.integer({ min: 0, max: ACTIONS.length - 1 }), fc.constant(NONE)),
+    reason: fc.oneof(
+      fc.integer({ min: 0, max: EVENT_ERROR_REASONS.length - 1 }),
+      fc.constant(NONE),
+    ),
     eventTime: double,
     amount: double,
     userId: double,
@@ -131,7 +138,10 @@ function rowArbitrary(w: number, sparseWidth: number): fc.Arbitrary<PlainRow> {
       fc.tuple(fc.integer({ min: 0, max: sparseWidth - 1 }), double),
       { maxLength: 4 },
     ),
-  });
+  }).filter((r: PlainRow) =>
+    // What the decoder accepts: an event's action class and a marker's reason are known codes.
+    r.kind === ROW_EVENT ? r.action < ACTIONS.length : r.reason < EVENT_ERROR_REASONS.length
+  );
 }
 
 Deno.test("rows survive encode and decode bit for bit, every column, in any run of a batch", () => {
@@ -321,6 +331,62 @@ Deno.test("version-2 dense bitmaps that do not add up are refused, naming what",
     () => decodeRows(short, new RowBatch(schema)),
     /shorter than version 2's 40-byte header/,
   );
+});
+
+Deno.test("a sparse index outside the sparse width, or a row kind, action class or reason unknown, is refused", () => {
+  const schema = { featureSet: 3, denseWidth: 2, sparseWidth: 5 };
+  const rows = new RowBatch(schema);
+  rows.addEvent(0, 0, 0, 0, 1, "s", 1);
+  rows.addSparse(4, 0.5);
+  rows.addEvent(0, 1, 0, 0, 1, "s", 2);
+  rows.addSparse(1, 2);
+  for (const version of ROW_FORMAT_VERSIONS) {
+    const bytes = encodeRows(rows, 0, rows.length, version);
+    const k = version === 1 ? 2 * 2 : new DataView(bytes.buffer).getUint32(32, true);
+    const l = layout(version, 2, 2, 2, 2, k);
+    const cases: [(bad: Uint8Array) => void, string, RegExp][] = [
+      [
+        (bad) => new DataView(bad.buffer).setUint32(l.sparseIndex + 4, 5, true),
+        "sparse",
+        /row 1's sparse entry 0 has index 5, outside the sparse width 5/,
+      ],
+      [
+        (bad) => new DataView(bad.buffer).setUint32(l.sparseIndex, 0xffffffff, true),
+        "sparse",
+        /row 0's sparse entry 0 has index 4294967295, outside the sparse width 5/,
+      ],
+      [
+        (bad) => (bad[l.action + 1] = 4),
+        "action",
+        /row 1 is an event of action class 4, not one of the 4/,
+      ],
+      [(bad) => (bad[l.action] = NONE), "action", /row 0 is an event of action class 255/],
+      // An event's reason is NONE: made a marker, it has no reason.
+      [
+        (bad) => (bad[l.kind + 1] = ROW_DEAD_LETTER),
+        "reason",
+        /row 1 is a dead-letter marker of reason 255, not one of the/,
+      ],
+      [
+        (bad) => (bad[l.kind + 1] = 7),
+        "kind",
+        /row 1 is of kind 7, neither an event \(0\) nor a dead-letter marker \(1\)/,
+      ],
+    ];
+    for (const [spoil, field, pattern] of cases) {
+      const bad = bytes.slice();
+      spoil(bad);
+      const into = new RowBatch(schema);
+      assert.throws(() => decodeRows(bad, into), (e: unknown) => {
+        assert.ok(e instanceof RowCodecError, `version ${version}: ${e}`);
+        assert.equal(e.field, field);
+        assert.match(e.message, pattern);
+        return true;
+      });
+      assert.equal(into.length, 0, "nothing appended");
+    }
+    assert.equal(decodeRows(bytes, new RowBatch(schema)), 2, "the unspoilt record decodes");
+  }
 });
 
 Deno.test("packRows splits a batch into consecutive runs within the row and byte bounds", () => {

@@ -40,6 +40,14 @@ async function* batches(input: SourceRecord[], size: number) {
   yield [];
 }
 
+/** The consumer failing after `n` batches: the batches' iterator throws. */
+class ConsumerGone extends Error {}
+
+async function* failingAfter(input: SourceRecord[], size: number, n: number) {
+  for (let i = 0; i < n; i++) yield input.slice(i * size, (i + 1) * size);
+  throw new ConsumerGone("the consumer is gone");
+}
+
 interface Run {
   rows: Uint8Array[];
   weights: number[];
@@ -52,7 +60,7 @@ async function run(
   worker: boolean,
   set: FeatureSetName,
   input: SourceRecord[],
-  options: { restore?: TrainerState; every?: number } = {},
+  options: { restore?: TrainerState; every?: number; failAfter?: number } = {},
 ): Promise<Run> {
   const out: Run = { rows: [], weights: [], dead: [], checkpoints: [], trainer: null! };
   // Batches learnt, and at the last checkpoint: one is due `every` batches after the last (as a
@@ -100,7 +108,13 @@ async function run(
   });
   out.trainer = trainer;
   try {
-    await trainer.run(batches(input, 2500));
+    if (options.failAfter === undefined) await trainer.run(batches(input, 2500));
+    else {
+      await assert.rejects(
+        trainer.run(failingAfter(input, 2500, options.failAfter)),
+        ConsumerGone,
+      );
+    }
     await trainer.flush();
   } finally {
     trainer.close();
@@ -158,6 +172,19 @@ Deno.test("the featurize worker resumes from a one-thread trainer's state and en
     isDeepStrictEqual(two.checkpoints.at(-1), one.checkpoints.at(-1)),
     "the last checkpoints differ",
   );
+});
+
+Deno.test("a flush after the batches failed checkpoints the model and the stores of one batch", async () => {
+  // The worker has the last batch posted but not learnt when the iterator throws: the forced
+  // checkpoint must not pair its stores (that batch featurized) with the model before it.
+  const input = records(9000);
+  const one = await run(false, "shop", input, { every: 1_000, failAfter: 3 });
+  const two = await run(true, "shop", input, { every: 1_000, failAfter: 3 });
+  const a = one.checkpoints.at(-1)!, b = two.checkpoints.at(-1)!;
+  assert.deepEqual(b.featurize.partitions.map((p) => p.next), b.offsets.map((o) => o.offset));
+  assert.equal(b.batchId, a.batchId);
+  assert.ok(isDeepStrictEqual(b, a), "the checkpoints after the failure differ");
+  assert.deepEqual(two.weights, one.weights);
 });
 
 Deno.test("a featurize worker that fails fails the trainer with the reason", async () => {
