@@ -377,6 +377,30 @@ export function childrenOf(pid: number): number[] {
   return children;
 }
 
+/**
+ * Waits until `pid` (a `deno task` process) has a child — the program it runs — polling every
+ * 100 ms; throws, naming the pid, when `pid` is gone or `timeoutMs` passes first. Under a heavy
+ * load a task can take seconds to start its program, and killing it before that kills no program.
+ */
+export async function waitForChild(pid: number, timeoutMs: number): Promise<number[]> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const children = childrenOf(pid);
+    if (children.length > 0) return children;
+    let gone = false;
+    try {
+      Deno.statSync(`/proc/${pid}`);
+    } catch {
+      gone = true;
+    }
+    if (gone) throw new Error(`Process ${pid} exited before it started its program.`);
+    if (performance.now() > deadline) {
+      throw new Error(`Process ${pid} has started no program after ${timeoutMs} ms.`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Kills `pid` and its children (and theirs) with SIGKILL at once, as a supervisor does. */
 export function killTree(pid: number): number[] {
   const pids: number[] = [];

@@ -34,6 +34,7 @@ import {
   spawnFeaturize,
   spawnLearn,
   type TrainProcess,
+  waitForChild,
   waitForWeights,
   type WeightsBody,
 } from "../_helpers/train_process.ts";
@@ -137,6 +138,8 @@ Deno.test({
       for (let k = 0; k < 3; k++) {
         await sleep(Math.max(0, moments[k] - (performance.now() - started)));
         const victim = members[victims[k]];
+        // At the moment, or once a just-restarted featurizer's task has started it (under load).
+        await waitForChild(victim.pid, 60_000);
         const killed = killTree(victim.pid);
         assert.ok(killed.length >= 2, `the task and its featurizer: ${killed}`);
         assert.equal((await victim.exited).signal, "SIGKILL");
