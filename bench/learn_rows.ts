@@ -9,10 +9,12 @@
  * before, outside the timing), and the records' bytes per row.
  *
  * `--src DIR` loads the code from another checkout's `src/` (a baseline in the same run:
- * alternate `--src /work/main/src` and this tree's, medians of 3).
+ * alternate `--src /work/main/src` and this tree's, medians of 3). `--publish` also publishes the
+ * served snapshot after every batch, as `learn` does (`SnapshotPublisher.publish` with a chart
+ * point: the model copy, metrics, top purchasers), timed on its own too.
  *
  * ```sh
- * deno run -A bench/learn_rows.ts [--rows 2000000] [--batch 100000] [--src src]
+ * deno run -A bench/learn_rows.ts [--rows 2000000] [--batch 100000] [--src src] [--publish]
  * ```
  *
  * @module
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     rows: { type: "string", default: "2000000" },
     batch: { type: "string", default: "100000" },
     src: { type: "string", default: new URL("../src", import.meta.url).pathname },
+    publish: { type: "boolean", default: false },
   },
 });
 const ROWS = Number(values.rows), BATCH = Number(values.batch);
@@ -43,6 +46,7 @@ const { decodeRows, packRows } = await import(`${src}/stream/row_codec.ts`);
 const { RowBatch } = await import(`${src}/stream/row_batch.ts`);
 const { LearnStage } = await import(`${src}/stream/learn_stage.ts`);
 const { DEFAULT_FEATURE_SET } = await import(`${src}/learn/feature_sets.ts`);
+const { SnapshotPublisher } = await import(`${src}/stream/snapshot_publisher.ts`);
 
 const schema = featureRows(DEFAULT_FEATURE_SET);
 const generator = new SessionGenerator({ seed: 5 });
@@ -83,6 +87,13 @@ for (const record of records) {
 
 const stage = new LearnStage({ topic: "clicks", featureSet: DEFAULT_FEATURE_SET });
 const into = new RowBatch(schema);
+const publisher = values.publish ? new SnapshotPublisher({ topic: "clicks" }) : null;
+const context = {
+  broker: { healthy: true, reason: null, highWatermarks: new Map(ends.map((e, p) => [p, e])) },
+  checkpoint: null,
+  eventsPerSecond: 0,
+};
+let publishMs = 0;
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 let decodeMs = 0;
@@ -94,6 +105,11 @@ for (const batch of batches) {
   }
   decodeMs += performance.now() - d0;
   stage.complete(stage.learn(into));
+  if (publisher !== null) {
+    const p0 = performance.now();
+    publisher.publish(stage, context, true);
+    publishMs += performance.now() - p0;
+  }
 }
 const wall = (performance.now() - t0) / 1000;
 const used = process.cpuUsage(cpu0);
@@ -114,6 +130,9 @@ console.log(JSON.stringify({
   bytesPerRow: +(bytes / total).toFixed(1),
   /** Wall time in `decodeRows`, seconds per million rows (a single-threaded part of the CPU). */
   decodeSecondsPerMillion: +(decodeMs / 1000 / (total / 1e6)).toFixed(4),
+  /** Wall time in `SnapshotPublisher.publish` (`--publish`), seconds per million rows. */
+  publishSecondsPerMillion: +(publishMs / 1000 / (total / 1e6)).toFixed(4),
+  topPurchasers: publisher === null ? null : publisher.snapshot.topPurchasers.length,
   modelHash: sum,
   load: Deno.loadavg(),
 }));

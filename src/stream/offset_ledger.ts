@@ -18,10 +18,21 @@ export interface NextOffset {
   offset: number;
 }
 
-/** The staged advances of one batch over an {@linkcode OffsetLedger}. */
+/**
+ * The staged advances of one batch over an {@linkcode OffsetLedger}. Rows come in runs of one
+ * partition, so the partition of the current run and its next offset are kept in two fields and
+ * written to the map of advances only when the run ends (or the advances are read): no map look-up
+ * per row. A batch is used synchronously between {@linkcode OffsetLedger.begin} and
+ * {@linkcode OffsetLedger.commit}.
+ */
 export class LedgerBatch {
   #ledger: OffsetLedger;
   #advanced = new Map<number, number>();
+  /** The current run's partition (`NaN`: none yet) and its next offset. */
+  #partition = NaN;
+  #next = 0;
+  /** Whether the current run advanced `#next` past what `#advanced` holds. */
+  #moved = false;
 
   /** @param ledger the ledger the batch reads and later advances */
   constructor(ledger: OffsetLedger) {
@@ -33,15 +44,27 @@ export class LedgerBatch {
    * own advances); if so, the partition's next offset becomes `offset + 1` in the batch.
    */
   accept(partition: number, offset: number): boolean {
-    const next = this.#advanced.get(partition) ?? this.#ledger.next(partition);
-    if (offset < next) return false;
-    this.#advanced.set(partition, offset + 1);
+    if (partition !== this.#partition) {
+      this.#flush();
+      this.#partition = partition;
+      this.#next = this.#advanced.get(partition) ?? this.#ledger.next(partition);
+    }
+    if (offset < this.#next) return false;
+    this.#next = offset + 1;
+    this.#moved = true;
     return true;
   }
 
   /** The next offsets this batch moves to, by partition. */
   get advances(): ReadonlyMap<number, number> {
+    this.#flush();
     return this.#advanced;
+  }
+
+  #flush(): void {
+    if (!this.#moved) return;
+    this.#advanced.set(this.#partition, this.#next);
+    this.#moved = false;
   }
 }
 

@@ -18,6 +18,27 @@ Deno.test("OffsetLedger accepts an offset iff it is at least the next one, count
   ]);
 });
 
+Deno.test("OffsetLedger's batch keeps each partition's advances across runs that interleave", () => {
+  const ledger = OffsetLedger.from([{ partition: 0, offset: 5 }, { partition: 1, offset: 2 }]);
+  const batch = ledger.begin();
+  assert.equal(batch.accept(0, 5), true);
+  assert.equal(batch.accept(1, 1), false); // a run of partition 1 that takes nothing
+  assert.deepEqual([...batch.advances], [[0, 6]], "read mid-run: only what moved");
+  assert.equal(batch.accept(1, 2), true);
+  assert.equal(batch.accept(0, 5), false, "back to partition 0: its own advance still counts");
+  assert.equal(batch.accept(0, 6), true);
+  assert.equal(batch.accept(2, 0), true);
+  assert.equal(batch.accept(1, 2), false, "and partition 1's");
+  ledger.commit(batch);
+  assert.deepEqual(ledger.offsets("t").map((o) => [o.partition, o.offset]), [[0, 7], [1, 3], [
+    2,
+    1,
+  ]]);
+  const none = ledger.begin();
+  assert.equal(none.accept(0, 3), false);
+  assert.equal(none.advances.size, 0, "a batch that took nothing advances nothing");
+});
+
 Deno.test("OffsetLedger.lag() sums what lies between its offsets and the end offsets", () => {
   const ledger = OffsetLedger.from([{ partition: 0, offset: 10 }, { partition: 1, offset: 50 }]);
   assert.equal(ledger.lag(new Map([[0, 15], [1, 40], [2, 7]])), 5 + 0 + 7);

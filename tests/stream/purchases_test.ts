@@ -57,3 +57,27 @@ Deno.test("PurchaseAggregate.top(n) is the head of a full ranking, for any n, ti
   a.add(all[all.length - 1].userId, 1e6);
   assert.equal(a.top(1)[0].userId, all[all.length - 1].userId, "a change invalidates the ranking");
 });
+
+Deno.test("PurchaseAggregate.top(n) kept up to date purchase by purchase equals a fresh ranking", () => {
+  let seed = 11;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (const maxUsers of [200_000, 40]) {
+    const a = new PurchaseAggregate({ maxUsers });
+    const served: ReturnType<typeof a.top>[] = [];
+    for (let i = 0; i < 3000; i++) {
+      // Ties are common; a few refunds (negative amounts) lower a rank; maxUsers 40 evicts.
+      const amount = rand() < 0.02 ? -5 : Math.floor(rand() * 4) * 2.5;
+      a.add(Math.floor(rand() * 120), amount);
+      if (i % 7 === 0) {
+        const n = i % 3 === 0 ? 10 : 25;
+        const top = a.top(n);
+        assert.deepEqual(top, PurchaseAggregate.fromJSON(a.toJSON()).top(n), `after add ${i}`);
+        served.push(top);
+      }
+    }
+    assert.ok(served.every((rows) => rows.every(Object.isFrozen)), "served rows are frozen");
+    const first = structuredClone(served[0]);
+    a.add(served[0][0].userId, 1000);
+    assert.deepEqual(served[0], first, "a ranking already served does not change");
+  }
+});
