@@ -19,8 +19,11 @@ import { SoftmaxModel, type SoftmaxState } from "./softmax.ts";
 
 /** The plain JSON-able state of an {@linkcode ActionCore}. */
 export interface ActionCoreState {
+  /** The state's format version. */
   version: 1;
+  /** The softmax model. */
   model: SoftmaxState;
+  /** Its multi-class metrics. */
   metrics: MultiClassMetricsState;
 }
 
@@ -39,6 +42,8 @@ export class ActionCore {
   #probs = new Float64Array(0);
 
   /**
+   * Creates a fresh model over the classes of `ACTIONS`, with empty metrics.
+   *
    * @param featureNames the rows' feature names, in order
    * @param options see {@linkcode ActionCoreOptions}
    */

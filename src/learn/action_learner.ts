@@ -47,7 +47,11 @@ export class ActionLearner {
   #batch: FeatureBatch;
   #labels: Uint8Array;
 
-  /** @param options see {@linkcode ActionLearnerOptions} */
+  /**
+   * Creates a learner with an empty session store and a fresh model.
+   *
+   * @param options see {@linkcode ActionLearnerOptions}
+   */
   constructor(options: ActionLearnerOptions = {}) {
     const set = options.featureSet ?? DEFAULT_FEATURE_SET;
     const capacity = options.batchCapacity ?? 10_000;

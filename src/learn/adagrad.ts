@@ -78,8 +78,11 @@ export type AdaGradConfig = Required<AdaGradOptions>;
 
 /** The plain JSON-able state of an {@linkcode AdaGrad}. */
 export interface AdaGradState {
+  /** The resolved options. */
   config: AdaGradConfig;
+  /** Feature weights, intercept last. */
   weights: number[];
+  /** Accumulated squared gradients, same shape as `weights`. */
   accumulators: number[];
   /** The sparse part's weights; absent: no sparse part. */
   sparseWeights?: number[];
@@ -109,6 +112,8 @@ export class AdaGrad {
   #sparseRate: number;
 
   /**
+   * Creates an all-zero model.
+   *
    * @param width number of features
    * @param options see {@linkcode AdaGradOptions}
    * @param sparseWidth number of sparse coordinates (default 0)

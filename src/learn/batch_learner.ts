@@ -62,8 +62,11 @@ export interface BatchLearnerOptions extends ModelOptions {
 
 /** The plain JSON-able state of a {@linkcode BatchLearner}: everything the checkpoint must hold. */
 export interface BatchLearnerState {
+  /** The state's format version. */
   version: 1;
+  /** The logistic model. */
   model: ModelState;
+  /** Its prequential metrics. */
   metrics: MetricsState;
   /** The drift detector's state; absent when detection is off (and in older checkpoints). */
   drift?: DriftDetectorState;
@@ -84,7 +87,11 @@ export class BatchLearner {
   #lastDrifts: number[] = [];
   #losses = new Float64Array(0); // each row's log loss, from the model to the metrics
 
-  /** @param options see {@linkcode BatchLearnerOptions} */
+  /**
+   * Creates a fresh model with empty metrics.
+   *
+   * @param options see {@linkcode BatchLearnerOptions}
+   */
   constructor(options: BatchLearnerOptions = {}) {
     this.#model = new LogisticModel(options.featureNames ?? DEFAULT_FEATURE_SET.names, options);
     this.#metrics = new PrequentialMetrics(options.metrics);

@@ -55,7 +55,7 @@ export type OnDrift = typeof ON_DRIFT[number];
 export interface DriftDetectorOptions {
   /** Rise of the mean per-event loss tolerated as noise (nats per event). Default `0.05`. */
   delta?: number;
-  /** Accumulated excess loss (nats) that signals a drift. Default `250`. */
+  /** Accumulated excess loss (nats) that signals a drift. Default `120`. */
   threshold?: number;
   /** Events after a (re)start before a drift can be signalled. Default `5000`. */
   minEvents?: number;
@@ -68,8 +68,11 @@ export type DriftDetectorConfig = Required<DriftDetectorOptions>;
 
 /** The plain JSON-able state of a {@linkcode DriftDetector}. */
 export interface DriftDetectorState {
+  /** The state's format version. */
   version: 1;
+  /** The detector's name. */
   detector: "page-hinkley";
+  /** The resolved options. */
   config: DriftDetectorConfig;
   /** Events seen in total. */
   events: number;
@@ -79,10 +82,15 @@ export interface DriftDetectorState {
   lastDriftAt: number | null;
   /** Events since the last (re)start. */
   count: number;
+  /** Running mean of the losses since the last (re)start. */
   mean: number;
+  /** Cumulative deviation above the mean (less `delta`), for rises. */
   up: number;
+  /** Least `up` since the last (re)start. */
   upMin: number;
+  /** Cumulative deviation below the mean (plus `delta`), for falls. */
   down: number;
+  /** Greatest `down` since the last (re)start. */
   downMax: number;
 }
 
@@ -110,7 +118,11 @@ export class DriftDetector {
   #down = 0;
   #downMax = 0;
 
-  /** @param options see {@linkcode DriftDetectorOptions} */
+  /**
+   * Creates a detector that has seen no event.
+   *
+   * @param options see {@linkcode DriftDetectorOptions}
+   */
   constructor(options: DriftDetectorOptions = {}) {
     this.config = {
       delta: options.delta ?? DRIFT_DEFAULTS.delta,

@@ -47,6 +47,8 @@ export class FeatureBatch {
   sparseLength = 0;
 
   /**
+   * Creates an empty batch.
+   *
    * @param width values per row (the number of features)
    * @param options see {@linkcode FeatureBatchOptions}
    */

@@ -55,6 +55,8 @@ export class Featurizer {
   #pagedEvent = new PagedEvent();
 
   /**
+   * Creates a featurizer over `options.store`, or over a new, empty session store.
+   *
    * @param options see {@linkcode FeaturizerOptions} and {@linkcode SessionStoreOptions}
    * @throws {TypeError} if `options.store` is not of the feature set's layout
    * @throws {RangeError} if the set's `urlBuckets` is not 0 or a power of two up to 2^24

@@ -50,8 +50,11 @@ export type FtrlConfig = Required<FtrlOptions>;
 
 /** The plain JSON-able state of an {@linkcode Ftrl}. */
 export interface FtrlState {
+  /** The resolved options. */
   config: FtrlConfig;
+  /** Per-coordinate `z`, intercept last. */
   z: number[];
+  /** Per-coordinate `n` (sum of squared gradients), intercept last. */
   n: number[];
   /** The sparse part's `z`; absent: no sparse part. */
   sparseZ?: number[];
@@ -83,6 +86,8 @@ export class Ftrl {
   readonly stepScales: StepScales | null;
 
   /**
+   * Creates an all-zero model.
+   *
    * @param width number of features
    * @param options see {@linkcode FtrlOptions}
    * @param sparseWidth number of sparse coordinates (default 0)

@@ -48,9 +48,11 @@ export interface LearnerOptions extends Omit<BatchLearnerOptions, "featureNames"
 
 /** The plain JSON-able state of a {@linkcode Learner}: the session store and the learn side's. */
 export interface LearnerState extends Omit<BatchLearnerState, "version"> {
+  /** The state's format version. */
   version: 1;
   /** The feature set's id; absent: 1 (`position`, the only set before feature sets). */
   featureSet?: number;
+  /** The session store (`SessionStore.toJSON`). */
   sessions: SessionStoreState;
 }
 
@@ -66,7 +68,11 @@ export class Learner {
   #core: BatchLearner;
   #batch: FeatureBatch;
 
-  /** @param options see {@linkcode LearnerOptions} */
+  /**
+   * Creates a learner with an empty session store and a fresh model.
+   *
+   * @param options see {@linkcode LearnerOptions}
+   */
   constructor(options: LearnerOptions = {}) {
     const set = options.featureSet ?? DEFAULT_FEATURE_SET;
     this.#featurizer = new Featurizer({ ...options.store, featureSet: set });

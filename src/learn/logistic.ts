@@ -99,9 +99,13 @@ export function gradient(
 
 /** The data of a full fit: `length` rows of `width` values, packed row-major. */
 export interface FitData {
+  /** `length × width` values, row-major. */
   rows: Float64Array;
+  /** The rows' labels, 0 or 1. */
   labels: Uint8Array;
+  /** Rows. */
   length: number;
+  /** Values per row. */
   width: number;
 }
 

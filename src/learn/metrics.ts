@@ -68,15 +68,21 @@ export interface MetricsSummary {
 
 /** Both spans. */
 export interface MetricsSnapshot {
+  /** Since the start. */
   cumulative: MetricsSummary;
+  /** Over the rolling window. */
   rolling: MetricsSummary;
 }
 
 /** The plain JSON-able state of {@linkcode PrequentialMetrics}. */
 export interface MetricsState {
+  /** The state's format version. */
   version: 1;
+  /** Events in the rolling window. */
   windowSize: number;
+  /** The cumulative span. */
   cumulative: SpanState;
+  /** The rolling window's span. */
   rolling: SpanState;
   /**
    * Ring buffer slots `0 .. min(events, windowSize))`, in storage order, each array encoded by
@@ -85,6 +91,7 @@ export interface MetricsState {
   ring: { loss: string; bayesLoss: string; bin: string; truthBin: string; flags: string };
   /** The ring slot the next event goes to. */
   next: number;
+  /** Events since the window's sums were last re-added from the ring. */
   sinceResum: number;
 }
 
@@ -104,7 +111,11 @@ export class PrequentialMetrics {
   #next = 0; // ring write position
   #sinceResum = 0;
 
-  /** @param options see {@linkcode MetricsOptions} */
+  /**
+   * Creates empty metrics.
+   *
+   * @param options see {@linkcode MetricsOptions}
+   */
   constructor(options: MetricsOptions = {}) {
     const w = options.windowSize ?? 100_000;
     if (!Number.isInteger(w) || w < 1) {

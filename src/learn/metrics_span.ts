@@ -15,31 +15,55 @@ export const AUC_BINS = 16384;
 
 /** The plain JSON-able state of a {@linkcode Span}. */
 export interface SpanState {
+  /** Events. */
   events: number;
+  /** Events labelled purchase. */
   positives: number;
+  /** Events whose score, thresholded at 0.5, gave their label. */
   correct: number;
+  /** Events whose true probability was known. */
   truthEvents: number;
+  /** Sum of the events' log losses. */
   lossSum: number;
+  /** Sum of the log losses of the known true probabilities. */
   bayesSum: number;
+  /** Positives per score bin ({@linkcode AUC_BINS} bins). */
   pos: number[];
+  /** Negatives per score bin. */
   neg: number[];
+  /** Positives per bin of their true probability. */
   truthPos: number[];
+  /** Negatives per bin of their true probability. */
   truthNeg: number[];
 }
 
 /** The counts and sums of one span of events, and its AUC histograms. */
 export class Span {
+  /** Events. */
   events = 0;
+  /** Events labelled purchase. */
   positives = 0;
+  /** Events whose score, thresholded at 0.5, gave their label. */
   correct = 0;
+  /** Events whose true probability was known. */
   truthEvents = 0;
+  /** Sum of the events' log losses. */
   lossSum = 0;
+  /** Sum of the log losses of the known true probabilities. */
   bayesSum = 0;
+  /** Positives per score bin ({@linkcode AUC_BINS} bins). */
   pos = new Float64Array(AUC_BINS);
+  /** Negatives per score bin. */
   neg = new Float64Array(AUC_BINS);
+  /** Positives per bin of their true probability. */
   truthPos = new Float64Array(AUC_BINS);
+  /** Negatives per bin of their true probability. */
   truthNeg = new Float64Array(AUC_BINS);
 
+  /**
+   * The span's figures; `null` ones: no events, a single class (AUC), or a true probability not
+   * known for every event (the Bayes figures).
+   */
   summary(): MetricsSummary {
     const n = this.events;
     const r = n > 0 ? this.positives / n : NaN;
@@ -67,6 +91,7 @@ export class Span {
     };
   }
 
+  /** The plain JSON-able state. */
   toJSON(): SpanState {
     return {
       events: this.events,
@@ -82,6 +107,7 @@ export class Span {
     };
   }
 
+  /** Takes the counts, sums and histograms of `s`. */
   load(s: SpanState): void {
     this.events = s.events;
     this.positives = s.positives;

@@ -73,6 +73,8 @@ export class LogisticModel {
   #events = 0;
 
   /**
+   * Creates a model that has seen no event (its optimizer's weights all 0).
+   *
    * @param featureNames names of the row's features, in order (a feature set's `names`)
    * @param options see {@linkcode ModelOptions}
    */

@@ -65,12 +65,17 @@ export interface ModelOptions {
 
 /** The plain JSON-able state of a {@linkcode LogisticModel}. */
 export interface ModelState {
+  /** The state's format version. */
   version: 1;
+  /** The learning mode. */
   mode: Mode;
+  /** Names of the row's features, in order. */
   featureNames: string[];
   /** Events processed. */
   events: number;
+  /** The online standardizer. */
   standardizer: StandardizerState;
+  /** The optimizer of `mode`. */
   optimizer: AdaGradState | FtrlState | SeedState;
   /** The purchase class weight; absent means 1. */
   classWeight?: number;

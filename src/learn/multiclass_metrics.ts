@@ -59,14 +59,23 @@ export interface MultiClassSnapshot {
 
 /** The plain JSON-able state of a {@linkcode MultiClassMetrics}. */
 export interface MultiClassMetricsState {
+  /** The state's format version. */
   version: 1;
+  /** Number of classes. */
   classes: number;
+  /** Events in the rolling window. */
   window: number;
+  /** Events seen in total. */
   events: number;
+  /** Sum of the events' log losses. */
   loss: number;
+  /** Sum of the Bayes log losses, over the events with true probabilities. */
   bayes: number;
+  /** Events with true probabilities. */
   bayesEvents: number;
+  /** Events per true class. */
   classCount: number[];
+  /** Sum of the log losses per true class. */
   classLoss: number[];
   /** The window's ring, oldest first: label, predicted class, loss, Bayes loss (NaN: none). */
   ring: { label: number[]; predicted: number[]; loss: number[]; bayes: number[] };
@@ -91,6 +100,8 @@ export class MultiClassMetrics {
   #confusion: Float64Array;
 
   /**
+   * Creates empty metrics.
+   *
    * @param classes number of classes
    * @param options see {@linkcode MultiClassMetricsOptions}
    */

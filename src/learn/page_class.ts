@@ -153,7 +153,7 @@ export class PagedEvent implements SessionEvent {
   /** The event it stands for. */
   event: SessionEvent | null = null;
   /** Its url's page class, or -1 when the bytes could not say (see {@linkcode pageClassBytes}). */
-  page = -1;
+  page: number = -1;
   /** The event's timestamp. */
   timestamp = 0;
   /** The event's action. */

@@ -43,11 +43,17 @@ export type SeedConfig = Required<SeedOptions>;
 
 /** The plain JSON-able state of a {@linkcode SeedLearner}. */
 export interface SeedState {
+  /** The resolved options. */
   config: SeedConfig;
+  /** Weights, intercept last. */
   weights: number[];
+  /** Whether the cold-start fit has happened. */
   fitted: boolean;
+  /** Model updates so far (the fit counts as the first). */
   updates: number;
+  /** Batches skipped for having a single class. */
   skipped: number;
+  /** The sampler's state. */
   sampler: RandomState;
 }
 
@@ -68,6 +74,8 @@ export class SeedLearner {
   #grad: Float64Array;
 
   /**
+   * Creates an all-zero (not fitted) learner.
+   *
    * @param width number of features
    * @param options see {@linkcode SeedOptions}
    */

@@ -15,13 +15,17 @@ import { Standardizer, type StandardizerState } from "./standardizer.ts";
 
 /** The plain JSON-able state of a {@linkcode SoftmaxModel}. */
 export interface SoftmaxState {
+  /** The state's format version. */
   version: 1;
   /** Number of classes. */
   classes: number;
+  /** The feature names, in row order. */
   featureNames: string[];
   /** Events processed. */
   events: number;
+  /** The resolved AdaGrad options. */
   config: AdaGradConfig;
+  /** The online standardizer. */
   standardizer: StandardizerState;
   /** `classes` rows of `width + 1` weights, intercept last. */
   weights: number[];
@@ -47,6 +51,8 @@ export class SoftmaxModel {
   #p: Float64Array;
 
   /**
+   * Creates an all-zero model that has seen no event.
+   *
    * @param featureNames names of the row's features, in order
    * @param classes number of classes (≥ 2)
    * @param options AdaGrad options (see {@linkcode AdaGradOptions} for their defaults)

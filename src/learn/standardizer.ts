@@ -22,9 +22,15 @@ export const SCALE_REFRESH = 64;
 
 /** The plain JSON-able state of a {@linkcode Standardizer}. */
 export interface StandardizerState {
+  /** Rows seen. */
   count: number;
+  /** Running mean per feature (0 for an unscaled column). */
   mean: number[];
+  /** Sum of squared deviations from the mean per feature (Welford's `M2`). */
   m2: number[];
+  /**
+   * `1 / sd` per feature as last refreshed (0 while the deviation is 0; 1 for an unscaled column).
+   */
   scale: number[];
   /** The unscaled columns; absent: none. */
   unscaled?: number[];
@@ -45,6 +51,8 @@ export class Standardizer {
   #columns: Int32Array;
 
   /**
+   * Creates a standardizer that has seen no row.
+   *
    * @param width number of features
    * @param unscaled the columns passed through as they are (default none)
    * @throws {RangeError} on a width below 1 or an unscaled column outside `0 .. width`

@@ -45,6 +45,8 @@ export class BrokerWatch implements AsyncDisposable {
   #running: Promise<void> | undefined;
 
   /**
+   * Creates a watch; it polls nothing until started.
+   *
    * @param fetchHighWatermarks resolves the end offset of every partition of the topic
    * @param options see {@linkcode BrokerWatchOptions}
    */

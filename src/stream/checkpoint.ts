@@ -66,7 +66,9 @@ export const CHECKPOINT_VERSION = 4;
 export interface CheckpointHeader {
   /** The format's name, e.g. {@linkcode CHECKPOINT_FORMAT}. */
   format: string;
+  /** The format's version, e.g. {@linkcode CHECKPOINT_VERSION}. */
   version: number;
+  /** The id of the last batch the state covers (`-1`: none yet). */
   batchId: number;
   /** Write time, ms since the epoch. */
   time: number;
@@ -81,8 +83,11 @@ export interface CheckpointHeader {
 
 /** A checkpoint read back. */
 export interface LoadedCheckpoint<S = TrainerState> {
+  /** The file's verified header. */
   header: CheckpointHeader;
+  /** The state it holds (migrated, for an earlier version). */
   state: S;
+  /** The checkpoint file's path. */
   file: string;
 }
 
@@ -190,6 +195,8 @@ export class CheckpointStore<S extends { batchId: number } = TrainerState> {
   #crash: CheckpointStoreOptions<S>["crashHook"];
 
   /**
+   * Creates a store of the checkpoints in `dir`.
+   *
    * @param dir the state directory (created if missing)
    * @param options see {@linkcode CheckpointStoreOptions}
    */

@@ -32,6 +32,8 @@ export class CheckpointThrottle<S> {
   #clock: Pick<Clock, "now">;
 
   /**
+   * Creates a throttle: unforced checkpoints go to `sink` at most once per `intervalMs`.
+   *
    * @param sink where checkpoints are written
    * @param options see {@linkcode CheckpointThrottleOptions}
    * @throws {RangeError} if `intervalMs` is negative or NaN

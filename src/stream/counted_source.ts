@@ -16,7 +16,11 @@ export class CountedSource<T> implements AsyncIterable<T> {
   #source: AsyncIterable<T>;
   #count = 0;
 
-  /** @param source the items to count */
+  /**
+   * Creates a counter of `source`'s items, at 0.
+   *
+   * @param source the items to count
+   */
   constructor(source: AsyncIterable<T>) {
     this.#source = source;
   }

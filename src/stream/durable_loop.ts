@@ -23,7 +23,9 @@ import { SnapshotPublisher } from "./snapshot_publisher.ts";
 
 /** The newest checkpoint: the batch it covers and when it was written (ms). */
 export interface CheckpointMark {
+  /** The id of the last batch it covers. */
   batchId: number;
+  /** Write time, ms since the epoch. */
   time: number;
 }
 
@@ -112,7 +114,11 @@ export class DurableLoop<S> {
   #eventsPerSecond = 0;
   #snapshot: Snapshot;
 
-  /** @param options see {@linkcode DurableLoopOptions} */
+  /**
+   * Creates the loop; publishes a first snapshot of the (restored) state.
+   *
+   * @param options see {@linkcode DurableLoopOptions}
+   */
   constructor(options: DurableLoopOptions<S>) {
     this.#o = options;
     this.#durable = options.restored ?? [];

@@ -23,10 +23,12 @@ export const FEATURE_LOG_CONFIGS: Readonly<Record<string, string>> = Object.free
 
 /** The admin calls {@linkcode ensureFeatureLog} needs (`KafkaAdmin` fits). */
 export interface FeatureLogAdmin {
+  /** Creates `topic` unless it exists; `true` when this call created it. */
   ensureTopic(
     topic: string,
     options: { partitions: number; configs: Record<string, string> },
   ): Promise<boolean>;
+  /** The number of partitions of `topic`, or `undefined` when it does not exist. */
   partitionCount(topic: string): Promise<number | undefined>;
 }
 

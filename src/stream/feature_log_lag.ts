@@ -13,6 +13,7 @@
 
 /** One input partition as a learner sees it. */
 export interface SourceLag {
+  /** The input partition. */
   partition: number;
   /** The input partition's end offset (high watermark) at the last poll. */
   endOffset: number;

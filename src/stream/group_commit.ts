@@ -20,7 +20,11 @@ export class GroupCommitter {
   #failing = false;
   #log: (line: string) => void;
 
-  /** @param log report lines (default: none) */
+  /**
+   * Creates a committer that commits nothing until a consumer is attached.
+   *
+   * @param log report lines (default: none)
+   */
   constructor(log: (line: string) => void = () => {}) {
     this.#log = log;
   }

@@ -41,6 +41,7 @@ import { RowBatch, type RowSchema } from "./row_batch.ts";
 
 /** One partition of a new assignment, as the featurizer places it. */
 export interface AssignedPartition {
+  /** The partition of the topic. */
   partition: number;
   /** The partition's first offset in the log (its log start). */
   low: number;
@@ -56,7 +57,9 @@ export interface AssignedPartition {
 
 /** Where to read a partition from. */
 export interface PartitionSeek {
+  /** The partition of the topic. */
   partition: number;
+  /** The next offset to read from it (for a commit: one past the last record featurized). */
   offset: number;
 }
 
@@ -105,7 +108,11 @@ export class GroupFeaturizer {
   #replay: SourceRecord[] = [];
   #emit: SourceRecord[] = [];
 
-  /** @param options see {@linkcode GroupFeaturizerOptions} */
+  /**
+   * Creates a featurizer holding no partition yet.
+   *
+   * @param options see {@linkcode GroupFeaturizerOptions}
+   */
   constructor(options: GroupFeaturizerOptions = {}) {
     this.#stage = new FeaturizeStage({
       sessions: options.sessions,

@@ -11,7 +11,9 @@ import { join } from "node:path";
 
 /** Which member of which group a trainer was last. */
 export interface GroupMember {
+  /** The consumer group's id. */
   group: string;
+  /** The member id the group coordinator gave at the last join. */
   memberId: string;
 }
 

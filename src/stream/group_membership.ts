@@ -45,7 +45,11 @@ export class GroupMembership {
   #member: string | undefined;
   #background = new Set<Promise<boolean>>();
 
-  /** @param options see {@linkcode GroupMembershipOptions} */
+  /**
+   * Creates the membership; it knows no member until its consumer joins.
+   *
+   * @param options see {@linkcode GroupMembershipOptions}
+   */
   constructor(options: GroupMembershipOptions) {
     this.#o = options;
   }

@@ -116,6 +116,8 @@ export class LearnStage {
   #trained = new TrainedCounts();
 
   /**
+   * Creates the stage, fresh or from `restore`.
+   *
    * @param options see {@linkcode LearnStageOptions}
    * @throws {TypeError} if `restore` is not a learn state of this feature set
    */

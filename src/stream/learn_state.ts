@@ -16,14 +16,21 @@ import type { PartitionCount } from "./partition_sources.ts";
 export interface LearnState {
   /** The id of the feature set the model learns from (see `feature_sets.ts`). */
   featureSet: number;
+  /** Id of the last completed batch (`-1` before the first). */
   batchId: number;
+  /** Events learnt. */
   eventsTrained: number;
+  /** Batches completed. */
   batches: number;
   /** The next source offset per input partition the state covers. */
   offsets: NextOffset[];
+  /** The purchase model, its optimizer, standardizer and metrics (`BatchLearner.toJSON`). */
   learner: BatchLearnerState;
+  /** Per-user purchase counts and amounts (`PurchaseAggregate.toJSON`). */
   purchases: ReturnType<PurchaseAggregate["toJSON"]>;
+  /** Bad records (dead-letter markers) by reason. */
   badRecords: Record<string, number>;
+  /** Records and rows skipped because the state already covered them. */
   skippedRecords: number;
   /**
    * Events learnt per input partition, by partition (absent in checkpoints written before it

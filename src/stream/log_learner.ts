@@ -50,7 +50,9 @@ export const LEARNER_CHECKPOINT: CheckpointFormat<LearnerState> = {
 
 /** One record of the feature log (`ConsumedRecord` fits). */
 export interface FeatureLogRecord {
+  /** Its offset in the feature log. */
   offset: number;
+  /** Its rows, encoded (`row_codec.ts`); `null` is refused (a `FeatureLogRecordError`). */
   value: Uint8Array | null;
 }
 
@@ -98,9 +100,9 @@ export interface FeatureLogLearnerOptions extends DurableLoopHooks<LearnerState>
   topic: string;
   /** The feature log. Default: `<topic>.features`. */
   featureLog?: string;
-  /** Learner options (mode, hyper-parameters, drift); only the drift reaction applies on restore. */
   /** What it learns (see `LearnStageOptions.target`). Default `"purchase"`. */
   target?: Target;
+  /** Learner options (mode, hyper-parameters, drift); only the drift reaction applies on restore. */
   learner?: Omit<BatchLearnerOptions, "featureSet">;
   /** The features of the log's rows (`--features`). Default: `DEFAULT_FEATURE_SET`. */
   featureSet?: FeatureSet;
@@ -124,6 +126,8 @@ export class FeatureLogLearner {
   #position: number;
 
   /**
+   * Creates the learner, fresh or from `restore`.
+   *
    * @param options see {@linkcode FeatureLogLearnerOptions}
    * @throws {LearnModeError} for a batch-dependent mode
    * @throws {TypeError} if `restore` is of another topic or feature log

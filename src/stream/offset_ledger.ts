@@ -13,8 +13,11 @@
 
 /** A partition of a topic and the next offset to read from it. */
 export interface NextOffset {
+  /** Topic. */
   topic: string;
+  /** Partition. */
   partition: number;
+  /** The next offset to read (one past the last record the state covers). */
   offset: number;
 }
 
@@ -34,7 +37,11 @@ export class LedgerBatch {
   /** Whether the current run advanced `#next` past what `#advanced` holds. */
   #moved = false;
 
-  /** @param ledger the ledger the batch reads and later advances */
+  /**
+   * Creates an empty batch over `ledger`.
+   *
+   * @param ledger the ledger the batch reads and later advances
+   */
   constructor(ledger: OffsetLedger) {
     this.#ledger = ledger;
   }
@@ -72,7 +79,11 @@ export class LedgerBatch {
 export class OffsetLedger {
   #next = new Map<number, number>();
 
-  /** @param entries `[partition, next offset]` pairs to start from. Default: none. */
+  /**
+   * Creates a ledger from `[partition, next offset]` pairs.
+   *
+   * @param entries `[partition, next offset]` pairs to start from. Default: none.
+   */
   constructor(entries: Iterable<readonly [number, number]> = []) {
     for (const [partition, offset] of entries) this.#set(partition, offset);
   }

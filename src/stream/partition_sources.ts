@@ -10,12 +10,15 @@ import type { OffsetLedger } from "./offset_ledger.ts";
 
 /** A count of one input partition. */
 export interface PartitionCount {
+  /** The input partition. */
   partition: number;
+  /** Events learnt from it. */
   events: number;
 }
 
 /** What the state covers of one input partition (the learn side's per-partition view). */
 export interface SourceView {
+  /** The input partition. */
   partition: number;
   /** Events learnt from it; `null` when unknown (a state restored from an older checkpoint). */
   eventsTrained: number | null;

@@ -10,18 +10,27 @@ import type { EventValidationError } from "../events/errors.ts";
 
 /** One record as the trainer sees it (what the Kafka consumer yields). */
 export interface SourceRecord {
+  /** Topic. */
   topic: string;
+  /** Partition. */
   partition: number;
+  /** Offset within the partition. */
   offset: number;
+  /** Key bytes, or `null`. */
   key: Uint8Array | null;
+  /** Value bytes, or `null` for a tombstone. */
   value: Uint8Array | null;
+  /** Headers (the first value of a repeated header); absent: none. */
   headers?: Record<string, Uint8Array>;
+  /** Record timestamp, epoch ms; absent: unknown. */
   timestamp?: number;
 }
 
 /** A record that is not a valid event, with the reason. */
 export interface DeadLetter {
+  /** The record as it came in. */
   record: SourceRecord;
+  /** Why it is not a valid event. */
   error: EventValidationError;
 }
 
@@ -29,12 +38,15 @@ export interface DeadLetter {
 export interface Prediction {
   /** The event's session id (the prediction record's key). */
   sessionId: string;
+  /** The event's user id. */
   userId: number;
   /** Event time, epoch seconds. */
   timestamp: number;
   /** Source: the input topic, partition and offset. */
   topic: string;
+  /** Partition of the input topic. */
   partition: number;
+  /** Offset within the partition. */
   offset: number;
   /** The purchase probability the model gave before learning from the event. */
   score: number;
@@ -44,7 +56,10 @@ export interface Prediction {
 
 /** What a batch produced besides the model update; written before the checkpoint covers it. */
 export interface BatchOutputs {
+  /** The id of the batch that produced them. */
   batchId: number;
+  /** The batch's invalid records, for the dead-letter topic. */
   deadLetters: readonly DeadLetter[];
+  /** The batch's predictions (empty unless they were asked for). */
   predictions: readonly Prediction[];
 }

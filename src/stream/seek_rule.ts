@@ -25,7 +25,9 @@
 
 /** A partition and the next offset to read from it. */
 export interface TopicOffset {
+  /** Topic. */
   topic: string;
+  /** Partition. */
   partition: number;
   /** The next offset to read; a negative one means none (Kafka's `-1`). */
   offset: number;
@@ -33,7 +35,9 @@ export interface TopicOffset {
 
 /** The partitions of one topic a consumer was given. */
 export interface TopicAssignment {
+  /** Topic. */
   topic: string;
+  /** The partitions assigned. */
   partitions: readonly number[];
 }
 
@@ -42,8 +46,11 @@ export type SeekReason = "new" | "missing" | "ahead" | "behind" | "equal";
 
 /** The rule's decision for one assigned partition. */
 export interface SeekDecision {
+  /** Topic. */
   topic: string;
+  /** Partition. */
   partition: number;
+  /** Which case of the rule applies (see the module documentation). */
   reason: SeekReason;
   /** Where to seek, or `null` to leave the partition where the group has it. */
   seekTo: number | null;

@@ -61,7 +61,9 @@ export const SESSIONS_TOPIC_CONFIGS: Readonly<Record<string, string>> = Object.f
 
 /** The header of one snapshot chunk. */
 export interface SnapshotHeader {
+  /** The format's name: {@linkcode SNAPSHOT_FORMAT}. */
   format: string;
+  /** The format's version: {@linkcode SNAPSHOT_VERSION}. */
   version: number;
   /** The input partition. */
   partition: number;
@@ -79,15 +81,21 @@ export interface SnapshotHeader {
 
 /** One chunk to write (key, value, string headers). */
 export interface SnapshotChunk {
+  /** `<partition>:<index>`, so compaction keeps the newest chunk of each slot. */
   key: string;
+  /** This chunk's part of the body, at most the chunk size asked for. */
   value: Uint8Array;
+  /** The header (see {@linkcode SnapshotHeader}), as strings. */
   headers: Record<string, string>;
 }
 
 /** One chunk as read back. */
 export interface ReadChunk {
+  /** Key bytes, or `null`. */
   key: Uint8Array | null;
+  /** Value bytes, or `null` for a tombstone (passed over). */
   value: Uint8Array | null;
+  /** Headers, parsed by {@linkcode parseHeader}. */
   headers: Record<string, Uint8Array>;
 }
 
@@ -103,8 +111,11 @@ export interface RestoredSnapshot {
 
 /** A snapshot chunk set that could not be used, and why. */
 export interface RejectedSnapshot {
+  /** The input partition (`-1` when the chunk's header could not be read). */
   partition: number;
+  /** The source offset the snapshot covers (`-1` when the chunk's header could not be read). */
   offset: number;
+  /** Why it was passed over. */
   reason: string;
 }
 
@@ -230,6 +241,8 @@ export class SnapshotAssembler {
   readonly rejected: RejectedSnapshot[] = [];
 
   /**
+   * Creates an assembler that has read no chunk yet.
+   *
    * @param options see {@linkcode SnapshotAssemblerOptions}
    * @throws {RangeError} on a `keep` that is not a positive integer
    */

@@ -61,7 +61,11 @@ export function predictionRecord(p: Prediction): RawRecord {
 export class SideOutputWriter {
   #options: SideOutputWriterOptions;
 
-  /** @param options see {@linkcode SideOutputWriterOptions} */
+  /**
+   * Creates a writer to the producers of `options`.
+   *
+   * @param options see {@linkcode SideOutputWriterOptions}
+   */
   constructor(options: SideOutputWriterOptions) {
     this.#options = options;
   }

@@ -38,38 +38,56 @@ export interface MetricsView {
 
 /** One user's purchases, as the original's `aggregate_purchases`. */
 export interface PurchaserView {
+  /** The user's id. */
   userId: number;
+  /** Purchases by the user. */
   purchases: number;
+  /** Sum of their purchase amounts. */
   amount: number;
 }
 
 /** One point of the per-batch history the dashboard charts. */
 export interface HistoryPoint {
+  /** The id of the batch just completed. */
   batchId: number;
   /** Publication time, ms since the epoch. */
   time: number;
+  /** Events learnt up to it. */
   eventsTrained: number;
+  /** Weights by feature, on the standardized features (as `Snapshot.weights`). */
   weights: readonly number[];
+  /** Intercept on standardized features. */
   intercept: number;
   /**
    * The {@linkcode TOP_BUCKETS} hashed url buckets largest by |weight| (none for a set without),
    * never the whole sparse part. Default: absent (none).
    */
   topBuckets?: readonly SparseWeight[];
+  /** Rolling window's mean log loss (`NaN` before any event). */
   rollingLogLoss: number;
+  /** Rolling window's constant-predictor log loss (`NaN` before any event). */
   rollingConstantLogLoss: number;
+  /** Rolling window's Bayes log loss, `null` unless the true probabilities are known. */
   rollingBayesLogLoss: number | null;
+  /** Rolling window's ROC AUC (`NaN` until both classes were seen). */
   rollingAuc: number;
+  /** Throughput of the batch, events/s of processing time (as `Snapshot.eventsPerSecond`). */
   eventsPerSecond: number;
+  /** Consumer lag summed over partitions, in records (`NaN` when unknown). */
   lag: number;
+  /** Bad records so far, all reasons summed. */
   badRecords: number;
 }
 
 /** A drift the detector reported. */
 export interface DriftMarker {
+  /** The id of the batch in which it was detected. */
   batchId: number;
+  /** Events learnt when it was detected (the drifting event counted). */
   eventsTrained: number;
+  /** When it was detected, ms since the epoch. */
   time: number;
+  /** The detector's name, e.g. `page-hinkley`. */
   detector: string;
 }
 

@@ -22,9 +22,13 @@ import {
 
 /** The first frame of a snapshot's body: everything but the sessions. */
 export interface SnapshotMeta {
+  /** The id of the feature set the sessions were featurized with. */
   featureSet: number;
+  /** The input partition. */
   partition: number;
+  /** The partition's next offset: the snapshot covers every record below it. */
   next: number;
+  /** The session store's head: its bounds and counters, everything but the sessions. */
   head: SessionStoreHead;
 }
 

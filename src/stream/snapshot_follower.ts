@@ -23,7 +23,9 @@ import { type ReadChunk, type RestoredSnapshot, SnapshotAssembler } from "./sess
 
 /** One record of `<topic>.sessions` as read. */
 export interface SnapshotRecord extends ReadChunk {
+  /** The record's partition of `<topic>.sessions` (the same as the input partition). */
   partition: number;
+  /** The record's offset in that partition. */
   offset: number;
 }
 

@@ -115,7 +115,11 @@ export class SnapshotPublisher {
   #costly: Costly | null = null;
   #snapshot: Snapshot | null = null;
 
-  /** @param options see {@linkcode SnapshotPublisherOptions} */
+  /**
+   * Creates a publisher that has published nothing yet.
+   *
+   * @param options see {@linkcode SnapshotPublisherOptions}
+   */
   constructor(options: SnapshotPublisherOptions) {
     this.#topic = options.topic;
     this.#clock = options.clock ?? Date;

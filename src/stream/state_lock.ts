@@ -20,9 +20,11 @@ import { processStartTicks, processStatus, type ProcReader, realProc } from "./p
 
 /** Who holds a lock. */
 export interface LockOwner {
+  /** The owner's process id. */
   pid: number;
   /** Process start time in clock ticks since boot (`/proc/<pid>/stat` field 22), or `null`. */
   startTicks: number | null;
+  /** The owner's host name. */
   hostname: string;
   /** When the lock was taken, ISO time. */
   since: string;

@@ -36,13 +36,17 @@ export interface TrainerState extends LearnState {
 
 /** A version-2 checkpoint body: no feature-set id in the learn stage (it was `position`). */
 export interface TrainerStateV2 extends Omit<LearnState, "featureSet"> {
+  /** The topic this state was trained on. */
   topic: string;
+  /** The featurize stage: per input partition, its next offset and session store. */
   featurize: FeaturizeState;
 }
 
 /** A version-1 checkpoint body: one session store (inside the learner) for all partitions. */
 export interface TrainerStateV1 extends Omit<LearnState, "learner" | "featureSet"> {
+  /** The topic this state was trained on. */
   topic: string;
+  /** The learner, with the one session store of all partitions. */
   learner: LearnerState;
 }
 
