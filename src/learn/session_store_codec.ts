@@ -98,7 +98,7 @@ export function* encodeSessionChunks(
   let slots: number[] = [];
   let units = 0;
   for (const slot of store.recency()) {
-    const length = store.idAt(slot).length;
+    const length = idUnits(store, slot);
     if (
       slots.length > 0 &&
       HEAD_BYTES + (slots.length + 1) * perSession + 3 * (units + length) > maxBytes
@@ -113,13 +113,32 @@ export function* encodeSessionChunks(
   if (slots.length > 0) yield encodeChunk(store, slots, units);
 }
 
-const utf8 = new TextEncoder();
+/**
+ * The length in UTF-16 code units of the id of `slot`, from its WTF-8 bytes: one unit per
+ * sequence, two for a four-byte one (a pair). Allocates nothing.
+ */
+function idUnits(store: SessionStore, slot: number): number {
+  const arena = store.idArena, o = store.idOffset(slot), end = o + store.idLength(slot);
+  let units = 0;
+  for (let p = o; p < end; p++) {
+    const b = arena[p];
+    if ((b & 0xc0) !== 0x80) units += b >= 0xf0 ? 2 : 1; // a lead byte (or ASCII)
+  }
+  return units;
+}
+
+/** Whether the id of `slot` has a lone surrogate: a three-byte sequence of U+D800..U+DFFF. */
+function hasLoneSurrogate(store: SessionStore, slot: number): boolean {
+  const arena = store.idArena, o = store.idOffset(slot), end = o + store.idLength(slot);
+  for (let p = o; p < end - 1; p++) if (arena[p] === 0xed && arena[p + 1] >= 0xa0) return true;
+  return false;
+}
 
 function encodeChunk(store: SessionStore, slots: number[], units: number): Uint8Array {
   const n = slots.length;
   const stride = store.stride;
   let wellFormed = true;
-  for (let i = 0; i < n && wellFormed; i++) wellFormed = store.idAt(slots[i]).isWellFormed();
+  for (let i = 0; i < n && wellFormed; i++) wellFormed = !hasLoneSurrogate(store, slots[i]);
   const textAt = HEAD_BYTES + n * (8 * stride + 4);
   const buffer = new ArrayBuffer(textAt + (wellFormed ? 3 : 2) * units);
   const view = new DataView(buffer);
@@ -127,7 +146,7 @@ function encodeChunk(store: SessionStore, slots: number[], units: number): Uint8
   view.setUint32(4, wellFormed ? TEXT_UTF8 : TEXT_UTF16, true);
   const fields = new Float64Array(buffer, HEAD_BYTES, n * stride);
   const lengths = new Uint32Array(buffer, HEAD_BYTES + 8 * n * stride, n);
-  const slotsArray = store.slots;
+  const slotsArray = store.slots, arena = store.idArena;
   const bytes = new Uint8Array(buffer);
   let at = textAt;
   const text = wellFormed ? undefined : new Uint16Array(buffer, textAt, units);
@@ -137,11 +156,14 @@ function encodeChunk(store: SessionStore, slots: number[], units: number): Uint8
     for (let j = 0, from = s * stride, to = i * stride; j < stride; j++) {
       fields[to + j] = slotsArray[from + j];
     }
-    const id = store.idAt(s);
-    lengths[i] = id.length;
+    lengths[i] = idUnits(store, s);
     if (text === undefined) {
-      at += utf8.encodeInto(id, bytes.subarray(at)).written;
+      // A well-formed id's WTF-8 bytes are its UTF-8: copied as they are, no string.
+      const o = store.idOffset(s), length = store.idLength(s);
+      for (let k = 0; k < length; k++) bytes[at + k] = arena[o + k];
+      at += length;
     } else {
+      const id = store.idAt(s);
       for (let k = 0; k < id.length; k++) text[unit++] = id.charCodeAt(k);
     }
   }
