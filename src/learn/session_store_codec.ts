@@ -77,16 +77,29 @@ export function sessionStoreHead(store: SessionStore): SessionStoreHead {
   };
 }
 
+/** Options of {@linkcode encodeSessionChunks}. */
+export interface EncodeSessionChunksOptions {
+  /**
+   * Whether each chunk is a view of one buffer that the next chunk overwrites (for a writer that
+   * is done with a chunk before it asks for the next: a checkpoint), instead of a new array the
+   * caller may keep: a store's encoding then allocates one chunk's bytes, not the store's.
+   * @default {false}
+   */
+  reuse?: boolean;
+}
+
 /**
  * The chunks of `store`'s sessions, least recently seen first, each at most `maxBytes` (default
  * {@linkcode DEFAULT_SESSION_CHUNK_BYTES}) unless one session alone is bigger. Each chunk is a
- * new array the caller may keep. The store must not change until the last chunk is taken.
+ * new array the caller may keep, unless `options.reuse`. The store must not change until the
+ * last chunk is taken.
  *
  * @throws {RangeError} on a `maxBytes` that is not a positive integer
  */
 export function* encodeSessionChunks(
   store: SessionStore,
   maxBytes: number = DEFAULT_SESSION_CHUNK_BYTES,
+  options: EncodeSessionChunksOptions = {},
 ): Generator<Uint8Array, void, undefined> {
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
     throw new RangeError(
@@ -95,6 +108,7 @@ export function* encodeSessionChunks(
   }
   const stride = store.stride;
   const perSession = 8 * stride + 4;
+  const scratch = options.reuse ? { buffer: new ArrayBuffer(0), least: maxBytes } : undefined;
   let slots: number[] = [];
   let units = 0;
   for (const slot of store.recency()) {
@@ -103,14 +117,14 @@ export function* encodeSessionChunks(
       slots.length > 0 &&
       HEAD_BYTES + (slots.length + 1) * perSession + 3 * (units + length) > maxBytes
     ) {
-      yield encodeChunk(store, slots, units);
+      yield encodeChunk(store, slots, units, scratch);
       slots = [];
       units = 0;
     }
     slots.push(slot);
     units += length;
   }
-  if (slots.length > 0) yield encodeChunk(store, slots, units);
+  if (slots.length > 0) yield encodeChunk(store, slots, units, scratch);
 }
 
 /**
@@ -134,13 +148,26 @@ function hasLoneSurrogate(store: SessionStore, slot: number): boolean {
   return false;
 }
 
-function encodeChunk(store: SessionStore, slots: number[], units: number): Uint8Array {
+/**
+ * One chunk of `slots`' sessions (`units` code units of ids): a new array, or with `scratch` a
+ * view of its buffer (of `least` bytes at least; replaced only for a bigger chunk).
+ */
+function encodeChunk(
+  store: SessionStore,
+  slots: number[],
+  units: number,
+  scratch?: { buffer: ArrayBuffer; least: number },
+): Uint8Array {
   const n = slots.length;
   const stride = store.stride;
   let wellFormed = true;
   for (let i = 0; i < n && wellFormed; i++) wellFormed = !hasLoneSurrogate(store, slots[i]);
   const textAt = HEAD_BYTES + n * (8 * stride + 4);
-  const buffer = new ArrayBuffer(textAt + (wellFormed ? 3 : 2) * units);
+  const size = textAt + (wellFormed ? 3 : 2) * units;
+  if (scratch !== undefined && scratch.buffer.byteLength < size) {
+    scratch.buffer = new ArrayBuffer(Math.max(size, scratch.least));
+  }
+  const buffer = scratch?.buffer ?? new ArrayBuffer(size);
   const view = new DataView(buffer);
   view.setUint32(0, n, true);
   view.setUint32(4, wellFormed ? TEXT_UTF8 : TEXT_UTF16, true);
@@ -169,6 +196,7 @@ function encodeChunk(store: SessionStore, slots: number[], units: number): Uint8
   }
   if (text !== undefined) at = textAt + 2 * units;
   // Little-endian is assumed by the typed views; every supported target is.
+  if (scratch !== undefined) return bytes.subarray(0, at);
   return at === bytes.length ? bytes : bytes.slice(0, at);
 }
 
