@@ -113,8 +113,7 @@ export class Featurizer {
 
   /**
    * {@linkcode Featurizer.observe} by the session id's bytes (see `featurizeKey`). Returns the
-   * session id's string as the store keeps it: read from `event.session_id` only on a session's
-   * first event.
+   * session id's string, made from those bytes (`event.session_id` is not read).
    */
   observeKey(
     event: SessionEvent,
