@@ -27,7 +27,7 @@
  * ```sh
  * deno task bench:memory [--sessions 1000000] [--session-events 4000000] [--old-space 256]
  *                        [--bytes 5GB] [--capped 0.8] [--trainer-v8-flags FLAGS]
- *                        [--skip-sessions] [--skip-seed]
+ *                        [--skip-sessions] [--skip-seed] [--drain-timeout 1800 (s)]
  *                        [--brokers 127.0.0.1:9092 [--broker-pid PID, for its cores]]
  * ```
  *
@@ -58,6 +58,7 @@ const { values } = parseArgs({
     "trainer-v8-flags": { type: "string", default: "task" },
     brokers: { type: "string" },
     "broker-pid": { type: "string" },
+    "drain-timeout": { type: "string", default: "1800" },
   },
   strict: true,
 });
@@ -72,6 +73,11 @@ const BYTES = parseBytes(values.bytes);
 const CAPPED = Number(values.capped);
 if (!(CAPPED > 0 && CAPPED < 1)) throw new RangeError(`--capped ${values.capped}: in (0, 1)`);
 const RSS_BOUND_MB = 300;
+/** How long the seed run waits for the trainer to drain after the generator stopped, s. */
+const DRAIN_TIMEOUT_S = Number(values["drain-timeout"]);
+if (!(DRAIN_TIMEOUT_S > 0)) {
+  throw new RangeError(`--drain-timeout ${values["drain-timeout"]}: seconds, positive`);
+}
 /** The `--v8-flags=…` of deno.json's `train` task (what `deno task train` runs with), or none. */
 function taskV8Flags(): string[] {
   const config = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)));
@@ -393,7 +399,7 @@ async function seedRun(label: string, rate: number | null): Promise<SeedRun> {
   let last = atStop;
   let drainSeconds: number | null = null;
   let bad = 0;
-  while (performance.now() - stopped < 600_000) {
+  while (performance.now() - stopped < DRAIN_TIMEOUT_S * 1000) {
     const w = await readWeights(t.train.url);
     if (w) {
       last = w.events_trained;
@@ -416,7 +422,12 @@ async function seedRun(label: string, rate: number | null): Promise<SeedRun> {
     bad,
     genSeconds,
     drainSeconds,
-    soloRate: drainSeconds !== null && drainSeconds > 5 ? (last - atStop) / drainSeconds : null,
+    // Its rate alone: over the drain, or over the wait when it did not drain in time.
+    soloRate: drainSeconds === null
+      ? (last - atStop) / DRAIN_TIMEOUT_S
+      : drainSeconds > 5
+      ? (last - atStop) / drainSeconds
+      : null,
     maxLag: Math.max(0, ...during.map((l) => l.lag)),
     lastThirdMaxLag: Math.max(0, ...lastThird.map((l) => l.lag)),
     peakKb: t.peakKb(),
@@ -439,6 +450,13 @@ async function seed(): Promise<void> {
   if (solo === null) {
     console.error("bench: the trainer drained in under 5 s: no solo rate, no capped run");
   } else {
+    if (free.drainSeconds === null) {
+      console.error(
+        `bench: the trainer did not drain in ${DRAIN_TIMEOUT_S} s; its rate alone over that wait, ${
+          formatCount(solo)
+        }/s, caps the next run`,
+      );
+    }
     runs.push(
       await seedRun(
         `loadtest --bytes ${values.bytes} --rate ${Math.floor(solo * CAPPED)} (${
@@ -477,7 +495,7 @@ async function seed(): Promise<void> {
       r.genSeconds.toFixed(0),
       formatCount(r.maxLag),
       formatCount(r.lastThirdMaxLag),
-      r.drainSeconds === null ? "not in 600 s" : `${r.drainSeconds.toFixed(1)} s`,
+      r.drainSeconds === null ? `not in ${DRAIN_TIMEOUT_S} s` : `${r.drainSeconds.toFixed(1)} s`,
       r.soloRate === null ? "-" : `${formatCount(r.soloRate)}/s`,
       `${mb(r.peakKb)} MB`,
       Number.isNaN(r.heapAtPeak)
