@@ -9,21 +9,25 @@
  *    share of events) is learnt by a trainer with `--max-sessions <sessions>` and a day of idle
  *    time, so its store ends holding `--sessions` live sessions; checkpoints every 5 s. Then a
  *    second trainer restores that checkpoint. Once with the default V8 heap, once with
- *    `--v8-flags=--max-old-space-size=<old-space>`, once with `--max-heap-size=<old-space>`.
- *    Per row: live sessions (`/weights`), peak RSS of the learning trainer (across its
- *    checkpoints), the checkpoint's size, the last checkpoint's write time, the restore time and
- *    the restoring trainer's peak RSS.
+ *    `--v8-flags=--max-old-space-size=<old-space>`, once with the V8 flags of deno.json's `train`
+ *    task (what `deno task train` runs with). Per row: live sessions (`/weights`), peak RSS of
+ *    the learning trainer (across its checkpoints) and, at that peak, the V8 heap's committed
+ *    size (`/metrics` `process_heap_total_bytes`) and the rest (typed arrays and buffers outside
+ *    the heap, code, the runtime), the CPU seconds it took to learn the events, the
+ *    checkpoint's size, the last checkpoint's write time, the restore time and the restoring
+ *    trainer's peak RSS.
  * 2. **The seed's run.** `loadtest --bytes <bytes>` (4 workers × 4 senders, as fast as it can)
  *    while a trainer learns live on one partition: events sent and trained, bad records, the
  *    trainer's peak RSS, the lag, the drain time after the generator stopped, and the cores
- *    each process used (CPU seconds / wall seconds, `/proc/<pid>/stat`). The trainer's solo
+ *    each process used (CPU seconds / wall seconds, `/proc/<pid>/stat`); the trainer runs with
+ *    `--trainer-v8-flags` (`task`: the `train` task's, the default; `none`: V8's defaults). The trainer's solo
  *    rate is its rate while it drains alone after the generator stopped; then the same run
  *    again with the generator capped (`--rate`) at `--capped` (80 %) of that rate.
  *
  * ```sh
  * deno task bench:memory [--sessions 1000000] [--session-events 4000000] [--old-space 256]
  *                        [--bytes 5GB] [--capped 0.8] [--trainer-v8-flags FLAGS]
- *                        [--skip-sessions] [--skip-seed]
+ *                        [--skip-sessions] [--skip-seed] [--drain-timeout 1800 (s)]
  *                        [--brokers 127.0.0.1:9092 [--broker-pid PID, for its cores]]
  * ```
  *
@@ -51,9 +55,10 @@ const { values } = parseArgs({
     capped: { type: "string", default: "0.8" },
     "skip-sessions": { type: "boolean" },
     "skip-seed": { type: "boolean" },
-    "trainer-v8-flags": { type: "string" },
+    "trainer-v8-flags": { type: "string", default: "task" },
     brokers: { type: "string" },
     "broker-pid": { type: "string" },
+    "drain-timeout": { type: "string", default: "1800" },
   },
   strict: true,
 });
@@ -68,10 +73,24 @@ const BYTES = parseBytes(values.bytes);
 const CAPPED = Number(values.capped);
 if (!(CAPPED > 0 && CAPPED < 1)) throw new RangeError(`--capped ${values.capped}: in (0, 1)`);
 const RSS_BOUND_MB = 300;
-/** `deno run` flags of the seed run's trainers (`--trainer-v8-flags`); default none. */
-const TRAINER_FLAGS = values["trainer-v8-flags"]
-  ? [`--v8-flags=${values["trainer-v8-flags"]}`]
-  : [];
+/** How long the seed run waits for the trainer to drain after the generator stopped, s. */
+const DRAIN_TIMEOUT_S = Number(values["drain-timeout"]);
+if (!(DRAIN_TIMEOUT_S > 0)) {
+  throw new RangeError(`--drain-timeout ${values["drain-timeout"]}: seconds, positive`);
+}
+/** The `--v8-flags=…` of deno.json's `train` task (what `deno task train` runs with), or none. */
+function taskV8Flags(): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)));
+  const m = /(--v8-flags=\S+)/.exec(String(config.tasks?.train ?? ""));
+  return m ? [m[1]] : [];
+}
+const TASK_FLAGS = taskV8Flags();
+/** `deno run` flags of the seed run's trainers (`--trainer-v8-flags`: task, none, or flags). */
+const TRAINER_FLAGS = values["trainer-v8-flags"] === "task"
+  ? TASK_FLAGS
+  : values["trainer-v8-flags"] === "none"
+  ? []
+  : [`--v8-flags=${values["trainer-v8-flags"]}`];
 
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
 const external = values.brokers ?? Deno.env.get("KAFKA_BROKERS");
@@ -91,19 +110,33 @@ function peakRss(pid: number): number {
   return Number(m[1]);
 }
 
+/** The V8 heap's committed bytes (`process_heap_total_bytes` of `/metrics`), or NaN. */
+async function heapTotal(url: string): Promise<number> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    return Number(/^process_heap_total_bytes (\S+)/m.exec(text)?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
+}
+
 /**
  * Follows a process: its peak RSS and CPU, read every 100 ms until it exits (the last readings
- * before the exit stand).
+ * before the exit stand), and with `url` the V8 heap's committed size read when the peak rose.
  */
-function follow(pid: number, exited: Promise<unknown>) {
-  const state = { peakKb: 0, cpu: 0 };
+function follow(pid: number, exited: Promise<unknown>, url?: string) {
+  const state = { peakKb: 0, cpu: 0, heapAtPeak: NaN };
   let done = false;
   exited.then(() => done = true);
   const loop = (async () => {
     while (!done) {
       try {
-        state.peakKb = peakRss(pid);
+        const peak = peakRss(pid);
         state.cpu = processCpu(pid);
+        if (peak > state.peakKb) {
+          state.peakKb = peak;
+          if (url !== undefined) state.heapAtPeak = await heapTotal(url);
+        }
       } catch { /* exited between the check and the read */ }
       await sleep(100);
     }
@@ -150,12 +183,13 @@ function trainer(topic: string, stateDir: string, denoFlags: string[], args: str
       if (r) restoredMs = Number(r[1]);
     },
   });
-  const followed = follow(train.pid, train.exited);
+  const followed = follow(train.pid, train.exited, train.url);
   return {
     train,
     writes,
     restored: () => restoredMs,
     peakKb: () => followed.state.peakKb,
+    heapAtPeak: () => followed.state.heapAtPeak,
     cpu: () => followed.state.cpu,
     async stop() {
       const exit = await train.stop("SIGINT");
@@ -217,7 +251,9 @@ async function liveSessions(): Promise<void> {
       name: `--max-old-space-size=${OLD_SPACE}`,
       flags: [`--v8-flags=--max-old-space-size=${OLD_SPACE}`],
     },
-    { name: `--max-heap-size=${OLD_SPACE}`, flags: [`--v8-flags=--max-heap-size=${OLD_SPACE}`] },
+    ...(TASK_FLAGS.length > 0
+      ? [{ name: `deno task train's ${TASK_FLAGS[0]}`, flags: TASK_FLAGS }]
+      : []),
   ];
   const rows: string[][] = [];
   for (const config of configs) {
@@ -233,11 +269,12 @@ async function liveSessions(): Promise<void> {
       "5s",
     ];
     const learning = trainer(topic, stateDir, config.flags, args);
-    let live = NaN, trained = false;
+    let live = NaN, trained = false, cpu = NaN;
     try {
       const w = await waitTrained(learning.train, SESSION_EVENTS, 600_000) as unknown as {
         sessions?: { live: number };
       };
+      cpu = learning.cpu();
       live = w.sessions?.live ?? NaN;
       trained = true;
     } catch (error) {
@@ -253,12 +290,14 @@ async function liveSessions(): Promise<void> {
     }
     const restoredExit = await restoring.stop();
     const restored = restoring.restored();
-    const peak = learning.peakKb();
+    const peak = learning.peakKb(), heap = learning.heapAtPeak() / 2 ** 20;
     rows.push([
       config.name,
       formatCount(live),
       `${mb(peak)} MB`,
       peak / 1024 <= RSS_BOUND_MB ? `≤ ${RSS_BOUND_MB} MB: yes` : `≤ ${RSS_BOUND_MB} MB: NO`,
+      Number.isNaN(heap) ? "?" : `${heap.toFixed(0)} / ${(peak / 1024 - heap).toFixed(0)} MB`,
+      `${(cpu / (SESSION_EVENTS / 1e6)).toFixed(2)} s`,
       `${learning.writes.length}`,
       `${(size / 1e6).toFixed(1)} MB`,
       learning.writes.length > 0 ? `${learning.writes[learning.writes.length - 1]} ms` : "?",
@@ -282,6 +321,8 @@ async function liveSessions(): Promise<void> {
     "live sessions",
     "peak RSS (VmHWM)",
     "bound",
+    "at the peak: V8 heap / rest",
+    "CPU s per 1M events",
     "checkpoints",
     "checkpoint size",
     "last write",
@@ -303,6 +344,8 @@ interface SeedRun {
   maxLag: number;
   lastThirdMaxLag: number;
   peakKb: number;
+  /** The V8 heap's committed MB when the peak was reached. */
+  heapAtPeak: number;
   cores: { trainer: number; generator: number; broker: number | null };
   load: string;
 }
@@ -356,7 +399,7 @@ async function seedRun(label: string, rate: number | null): Promise<SeedRun> {
   let last = atStop;
   let drainSeconds: number | null = null;
   let bad = 0;
-  while (performance.now() - stopped < 600_000) {
+  while (performance.now() - stopped < DRAIN_TIMEOUT_S * 1000) {
     const w = await readWeights(t.train.url);
     if (w) {
       last = w.events_trained;
@@ -379,10 +422,16 @@ async function seedRun(label: string, rate: number | null): Promise<SeedRun> {
     bad,
     genSeconds,
     drainSeconds,
-    soloRate: drainSeconds !== null && drainSeconds > 5 ? (last - atStop) / drainSeconds : null,
+    // Its rate alone: over the drain, or over the wait when it did not drain in time.
+    soloRate: drainSeconds === null
+      ? (last - atStop) / DRAIN_TIMEOUT_S
+      : drainSeconds > 5
+      ? (last - atStop) / drainSeconds
+      : null,
     maxLag: Math.max(0, ...during.map((l) => l.lag)),
     lastThirdMaxLag: Math.max(0, ...lastThird.map((l) => l.lag)),
     peakKb: t.peakKb(),
+    heapAtPeak: t.heapAtPeak() / 2 ** 20,
     cores: {
       trainer: (trainerCpu1 - cpu0.trainer) / genSeconds,
       generator: genCpu / genSeconds,
@@ -401,6 +450,13 @@ async function seed(): Promise<void> {
   if (solo === null) {
     console.error("bench: the trainer drained in under 5 s: no solo rate, no capped run");
   } else {
+    if (free.drainSeconds === null) {
+      console.error(
+        `bench: the trainer did not drain in ${DRAIN_TIMEOUT_S} s; its rate alone over that wait, ${
+          formatCount(solo)
+        }/s, caps the next run`,
+      );
+    }
     runs.push(
       await seedRun(
         `loadtest --bytes ${values.bytes} --rate ${Math.floor(solo * CAPPED)} (${
@@ -427,6 +483,7 @@ async function seed(): Promise<void> {
       "drained after stop",
       "solo rate",
       "trainer peak RSS",
+      "at the peak: V8 heap / rest",
       "cores: trainer / generator / broker",
       "load average",
     ],
@@ -438,9 +495,12 @@ async function seed(): Promise<void> {
       r.genSeconds.toFixed(0),
       formatCount(r.maxLag),
       formatCount(r.lastThirdMaxLag),
-      r.drainSeconds === null ? "not in 600 s" : `${r.drainSeconds.toFixed(1)} s`,
+      r.drainSeconds === null ? `not in ${DRAIN_TIMEOUT_S} s` : `${r.drainSeconds.toFixed(1)} s`,
       r.soloRate === null ? "-" : `${formatCount(r.soloRate)}/s`,
       `${mb(r.peakKb)} MB`,
+      Number.isNaN(r.heapAtPeak)
+        ? "?"
+        : `${r.heapAtPeak.toFixed(0)} / ${(r.peakKb / 1024 - r.heapAtPeak).toFixed(0)} MB`,
       `${r.cores.trainer.toFixed(2)} / ${r.cores.generator.toFixed(2)} / ${
         r.cores.broker === null ? "?" : r.cores.broker.toFixed(2)
       }`,

@@ -1,11 +1,17 @@
 /**
  * Bytes per live session of each feature set's session store: the typed-array slot (the core
  * fields — first and last time, count — and the layout's, 8 bytes each, plus the recency links),
- * what the whole store costs on the heap per session (slots, the id strings, the `Map`), and the
- * checkpoint's JSON per session. `--sessions` sessions of 10-character ids, like the generator's.
+ * and what the whole store costs per session as the process sees it — the heap and the memory
+ * outside it (`Deno.memoryUsage()` `heapUsed + external`, after a full collection), and the
+ * resident pages it touched (`rss`) — and the checkpoint's JSON per session. `--sessions`
+ * sessions of 10-character ids, like the generator's.
+ *
+ * Each set is measured in a process of its own (this script runs itself with `--set` for each):
+ * in one process, a set's measurement would count what the collector had not yet returned of
+ * the set before it, and its allocator's free lists would lower the next one's `rss`.
  *
  * ```sh
- * deno run -A --v8-flags=--expose-gc bench/session_bytes.ts [--sessions 100000] [--set NAME]
+ * deno run -A bench/session_bytes.ts [--sessions 100000] [--set NAME]
  * ```
  *
  * @module
@@ -22,38 +28,63 @@ const { values } = parseArgs({
 });
 const n = Number(values.sessions);
 if (!Number.isInteger(n) || n < 1) throw new RangeError(`--sessions ${values.sessions}`);
-const gc = (globalThis as { gc?: () => void }).gc;
-if (gc === undefined) throw new Error("run with --v8-flags=--expose-gc");
 
-const used = () => {
-  gc();
-  const m = Deno.memoryUsage();
-  return m.heapUsed + m.external;
-};
-
-const only = values.set ?? null;
-console.log(`${n} live sessions per store (ids of 10 characters, made inside the measurement)`);
-console.log("feature set  layout   fields  slot bytes  heap bytes/session  JSON bytes/session");
-for (const set of FEATURE_SETS) {
-  if (only !== null && set.name !== only) continue;
-  const before = used();
+if (values.set === undefined) {
+  console.log(`${n} live sessions per store (ids of 10 characters), one process per set`);
+  console.log(
+    "feature set  layout   fields  slot bytes  heap+external bytes/session  rss bytes/session  JSON bytes/session",
+  );
+  for (const set of FEATURE_SETS) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--v8-flags=--expose-gc",
+        new URL(import.meta.url).pathname,
+        "--sessions",
+        String(n),
+        "--set",
+        set.name,
+      ],
+      stderr: "inherit",
+    }).output();
+    if (!out.success) throw new Error(`the measurement of ${set.name} failed`);
+    Deno.stdout.writeSync(out.stdout);
+  }
+} else {
+  const set = FEATURE_SETS.find((s) => s.name === values.set);
+  if (set === undefined) throw new RangeError(`--set ${values.set}: no such feature set`);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error("run with --v8-flags=--expose-gc");
+  const usage = () => {
+    gc();
+    const m = Deno.memoryUsage();
+    return { used: m.heapUsed + m.external, rss: m.rss };
+  };
+  // Event objects made ahead, outside the measurement: the store's own cost alone is counted.
+  const ids = Array.from({ length: n }, (_, i) => `s${String(i).padStart(9, "0")}`);
+  const before = usage();
   const store = new SessionStore({ maxSessions: n, layout: set.layout });
   for (let i = 0; i < n; i++) {
     store.record({
-      session_id: `s${String(i).padStart(9, "0")}`,
+      session_id: ids[i],
       timestamp: 1_764_000_000 + (i % 1000),
       url: "/cart",
       action: i % 7 === 0 ? "purchase" : "view",
       amount: 12.5,
     });
   }
-  const heap = (used() - before) / n;
+  const after = usage();
+  // `ids` is read again below, so the collection in `after` cannot take it (and count it off).
+  if (ids[n - 1] !== `s${String(n - 1).padStart(9, "0")}`) throw new Error("ids changed");
+  if (store.size !== n) throw new Error(`${store.size} sessions live, expected ${n}`);
   const json = JSON.stringify(store.toJSON()).length / n;
   const slot = store.stride * 8 + 2 * 4;
   console.log(
     `${set.name.padEnd(11)}  ${set.layout.name.padEnd(7)}  ${String(store.stride).padStart(6)}  ${
       String(slot).padStart(10)
-    }  ${heap.toFixed(0).padStart(18)}  ${json.toFixed(0).padStart(18)}`,
+    }  ${((after.used - before.used) / n).toFixed(0).padStart(27)}  ${
+      ((after.rss - before.rss) / n).toFixed(0).padStart(17)
+    }  ${json.toFixed(0).padStart(18)}`,
   );
-  if (store.size !== n) throw new Error(`${store.size} sessions live, expected ${n}`);
 }

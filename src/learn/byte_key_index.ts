@@ -4,8 +4,14 @@
  * leaves in a record: no string per event, and nothing allocated per lookup.
  *
  * - **Keys** are copied into an internal byte arena on insert, so the caller's buffer may be
- *   reused at once. When an insert finds the arena full, it is rebuilt with the live keys only,
- *   at least twice their size: its size follows the live keys' bytes, not the churn.
+ *   reused at once. When an insert finds the arena full and at least a quarter of it is deleted
+ *   keys' bytes, the live keys are moved down in place (no second arena); otherwise it is
+ *   rebuilt with the live keys only, at least twice their size: its size follows the live keys'
+ *   bytes, not the churn.
+ * - **Memory** is allocated for `initialCapacity` keys up front and untouched until used: typed
+ *   arrays are zero pages the kernel maps on first write, so an index sized for a million keys
+ *   that holds a thousand costs the thousand's pages (the bucket table's spread over it aside).
+ *   Nothing is filled ahead of use.
  * - **Hashes** are the caller's (e.g. FNV-1a from `src/util/fnv1a.ts`), any 32-bit function of
  *   the key bytes; the index spreads them with murmur3's finalizer before taking a bucket, and
  *   on a hash match compares the key bytes, so two distinct keys are never one entry — equal
@@ -88,7 +94,7 @@ export class ByteKeyIndex {
     this.#mask = buckets - 1;
     this.#hash = new Int32Array(capacity);
     this.#offset = new Int32Array(capacity);
-    this.#length = new Int32Array(capacity).fill(-1);
+    this.#length = new Int32Array(capacity); // read only below slotLimit: no fill ahead
     this.#free = new Int32Array(capacity);
     this.#arena = new Uint8Array(arenaBytes);
   }
@@ -286,15 +292,15 @@ export class ByteKeyIndex {
     const slot = this.#slotLimit++;
     if (slot === this.#length.length) {
       const cap = 2 * slot;
-      const grow = (old: Int32Array, fill: number) => {
-        const next = new Int32Array(cap).fill(fill);
+      const grow = (old: Int32Array) => {
+        const next = new Int32Array(cap);
         next.set(old);
         return next;
       };
-      this.#hash = grow(this.#hash, 0);
-      this.#offset = grow(this.#offset, 0);
-      this.#length = grow(this.#length, -1);
-      this.#free = grow(this.#free, 0);
+      this.#hash = grow(this.#hash);
+      this.#offset = grow(this.#offset);
+      this.#length = grow(this.#length);
+      this.#free = grow(this.#free);
     }
     return slot;
   }
@@ -322,10 +328,17 @@ export class ByteKeyIndex {
     this.#mask = mask;
   }
 
-  /** Room for `length` more bytes: compact when half the arena is garbage, else grow it. */
+  /**
+   * Room for `length` more bytes: compact in place when the live keys and the new one fill at
+   * most three quarters of the arena, else move them into one at least twice their size.
+   */
   #makeRoom(length: number): void {
     const live = this.#arenaUsed - this.#arenaGarbage;
     let size = this.#arena.length;
+    if (4 * (live + length) <= 3 * size && this.#slotLimit <= SLOT_BITS && size <= 2 ** 30) {
+      this.#compactInPlace();
+      return;
+    }
     while (live + length > size / 2) size *= 2;
     const arena = new Uint8Array(size);
     let used = 0;
@@ -341,7 +354,35 @@ export class ByteKeyIndex {
     this.#arenaUsed = used;
     this.#arenaGarbage = 0;
   }
+
+  /**
+   * Moves the live keys down over the deleted ones, in the order they lie in the arena, so each
+   * moves to an offset at or below its own and none overwrites another not yet moved. The order
+   * is one sorted `Float64Array` of `offset · 2^23 + slot` (exact: offsets below 2^30).
+   */
+  #compactInPlace(): void {
+    const order = new Float64Array(this.#size);
+    let n = 0;
+    for (let s = 0; s < this.#slotLimit; s++) {
+      if (this.#length[s] >= 0) order[n++] = this.#offset[s] * SLOT_BITS + s;
+    }
+    order.sort();
+    const arena = this.#arena;
+    let used = 0;
+    for (let i = 0; i < n; i++) {
+      const s = order[i] % SLOT_BITS;
+      const o = this.#offset[s], len = this.#length[s];
+      if (o !== used) arena.copyWithin(used, o, o + len);
+      this.#offset[s] = used;
+      used += len;
+    }
+    this.#arenaUsed = used;
+    this.#arenaGarbage = 0;
+  }
 }
+
+/** In-place compaction orders slots by `offset · SLOT_BITS + slot` (for slots below it). */
+const SLOT_BITS = 2 ** 23;
 
 function checkSlice(bytes: Uint8Array, start: number, length: number): void {
   if (

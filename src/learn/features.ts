@@ -129,8 +129,8 @@ export class Featurizer {
 
   /**
    * {@linkcode Featurizer.observe} by the session id's bytes (see `featurizeKey`, also for the
-   * url's bytes). Returns the session id's string as the store keeps it: read from
-   * `event.session_id` only on a session's first event.
+   * url's bytes). Returns the session id's string, made from those bytes (`event.session_id` is
+   * not read).
    */
   observeKey(
     event: SessionEvent,

@@ -77,16 +77,29 @@ export function sessionStoreHead(store: SessionStore): SessionStoreHead {
   };
 }
 
+/** Options of {@linkcode encodeSessionChunks}. */
+export interface EncodeSessionChunksOptions {
+  /**
+   * Whether each chunk is a view of one buffer that the next chunk overwrites (for a writer that
+   * is done with a chunk before it asks for the next: a checkpoint), instead of a new array the
+   * caller may keep: a store's encoding then allocates one chunk's bytes, not the store's.
+   * @default {false}
+   */
+  reuse?: boolean;
+}
+
 /**
  * The chunks of `store`'s sessions, least recently seen first, each at most `maxBytes` (default
  * {@linkcode DEFAULT_SESSION_CHUNK_BYTES}) unless one session alone is bigger. Each chunk is a
- * new array the caller may keep. The store must not change until the last chunk is taken.
+ * new array the caller may keep, unless `options.reuse`. The store must not change until the
+ * last chunk is taken.
  *
  * @throws {RangeError} on a `maxBytes` that is not a positive integer
  */
 export function* encodeSessionChunks(
   store: SessionStore,
   maxBytes: number = DEFAULT_SESSION_CHUNK_BYTES,
+  options: EncodeSessionChunksOptions = {},
 ): Generator<Uint8Array, void, undefined> {
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
     throw new RangeError(
@@ -95,39 +108,72 @@ export function* encodeSessionChunks(
   }
   const stride = store.stride;
   const perSession = 8 * stride + 4;
+  const scratch = options.reuse ? { buffer: new ArrayBuffer(0), least: maxBytes } : undefined;
   let slots: number[] = [];
   let units = 0;
   for (const slot of store.recency()) {
-    const length = store.idAt(slot).length;
+    const length = idUnits(store, slot);
     if (
       slots.length > 0 &&
       HEAD_BYTES + (slots.length + 1) * perSession + 3 * (units + length) > maxBytes
     ) {
-      yield encodeChunk(store, slots, units);
+      yield encodeChunk(store, slots, units, scratch);
       slots = [];
       units = 0;
     }
     slots.push(slot);
     units += length;
   }
-  if (slots.length > 0) yield encodeChunk(store, slots, units);
+  if (slots.length > 0) yield encodeChunk(store, slots, units, scratch);
 }
 
-const utf8 = new TextEncoder();
+/**
+ * The length in UTF-16 code units of the id of `slot`, from its WTF-8 bytes: one unit per
+ * sequence, two for a four-byte one (a pair). Allocates nothing.
+ */
+function idUnits(store: SessionStore, slot: number): number {
+  const arena = store.idArena, o = store.idOffset(slot), end = o + store.idLength(slot);
+  let units = 0;
+  for (let p = o; p < end; p++) {
+    const b = arena[p];
+    if ((b & 0xc0) !== 0x80) units += b >= 0xf0 ? 2 : 1; // a lead byte (or ASCII)
+  }
+  return units;
+}
 
-function encodeChunk(store: SessionStore, slots: number[], units: number): Uint8Array {
+/** Whether the id of `slot` has a lone surrogate: a three-byte sequence of U+D800..U+DFFF. */
+function hasLoneSurrogate(store: SessionStore, slot: number): boolean {
+  const arena = store.idArena, o = store.idOffset(slot), end = o + store.idLength(slot);
+  for (let p = o; p < end - 1; p++) if (arena[p] === 0xed && arena[p + 1] >= 0xa0) return true;
+  return false;
+}
+
+/**
+ * One chunk of `slots`' sessions (`units` code units of ids): a new array, or with `scratch` a
+ * view of its buffer (of `least` bytes at least; replaced only for a bigger chunk).
+ */
+function encodeChunk(
+  store: SessionStore,
+  slots: number[],
+  units: number,
+  scratch?: { buffer: ArrayBuffer; least: number },
+): Uint8Array {
   const n = slots.length;
   const stride = store.stride;
   let wellFormed = true;
-  for (let i = 0; i < n && wellFormed; i++) wellFormed = store.idAt(slots[i]).isWellFormed();
+  for (let i = 0; i < n && wellFormed; i++) wellFormed = !hasLoneSurrogate(store, slots[i]);
   const textAt = HEAD_BYTES + n * (8 * stride + 4);
-  const buffer = new ArrayBuffer(textAt + (wellFormed ? 3 : 2) * units);
+  const size = textAt + (wellFormed ? 3 : 2) * units;
+  if (scratch !== undefined && scratch.buffer.byteLength < size) {
+    scratch.buffer = new ArrayBuffer(Math.max(size, scratch.least));
+  }
+  const buffer = scratch?.buffer ?? new ArrayBuffer(size);
   const view = new DataView(buffer);
   view.setUint32(0, n, true);
   view.setUint32(4, wellFormed ? TEXT_UTF8 : TEXT_UTF16, true);
   const fields = new Float64Array(buffer, HEAD_BYTES, n * stride);
   const lengths = new Uint32Array(buffer, HEAD_BYTES + 8 * n * stride, n);
-  const slotsArray = store.slots;
+  const slotsArray = store.slots, arena = store.idArena;
   const bytes = new Uint8Array(buffer);
   let at = textAt;
   const text = wellFormed ? undefined : new Uint16Array(buffer, textAt, units);
@@ -137,16 +183,20 @@ function encodeChunk(store: SessionStore, slots: number[], units: number): Uint8
     for (let j = 0, from = s * stride, to = i * stride; j < stride; j++) {
       fields[to + j] = slotsArray[from + j];
     }
-    const id = store.idAt(s);
-    lengths[i] = id.length;
+    lengths[i] = idUnits(store, s);
     if (text === undefined) {
-      at += utf8.encodeInto(id, bytes.subarray(at)).written;
+      // A well-formed id's WTF-8 bytes are its UTF-8: copied as they are, no string.
+      const o = store.idOffset(s), length = store.idLength(s);
+      for (let k = 0; k < length; k++) bytes[at + k] = arena[o + k];
+      at += length;
     } else {
+      const id = store.idAt(s);
       for (let k = 0; k < id.length; k++) text[unit++] = id.charCodeAt(k);
     }
   }
   if (text !== undefined) at = textAt + 2 * units;
   // Little-endian is assumed by the typed views; every supported target is.
+  if (scratch !== undefined) return bytes.subarray(0, at);
   return at === bytes.length ? bytes : bytes.slice(0, at);
 }
 

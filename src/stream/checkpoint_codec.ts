@@ -124,7 +124,9 @@ export async function writeCheckpoint(
   await out.frame(encoder.encode(JSON.stringify({ state: tree, sections: metas })));
   for (const part of parts) {
     if (part instanceof SessionStore) {
-      for (const chunk of encodeSessionChunks(part)) await out.frame(chunk);
+      // One chunk's buffer, reused: each is written out before the next is encoded.
+      const chunks = encodeSessionChunks(part, undefined, { reuse: true });
+      for (const chunk of chunks) await out.frame(chunk);
     } else {
       const bytes = new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
       for (let at = 0; at < bytes.length; at += IO_BUFFER_BYTES) {

@@ -131,6 +131,28 @@ Deno.test("ByteKeyIndex compacts its arena under churn: space follows the live k
   assert.ok(index.slotLimit <= 101);
 });
 
+Deno.test("ByteKeyIndex compacts in place when a quarter of its arena is deleted keys", () => {
+  const index = new ByteKeyIndex({ initialCapacity: 64, initialArenaBytes: 1000 });
+  const arena = index.arena;
+  const key = (i: number) => enc.encode(`k${String(i).padStart(9, "0")}`); // 10 bytes
+  const live = new Map<number, number>();
+  for (let i = 0; i < 5000; i++) {
+    const b = key(i);
+    live.set(i, index.insert(b, 0, b.length, fnv(b)));
+    if (live.size > 60) { // 600 live bytes of the 1000: room comes from moving keys down
+      const [oldest, slot] = live.entries().next().value!;
+      index.delete(slot);
+      live.delete(oldest);
+    }
+  }
+  assert.equal(index.arena, arena); // never a second arena
+  for (const [i, slot] of live) {
+    const b = key(i);
+    assert.equal(index.lookup(b, 0, b.length, fnv(b)), slot);
+    assert.deepEqual(index.keyBytes(slot), b);
+  }
+});
+
 /** One step of the model-based property test. */
 type Command = { op: "insert" | "delete" | "lookup"; key: string };
 

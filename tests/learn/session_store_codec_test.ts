@@ -74,6 +74,23 @@ Deno.test("session chunks stay within the size asked for, and a restored store g
   assert.equal(again.expired, store.expired);
 });
 
+Deno.test("reused chunks are the same bytes as fresh ones, each valid until the next is asked for", () => {
+  const store = filledStore(20_000, 3_000, 2_000);
+  const fresh = [...encodeSessionChunks(store, 4096)];
+  const views: Uint8Array[] = [];
+  const decoder = new SessionStoreDecoder(sessionStoreHead(store), store.layout);
+  for (const chunk of encodeSessionChunks(store, 4096, { reuse: true })) {
+    assert.deepEqual(chunk, fresh[views.length]);
+    decoder.add(chunk);
+    views.push(chunk);
+  }
+  assert.equal(views.length, fresh.length);
+  assert.ok(views.length > 10);
+  // One buffer of the chunk size (replaced only for a session bigger than that).
+  assert.equal(new Set(views.map((v) => v.buffer)).size, 1);
+  assert.equal(bits(decoder.finish()), bits(store));
+});
+
 Deno.test("a session larger than the chunk size gets a chunk of its own", () => {
   const store = new SessionStore();
   store.record({ session_id: "x".repeat(1000), timestamp: T0, url: "/", action: "view" });

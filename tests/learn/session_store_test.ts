@@ -10,6 +10,7 @@ import {
   type SessionView,
 } from "../../src/learn/session_store.ts";
 import { fnv1a32 } from "../../src/util/fnv1a.ts";
+import { encodeWtf8Into } from "../../src/util/wtf8.ts";
 
 const T0 = 1_764_000_000;
 
@@ -325,4 +326,44 @@ Deno.test("SessionStore.recordKey() after lookupKey() goes by the bytes as they 
   assert.equal(store.recordKey(key, 0, 4, HASH, at("bbbb", T0 + 1)), "bbbb");
   assert.equal(store.size, 2);
   assert.deepEqual(store.toJSON().ids, ["aaaa", "bbbb"]);
+});
+
+Deno.test("SessionStore keeps no string per session: ids come from their bytes, after churn too", () => {
+  const store = windowStore({ maxSessions: 50 });
+  for (let i = 0; i < 2000; i++) {
+    add(store, `s-${i}-${"é".repeat(i % 7)}\ud800`.slice(0, 4 + i % 12), T0 + i);
+  }
+  const ids = store.toJSON().ids;
+  assert.equal(ids.length, 50);
+  for (const slot of store.recency()) {
+    const id = store.idAt(slot);
+    const bytes = store.idArena.subarray(
+      store.idOffset(slot),
+      store.idOffset(slot) + store.idLength(slot),
+    );
+    const again = new Uint8Array(3 * id.length);
+    assert.equal(store.lookup(id, T0 + 2000), slot);
+    assert.deepEqual(bytes, again.subarray(0, encodeWtf8Into(id, again, 0)));
+  }
+  assert.deepEqual(SessionStore.fromJSON(store.toJSON(), WINDOW_LAYOUT).toJSON(), store.toJSON());
+});
+
+Deno.test("SessionStore.lookup() by string finds a session recorded by its bytes after a cached miss", () => {
+  const store = windowStore();
+  assert.equal(store.lookup("fresh", T0), -1); // a miss, cached
+  const b = utf8.encode("fresh");
+  store.recordKey(b, 0, b.length, fnv1a32(b, 0, b.length), at("fresh", T0));
+  assert.notEqual(store.lookup("fresh", T0 + 1), -1);
+  add(store, "fresh", T0 + 2); // the string path finds it too: one session, two events
+  assert.equal(store.size, 1);
+  assert.equal(store.get("fresh")?.count, 2);
+});
+
+Deno.test("SessionStore allocates its slots for the cap up front: no growth below it", () => {
+  const store = new SessionStore({ maxSessions: 5000 });
+  const slots = store.slots;
+  assert.equal(slots.length, 5001 * store.stride);
+  for (let i = 0; i < 6000; i++) add(store, `g${i}`, T0 + i / 10);
+  assert.equal(store.slots, slots); // the same array: never copied
+  assert.equal(store.size, 5000);
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { encodeWtf8Into } from "../../src/util/wtf8.ts";
+import { decodeWtf8, encodeWtf8Into } from "../../src/util/wtf8.ts";
 
 const encode = (s: string) => {
   const out = new Uint8Array(3 * s.length + 2);
@@ -39,4 +39,25 @@ Deno.test("encodeWtf8Into() refuses a buffer without room for three bytes a code
     () => encodeWtf8Into("abc", new Uint8Array(8), 0),
     /string of 3 code units at 0 into 8 bytes: it needs up to 9/,
   );
+});
+
+Deno.test("decodeWtf8() inverts encodeWtf8Into() on every string, lone surrogates included", () => {
+  fc.assert(
+    fc.property(fc.string({ unit: "binary", maxLength: 40 }), fc.nat(4), (s, pad) => {
+      const out = new Uint8Array(pad + 3 * s.length);
+      const n = encodeWtf8Into(s, out, pad);
+      assert.equal(decodeWtf8(out, pad, n), s);
+    }),
+    { numRuns: 2000 },
+  );
+  for (const s of ["\ud800", "\udc00x", "a\ud83d\ude00b", "x".repeat(9000) + "\ud801é"]) {
+    assert.equal(decodeWtf8(encode(s), 0, encode(s).length), s);
+  }
+});
+
+Deno.test("decodeWtf8() refuses bytes that are no WTF-8, naming the byte", () => {
+  assert.throws(() => decodeWtf8(new Uint8Array([0x61, 0xff]), 0, 2), /byte 1 \(0xff\)/);
+  assert.throws(() => decodeWtf8(new Uint8Array([0xe0, 0x80, 0x80]), 0, 3), /byte 0 \(0xe0\)/);
+  assert.throws(() => decodeWtf8(new Uint8Array([0xc3]), 0, 1), /byte 0/);
+  assert.throws(() => decodeWtf8(new Uint8Array(2), 1, 2), /only 2 bytes/);
 });
