@@ -13,7 +13,9 @@
  *   `git archive` of the base commit), the same way;
  * - with `--configs "name=flags;name=flags"`, one **train** per configuration, each with its
  *   extra flags (e.g. `"one thread=--featurize-worker off;worker=--featurize-worker on"`),
- *   instead of the one plain `train`.
+ *   instead of the one plain `train`; a `--v8-flags=…` among them goes to `deno run` (e.g.
+ *   `"task flags=--v8-flags=--max-semi-space-size=4,--max-old-space-size=256"`, the `train`
+ *   task's).
  *
  * Each `train` run also reports its peak RSS (`VmHWM` of `/proc/<pid>/status` when all N are
  * trained) and the CPU of its main thread and of its busiest other thread (`/proc/<pid>/task/`:
@@ -125,22 +127,29 @@ function peakRss(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** A configuration's flag for `deno run` itself rather than for `train` (`--v8-flags=…`). */
+function isDenoFlag(flag: string): boolean {
+  return flag.startsWith("--v8-flags=");
+}
+
 async function train(name: string, main: string, i: number, extra: string[] = []): Promise<Run> {
   const port = freePort();
   const stateDir = `${work}/state-${name.replace(/\W/g, "")}-${i}`;
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", main, "train", topic, "--brokers", brokers, "--group"].concat([
-      `bench-${crypto.randomUUID().slice(0, 8)}`,
-      "--http",
-      `127.0.0.1:${port}`,
-      "--state-dir",
-      stateDir,
-      "--trigger",
-      values.trigger!,
-      ...(values.features === undefined ? [] : ["--features", values.features]),
-      ...extra,
-    ]),
+    args: ["run", "-A", ...extra.filter(isDenoFlag), main, "train", topic, "--brokers", brokers]
+      .concat([
+        "--group",
+        `bench-${crypto.randomUUID().slice(0, 8)}`,
+        "--http",
+        `127.0.0.1:${port}`,
+        "--state-dir",
+        stateDir,
+        "--trigger",
+        values.trigger!,
+        ...(values.features === undefined ? [] : ["--features", values.features]),
+        ...extra.filter((flag) => !isDenoFlag(flag)),
+      ]),
     stdout: "null",
     stderr: "piped",
   }).spawn();
