@@ -165,6 +165,7 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       sideOutputs: (outputs) => sideOutputs.write(outputs),
       collectPredictions: config.predictions,
       featurizeWorker: config.featurizeWorker,
+      fullBatchEvents: config.maxBatchEvents,
       checkpointDue: () => checkpoints.due,
       checkpoint: async (state, force) => {
         const start = performance.now();

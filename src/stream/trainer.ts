@@ -81,6 +81,13 @@ export interface TrainerOptions extends DurableLoopHooks<TrainerState> {
    * the pipeline runs dry before such a batch. Default: always, when there is a `checkpoint`.
    */
   checkpointDue?: () => boolean;
+  /**
+   * With the worker: the size of a full micro-batch (the batcher's `maxEvents`). A batch with
+   * fewer records closed on time — the input is caught up, nothing more is waiting — so it is
+   * learnt at once instead of when the next batch comes (up to a trigger later). Default `1`:
+   * only an empty batch drains the pipeline.
+   */
+  fullBatchEvents?: number;
 }
 
 /** A batch posted to the featurize worker, not learnt yet. */
@@ -279,13 +286,17 @@ export class Trainer {
   /**
    * With the worker: posts `records` and learns the batch posted before — after posting, so the
    * two overlap, unless a checkpoint is due or an admin command waits: then that batch is learnt
-   * first, with the worker at the same point (see the module documentation).
+   * first, with the worker at the same point (see the module documentation). A batch short of
+   * `fullBatchEvents` is then learnt too: the pipeline runs dry when the input is caught up.
    */
   async #pipelined(records: readonly SourceRecord[]): Promise<void> {
     this.#checkBroken();
     const previous = this.#inFlight;
+    // A batch short of full closed on time: nothing waits behind it, so it is learnt now.
+    const caughtUp = records.length < (this.#options.fullBatchEvents ?? 1);
     if (previous === null) {
       this.#inFlight = this.#post(records);
+      if (caughtUp) await this.#drain();
       return;
     }
     const due = this.#options.checkpoint !== undefined &&
@@ -298,6 +309,7 @@ export class Trainer {
       this.#inFlight = this.#post(records);
       await this.#finish(previous);
     }
+    if (caughtUp) await this.#drain();
   }
 
   /** With the worker: learns the batch in flight, if there is one (the pipeline runs dry). */

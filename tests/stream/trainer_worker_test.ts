@@ -200,3 +200,32 @@ Deno.test("a featurize worker that fails fails the trainer with the reason", asy
     trainer.close();
   }
 });
+
+Deno.test("with the worker, a batch short of full is learnt at once, a full one when the next comes", async () => {
+  const input = records(130);
+  const rowsLearntBy = async (fullBatchEvents: number | undefined): Promise<number> => {
+    let learnt = 0, atThirdAsk = -1;
+    const trainer = new Trainer({
+      topic: "t",
+      featureSet: featureSet("session"),
+      featurizeWorker: true,
+      fullBatchEvents,
+      onRows: (rows: RowBatch) => learnt += rows.length,
+    });
+    async function* feed() {
+      yield input.slice(0, 100); // full
+      yield input.slice(100); // 30: closed on time, the input caught up
+      atThirdAsk = learnt; // what was learnt before the trainer asked for more
+    }
+    try {
+      await trainer.run(feed());
+    } finally {
+      trainer.close();
+    }
+    assert.equal(learnt, 130);
+    return atThirdAsk;
+  };
+  assert.equal(await rowsLearntBy(100), 130, "the short batch is learnt before more is asked");
+  // Without the full size, only an empty batch drains: the 30 wait in the worker for the next.
+  assert.equal(await rowsLearntBy(undefined), 100);
+});
