@@ -30,7 +30,7 @@
  * @module
  */
 
-import { murmur3_32 } from "../util/murmur3.ts";
+import { murmur3_32, murmur3_32Ascii } from "../util/murmur3.ts";
 import { encodeWtf8Into } from "../util/wtf8.ts";
 
 /** The default number of hashed url buckets: 2^12. */
@@ -82,46 +82,7 @@ export function hashUrl(url: string): number {
       return hashUrlBytes(scratch, 0, encodeWtf8Into(url, scratch, 0));
     }
   }
-  return murmur3Ascii(url, path);
-}
-
-const C1 = 0xcc9e2d51, C2 = 0x1b873593;
-
-/**
- * `murmur3_32(bytes of s[0 .. length), seed 0)` (`src/util/murmur3.ts`, the same steps) for code
- * units that are all below 0x80, i.e. are their own UTF-8 bytes.
- */
-function murmur3Ascii(s: string, length: number): number {
-  let h = 0;
-  const blocks = length & ~3;
-  let i = 0;
-  for (; i < blocks; i += 4) {
-    let k = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) |
-      (s.charCodeAt(i + 3) << 24);
-    k = Math.imul(k, C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  const tail = length - i;
-  if (tail > 0) {
-    let k = s.charCodeAt(i);
-    if (tail > 1) k ^= s.charCodeAt(i + 1) << 8;
-    if (tail > 2) k ^= s.charCodeAt(i + 2) << 16;
-    k = Math.imul(k, C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    h ^= k;
-  }
-  h ^= length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return murmur3_32Ascii(url, path);
 }
 
 /** The bucket of hash `h` among `buckets` (a power of two): its low bits. */

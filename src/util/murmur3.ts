@@ -27,6 +27,31 @@
 
 const C1 = 0xcc9e2d51, C2 = 0x1b873593;
 
+/** A block's or the tail's `k`, scrambled. */
+function scramble(k: number): number {
+  k = Math.imul(k, C1);
+  k = (k << 15) | (k >>> 17);
+  return Math.imul(k, C2);
+}
+
+/** `h` after one 4-byte block `k`. */
+function mixBlock(h: number, k: number): number {
+  h ^= scramble(k);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** The final avalanche of `h` over `length` bytes, unsigned. */
+function finish(h: number, length: number): number {
+  h ^= length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 /**
  * The MurmurHash3 x86 32-bit hash of `bytes[start .. start + length)` with `seed` (default 0),
  * as an unsigned 32-bit integer. Allocates nothing.
@@ -36,29 +61,40 @@ export function murmur3_32(bytes: Uint8Array, start: number, length: number, see
   const end = start + length, blocks = start + (length & ~3);
   let i = start;
   for (; i < blocks; i += 4) {
-    let k = bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
-    k = Math.imul(k, C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    h = mixBlock(h, bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
   }
   const tail = end - i;
   if (tail > 0) {
     let k = bytes[i];
     if (tail > 1) k ^= bytes[i + 1] << 8;
     if (tail > 2) k ^= bytes[i + 2] << 16;
-    k = Math.imul(k, C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    h ^= k;
+    h ^= scramble(k);
   }
-  h ^= length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return finish(h, length);
+}
+
+/**
+ * {@linkcode murmur3_32} of the bytes of `s[0 .. length)` with `seed` (default 0), for code units
+ * that are all below 0x80 (each its own UTF-8 byte; the caller checks): the same steps over
+ * `charCodeAt`, with no bytes made.
+ */
+export function murmur3_32Ascii(s: string, length: number, seed = 0): number {
+  let h = seed | 0;
+  const blocks = length & ~3;
+  let i = 0;
+  for (; i < blocks; i += 4) {
+    h = mixBlock(
+      h,
+      s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) |
+        (s.charCodeAt(i + 3) << 24),
+    );
+  }
+  const tail = length - i;
+  if (tail > 0) {
+    let k = s.charCodeAt(i);
+    if (tail > 1) k ^= s.charCodeAt(i + 1) << 8;
+    if (tail > 2) k ^= s.charCodeAt(i + 2) << 16;
+    h ^= scramble(k);
+  }
+  return finish(h, length);
 }
