@@ -37,6 +37,7 @@
 
 import { SessionStore, type SessionStoreState } from "./session_store.ts";
 import { CORE_FIELDS, CORE_LAYOUT, type SessionLayout } from "./session_layout.ts";
+import { sessionStoreBounds } from "./session_store_state.ts";
 import { FEATURE_SETS } from "./feature_sets.ts";
 
 /**
@@ -66,15 +67,7 @@ export interface SessionStoreHead {
 
 /** The head of `store` (see {@linkcode SessionStoreHead}). */
 export function sessionStoreHead(store: SessionStore): SessionStoreHead {
-  return {
-    layout: { name: store.layout.name, fields: [...store.layout.fields] },
-    idleSeconds: store.idleSeconds,
-    maxSessions: store.maxSessions,
-    watermark: store.watermark,
-    expired: store.expired,
-    evicted: store.evicted,
-    sessions: store.size,
-  };
+  return { ...sessionStoreBounds(store), sessions: store.size };
 }
 
 /** Options of {@linkcode encodeSessionChunks}. */

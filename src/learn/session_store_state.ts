@@ -73,6 +73,20 @@ export function checkSessionStoreState(state: SessionStoreState, layout: Session
   return stride;
 }
 
+/** What a store's state and its checkpoint head both hold besides the sessions, in that order. */
+export function sessionStoreBounds(
+  store: SessionStore,
+): Required<Omit<SessionStoreState, "version" | "ids" | "fields">> {
+  return {
+    layout: { name: store.layout.name, fields: [...store.layout.fields] },
+    idleSeconds: store.idleSeconds,
+    maxSessions: store.maxSessions,
+    watermark: store.watermark,
+    expired: store.expired,
+    evicted: store.evicted,
+  };
+}
+
 /** The plain JSON-able state of `store`, sessions least recently seen first. */
 export function sessionStoreState(store: SessionStore): SessionStoreState {
   const ids: string[] = [];
@@ -83,17 +97,7 @@ export function sessionStoreState(store: SessionStore): SessionStoreState {
     ids.push(store.idAt(s));
     for (let j = 0, o = s * stride; j < stride; j++) fields.push(slots[o + j]);
   }
-  return {
-    version: 2,
-    layout: { name: store.layout.name, fields: [...store.layout.fields] },
-    idleSeconds: store.idleSeconds,
-    maxSessions: store.maxSessions,
-    watermark: store.watermark,
-    expired: store.expired,
-    evicted: store.evicted,
-    ids,
-    fields,
-  };
+  return { version: 2, ...sessionStoreBounds(store), ids, fields };
 }
 
 /**
