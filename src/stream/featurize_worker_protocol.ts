@@ -79,41 +79,31 @@ export interface PackedDeadLetter {
   field: string | null;
 }
 
-/** A batch's rows as they travel back (see {@linkcode packRows}). */
-export interface PackedRows {
-  /** Rows. */
-  length: number;
-  /** Sparse entries in use. */
-  sparseLength: number;
-  /** Each row's kind (`RowBatch.kind`). */
-  kind: Uint8Array;
-  /** Each row's action class. */
-  action: Uint8Array;
-  /** Each marker's reason code. */
-  reason: Uint8Array;
-  /** Each row's source partition. */
-  partition: Int32Array;
-  /** Each row's source offset. */
-  offset: Float64Array;
-  /** Each row's event time, epoch seconds. */
-  eventTime: Float64Array;
-  /** Each row's purchase amount. */
-  amount: Float64Array;
-  /** Each row's user id. */
-  userId: Float64Array;
-  /** Each row's true purchase probability, or `NaN`. */
-  truth: Float64Array;
-  /** The dense values, row-major, `length × denseWidth`. */
-  dense: Float64Array;
-  /** Each row's end in the sparse columns. */
-  sparseEnd: Uint32Array;
-  /** The sparse entries' indices. */
-  sparseIndex: Uint32Array;
-  /** The sparse entries' values. */
-  sparseValue: Float64Array;
+/** The {@linkcode RowBatch} columns that travel: one value a row, then the dense and sparse ones. */
+const ROW_COLUMNS = [
+  "kind",
+  "action",
+  "reason",
+  "partition",
+  "offset",
+  "eventTime",
+  "amount",
+  "userId",
+  "truth",
+  "sparseEnd",
+  "dense",
+  "sparseIndex",
+  "sparseValue",
+] as const;
+
+/** One of {@linkcode ROW_COLUMNS}. */
+type RowColumn = typeof ROW_COLUMNS[number];
+
+/** A batch's rows as they travel back (see {@linkcode packRows}): its columns cut to length. */
+export type PackedRows = Pick<RowBatch, RowColumn | "length" | "sparseLength"> & {
   /** The rows' session ids, or `null` when not asked for. */
   sessionId: string[] | null;
-}
+};
 
 /** What the worker is started with. */
 export interface WorkerInit {
@@ -215,44 +205,24 @@ export function unpackRecords(packed: PackedRecords): IndexedRecord[] {
 
 /** Copies of `rows`' columns, cut to its length, to transfer (`sessionIds`: with the ids). */
 export function packRows(rows: RowBatch, sessionIds: boolean): PackedRows {
-  const n = rows.length, s = rows.sparseLength, w = rows.denseWidth;
-  return {
-    length: n,
-    sparseLength: s,
-    kind: rows.kind.slice(0, n),
-    action: rows.action.slice(0, n),
-    reason: rows.reason.slice(0, n),
-    partition: rows.partition.slice(0, n),
-    offset: rows.offset.slice(0, n),
-    eventTime: rows.eventTime.slice(0, n),
-    amount: rows.amount.slice(0, n),
-    userId: rows.userId.slice(0, n),
-    truth: rows.truth.slice(0, n),
-    dense: rows.dense.slice(0, n * w),
-    sparseEnd: rows.sparseEnd.slice(0, n),
-    sparseIndex: rows.sparseIndex.slice(0, s),
-    sparseValue: rows.sparseValue.slice(0, s),
-    sessionId: sessionIds ? rows.sessionId.slice(0, n) : null,
-  };
+  const n = rows.length, s = rows.sparseLength;
+  const packed = { length: n, sparseLength: s } as PackedRows;
+  const columns = packed as unknown as Record<RowColumn, Uint8Array>;
+  for (const c of ROW_COLUMNS) {
+    const end = c === "dense"
+      ? n * rows.denseWidth
+      : c === "sparseIndex" || c === "sparseValue"
+      ? s
+      : n;
+    columns[c] = (rows[c] as Uint8Array).slice(0, end);
+  }
+  packed.sessionId = sessionIds ? rows.sessionId.slice(0, n) : null;
+  return packed;
 }
 
 /** The buffers of a {@linkcode PackedRows} to transfer. */
 export function rowBuffers(p: PackedRows): ArrayBuffer[] {
-  return transferables([
-    p.kind,
-    p.action,
-    p.reason,
-    p.partition,
-    p.offset,
-    p.eventTime,
-    p.amount,
-    p.userId,
-    p.truth,
-    p.dense,
-    p.sparseEnd,
-    p.sparseIndex,
-    p.sparseValue,
-  ]);
+  return transferables(ROW_COLUMNS.map((c) => p[c]));
 }
 
 /**
@@ -269,19 +239,8 @@ export function adoptRows(p: PackedRows, into: RowBatch): void {
   }
   // A batch needs capacity ≥ 1 to grow by doubling; an empty batch keeps its own columns.
   if (p.length > 0) {
-    into.kind = p.kind;
-    into.action = p.action;
-    into.reason = p.reason;
-    into.partition = p.partition;
-    into.offset = p.offset;
-    into.eventTime = p.eventTime;
-    into.amount = p.amount;
-    into.userId = p.userId;
-    into.truth = p.truth;
-    into.dense = p.dense;
-    into.sparseEnd = p.sparseEnd;
-    into.sparseIndex = p.sparseIndex;
-    into.sparseValue = p.sparseValue;
+    const columns = into as unknown as Record<RowColumn, Uint8Array>;
+    for (const c of ROW_COLUMNS) columns[c] = p[c] as Uint8Array;
   }
   into.length = p.length;
   into.sparseLength = p.sparseLength;
