@@ -216,6 +216,26 @@ export class LogisticModel {
           }
         }
       }
+    } else if (this.#opt instanceof AdaGrad) {
+      const std = this.#std, { mean, scale } = std.arrays;
+      let opt = this.#opt.rows();
+      for (let i = 0; i < n; i++) {
+        std.update(rows, i * d);
+        const e = se[i];
+        const p = opt.step(rows, i * d, mean, scale, labels[i], si, sv, s0, e);
+        s0 = e;
+        scores[i] = p;
+        if (drift === undefined && losses === undefined) continue;
+        const loss = logLoss(p, labels[i]);
+        if (losses !== undefined) losses[i] = loss;
+        if (drift !== undefined && drift.update(loss)) {
+          found.push(i);
+          if (onDrift !== "none") {
+            this.adapt(onDrift, factor);
+            opt = (this.#opt as AdaGrad).rows(); // a boost or a reset changes the state
+          }
+        }
+      }
     } else if (drift === undefined) {
       const std = this.#std, opt = this.#opt as AdaGrad | Ftrl;
       for (let i = 0; i < n; i++) {
