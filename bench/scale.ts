@@ -22,12 +22,12 @@
  *
  * ```sh
  * deno task bench:scale [--events 2000000] [--runs 3] [--featurizers 1,2,3] [--learn-batches 20000,100000]
- * deno task bench:scale --learn-checkouts /work/base,.,.+--single-threaded-gc [--runs 3]
+ * deno task bench:scale --learn-checkouts /work/base,.,.+--v8-flags=--single-threaded-gc [--runs 3]
  * ```
  *
  * `--learn-checkouts` is an A/B of `learn` alone: the feature log is featurized once (by this
  * checkout's `featurize ×1`, in the first round), then each round runs `learn` of every checkout
- * listed (its `src/main.ts`; `DIR+FLAGS` adds `--v8-flags=FLAGS`), in an order that alternates
+ * listed (its `src/main.ts`; `DIR+FLAG+…` adds each `FLAG` to its `deno run`), in an order that alternates
  * from round to round, on that same log; `--featurizers` is then ignored.
  *
  * @module
@@ -79,11 +79,10 @@ if (!COUNTS.includes(1) || COUNTS.some((k) => !Number.isInteger(k) || k < 1 || k
 
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
 /** `--learn-checkouts`: the `learn` variants of an A/B on one log (none: this checkout's only). */
-const VARIANTS: { label: string; main: string; v8Flags?: string }[] | undefined =
+const VARIANTS: { label: string; main: string; denoFlags: string[] }[] | undefined =
   values["learn-checkouts"]?.split(",").map((entry) => {
-    const [dir, flags] = entry.split("+", 2);
-    const main = `${Deno.realPathSync(dir)}/src/main.ts`;
-    return { label: entry, main, ...(flags === undefined ? {} : { v8Flags: flags }) };
+    const [dir, ...denoFlags] = entry.split("+");
+    return { label: entry, main: `${Deno.realPathSync(dir)}/src/main.ts`, denoFlags };
   });
 const RUN_TIMEOUT_MS = 600_000;
 
@@ -190,18 +189,32 @@ async function featurize(k: number): Promise<Run> {
   };
 }
 
+/** CPU seconds of the main thread of `pid` (its task of the same id) so far. */
+function mainThreadCpu(pid: number): number {
+  const fields = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/stat`).split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function learn(
   i: number,
   batch?: number,
-  variant?: { label: string; main: string; v8Flags?: string },
+  variant?: { label: string; main: string; denoFlags: string[] },
 ): Promise<Run> {
   const port = freePort();
   const stateDir = `${work}/learn-${i}-${batch ?? "default"}-${crypto.randomUUID().slice(0, 8)}`;
   const b0 = brokerCpu();
   const t0 = performance.now();
-  const flags = variant?.v8Flags === undefined ? [] : [`--v8-flags=${variant.v8Flags}`];
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...flags, variant?.main ?? MAIN, "learn", topic, "--brokers", brokers]
+    args: [
+      "run",
+      "-A",
+      ...variant?.denoFlags ?? [],
+      variant?.main ?? MAIN,
+      "learn",
+      topic,
+      "--brokers",
+      brokers,
+    ]
       .concat(["--state-dir", stateDir])
       .concat(["--http", `127.0.0.1:${port}`])
       .concat(batch === undefined ? [] : ["--max-batch-events", String(batch)]),
@@ -209,8 +222,8 @@ async function learn(
     stderr: "piped",
   }).spawn();
   const stderr = new Response(child.stderr).text();
-  let first: { t: number; cpu: number; rows: number } | undefined;
-  let t1 = 0, cpu = 0, b1 = 0, trained = 0;
+  let first: { t: number; cpu: number; main: number; rows: number } | undefined;
+  let t1 = 0, cpu = 0, main = 0, b1 = 0, trained = 0;
   while (performance.now() < t0 + RUN_TIMEOUT_MS) {
     await sleep(50);
     let sources: { partition: number; next_offset: number }[] = [];
@@ -225,17 +238,30 @@ async function learn(
       continue; // not serving yet
     }
     if (first === undefined && trained > 0) {
-      first = { t: performance.now(), cpu: processCpu(child.pid, true), rows: trained };
+      first = {
+        t: performance.now(),
+        cpu: processCpu(child.pid, true),
+        main: mainThreadCpu(child.pid),
+        rows: trained,
+      };
     }
     const next = new Map(sources.map((s) => [s.partition, s.next_offset]));
     if ([...ends].every(([p, end]) => (next.get(p) ?? 0) >= end)) {
       t1 = performance.now();
       cpu = processCpu(child.pid, true);
+      main = mainThreadCpu(child.pid);
       b1 = brokerCpu();
       break;
     }
   }
   const failed = await stop(child, stderr);
+  if (first !== undefined && t1 > 0) {
+    const m = (EVENTS - first.rows) / 1e6;
+    console.error(
+      `bench: learn steady: main thread ${((main - first.main) / m).toFixed(3)} CPU-s/M, ` +
+        `other threads ${((cpu - first.cpu - (main - first.main)) / m).toFixed(3)}`,
+    );
+  }
   await Deno.remove(stateDir, { recursive: true }).catch(() => {});
   if (t1 === 0) throw new Error(`learn trained ${trained} of ${EVENTS} events:\n${failed}`);
   if (failed !== null) console.error(`bench: learn failed:\n${failed}`);

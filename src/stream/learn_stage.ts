@@ -33,7 +33,7 @@ import { DEFAULT_TARGET, type Target } from "../learn/target.ts";
 import type { LearnState } from "./learn_state.ts";
 import { actionCoreFor, classesFor } from "./next_action.ts";
 import { type SourceView, TrainedCounts } from "./partition_sources.ts";
-import { copyEvents } from "./copy_events.ts";
+import { copyEvents, EventColumns } from "./copy_events.ts";
 
 export type { LearnState } from "./learn_state.ts";
 export type { PartitionCount, SourceView } from "./partition_sources.ts";
@@ -114,6 +114,7 @@ export class LearnStage {
   #drifts: DriftMarker[] = [];
   #version = 0;
   #trained = new TrainedCounts();
+  #own = new EventColumns();
 
   /**
    * Creates the stage, fresh or from `restore`.
@@ -253,6 +254,7 @@ export class LearnStage {
     const ledger = this.#ledger.begin();
     const events = this.#events;
     events.clear();
+    this.#own.restore(events);
     // Room for every row up front: the rows are copied into the events in bulk below.
     events.reserve(rows.length, rows.length === 0 ? 0 : rows.sparseEnd[rows.length - 1]);
     if (this.#rowOf.length < events.capacity) this.#rowOf = grown(this.#rowOf, events.capacity);
@@ -304,7 +306,8 @@ export class LearnStage {
       copyFrom = i + 1;
       copyTo = j;
     }
-    copyEvents(rows, copyFrom, rows.length, events, copyTo);
+    if (copyFrom === 0 && j === rows.length) this.#own.borrow(rows, events);
+    else copyEvents(rows, copyFrom, rows.length, events, copyTo);
     events.length = j;
     events.sparseLength = j === 0 ? 0 : ends[j - 1];
     if (run > 0) trained.set(runPartition, (trained.get(runPartition) ?? 0) + run);
