@@ -272,11 +272,12 @@ export class LearnStage {
     let copyFrom = 0, copyTo = 0;
     const labels = events.labels, truth = events.truth, ends = events.sparseEnd;
     const rowEnds = rows.sparseEnd, action8 = rows.action, truth64 = rows.truth;
+    const partitions = rows.partition, kinds = rows.kind, offsets = rows.offset, n = rows.length;
     let j = 0, sparseShift = 0; // events so far; events' sparse position − rows' sparse position
-    for (let i = 0; i < rows.length; i++) {
-      const partition = rows.partition[i];
-      const isEvent = rows.kind[i] === ROW_EVENT;
-      if (!ledger.accept(partition, rows.offset[i])) {
+    for (let i = 0; i < n; i++) {
+      const partition = partitions[i];
+      const isEvent = kinds[i] === ROW_EVENT;
+      if (!ledger.accept(partition, offsets[i])) {
         skipped++;
       } else if (!isEvent) {
         accepted++;
@@ -340,10 +341,11 @@ export class LearnStage {
     if (this.#drifts.length > MAX_DRIFT_MARKERS) {
       this.#drifts.splice(0, this.#drifts.length - MAX_DRIFT_MARKERS);
     }
+    const purchases = this.#purchases, users = rows.userId, amounts = rows.amount;
     for (let j = 0; j < events.length; j++) {
-      if (events.labels[j] === 1) {
+      if (labels[j] === 1) {
         const i = rowOf[j];
-        this.#purchases.add(rows.userId[i], rows.amount[i]);
+        purchases.add(users[i], amounts[i]);
       }
     }
     if (options.predictions) {
