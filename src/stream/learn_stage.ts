@@ -13,7 +13,8 @@
  *
  * Its state's form is in `learn_state.ts`, the per-partition counts and views in
  * `partition_sources.ts` (this module re-exports their types), the next-action model's restore
- * and classes buffer in `next_action.ts`.
+ * and classes buffer in `next_action.ts`, the rows' copy (or loan) into the learner's events in
+ * `copy_events.ts`, the predictions in `batch_predictions.ts`.
  *
  * @module
  */
@@ -34,6 +35,7 @@ import type { LearnState } from "./learn_state.ts";
 import { actionCoreFor, classesFor } from "./next_action.ts";
 import { type SourceView, TrainedCounts } from "./partition_sources.ts";
 import { copyEvents, EventColumns } from "./copy_events.ts";
+import { collectPredictions } from "./batch_predictions.ts";
 
 export type { LearnState } from "./learn_state.ts";
 export type { PartitionCount, SourceView } from "./partition_sources.ts";
@@ -350,19 +352,7 @@ export class LearnStage {
     }
     if (options.predictions) {
       const perEvent = model.mode !== "seed";
-      for (let j = 0; j < events.length; j++) {
-        const i = rowOf[j];
-        predictions.push({
-          sessionId: rows.sessionId[i],
-          userId: rows.userId[i],
-          timestamp: rows.eventTime[i],
-          topic: this.#topic,
-          partition: rows.partition[i],
-          offset: rows.offset[i],
-          score: events.scores[j],
-          modelVersion: perEvent ? updatesBefore + j : updatesBefore,
-        });
-      }
+      collectPredictions(predictions, this.#topic, rows, events, rowOf, updatesBefore, perEvent);
     }
     return batch;
   }

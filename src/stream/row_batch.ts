@@ -127,6 +127,8 @@ export class RowBatch {
   sparseLength = 0;
 
   /**
+   * Creates an empty batch of rows of `schema`.
+   *
    * @param schema the rows' feature set and widths
    * @param options see {@linkcode RowBatchOptions}
    * @throws {RangeError} on a width or capacity that is not a non-negative integer (dense ≥ 1)
