@@ -28,7 +28,9 @@
  * `--learn-checkouts` is an A/B of `learn` alone: the feature log is featurized once (by this
  * checkout's `featurize ×1`, in the first round), then each round runs `learn` of every checkout
  * listed (its `src/main.ts`; `DIR+FLAG+…` adds each `FLAG` to its `deno run`), in an order that alternates
- * from round to round, on that same log; `--featurizers` is then ignored.
+ * from round to round, on that same log; `--featurizers` is then ignored (and the restore is not
+ * measured). Each learn run's steady CPU is also printed (stderr) split into its main thread
+ * (`/proc/<pid>/task/<pid>/stat`) and the other threads (V8's collector and compiler).
  *
  * @module
  */
