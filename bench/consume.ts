@@ -96,6 +96,8 @@ interface Run {
   mainCpuSeconds?: number;
   /** CPU seconds of the busiest other thread (`train` only: the worker's, when there is one). */
   otherCpuSeconds?: number;
+  /** The trainer's `pipeline: …` line (`trainer_stats.ts`), when it printed one. */
+  pipeline?: string;
 }
 
 /** CPU seconds (user + system) of thread `tid` of `pid`, from `/proc/<pid>/task/<tid>/stat`. */
@@ -150,10 +152,11 @@ async function train(name: string, main: string, i: number, extra: string[] = []
         ...(values.features === undefined ? [] : ["--features", values.features]),
         ...extra.filter((flag) => !isDenoFlag(flag)),
       ]),
-    stdout: "null",
+    stdout: "piped",
     stderr: "piped",
   }).spawn();
   const stderr = new Response(child.stderr).text();
+  const stdout = new Response(child.stdout).text();
   const deadline = t0 + 600_000;
   let trained = 0, cpu = 0, t1 = 0, peakMb = NaN, mainCpu = NaN, otherCpu = NaN;
   while (performance.now() < deadline) {
@@ -181,7 +184,9 @@ async function train(name: string, main: string, i: number, extra: string[] = []
   }
   if (!status.success) console.error(`bench: ${name} exited ${status.code}:\n${await stderr}`);
   await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+  const pipeline = (await stdout).split("\n").find((line) => line.startsWith("pipeline: "));
   return {
+    pipeline,
     tool: name,
     seconds: (t1 - t0) / 1000,
     cpuSeconds: cpu,
@@ -221,6 +226,11 @@ async function consumerPerformance(i: number): Promise<Run> {
   };
 }
 
+/** A fraction as a whole percentage. */
+function pct(x: number): string {
+  return `${Math.round(100 * x)}%`;
+}
+
 const runs: Run[] = [];
 for (let i = 0; i < RUNS; i++) {
   const order: (() => Promise<Run>)[] = [
@@ -240,7 +250,13 @@ for (let i = 0; i < RUNS; i++) {
           : ` (main thread ${(r.mainCpuSeconds! / (EVENTS / 1e6)).toFixed(2)}, busiest other ${
             (r.otherCpuSeconds! / (EVENTS / 1e6)).toFixed(2)
           }), peak RSS ${r.peakMb.toFixed(0)} MB`
-      }; load average ${loadAverage()}`,
+      }; load average ${loadAverage()}${
+        r.mainCpuSeconds === undefined
+          ? ""
+          : `; busy: main ${pct(r.mainCpuSeconds / r.seconds)}, other ${
+            pct(r.otherCpuSeconds! / r.seconds)
+          }`
+      }${r.pipeline === undefined ? "" : `\nbench:   ${r.pipeline}`}`,
     );
   }
 }
@@ -257,9 +273,9 @@ console.log(
 );
 console.log("");
 console.log(
-  "| tool | events/s per run | median events/s | × ConsumerPerformance | CPU-s/M per run | median CPU-s/M | main thread CPU-s/M (median) | busiest other thread CPU-s/M (median) | peak RSS, MB (median) |",
+  "| tool | events/s per run | median events/s | × ConsumerPerformance | CPU-s/M per run | median CPU-s/M | main thread CPU-s/M (median) | busiest other thread CPU-s/M (median) | busy main / other (median) | peak RSS, MB (median) |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const tool of tools) {
   const mine = runs.filter((r) => r.tool === tool);
   const m = median(mine.map(rate));
@@ -276,6 +292,12 @@ for (const tool of tools) {
       mine[0].otherCpuSeconds === undefined
         ? "-"
         : median(mine.map((r) => r.otherCpuSeconds! / (EVENTS / 1e6))).toFixed(2)
+    } | ${
+      mine[0].mainCpuSeconds === undefined
+        ? "-"
+        : `${pct(median(mine.map((r) => r.mainCpuSeconds! / r.seconds)))} / ${
+          pct(median(mine.map((r) => r.otherCpuSeconds! / r.seconds)))
+        }`
     } | ${mine[0].peakMb === undefined ? "-" : median(mine.map((r) => r.peakMb!)).toFixed(0)} |`,
   );
 }

@@ -57,6 +57,7 @@ function handle(message: ToFeaturizeWorker): void {
   }
   switch (message.type) {
     case "batch": {
+      const start = performance.now();
       rows.clear();
       const result = stage.featurize(unpackRecords(message), rows);
       const packed = packRows(rows, sessionIds);
@@ -71,6 +72,7 @@ function handle(message: ToFeaturizeWorker): void {
           field: d.error.field,
         })),
         counts: stage.sessionCounts(),
+        featurizeMs: performance.now() - start,
       }, rowBuffers(packed));
       return;
     }

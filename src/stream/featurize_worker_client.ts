@@ -60,6 +60,8 @@ export interface WorkerBatch {
   into(rows: RowBatch): FeaturizeResult;
   /** The session stores' counts after this batch. */
   counts: SessionCounts;
+  /** How long the worker took over the batch, ms. */
+  featurizeMs: number;
 }
 
 type Pending =
@@ -170,6 +172,7 @@ export class FeaturizeWorker {
       const records = pending.records;
       pending.resolve({
         counts: message.counts,
+        featurizeMs: message.featurizeMs,
         into: (rows) => {
           adoptRows(message.rows, rows);
           return {

@@ -134,6 +134,8 @@ export type FromFeaturizeWorker =
     skipped: number;
     deadLetters: PackedDeadLetter[];
     counts: SessionCounts;
+    /** How long the worker took over the batch, ms (unpack, featurize, pack). */
+    featurizeMs: number;
   }
   | { type: "state"; stores: PackedStores }
   | { type: "error"; message: string; stack?: string };
