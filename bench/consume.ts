@@ -10,7 +10,7 @@
  * - **ConsumerPerformance** (`--messages N`, a fresh group), from its spawn to its exit; its CPU
  *   from `/usr/bin/time` (the JVM's start-up and JIT included);
  * - with `--before <dir>`, also **train (before)**: the `src/main.ts` of another checkout (e.g.
- *   `git archive` of the base commit), the same way;
+ *   `git archive` of the base commit), the same way (with `--configs`, each configuration);
  * - with `--configs "name=flags;name=flags"`, one **train** per configuration, each with its
  *   extra flags (e.g. `"one thread=--featurize-worker off;worker=--featurize-worker on"`),
  *   instead of the one plain `train`; a `--v8-flags=…` among them goes to `deno run` (e.g.
@@ -20,6 +20,12 @@
  * Each `train` run also reports its peak RSS (`VmHWM` of `/proc/<pid>/status` when all N are
  * trained) and the CPU of its main thread and of its busiest other thread (`/proc/<pid>/task/`:
  * the featurize worker's, when there is one; else one of V8's or the runtime's helpers).
+ *
+ * Each `train` run's line also gives its threads' busy fractions (each thread's CPU over the
+ * run's seconds, start-up included), the CPU of the threads besides those two (V8's helpers: the
+ * garbage collector's and the compiler's), and the trainer's own `pipeline: …` line
+ * (`src/stream/trainer_stats.ts`: why the batches closed, the main thread's time waiting for
+ * input, posting, waiting for the worker's rows and learning, and the worker's featurize time).
  *
  * The runs alternate (train, ConsumerPerformance[, before]) `--runs` (3) times; the table gives
  * each run's events/s and CPU-seconds per million events, and the medians with the ratio of the
@@ -237,7 +243,14 @@ for (let i = 0; i < RUNS; i++) {
     ...CONFIGS.map((c) => () => train(c.name, MAIN, i, c.args)),
     () => consumerPerformance(i),
   ];
-  if (BEFORE !== undefined) order.push(() => train("train (before)", BEFORE, i));
+  if (BEFORE !== undefined) {
+    if (values.configs === undefined) order.push(() => train("train (before)", BEFORE, i));
+    else {
+      for (const c of CONFIGS) {
+        order.push(() => train(c.name.replace(/\)$/, ", before)"), BEFORE, i, c.args));
+      }
+    }
+  }
   for (const step of order) {
     const r = await step();
     runs.push(r);
@@ -249,6 +262,8 @@ for (let i = 0; i < RUNS; i++) {
           ? ""
           : ` (main thread ${(r.mainCpuSeconds! / (EVENTS / 1e6)).toFixed(2)}, busiest other ${
             (r.otherCpuSeconds! / (EVENTS / 1e6)).toFixed(2)
+          }, the rest ${
+            ((r.cpuSeconds - r.mainCpuSeconds! - r.otherCpuSeconds!) / (EVENTS / 1e6)).toFixed(2)
           }), peak RSS ${r.peakMb.toFixed(0)} MB`
       }; load average ${loadAverage()}${
         r.mainCpuSeconds === undefined

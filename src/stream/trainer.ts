@@ -28,19 +28,17 @@
  * @module
  */
 
-import type { FeatureSet } from "../learn/feature_set.ts";
 import { DEFAULT_FEATURE_SET } from "../learn/feature_sets.ts";
-import type { LearnerOptions } from "../learn/learner.ts";
 import type { AdminCommand, AdminResult } from "./admin_queue.ts";
-import { DurableLoop, type DurableLoopHooks } from "./durable_loop.ts";
+import { DurableLoop } from "./durable_loop.ts";
 import { FeaturizeStage } from "./featurize_stage.ts";
 import { LearnStage } from "./learn_stage.ts";
 import type { NextOffset } from "./offset_ledger.ts";
-import type { BatchOutputs, SourceRecord } from "./records.ts";
+import type { SourceRecord } from "./records.ts";
 import { RowBatch } from "./row_batch.ts";
 import type { Snapshot } from "./snapshot.ts";
 import { checkResumeFeatureSet, type TrainerState } from "./trainer_state.ts";
-import type { Target } from "../learn/target.ts";
+import type { TrainerOptions } from "./trainer_options.ts";
 import type { SessionStore } from "../learn/session_store.ts";
 import type { FeaturizeResult, FeaturizeState } from "./featurize_stage.ts";
 import { FeaturizeWorker, type WorkerBatch } from "./featurize_worker_client.ts";
@@ -52,47 +50,7 @@ export type { BatchInfo } from "./durable_loop.ts";
 export type { NextOffset } from "./offset_ledger.ts";
 export type { BatchOutputs, DeadLetter, Prediction, SourceRecord } from "./records.ts";
 export type { TrainerState } from "./trainer_state.ts";
-
-/** Options of {@linkcode Trainer} (and the hooks of `DurableLoopHooks`). */
-export interface TrainerOptions extends DurableLoopHooks<TrainerState> {
-  /** The topic trained on (for the snapshot). Required. */
-  topic: string;
-  /**
-   * Learner options (mode, hyper-parameters; `store`: the bounds of each partition's session
-   * store); only the drift reaction applies when `restore` is given. Default: `{}`.
-   */
-  /** What it learns (see `LearnStageOptions.target`). Default `"purchase"`. */
-  target?: Target;
-  learner?: Omit<LearnerOptions, "featureSet">;
-  /** The features (`--features`, see `feature_sets.ts`). Default `DEFAULT_FEATURE_SET`. */
-  featureSet?: FeatureSet;
-  /** State to continue from (a checkpoint) of the same feature set. Default: a fresh start. */
-  restore?: TrainerState;
-  /** Writes the batch's side outputs and resolves once acknowledged. Default: none. */
-  sideOutputs?: (outputs: BatchOutputs) => Promise<void>;
-  /** Whether to collect predictions for `sideOutputs`. Default: `false`. */
-  collectPredictions?: boolean;
-  /** Sees each batch's rows between the stages (valid only during the call). Default: none. */
-  onRows?: (rows: RowBatch) => void;
-  /**
-   * Featurize in a Web Worker beside the learn stage, the two overlapping (see the module
-   * documentation); call {@linkcode Trainer.close} at the end. Default `false`.
-   */
-  featurizeWorker?: boolean;
-  /**
-   * Whether an unforced checkpoint would be written now (the throttle's `due`): with the worker,
-   * the pipeline runs dry before such a batch. Default: always, when there is a `checkpoint`.
-   */
-  checkpointDue?: () => boolean;
-  /**
-   * With the worker: the most batches posted to it and not learnt yet between two batches (a
-   * batch is posted, then the oldest beyond this many learnt while the worker goes on).
-   * Default `2`.
-   */
-  maxInFlight?: number;
-  /** Collects where the batches' time goes (`trainer_stats.ts`). Default: none. */
-  stats?: TrainerStats;
-}
+export type { TrainerOptions } from "./trainer_options.ts";
 
 /** A batch posted to the featurize worker, not learnt yet. */
 interface InFlight {
@@ -119,7 +77,11 @@ export class Trainer {
   #broken: Error | null = null;
 
   /**
+   * Creates the trainer (and its featurize worker, with `featurizeWorker`), fresh or from
+   * `restore`.
+   *
    * @param options see {@linkcode TrainerOptions}
+   * @throws {RangeError} if `maxInFlight` is not an integer ≥ 1
    * @throws {TypeError} if `restore` is of another topic, or its stages disagree on an offset
    * @throws {FeatureSetMismatchError} if `restore` is of another feature set
    */
@@ -365,8 +327,11 @@ export class Trainer {
     const featurized = batch.into(this.#rows);
     this.#counts = batch.counts;
     this.#stores = null;
+    const rows = this.#rows.length;
     await this.#learnRows(featurized, inFlight.start);
-    stats?.add("learn", performance.now() - start, this.#rows.length);
+    // Learnt: the rows' columns go back to the worker for a later batch.
+    this.#worker!.recycle(this.#rows);
+    stats?.add("learn", performance.now() - start, rows);
   }
 
   /** Steps 2–5 of the module documentation, for the batch's rows in `this.#rows`. */

@@ -60,7 +60,11 @@ export class TrainerStats {
     learntWhileIdle: 0,
   };
 
-  /** @param now the clock, ms (tests inject one). Default `performance.now`. */
+  /**
+   * Creates empty stats.
+   *
+   * @param now the clock, ms (tests inject one). Default `performance.now`.
+   */
   constructor(now: () => number = () => performance.now()) {
     this.#now = now;
   }
