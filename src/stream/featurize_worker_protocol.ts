@@ -160,6 +160,17 @@ export function transferables(values: readonly unknown[]): ArrayBuffer[] {
 }
 
 /**
+ * A record that copies its value out without making a view of it (the consumer's `ViewRecord`):
+ * packing a batch then leaves no view on its records, which wait until the batch is learnt.
+ */
+interface ValueCopier {
+  /** The value's length in bytes (0 for a tombstone). */
+  readonly valueLength: number;
+  /** Copies the value into `target` at `at`; its length, -1 for a tombstone. */
+  copyValueTo(target: Uint8Array, at: number): number;
+}
+
+/**
  * The records of a batch copied into one buffer with their columns (see the module doc): into
  * `spare`'s buffers when they are large enough (then its arrays are longer than the batch: `n`
  * and the lengths say what is used), else into new ones with a quarter's headroom.
@@ -170,7 +181,10 @@ export function packRecords(
 ): PackedRecords {
   const n = records.length;
   let total = 0;
-  for (let i = 0; i < n; i++) total += records[i].value?.byteLength ?? 0;
+  for (let i = 0; i < n; i++) {
+    const r = records[i] as SourceRecord & Partial<ValueCopier>;
+    total += r.copyValueTo !== undefined ? r.valueLength! : r.value?.byteLength ?? 0;
+  }
   const fits = spare !== undefined && spare.lengths.length >= n && spare.values.length >= total;
   const room = (x: number) => Math.ceil(x * 1.25);
   const lengths = fits ? spare.lengths : new Int32Array(room(n));
@@ -178,10 +192,16 @@ export function packRecords(
   const offset = fits ? spare.offset : new Float64Array(room(n));
   const values = fits ? spare.values : new Uint8Array(room(total));
   for (let i = 0, at = 0; i < n; i++) {
-    const r = records[i];
-    const v = r.value;
+    const r = records[i] as SourceRecord & Partial<ValueCopier>;
     partition[i] = r.partition;
     offset[i] = r.offset;
+    if (r.copyValueTo !== undefined) {
+      const length = r.copyValueTo(values, at);
+      lengths[i] = length;
+      if (length > 0) at += length;
+      continue;
+    }
+    const v = r.value;
     if (v === null || v === undefined) {
       lengths[i] = -1;
     } else {

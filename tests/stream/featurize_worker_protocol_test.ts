@@ -11,6 +11,7 @@ import { featureSet } from "../../src/learn/feature_sets.ts";
 import { featureRows } from "../../src/stream/featurize_stage.ts";
 import { RowBatch } from "../../src/stream/row_batch.ts";
 import type { SourceRecord } from "../../src/stream/records.ts";
+import { ViewRecord } from "../../src/kafka/consumed_record.ts";
 
 const enc = new TextEncoder();
 
@@ -82,4 +83,24 @@ Deno.test("installColumns and adoptRows refuse columns of another shape, naming 
   const rows = new RowBatch(session, { capacity: 2 });
   rows.addEvent(0, 0, 0, 0, 1, "", 1);
   assert.throws(() => adoptRows(packRows(rows, false), new RowBatch(shop)), /Cannot adopt 1 rows/);
+});
+
+Deno.test("packRecords copies a view record's value out of its fetch bytes as it is", () => {
+  // Two records' values inside one "fetch response", and a tombstone.
+  const bytes = enc.encode("..key1{\"a\":1}..key2{\"b\":22}..");
+  const view = (offset: number, start: number, length: number) =>
+    new ViewRecord("t", 0, offset, 0, bytes, { start: 0, length: -1 }, { start, length });
+  const records = [view(0, 6, 7), view(1, -1, -1), view(2, 19, 8)];
+  const target = new Uint8Array(3);
+  assert.equal(records[1].copyValueTo(target, 0), -1, "a tombstone copies nothing");
+  const packed = packRecords(records);
+  const back = unpackRecords(packed);
+  assert.deepEqual(back.map((r) => r.value && new TextDecoder().decode(r.value)), [
+    '{"a":1}',
+    null,
+    '{"b":22}',
+  ]);
+  assert.deepEqual([...packed.lengths.subarray(0, 3)], [7, -1, 8]);
+  // Read afterwards, the record's own view is the same bytes.
+  assert.deepEqual(records[2].value, back[2].value);
 });
