@@ -87,7 +87,7 @@ Deno.test("installColumns and adoptRows refuse columns of another shape, naming 
 
 Deno.test("packRecords copies a view record's value out of its fetch bytes as it is", () => {
   // Two records' values inside one "fetch response", and a tombstone.
-  const bytes = enc.encode("..key1{\"a\":1}..key2{\"b\":22}..");
+  const bytes = enc.encode('..key1{"a":1}..key2{"b":22}..');
   const view = (offset: number, start: number, length: number) =>
     new ViewRecord("t", 0, offset, 0, bytes, { start: 0, length: -1 }, { start, length });
   const records = [view(0, 6, 7), view(1, -1, -1), view(2, 19, 8)];
