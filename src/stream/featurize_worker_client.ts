@@ -67,6 +67,8 @@ export interface WorkerBatch {
   counts: SessionCounts;
   /** How long the worker took over the batch, ms. */
   featurizeMs: number;
+  /** When its rows came back (`performance.now()`). */
+  backAt: number;
 }
 
 type Pending =
@@ -190,6 +192,7 @@ export class FeaturizeWorker {
       pending.resolve({
         counts: message.counts,
         featurizeMs: message.featurizeMs,
+        backAt: performance.now(),
         into: (rows) => {
           adoptRows(message.rows, rows);
           return {

@@ -323,7 +323,7 @@ export class Trainer {
     const batch = await inFlight.batch;
     const start = performance.now();
     stats?.add("waitRows", start - waited, 0);
-    stats?.worker(batch.featurizeMs);
+    stats?.worker(batch.featurizeMs, batch.backAt - inFlight.start, start - batch.backAt);
     const featurized = batch.into(this.#rows);
     this.#counts = batch.counts;
     this.#stores = null;

@@ -4,7 +4,8 @@
  * split into waiting for input (the micro-batcher accumulating: the consumer's fetches and their
  * decoding), posting batches to the featurize worker, waiting for the worker's rows, featurizing
  * (one thread) and learning (the learn stage, side outputs, checkpoint, commit, snapshot); with
- * the worker, also the worker's own featurize time and how deep the pipeline was. Only batches
+ * the worker, also the worker's own featurize time, per batch how long its rows took to come back
+ * and then waited for the main thread, and how deep the pipeline was. Only batches
  * with records count, from the first one's arrival to the last one's end, so an idle spell
  * before or after the input does not.
  *
@@ -33,6 +34,12 @@ export interface TrainerStatsTotals {
   phases: Record<TrainerPhase, number>;
   /** The worker's featurize time, ms (0 without the worker). */
   workerMs: number;
+  /** Batches the worker featurized. */
+  workerBatches: number;
+  /** From posting each batch to its rows coming back, ms, summed over the batches. */
+  roundTripMs: number;
+  /** From each batch's rows coming back to the main thread learning them, ms, summed. */
+  rowsWaitMs: number;
   /** The most batches posted to the worker and not learnt yet at once. */
   maxInFlight: number;
   /** Batches learnt while the next batch was being accumulated (not waited for by it). */
@@ -56,6 +63,9 @@ export class TrainerStats {
     spanMs: 0,
     phases: { input: 0, post: 0, waitRows: 0, featurize: 0, learn: 0 },
     workerMs: 0,
+    workerBatches: 0,
+    roundTripMs: 0,
+    rowsWaitMs: 0,
     maxInFlight: 0,
     learntWhileIdle: 0,
   };
@@ -104,9 +114,15 @@ export class TrainerStats {
     if (rows > 0) this.#last = this.#now();
   }
 
-  /** The worker featurized a batch in `ms`. */
-  worker(ms: number): void {
+  /**
+   * The worker featurized a batch in `ms`; its rows came back `roundTripMs` after it was posted,
+   * and waited `rowsWaitMs` for the main thread to learn them.
+   */
+  worker(ms: number, roundTripMs: number, rowsWaitMs: number): void {
     this.#t.workerMs += ms;
+    this.#t.workerBatches++;
+    this.#t.roundTripMs += roundTripMs;
+    this.#t.rowsWaitMs += rowsWaitMs;
   }
 
   /** `n` batches are in flight now. */
@@ -130,6 +146,7 @@ export class TrainerStats {
     const t = this.totals();
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     const share = (ms: number) => t.spanMs > 0 ? ` (${Math.round(100 * ms / t.spanMs)}%)` : "";
+    const per = (ms: number) => `${(ms / Math.max(1, t.workerBatches)).toFixed(1)} ms`;
     const closes = Object.entries(t.closes).map(([k, v]) => `${k} ${v}`).join(", ");
     const phases = PHASES.filter((p) => t.phases[p] > 0)
       .map((p) => `${p} ${s(t.phases[p])}${share(t.phases[p])}`).join(", ");
@@ -137,9 +154,11 @@ export class TrainerStats {
       closes || "none"
     }); main thread: ${phases || "-"}${
       t.workerMs > 0
-        ? `; worker featurize ${s(t.workerMs)}${
-          share(t.workerMs)
-        }; at most ${t.maxInFlight} in flight, ${t.learntWhileIdle} learnt while the next accumulated`
+        ? `; worker featurize ${s(t.workerMs)}${share(t.workerMs)}; per batch: ${
+          per(t.workerMs)
+        } featurizing, rows back ${per(t.roundTripMs)} after posting and learnt ${
+          per(t.rowsWaitMs)
+        } after that; at most ${t.maxInFlight} in flight, ${t.learntWhileIdle} learnt while the next accumulated`
         : ""
     }`;
   }

@@ -17,7 +17,7 @@ Deno.test("TrainerStats splits the main thread's time from the first batch to th
   now += 30; // the next accumulates; the first is learnt meanwhile (20 of the 30 ms)
   stats.add("learn", 20, 100);
   stats.learntWhileIdle();
-  stats.worker(15);
+  stats.worker(15, 25, 5);
   stats.arrived(40); // batch 2 (interval): 10 ms of input wait
   now += 5;
   stats.add("learn", 5, 40);
@@ -30,6 +30,13 @@ Deno.test("TrainerStats splits the main thread's time from the first batch to th
   assert.equal(t.spanMs, 45);
   assert.deepEqual(t.phases, { input: 10, post: 10, waitRows: 0, featurize: 0, learn: 25 });
   assert.equal(t.workerMs, 15);
+  assert.equal(t.workerBatches, 1);
+  assert.equal(t.roundTripMs, 25);
+  assert.equal(t.rowsWaitMs, 5);
+  assert.match(
+    stats.summary(),
+    /per batch: 15\.0 ms featurizing, rows back 25\.0 ms after posting and learnt 5\.0 ms after that/,
+  );
   assert.equal(t.maxInFlight, 1);
   assert.equal(t.learntWhileIdle, 1);
   assert.match(stats.summary(), /^pipeline: 2 batches of 140 records over 0\.0\d s/);
