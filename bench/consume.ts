@@ -10,7 +10,7 @@
  * - **ConsumerPerformance** (`--messages N`, a fresh group), from its spawn to its exit; its CPU
  *   from `/usr/bin/time` (the JVM's start-up and JIT included);
  * - with `--before <dir>`, also **train (before)**: the `src/main.ts` of another checkout (e.g.
- *   `git archive` of the base commit), the same way;
+ *   `git archive` of the base commit), the same way (with `--configs`, each configuration);
  * - with `--configs "name=flags;name=flags"`, one **train** per configuration, each with its
  *   extra flags (e.g. `"one thread=--featurize-worker off;worker=--featurize-worker on"`),
  *   instead of the one plain `train`; a `--v8-flags=…` among them goes to `deno run` (e.g.
@@ -20,6 +20,12 @@
  * Each `train` run also reports its peak RSS (`VmHWM` of `/proc/<pid>/status` when all N are
  * trained) and the CPU of its main thread and of its busiest other thread (`/proc/<pid>/task/`:
  * the featurize worker's, when there is one; else one of V8's or the runtime's helpers).
+ *
+ * Each `train` run's line also gives its threads' busy fractions (each thread's CPU over the
+ * run's seconds, start-up included), the CPU of the threads besides those two (V8's helpers: the
+ * garbage collector's and the compiler's), and the trainer's own `pipeline: …` line
+ * (`src/stream/trainer_stats.ts`: why the batches closed, the main thread's time waiting for
+ * input, posting, waiting for the worker's rows and learning, and the worker's featurize time).
  *
  * The runs alternate (train, ConsumerPerformance[, before]) `--runs` (3) times; the table gives
  * each run's events/s and CPU-seconds per million events, and the medians with the ratio of the
@@ -96,6 +102,8 @@ interface Run {
   mainCpuSeconds?: number;
   /** CPU seconds of the busiest other thread (`train` only: the worker's, when there is one). */
   otherCpuSeconds?: number;
+  /** The trainer's `pipeline: …` line (`trainer_stats.ts`), when it printed one. */
+  pipeline?: string;
 }
 
 /** CPU seconds (user + system) of thread `tid` of `pid`, from `/proc/<pid>/task/<tid>/stat`. */
@@ -150,10 +158,11 @@ async function train(name: string, main: string, i: number, extra: string[] = []
         ...(values.features === undefined ? [] : ["--features", values.features]),
         ...extra.filter((flag) => !isDenoFlag(flag)),
       ]),
-    stdout: "null",
+    stdout: "piped",
     stderr: "piped",
   }).spawn();
   const stderr = new Response(child.stderr).text();
+  const stdout = new Response(child.stdout).text();
   const deadline = t0 + 600_000;
   let trained = 0, cpu = 0, t1 = 0, peakMb = NaN, mainCpu = NaN, otherCpu = NaN;
   while (performance.now() < deadline) {
@@ -181,7 +190,9 @@ async function train(name: string, main: string, i: number, extra: string[] = []
   }
   if (!status.success) console.error(`bench: ${name} exited ${status.code}:\n${await stderr}`);
   await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+  const pipeline = (await stdout).split("\n").find((line) => line.startsWith("pipeline: "));
   return {
+    pipeline,
     tool: name,
     seconds: (t1 - t0) / 1000,
     cpuSeconds: cpu,
@@ -221,13 +232,25 @@ async function consumerPerformance(i: number): Promise<Run> {
   };
 }
 
+/** A fraction as a whole percentage. */
+function pct(x: number): string {
+  return `${Math.round(100 * x)}%`;
+}
+
 const runs: Run[] = [];
 for (let i = 0; i < RUNS; i++) {
   const order: (() => Promise<Run>)[] = [
     ...CONFIGS.map((c) => () => train(c.name, MAIN, i, c.args)),
     () => consumerPerformance(i),
   ];
-  if (BEFORE !== undefined) order.push(() => train("train (before)", BEFORE, i));
+  if (BEFORE !== undefined) {
+    if (values.configs === undefined) order.push(() => train("train (before)", BEFORE, i));
+    else {
+      for (const c of CONFIGS) {
+        order.push(() => train(c.name.replace(/\)$/, ", before)"), BEFORE, i, c.args));
+      }
+    }
+  }
   for (const step of order) {
     const r = await step();
     runs.push(r);
@@ -239,8 +262,16 @@ for (let i = 0; i < RUNS; i++) {
           ? ""
           : ` (main thread ${(r.mainCpuSeconds! / (EVENTS / 1e6)).toFixed(2)}, busiest other ${
             (r.otherCpuSeconds! / (EVENTS / 1e6)).toFixed(2)
+          }, the rest ${
+            ((r.cpuSeconds - r.mainCpuSeconds! - r.otherCpuSeconds!) / (EVENTS / 1e6)).toFixed(2)
           }), peak RSS ${r.peakMb.toFixed(0)} MB`
-      }; load average ${loadAverage()}`,
+      }; load average ${loadAverage()}${
+        r.mainCpuSeconds === undefined
+          ? ""
+          : `; busy: main ${pct(r.mainCpuSeconds / r.seconds)}, other ${
+            pct(r.otherCpuSeconds! / r.seconds)
+          }`
+      }${r.pipeline === undefined ? "" : `\nbench:   ${r.pipeline}`}`,
     );
   }
 }
@@ -257,9 +288,9 @@ console.log(
 );
 console.log("");
 console.log(
-  "| tool | events/s per run | median events/s | × ConsumerPerformance | CPU-s/M per run | median CPU-s/M | main thread CPU-s/M (median) | busiest other thread CPU-s/M (median) | peak RSS, MB (median) |",
+  "| tool | events/s per run | median events/s | × ConsumerPerformance | CPU-s/M per run | median CPU-s/M | main thread CPU-s/M (median) | busiest other thread CPU-s/M (median) | busy main / other (median) | peak RSS, MB (median) |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const tool of tools) {
   const mine = runs.filter((r) => r.tool === tool);
   const m = median(mine.map(rate));
@@ -276,6 +307,12 @@ for (const tool of tools) {
       mine[0].otherCpuSeconds === undefined
         ? "-"
         : median(mine.map((r) => r.otherCpuSeconds! / (EVENTS / 1e6))).toFixed(2)
+    } | ${
+      mine[0].mainCpuSeconds === undefined
+        ? "-"
+        : `${pct(median(mine.map((r) => r.mainCpuSeconds! / r.seconds)))} / ${
+          pct(median(mine.map((r) => r.otherCpuSeconds! / r.seconds)))
+        }`
     } | ${mine[0].peakMb === undefined ? "-" : median(mine.map((r) => r.peakMb!)).toFixed(0)} |`,
   );
 }

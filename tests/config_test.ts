@@ -57,6 +57,22 @@ Deno.test("resolveConfig() bounds train's batches in bytes with --max-batch-byte
   }
 });
 
+Deno.test("resolveConfig() sizes train's fetches with --fetch-bytes", () => {
+  const c = resolveConfig(["train"], {});
+  assert.ok(c.command === "train");
+  assert.equal(c.fetchBytes, 1024 * 1024);
+  const d = resolveConfig(["train", "--fetch-bytes", "4MiB"], {});
+  assert.ok(d.command === "train");
+  assert.equal(d.fetchBytes, 4 * 1024 * 1024);
+  for (const bad of ["0", "much"]) {
+    assert.throws(
+      () => resolveConfig(["train", "--fetch-bytes", bad], {}),
+      (e: unknown) =>
+        e instanceof UsageError && /--fetch-bytes/.test(e.message) && e.message.includes(bad),
+    );
+  }
+});
+
 Deno.test("resolveConfig() takes --features on train and demo, default the registry's", () => {
   for (const command of ["train", "demo"]) {
     const c = resolveConfig([command], {});

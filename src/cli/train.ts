@@ -20,6 +20,7 @@ import { resumingConnect } from "../stream/resume_hook.ts";
 import { featureSet } from "../learn/feature_sets.ts";
 import { checkResumeFeatureSet } from "../stream/trainer_state.ts";
 import { MicroBatcher } from "../stream/batcher.ts";
+import { TrainerStats } from "../stream/trainer_stats.ts";
 import { CheckpointStore, type CrashPoint } from "../stream/checkpoint.ts";
 import { formatBatchReport } from "../stream/report.ts";
 import { Trainer } from "../stream/trainer.ts";
@@ -147,6 +148,7 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
     });
     const commits = new GroupCommitter(log);
     let reportCount = 0;
+    const stats = new TrainerStats();
     const buildStart = performance.now();
     const trainer = new Trainer({
       topic: config.topic,
@@ -165,7 +167,7 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       sideOutputs: (outputs) => sideOutputs.write(outputs),
       collectPredictions: config.predictions,
       featurizeWorker: config.featurizeWorker,
-      fullBatchEvents: config.maxBatchEvents,
+      stats,
       checkpointDue: () => checkpoints.due,
       checkpoint: async (state, force) => {
         const start = performance.now();
@@ -206,6 +208,7 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
         topic: config.topic,
         group: config.group,
         startingOffsets: config.startingOffsets,
+        maxBytesPerPartition: config.fetchBytes,
       }),
     });
     // (Not bound to the stop signal: the final commit after the last batch still needs it.)
@@ -237,9 +240,14 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       emitEmpty: true,
       signal: stop.signal,
     });
+    stats.closeReason = () => batcher.lastClose;
 
     const done = untilDone(stop, cleanup, async () => {
-      await trainer.run(batcher, { signal: stop.signal });
+      try {
+        await trainer.run(batcher, { signal: stop.signal });
+      } finally {
+        log(stats.summary());
+      }
       await trainer.flush();
       const c = trainer.snapshot.checkpoint;
       if (c) log(`checkpoint of batch ${c.batchId} written to ${config.stateDir}`);

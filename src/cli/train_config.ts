@@ -76,6 +76,14 @@ export interface TrainConfig extends CommonConfig {
    */
   maxBatchBytes: number;
   /**
+   * The most bytes of a partition one fetch brings: `--fetch-bytes` (kafkajs'
+   * `maxBytesPerPartition`). Fewer, larger fetches are fewer round trips to the broker, each
+   * copied once by kafkajs into one buffer the records are views over (docs/design.md "One batch
+   * through `train`").
+   * @default {1048576}
+   */
+  fetchBytes?: number;
+  /**
    * Featurize (decode, session stores, rows) in a Web Worker beside the learn stage, the two
    * threads overlapping: `--featurize-worker on|off` (docs/design.md "The trainer as two
    * stages"; README "The trainer against Kafka's own consumer" for what it buys).
@@ -192,6 +200,11 @@ export const TRAIN_COMMAND: CommandSpec = {
       help: "close a batch when its records' values reach this size (e.g. 16MiB, 5MB)",
       default: "64MiB",
     },
+    "fetch-bytes": {
+      type: "string",
+      help: "the most bytes of a partition one fetch brings (e.g. 1MiB, 4MiB)",
+      default: "1MiB",
+    },
     "featurize-worker": {
       type: "string",
       help: "{choices}: decode and featurize in a Web Worker beside the learn stage",
@@ -264,6 +277,7 @@ export function resolveTrain(flags: ParsedFlags, env: Env): TrainConfig {
     triggerMs: flags.value("trigger", duration),
     maxBatchEvents: flags.value("max-batch-events", positiveInt),
     maxBatchBytes: flags.value("max-batch-bytes", positiveByteSize),
+    fetchBytes: flags.value("fetch-bytes", positiveByteSize),
     featurizeWorker: flags.value("featurize-worker", oneOf(FEATURIZE_WORKER)) === "on",
     startingOffsets: flags.value("starting-offsets", oneOf(STARTING_OFFSETS)),
     mode,

@@ -141,6 +141,22 @@ export class ViewRecord implements ConsumedRecord {
     return Math.max(0, this.#valueLength);
   }
 
+  /**
+   * Copies the value's bytes into `target` at `at` and returns their length (-1 for a tombstone,
+   * nothing copied), without keeping a view on the record: a record that waits in a batch then
+   * holds no view for the garbage collector to copy (the featurize worker's batches are packed so).
+   */
+  copyValueTo(target: Uint8Array, at: number): number {
+    const length = this.#valueLength;
+    if (length < 0) return -1;
+    const b = this.#bytes;
+    target.set(
+      this.#value ?? new Uint8Array(b.buffer, b.byteOffset + this.#valueStart, length),
+      at,
+    );
+    return length;
+  }
+
   #view(start: number, length: number): Uint8Array | null {
     if (length < 0) return null;
     const b = this.#bytes;

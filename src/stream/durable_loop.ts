@@ -164,21 +164,54 @@ export class DurableLoop<S> {
   /**
    * Consumes `batches` through `process` until they end or `signal` aborts (the batch in
    * progress is finished first), then calls `end` (a pipelined owner finishes its batches in
-   * flight there); then refuses further admin commands.
+   * flight there); then refuses further admin commands. With `idle`, each wait for the next
+   * batch runs `idle(next)` meanwhile (a pipelined owner learns the batches whose rows are back
+   * while the next accumulates); it should return once `next` settles or it has no more to do.
    */
   async run<B>(
     batches: AsyncIterable<B>,
     process: (batch: B) => Promise<void>,
     signal?: AbortSignal,
     end?: () => Promise<void>,
+    idle?: (next: Promise<unknown>) => Promise<void>,
   ): Promise<void> {
+    const iterator = batches[Symbol.asyncIterator]();
+    // As `for await`: the iterator's return() when the loop stops early (an abort, an error of
+    // `process` or `idle`), not after it ended or threw by itself.
+    let early = true;
     try {
-      for await (const batch of batches) {
-        await process(batch);
+      for (;;) {
+        const next = iterator.next();
+        if (idle !== undefined) {
+          next.catch(() => {}); // awaited below; a rejection must not go unhandled meanwhile
+          try {
+            await idle(next);
+          } catch (error) {
+            // A next() in flight: an async generator would queue return() behind it.
+            early = false;
+            iterator.return?.().catch(() => {});
+            throw error;
+          }
+        }
+        let result: IteratorResult<B>;
+        try {
+          result = await next;
+        } catch (error) {
+          early = false;
+          throw error;
+        }
+        if (result.done) {
+          early = false;
+          break;
+        }
+        await process(result.value);
         if (signal?.aborted) break;
       }
+      if (early) await iterator.return?.();
+      early = false;
       await end?.();
     } finally {
+      if (early) await iterator.return?.();
       this.#admin.close(`the ${this.#o.name ?? "process"} is stopping`);
     }
   }

@@ -4,7 +4,9 @@
  * decoder, the session stores, the row batch — on its own thread, beside the main thread's
  * consumer and learn stage. It handles its messages one at a time, in order
  * (`featurize_worker_protocol.ts`): `init` once, then per batch its records in and its rows out;
- * `state` answers the stores as of every batch before it; `reset` forgets the sessions. Any
+ * `state` answers the stores as of every batch before it; `reset` forgets the sessions; `recycle`
+ * gives back the row columns of a batch the main thread learnt, for a later batch to be written
+ * into (and each batch's record buffers go back with its rows). Any
  * failure is answered with `error` (the main thread then fails the trainer) and ends the worker.
  *
  * @module
@@ -19,9 +21,13 @@ import {
   encodeStores,
   type FromFeaturizeWorker,
   type IndexedRecord,
+  installColumns,
   packRows,
+  recordBuffers,
   rowBuffers,
+  type RowColumns,
   storeBuffers,
+  takeColumns,
   type ToFeaturizeWorker,
   unpackRecords,
 } from "./featurize_worker_protocol.ts";
@@ -30,6 +36,13 @@ import { RowBatch } from "./row_batch.ts";
 let stage: FeaturizeStage | null = null;
 let rows: RowBatch | null = null;
 let sessionIds = false;
+/** Row columns the main thread gave back, for the next batches (at most {@linkcode POOL}). */
+const spare: RowColumns[] = [];
+/**
+ * Row column sets kept for reuse: the batches in flight (`Trainer`'s `maxInFlight`, 2), the one
+ * being learnt and one in the worker's hands.
+ */
+const POOL = 4;
 
 function post(message: FromFeaturizeWorker, transfer: ArrayBuffer[] = []): void {
   self.postMessage(message, transfer);
@@ -57,9 +70,19 @@ function handle(message: ToFeaturizeWorker): void {
   }
   switch (message.type) {
     case "batch": {
+      const start = performance.now();
       rows.clear();
       const result = stage.featurize(unpackRecords(message), rows);
       const packed = packRows(rows, sessionIds);
+      if (packed.length > 0) {
+        // The columns go to the main thread: write the next batch into a set it gave back.
+        installColumns(
+          spare.pop() ?? takeColumns(new RowBatch(stage.rows, { capacity: rows.capacity })),
+          rows,
+        );
+      }
+      const { n, values, lengths, partition, offset } = message;
+      const records = { n, values, lengths, partition, offset };
       post({
         type: "rows",
         rows: packed,
@@ -71,7 +94,9 @@ function handle(message: ToFeaturizeWorker): void {
           field: d.error.field,
         })),
         counts: stage.sessionCounts(),
-      }, rowBuffers(packed));
+        featurizeMs: performance.now() - start,
+        records,
+      }, [...(packed.length > 0 ? rowBuffers(packed) : []), ...recordBuffers(records)]);
       return;
     }
     case "state": {
@@ -81,6 +106,9 @@ function handle(message: ToFeaturizeWorker): void {
     }
     case "reset":
       stage.reset();
+      return;
+    case "recycle":
+      if (spare.length < POOL) spare.push(message.columns);
       return;
   }
 }

@@ -1,8 +1,10 @@
 /**
  * The main thread's side of the featurize worker (`featurize_worker.ts`): starts it with the
  * feature set, the store bounds and the state to continue from, posts each batch's records
- * (copied into one transferred buffer) and hands back its rows, bad records and session counts;
- * asks for the session stores (a checkpoint) and forgets them (an admin reset). Requests are
+ * (copied into one transferred buffer, reused once the worker sends it back) and hands back its
+ * rows, bad records and session counts; gives the rows' columns back once learnt
+ * ({@linkcode FeaturizeWorker.recycle}); asks for the session stores (a checkpoint) and forgets
+ * them (an admin reset). Requests are
  * answered in order, so a `state()` posted after batch k and before batch k+1 is the stores of
  * exactly the batches up to k.
  *
@@ -22,10 +24,13 @@ import {
   decodeStores,
   encodeStores,
   type FromFeaturizeWorker,
+  type PackedRecords,
   packRecords,
+  recordBuffers,
+  rowBuffers,
   storeBuffers,
+  takeColumns,
   type ToFeaturizeWorker,
-  transferables,
 } from "./featurize_worker_protocol.ts";
 import type { SourceRecord } from "./records.ts";
 import type { RowBatch } from "./row_batch.ts";
@@ -60,6 +65,10 @@ export interface WorkerBatch {
   into(rows: RowBatch): FeaturizeResult;
   /** The session stores' counts after this batch. */
   counts: SessionCounts;
+  /** How long the worker took over the batch, ms. */
+  featurizeMs: number;
+  /** When its rows came back (`performance.now()`). */
+  backAt: number;
 }
 
 type Pending =
@@ -72,6 +81,8 @@ export class FeaturizeWorker {
   #set: FeatureSet;
   #pending: (Pending & { reject: (e: Error) => void })[] = [];
   #failed: FeaturizeWorkerError | null = null;
+  /** Record buffers the worker sent back, for the next batches to be packed into. */
+  #spare: PackedRecords[] = [];
 
   /**
    * Starts the worker and posts it the feature set, the store bounds and the state to continue
@@ -115,12 +126,21 @@ export class FeaturizeWorker {
   featurize(records: readonly SourceRecord[]): Promise<WorkerBatch> {
     return this.#request<WorkerBatch>((resolve, reject) => {
       this.#pending.push({ type: "rows", records, resolve, reject });
-      const packed = packRecords(records);
-      this.#post(
-        { type: "batch", ...packed },
-        transferables([packed.values, packed.lengths, packed.partition, packed.offset]),
-      );
+      const packed = packRecords(records, this.#spare.pop());
+      this.#post({ type: "batch", ...packed }, recordBuffers(packed));
     });
+  }
+
+  /**
+   * Gives the worker back the columns `rows` adopted from it (a batch of rows, learnt): a later
+   * batch is written into them. `rows` must not be read afterwards, until it adopts a batch again.
+   */
+  recycle(rows: RowBatch): void {
+    if (rows.length === 0 || this.#failed !== null) return;
+    const columns = takeColumns(rows);
+    rows.length = 0;
+    rows.sparseLength = 0;
+    this.#post({ type: "recycle", columns }, rowBuffers(columns));
   }
 
   /** The session stores as of every batch posted before this call. */
@@ -168,8 +188,11 @@ export class FeaturizeWorker {
       pending.resolve(decodeStores(message.stores, this.#set.layout));
     } else if (pending.type === "rows" && message.type === "rows") {
       const records = pending.records;
+      if (this.#spare.length < 2) this.#spare.push(message.records);
       pending.resolve({
         counts: message.counts,
+        featurizeMs: message.featurizeMs,
+        backAt: performance.now(),
         into: (rows) => {
           adoptRows(message.rows, rows);
           return {

@@ -5,10 +5,14 @@
  *
  * - a batch goes to the worker as its record values copied one after the other into ONE buffer,
  *   with columns of their lengths (-1: a tombstone), partitions and offsets
- *   ({@linkcode packRecords});
- * - its rows come back as the {@linkcode RowBatch}'s own columns, cut to the batch's length,
- *   which the main thread's batch adopts as they are (no copy on the main thread:
- *   {@linkcode adoptRows}); the session ids only when asked for (predictions, a rows probe),
+ *   ({@linkcode packRecords}); the worker sends those buffers back with the rows, and the next
+ *   batch is packed into them when they are large enough (no allocation per batch);
+ * - its rows come back as the worker's {@linkcode RowBatch}'s own columns, whole (their
+ *   capacity, not cut to the batch's length: no copy in the worker), which the main thread's
+ *   batch adopts as they are (no copy on the main thread: {@linkcode adoptRows}); once the batch
+ *   is learnt the main thread sends them back (`recycle`) and the worker's batch writes a later
+ *   batch into them ({@linkcode installColumns}), so that in the steady state no row column is
+ *   allocated on either side; the session ids only when asked for (predictions, a rows probe),
  *   since nothing else on the learn side reads them; the bad records as their index in the batch
  *   and their error's reason, message and field;
  * - session stores (a restore going in, a checkpoint coming out) as each store's head and its
@@ -99,7 +103,10 @@ const ROW_COLUMNS = [
 /** One of {@linkcode ROW_COLUMNS}. */
 type RowColumn = typeof ROW_COLUMNS[number];
 
-/** A batch's rows as they travel back (see {@linkcode packRows}): its columns cut to length. */
+/** A {@linkcode RowBatch}'s storage: the columns that travel. */
+export type RowColumns = Pick<RowBatch, RowColumn>;
+
+/** A batch's rows as they travel back (see {@linkcode packRows}): its columns, whole. */
 export type PackedRows = Pick<RowBatch, RowColumn | "length" | "sparseLength"> & {
   /** The rows' session ids, or `null` when not asked for. */
   sessionId: string[] | null;
@@ -124,7 +131,8 @@ export type ToFeaturizeWorker =
   | WorkerInit
   | ({ type: "batch" } & PackedRecords)
   | { type: "state" }
-  | { type: "reset" };
+  | { type: "reset" }
+  | { type: "recycle"; columns: RowColumns };
 
 /** Messages from the worker, one per request but `init` and `reset`, in their order. */
 export type FromFeaturizeWorker =
@@ -134,6 +142,10 @@ export type FromFeaturizeWorker =
     skipped: number;
     deadLetters: PackedDeadLetter[];
     counts: SessionCounts;
+    /** How long the worker took over the batch, ms (unpack, featurize, pack). */
+    featurizeMs: number;
+    /** The batch's record buffers, back for the next batch to be packed into. */
+    records: PackedRecords;
   }
   | { type: "state"; stores: PackedStores }
   | { type: "error"; message: string; stack?: string };
@@ -147,35 +159,63 @@ export function transferables(values: readonly unknown[]): ArrayBuffer[] {
   return [...out];
 }
 
-/** The records of a batch copied into one buffer with their columns (see the module doc). */
-export function packRecords(records: readonly SourceRecord[]): PackedRecords {
+/**
+ * A record that copies its value out without making a view of it (the consumer's `ViewRecord`):
+ * packing a batch then leaves no view on its records, which wait until the batch is learnt.
+ */
+interface ValueCopier {
+  /** The value's length in bytes (0 for a tombstone). */
+  readonly valueLength: number;
+  /** Copies the value into `target` at `at`; its length, -1 for a tombstone. */
+  copyValueTo(target: Uint8Array, at: number): number;
+}
+
+/**
+ * The records of a batch copied into one buffer with their columns (see the module doc): into
+ * `spare`'s buffers when they are large enough (then its arrays are longer than the batch: `n`
+ * and the lengths say what is used), else into new ones with a quarter's headroom.
+ */
+export function packRecords(
+  records: readonly SourceRecord[],
+  spare?: PackedRecords,
+): PackedRecords {
   const n = records.length;
-  const lengths = new Int32Array(n);
-  const partition = new Int32Array(n);
-  const offset = new Float64Array(n);
-  const views: (Uint8Array | null)[] = new Array(n);
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const r = records[i];
-    const v = r.value;
-    views[i] = v;
+    const r = records[i] as SourceRecord & Partial<ValueCopier>;
+    total += r.copyValueTo !== undefined ? r.valueLength! : r.value?.byteLength ?? 0;
+  }
+  const fits = spare !== undefined && spare.lengths.length >= n && spare.values.length >= total;
+  const room = (x: number) => Math.ceil(x * 1.25);
+  const lengths = fits ? spare.lengths : new Int32Array(room(n));
+  const partition = fits ? spare.partition : new Int32Array(room(n));
+  const offset = fits ? spare.offset : new Float64Array(room(n));
+  const values = fits ? spare.values : new Uint8Array(room(total));
+  for (let i = 0, at = 0; i < n; i++) {
+    const r = records[i] as SourceRecord & Partial<ValueCopier>;
     partition[i] = r.partition;
     offset[i] = r.offset;
+    if (r.copyValueTo !== undefined) {
+      const length = r.copyValueTo(values, at);
+      lengths[i] = length;
+      if (length > 0) at += length;
+      continue;
+    }
+    const v = r.value;
     if (v === null || v === undefined) {
       lengths[i] = -1;
     } else {
       lengths[i] = v.byteLength;
-      total += v.byteLength;
+      values.set(v, at);
+      at += v.byteLength;
     }
   }
-  const values = new Uint8Array(total);
-  for (let i = 0, at = 0; i < n; i++) {
-    const v = views[i];
-    if (v === null || v === undefined) continue;
-    values.set(v, at);
-    at += v.byteLength;
-  }
   return { n, values, lengths, partition, offset };
+}
+
+/** The buffers of a {@linkcode PackedRecords} to transfer. */
+export function recordBuffers(p: PackedRecords): ArrayBuffer[] {
+  return transferables([p.values, p.lengths, p.partition, p.offset]);
 }
 
 /** A record as the worker's featurize stage reads it, with its index in the batch. */
@@ -203,48 +243,80 @@ export function unpackRecords(packed: PackedRecords): IndexedRecord[] {
   return out;
 }
 
-/** Copies of `rows`' columns, cut to its length, to transfer (`sessionIds`: with the ids). */
+/**
+ * `rows`' columns as they are, to transfer (`sessionIds`: with the ids): `rows` is left without
+ * storage, and must be given columns again ({@linkcode installColumns}) before it is written to.
+ * An empty batch travels as empty copies instead, keeping its storage.
+ */
 export function packRows(rows: RowBatch, sessionIds: boolean): PackedRows {
   const n = rows.length, s = rows.sparseLength;
   const packed = { length: n, sparseLength: s } as PackedRows;
   const columns = packed as unknown as Record<RowColumn, Uint8Array>;
   for (const c of ROW_COLUMNS) {
-    const end = c === "dense"
-      ? n * rows.denseWidth
-      : c === "sparseIndex" || c === "sparseValue"
-      ? s
-      : n;
-    columns[c] = (rows[c] as Uint8Array).slice(0, end);
+    const column = rows[c] as Uint8Array;
+    columns[c] = n === 0 ? column.slice(0, 0) : column;
   }
   packed.sessionId = sessionIds ? rows.sessionId.slice(0, n) : null;
   return packed;
 }
 
-/** The buffers of a {@linkcode PackedRows} to transfer. */
-export function rowBuffers(p: PackedRows): ArrayBuffer[] {
+/** The buffers of a {@linkcode PackedRows} (or bare columns) to transfer. */
+export function rowBuffers(p: RowColumns): ArrayBuffer[] {
   return transferables(ROW_COLUMNS.map((c) => p[c]));
+}
+
+/** `rows`' columns themselves (to send back once learnt: `rows` must not be read after). */
+export function takeColumns(rows: RowBatch): RowColumns {
+  const out = {} as RowColumns;
+  const columns = out as unknown as Record<RowColumn, Uint8Array>;
+  for (const c of ROW_COLUMNS) columns[c] = rows[c] as Uint8Array;
+  return out;
+}
+
+/**
+ * Makes `into` an empty batch over `columns` (a recycled storage of the same schema, each row
+ * column of one capacity ≥ 1).
+ *
+ * @throws {RangeError} if the columns do not fit `into`'s schema
+ */
+export function installColumns(columns: RowColumns, into: RowBatch): void {
+  const capacity = columns.kind.length;
+  if (
+    capacity < 1 || columns.dense.length !== capacity * into.denseWidth ||
+    columns.sparseIndex.length !== columns.sparseValue.length
+  ) {
+    throw new RangeError(
+      `Cannot install row columns of capacity ${capacity} and ${columns.dense.length} dense values into a batch of dense width ${into.denseWidth}.`,
+    );
+  }
+  const target = into as unknown as Record<RowColumn, Uint8Array>;
+  for (const c of ROW_COLUMNS) target[c] = columns[c] as Uint8Array;
+  into.clear();
 }
 
 /**
  * Makes `into` hold the packed rows: it takes their columns over as they are (they are its own
- * from now on; it grows from them if written to). Session ids not sent are `""`.
+ * from now on, until sent back). Session ids not sent are `""`.
  *
- * @throws {RangeError} if the dense column is not `length × into.denseWidth` long
+ * @throws {RangeError} if the dense column is shorter than `length × into.denseWidth`
  */
 export function adoptRows(p: PackedRows, into: RowBatch): void {
-  if (p.dense.length !== p.length * into.denseWidth) {
+  if (p.dense.length < p.length * into.denseWidth || p.kind.length < p.length) {
     throw new RangeError(
       `Cannot adopt ${p.length} rows of ${p.dense.length} dense values into a batch of dense width ${into.denseWidth}.`,
     );
   }
-  // A batch needs capacity ≥ 1 to grow by doubling; an empty batch keeps its own columns.
-  if (p.length > 0) {
-    const columns = into as unknown as Record<RowColumn, Uint8Array>;
-    for (const c of ROW_COLUMNS) columns[c] = p[c] as Uint8Array;
-  }
+  const columns = into as unknown as Record<RowColumn, Uint8Array>;
+  for (const c of ROW_COLUMNS) columns[c] = p[c] as Uint8Array;
   into.length = p.length;
   into.sparseLength = p.sparseLength;
-  into.sessionId = p.sessionId ?? new Array<string>(p.length).fill("");
+  if (p.sessionId !== null) {
+    into.sessionId = p.sessionId;
+  } else {
+    const ids = into.sessionId;
+    ids.length = p.length;
+    ids.fill("");
+  }
 }
 
 /** The stores of `state` as they travel (each store's head and chunks; the store unchanged). */

@@ -17,78 +17,40 @@
  * out through an injected `commit`, the broker's state comes in through an injected function.
  *
  * With `featurizeWorker`, step 1 runs in a Web Worker (`featurize_worker_client.ts`) and the
- * two stages overlap: while the main thread learns batch k (and fetches the next), the worker
- * featurizes batch k+1. The model stays single and ordered. The checkpoint must hold the stores
- * as of the learnt batch, so before a batch after which a checkpoint is due (`checkpointDue`) or
- * an admin command waits, the pipeline is let run dry: batch k is learnt before k+1 is posted,
- * and the stores are asked for then (docs/design.md "The trainer as two stages").
+ * two stages overlap: a batch is posted to the worker as soon as it closed, and learnt as soon
+ * as its rows are back — while the next batch accumulates (the consumer fetching), or, when
+ * `maxInFlight` batches are posted, before the next is posted. The model stays single and
+ * ordered. The checkpoint must hold the stores as of the learnt batch, so before a batch after
+ * which a checkpoint is due (`checkpointDue`) or an admin command waits, the pipeline is let run
+ * dry: the batches in flight are learnt before the next is posted, and the stores are asked for
+ * then (docs/design.md "`train` on two threads").
  *
  * @module
  */
 
-import type { FeatureSet } from "../learn/feature_set.ts";
 import { DEFAULT_FEATURE_SET } from "../learn/feature_sets.ts";
-import type { LearnerOptions } from "../learn/learner.ts";
 import type { AdminCommand, AdminResult } from "./admin_queue.ts";
-import { DurableLoop, type DurableLoopHooks } from "./durable_loop.ts";
+import { DurableLoop } from "./durable_loop.ts";
 import { FeaturizeStage } from "./featurize_stage.ts";
 import { LearnStage } from "./learn_stage.ts";
 import type { NextOffset } from "./offset_ledger.ts";
-import type { BatchOutputs, SourceRecord } from "./records.ts";
+import type { SourceRecord } from "./records.ts";
 import { RowBatch } from "./row_batch.ts";
 import type { Snapshot } from "./snapshot.ts";
 import { checkResumeFeatureSet, type TrainerState } from "./trainer_state.ts";
-import type { Target } from "../learn/target.ts";
+import type { TrainerOptions } from "./trainer_options.ts";
 import type { SessionStore } from "../learn/session_store.ts";
 import type { FeaturizeResult, FeaturizeState } from "./featurize_stage.ts";
 import { FeaturizeWorker, type WorkerBatch } from "./featurize_worker_client.ts";
 import type { SessionCounts } from "./snapshot.ts";
+import type { TrainerStats } from "./trainer_stats.ts";
 
 export type { BrokerView } from "./broker_watch.ts";
 export type { BatchInfo } from "./durable_loop.ts";
 export type { NextOffset } from "./offset_ledger.ts";
 export type { BatchOutputs, DeadLetter, Prediction, SourceRecord } from "./records.ts";
 export type { TrainerState } from "./trainer_state.ts";
-
-/** Options of {@linkcode Trainer} (and the hooks of `DurableLoopHooks`). */
-export interface TrainerOptions extends DurableLoopHooks<TrainerState> {
-  /** The topic trained on (for the snapshot). Required. */
-  topic: string;
-  /**
-   * Learner options (mode, hyper-parameters; `store`: the bounds of each partition's session
-   * store); only the drift reaction applies when `restore` is given. Default: `{}`.
-   */
-  /** What it learns (see `LearnStageOptions.target`). Default `"purchase"`. */
-  target?: Target;
-  learner?: Omit<LearnerOptions, "featureSet">;
-  /** The features (`--features`, see `feature_sets.ts`). Default `DEFAULT_FEATURE_SET`. */
-  featureSet?: FeatureSet;
-  /** State to continue from (a checkpoint) of the same feature set. Default: a fresh start. */
-  restore?: TrainerState;
-  /** Writes the batch's side outputs and resolves once acknowledged. Default: none. */
-  sideOutputs?: (outputs: BatchOutputs) => Promise<void>;
-  /** Whether to collect predictions for `sideOutputs`. Default: `false`. */
-  collectPredictions?: boolean;
-  /** Sees each batch's rows between the stages (valid only during the call). Default: none. */
-  onRows?: (rows: RowBatch) => void;
-  /**
-   * Featurize in a Web Worker beside the learn stage, the two overlapping (see the module
-   * documentation); call {@linkcode Trainer.close} at the end. Default `false`.
-   */
-  featurizeWorker?: boolean;
-  /**
-   * Whether an unforced checkpoint would be written now (the throttle's `due`): with the worker,
-   * the pipeline runs dry before such a batch. Default: always, when there is a `checkpoint`.
-   */
-  checkpointDue?: () => boolean;
-  /**
-   * With the worker: the size of a full micro-batch (the batcher's `maxEvents`). A batch with
-   * fewer records closed on time — the input is caught up, nothing more is waiting — so it is
-   * learnt at once instead of when the next batch comes (up to a trigger later). Default `1`:
-   * only an empty batch drains the pipeline.
-   */
-  fullBatchEvents?: number;
-}
+export type { TrainerOptions } from "./trainer_options.ts";
 
 /** A batch posted to the featurize worker, not learnt yet. */
 interface InFlight {
@@ -102,8 +64,10 @@ export class Trainer {
   #options: TrainerOptions;
   #featurize: FeaturizeStage;
   #worker: FeaturizeWorker | null = null;
-  /** The batch the worker featurizes ahead of the learn stage. */
-  #inFlight: InFlight | null = null;
+  /** The batches posted to the worker and not learnt yet, oldest first. */
+  #inFlight: InFlight[] = [];
+  #maxInFlight: number;
+  #stats: TrainerStats | undefined;
   /** With the worker: the stores as of the learnt batch, when taken since (else `null`). */
   #stores: FeaturizeState<SessionStore> | null = null;
   #counts: SessionCounts = { live: 0, expired: 0, evicted: 0 };
@@ -113,13 +77,25 @@ export class Trainer {
   #broken: Error | null = null;
 
   /**
+   * Creates the trainer (and its featurize worker, with `featurizeWorker`), fresh or from
+   * `restore`.
+   *
    * @param options see {@linkcode TrainerOptions}
+   * @throws {RangeError} if `maxInFlight` is not an integer ≥ 1
    * @throws {TypeError} if `restore` is of another topic, or its stages disagree on an offset
    * @throws {FeatureSetMismatchError} if `restore` is of another feature set
    */
   constructor(options: TrainerOptions) {
-    this.#options = options;
+    // Not the restored state: what the worker needs of it is posted to it below.
+    this.#options = { ...options, restore: undefined };
     this.#topic = options.topic;
+    this.#stats = options.stats;
+    this.#maxInFlight = options.maxInFlight ?? 2;
+    if (!Number.isInteger(this.#maxInFlight) || this.#maxInFlight < 1) {
+      throw new RangeError(
+        `Trainer needs maxInFlight to be an integer >= 1, got ${options.maxInFlight}`,
+      );
+    }
     const set = options.featureSet ?? DEFAULT_FEATURE_SET;
     const r = options.restore;
     if (r && r.topic !== undefined && r.topic !== options.topic) {
@@ -154,19 +130,19 @@ export class Trainer {
     }
     const checkpoint = options.checkpoint;
     if (options.featurizeWorker === true) {
-      this.#stores = this.#featurize.state();
       this.#counts = this.#featurize.sessionCounts();
       this.#worker = new FeaturizeWorker({
         featureSet: set,
         sessions: options.learner?.store,
-        restore: r ? this.#stores : undefined,
+        restore: r ? this.#featurize.state() : undefined,
         sessionIds: options.collectPredictions === true || options.onRows !== undefined,
       });
-      // The worker has its own copy; this one stays empty (its stores are not kept twice).
+      // The worker has its own copy; this one stays empty (its stores are not kept twice: a
+      // checkpoint asks the worker for them).
       this.#featurize = new FeaturizeStage({ featureSet: set, sessions: options.learner?.store });
     }
     this.#loop = new DurableLoop({
-      ...options,
+      ...this.#options,
       name: "trainer",
       learn: this.#learn,
       state: () => this.state(),
@@ -174,11 +150,11 @@ export class Trainer {
       reset: () => this.#reset(),
       restored: r ? this.offsets : undefined,
       sessions: () => this.#worker ? this.#counts : this.#featurize.sessionCounts(),
-      quiescent: () => this.#inFlight === null,
+      quiescent: () => this.#inFlight.length === 0,
       checkpoint: checkpoint && this.#worker
         ? async (state, force) => {
           if (!force && !(options.checkpointDue?.() ?? true)) return null;
-          if (this.#inFlight !== null) {
+          if (this.#inFlight.length > 0) {
             // The worker's stores would be of the batch in flight, the model of the one before.
             throw new Error("Cannot checkpoint the trainer with a batch in its featurize worker.");
           }
@@ -249,14 +225,22 @@ export class Trainer {
     batches: AsyncIterable<readonly SourceRecord[]>,
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
+    const stats = this.#stats;
+    const timed = (process: (records: readonly SourceRecord[]) => Promise<void>) =>
+      stats === undefined ? process : async (records: readonly SourceRecord[]) => {
+        stats.arrived(records.length);
+        await process(records);
+        stats.waiting();
+      };
     if (this.#worker === null) {
-      return this.#loop.run(batches, (records) => this.processBatch(records), options.signal);
+      return this.#loop.run(batches, timed((r) => this.processBatch(r)), options.signal);
     }
     return this.#loop.run(
       batches,
-      (records) => this.#pipelined(records),
+      timed((records) => this.#pipelined(records)),
       options.signal,
       () => this.#drain(),
+      (next) => this.#idle(next),
     );
   }
 
@@ -271,7 +255,10 @@ export class Trainer {
     const rows = this.#rows;
     rows.clear();
     const featurized = this.#featurize.featurize(records, rows);
+    const learnStart = performance.now();
+    this.#stats?.add("featurize", learnStart - start, 0);
     await this.#learnRows(featurized, start);
+    this.#stats?.add("learn", performance.now() - learnStart, rows.length);
   }
 
   #checkBroken(): void {
@@ -284,53 +271,67 @@ export class Trainer {
   }
 
   /**
-   * With the worker: posts `records` and learns the batch posted before — after posting, so the
-   * two overlap, unless a checkpoint is due or an admin command waits: then that batch is learnt
-   * first, with the worker at the same point (see the module documentation). A batch short of
-   * `fullBatchEvents` is then learnt too: the pipeline runs dry when the input is caught up.
+   * With the worker: posts `records`, first learning the batches in flight when a checkpoint is
+   * due or an admin command waits (so that they run with the worker at the same point, see the
+   * module documentation); then learns the oldest batches beyond `maxInFlight`.
    */
   async #pipelined(records: readonly SourceRecord[]): Promise<void> {
     this.#checkBroken();
-    const previous = this.#inFlight;
-    // A batch short of full closed on time: nothing waits behind it, so it is learnt now.
-    const caughtUp = records.length < (this.#options.fullBatchEvents ?? 1);
-    if (previous === null) {
-      this.#inFlight = this.#post(records);
-      if (caughtUp) await this.#drain();
-      return;
-    }
     const due = this.#options.checkpoint !== undefined &&
       (this.#options.checkpointDue?.() ?? true);
-    if (due || this.#loop.adminPending) {
-      this.#inFlight = null;
-      await this.#finish(previous);
-      this.#inFlight = this.#post(records);
-    } else {
-      this.#inFlight = this.#post(records);
-      await this.#finish(previous);
-    }
-    if (caughtUp) await this.#drain();
+    if (due || this.#loop.adminPending) await this.#drain();
+    this.#inFlight.push(this.#post(records));
+    while (this.#inFlight.length > this.#maxInFlight) await this.#finish(this.#inFlight.shift()!);
+    this.#stats?.inFlight(this.#inFlight.length);
   }
 
-  /** With the worker: learns the batch in flight, if there is one (the pipeline runs dry). */
+  /**
+   * With the worker, while the next batch accumulates (`next` pending): learns the batches in
+   * flight whose rows come back before it — so that a batch is learnt as soon as it can be, not
+   * when the next batch arrives (a trigger later, when the input is caught up), and the consumer
+   * goes on fetching between.
+   */
+  async #idle(next: Promise<unknown>): Promise<void> {
+    let arrived = false;
+    const input = next.then(() => arrived = true, () => arrived = true).then(() => false);
+    while (this.#inFlight.length > 0 && !arrived) {
+      const oldest = this.#inFlight[0];
+      const back = await Promise.race([input, oldest.batch.then(() => true, () => true)]);
+      if (!back || this.#inFlight[0] !== oldest) return;
+      this.#inFlight.shift();
+      this.#stats?.learntWhileIdle();
+      await this.#finish(oldest);
+    }
+  }
+
+  /** With the worker: learns the batches in flight, oldest first (the pipeline runs dry). */
   async #drain(): Promise<void> {
-    const last = this.#inFlight;
-    this.#inFlight = null;
-    if (last) await this.#finish(last);
+    while (this.#inFlight.length > 0) await this.#finish(this.#inFlight.shift()!);
   }
 
   #post(records: readonly SourceRecord[]): InFlight {
+    const start = performance.now();
     const batch = this.#worker!.featurize(records);
     batch.catch(() => {}); // awaited in #finish; a failure must not go unhandled meanwhile
-    return { batch, start: performance.now() };
+    this.#stats?.add("post", performance.now() - start, 0);
+    return { batch, start };
   }
 
   async #finish(inFlight: InFlight): Promise<void> {
+    const stats = this.#stats;
+    const waited = performance.now();
     const batch = await inFlight.batch;
+    const start = performance.now();
+    stats?.add("waitRows", start - waited, 0);
+    stats?.worker(batch.featurizeMs, batch.backAt - inFlight.start, start - batch.backAt);
     const featurized = batch.into(this.#rows);
     this.#counts = batch.counts;
     this.#stores = null;
+    const rows = this.#rows.length;
     await this.#learnRows(featurized, inFlight.start);
+    // Learnt: the rows' columns go back to the worker for a later batch.
+    this.#worker!.recycle(this.#rows);
+    stats?.add("learn", performance.now() - start, rows);
   }
 
   /** Steps 2–5 of the module documentation, for the batch's rows in `this.#rows`. */

@@ -12,6 +12,7 @@ import { SessionGenerator } from "../../src/generator/session_generator.ts";
 import { encodeEvent } from "../../src/events/schema.ts";
 import { encodeRows } from "../../src/stream/row_codec.ts";
 import type { RowBatch } from "../../src/stream/row_batch.ts";
+import { TrainerStats } from "../../src/stream/trainer_stats.ts";
 import { featureSet, type FeatureSetName } from "../../src/learn/feature_sets.ts";
 import { sessionStoreHead } from "../../src/learn/session_store_codec.ts";
 import { SessionStore } from "../../src/learn/session_store.ts";
@@ -201,31 +202,61 @@ Deno.test("a featurize worker that fails fails the trainer with the reason", asy
   }
 });
 
-Deno.test("with the worker, a batch short of full is learnt at once, a full one when the next comes", async () => {
+Deno.test("with the worker, a batch is learnt once its rows are back, while the next accumulates", async () => {
   const input = records(130);
-  const rowsLearntBy = async (fullBatchEvents: number | undefined): Promise<number> => {
-    let learnt = 0, atThirdAsk = -1;
-    const trainer = new Trainer({
-      topic: "t",
-      featureSet: featureSet("session"),
-      featurizeWorker: true,
-      fullBatchEvents,
-      onRows: (rows: RowBatch) => learnt += rows.length,
-    });
-    async function* feed() {
-      yield input.slice(0, 100); // full
-      yield input.slice(100); // 30: closed on time, the input caught up
-      atThirdAsk = learnt; // what was learnt before the trainer asked for more
-    }
-    try {
-      await trainer.run(feed());
-    } finally {
-      trainer.close();
-    }
-    assert.equal(learnt, 130);
-    return atThirdAsk;
-  };
-  assert.equal(await rowsLearntBy(100), 130, "the short batch is learnt before more is asked");
-  // Without the full size, only an empty batch drains: the 30 wait in the worker for the next.
-  assert.equal(await rowsLearntBy(undefined), 100);
+  let learnt = 0, whileWaiting = -1;
+  let allLearnt!: () => void;
+  const all = new Promise<void>((resolve) => allLearnt = resolve);
+  const trainer = new Trainer({
+    topic: "t",
+    featureSet: featureSet("session"),
+    featurizeWorker: true,
+    onRows: (rows: RowBatch) => {
+      learnt += rows.length;
+      if (learnt === 130) allLearnt();
+    },
+  });
+  async function* feed() {
+    yield input.slice(0, 100);
+    yield input.slice(100);
+    // The input is caught up: nothing comes for a while (bounded), and both batches, still in
+    // flight when this was asked for, are learnt meanwhile, not when the next batch comes.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([all, new Promise((resolve) => timer = setTimeout(resolve, 30_000))]);
+    clearTimeout(timer);
+    whileWaiting = learnt;
+  }
+  try {
+    await trainer.run(feed());
+  } finally {
+    trainer.close();
+  }
+  assert.equal(whileWaiting, 130, "the batches in flight are learnt while the input waits");
+  assert.equal(learnt, 130);
+});
+
+Deno.test("with the worker, at most maxInFlight batches are posted and not learnt", async () => {
+  const input = records(500);
+  const stats = new TrainerStats();
+  const trainer = new Trainer({
+    topic: "t",
+    featureSet: featureSet("session"),
+    featurizeWorker: true,
+    maxInFlight: 2,
+    stats,
+  });
+  async function* feed() {
+    // Batches ready at once: the trainer never waits for input, so only the bound learns.
+    for (let i = 0; i < 500; i += 50) yield input.slice(i, i + 50);
+  }
+  try {
+    await trainer.run(feed());
+  } finally {
+    trainer.close();
+  }
+  const totals = stats.totals();
+  assert.equal(totals.maxInFlight, 2);
+  assert.equal(totals.batches, 10);
+  assert.equal(totals.records, 500);
+  assert.deepEqual(trainer.offsets.map((o) => o.offset), [167, 167, 166]);
 });
