@@ -22,7 +22,15 @@
  *
  * ```sh
  * deno task bench:scale [--events 2000000] [--runs 3] [--featurizers 1,2,3] [--learn-batches 20000,100000]
+ * deno task bench:scale --learn-checkouts /work/base,.,.+--v8-flags=--single-threaded-gc [--runs 3]
  * ```
+ *
+ * `--learn-checkouts` is an A/B of `learn` alone: the feature log is featurized once (by this
+ * checkout's `featurize ×1`, in the first round), then each round runs `learn` of every checkout
+ * listed (its `src/main.ts`; `DIR+FLAG+…` adds each `FLAG` to its `deno run`), in an order that alternates
+ * from round to round, on that same log; `--featurizers` is then ignored (and the restore is not
+ * measured). Each learn run's steady CPU is also printed (stderr) split into its main thread
+ * (`/proc/<pid>/task/<pid>/stat`) and the other threads (V8's collector and compiler).
  *
  * @module
  */
@@ -42,6 +50,7 @@ const { values } = parseArgs({
     featurizers: { type: "string", default: "1,2,3" },
     partitions: { type: "string", default: "6" },
     "learn-batches": { type: "string" },
+    "learn-checkouts": { type: "string" },
   },
 });
 const EVENTS = Number(values.events);
@@ -71,6 +80,12 @@ if (!COUNTS.includes(1) || COUNTS.some((k) => !Number.isInteger(k) || k < 1 || k
 }
 
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
+/** `--learn-checkouts`: the `learn` variants of an A/B on one log (none: this checkout's only). */
+const VARIANTS: { label: string; main: string; denoFlags: string[] }[] | undefined =
+  values["learn-checkouts"]?.split(",").map((entry) => {
+    const [dir, ...denoFlags] = entry.split("+");
+    return { label: entry, main: `${Deno.realPathSync(dir)}/src/main.ts`, denoFlags };
+  });
 const RUN_TIMEOUT_MS = 600_000;
 
 console.error(`bench: load average ${loadAverage()} before`);
@@ -176,21 +191,41 @@ async function featurize(k: number): Promise<Run> {
   };
 }
 
-async function learn(i: number, batch?: number): Promise<Run> {
+/** CPU seconds of the main thread of `pid` (its task of the same id) so far. */
+function mainThreadCpu(pid: number): number {
+  const fields = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/stat`).split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function learn(
+  i: number,
+  batch?: number,
+  variant?: { label: string; main: string; denoFlags: string[] },
+): Promise<Run> {
   const port = freePort();
-  const stateDir = `${work}/learn-${i}-${batch ?? "default"}`;
+  const stateDir = `${work}/learn-${i}-${batch ?? "default"}-${crypto.randomUUID().slice(0, 8)}`;
   const b0 = brokerCpu();
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "learn", topic, "--brokers", brokers, "--state-dir", stateDir]
+    args: [
+      "run",
+      "-A",
+      ...variant?.denoFlags ?? [],
+      variant?.main ?? MAIN,
+      "learn",
+      topic,
+      "--brokers",
+      brokers,
+    ]
+      .concat(["--state-dir", stateDir])
       .concat(["--http", `127.0.0.1:${port}`])
       .concat(batch === undefined ? [] : ["--max-batch-events", String(batch)]),
     stdout: "null",
     stderr: "piped",
   }).spawn();
   const stderr = new Response(child.stderr).text();
-  let first: { t: number; cpu: number; rows: number } | undefined;
-  let t1 = 0, cpu = 0, b1 = 0, trained = 0;
+  let first: { t: number; cpu: number; main: number; rows: number } | undefined;
+  let t1 = 0, cpu = 0, main = 0, b1 = 0, trained = 0;
   while (performance.now() < t0 + RUN_TIMEOUT_MS) {
     await sleep(50);
     let sources: { partition: number; next_offset: number }[] = [];
@@ -205,22 +240,36 @@ async function learn(i: number, batch?: number): Promise<Run> {
       continue; // not serving yet
     }
     if (first === undefined && trained > 0) {
-      first = { t: performance.now(), cpu: processCpu(child.pid, true), rows: trained };
+      first = {
+        t: performance.now(),
+        cpu: processCpu(child.pid, true),
+        main: mainThreadCpu(child.pid),
+        rows: trained,
+      };
     }
     const next = new Map(sources.map((s) => [s.partition, s.next_offset]));
     if ([...ends].every(([p, end]) => (next.get(p) ?? 0) >= end)) {
       t1 = performance.now();
       cpu = processCpu(child.pid, true);
+      main = mainThreadCpu(child.pid);
       b1 = brokerCpu();
       break;
     }
   }
   const failed = await stop(child, stderr);
+  if (first !== undefined && t1 > 0) {
+    const m = (EVENTS - first.rows) / 1e6;
+    console.error(
+      `bench: learn steady: main thread ${((main - first.main) / m).toFixed(3)} CPU-s/M, ` +
+        `other threads ${((cpu - first.cpu - (main - first.main)) / m).toFixed(3)}`,
+    );
+  }
   await Deno.remove(stateDir, { recursive: true }).catch(() => {});
   if (t1 === 0) throw new Error(`learn trained ${trained} of ${EVENTS} events:\n${failed}`);
   if (failed !== null) console.error(`bench: learn failed:\n${failed}`);
   return {
-    stage: batch === undefined ? "learn" : `learn --max-batch-events ${batch}`,
+    stage: (batch === undefined ? "learn" : `learn --max-batch-events ${batch}`) +
+      (variant === undefined ? "" : ` of ${variant.label}`),
     seconds: (t1 - t0) / 1000,
     cpuSeconds: cpu,
     brokerCpuSeconds: b1 - b0,
@@ -236,10 +285,18 @@ const runs: Run[] = [];
 const loads: string[] = [];
 const perM = (cpu: number) => cpu / (EVENTS / 1e6);
 for (let i = 0; i < RUNS; i++) {
-  const order: (() => Promise<Run>)[] = [() => featurize(1)];
+  const order: (() => Promise<Run>)[] = VARIANTS === undefined || i === 0
+    ? [() => featurize(1)]
+    : [];
   const batches = i % 2 === 0 ? LEARN_BATCHES : [...LEARN_BATCHES].reverse();
-  for (const b of batches) order.push(() => learn(i, b));
-  for (const k of COUNTS) if (k !== 1) order.push(() => featurize(k));
+  if (VARIANTS === undefined) {
+    for (const b of batches) order.push(() => learn(i, b));
+    for (const k of COUNTS) if (k !== 1) order.push(() => featurize(k));
+  } else {
+    for (const v of i % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) {
+      for (const b of batches) order.push(() => learn(i, b, v));
+    }
+  }
   for (const step of order) {
     const r = await step();
     runs.push(r);
@@ -254,7 +311,7 @@ for (let i = 0; i < RUNS; i++) {
 await dropDerived();
 await admin.deleteTopics([topic]);
 await Deno.remove(work, { recursive: true }).catch(() => {});
-const restore = await measureRestore(100_000, 5);
+const restore = VARIANTS === undefined ? await measureRestore(100_000, 5) : undefined;
 
 const int = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const rate = (r: Run) => EVENTS / r.seconds;
@@ -296,13 +353,17 @@ for (const stage of stages.filter((x) => x.startsWith("learn"))) {
     } | ${median(steady.map(c)).toFixed(2)} | ${int.format(1e6 / median(steady.map(c)))} | |`,
   );
 }
-console.log("");
-console.log(
-  `restore of one partition with ${int.format(restore.sessions)} live sessions (${
-    (restore.bytes / 1e6).toFixed(1)
-  } MB in ${restore.chunks} chunks, median of ${restore.rounds}): assemble + verify + parse ${
-    restore.assembleMs.toFixed(0)
-  } ms, into the stage ${restore.restoreMs.toFixed(0)} ms, in all ${
-    (restore.assembleMs + restore.restoreMs).toFixed(0)
-  } ms (encode + SHA-256 on save ${restore.encodeMs.toFixed(0)} ms); load average ${loadAverage()}`,
-);
+if (restore !== undefined) {
+  console.log("");
+  console.log(
+    `restore of one partition with ${int.format(restore.sessions)} live sessions (${
+      (restore.bytes / 1e6).toFixed(1)
+    } MB in ${restore.chunks} chunks, median of ${restore.rounds}): assemble + verify + parse ${
+      restore.assembleMs.toFixed(0)
+    } ms, into the stage ${restore.restoreMs.toFixed(0)} ms, in all ${
+      (restore.assembleMs + restore.restoreMs).toFixed(0)
+    } ms (encode + SHA-256 on save ${
+      restore.encodeMs.toFixed(0)
+    } ms); load average ${loadAverage()}`,
+  );
+}

@@ -120,6 +120,7 @@ export async function startLearner(config: LearnConfig, io: LearnIO = {}): Promi
       learner: { mode: config.mode, onDrift: config.onDrift, classWeight: config.classWeight },
       target: config.target,
       restore: loaded?.state,
+      capacity: Math.min(config.maxBatchEvents, 1_000_000),
       broker: () => watch.view(),
       featureLogEnd: () => logWatch.view().highWatermarks?.get(0) ?? null,
       commit: (offsets) => commits.commit(offsets),

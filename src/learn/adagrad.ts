@@ -19,6 +19,7 @@
  * @module
  */
 
+import { type AdaGradArrays, AdaGradRows } from "./adagrad_rows.ts";
 import { sigmoid, sparseLogit } from "./logistic.ts";
 
 /** Options of {@linkcode AdaGrad}. */
@@ -175,6 +176,25 @@ export class AdaGrad {
     end = 0,
   ): number {
     return sigmoid(this.logit(x, index, value, start, end));
+  }
+
+  /**
+   * A stepper over raw rows standardized on the way (`adagrad_rows.ts`), on this optimizer's
+   * live arrays: the model's batch loop. Make a new one after {@linkcode AdaGrad.boost}.
+   */
+  rows(): AdaGradRows {
+    const arrays: AdaGradArrays = {
+      weights: this.weights,
+      accumulators: this.#acc,
+      rates: this.#rate,
+      sparseWeights: this.sparseWeights,
+      sparseAccumulators: this.#sparseAcc,
+      sparseRate: this.#sparseRate,
+      learningRate: this.config.learningRate,
+      l2: this.config.l2,
+      epsilon: this.config.epsilon,
+    };
+    return new AdaGradRows(arrays);
   }
 
   /**

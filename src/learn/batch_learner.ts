@@ -33,7 +33,6 @@ import {
   type MetricsState,
   type MetricsSummary,
   PrequentialMetrics,
-  summarizeBatch,
 } from "./metrics.ts";
 import { LogisticModel, type ModelOptions, type ModelState } from "./model.ts";
 
@@ -160,8 +159,7 @@ export class BatchLearner {
       boostFactor: this.#boostFactor,
       losses: this.#losses,
     });
-    this.#metrics.addBatch(batch, this.#losses);
-    this.#last = batch.length > 0 ? summarizeBatch(batch, this.#losses) : this.#last;
+    this.#last = this.#metrics.addBatchSummary(batch, this.#losses) ?? this.#last;
   }
 
   /** Cumulative and rolling metrics. */

@@ -146,7 +146,7 @@ export class FeatureBatch {
         `Cannot reserve ${rows} rows and ${sparseEntries} sparse entries: expected integers ≥ 0.`,
       );
     }
-    while (this.length + rows > this.labels.length) this.#grow();
+    if (this.length + rows > this.labels.length) this.#grow(this.length + rows);
     const k = this.sparseLength + sparseEntries;
     if (k > this.sparseIndex.length) {
       const n = Math.max(16, k, 2 * this.sparseIndex.length);
@@ -163,8 +163,9 @@ export class FeatureBatch {
     return [i === 0 ? 0 : this.sparseEnd[i - 1], this.sparseEnd[i]];
   }
 
-  #grow(): void {
-    const cap = this.labels.length * 2;
+  /** Grows every column to twice its rows, or to `atLeast` if that is more (one copy). */
+  #grow(atLeast = 0): void {
+    const cap = Math.max(this.labels.length * 2, atLeast);
     const rows = new Float64Array(cap * this.width);
     rows.set(this.rows);
     this.rows = rows;

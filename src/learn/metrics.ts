@@ -97,6 +97,9 @@ export interface MetricsState {
 
 const FLAG_LABEL = 1, FLAG_CORRECT = 2, FLAG_TRUTH = 4;
 
+/** The span of {@linkcode PrequentialMetrics.addBatchSummary}, empty between calls. */
+const batchSpan = new Span();
+
 /** Cumulative and rolling prequential metrics. */
 export class PrequentialMetrics {
   /** Events in the rolling window. */
@@ -136,11 +139,14 @@ export class PrequentialMetrics {
    * purchase probability `truth` (`NaN` when unknown).
    */
   add(score: number, label: number, truth = NaN): void {
-    this.#add(logLoss(score, label), score, label, truth);
+    this.#add(logLoss(score, label), score, label, truth, null);
   }
 
-  /** {@linkcode PrequentialMetrics.add} of an event whose log loss `loss` is known already. */
-  #add(loss: number, score: number, label: number, truth: number): void {
+  /**
+   * {@linkcode PrequentialMetrics.add} of an event whose log loss `loss` is known already; with
+   * `batch`, the event is added to that span too.
+   */
+  #add(loss: number, score: number, label: number, truth: number, batch: Span | null): void {
     const bin = binOf(score);
     const correct = (score >= 0.5 ? 1 : 0) === label;
     const hasTruth = truth === truth;
@@ -163,6 +169,7 @@ export class PrequentialMetrics {
       );
     }
     this.#addTo(win, loss, bayesLoss, bin, truthBin, flags, 1);
+    if (batch !== null) this.#addTo(batch, loss, bayesLoss, bin, truthBin, flags, 1);
     this.#loss[i] = loss;
     this.#bayesLoss[i] = bayesLoss;
     this.#bin[i] = bin;
@@ -183,8 +190,42 @@ export class PrequentialMetrics {
     if (losses === undefined) {
       for (let i = 0; i < batch.length; i++) this.add(scores[i], labels[i], truth[i]);
     } else {
-      for (let i = 0; i < batch.length; i++) this.#add(losses[i], scores[i], labels[i], truth[i]);
+      for (let i = 0; i < batch.length; i++) {
+        this.#add(losses[i], scores[i], labels[i], truth[i], null);
+      }
     }
+  }
+
+  /**
+   * {@linkcode PrequentialMetrics.addBatch} with `losses`, and the metrics of the batch alone
+   * (`summarizeBatch(batch, losses)`, bit for bit) from the same pass: each event's log losses
+   * and bins are worked out once for the three spans. `null` for an empty batch.
+   */
+  addBatchSummary(batch: FeatureBatch, losses: Float64Array): MetricsSummary | null {
+    const n = batch.length;
+    if (n === 0) return null;
+    const scores = batch.scores, labels = batch.labels, truth = batch.truth, s = batchSpan;
+    const from = this.#next;
+    for (let i = 0; i < n; i++) this.#add(losses[i], scores[i], labels[i], truth[i], s);
+    const summary = s.summary();
+    // Back to empty: the batch's bins are the ring's last min(n, windowSize) slots.
+    if (n >= this.windowSize) {
+      s.pos.fill(0), s.neg.fill(0), s.truthPos.fill(0), s.truthNeg.fill(0);
+    } else {
+      const bins = this.#bin, truthBins = this.#truthBin, size = this.windowSize;
+      for (let k = 0, i = from; k < n; k++, i = i + 1 === size ? 0 : i + 1) {
+        s.pos[bins[i]] = s.neg[bins[i]] = 0;
+        s.truthPos[truthBins[i]] = s.truthNeg[truthBins[i]] = 0;
+      }
+    }
+    s.events =
+      s.positives =
+      s.correct =
+      s.truthEvents =
+      s.lossSum =
+      s.bayesSum =
+        0;
+    return summary;
   }
 
   /** The current cumulative and rolling summaries. */

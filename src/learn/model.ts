@@ -216,32 +216,43 @@ export class LogisticModel {
           }
         }
       }
-    } else if (drift === undefined) {
-      const std = this.#std, opt = this.#opt as AdaGrad | Ftrl;
+    } else if (this.#opt instanceof AdaGrad) {
+      const std = this.#std, { mean, scale } = std.arrays;
+      let opt = this.#opt.rows();
       for (let i = 0; i < n; i++) {
         std.update(rows, i * d);
         const e = se[i];
-        const p = opt.step(std.transform(rows, i * d), labels[i], si, sv, s0, e);
+        const p = opt.step(rows, i * d, mean, scale, labels[i], si, sv, s0, e);
         s0 = e;
         scores[i] = p;
-        if (losses !== undefined) losses[i] = logLoss(p, labels[i]);
-      }
-    } else {
-      const std = this.#std;
-      let opt = this.#opt as AdaGrad | Ftrl;
-      for (let i = 0; i < n; i++) {
-        std.update(rows, i * d);
-        const e = se[i];
-        const p = opt.step(std.transform(rows, i * d), labels[i], si, sv, s0, e);
-        s0 = e;
-        scores[i] = p;
+        if (drift === undefined && losses === undefined) continue;
         const loss = logLoss(p, labels[i]);
         if (losses !== undefined) losses[i] = loss;
-        if (drift.update(loss)) {
+        if (drift !== undefined && drift.update(loss)) {
           found.push(i);
           if (onDrift !== "none") {
             this.adapt(onDrift, factor);
-            opt = this.#opt as AdaGrad | Ftrl; // a reset replaces the optimizer
+            opt = (this.#opt as AdaGrad).rows(); // a boost or a reset changes the state
+          }
+        }
+      }
+    } else {
+      const std = this.#std;
+      let opt = this.#opt as Ftrl;
+      for (let i = 0; i < n; i++) {
+        std.update(rows, i * d);
+        const e = se[i];
+        const p = opt.step(std.transform(rows, i * d), labels[i], si, sv, s0, e);
+        s0 = e;
+        scores[i] = p;
+        if (drift === undefined && losses === undefined) continue;
+        const loss = logLoss(p, labels[i]);
+        if (losses !== undefined) losses[i] = loss;
+        if (drift !== undefined && drift.update(loss)) {
+          found.push(i);
+          if (onDrift !== "none") {
+            this.adapt(onDrift, factor);
+            opt = this.#opt as Ftrl; // a reset replaces the optimizer
           }
         }
       }

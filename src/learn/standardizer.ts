@@ -129,6 +129,14 @@ export class Standardizer {
     return out;
   }
 
+  /**
+   * The live per-feature means and scales that {@linkcode Standardizer.transform} applies, for a
+   * loop that standardizes as it goes (`adagrad_rows.ts`); do not mutate.
+   */
+  get arrays(): { readonly mean: Float64Array; readonly scale: Float64Array } {
+    return { mean: this.#mean, scale: this.#scale };
+  }
+
   /** The current mean of feature `j`. */
   mean(j: number): number {
     return this.#mean[j];

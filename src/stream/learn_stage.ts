@@ -13,7 +13,8 @@
  *
  * Its state's form is in `learn_state.ts`, the per-partition counts and views in
  * `partition_sources.ts` (this module re-exports their types), the next-action model's restore
- * and classes buffer in `next_action.ts`.
+ * and classes buffer in `next_action.ts`, the rows' copy (or loan) into the learner's events in
+ * `copy_events.ts`, the predictions in `batch_predictions.ts`.
  *
  * @module
  */
@@ -33,7 +34,8 @@ import { DEFAULT_TARGET, type Target } from "../learn/target.ts";
 import type { LearnState } from "./learn_state.ts";
 import { actionCoreFor, classesFor } from "./next_action.ts";
 import { type SourceView, TrainedCounts } from "./partition_sources.ts";
-import { copyEvents } from "./copy_events.ts";
+import { copyEvents, EventColumns } from "./copy_events.ts";
+import { collectPredictions } from "./batch_predictions.ts";
 
 export type { LearnState } from "./learn_state.ts";
 export type { PartitionCount, SourceView } from "./partition_sources.ts";
@@ -114,6 +116,7 @@ export class LearnStage {
   #drifts: DriftMarker[] = [];
   #version = 0;
   #trained = new TrainedCounts();
+  #own = new EventColumns();
 
   /**
    * Creates the stage, fresh or from `restore`.
@@ -253,6 +256,7 @@ export class LearnStage {
     const ledger = this.#ledger.begin();
     const events = this.#events;
     events.clear();
+    this.#own.restore(events);
     // Room for every row up front: the rows are copied into the events in bulk below.
     events.reserve(rows.length, rows.length === 0 ? 0 : rows.sparseEnd[rows.length - 1]);
     if (this.#rowOf.length < events.capacity) this.#rowOf = grown(this.#rowOf, events.capacity);
@@ -270,11 +274,12 @@ export class LearnStage {
     let copyFrom = 0, copyTo = 0;
     const labels = events.labels, truth = events.truth, ends = events.sparseEnd;
     const rowEnds = rows.sparseEnd, action8 = rows.action, truth64 = rows.truth;
+    const partitions = rows.partition, kinds = rows.kind, offsets = rows.offset, n = rows.length;
     let j = 0, sparseShift = 0; // events so far; events' sparse position − rows' sparse position
-    for (let i = 0; i < rows.length; i++) {
-      const partition = rows.partition[i];
-      const isEvent = rows.kind[i] === ROW_EVENT;
-      if (!ledger.accept(partition, rows.offset[i])) {
+    for (let i = 0; i < n; i++) {
+      const partition = partitions[i];
+      const isEvent = kinds[i] === ROW_EVENT;
+      if (!ledger.accept(partition, offsets[i])) {
         skipped++;
       } else if (!isEvent) {
         accepted++;
@@ -304,7 +309,8 @@ export class LearnStage {
       copyFrom = i + 1;
       copyTo = j;
     }
-    copyEvents(rows, copyFrom, rows.length, events, copyTo);
+    if (copyFrom === 0 && j === rows.length) this.#own.borrow(rows, events);
+    else copyEvents(rows, copyFrom, rows.length, events, copyTo);
     events.length = j;
     events.sparseLength = j === 0 ? 0 : ends[j - 1];
     if (run > 0) trained.set(runPartition, (trained.get(runPartition) ?? 0) + run);
@@ -337,27 +343,16 @@ export class LearnStage {
     if (this.#drifts.length > MAX_DRIFT_MARKERS) {
       this.#drifts.splice(0, this.#drifts.length - MAX_DRIFT_MARKERS);
     }
+    const purchases = this.#purchases, users = rows.userId, amounts = rows.amount;
     for (let j = 0; j < events.length; j++) {
-      if (events.labels[j] === 1) {
+      if (labels[j] === 1) {
         const i = rowOf[j];
-        this.#purchases.add(rows.userId[i], rows.amount[i]);
+        purchases.add(users[i], amounts[i]);
       }
     }
     if (options.predictions) {
       const perEvent = model.mode !== "seed";
-      for (let j = 0; j < events.length; j++) {
-        const i = rowOf[j];
-        predictions.push({
-          sessionId: rows.sessionId[i],
-          userId: rows.userId[i],
-          timestamp: rows.eventTime[i],
-          topic: this.#topic,
-          partition: rows.partition[i],
-          offset: rows.offset[i],
-          score: events.scores[j],
-          modelVersion: perEvent ? updatesBefore + j : updatesBefore,
-        });
-      }
+      collectPredictions(predictions, this.#topic, rows, events, rowOf, updatesBefore, perEvent);
     }
     return batch;
   }

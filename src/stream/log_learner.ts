@@ -113,6 +113,12 @@ export interface FeatureLogLearnerOptions extends DurableLoopHooks<LearnerState>
    * lag. Default: none (no `featureLog`).
    */
   featureLogEnd?: () => number | null;
+  /**
+   * Rows a batch holds before its buffers grow (they grow on demand; `learn` gives its
+   * `--max-batch-events`, up to 1M, so that the first batches do not grow them step by step). Default
+   * `10000`.
+   */
+  capacity?: number;
 }
 
 /** See the module documentation. */
@@ -148,8 +154,9 @@ export class FeatureLogLearner {
     if (r && r.featureSet !== set.id) {
       throw new FeatureSetMismatchError("the saved state", r.featureSet, set);
     }
-    this.#rows = new RowBatch(featureRows(set));
+    this.#rows = new RowBatch(featureRows(set), { capacity: options.capacity });
     this.#learn = new LearnStage({
+      capacity: options.capacity,
       topic: this.#topic,
       featureSet: set,
       learner: options.learner,

@@ -127,6 +127,8 @@ export class RowBatch {
   sparseLength = 0;
 
   /**
+   * Creates an empty batch of rows of `schema`.
+   *
    * @param schema the rows' feature set and widths
    * @param options see {@linkcode RowBatchOptions}
    * @throws {RangeError} on a width or capacity that is not a non-negative integer (dense ≥ 1)
@@ -265,7 +267,7 @@ export class RowBatch {
         `Cannot reserve ${rows} rows and ${sparseEntries} sparse entries: expected integers ≥ 0.`,
       );
     }
-    while (this.length + rows > this.kind.length) this.#grow();
+    if (this.length + rows > this.kind.length) this.#grow(this.length + rows);
     const sparse = this.sparseLength + sparseEntries;
     if (sparse > this.sparseIndex.length) {
       const n = Math.max(sparse, this.sparseIndex.length * 2);
@@ -285,8 +287,9 @@ export class RowBatch {
     return i;
   }
 
-  #grow(): void {
-    const n = this.kind.length * 2;
+  /** Grows every column to twice its rows, or to `rows` if that is more (one copy). */
+  #grow(rows = 0): void {
+    const n = Math.max(this.kind.length * 2, rows);
     this.kind = grown(this.kind, n);
     this.action = grown(this.action, n);
     this.reason = grown(this.reason, n);

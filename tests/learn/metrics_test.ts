@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { Random } from "../../src/util/random.ts";
 import { FeatureBatch } from "../../src/learn/feature_batch.ts";
-import { type MetricsSummary, PrequentialMetrics } from "../../src/learn/metrics.ts";
+import {
+  type MetricsSummary,
+  PrequentialMetrics,
+  summarizeBatch,
+} from "../../src/learn/metrics.ts";
+import { logLoss } from "../../src/learn/logistic.ts";
 
 /** Scores, labels and truths where a label is drawn from its truth; scores are noisy truths. */
 function sample(n: number, seed: number) {
@@ -90,6 +95,33 @@ Deno.test("PrequentialMetrics.addBatch() equals adding each event", () => {
   }
   b.addBatch(batch);
   assert.deepStrictEqual(b.toJSON(), a.toJSON());
+});
+
+Deno.test("PrequentialMetrics.addBatchSummary() is addBatch() plus summarizeBatch(), bit for bit", () => {
+  // batches shorter and longer than the window, some truths unknown, some scores 0, 1 or NaN
+  const { scores, labels, truth } = sample(5000, 3);
+  for (let i = 0; i < scores.length; i += 97) truth[i] = NaN;
+  scores[5] = 0, scores[6] = 1, scores[7] = NaN;
+  const a = new PrequentialMetrics({ windowSize: 700 }),
+    b = new PrequentialMetrics({ windowSize: 700 });
+  let at = 0;
+  for (const size of [1, 300, 699, 700, 701, 2000, 599]) {
+    const batch = new FeatureBatch(1), losses = new Float64Array(size);
+    for (let i = at; i < at + size; i++) {
+      const k = batch.add();
+      batch.scores[k] = scores[i];
+      batch.labels[k] = labels[i];
+      batch.truth[k] = truth[i];
+      losses[k] = logLoss(scores[i], labels[i]);
+    }
+    at += size;
+    a.addBatch(batch, losses);
+    const want = summarizeBatch(batch, losses);
+    const got = b.addBatchSummary(batch, losses);
+    assert.deepStrictEqual(got, want);
+    assert.deepStrictEqual(b.toJSON(), a.toJSON());
+  }
+  assert.equal(b.addBatchSummary(new FeatureBatch(1), new Float64Array(0)), null);
 });
 
 Deno.test("PrequentialMetrics reports no Bayes figures when a truth is missing", () => {

@@ -1,7 +1,7 @@
 /** The learn stage's bulk copy of event rows into a FeatureBatch. */
 import assert from "node:assert/strict";
 import { FeatureBatch } from "../../src/learn/feature_batch.ts";
-import { copyEvents } from "../../src/stream/copy_events.ts";
+import { copyEvents, EventColumns } from "../../src/stream/copy_events.ts";
 import { actionCode, RowBatch } from "../../src/stream/row_batch.ts";
 
 const SCHEMA = { featureSet: 4, denseWidth: 3, sparseWidth: 10 };
@@ -65,4 +65,25 @@ Deno.test("FeatureBatch.reserve refuses a count that is not a non-negative integ
   const events = new FeatureBatch(3);
   assert.throws(() => events.reserve(-1), /Cannot reserve -1 rows/);
   assert.throws(() => events.reserve(1, 0.5), /0.5 sparse entries/);
+});
+
+Deno.test("EventColumns lends a batch's rows to the events without a copy, and gives their own back", () => {
+  const from = rows(5);
+  const events = new FeatureBatch(3, { capacity: 8, sparseWidth: 10 });
+  const own = [events.rows, events.sparseIndex, events.sparseValue];
+  const columns = new EventColumns();
+  columns.restore(events); // nothing borrowed: nothing changes
+  assert.deepEqual([events.rows, events.sparseIndex, events.sparseValue], own);
+  columns.borrow(from, events);
+  assert.equal(events.rows, from.dense);
+  assert.equal(events.sparseIndex, from.sparseIndex);
+  assert.equal(events.sparseValue, from.sparseValue);
+  columns.borrow(from, events); // a second loan keeps the events' own columns aside
+  columns.restore(events);
+  assert.deepEqual([events.rows, events.sparseIndex, events.sparseValue], own);
+
+  const bad = rows(5);
+  bad.sparseIndex[bad.sparseLength - 1] = 10;
+  assert.throws(() => columns.borrow(bad, events), /sparse entry 10 of rows 0 \.\. 5/);
+  assert.equal(events.rows, own[0]);
 });
