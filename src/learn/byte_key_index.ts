@@ -17,13 +17,16 @@
  *   on a hash match compares the key bytes, so two distinct keys are never one entry — equal
  *   hashes cost a longer probe, never a merge. A weak hash (even a constant) stays correct.
  * - **Table**: linear probing over a power-of-two table at most half full; each bucket holds
- *   `slot + 1` (0 = empty) and the key's hash, so a probe reads one cache line per step and
- *   touches the arena only on a hash match. Deletion shifts the following entries back
- *   (backward-shift deletion), so there are no tombstones and probes never lengthen with churn.
+ *   `slot + 1` (0 = empty) only — 4 bytes a bucket. The key's hash, arena offset and length are
+ *   the slot's, side by side in one array ({@linkcode SLOT_WORDS} int32 per slot), so a probe
+ *   reads the bucket, then the slot's hash and length from one cache line, and touches the
+ *   arena only on a hash match. Deletion shifts the following entries back (backward-shift
+ *   deletion), so there are no tombstones and probes never lengthen with churn.
  * - **Slots** are dense: a new key takes the most recently freed slot id, else the next unused
  *   one ({@linkcode ByteKeyIndex.slotLimit} is one past the highest ever handed out), so the
  *   owner can keep per-key data in typed arrays indexed by slot. A key keeps its slot until it
- *   is deleted; growth and compaction never move slots. Iteration is in slot order.
+ *   is deleted; growth and compaction never move slots. Iteration is in slot order. The free
+ *   slots are a stack threaded through their own offset words (no array of its own).
  *
  * @example
  * ```ts
@@ -64,19 +67,24 @@ function positiveInteger(name: string, v: number): number {
   return v;
 }
 
+/**
+ * Int32 words per slot in the index's slot array: the key's hash, then its arena offset (for a
+ * free slot: the next free slot, or -1), then its length in bytes (-1: a free slot).
+ */
+export const SLOT_WORDS = 3;
+const HASH = 0, OFFSET = 1, LENGTH = 2;
+
 /** The byte-keyed hash index; see the module documentation. */
 export class ByteKeyIndex {
-  /** Per bucket: `slot + 1` (0 = empty), then the key's hash (as int32). */
+  /** Per bucket: `slot + 1` (0 = empty). */
   #table: Int32Array;
   #mask: number;
   #size = 0;
-  /** Per slot: the key's hash, arena offset and length (-1 = free slot). */
-  #hash: Int32Array;
-  #offset: Int32Array;
-  #length: Int32Array;
+  /** Per slot, {@linkcode SLOT_WORDS} words: hash, arena offset (or next free), length. */
+  #meta: Int32Array;
   #slotLimit = 0;
-  #free: Int32Array;
-  #freeCount = 0;
+  /** The most recently freed slot, the top of the free stack, or -1. */
+  #freeHead = -1;
   #arena: Uint8Array;
   #arenaUsed = 0;
   #arenaGarbage = 0;
@@ -90,12 +98,9 @@ export class ByteKeyIndex {
     );
     let buckets = 2;
     while (buckets < 2 * capacity) buckets *= 2;
-    this.#table = new Int32Array(2 * buckets);
+    this.#table = new Int32Array(buckets);
     this.#mask = buckets - 1;
-    this.#hash = new Int32Array(capacity);
-    this.#offset = new Int32Array(capacity);
-    this.#length = new Int32Array(capacity); // read only below slotLimit: no fill ahead
-    this.#free = new Int32Array(capacity);
+    this.#meta = new Int32Array(SLOT_WORDS * capacity); // read only below slotLimit: no fill
     this.#arena = new Uint8Array(arenaBytes);
   }
 
@@ -116,15 +121,16 @@ export class ByteKeyIndex {
    */
   lookup(bytes: Uint8Array, start: number, length: number, hash: number): number {
     checkSlice(bytes, start, length);
-    const table = this.#table, mask = this.#mask;
+    const table = this.#table, mask = this.#mask, meta = this.#meta;
     const h = hash | 0;
     for (let j = mix(h) & mask;; j = (j + 1) & mask) {
-      const entry = table[2 * j];
+      const entry = table[j];
       if (entry === 0) return -1;
-      if (table[2 * j + 1] === h) {
-        const slot = entry - 1;
-        if (this.#length[slot] === length && this.#equals(slot, bytes, start, length)) return slot;
-      }
+      const m = SLOT_WORDS * (entry - 1);
+      if (
+        meta[m + HASH] === h && meta[m + LENGTH] === length &&
+        this.#equals(entry - 1, bytes, start, length)
+      ) return entry - 1;
     }
   }
 
@@ -141,26 +147,29 @@ export class ByteKeyIndex {
     const h = hash | 0;
     let j = mix(h) & mask;
     for (;; j = (j + 1) & mask) {
-      const entry = table[2 * j];
+      const entry = table[j];
       if (entry === 0) break;
-      if (table[2 * j + 1] === h) {
-        const slot = entry - 1;
-        if (this.#length[slot] === length && this.#equals(slot, bytes, start, length)) {
-          throw new Error(`Cannot insert a key that is already present, in slot ${slot}.`);
-        }
+      const m = SLOT_WORDS * (entry - 1);
+      if (
+        this.#meta[m + HASH] === h && this.#meta[m + LENGTH] === length &&
+        this.#equals(entry - 1, bytes, start, length)
+      ) {
+        throw new Error(`Cannot insert a key that is already present, in slot ${entry - 1}.`);
       }
     }
     if (this.#arenaUsed + length > this.#arena.length) this.#makeRoom(length);
-    const slot = this.#freeCount > 0 ? this.#free[--this.#freeCount] : this.#newSlot();
+    let slot = this.#freeHead;
+    if (slot >= 0) this.#freeHead = this.#meta[SLOT_WORDS * slot + OFFSET];
+    else slot = this.#newSlot();
     // A loop, not `set(subarray(...))`: a view per insert would be an allocation per new key.
     const arena = this.#arena, o = this.#arenaUsed - start;
     for (let k = start; k < start + length; k++) arena[o + k] = bytes[k];
-    this.#offset[slot] = this.#arenaUsed;
-    this.#length[slot] = length;
-    this.#hash[slot] = h;
+    const meta = this.#meta, m = SLOT_WORDS * slot;
+    meta[m + HASH] = h;
+    meta[m + OFFSET] = this.#arenaUsed;
+    meta[m + LENGTH] = length;
     this.#arenaUsed += length;
-    table[2 * j] = slot + 1;
-    table[2 * j + 1] = h;
+    table[j] = slot + 1;
     this.#size++;
     return slot;
   }
@@ -172,26 +181,25 @@ export class ByteKeyIndex {
    */
   delete(slot: number): void {
     this.#checkSlot(slot);
-    const table = this.#table, mask = this.#mask;
-    let i = mix(this.#hash[slot]) & mask;
-    while (table[2 * i] !== slot + 1) i = (i + 1) & mask;
+    const table = this.#table, mask = this.#mask, meta = this.#meta;
+    let i = mix(meta[SLOT_WORDS * slot + HASH]) & mask;
+    while (table[i] !== slot + 1) i = (i + 1) & mask;
     // Backward shift: move each following entry of the run into the hole unless the hole lies
     // before its home bucket (cyclically), then continue from where it was.
     let k = i;
     for (;;) {
-      table[2 * i] = 0;
+      table[i] = 0;
       for (;;) {
         k = (k + 1) & mask;
-        const entry = table[2 * k];
+        const entry = table[k];
         if (entry === 0) {
           this.#release(slot);
           return;
         }
-        const home = mix(table[2 * k + 1]) & mask;
+        const home = mix(meta[SLOT_WORDS * (entry - 1) + HASH]) & mask;
         const stays = i <= k ? i < home && home <= k : i < home || home <= k;
         if (!stays) {
-          table[2 * i] = entry;
-          table[2 * i + 1] = table[2 * k + 1];
+          table[i] = entry;
           i = k;
           break;
         }
@@ -202,7 +210,7 @@ export class ByteKeyIndex {
   /** Whether `slot` holds a key. */
   has(slot: number): boolean {
     return Number.isInteger(slot) && slot >= 0 && slot < this.#slotLimit &&
-      this.#length[slot] >= 0;
+      this.#meta[SLOT_WORDS * slot + LENGTH] >= 0;
   }
 
   /**
@@ -210,7 +218,10 @@ export class ByteKeyIndex {
    * allocating (`for (let s = index.nextSlot(0); s >= 0; s = index.nextSlot(s + 1))`).
    */
   nextSlot(from: number): number {
-    for (let s = Math.max(0, from); s < this.#slotLimit; s++) if (this.#length[s] >= 0) return s;
+    const meta = this.#meta;
+    for (let s = Math.max(0, from); s < this.#slotLimit; s++) {
+      if (meta[SLOT_WORDS * s + LENGTH] >= 0) return s;
+    }
     return -1;
   }
 
@@ -233,7 +244,7 @@ export class ByteKeyIndex {
    */
   keyOffset(slot: number): number {
     this.#checkSlot(slot);
-    return this.#offset[slot];
+    return this.#meta[SLOT_WORDS * slot + OFFSET];
   }
 
   /**
@@ -242,7 +253,7 @@ export class ByteKeyIndex {
    */
   keyLength(slot: number): number {
     this.#checkSlot(slot);
-    return this.#length[slot];
+    return this.#meta[SLOT_WORDS * slot + LENGTH];
   }
 
   /**
@@ -251,7 +262,7 @@ export class ByteKeyIndex {
    */
   keyHash(slot: number): number {
     this.#checkSlot(slot);
-    return this.#hash[slot] >>> 0;
+    return this.#meta[SLOT_WORDS * slot + HASH] >>> 0;
   }
 
   /**
@@ -260,24 +271,23 @@ export class ByteKeyIndex {
    */
   keyBytes(slot: number): Uint8Array {
     this.#checkSlot(slot);
-    const o = this.#offset[slot];
-    return this.#arena.slice(o, o + this.#length[slot]);
+    const m = SLOT_WORDS * slot, o = this.#meta[m + OFFSET];
+    return this.#arena.slice(o, o + this.#meta[m + LENGTH]);
   }
 
   /** Removes every key; slot ids start again at 0. Keeps the allocated space. */
   clear(): void {
     this.#table.fill(0);
-    this.#length.fill(-1);
     this.#size = 0;
     this.#slotLimit = 0;
-    this.#freeCount = 0;
+    this.#freeHead = -1;
     this.#arenaUsed = 0;
     this.#arenaGarbage = 0;
   }
 
   #equals(slot: number, bytes: Uint8Array, start: number, length: number): boolean {
     const arena = this.#arena;
-    const o = this.#offset[slot] - start;
+    const o = this.#meta[SLOT_WORDS * slot + OFFSET] - start;
     for (let k = start; k < start + length; k++) if (arena[o + k] !== bytes[k]) return false;
     return true;
   }
@@ -290,39 +300,32 @@ export class ByteKeyIndex {
 
   #newSlot(): number {
     const slot = this.#slotLimit++;
-    if (slot === this.#length.length) {
-      const cap = 2 * slot;
-      const grow = (old: Int32Array) => {
-        const next = new Int32Array(cap);
-        next.set(old);
-        return next;
-      };
-      this.#hash = grow(this.#hash);
-      this.#offset = grow(this.#offset);
-      this.#length = grow(this.#length);
-      this.#free = grow(this.#free);
+    if (SLOT_WORDS * slot === this.#meta.length) {
+      const meta = new Int32Array(2 * this.#meta.length);
+      meta.set(this.#meta);
+      this.#meta = meta;
     }
     return slot;
   }
 
   #release(slot: number): void {
-    this.#arenaGarbage += this.#length[slot];
-    this.#length[slot] = -1;
-    this.#free[this.#freeCount++] = slot;
+    const m = SLOT_WORDS * slot;
+    this.#arenaGarbage += this.#meta[m + LENGTH];
+    this.#meta[m + LENGTH] = -1;
+    this.#meta[m + OFFSET] = this.#freeHead;
+    this.#freeHead = slot;
     this.#size--;
   }
 
   #growTable(): void {
     const buckets = 2 * (this.#mask + 1);
-    const table = new Int32Array(2 * buckets);
-    const mask = buckets - 1;
+    const table = new Int32Array(buckets);
+    const mask = buckets - 1, meta = this.#meta;
     for (let s = 0; s < this.#slotLimit; s++) {
-      if (this.#length[s] < 0) continue;
-      const h = this.#hash[s];
-      let j = mix(h) & mask;
-      while (table[2 * j] !== 0) j = (j + 1) & mask;
-      table[2 * j] = s + 1;
-      table[2 * j + 1] = h;
+      if (meta[SLOT_WORDS * s + LENGTH] < 0) continue;
+      let j = mix(meta[SLOT_WORDS * s + HASH]) & mask;
+      while (table[j] !== 0) j = (j + 1) & mask;
+      table[j] = s + 1;
     }
     this.#table = table;
     this.#mask = mask;
@@ -341,13 +344,14 @@ export class ByteKeyIndex {
     }
     while (live + length > size / 2) size *= 2;
     const arena = new Uint8Array(size);
+    const meta = this.#meta;
     let used = 0;
     for (let s = 0; s < this.#slotLimit; s++) {
-      const len = this.#length[s];
+      const m = SLOT_WORDS * s, len = meta[m + LENGTH];
       if (len < 0) continue;
-      const o = this.#offset[s];
+      const o = meta[m + OFFSET];
       arena.set(this.#arena.subarray(o, o + len), used);
-      this.#offset[s] = used;
+      meta[m + OFFSET] = used;
       used += len;
     }
     this.#arena = arena;
@@ -362,18 +366,20 @@ export class ByteKeyIndex {
    */
   #compactInPlace(): void {
     const order = new Float64Array(this.#size);
+    const meta = this.#meta;
     let n = 0;
     for (let s = 0; s < this.#slotLimit; s++) {
-      if (this.#length[s] >= 0) order[n++] = this.#offset[s] * SLOT_BITS + s;
+      const m = SLOT_WORDS * s;
+      if (meta[m + LENGTH] >= 0) order[n++] = meta[m + OFFSET] * SLOT_BITS + s;
     }
     order.sort();
     const arena = this.#arena;
     let used = 0;
     for (let i = 0; i < n; i++) {
-      const s = order[i] % SLOT_BITS;
-      const o = this.#offset[s], len = this.#length[s];
+      const s = order[i] % SLOT_BITS, m = SLOT_WORDS * s;
+      const o = meta[m + OFFSET], len = meta[m + LENGTH];
       if (o !== used) arena.copyWithin(used, o, o + len);
-      this.#offset[s] = used;
+      meta[m + OFFSET] = used;
       used += len;
     }
     this.#arenaUsed = used;
