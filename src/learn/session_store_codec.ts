@@ -11,7 +11,7 @@
  * | ------------------- | ---------------------------------------------------------------- |
  * | 4 (u32)             | `n`, the sessions in the chunk (at least 1)                      |
  * | 4 (u32)             | the ids' text encoding: 1 UTF-8, 2 UTF-16 code units             |
- * | `8 * n * stride`    | the sessions' numbers (`Float64Array`, `stride` per session)     |
+ * | `8 * n * fields`    | the sessions' numbers (`Float64Array`, `fields` per session)     |
  * | `4 * n` (u32)       | each id's length in UTF-16 code units                            |
  * | rest                | the ids' text, one after the other                               |
  *
@@ -38,6 +38,7 @@
 import { SessionStore, type SessionStoreState } from "./session_store.ts";
 import { CORE_FIELDS, CORE_LAYOUT, type SessionLayout } from "./session_layout.ts";
 import { sessionStoreBounds } from "./session_store_state.ts";
+import { readSlot } from "./session_slot.ts";
 import { FEATURE_SETS } from "./feature_sets.ts";
 
 /**
@@ -99,8 +100,7 @@ export function* encodeSessionChunks(
       `Cannot cut a session store into ${maxBytes}-byte chunks: expected a positive integer.`,
     );
   }
-  const stride = store.stride;
-  const perSession = 8 * stride + 4;
+  const perSession = 8 * store.shape.fields.length + 4;
   const scratch = options.reuse ? { buffer: new ArrayBuffer(0), least: maxBytes } : undefined;
   let slots: number[] = [];
   let units = 0;
@@ -152,10 +152,10 @@ function encodeChunk(
   scratch?: { buffer: ArrayBuffer; least: number },
 ): Uint8Array {
   const n = slots.length;
-  const stride = store.stride;
+  const width = store.shape.fields.length; // numbers per session, every field as a float64
   let wellFormed = true;
   for (let i = 0; i < n && wellFormed; i++) wellFormed = !hasLoneSurrogate(store, slots[i]);
-  const textAt = HEAD_BYTES + n * (8 * stride + 4);
+  const textAt = HEAD_BYTES + n * (8 * width + 4);
   const size = textAt + (wellFormed ? 3 : 2) * units;
   if (scratch !== undefined && scratch.buffer.byteLength < size) {
     scratch.buffer = new ArrayBuffer(Math.max(size, scratch.least));
@@ -164,18 +164,16 @@ function encodeChunk(
   const view = new DataView(buffer);
   view.setUint32(0, n, true);
   view.setUint32(4, wellFormed ? TEXT_UTF8 : TEXT_UTF16, true);
-  const fields = new Float64Array(buffer, HEAD_BYTES, n * stride);
-  const lengths = new Uint32Array(buffer, HEAD_BYTES + 8 * n * stride, n);
-  const slotsArray = store.slots, arena = store.idArena;
+  const fields = new Float64Array(buffer, HEAD_BYTES, n * width);
+  const lengths = new Uint32Array(buffer, HEAD_BYTES + 8 * n * width, n);
+  const { shape, stride, slots: slotsArray, words } = store, arena = store.idArena;
   const bytes = new Uint8Array(buffer);
   let at = textAt;
   const text = wellFormed ? undefined : new Uint16Array(buffer, textAt, units);
   let unit = 0;
   for (let i = 0; i < n; i++) {
     const s = slots[i];
-    for (let j = 0, from = s * stride, to = i * stride; j < stride; j++) {
-      fields[to + j] = slotsArray[from + j];
-    }
+    readSlot(shape, slotsArray, words, s * stride, fields, i * width);
     lengths[i] = idUnits(store, s);
     if (text === undefined) {
       // A well-formed id's WTF-8 bytes are its UTF-8: copied as they are, no string.
@@ -253,7 +251,7 @@ export class SessionStoreDecoder {
     const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const n = view.getUint32(0, true);
     const encoding = view.getUint32(4, true);
-    const stride = this.#store.stride;
+    const stride = this.#store.shape.fields.length; // numbers per session
     const textAt = HEAD_BYTES + n * (8 * stride + 4);
     if (n < 1 || n > this.#left) {
       throw bad(`it holds ${n} sessions, ${this.#left} remain to restore`);
