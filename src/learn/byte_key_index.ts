@@ -16,11 +16,14 @@
  *   the key bytes; the index spreads them with murmur3's finalizer before taking a bucket, and
  *   on a hash match compares the key bytes, so two distinct keys are never one entry — equal
  *   hashes cost a longer probe, never a merge. A weak hash (even a constant) stays correct.
- * - **Table**: linear probing over a power-of-two table at most half full; each bucket holds
- *   `slot + 1` (0 = empty) only — 4 bytes a bucket. The key's hash, arena offset and length are
- *   the slot's, side by side in one array ({@linkcode SLOT_WORDS} int32 per slot), so a probe
- *   reads the bucket, then the slot's hash and length from one cache line, and touches the
- *   arena only on a hash match. Deletion shifts the following entries back (backward-shift
+ * - **Table**: linear probing over a power-of-two table at most half full; each bucket is one
+ *   int32 word: `slot + 1` (0 = empty) in its low bits, as many as the slot capacity needs, and
+ *   the top bits of the mixed hash above them (a tag: 11 bits at a million slots). The key's
+ *   hash, arena offset and length are the slot's, side by side in one array
+ *   ({@linkcode SLOT_WORDS} int32 per slot). A probe compares the tag in the bucket, and only on
+ *   a match reads the slot's hash and length (one cache line), then the arena — so a probe past
+ *   other keys' buckets costs no access outside the table, as when the whole hash was in it, at
+ *   4 bytes a bucket instead of 8. Deletion shifts the following entries back (backward-shift
  *   deletion), so there are no tombstones and probes never lengthen with churn.
  * - **Slots** are dense: a new key takes the most recently freed slot id, else the next unused
  *   one ({@linkcode ByteKeyIndex.slotLimit} is one past the highest ever handed out), so the
@@ -76,9 +79,11 @@ const HASH = 0, OFFSET = 1, LENGTH = 2;
 
 /** The byte-keyed hash index; see the module documentation. */
 export class ByteKeyIndex {
-  /** Per bucket: `slot + 1` (0 = empty). */
+  /** Per bucket: `slot + 1` (0 = empty) in the bits of `#low`, the hash's tag above them. */
   #table: Int32Array;
   #mask: number;
+  /** The bits of a bucket that hold `slot + 1`: `2^b − 1`, every slot + 1 of the capacity. */
+  #low = 0;
   #size = 0;
   /** Per slot, {@linkcode SLOT_WORDS} words: hash, arena offset (or next free), length. */
   #meta: Int32Array;
@@ -101,6 +106,7 @@ export class ByteKeyIndex {
     this.#table = new Int32Array(buckets);
     this.#mask = buckets - 1;
     this.#meta = new Int32Array(SLOT_WORDS * capacity); // read only below slotLimit: no fill
+    this.#low = lowMask(capacity);
     this.#arena = new Uint8Array(arenaBytes);
   }
 
@@ -121,16 +127,17 @@ export class ByteKeyIndex {
    */
   lookup(bytes: Uint8Array, start: number, length: number, hash: number): number {
     checkSlice(bytes, start, length);
-    const table = this.#table, mask = this.#mask, meta = this.#meta;
-    const h = hash | 0;
-    for (let j = mix(h) & mask;; j = (j + 1) & mask) {
+    const table = this.#table, mask = this.#mask, meta = this.#meta, low = this.#low;
+    const h = hash | 0, mixed = mix(h);
+    for (let j = mixed & mask;; j = (j + 1) & mask) {
       const entry = table[j];
       if (entry === 0) return -1;
-      const m = SLOT_WORDS * (entry - 1);
+      if (((entry ^ mixed) & ~low) !== 0) continue; // another tag: another key
+      const slot = (entry & low) - 1, m = SLOT_WORDS * slot;
       if (
         meta[m + HASH] === h && meta[m + LENGTH] === length &&
-        this.#equals(entry - 1, bytes, start, length)
-      ) return entry - 1;
+        this.#equals(slot, bytes, start, length)
+      ) return slot;
     }
   }
 
@@ -143,24 +150,26 @@ export class ByteKeyIndex {
   insert(bytes: Uint8Array, start: number, length: number, hash: number): number {
     checkSlice(bytes, start, length);
     if (2 * (this.#size + 1) > this.#mask + 1) this.#growTable();
-    const table = this.#table, mask = this.#mask;
-    const h = hash | 0;
-    let j = mix(h) & mask;
+    let slot = this.#freeHead;
+    if (slot < 0 && SLOT_WORDS * this.#slotLimit === this.#meta.length) this.#growSlots();
+    const table = this.#table, mask = this.#mask, low = this.#low;
+    const h = hash | 0, mixed = mix(h);
+    let j = mixed & mask;
     for (;; j = (j + 1) & mask) {
       const entry = table[j];
       if (entry === 0) break;
-      const m = SLOT_WORDS * (entry - 1);
+      if (((entry ^ mixed) & ~low) !== 0) continue;
+      const other = (entry & low) - 1, m = SLOT_WORDS * other;
       if (
         this.#meta[m + HASH] === h && this.#meta[m + LENGTH] === length &&
-        this.#equals(entry - 1, bytes, start, length)
+        this.#equals(other, bytes, start, length)
       ) {
-        throw new Error(`Cannot insert a key that is already present, in slot ${entry - 1}.`);
+        throw new Error(`Cannot insert a key that is already present, in slot ${other}.`);
       }
     }
     if (this.#arenaUsed + length > this.#arena.length) this.#makeRoom(length);
-    let slot = this.#freeHead;
     if (slot >= 0) this.#freeHead = this.#meta[SLOT_WORDS * slot + OFFSET];
-    else slot = this.#newSlot();
+    else slot = this.#slotLimit++;
     // A loop, not `set(subarray(...))`: a view per insert would be an allocation per new key.
     const arena = this.#arena, o = this.#arenaUsed - start;
     for (let k = start; k < start + length; k++) arena[o + k] = bytes[k];
@@ -169,7 +178,7 @@ export class ByteKeyIndex {
     meta[m + OFFSET] = this.#arenaUsed;
     meta[m + LENGTH] = length;
     this.#arenaUsed += length;
-    table[j] = slot + 1;
+    table[j] = (mixed & ~low) | (slot + 1);
     this.#size++;
     return slot;
   }
@@ -181,9 +190,9 @@ export class ByteKeyIndex {
    */
   delete(slot: number): void {
     this.#checkSlot(slot);
-    const table = this.#table, mask = this.#mask, meta = this.#meta;
+    const table = this.#table, mask = this.#mask, meta = this.#meta, low = this.#low;
     let i = mix(meta[SLOT_WORDS * slot + HASH]) & mask;
-    while (table[i] !== slot + 1) i = (i + 1) & mask;
+    while ((table[i] & low) !== slot + 1) i = (i + 1) & mask;
     // Backward shift: move each following entry of the run into the hole unless the hole lies
     // before its home bucket (cyclically), then continue from where it was.
     let k = i;
@@ -196,7 +205,7 @@ export class ByteKeyIndex {
           this.#release(slot);
           return;
         }
-        const home = mix(meta[SLOT_WORDS * (entry - 1) + HASH]) & mask;
+        const home = mix(meta[SLOT_WORDS * ((entry & low) - 1) + HASH]) & mask;
         const stays = i <= k ? i < home && home <= k : i < home || home <= k;
         if (!stays) {
           table[i] = entry;
@@ -298,14 +307,21 @@ export class ByteKeyIndex {
     }
   }
 
-  #newSlot(): number {
-    const slot = this.#slotLimit++;
-    if (SLOT_WORDS * slot === this.#meta.length) {
-      const meta = new Int32Array(2 * this.#meta.length);
-      meta.set(this.#meta);
-      this.#meta = meta;
+  /** Doubles the slot capacity; the buckets' slot bits widen with it (their tags narrow). */
+  #growSlots(): void {
+    const meta = new Int32Array(2 * this.#meta.length);
+    meta.set(this.#meta);
+    this.#meta = meta;
+    const low = lowMask(meta.length / SLOT_WORDS);
+    if (low === this.#low) return;
+    const table = this.#table, old = this.#low;
+    for (let j = 0; j < table.length; j++) {
+      const entry = table[j];
+      if (entry === 0) continue;
+      const slot = (entry & old) - 1;
+      table[j] = (mix(meta[SLOT_WORDS * slot + HASH]) & ~low) | (slot + 1);
     }
-    return slot;
+    this.#low = low;
   }
 
   #release(slot: number): void {
@@ -320,12 +336,13 @@ export class ByteKeyIndex {
   #growTable(): void {
     const buckets = 2 * (this.#mask + 1);
     const table = new Int32Array(buckets);
-    const mask = buckets - 1, meta = this.#meta;
+    const mask = buckets - 1, meta = this.#meta, low = this.#low;
     for (let s = 0; s < this.#slotLimit; s++) {
       if (meta[SLOT_WORDS * s + LENGTH] < 0) continue;
-      let j = mix(meta[SLOT_WORDS * s + HASH]) & mask;
+      const mixed = mix(meta[SLOT_WORDS * s + HASH]);
+      let j = mixed & mask;
       while (table[j] !== 0) j = (j + 1) & mask;
-      table[j] = s + 1;
+      table[j] = (mixed & ~low) | (s + 1);
     }
     this.#table = table;
     this.#mask = mask;
@@ -385,6 +402,13 @@ export class ByteKeyIndex {
     this.#arenaUsed = used;
     this.#arenaGarbage = 0;
   }
+}
+
+/** The bucket bits that hold `slot + 1` for `capacity` slots: `2^b − 1 ≥ capacity`, b ≤ 31. */
+function lowMask(capacity: number): number {
+  let low = 1;
+  while (low < capacity) low = low * 2 + 1;
+  return low;
 }
 
 /** In-place compaction orders slots by `offset · SLOT_BITS + slot` (for slots below it). */

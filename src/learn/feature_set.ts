@@ -35,7 +35,7 @@ export interface FeatureSet {
   readonly layout: SessionLayout;
   /**
    * Writes the features of `event` into `out[at .. at + width)`. `slots` and `words` are the
-   * session store's slot storage as float64 and uint32 words (one buffer) and `o` the float64
+   * session store's slot storage as float64 and int32 words (one buffer) and `o` the float64
    * index of the event's session's slot (a float field at `slots[o + at]`, an integer one at
    * `words[2 * o + at]`, `at` from the layout's slot shape, `session_slot.ts`), or `-1` when the
    * session has no live state (its first event). Reads only the session's state and the event's
@@ -44,7 +44,7 @@ export interface FeatureSet {
   write(
     event: SessionEvent,
     slots: Float64Array,
-    words: Uint32Array,
+    words: Int32Array,
     o: number,
     out: Float64Array,
     at: number,

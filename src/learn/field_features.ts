@@ -108,7 +108,7 @@ export const ACTIONS_LAYOUT: SessionLayout = Object.freeze({
   name: "actions",
   fields: LAYOUT_FIELDS,
   integers: LAYOUT_INTEGERS,
-  start(f: Float64Array, u: Uint32Array, s: number, event: SessionEvent): void {
+  start(f: Float64Array, u: Int32Array, s: number, event: SessionEvent): void {
     const w = 2 * s + ACTION_COUNTS;
     u[w] =
       u[w + 1] =
@@ -119,7 +119,7 @@ export const ACTIONS_LAYOUT: SessionLayout = Object.freeze({
     f[s + SPEND] = amountOf(event);
     u[2 * s + PAGE] = eventPageClass(event);
   },
-  update(f: Float64Array, u: Uint32Array, s: number, event: SessionEvent): void {
+  update(f: Float64Array, u: Int32Array, s: number, event: SessionEvent): void {
     const a = actionIndex(event.action), w = 2 * s + ACTION_COUNTS + a, n = u[w];
     if (n < MAX_WHOLE) u[w] = n + 1;
     if (a === PURCHASE) f[s + SPEND] += amountOf(event);
@@ -132,7 +132,7 @@ let calendarTime = NaN, calendarHour = 0, calendarDay = 0;
 function write(
   event: SessionEvent,
   f: Float64Array,
-  u: Uint32Array,
+  u: Int32Array,
   s: number,
   out: Float64Array,
   o: number,

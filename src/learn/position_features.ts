@@ -85,13 +85,13 @@ export const WINDOW_LAYOUT: SessionLayout = Object.freeze({
   name: "window",
   fields: LAYOUT_FIELDS,
   integers: LAYOUT_INTEGERS,
-  start(f: Float64Array, u: Uint32Array, s: number, event: SessionEvent): void {
+  start(f: Float64Array, u: Int32Array, s: number, event: SessionEvent): void {
     const time = event.timestamp;
     f[s + WINDOW] = Math.floor(time / WINDOW_SECONDS);
     u[2 * s + WCOUNT] = 1;
     f[s + WFIRST] = time;
   },
-  update(f: Float64Array, u: Uint32Array, s: number, event: SessionEvent): void {
+  update(f: Float64Array, u: Int32Array, s: number, event: SessionEvent): void {
     const time = event.timestamp;
     const w = Math.floor(time / WINDOW_SECONDS);
     const cw = f[s + WINDOW];
@@ -110,7 +110,7 @@ export const WINDOW_LAYOUT: SessionLayout = Object.freeze({
 function write(
   event: SessionEvent,
   f: Float64Array,
-  u: Uint32Array,
+  u: Int32Array,
   s: number,
   out: Float64Array,
   o: number,

@@ -24,7 +24,7 @@ const { start: START, last: LAST, count: COUNT } = layoutShape(CORE_LAYOUT).offs
 function write(
   event: SessionEvent,
   f: Float64Array,
-  u: Uint32Array,
+  u: Int32Array,
   s: number,
   out: Float64Array,
   o: number,

@@ -11,7 +11,7 @@ import type { Action } from "../events/wire.ts";
 
 /** The fields every session keeps, first in its state, in order. */
 export const CORE_FIELDS = ["start", "last", "count"] as const;
-/** The core fields that are whole numbers (uint32 words of the slot, `session_slot.ts`). */
+/** The core fields that are whole numbers (int32 words of the slot, `session_slot.ts`). */
 export const CORE_INTEGERS: readonly string[] = Object.freeze(["count"]);
 
 /** What the store reads of an event: its session, time, and what a layout may record. */
@@ -30,7 +30,7 @@ export interface SessionEvent {
 
 /**
  * The per-session fields a feature set needs besides the core ones, and how an event changes
- * them. `start` and `update` get the slot's float64 words `f`, the same bytes as uint32 words
+ * them. `start` and `update` get the slot's float64 words `f`, the same bytes as int32 words
  * `u`, and the slot's base `s`: a float field is `f[s + at]`, an integer one `u[2 * s + at]`,
  * with `at` the field's offset in the layout's slot shape (`session_slot.ts`, `slotShape`). The
  * core fields (start, last, count) are already updated for the event.
@@ -41,15 +41,15 @@ export interface SessionLayout {
   /** The fields' names, in the order of states and checkpoints (after the core ones). */
   readonly fields: readonly string[];
   /**
-   * The fields (of `fields`) that hold whole numbers `0 .. 2^32 − 1` (counts, classes): uint32
+   * The fields (of `fields`) that hold whole numbers `0 .. 2^31 − 1` (counts, classes): int32
    * words of the slot, half a float64's bytes. The others are float64.
    * @default {[]}
    */
   readonly integers?: readonly string[];
   /** Writes a new session's fields from its first event (every field: slots are reused). */
-  start(f: Float64Array, u: Uint32Array, s: number, event: SessionEvent): void;
+  start(f: Float64Array, u: Int32Array, s: number, event: SessionEvent): void;
   /** Updates a live session's fields with its next event. */
-  update(f: Float64Array, u: Uint32Array, s: number, event: SessionEvent): void;
+  update(f: Float64Array, u: Int32Array, s: number, event: SessionEvent): void;
 }
 
 /** A layout with no fields of its own: the core fields only. */

@@ -1,17 +1,17 @@
 /**
  * Where a session's fields lie in its `SessionStore` slot (`session_store.ts`): the
  * {@linkcode SlotShape} of a layout. A slot is `stride` float64 words of one `ArrayBuffer`, seen
- * both as a `Float64Array` (`f`) and as a `Uint32Array` (`u`) over the same bytes. The fields
+ * both as a `Float64Array` (`f`) and as an `Int32Array` (`u`) over the same bytes. The fields
  * that hold times and amounts are float64 words, first, in field order (`start`, `last`, then
  * the layout's); the fields that hold whole numbers — the event count, counts by action, a
- * page class, a window's count — are uint32 words after them, in field order (`count`, then the
+ * page class, a window's count — are int32 words after them, in field order (`count`, then the
  * layout's {@linkcode SessionLayout.integers}), half the bytes of a float64 each. For a slot at
  * float64 index `s`, float field `x` is `f[s + at(x)]` and integer field `n` is
  * `u[2 * s + at(n)]`: one cache line, one base, the offsets constants of the layout.
  *
  * The values are the same numbers as in float64 slots, bit for bit as states and checkpoints
  * carry them (as float64), as long as an integer field stays within `0 ..`
- * {@linkcode MAX_WHOLE}: counts saturate there (a session of more than 4.29 billion events)
+ * {@linkcode MAX_WHOLE}: counts saturate there (a session of more than 2.1 billion events)
  * instead of wrapping.
  *
  * @module
@@ -20,7 +20,7 @@
 import { CORE_FIELDS, CORE_INTEGERS, type SessionLayout } from "./session_layout.ts";
 
 /** The largest value of an integer field: counts stop there. */
-export const MAX_WHOLE = 0xffff_ffff;
+export const MAX_WHOLE = 0x7fff_ffff;
 
 /** The arrangement of a layout's fields in a slot; see the module documentation. */
 export interface SlotShape {
@@ -28,11 +28,11 @@ export interface SlotShape {
   readonly stride: number;
   /** Every field, the core ones first: the order of states and checkpoints. */
   readonly fields: readonly string[];
-  /** Per field (in `fields` order): whether it is an integer (a uint32 word). */
+  /** Per field (in `fields` order): whether it is an integer (a int32 word). */
   readonly integer: readonly boolean[];
   /**
    * Per field (in `fields` order): its offset from the slot's base — in float64 words for a
-   * float field (`f[s + at]`), in uint32 words from `2 * s` for an integer one (`u[2 * s + at]`).
+   * float field (`f[s + at]`), in int32 words from `2 * s` for an integer one (`u[2 * s + at]`).
    */
   readonly at: readonly number[];
   /** `at` by field name. */
@@ -90,7 +90,7 @@ export function layoutShape(layout: SessionLayout): SlotShape {
 export function writeSlot(
   shape: SlotShape,
   f: Float64Array,
-  u: Uint32Array,
+  u: Int32Array,
   s: number,
   values: ArrayLike<number>,
   at: number,
@@ -120,7 +120,7 @@ export function writeSlot(
 export function readSlot(
   shape: SlotShape,
   f: Float64Array,
-  u: Uint32Array,
+  u: Int32Array,
   s: number,
   out: { [i: number]: number },
   at: number,

@@ -13,7 +13,7 @@
  * when more than `maxSessions` are live the least recently seen one is evicted (LRU).
  *
  * Storage is a slot array ({@linkcode SessionStore.stride} float64 words per slot: the float
- * fields as float64, the integer ones — counts, classes — as uint32 words after them, one buffer
+ * fields as float64, the integer ones — counts, classes — as int32 words after them, one buffer
  * seen as {@linkcode SessionStore.slots} and {@linkcode SessionStore.words}; `session_slot.ts`)
  * threaded on an intrusive doubly linked recency list, plus a
  * {@linkcode ByteKeyIndex} from the id's bytes to its slot. Ids are keyed by their WTF-8 bytes
@@ -97,15 +97,15 @@ export class SessionStore {
   readonly layout: SessionLayout;
   /** Where each field lies in a slot (`session_slot.ts`). */
   readonly shape: SlotShape;
-  /** Float64 words per slot (the core fields and the layout's, integers as uint32 words). */
+  /** Float64 words per slot (the core fields and the layout's, integers as int32 words). */
   readonly stride: number;
   #idle: number;
   #max: number;
   #index: ByteKeyIndex;
   #keys: KeyLookupCache; // the byte key of the last lookupKey and its slot
   #fields: Float64Array;
-  #words: Uint32Array; // the same bytes as #fields
-  #countAt: number; // the count's uint32 word in a slot
+  #words: Int32Array; // the same bytes as #fields
+  #countAt: number; // the count's int32 word in a slot
   #order: RecencyList;
   #scratch = new Uint8Array(256); // a string id's bytes
   #watermark = -Infinity;
@@ -127,7 +127,7 @@ export class SessionStore {
     // The cap + 1: a new session is in before the sweep evicts one.
     const cap = Math.min(this.#max + 1, PREALLOCATED_SESSIONS);
     this.#fields = new Float64Array(cap * this.stride);
-    this.#words = new Uint32Array(this.#fields.buffer);
+    this.#words = new Int32Array(this.#fields.buffer);
     this.#order = new RecencyList(cap);
     this.#index = new ByteKeyIndex({ initialCapacity: cap });
     this.#keys = new KeyLookupCache(this.#index);
@@ -226,10 +226,10 @@ export class SessionStore {
   }
 
   /**
-   * The same storage as {@linkcode SessionStore.slots}, as uint32 words: a slot at float64 index
+   * The same storage as {@linkcode SessionStore.slots}, as int32 words: a slot at float64 index
    * `s` has its integer fields at `words[2 * s + at]` (`shape.at`).
    */
-  get words(): Uint32Array {
+  get words(): Int32Array {
     return this.#words;
   }
 
@@ -411,7 +411,7 @@ export class SessionStore {
   #grow(): void {
     const had = this.#order.capacity;
     const cap = Math.max(Math.min(had * 2, this.#max + 1), had + 1);
-    const fields = new Float64Array(cap * this.stride), words = new Uint32Array(fields.buffer);
+    const fields = new Float64Array(cap * this.stride), words = new Int32Array(fields.buffer);
     words.set(this.#words); // the bytes as they are (both kinds of field)
     this.#fields = fields;
     this.#words = words;

@@ -231,3 +231,17 @@ Deno.test("ByteKeyIndex over the decoder's session-id bytes: one slot per distin
   assert.equal(index.size, slotOf.size);
   assert.ok(index.size > 500);
 });
+
+Deno.test("ByteKeyIndex keeps finding every key as its slots grow from 1 to thousands (the buckets' slot bits widen, their tags narrow)", () => {
+  for (const hash of [fnv, (b: Uint8Array) => b[0] << 24, () => -1]) {
+    const index = new ByteKeyIndex({ initialCapacity: 1, initialArenaBytes: 1 });
+    const n = hash === fnv ? 5000 : 600; // a constant hash makes every probe a scan
+    const keys = Array.from({ length: n }, (_, i) => enc.encode(`key-${i}`));
+    keys.forEach((k, i) => assert.equal(index.insert(k, 0, k.length, hash(k)), i));
+    keys.forEach((k, i) => assert.equal(index.lookup(k, 0, k.length, hash(k)), i));
+    for (let i = 0; i < n; i += 2) index.delete(i);
+    keys.forEach((k, i) => assert.equal(index.lookup(k, 0, k.length, hash(k)), i % 2 ? i : -1));
+    const again = enc.encode("key-0");
+    assert.equal(index.insert(again, 0, again.length, hash(again)), n - 2); // the last freed
+  }
+});

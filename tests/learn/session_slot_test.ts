@@ -17,10 +17,10 @@ function event(id: string, t: number, action: SessionEvent["action"] = "view"): 
   return { session_id: id, timestamp: t, url: "/cart", action, amount: 2.5 };
 }
 
-Deno.test("slotShape puts the float fields first, then the integers as uint32 words", () => {
+Deno.test("slotShape puts the float fields first, then the integers as int32 words", () => {
   const shop = layoutShape(ACTIONS_LAYOUT);
   assert.deepEqual(shop.fields, ["start", "last", "count", ...ACTIONS, "spend", "page"]);
-  // start, last, spend: float64 words 0..2; count, 4 action counts, page: uint32 words 6..11
+  // start, last, spend: float64 words 0..2; count, 4 action counts, page: int32 words 6..11
   assert.deepEqual(shop.at, [0, 1, 6, 7, 8, 9, 10, 2, 11]);
   assert.equal(shop.stride, 6); // 48 bytes a session, not 9 float64 = 72
   assert.equal(layoutShape(CORE_LAYOUT).stride, 3); // start, last, count (4 bytes and 4 padding)
@@ -29,10 +29,10 @@ Deno.test("slotShape puts the float fields first, then the integers as uint32 wo
   assert.throws(() => slotShape(["count"]), /a name repeats/);
 });
 
-Deno.test("writeSlot and readSlot keep every field's number exactly; integers saturate at 2^32 − 1", () => {
+Deno.test("writeSlot and readSlot keep every field's number exactly; integers saturate at 2^31 − 1", () => {
   const shape = layoutShape(ACTIONS_LAYOUT);
-  const f = new Float64Array(2 * shape.stride), u = new Uint32Array(f.buffer);
-  const values = [T0 + 0.25, T0 + 7.5, 70_000, 65_536, 0, 2 ** 31 + 3, MAX_WHOLE, 1e-9 + 12.3, 8];
+  const f = new Float64Array(2 * shape.stride), u = new Int32Array(f.buffer);
+  const values = [T0 + 0.25, T0 + 7.5, 70_000, 65_536, 0, 2 ** 30 + 3, MAX_WHOLE, 1e-9 + 12.3, 8];
   writeSlot(shape, f, u, shape.stride, values, 0, "s");
   const out: number[] = [];
   readSlot(shape, f, u, shape.stride, out, 0);
@@ -49,7 +49,7 @@ Deno.test("writeSlot and readSlot keep every field's number exactly; integers sa
   }
 });
 
-Deno.test("SessionStore counts past 2^16 and saturates at 2^32 − 1, through its state", () => {
+Deno.test("SessionStore counts past 2^16 and saturates at 2^31 − 1, through its state", () => {
   const store = new SessionStore({ layout: ACTIONS_LAYOUT });
   store.record(event("a", T0));
   const state = store.toJSON();
