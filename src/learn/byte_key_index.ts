@@ -94,7 +94,10 @@ export class ByteKeyIndex {
   #arenaUsed = 0;
   #arenaGarbage = 0;
 
-  /** @param options see {@linkcode ByteKeyIndexOptions} */
+  /**
+   * An empty index with room for `initialCapacity` keys and `initialArenaBytes` of their bytes.
+   * @param options see {@linkcode ByteKeyIndexOptions}
+   */
   constructor(options: ByteKeyIndexOptions = {}) {
     const capacity = positiveInteger("initialCapacity", options.initialCapacity ?? 1024);
     const arenaBytes = positiveInteger(

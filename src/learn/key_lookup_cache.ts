@@ -18,7 +18,10 @@ export class KeyLookupCache {
   #hash = 0;
   #slot = -1;
 
-  /** @param index the index it caches lookups of */
+  /**
+   * An empty cache.
+   * @param index the index it caches lookups of
+   */
   constructor(index: ByteKeyIndex) {
     this.#index = index;
   }

@@ -115,7 +115,10 @@ export class SessionStore {
   #lastId: string | undefined = undefined;
   #lastSlot = NIL;
 
-  /** @param options see {@linkcode SessionStoreInit} */
+  /**
+   * An empty store of the bounds and layout given, its slots allocated for the cap.
+   * @param options see {@linkcode SessionStoreInit}
+   */
   constructor(options: SessionStoreInit = {}) {
     this.layout = options.layout ?? CORE_LAYOUT;
     this.shape = layoutShape(this.layout);

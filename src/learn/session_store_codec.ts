@@ -54,7 +54,9 @@ const HEAD_BYTES = 8;
 export interface SessionStoreHead {
   /** The layout's name and fields. */
   layout: { name: string; fields: string[] };
+  /** The store's idle timeout, seconds. */
   idleSeconds: number;
+  /** The store's cap on live sessions. */
   maxSessions: number;
   /** Highest event time seen, or `null` before the first event. */
   watermark: number | null;
@@ -200,6 +202,7 @@ export class SessionStoreDecoder {
   #left: number;
 
   /**
+   * A decoder of the sessions `head` announces, into a new store of its bounds and `layout`.
    * @param head the store's head, as {@linkcode sessionStoreHead} gave it
    * @param layout the layout to restore into: its name and fields must be the head's
    * @throws {TypeError} if the head is malformed or of another layout

@@ -19,7 +19,9 @@ export interface SessionStoreState {
   version: 1 | 2;
   /** The layout's name and its fields (absent in version 1). */
   layout?: { name: string; fields: string[] };
+  /** The store's idle timeout, seconds. */
   idleSeconds: number;
+  /** The store's cap on live sessions. */
   maxSessions: number;
   /** Highest event time seen, or `null` before the first event. */
   watermark: number | null;
