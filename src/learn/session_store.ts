@@ -349,6 +349,21 @@ export class SessionStore {
   }
 
   /**
+   * The least recently seen live session's slot, or -1 when empty: with
+   * {@linkcode SessionStore.seenAfter}, {@linkcode SessionStore.recency}'s order without an
+   * iterator (`for (let s = store.leastRecent; s >= 0; s = store.seenAfter(s))`: no object per
+   * session, for a checkpoint of a million).
+   */
+  get leastRecent(): number {
+    return this.#order.head;
+  }
+
+  /** The slot of the session seen next after the one in `slot` (live), or -1 after the last. */
+  seenAfter(slot: number): number {
+    return this.#order.after(slot);
+  }
+
+  /**
    * The id of the live session in `slot` (see {@linkcode SessionStore.recency}), made from its
    * bytes (allocates the string).
    */
