@@ -369,19 +369,20 @@ export class SessionStore {
    */
   idAt(slot: number): string {
     const index = this.#index;
-    return decodeWtf8(index.arena, index.keyOffset(slot), index.keyLength(slot));
+    return decodeWtf8(index.keyArray(slot), index.keyOffset(slot), index.keyLength(slot));
   }
 
   /**
    * The bytes of the id of the live session in `slot` (WTF-8; UTF-8 for a well-formed id) are
-   * `idArena[idOffset(slot) .. + idLength(slot))`: for encoders that copy them without a
-   * string. The arena is replaced by a later `record`; fetch it again after one.
+   * `idArray(slot)[idOffset(slot) .. + idLength(slot))`: for encoders that copy them without a
+   * string. The array (the index's slot words or its arena) may be replaced by a later `record`;
+   * fetch it again after one.
    */
-  get idArena(): Uint8Array {
-    return this.#index.arena;
+  idArray(slot: number): Uint8Array {
+    return this.#index.keyArray(slot);
   }
 
-  /** Where the bytes of the id of the live session in `slot` start in `idArena`. */
+  /** Where the bytes of the id of the live session in `slot` start in `idArray(slot)`. */
   idOffset(slot: number): number {
     return this.#index.keyOffset(slot);
   }

@@ -131,7 +131,7 @@ export function* encodeSessionChunks(
  * sequence, two for a four-byte one (a pair). Allocates nothing.
  */
 function idUnits(store: SessionStore, slot: number): number {
-  const arena = store.idArena, o = store.idOffset(slot), end = o + store.idLength(slot);
+  const arena = store.idArray(slot), o = store.idOffset(slot), end = o + store.idLength(slot);
   let units = 0;
   for (let p = o; p < end; p++) {
     const b = arena[p];
@@ -142,7 +142,7 @@ function idUnits(store: SessionStore, slot: number): number {
 
 /** Whether the id of `slot` has a lone surrogate: a three-byte sequence of U+D800..U+DFFF. */
 function hasLoneSurrogate(store: SessionStore, slot: number): boolean {
-  const arena = store.idArena, o = store.idOffset(slot), end = o + store.idLength(slot);
+  const arena = store.idArray(slot), o = store.idOffset(slot), end = o + store.idLength(slot);
   for (let p = o; p < end - 1; p++) if (arena[p] === 0xed && arena[p + 1] >= 0xa0) return true;
   return false;
 }
@@ -172,7 +172,7 @@ function encodeChunk(
   view.setUint32(4, wellFormed ? TEXT_UTF8 : TEXT_UTF16, true);
   const fields = new Float64Array(buffer, HEAD_BYTES, n * width);
   const lengths = new Uint32Array(buffer, HEAD_BYTES + 8 * n * width, n);
-  const { shape, stride, slots: slotsArray, words } = store, arena = store.idArena;
+  const { shape, stride, slots: slotsArray, words } = store;
   const bytes = new Uint8Array(buffer);
   let at = textAt;
   const text = wellFormed ? undefined : new Uint16Array(buffer, textAt, units);
@@ -183,7 +183,7 @@ function encodeChunk(
     lengths[i] = idUnits(store, s);
     if (text === undefined) {
       // A well-formed id's WTF-8 bytes are its UTF-8: copied as they are, no string.
-      const o = store.idOffset(s), length = store.idLength(s);
+      const arena = store.idArray(s), o = store.idOffset(s), length = store.idLength(s);
       for (let k = 0; k < length; k++) bytes[at + k] = arena[o + k];
       at += length;
     } else {

@@ -340,7 +340,7 @@ Deno.test("SessionStore keeps no string per session: ids come from their bytes, 
   assert.equal(ids.length, 50);
   for (const slot of store.recency()) {
     const id = store.idAt(slot);
-    const bytes = store.idArena.subarray(
+    const bytes = store.idArray(slot).subarray(
       store.idOffset(slot),
       store.idOffset(slot) + store.idLength(slot),
     );
