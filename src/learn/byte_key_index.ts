@@ -48,7 +48,11 @@
 export interface ByteKeyIndexOptions {
   /** Keys held before the first growth. Default `1024`. */
   initialCapacity?: number;
-  /** Arena bytes before the first growth. Default `16 * initialCapacity`. */
+  /**
+   * Arena bytes before the first growth. Default: 64 KiB when keys are inlined (`inlineBytes` >
+   * 0: the arena holds only longer keys, which would outgrow any guess), else
+   * `16 * initialCapacity`.
+   */
   initialArenaBytes?: number;
   /**
    * Keys of at most this many bytes are kept in their slot's own words instead of the arena (a
@@ -109,16 +113,16 @@ export class ByteKeyIndex {
    */
   constructor(options: ByteKeyIndexOptions = {}) {
     const capacity = positiveInteger("initialCapacity", options.initialCapacity ?? 1024);
-    const arenaBytes = positiveInteger(
-      "initialArenaBytes",
-      options.initialArenaBytes ?? 16 * capacity,
-    );
     const inline = options.inlineBytes ?? 12;
     if (!Number.isInteger(inline) || inline < 0 || inline > 64 || inline % 4 !== 0) {
       throw new RangeError(
         `Cannot create a ByteKeyIndex with inlineBytes ${inline}: expected a multiple of 4 in 0..64.`,
       );
     }
+    const arenaBytes = positiveInteger(
+      "initialArenaBytes",
+      options.initialArenaBytes ?? (inline > 0 ? 1 << 16 : 16 * capacity),
+    );
     this.#inline = inline;
     this.#stride = KEY + Math.max(1, inline / 4);
     let buckets = 2;
@@ -128,7 +132,6 @@ export class ByteKeyIndex {
     this.#meta = new Int32Array(this.#stride * capacity); // read only below slotLimit: no fill
     this.#metaBytes = new Uint8Array(this.#meta.buffer);
     this.#low = lowMask(capacity);
-    // The arena's pages are touched only by keys longer than `inlineBytes`.
     this.#arena = new Uint8Array(arenaBytes);
   }
 
