@@ -11,8 +11,9 @@
  * @module
  */
 
-import type { GroupMembership } from "./group_membership.ts";
 import { seeksFor, type TopicAssignment, type TopicOffset } from "./seek_rule.ts";
+
+export type { TopicAssignment, TopicOffset };
 
 /** The consumer as the hook needs it: it can be moved. (`EventConsumer` fits.) */
 export interface Seekable {
@@ -34,30 +35,43 @@ export interface ResumeHooks {
   onRestart(previousMemberId: string): void;
 }
 
+/** The member bookkeeping the hooks drive. (`GroupMembership` fits.) */
+export interface MembershipPort {
+  /** The consumer joined the group as `memberId`: remember it, and record it. */
+  joined(memberId: string): Promise<void>;
+  /** The consumer was restarted as a new member: remove the former one. */
+  restarted(previous: string): void;
+  /** Before a new consumer replaces a failed one: remove the failed one's member. */
+  beforeReconnect(): Promise<void>;
+}
+
 /** What {@linkcode resumingConnect} needs whichever way the consumer is placed. */
-interface ConnectPorts<C extends Seekable> {
+export interface ConnectPorts<C extends Seekable> {
   /** The consumer group. Required. */
   group: string;
   /** Connects a consumer with the given hooks. Required. */
   connect: (hooks: ResumeHooks) => Promise<C>;
   /** This process's member and the removal of stale ones. Required. */
-  membership: GroupMembership;
+  membership: MembershipPort;
 }
 
 /** Placing each assignment by the seek rule. */
-interface BySeekRule {
+export interface BySeekRule {
   /** Reads the group's committed offsets. Required. */
   offsets: GroupOffsetsPort;
   /** The offsets the checkpoint covers now (the truth to resume from). Required. */
   checkpoint: () => readonly TopicOffset[];
+  /** Absent: the seek rule places the consumer. */
   place?: undefined;
 }
 
 /** Placing each assignment some other way. */
-interface ByOwnRule<C> {
+export interface ByOwnRule<C> {
   /** Moves the consumer as the new assignment requires, before its records come. Required. */
   place: (consumer: C, assignment: TopicAssignment[]) => Promise<void>;
+  /** Absent: `place` reads what it needs itself. */
   offsets?: undefined;
+  /** Absent: `place` decides where each partition resumes. */
   checkpoint?: undefined;
 }
 
