@@ -1,6 +1,7 @@
 /**
  * Bytes per live session of each feature set's session store: the typed-array slot (the core
- * fields — first and last time, count — and the layout's, 8 bytes each, plus the recency links),
+ * fields — first and last time, count — and the layout's: times and amounts 8 bytes each,
+ * integers 4, rounded up to 8; `session_slot.ts`), plus the recency links,
  * and what the whole store costs per session as the process sees it — the heap and the memory
  * outside it (`Deno.memoryUsage()` `heapUsed + external`, after a full collection), and the
  * resident pages it touched (`rss`) — and the checkpoint's JSON per session. `--sessions`
@@ -32,7 +33,7 @@ if (!Number.isInteger(n) || n < 1) throw new RangeError(`--sessions ${values.ses
 if (values.set === undefined) {
   console.log(`${n} live sessions per store (ids of 10 characters), one process per set`);
   console.log(
-    "feature set  layout   fields  slot bytes  heap+external bytes/session  rss bytes/session  JSON bytes/session",
+    "feature set  layout   fields (integers)  slot + links bytes  heap+external bytes/session  rss bytes/session  JSON bytes/session",
   );
   for (const set of FEATURE_SETS) {
     const out = await new Deno.Command(Deno.execPath(), {
@@ -81,9 +82,9 @@ if (values.set === undefined) {
   const json = JSON.stringify(store.toJSON()).length / n;
   const slot = store.stride * 8 + 2 * 4;
   console.log(
-    `${set.name.padEnd(11)}  ${set.layout.name.padEnd(7)}  ${String(store.stride).padStart(6)}  ${
-      String(slot).padStart(10)
-    }  ${((after.used - before.used) / n).toFixed(0).padStart(27)}  ${
+    `${set.name.padEnd(11)}  ${set.layout.name.padEnd(7)}  ${
+      `${store.shape.fields.length} (${store.shape.integer.filter((i) => i).length})`.padStart(17)
+    }  ${String(slot).padStart(18)}  ${((after.used - before.used) / n).toFixed(0).padStart(27)}  ${
       ((after.rss - before.rss) / n).toFixed(0).padStart(17)
     }  ${json.toFixed(0).padStart(18)}`,
   );

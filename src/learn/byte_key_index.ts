@@ -3,8 +3,8 @@
  * store keyed by the session-id bytes that the byte decoder (`src/events/byte_decoder.ts`)
  * leaves in a record: no string per event, and nothing allocated per lookup.
  *
- * - **Keys** are copied into an internal byte arena on insert, so the caller's buffer may be
- *   reused at once. When an insert finds the arena full and at least a quarter of it is deleted
+ * - **Keys** are copied on insert, so the caller's buffer may be reused at once: a key of at
+ *   most `inlineBytes` (12) into its slot's own words, a longer one into an internal byte arena. When an insert finds the arena full and at least a quarter of it is deleted
  *   keys' bytes, the live keys are moved down in place (no second arena); otherwise it is
  *   rebuilt with the live keys only, at least twice their size: its size follows the live keys'
  *   bytes, not the churn.
@@ -16,14 +16,20 @@
  *   the key bytes; the index spreads them with murmur3's finalizer before taking a bucket, and
  *   on a hash match compares the key bytes, so two distinct keys are never one entry — equal
  *   hashes cost a longer probe, never a merge. A weak hash (even a constant) stays correct.
- * - **Table**: linear probing over a power-of-two table at most half full; each bucket holds
- *   `slot + 1` (0 = empty) and the key's hash, so a probe reads one cache line per step and
- *   touches the arena only on a hash match. Deletion shifts the following entries back
- *   (backward-shift deletion), so there are no tombstones and probes never lengthen with churn.
+ * - **Table**: linear probing over a power-of-two table at most half full; each bucket is one
+ *   int32 word: `slot + 1` (0 = empty) in its low bits, as many as the slot capacity needs, and
+ *   the top bits of the mixed hash above them (a tag: 11 bits at a million slots). The key's
+ *   hash, length and bytes (or arena offset) are the slot's, side by side in one array (2 +
+ *   `inlineBytes / 4` int32 per slot). A probe compares the tag in the bucket, and only on
+ *   a match reads the slot's hash, length and inline key (one cache line; a long key: the arena) — so a probe past
+ *   other keys' buckets costs no access outside the table, as when the whole hash was in it, at
+ *   4 bytes a bucket instead of 8. Deletion shifts the following entries back (backward-shift
+ *   deletion), so there are no tombstones and probes never lengthen with churn.
  * - **Slots** are dense: a new key takes the most recently freed slot id, else the next unused
  *   one ({@linkcode ByteKeyIndex.slotLimit} is one past the highest ever handed out), so the
  *   owner can keep per-key data in typed arrays indexed by slot. A key keeps its slot until it
- *   is deleted; growth and compaction never move slots. Iteration is in slot order.
+ *   is deleted; growth and compaction never move slots. Iteration is in slot order. The free
+ *   slots are a stack threaded through their own offset words (no array of its own).
  *
  * @example
  * ```ts
@@ -42,8 +48,19 @@
 export interface ByteKeyIndexOptions {
   /** Keys held before the first growth. Default `1024`. */
   initialCapacity?: number;
-  /** Arena bytes before the first growth. Default `16 * initialCapacity`. */
+  /**
+   * Arena bytes before the first growth. Default: 64 KiB when keys are inlined (`inlineBytes` >
+   * 0: the arena holds only longer keys, which would outgrow any guess), else
+   * `16 * initialCapacity`.
+   */
   initialArenaBytes?: number;
+  /**
+   * Keys of at most this many bytes are kept in their slot's own words instead of the arena (a
+   * multiple of 4, up to 64): a session id of the generator's 10 bytes then costs the slot's 12
+   * bytes and no arena, and is compared in the cache line of its hash. 0: every key in the arena.
+   * @default {12}
+   */
+  inlineBytes?: number;
 }
 
 /** murmur3's 32-bit finalizer: every input bit affects the low bits the bucket is taken from. */
@@ -64,38 +81,57 @@ function positiveInteger(name: string, v: number): number {
   return v;
 }
 
+const HASH = 0, LENGTH = 1, KEY = 2; // a slot's words; KEY: the inline bytes, or the arena offset
+
 /** The byte-keyed hash index; see the module documentation. */
 export class ByteKeyIndex {
-  /** Per bucket: `slot + 1` (0 = empty), then the key's hash (as int32). */
+  /** Per bucket: `slot + 1` (0 = empty) in the bits of `#low`, the hash's tag above them. */
   #table: Int32Array;
   #mask: number;
+  /** The bits of a bucket that hold `slot + 1`: `2^b − 1`, every slot + 1 of the capacity. */
+  #low = 0;
   #size = 0;
-  /** Per slot: the key's hash, arena offset and length (-1 = free slot). */
-  #hash: Int32Array;
-  #offset: Int32Array;
-  #length: Int32Array;
+  /**
+   * Per slot, `#stride` words: the key's hash, its length (-1: a free slot), then its bytes
+   * (at most `#inline`) or its arena offset (a free slot: the next free slot, or -1).
+   */
+  #meta: Int32Array;
+  /** `#meta`'s bytes: a slot's inline key is at `4 * (stride * slot + KEY)`. */
+  #metaBytes: Uint8Array;
+  #stride: number;
+  #inline: number;
   #slotLimit = 0;
-  #free: Int32Array;
-  #freeCount = 0;
+  /** The most recently freed slot, the top of the free stack, or -1. */
+  #freeHead = -1;
   #arena: Uint8Array;
   #arenaUsed = 0;
   #arenaGarbage = 0;
 
-  /** @param options see {@linkcode ByteKeyIndexOptions} */
+  /**
+   * An empty index with room for `initialCapacity` keys and `initialArenaBytes` of their bytes.
+   * @param options see {@linkcode ByteKeyIndexOptions}
+   */
   constructor(options: ByteKeyIndexOptions = {}) {
     const capacity = positiveInteger("initialCapacity", options.initialCapacity ?? 1024);
+    const inline = options.inlineBytes ?? 12;
+    if (!Number.isInteger(inline) || inline < 0 || inline > 64 || inline % 4 !== 0) {
+      throw new RangeError(
+        `Cannot create a ByteKeyIndex with inlineBytes ${inline}: expected a multiple of 4 in 0..64.`,
+      );
+    }
     const arenaBytes = positiveInteger(
       "initialArenaBytes",
-      options.initialArenaBytes ?? 16 * capacity,
+      options.initialArenaBytes ?? (inline > 0 ? 1 << 16 : 16 * capacity),
     );
+    this.#inline = inline;
+    this.#stride = KEY + Math.max(1, inline / 4);
     let buckets = 2;
     while (buckets < 2 * capacity) buckets *= 2;
-    this.#table = new Int32Array(2 * buckets);
+    this.#table = new Int32Array(buckets);
     this.#mask = buckets - 1;
-    this.#hash = new Int32Array(capacity);
-    this.#offset = new Int32Array(capacity);
-    this.#length = new Int32Array(capacity); // read only below slotLimit: no fill ahead
-    this.#free = new Int32Array(capacity);
+    this.#meta = new Int32Array(this.#stride * capacity); // read only below slotLimit: no fill
+    this.#metaBytes = new Uint8Array(this.#meta.buffer);
+    this.#low = lowMask(capacity);
     this.#arena = new Uint8Array(arenaBytes);
   }
 
@@ -116,15 +152,18 @@ export class ByteKeyIndex {
    */
   lookup(bytes: Uint8Array, start: number, length: number, hash: number): number {
     checkSlice(bytes, start, length);
-    const table = this.#table, mask = this.#mask;
-    const h = hash | 0;
-    for (let j = mix(h) & mask;; j = (j + 1) & mask) {
-      const entry = table[2 * j];
+    const table = this.#table, mask = this.#mask, meta = this.#meta, low = this.#low;
+    const stride = this.#stride;
+    const h = hash | 0, mixed = mix(h);
+    for (let j = mixed & mask;; j = (j + 1) & mask) {
+      const entry = table[j];
       if (entry === 0) return -1;
-      if (table[2 * j + 1] === h) {
-        const slot = entry - 1;
-        if (this.#length[slot] === length && this.#equals(slot, bytes, start, length)) return slot;
-      }
+      if (((entry ^ mixed) & ~low) !== 0) continue; // another tag: another key
+      const slot = (entry & low) - 1, m = stride * slot;
+      if (
+        meta[m + HASH] === h && meta[m + LENGTH] === length &&
+        this.#equals(slot, bytes, start, length)
+      ) return slot;
     }
   }
 
@@ -137,30 +176,41 @@ export class ByteKeyIndex {
   insert(bytes: Uint8Array, start: number, length: number, hash: number): number {
     checkSlice(bytes, start, length);
     if (2 * (this.#size + 1) > this.#mask + 1) this.#growTable();
-    const table = this.#table, mask = this.#mask;
-    const h = hash | 0;
-    let j = mix(h) & mask;
+    let slot = this.#freeHead;
+    if (slot < 0 && this.#stride * this.#slotLimit === this.#meta.length) this.#growSlots();
+    const table = this.#table, mask = this.#mask, low = this.#low, stride = this.#stride;
+    const h = hash | 0, mixed = mix(h);
+    let j = mixed & mask;
     for (;; j = (j + 1) & mask) {
-      const entry = table[2 * j];
+      const entry = table[j];
       if (entry === 0) break;
-      if (table[2 * j + 1] === h) {
-        const slot = entry - 1;
-        if (this.#length[slot] === length && this.#equals(slot, bytes, start, length)) {
-          throw new Error(`Cannot insert a key that is already present, in slot ${slot}.`);
-        }
+      if (((entry ^ mixed) & ~low) !== 0) continue;
+      const other = (entry & low) - 1, m = stride * other;
+      if (
+        this.#meta[m + HASH] === h && this.#meta[m + LENGTH] === length &&
+        this.#equals(other, bytes, start, length)
+      ) {
+        throw new Error(`Cannot insert a key that is already present, in slot ${other}.`);
       }
     }
-    if (this.#arenaUsed + length > this.#arena.length) this.#makeRoom(length);
-    const slot = this.#freeCount > 0 ? this.#free[--this.#freeCount] : this.#newSlot();
-    // A loop, not `set(subarray(...))`: a view per insert would be an allocation per new key.
-    const arena = this.#arena, o = this.#arenaUsed - start;
-    for (let k = start; k < start + length; k++) arena[o + k] = bytes[k];
-    this.#offset[slot] = this.#arenaUsed;
-    this.#length[slot] = length;
-    this.#hash[slot] = h;
-    this.#arenaUsed += length;
-    table[2 * j] = slot + 1;
-    table[2 * j + 1] = h;
+    const inline = length <= this.#inline;
+    if (!inline && this.#arenaUsed + length > this.#arena.length) this.#makeRoom(length);
+    if (slot >= 0) this.#freeHead = this.#meta[stride * slot + KEY];
+    else slot = this.#slotLimit++;
+    const meta = this.#meta, m = stride * slot;
+    meta[m + HASH] = h;
+    meta[m + LENGTH] = length;
+    // Loops, not `set(subarray(...))`: a view per insert would be an allocation per new key.
+    if (inline) {
+      const to = this.#metaBytes, o = 4 * (m + KEY) - start;
+      for (let k = start; k < start + length; k++) to[o + k] = bytes[k];
+    } else {
+      const arena = this.#arena, o = this.#arenaUsed - start;
+      for (let k = start; k < start + length; k++) arena[o + k] = bytes[k];
+      meta[m + KEY] = this.#arenaUsed;
+      this.#arenaUsed += length;
+    }
+    table[j] = (mixed & ~low) | (slot + 1);
     this.#size++;
     return slot;
   }
@@ -172,26 +222,26 @@ export class ByteKeyIndex {
    */
   delete(slot: number): void {
     this.#checkSlot(slot);
-    const table = this.#table, mask = this.#mask;
-    let i = mix(this.#hash[slot]) & mask;
-    while (table[2 * i] !== slot + 1) i = (i + 1) & mask;
+    const table = this.#table, mask = this.#mask, meta = this.#meta, low = this.#low;
+    const stride = this.#stride;
+    let i = mix(meta[stride * slot + HASH]) & mask;
+    while ((table[i] & low) !== slot + 1) i = (i + 1) & mask;
     // Backward shift: move each following entry of the run into the hole unless the hole lies
     // before its home bucket (cyclically), then continue from where it was.
     let k = i;
     for (;;) {
-      table[2 * i] = 0;
+      table[i] = 0;
       for (;;) {
         k = (k + 1) & mask;
-        const entry = table[2 * k];
+        const entry = table[k];
         if (entry === 0) {
           this.#release(slot);
           return;
         }
-        const home = mix(table[2 * k + 1]) & mask;
+        const home = mix(meta[stride * ((entry & low) - 1) + HASH]) & mask;
         const stays = i <= k ? i < home && home <= k : i < home || home <= k;
         if (!stays) {
-          table[2 * i] = entry;
-          table[2 * i + 1] = table[2 * k + 1];
+          table[i] = entry;
           i = k;
           break;
         }
@@ -202,7 +252,7 @@ export class ByteKeyIndex {
   /** Whether `slot` holds a key. */
   has(slot: number): boolean {
     return Number.isInteger(slot) && slot >= 0 && slot < this.#slotLimit &&
-      this.#length[slot] >= 0;
+      this.#meta[this.#stride * slot + LENGTH] >= 0;
   }
 
   /**
@@ -210,7 +260,10 @@ export class ByteKeyIndex {
    * allocating (`for (let s = index.nextSlot(0); s >= 0; s = index.nextSlot(s + 1))`).
    */
   nextSlot(from: number): number {
-    for (let s = Math.max(0, from); s < this.#slotLimit; s++) if (this.#length[s] >= 0) return s;
+    const meta = this.#meta, stride = this.#stride;
+    for (let s = Math.max(0, from); s < this.#slotLimit; s++) {
+      if (meta[stride * s + LENGTH] >= 0) return s;
+    }
     return -1;
   }
 
@@ -220,20 +273,32 @@ export class ByteKeyIndex {
   }
 
   /**
-   * The arena that {@linkcode ByteKeyIndex.keyOffset} indexes; replaced by a later insert that
-   * grows or compacts it, so fetch it again after inserting.
+   * The arena of the keys longer than `inlineBytes`; replaced by a later insert that grows or
+   * compacts it. {@linkcode ByteKeyIndex.keyArray} gives the array of any key.
    */
   get arena(): Uint8Array {
     return this.#arena;
   }
 
   /**
-   * Where the key of `slot` starts in {@linkcode ByteKeyIndex.arena}.
+   * The array that holds the key of `slot` at {@linkcode ByteKeyIndex.keyOffset}: the slot's own
+   * words' bytes for a key of at most `inlineBytes`, else the arena. Valid until the next insert
+   * (which may grow or compact either): fetch it again after inserting.
+   * @throws {RangeError} when `slot` holds no key
+   */
+  keyArray(slot: number): Uint8Array {
+    this.#checkSlot(slot);
+    return this.#meta[this.#stride * slot + LENGTH] <= this.#inline ? this.#metaBytes : this.#arena;
+  }
+
+  /**
+   * Where the key of `slot` starts in {@linkcode ByteKeyIndex.keyArray}.
    * @throws {RangeError} when `slot` holds no key
    */
   keyOffset(slot: number): number {
     this.#checkSlot(slot);
-    return this.#offset[slot];
+    const m = this.#stride * slot;
+    return this.#meta[m + LENGTH] <= this.#inline ? 4 * (m + KEY) : this.#meta[m + KEY];
   }
 
   /**
@@ -242,7 +307,7 @@ export class ByteKeyIndex {
    */
   keyLength(slot: number): number {
     this.#checkSlot(slot);
-    return this.#length[slot];
+    return this.#meta[this.#stride * slot + LENGTH];
   }
 
   /**
@@ -251,7 +316,7 @@ export class ByteKeyIndex {
    */
   keyHash(slot: number): number {
     this.#checkSlot(slot);
-    return this.#hash[slot] >>> 0;
+    return this.#meta[this.#stride * slot + HASH] >>> 0;
   }
 
   /**
@@ -259,26 +324,31 @@ export class ByteKeyIndex {
    * @throws {RangeError} when `slot` holds no key
    */
   keyBytes(slot: number): Uint8Array {
-    this.#checkSlot(slot);
-    const o = this.#offset[slot];
-    return this.#arena.slice(o, o + this.#length[slot]);
+    const o = this.keyOffset(slot);
+    return this.keyArray(slot).slice(o, o + this.keyLength(slot));
   }
 
   /** Removes every key; slot ids start again at 0. Keeps the allocated space. */
   clear(): void {
     this.#table.fill(0);
-    this.#length.fill(-1);
     this.#size = 0;
     this.#slotLimit = 0;
-    this.#freeCount = 0;
+    this.#freeHead = -1;
     this.#arenaUsed = 0;
     this.#arenaGarbage = 0;
   }
 
   #equals(slot: number, bytes: Uint8Array, start: number, length: number): boolean {
-    const arena = this.#arena;
-    const o = this.#offset[slot] - start;
-    for (let k = start; k < start + length; k++) if (arena[o + k] !== bytes[k]) return false;
+    const m = this.#stride * slot;
+    let from: Uint8Array, o: number;
+    if (length <= this.#inline) {
+      from = this.#metaBytes;
+      o = 4 * (m + KEY) - start;
+    } else {
+      from = this.#arena;
+      o = this.#meta[m + KEY] - start;
+    }
+    for (let k = start; k < start + length; k++) if (from[o + k] !== bytes[k]) return false;
     return true;
   }
 
@@ -288,41 +358,43 @@ export class ByteKeyIndex {
     }
   }
 
-  #newSlot(): number {
-    const slot = this.#slotLimit++;
-    if (slot === this.#length.length) {
-      const cap = 2 * slot;
-      const grow = (old: Int32Array) => {
-        const next = new Int32Array(cap);
-        next.set(old);
-        return next;
-      };
-      this.#hash = grow(this.#hash);
-      this.#offset = grow(this.#offset);
-      this.#length = grow(this.#length);
-      this.#free = grow(this.#free);
+  /** Doubles the slot capacity; the buckets' slot bits widen with it (their tags narrow). */
+  #growSlots(): void {
+    const meta = new Int32Array(2 * this.#meta.length);
+    meta.set(this.#meta);
+    this.#meta = meta;
+    this.#metaBytes = new Uint8Array(meta.buffer);
+    const low = lowMask(meta.length / this.#stride);
+    if (low === this.#low) return;
+    const table = this.#table, old = this.#low, stride = this.#stride;
+    for (let j = 0; j < table.length; j++) {
+      const entry = table[j];
+      if (entry === 0) continue;
+      const slot = (entry & old) - 1;
+      table[j] = (mix(meta[stride * slot + HASH]) & ~low) | (slot + 1);
     }
-    return slot;
+    this.#low = low;
   }
 
   #release(slot: number): void {
-    this.#arenaGarbage += this.#length[slot];
-    this.#length[slot] = -1;
-    this.#free[this.#freeCount++] = slot;
+    const m = this.#stride * slot, length = this.#meta[m + LENGTH];
+    if (length > this.#inline) this.#arenaGarbage += length;
+    this.#meta[m + LENGTH] = -1;
+    this.#meta[m + KEY] = this.#freeHead;
+    this.#freeHead = slot;
     this.#size--;
   }
 
   #growTable(): void {
     const buckets = 2 * (this.#mask + 1);
-    const table = new Int32Array(2 * buckets);
-    const mask = buckets - 1;
+    const table = new Int32Array(buckets);
+    const mask = buckets - 1, meta = this.#meta, low = this.#low, stride = this.#stride;
     for (let s = 0; s < this.#slotLimit; s++) {
-      if (this.#length[s] < 0) continue;
-      const h = this.#hash[s];
-      let j = mix(h) & mask;
-      while (table[2 * j] !== 0) j = (j + 1) & mask;
-      table[2 * j] = s + 1;
-      table[2 * j + 1] = h;
+      if (meta[stride * s + LENGTH] < 0) continue;
+      const mixed = mix(meta[stride * s + HASH]);
+      let j = mixed & mask;
+      while (table[j] !== 0) j = (j + 1) & mask;
+      table[j] = (mixed & ~low) | (s + 1);
     }
     this.#table = table;
     this.#mask = mask;
@@ -341,13 +413,14 @@ export class ByteKeyIndex {
     }
     while (live + length > size / 2) size *= 2;
     const arena = new Uint8Array(size);
+    const meta = this.#meta, stride = this.#stride, inline = this.#inline;
     let used = 0;
     for (let s = 0; s < this.#slotLimit; s++) {
-      const len = this.#length[s];
-      if (len < 0) continue;
-      const o = this.#offset[s];
+      const m = stride * s, len = meta[m + LENGTH];
+      if (len <= inline) continue; // free (-1) or inline
+      const o = meta[m + KEY];
       arena.set(this.#arena.subarray(o, o + len), used);
-      this.#offset[s] = used;
+      meta[m + KEY] = used;
       used += len;
     }
     this.#arena = arena;
@@ -356,29 +429,41 @@ export class ByteKeyIndex {
   }
 
   /**
-   * Moves the live keys down over the deleted ones, in the order they lie in the arena, so each
-   * moves to an offset at or below its own and none overwrites another not yet moved. The order
-   * is one sorted `Float64Array` of `offset · 2^23 + slot` (exact: offsets below 2^30).
+   * Moves the arena's live keys down over the deleted ones, in the order they lie in the arena,
+   * so each moves to an offset at or below its own and none overwrites another not yet moved.
+   * The order is one sorted `Float64Array` of `offset · 2^23 + slot` (exact: offsets below
+   * 2^30).
    */
   #compactInPlace(): void {
-    const order = new Float64Array(this.#size);
+    const meta = this.#meta, stride = this.#stride, inline = this.#inline;
     let n = 0;
+    for (let s = 0; s < this.#slotLimit; s++) if (meta[stride * s + LENGTH] > inline) n++;
+    const order = new Float64Array(n);
+    n = 0;
     for (let s = 0; s < this.#slotLimit; s++) {
-      if (this.#length[s] >= 0) order[n++] = this.#offset[s] * SLOT_BITS + s;
+      const m = stride * s;
+      if (meta[m + LENGTH] > inline) order[n++] = meta[m + KEY] * SLOT_BITS + s;
     }
     order.sort();
     const arena = this.#arena;
     let used = 0;
     for (let i = 0; i < n; i++) {
-      const s = order[i] % SLOT_BITS;
-      const o = this.#offset[s], len = this.#length[s];
+      const s = order[i] % SLOT_BITS, m = stride * s;
+      const o = meta[m + KEY], len = meta[m + LENGTH];
       if (o !== used) arena.copyWithin(used, o, o + len);
-      this.#offset[s] = used;
+      meta[m + KEY] = used;
       used += len;
     }
     this.#arenaUsed = used;
     this.#arenaGarbage = 0;
   }
+}
+
+/** The bucket bits that hold `slot + 1` for `capacity` slots: `2^b − 1 ≥ capacity`, b ≤ 31. */
+function lowMask(capacity: number): number {
+  let low = 1;
+  while (low < capacity) low = low * 2 + 1;
+  return low;
 }
 
 /** In-place compaction orders slots by `offset · SLOT_BITS + slot` (for slots below it). */

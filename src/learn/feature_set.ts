@@ -34,12 +34,21 @@ export interface FeatureSet {
   /** The per-session state the features need besides the core (start, last, count). */
   readonly layout: SessionLayout;
   /**
-   * Writes the features of `event` into `out[at .. at + width)`. `slots` is the session store's
-   * slot storage and `o` the offset of the event's session in it (its core fields first, then
-   * the layout's), or `-1` when the session has no live state (its first event). Reads only
-   * the session's state and the event's url and timestamp; changes nothing.
+   * Writes the features of `event` into `out[at .. at + width)`. `slots` and `words` are the
+   * session store's slot storage as float64 and int32 words (one buffer) and `o` the float64
+   * index of the event's session's slot (a float field at `slots[o + at]`, an integer one at
+   * `words[2 * o + at]`, `at` from the layout's slot shape, `session_slot.ts`), or `-1` when the
+   * session has no live state (its first event). Reads only the session's state and the event's
+   * url and timestamp; changes nothing.
    */
-  write(event: SessionEvent, slots: Float64Array, o: number, out: Float64Array, at: number): void;
+  write(
+    event: SessionEvent,
+    slots: Float64Array,
+    words: Int32Array,
+    o: number,
+    out: Float64Array,
+    at: number,
+  ): void;
   /**
    * The number of hashed url buckets (`url_hash.ts`): the width of the row's sparse part, where
    * each event has one entry, its url path's bucket with value ±1; 0 for a set without.

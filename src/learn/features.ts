@@ -94,7 +94,7 @@ export class Featurizer {
   featurize(event: SessionEvent, out: Float64Array, offset = 0): void {
     const store = this.#store;
     const slot = store.lookup(event.session_id, event.timestamp);
-    this.#write(event, store.slots, slot < 0 ? -1 : slot * store.stride, out, offset);
+    this.#write(event, store.slots, store.words, slot < 0 ? -1 : slot * store.stride, out, offset);
   }
 
   /** Records the event in the session state (after it was featurized, scored and learnt). */
@@ -124,7 +124,7 @@ export class Featurizer {
     const store = this.#store;
     const slot = store.lookupKey(bytes, start, length, hash, event.timestamp);
     const e = urlStart < 0 ? event : this.#paged(event, bytes, urlStart, urlLength);
-    this.#write(e, store.slots, slot < 0 ? -1 : slot * store.stride, out, offset);
+    this.#write(e, store.slots, store.words, slot < 0 ? -1 : slot * store.stride, out, offset);
   }
 
   /**

@@ -41,6 +41,7 @@ import { eventPageClass } from "./page_class.ts";
 import { log1p } from "./small_logs.ts";
 import { POSITION_TIME_NAMES, writePosition } from "./position_features.ts";
 import type { SessionEvent, SessionLayout } from "./session_store.ts";
+import { MAX_WHOLE, slotShape } from "./session_slot.ts";
 
 /** The `fields` set's feature names, in row order (32). */
 export const FIELD_FEATURE_NAMES: readonly string[] = Object.freeze([
@@ -75,8 +76,16 @@ function actionIndex(action: string): number {
     : ACTION_INDEX[action];
 }
 
-// Offsets within a slot: the core fields (start, last, count), then the layout's.
-const START = 0, LAST = 1, COUNT = 2, ACTION_COUNTS = 3, SPEND = 7, PAGE = 8;
+const LAYOUT_FIELDS = Object.freeze([...ACTIONS, "spend", "page"]);
+const LAYOUT_INTEGERS = Object.freeze([...ACTIONS, "page"]); // counts and a class
+// Offsets within a slot (session_slot.ts): floats f[s + X] (start, last, spend), integers
+// u[2 * s + X] (count, the counts by action in ACTIONS' order, the page class).
+const SHAPE = slotShape(LAYOUT_FIELDS, LAYOUT_INTEGERS).offsets;
+const START = SHAPE.start, LAST = SHAPE.last, SPEND = SHAPE.spend;
+const COUNT = SHAPE.count, ACTION_COUNTS = SHAPE[ACTIONS[0]], PAGE = SHAPE.page;
+if (ACTIONS.some((a, i) => SHAPE[a] !== ACTION_COUNTS + i)) {
+  throw new Error("the counts by action are not consecutive words"); // (slotShape keeps order)
+}
 // Offsets within a row.
 // The event's own page has no column for home (class 0, its reference, see the module doc): the
 // column of class c ≥ 1 is R_PAGE + c, so search (class 1) is at 11.
@@ -97,22 +106,24 @@ function amountOf(event: SessionEvent): number {
  */
 export const ACTIONS_LAYOUT: SessionLayout = Object.freeze({
   name: "actions",
-  fields: Object.freeze([...ACTIONS, "spend", "page"]),
-  start(f: Float64Array, at: number, event: SessionEvent): void {
-    f[at] =
-      f[at + 1] =
-      f[at + 2] =
-      f[at + 3] =
+  fields: LAYOUT_FIELDS,
+  integers: LAYOUT_INTEGERS,
+  start(f: Float64Array, u: Int32Array, s: number, event: SessionEvent): void {
+    const w = 2 * s + ACTION_COUNTS;
+    u[w] =
+      u[w + 1] =
+      u[w + 2] =
+      u[w + 3] =
         0;
-    f[at + actionIndex(event.action)] = 1;
-    f[at + 4] = amountOf(event);
-    f[at + 5] = eventPageClass(event);
+    u[w + actionIndex(event.action)] = 1;
+    f[s + SPEND] = amountOf(event);
+    u[2 * s + PAGE] = eventPageClass(event);
   },
-  update(f: Float64Array, at: number, event: SessionEvent): void {
-    const a = actionIndex(event.action);
-    f[at + a]++;
-    if (a === PURCHASE) f[at + 4] += amountOf(event);
-    f[at + 5] = eventPageClass(event);
+  update(f: Float64Array, u: Int32Array, s: number, event: SessionEvent): void {
+    const a = actionIndex(event.action), w = 2 * s + ACTION_COUNTS + a, n = u[w];
+    if (n < MAX_WHOLE) u[w] = n + 1;
+    if (a === PURCHASE) f[s + SPEND] += amountOf(event);
+    u[2 * s + PAGE] = eventPageClass(event);
   },
 });
 
@@ -121,6 +132,7 @@ let calendarTime = NaN, calendarHour = 0, calendarDay = 0;
 function write(
   event: SessionEvent,
   f: Float64Array,
+  u: Int32Array,
   s: number,
   out: Float64Array,
   o: number,
@@ -129,18 +141,18 @@ function write(
   for (let j = o + R_COUNTS; j < o + R_CALENDAR; j++) out[j] = 0;
   let k = 1, sinceStart = 0, sincePrev = 0;
   if (s >= 0) {
-    k = f[s + COUNT] + 1;
+    k = u[2 * s + COUNT] + 1;
     sinceStart = t - f[s + START];
     sincePrev = t - f[s + LAST];
     if (sinceStart < 0) sinceStart = 0;
     if (sincePrev < 0) sincePrev = 0;
-    for (let a = 0; a < 4; a++) {
-      const n = f[s + ACTION_COUNTS + a];
+    for (let a = 0, w = 2 * s + ACTION_COUNTS; a < 4; a++) {
+      const n = u[w + a];
       if (n > 0) out[o + R_COUNTS + a] = log1p(n);
     }
     const spend = f[s + SPEND];
     if (spend > 0) out[o + R_SPEND] = Math.log1p(spend);
-    out[o + R_PREVIOUS + f[s + PAGE]] = 1;
+    out[o + R_PREVIOUS + u[2 * s + PAGE]] = 1;
   }
   writePosition(k, sinceStart, sincePrev, out, o);
   const page = eventPageClass(event);

@@ -18,7 +18,10 @@ export class KeyLookupCache {
   #hash = 0;
   #slot = -1;
 
-  /** @param index the index it caches lookups of */
+  /**
+   * An empty cache.
+   * @param index the index it caches lookups of
+   */
   constructor(index: ByteKeyIndex) {
     this.#index = index;
   }
@@ -48,7 +51,7 @@ export class KeyLookupCache {
 
   /** Whether the key of `slot` is `bytes[start ..]` (of its length). */
   #sameKey(slot: number, bytes: Uint8Array, start: number): boolean {
-    const index = this.#index, arena = index.arena;
+    const index = this.#index, arena = index.keyArray(slot);
     const o = index.keyOffset(slot), n = index.keyLength(slot);
     for (let k = 0; k < n; k++) if (arena[o + k] !== bytes[start + k]) return false;
     return true;

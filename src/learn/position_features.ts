@@ -25,6 +25,7 @@
 
 import type { FeatureSet } from "./feature_set.ts";
 import type { SessionEvent, SessionLayout } from "./session_store.ts";
+import { MAX_WHOLE, slotShape } from "./session_slot.ts";
 import { inverse, log, log1p } from "./small_logs.ts";
 
 /** Length of the tumbling event-time window of `clicks_in_session` / `time_on_page`, seconds. */
@@ -50,8 +51,13 @@ export const POSITION_FEATURE_NAMES = [
  */
 export const POSITION_TIME_NAMES: readonly string[] = POSITION_FEATURE_NAMES.slice(0, 6);
 
-// Offsets within a slot: the core fields (start, last, count), then the window's.
-const START = 0, LAST = 1, COUNT = 2, WINDOW = 3, WCOUNT = 4, WFIRST = 5;
+const LAYOUT_FIELDS = Object.freeze(["window", "window_count", "window_first"]);
+const LAYOUT_INTEGERS = Object.freeze(["window_count"]); // (a window's id stays a float64)
+// Offsets within a slot (session_slot.ts): floats f[s + X] (start, last, window, window_first),
+// integers u[2 * s + X] (count, window_count).
+const SHAPE = slotShape(LAYOUT_FIELDS, LAYOUT_INTEGERS).offsets;
+const START = SHAPE.start, LAST = SHAPE.last, COUNT = SHAPE.count, WINDOW = SHAPE.window;
+const WCOUNT = SHAPE.window_count, WFIRST = SHAPE.window_first;
 
 /**
  * Writes `ln k`, `1/k`, `(ln k)²`, `min(k, 100)`, `ln(1 + sinceStart)` and
@@ -77,24 +83,26 @@ export function writePosition(
 /** The session state of the `position` set: the current 5-minute tumbling window. */
 export const WINDOW_LAYOUT: SessionLayout = Object.freeze({
   name: "window",
-  fields: Object.freeze(["window", "window_count", "window_first"]),
-  start(f: Float64Array, at: number, event: SessionEvent): void {
+  fields: LAYOUT_FIELDS,
+  integers: LAYOUT_INTEGERS,
+  start(f: Float64Array, u: Int32Array, s: number, event: SessionEvent): void {
     const time = event.timestamp;
-    f[at] = Math.floor(time / WINDOW_SECONDS);
-    f[at + 1] = 1;
-    f[at + 2] = time;
+    f[s + WINDOW] = Math.floor(time / WINDOW_SECONDS);
+    u[2 * s + WCOUNT] = 1;
+    f[s + WFIRST] = time;
   },
-  update(f: Float64Array, at: number, event: SessionEvent): void {
+  update(f: Float64Array, u: Int32Array, s: number, event: SessionEvent): void {
     const time = event.timestamp;
     const w = Math.floor(time / WINDOW_SECONDS);
-    const cw = f[at];
+    const cw = f[s + WINDOW];
     if (w === cw) {
-      f[at + 1]++;
-      if (time < f[at + 2]) f[at + 2] = time;
+      const n = u[2 * s + WCOUNT];
+      if (n < MAX_WHOLE) u[2 * s + WCOUNT] = n + 1;
+      if (time < f[s + WFIRST]) f[s + WFIRST] = time;
     } else if (w > cw) {
-      f[at] = w;
-      f[at + 1] = 1;
-      f[at + 2] = time;
+      f[s + WINDOW] = w;
+      u[2 * s + WCOUNT] = 1;
+      f[s + WFIRST] = time;
     } // a late event of an earlier window leaves the current window alone
   },
 });
@@ -102,6 +110,7 @@ export const WINDOW_LAYOUT: SessionLayout = Object.freeze({
 function write(
   event: SessionEvent,
   f: Float64Array,
+  u: Int32Array,
   s: number,
   out: Float64Array,
   o: number,
@@ -109,13 +118,13 @@ function write(
   const t = event.timestamp;
   let k = 1, sinceStart = 0, sincePrev = 0, clicks = 1, onPage = 0;
   if (s >= 0) {
-    k = f[s + COUNT] + 1;
+    k = u[2 * s + COUNT] + 1;
     sinceStart = t - f[s + START];
     sincePrev = t - f[s + LAST];
     if (sinceStart < 0) sinceStart = 0;
     if (sincePrev < 0) sincePrev = 0;
     if (Math.floor(t / WINDOW_SECONDS) === f[s + WINDOW]) {
-      clicks = f[s + WCOUNT] + 1;
+      clicks = u[2 * s + WCOUNT] + 1;
       onPage = t - f[s + WFIRST];
       if (onPage < 0) onPage = 0;
     }

@@ -7,7 +7,7 @@
  */
 
 /** The end of the list (no slot). */
-export const NIL = -1;
+export const NIL: number = -1;
 
 /** Slots in recency order, least recently seen first. */
 export class RecencyList {
@@ -16,7 +16,10 @@ export class RecencyList {
   #head = NIL;
   #tail = NIL;
 
-  /** @param capacity slots it can hold before {@linkcode RecencyList.grow} */
+  /**
+   * An empty list.
+   * @param capacity slots it can hold before {@linkcode RecencyList.grow}
+   */
   constructor(capacity: number) {
     this.#prev = new Int32Array(capacity);
     this.#next = new Int32Array(capacity);

@@ -16,13 +16,15 @@
 import type { FeatureSet } from "./feature_set.ts";
 import { POSITION_TIME_NAMES, writePosition } from "./position_features.ts";
 import { CORE_LAYOUT, type SessionEvent } from "./session_store.ts";
+import { layoutShape } from "./session_slot.ts";
 
-// Offsets within a slot: the core fields.
-const START = 0, LAST = 1, COUNT = 2;
+// Offsets within a slot (session_slot.ts): the core fields.
+const { start: START, last: LAST, count: COUNT } = layoutShape(CORE_LAYOUT).offsets;
 
 function write(
   event: SessionEvent,
   f: Float64Array,
+  u: Int32Array,
   s: number,
   out: Float64Array,
   o: number,
@@ -34,7 +36,7 @@ function write(
   const t = event.timestamp;
   const sinceStart = t - f[s + START], sincePrev = t - f[s + LAST];
   writePosition(
-    f[s + COUNT] + 1,
+    u[2 * s + COUNT] + 1,
     sinceStart < 0 ? 0 : sinceStart,
     sincePrev < 0 ? 0 : sincePrev,
     out,

@@ -12,8 +12,10 @@
  * against the highest timestamp seen, the watermark, and also when its next event arrives), and
  * when more than `maxSessions` are live the least recently seen one is evicted (LRU).
  *
- * Storage is a slot array (`Float64Array`, {@linkcode SessionStore.stride} values per slot: the
- * core fields, then the layout's) threaded on an intrusive doubly linked recency list, plus a
+ * Storage is a slot array ({@linkcode SessionStore.stride} float64 words per slot: the float
+ * fields as float64, the integer ones — counts, classes — as int32 words after them, one buffer
+ * seen as {@linkcode SessionStore.slots} and {@linkcode SessionStore.words}; `session_slot.ts`)
+ * threaded on an intrusive doubly linked recency list, plus a
  * {@linkcode ByteKeyIndex} from the id's bytes to its slot. Ids are keyed by their WTF-8 bytes
  * (`src/util/wtf8.ts`: UTF-8 for any well-formed id, and injective over all strings): the byte
  * decoder's session-id slices (`lookupKey` / `recordKey`, what the featurize stage calls) and
@@ -42,12 +44,8 @@ import { decodeWtf8, encodeWtf8Into } from "../util/wtf8.ts";
 import { ByteKeyIndex } from "./byte_key_index.ts";
 import { NIL, RecencyList } from "./recency_list.ts";
 import { KeyLookupCache } from "./key_lookup_cache.ts";
-import {
-  CORE_FIELDS,
-  CORE_LAYOUT,
-  type SessionEvent,
-  type SessionLayout,
-} from "./session_layout.ts";
+import { layoutShape, MAX_WHOLE, type SlotShape, writeSlot } from "./session_slot.ts";
+import { CORE_LAYOUT, type SessionEvent, type SessionLayout } from "./session_layout.ts";
 import {
   checkSessionStoreState,
   restoreSessionStoreState,
@@ -64,8 +62,7 @@ export {
 } from "./session_layout.ts";
 export type { SessionStoreState } from "./session_store_state.ts";
 
-const CORE = CORE_FIELDS.length;
-const F_START = 0, F_LAST = 1, F_COUNT = 2;
+const F_START = 0, F_LAST = 1; // float64 words of every slot (session_slot.ts)
 
 /**
  * Sessions a store allocates room for up front, at most (its cap + 1, if lower); a higher cap
@@ -98,13 +95,17 @@ export type SessionView = Record<string, number>;
 export class SessionStore {
   /** The per-session fields besides the core ones. */
   readonly layout: SessionLayout;
-  /** Numbers per slot: the core fields, then the layout's. */
+  /** Where each field lies in a slot (`session_slot.ts`). */
+  readonly shape: SlotShape;
+  /** Float64 words per slot (the core fields and the layout's, integers as int32 words). */
   readonly stride: number;
   #idle: number;
   #max: number;
   #index: ByteKeyIndex;
   #keys: KeyLookupCache; // the byte key of the last lookupKey and its slot
   #fields: Float64Array;
+  #words: Int32Array; // the same bytes as #fields
+  #countAt: number; // the count's int32 word in a slot
   #order: RecencyList;
   #scratch = new Uint8Array(256); // a string id's bytes
   #watermark = -Infinity;
@@ -114,16 +115,22 @@ export class SessionStore {
   #lastId: string | undefined = undefined;
   #lastSlot = NIL;
 
-  /** @param options see {@linkcode SessionStoreInit} */
+  /**
+   * An empty store of the bounds and layout given, its slots allocated for the cap.
+   * @param options see {@linkcode SessionStoreInit}
+   */
   constructor(options: SessionStoreInit = {}) {
     this.layout = options.layout ?? CORE_LAYOUT;
-    this.stride = CORE + this.layout.fields.length;
+    this.shape = layoutShape(this.layout);
+    this.stride = this.shape.stride;
+    this.#countAt = this.shape.offsets.count;
     this.#idle = options.idleSeconds ?? 1800;
     this.#max = options.maxSessions ?? 100_000;
     checkBounds("create", this.#idle, this.#max);
     // The cap + 1: a new session is in before the sweep evicts one.
     const cap = Math.min(this.#max + 1, PREALLOCATED_SESSIONS);
     this.#fields = new Float64Array(cap * this.stride);
+    this.#words = new Int32Array(this.#fields.buffer);
     this.#order = new RecencyList(cap);
     this.#index = new ByteKeyIndex({ initialCapacity: cap });
     this.#keys = new KeyLookupCache(this.#index);
@@ -212,9 +219,21 @@ export class SessionStore {
     return encodeWtf8Into(id, this.#scratch, 0);
   }
 
-  /** Raw slot storage for the featurizer: {@linkcode SessionStore.stride} numbers per slot. */
+  /**
+   * Raw slot storage for the featurizer, as float64 words: {@linkcode SessionStore.stride} per
+   * slot (the float fields at `shape.at`). Replaced when the storage grows (above
+   * {@linkcode PREALLOCATED_SESSIONS}): fetch it again after a `record`.
+   */
   get slots(): Float64Array {
     return this.#fields;
+  }
+
+  /**
+   * The same storage as {@linkcode SessionStore.slots}, as int32 words: a slot at float64 index
+   * `s` has its integer fields at `words[2 * s + at]` (`shape.at`).
+   */
+  get words(): Int32Array {
+    return this.#words;
   }
 
   /** A copy of a live session's state (for tests and inspection), or `undefined`. */
@@ -222,14 +241,11 @@ export class SessionStore {
     const length = this.#encode(id);
     const slot = this.#index.lookup(this.#scratch, 0, length, fnv1a32(this.#scratch, 0, length));
     if (slot === NIL) return undefined;
-    const o = slot * this.stride;
-    const f = this.#fields;
-    const view: SessionView = {
-      start: f[o + F_START],
-      last: f[o + F_LAST],
-      count: f[o + F_COUNT],
-    };
-    this.layout.fields.forEach((name, j) => view[name] = f[o + CORE + j]);
+    const o = slot * this.stride, f = this.#fields, u = this.#words, shape = this.shape;
+    const view: SessionView = {};
+    shape.fields.forEach((name, j) => {
+      view[name] = shape.integer[j] ? u[2 * o + shape.at[j]] : f[o + shape.at[j]];
+    });
     return view;
   }
 
@@ -274,7 +290,6 @@ export class SessionStore {
   ): void {
     const time = event.timestamp;
     let slot = this.#live(found, time);
-    const f = this.#fields;
     if (slot === NIL) {
       if (found !== NIL) {
         this.#remove(found);
@@ -282,16 +297,17 @@ export class SessionStore {
       }
       slot = this.#allocate(bytes, start, length, hash);
       const o = slot * this.stride;
-      const fields = this.#fields; // #allocate may have grown the storage
-      fields[o + F_START] = time;
-      fields[o + F_LAST] = time;
-      fields[o + F_COUNT] = 1;
-      this.layout.start(fields, o + CORE, event);
+      const f = this.#fields, u = this.#words; // #allocate may have grown the storage
+      f[o + F_START] = time;
+      f[o + F_LAST] = time;
+      u[2 * o + this.#countAt] = 1;
+      this.layout.start(f, u, o, event);
     } else {
-      const o = slot * this.stride;
+      const o = slot * this.stride, f = this.#fields, u = this.#words;
       if (time > f[o + F_LAST]) f[o + F_LAST] = time;
-      f[o + F_COUNT]++;
-      this.layout.update(f, o + CORE, event);
+      const c = 2 * o + this.#countAt, count = u[c];
+      if (count < MAX_WHOLE) u[c] = count + 1;
+      this.layout.update(f, u, o, event);
       this.#order.touch(slot);
     }
     if (time > this.#watermark) this.#watermark = time;
@@ -324,11 +340,27 @@ export class SessionStore {
 
   /**
    * Live sessions' slots, least recently seen first, for encoders that stream the store
-   * (`session_store_codec.ts`; numbers in `slots`, ids by `idAt`). Valid until the next `record`.
+   * (`session_store_codec.ts`; numbers in `slots` and `words` at `slot * stride`, read in state
+   * order by `readSlot` of `session_slot.ts`; ids by `idAt`). Valid until the next `record`.
    */
   *recency(): Generator<number, void, undefined> {
     const order = this.#order;
     for (let s = order.head; s !== NIL; s = order.after(s)) yield s;
+  }
+
+  /**
+   * The least recently seen live session's slot, or -1 when empty: with
+   * {@linkcode SessionStore.seenAfter}, {@linkcode SessionStore.recency}'s order without an
+   * iterator (`for (let s = store.leastRecent; s >= 0; s = store.seenAfter(s))`: no object per
+   * session, for a checkpoint of a million).
+   */
+  get leastRecent(): number {
+    return this.#order.head;
+  }
+
+  /** The slot of the session seen next after the one in `slot` (live), or -1 after the last. */
+  seenAfter(slot: number): number {
+    return this.#order.after(slot);
   }
 
   /**
@@ -337,19 +369,20 @@ export class SessionStore {
    */
   idAt(slot: number): string {
     const index = this.#index;
-    return decodeWtf8(index.arena, index.keyOffset(slot), index.keyLength(slot));
+    return decodeWtf8(index.keyArray(slot), index.keyOffset(slot), index.keyLength(slot));
   }
 
   /**
    * The bytes of the id of the live session in `slot` (WTF-8; UTF-8 for a well-formed id) are
-   * `idArena[idOffset(slot) .. + idLength(slot))`: for encoders that copy them without a
-   * string. The arena is replaced by a later `record`; fetch it again after one.
+   * `idArray(slot)[idOffset(slot) .. + idLength(slot))`: for encoders that copy them without a
+   * string. The array (the index's slot words or its arena) may be replaced by a later `record`;
+   * fetch it again after one.
    */
-  get idArena(): Uint8Array {
-    return this.#index.arena;
+  idArray(slot: number): Uint8Array {
+    return this.#index.keyArray(slot);
   }
 
-  /** Where the bytes of the id of the live session in `slot` start in `idArena`. */
+  /** Where the bytes of the id of the live session in `slot` start in `idArray(slot)`. */
   idOffset(slot: number): number {
     return this.#index.keyOffset(slot);
   }
@@ -360,12 +393,14 @@ export class SessionStore {
   }
 
   /**
-   * Appends saved session `id` (its `stride` numbers at `fields[at ..]`) as the most recent, on a
-   * store no event was recorded into, in the saved order; nothing is expired or evicted.
-   * @throws {TypeError} if `id` is live already
+   * Appends saved session `id` (its numbers in state order, `shape.fields.length` of them, at
+   * `fields[at ..]`) as the most recent, on a store no event was recorded into, in the saved
+   * order; nothing is expired or evicted.
+   * @throws {TypeError} if `id` is live already, or an integer field's number is not a whole
+   * number ≥ 0
    */
   restoreSession(id: string, fields: ArrayLike<number>, at: number): void {
-    const stride = this.stride, length = this.#encode(id), bytes = this.#scratch;
+    const length = this.#encode(id), bytes = this.#scratch;
     const hash = fnv1a32(bytes, 0, length);
     if (this.#index.lookup(bytes, 0, length, hash) !== NIL) {
       throw new TypeError(
@@ -373,7 +408,7 @@ export class SessionStore {
       );
     }
     const slot = this.#allocate(bytes, 0, length, hash);
-    for (let j = 0; j < stride; j++) this.#fields[slot * stride + j] = fields[at + j];
+    writeSlot(this.shape, this.#fields, this.#words, slot * this.stride, fields, at, id);
   }
 
   /** Sets a restored store's watermark (`null`: none), expired and evicted counts. */
@@ -395,9 +430,10 @@ export class SessionStore {
   #grow(): void {
     const had = this.#order.capacity;
     const cap = Math.max(Math.min(had * 2, this.#max + 1), had + 1);
-    const fields = new Float64Array(cap * this.stride);
-    fields.set(this.#fields);
+    const fields = new Float64Array(cap * this.stride), words = new Int32Array(fields.buffer);
+    words.set(this.#words); // the bytes as they are (both kinds of field)
     this.#fields = fields;
+    this.#words = words;
     this.#order.grow(cap);
   }
 

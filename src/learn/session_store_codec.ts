@@ -11,7 +11,7 @@
  * | ------------------- | ---------------------------------------------------------------- |
  * | 4 (u32)             | `n`, the sessions in the chunk (at least 1)                      |
  * | 4 (u32)             | the ids' text encoding: 1 UTF-8, 2 UTF-16 code units             |
- * | `8 * n * stride`    | the sessions' numbers (`Float64Array`, `stride` per session)     |
+ * | `8 * n * fields`    | the sessions' numbers (`Float64Array`, `fields` per session)     |
  * | `4 * n` (u32)       | each id's length in UTF-16 code units                            |
  * | rest                | the ids' text, one after the other                               |
  *
@@ -38,6 +38,7 @@
 import { SessionStore, type SessionStoreState } from "./session_store.ts";
 import { CORE_FIELDS, CORE_LAYOUT, type SessionLayout } from "./session_layout.ts";
 import { sessionStoreBounds } from "./session_store_state.ts";
+import { readSlot } from "./session_slot.ts";
 import { FEATURE_SETS } from "./feature_sets.ts";
 
 /**
@@ -53,7 +54,9 @@ const HEAD_BYTES = 8;
 export interface SessionStoreHead {
   /** The layout's name and fields. */
   layout: { name: string; fields: string[] };
+  /** The store's idle timeout, seconds. */
   idleSeconds: number;
+  /** The store's cap on live sessions. */
   maxSessions: number;
   /** Highest event time seen, or `null` before the first event. */
   watermark: number | null;
@@ -99,25 +102,28 @@ export function* encodeSessionChunks(
       `Cannot cut a session store into ${maxBytes}-byte chunks: expected a positive integer.`,
     );
   }
-  const stride = store.stride;
-  const perSession = 8 * stride + 4;
+  const perSession = 8 * store.shape.fields.length + 4;
   const scratch = options.reuse ? { buffer: new ArrayBuffer(0), least: maxBytes } : undefined;
-  let slots: number[] = [];
+  // The chunk's slots, in one array for every chunk (not a JS array per chunk: ~10k numbers a
+  // chunk of 1 MiB, garbage the size of the store's slot ids per checkpoint).
+  let slots = new Int32Array(1024), n = 0;
   let units = 0;
-  for (const slot of store.recency()) {
+  for (let slot = store.leastRecent; slot >= 0; slot = store.seenAfter(slot)) {
     const length = idUnits(store, slot);
-    if (
-      slots.length > 0 &&
-      HEAD_BYTES + (slots.length + 1) * perSession + 3 * (units + length) > maxBytes
-    ) {
-      yield encodeChunk(store, slots, units, scratch);
-      slots = [];
+    if (n > 0 && HEAD_BYTES + (n + 1) * perSession + 3 * (units + length) > maxBytes) {
+      yield encodeChunk(store, slots, n, units, scratch);
+      n = 0;
       units = 0;
     }
-    slots.push(slot);
+    if (n === slots.length) {
+      const grown = new Int32Array(2 * n);
+      grown.set(slots);
+      slots = grown;
+    }
+    slots[n++] = slot;
     units += length;
   }
-  if (slots.length > 0) yield encodeChunk(store, slots, units, scratch);
+  if (n > 0) yield encodeChunk(store, slots, n, units, scratch);
 }
 
 /**
@@ -125,7 +131,7 @@ export function* encodeSessionChunks(
  * sequence, two for a four-byte one (a pair). Allocates nothing.
  */
 function idUnits(store: SessionStore, slot: number): number {
-  const arena = store.idArena, o = store.idOffset(slot), end = o + store.idLength(slot);
+  const arena = store.idArray(slot), o = store.idOffset(slot), end = o + store.idLength(slot);
   let units = 0;
   for (let p = o; p < end; p++) {
     const b = arena[p];
@@ -136,26 +142,26 @@ function idUnits(store: SessionStore, slot: number): number {
 
 /** Whether the id of `slot` has a lone surrogate: a three-byte sequence of U+D800..U+DFFF. */
 function hasLoneSurrogate(store: SessionStore, slot: number): boolean {
-  const arena = store.idArena, o = store.idOffset(slot), end = o + store.idLength(slot);
+  const arena = store.idArray(slot), o = store.idOffset(slot), end = o + store.idLength(slot);
   for (let p = o; p < end - 1; p++) if (arena[p] === 0xed && arena[p + 1] >= 0xa0) return true;
   return false;
 }
 
 /**
- * One chunk of `slots`' sessions (`units` code units of ids): a new array, or with `scratch` a
- * view of its buffer (of `least` bytes at least; replaced only for a bigger chunk).
+ * One chunk of the sessions of `slots[0 .. n)` (`units` code units of ids): a new array, or with
+ * `scratch` a view of its buffer (of `least` bytes at least; replaced only for a bigger chunk).
  */
 function encodeChunk(
   store: SessionStore,
-  slots: number[],
+  slots: Int32Array,
+  n: number,
   units: number,
   scratch?: { buffer: ArrayBuffer; least: number },
 ): Uint8Array {
-  const n = slots.length;
-  const stride = store.stride;
+  const width = store.shape.fields.length; // numbers per session, every field as a float64
   let wellFormed = true;
   for (let i = 0; i < n && wellFormed; i++) wellFormed = !hasLoneSurrogate(store, slots[i]);
-  const textAt = HEAD_BYTES + n * (8 * stride + 4);
+  const textAt = HEAD_BYTES + n * (8 * width + 4);
   const size = textAt + (wellFormed ? 3 : 2) * units;
   if (scratch !== undefined && scratch.buffer.byteLength < size) {
     scratch.buffer = new ArrayBuffer(Math.max(size, scratch.least));
@@ -164,22 +170,20 @@ function encodeChunk(
   const view = new DataView(buffer);
   view.setUint32(0, n, true);
   view.setUint32(4, wellFormed ? TEXT_UTF8 : TEXT_UTF16, true);
-  const fields = new Float64Array(buffer, HEAD_BYTES, n * stride);
-  const lengths = new Uint32Array(buffer, HEAD_BYTES + 8 * n * stride, n);
-  const slotsArray = store.slots, arena = store.idArena;
+  const fields = new Float64Array(buffer, HEAD_BYTES, n * width);
+  const lengths = new Uint32Array(buffer, HEAD_BYTES + 8 * n * width, n);
+  const { shape, stride, slots: slotsArray, words } = store;
   const bytes = new Uint8Array(buffer);
   let at = textAt;
   const text = wellFormed ? undefined : new Uint16Array(buffer, textAt, units);
   let unit = 0;
   for (let i = 0; i < n; i++) {
     const s = slots[i];
-    for (let j = 0, from = s * stride, to = i * stride; j < stride; j++) {
-      fields[to + j] = slotsArray[from + j];
-    }
+    readSlot(shape, slotsArray, words, s * stride, fields, i * width);
     lengths[i] = idUnits(store, s);
     if (text === undefined) {
       // A well-formed id's WTF-8 bytes are its UTF-8: copied as they are, no string.
-      const o = store.idOffset(s), length = store.idLength(s);
+      const arena = store.idArray(s), o = store.idOffset(s), length = store.idLength(s);
       for (let k = 0; k < length; k++) bytes[at + k] = arena[o + k];
       at += length;
     } else {
@@ -202,6 +206,7 @@ export class SessionStoreDecoder {
   #left: number;
 
   /**
+   * A decoder of the sessions `head` announces, into a new store of its bounds and `layout`.
    * @param head the store's head, as {@linkcode sessionStoreHead} gave it
    * @param layout the layout to restore into: its name and fields must be the head's
    * @throws {TypeError} if the head is malformed or of another layout
@@ -253,7 +258,7 @@ export class SessionStoreDecoder {
     const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const n = view.getUint32(0, true);
     const encoding = view.getUint32(4, true);
-    const stride = this.#store.stride;
+    const stride = this.#store.shape.fields.length; // numbers per session
     const textAt = HEAD_BYTES + n * (8 * stride + 4);
     if (n < 1 || n > this.#left) {
       throw bad(`it holds ${n} sessions, ${this.#left} remain to restore`);

@@ -11,6 +11,7 @@
 
 import { CORE_FIELDS, type SessionLayout, VERSION_1_FIELDS } from "./session_layout.ts";
 import type { SessionStore } from "./session_store.ts";
+import { readSlot } from "./session_slot.ts";
 
 /** The plain, JSON-able form of a `SessionStore` (see its `toJSON`). */
 export interface SessionStoreState {
@@ -18,7 +19,9 @@ export interface SessionStoreState {
   version: 1 | 2;
   /** The layout's name and its fields (absent in version 1). */
   layout?: { name: string; fields: string[] };
+  /** The store's idle timeout, seconds. */
   idleSeconds: number;
+  /** The store's cap on live sessions. */
   maxSessions: number;
   /** Highest event time seen, or `null` before the first event. */
   watermark: number | null;
@@ -28,7 +31,7 @@ export interface SessionStoreState {
   evicted: number;
   /** Live session ids, least recently seen first. */
   ids: string[];
-  /** `stride` numbers per id (core fields, then the layout's), same order. */
+  /** The numbers of each id (core fields, then the layout's: every field, integers too), same order. */
   fields: number[];
 }
 
@@ -91,11 +94,10 @@ export function sessionStoreBounds(
 export function sessionStoreState(store: SessionStore): SessionStoreState {
   const ids: string[] = [];
   const fields: number[] = [];
-  const stride = store.stride;
-  const slots = store.slots;
+  const { shape, stride, slots, words } = store;
   for (const s of store.recency()) {
     ids.push(store.idAt(s));
-    for (let j = 0, o = s * stride; j < stride; j++) fields.push(slots[o + j]);
+    readSlot(shape, slots, words, s * stride, fields, fields.length);
   }
   return { version: 2, ...sessionStoreBounds(store), ids, fields };
 }
@@ -104,7 +106,8 @@ export function sessionStoreState(store: SessionStore): SessionStoreState {
  * Restores `state`'s sessions and counters into `store`, a new store of its bounds and layout
  * (`state` checked by {@linkcode checkSessionStoreState}).
  *
- * @throws {TypeError} on an id that is not a string, or repeated
+ * @throws {TypeError} on an id that is not a string, or repeated, or an integer field's number
+ * that is not a whole number ≥ 0
  */
 export function restoreSessionStoreState(store: SessionStore, state: SessionStoreState): void {
   for (let i = 0; i < state.ids.length; i++) {
@@ -116,7 +119,7 @@ export function restoreSessionStoreState(store: SessionStore, state: SessionStor
         } (at ${i}) is not a string.`,
       );
     }
-    store.restoreSession(id, state.fields, i * store.stride);
+    store.restoreSession(id, state.fields, i * store.shape.fields.length);
   }
   store.restoreCounters(state.watermark, state.expired, state.evicted);
 }

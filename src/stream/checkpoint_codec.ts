@@ -154,6 +154,7 @@ export class CheckpointReader {
   #layouts: (name: string) => SessionLayout | undefined;
 
   /**
+   * A reader of the checkpoint in `file`; nothing is read until asked for.
    * @param file the open file, at its start
    * @param layouts the session layout of a name. Default: the feature sets' layouts and the core one.
    */

@@ -27,11 +27,12 @@ Deno.test("ByteKeyIndex finds keys by their bytes anywhere in a buffer", () => {
   assert.equal(index.lookup(key, 0, 2, fnv1a32(key, 0, 2)), -1); // "ab"
   assert.equal(index.keyHash(0), fnv(enc.encode("abc")));
   assert.deepEqual(index.keyBytes(0), enc.encode("abc"));
-  const arena = index.arena;
+  const array = index.keyArray(0);
   assert.deepEqual(
-    arena.subarray(index.keyOffset(0), index.keyOffset(0) + index.keyLength(0)),
+    array.subarray(index.keyOffset(0), index.keyOffset(0) + index.keyLength(0)),
     enc.encode("abc"),
   );
+  assert.notEqual(array, index.arena); // 3 bytes: in the slot's own words
   assert.equal(index.size, 1);
 });
 
@@ -132,7 +133,7 @@ Deno.test("ByteKeyIndex compacts its arena under churn: space follows the live k
 });
 
 Deno.test("ByteKeyIndex compacts in place when a quarter of its arena is deleted keys", () => {
-  const index = new ByteKeyIndex({ initialCapacity: 64, initialArenaBytes: 1000 });
+  const index = new ByteKeyIndex({ initialCapacity: 64, initialArenaBytes: 1000, inlineBytes: 0 });
   const arena = index.arena;
   const key = (i: number) => enc.encode(`k${String(i).padStart(9, "0")}`); // 10 bytes
   const live = new Map<number, number>();
@@ -173,8 +174,13 @@ Deno.test("ByteKeyIndex behaves as a Map<string, slot> over random insert/delete
       fc.array(command, { minLength: 1, maxLength: 300, size: "max" }),
       fc.integer({ min: 1, max: 16 }),
       fc.nat(5),
-      ([, hash], commands, capacity, pad) => {
-        const index = new ByteKeyIndex({ initialCapacity: capacity, initialArenaBytes: capacity });
+      fc.constantFrom(0, 4, 12),
+      ([, hash], commands, capacity, pad, inlineBytes) => {
+        const index = new ByteKeyIndex({
+          initialCapacity: capacity,
+          initialArenaBytes: capacity,
+          inlineBytes,
+        });
         const model = new Map<string, number>();
         const free: number[] = [];
         let limit = 0;
@@ -230,4 +236,38 @@ Deno.test("ByteKeyIndex over the decoder's session-id bytes: one slot per distin
   }
   assert.equal(index.size, slotOf.size);
   assert.ok(index.size > 500);
+});
+
+Deno.test("ByteKeyIndex keeps finding every key as its slots grow from 1 to thousands (the buckets' slot bits widen, their tags narrow)", () => {
+  for (const hash of [fnv, (b: Uint8Array) => b[0] << 24, () => -1]) {
+    const index = new ByteKeyIndex({ initialCapacity: 1, initialArenaBytes: 1 });
+    const n = hash === fnv ? 5000 : 600; // a constant hash makes every probe a scan
+    const keys = Array.from({ length: n }, (_, i) => enc.encode(`key-${i}`));
+    keys.forEach((k, i) => assert.equal(index.insert(k, 0, k.length, hash(k)), i));
+    keys.forEach((k, i) => assert.equal(index.lookup(k, 0, k.length, hash(k)), i));
+    for (let i = 0; i < n; i += 2) index.delete(i);
+    keys.forEach((k, i) => assert.equal(index.lookup(k, 0, k.length, hash(k)), i % 2 ? i : -1));
+    const again = enc.encode("key-0");
+    assert.equal(index.insert(again, 0, again.length, hash(again)), n - 2); // the last freed
+  }
+});
+
+Deno.test("ByteKeyIndex keeps a key of at most inlineBytes in its slot's words, a longer one in the arena", () => {
+  const index = new ByteKeyIndex({ initialCapacity: 4, initialArenaBytes: 64 });
+  const short = enc.encode("p3k9x0a1mz"), twelve = enc.encode("123456789012");
+  const long = enc.encode("a-session-id-of-36-bytes-like-a-uuid");
+  for (const k of [short, twelve, long]) index.insert(k, 0, k.length, fnv(k));
+  assert.notEqual(index.keyArray(0), index.arena);
+  assert.notEqual(index.keyArray(1), index.arena);
+  assert.equal(index.keyArray(2), index.arena);
+  assert.equal(index.keyOffset(2), 0); // the first key in the arena
+  [short, twelve, long].forEach((k, s) => {
+    assert.deepEqual(index.keyBytes(s), k);
+    assert.equal(index.lookup(k, 0, k.length, fnv(k)), s);
+  });
+  // The same first 10 bytes, inline and in the arena, are different keys.
+  assert.equal(index.lookup(twelve, 0, 10, fnv(twelve.subarray(0, 10))), -1);
+  for (const bad of [-4, 3, 68]) {
+    assert.throws(() => new ByteKeyIndex({ inlineBytes: bad }), new RegExp(`inlineBytes ${bad}`));
+  }
 });

@@ -9,6 +9,7 @@ import {
   type SessionStoreInit,
   type SessionView,
 } from "../../src/learn/session_store.ts";
+import { slotShape } from "../../src/learn/session_slot.ts";
 import { fnv1a32 } from "../../src/util/fnv1a.ts";
 import { encodeWtf8Into } from "../../src/util/wtf8.ts";
 
@@ -174,18 +175,20 @@ Deno.test("SessionStore.fromJSON() restores only into the state's own layout", a
 
 Deno.test("SessionStore calls the layout's start for a new session and update for a live one", () => {
   const calls: string[] = [];
+  const { count, seen } = slotShape(["seen"], ["seen"]).offsets;
   const store = new SessionStore({
     idleSeconds: 100,
     layout: {
       name: "probe",
       fields: ["seen"],
-      start(f, at, e) {
-        calls.push(`start ${e.session_id} ${f[at - 1]}`); // the core count is already 1
-        f[at] = 1;
+      integers: ["seen"],
+      start(_f, u, s, e) {
+        calls.push(`start ${e.session_id} ${u[2 * s + count]}`); // the core count is already 1
+        u[2 * s + seen] = 1;
       },
-      update(f, at, e) {
-        calls.push(`update ${e.session_id} ${f[at - 1]}`);
-        f[at]++;
+      update(_f, u, s, e) {
+        calls.push(`update ${e.session_id} ${u[2 * s + count]}`);
+        u[2 * s + seen]++;
       },
     },
   });
@@ -269,7 +272,7 @@ Deno.test("SessionStore finds a session by its id's bytes as by its string, and 
   store.recordKey(b, 0, 9, HASH, at("session-b", T0 + 1));
   store.recordKey(a, 2, 9, HASH, at("session-a", T0 + 2));
   assert.equal(store.size, 2);
-  const count = (slot: number) => store.slots[slot * store.stride + 2];
+  const count = (slot: number) => store.words[2 * slot * store.stride + store.shape.offsets.count];
   const sa = store.lookupKey(a, 2, 9, HASH, T0 + 3), sb = store.lookupKey(b, 0, 9, HASH, T0 + 3);
   assert.notEqual(sa, sb);
   assert.deepEqual([count(sa), count(sb)], [2, 1]);
@@ -337,7 +340,7 @@ Deno.test("SessionStore keeps no string per session: ids come from their bytes, 
   assert.equal(ids.length, 50);
   for (const slot of store.recency()) {
     const id = store.idAt(slot);
-    const bytes = store.idArena.subarray(
+    const bytes = store.idArray(slot).subarray(
       store.idOffset(slot),
       store.idOffset(slot) + store.idLength(slot),
     );
