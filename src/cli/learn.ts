@@ -47,6 +47,13 @@ import {
  */
 const LOG_FETCH_BYTES = 8 * 1024 * 1024;
 
+/**
+ * A batch also closes when the fetched records run out once it holds `--max-batch-events` / this
+ * many rows (the batcher's `drainedAt`): with 8 MiB fetches (about 64k rows) a 100k-row batch
+ * waited mid-way for a fetch, and the fetch after it started only once the batch was learnt.
+ */
+const LEARN_DRAINED_SHARE = 4;
+
 /** The stop line on the input: batches by close reason, and the time they waited mid-way. */
 export function formatInputWait(
   batcher: Pick<MicroBatcher<unknown>, "batches" | "closes" | "inputWaitMs" | "midBatchWaitMs">,
@@ -190,11 +197,13 @@ export async function startLearner(config: LearnConfig, io: LearnIO = {}): Promi
     );
     log(`serving ${url}/weights  ${url}/metrics  ${url}/healthz  ${url}/`);
 
-    // A batch closes at --max-batch-events rows: a record's weight is the rows it packs.
+    // A batch closes at --max-batch-events rows (a record's weight is the rows it packs), or at a
+    // quarter of that when the fetched records run out: it is learnt while the next fetch comes.
     const batcher = new MicroBatcher<ConsumedRecord>(consumer, {
       triggerMs: config.triggerMs,
       weight: (record) => record.value === null ? 1 : Math.max(1, rowCount(record.value)),
       maxBytes: config.maxBatchEvents,
+      drainedAt: Math.ceil(config.maxBatchEvents / LEARN_DRAINED_SHARE),
       emitEmpty: true,
       signal: stop.signal,
     });
