@@ -30,7 +30,8 @@
  * listed (its `src/main.ts`; `DIR+FLAG+…` adds each `FLAG` to its `deno run`), in an order that alternates
  * from round to round, on that same log; `--featurizers` is then ignored (and the restore is not
  * measured). Each learn run's steady CPU is also printed (stderr) split into its main thread
- * (`/proc/<pid>/task/<pid>/stat`) and the other threads (V8's collector and compiler), with
+ * (`/proc/<pid>/task/<pid>/stat`) and the other threads (V8's collector and compiler), the share
+ * of the steady wall time the main thread was busy, with
  * its stop line on the input (batches by close reason, time spent waiting for records mid-batch),
  * when the checkout prints one.
  *
@@ -266,7 +267,9 @@ async function learn(
     const m = (EVENTS - first.rows) / 1e6;
     console.error(
       `bench: learn steady: main thread ${((main - first.main) / m).toFixed(3)} CPU-s/M, ` +
-        `other threads ${((cpu - first.cpu - (main - first.main)) / m).toFixed(3)}`,
+        `other threads ${((cpu - first.cpu - (main - first.main)) / m).toFixed(3)}, ` +
+        `main thread busy ${((main - first.main) / ((t1 - first.t) / 1000) * 100).toFixed(0)}% ` +
+        "of the steady wall time",
     );
   }
   await Deno.remove(stateDir, { recursive: true }).catch(() => {});
