@@ -211,8 +211,13 @@ export class DurableLoop<S> {
       early = false;
       await end?.();
     } finally {
-      if (early) await iterator.return?.();
-      this.#admin.close(`the ${this.#o.name ?? "process"} is stopping`);
+      try {
+        // A failing return() must not hide the error that ended the loop, nor keep the admin
+        // queue open (its requests would wait for ever).
+        if (early) await iterator.return?.().catch(() => undefined);
+      } finally {
+        this.#admin.close(`the ${this.#o.name ?? "process"} is stopping`);
+      }
     }
   }
 

@@ -125,9 +125,11 @@ export class FeaturizeWorker {
   /** Posts a batch's records; resolves with its rows once the worker featurized them. */
   featurize(records: readonly SourceRecord[]): Promise<WorkerBatch> {
     return this.#request<WorkerBatch>((resolve, reject) => {
-      this.#pending.push({ type: "rows", records, resolve, reject });
+      // Packed and posted before it is pending: a throw here leaves no entry that would shift
+      // every later reply by one.
       const packed = packRecords(records, this.#spare.pop());
       this.#post({ type: "batch", ...packed }, recordBuffers(packed));
+      this.#pending.push({ type: "rows", records, resolve, reject });
     });
   }
 

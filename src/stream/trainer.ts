@@ -19,7 +19,8 @@
  * With `featurizeWorker`, step 1 runs in a Web Worker (`featurize_worker_client.ts`) and the
  * two stages overlap: a batch is posted to the worker as soon as it closed, and learnt as soon
  * as its rows are back — while the next batch accumulates (the consumer fetching), or, when
- * `maxInFlight` batches are posted, before the next is posted. The model stays single and
+ * more than `maxInFlight` batches are posted, right after the next is posted (so the worker has
+ * it to do while the main thread learns the oldest). The model stays single and
  * ordered. The checkpoint must hold the stores as of the learnt batch, so before a batch after
  * which a checkpoint is due (`checkpointDue`) or an admin command waits, the pipeline is let run
  * dry: the batches in flight are learnt before the next is posted, and the stores are asked for
@@ -153,7 +154,7 @@ export class Trainer {
       quiescent: () => this.#inFlight.length === 0,
       checkpoint: checkpoint && this.#worker
         ? async (state, force) => {
-          if (!force && !(options.checkpointDue?.() ?? true)) return null;
+          if (!force && !(this.#options.checkpointDue?.() ?? true)) return null;
           if (this.#inFlight.length > 0) {
             // The worker's stores would be of the batch in flight, the model of the one before.
             throw new Error("Cannot checkpoint the trainer with a batch in its featurize worker.");
@@ -281,8 +282,9 @@ export class Trainer {
       (this.#options.checkpointDue?.() ?? true);
     if (due || this.#loop.adminPending) await this.#drain();
     this.#inFlight.push(this.#post(records));
-    while (this.#inFlight.length > this.#maxInFlight) await this.#finish(this.#inFlight.shift()!);
+    // Counted before the trim: up to maxInFlight + 1 are posted at once, for a moment.
     this.#stats?.inFlight(this.#inFlight.length);
+    while (this.#inFlight.length > this.#maxInFlight) await this.#finish(this.#inFlight.shift()!);
   }
 
   /**
