@@ -56,16 +56,6 @@ const LOG_FETCH_BYTES = 16 * 1024 * 1024;
  */
 const LEARN_DRAINED_SHARE = 4;
 
-/** The stop line on the input: batches by close reason, and the time they waited mid-way. */
-export function formatInputWait(
-  batcher: Pick<MicroBatcher<unknown>, "batches" | "closes" | "inputWaitMs" | "midBatchWaitMs">,
-): string {
-  const closes = Object.entries(batcher.closes).map(([r, n]) => `${r} ${n}`).join(", ");
-  return `input: ${batcher.batches} batches (${closes || "none"}), waited ${
-    Math.round(batcher.inputWaitMs)
-  } ms for records since the first (${Math.round(batcher.midBatchWaitMs)} ms mid-batch)`;
-}
-
 /** Where the learner writes; injected by tests. */
 export interface LearnIO {
   /** Report and status lines. Default: `console.log`. */
@@ -213,7 +203,7 @@ export async function startLearner(config: LearnConfig, io: LearnIO = {}): Promi
     const done = untilDone(stop, cleanup, async () => {
       await learner.run(batcher, { signal: stop.signal });
       await learner.flush();
-      log(formatInputWait(batcher));
+      log(`input: ${batcher.input.format()}`);
       if (learner.snapshot.checkpoint) {
         log(`checkpoint of model version ${learner.modelVersion} written to ${config.stateDir}`);
       }

@@ -36,15 +36,14 @@
  *   kafkajs starts its next fetch) once its weight (its items without `weight`) reached
  *   `drainedAt`: the caller then works while the next fetch is on its way, instead of the batch
  *   waiting for it half-full and the fetch after it starting only once the caller is done.
- * - **Input wait** ({@linkcode MicroBatcher.inputWaitMs}): the wall time spent waiting for the
- *   source since its first item, and the part of it while a batch already held items
- *   ({@linkcode MicroBatcher.midBatchWaitMs}): what a slow source (a fetch round trip) costs.
+ * - {@linkcode MicroBatcher.input}: batches by close reason, time spent waiting for the source.
  *
  * @module
  */
 
 import { type Clock, SYSTEM_CLOCK } from "../util/clock.ts";
 import { isReadyIterator } from "../util/ready_iterator.ts";
+import { BatchInputStats } from "./batch_input_stats.ts";
 
 /**
  * How many items in a row the batcher takes through `nextReady()` between two reads of the
@@ -126,10 +125,8 @@ export class MicroBatcher<T> implements AsyncIterable<T[]>, AsyncDisposable {
   #wake: ((why: Wake) => void) | null = null;
   #lastClose: BatchCloseReason | null = null;
   #batches = 0;
-  #inputWaitMs = 0;
-  #midBatchWaitMs = 0;
-  #seenItem = false;
-  #closes: Partial<Record<BatchCloseReason, number>> = {};
+  /** What the input cost the batches: closes by reason, waits ({@linkcode BatchInputStats}). */
+  readonly input: BatchInputStats = new BatchInputStats();
 
   /**
    * Creates a batcher over `source`. Throws `RangeError` for a non-positive trigger or limit and
@@ -176,27 +173,9 @@ export class MicroBatcher<T> implements AsyncIterable<T[]>, AsyncDisposable {
     return this.#lastClose;
   }
 
-  /** How many of the batches yielded so far closed for which reason. */
-  get closes(): Readonly<Partial<Record<BatchCloseReason, number>>> {
-    return this.#closes;
-  }
-
   /** Batches yielded so far (empty ones included). */
   get batches(): number {
     return this.#batches;
-  }
-
-  /**
-   * Wall time (ms, by the clock) spent waiting for the source since its first item (an idle
-   * source's time included).
-   */
-  get inputWaitMs(): number {
-    return this.#inputWaitMs;
-  }
-
-  /** The part of {@linkcode MicroBatcher.inputWaitMs} while a batch already held items, ms. */
-  get midBatchWaitMs(): number {
-    return this.#midBatchWaitMs;
   }
 
   /** Returns the iterator of batches. Throws `TypeError` when called a second time. */
@@ -350,17 +329,10 @@ export class MicroBatcher<T> implements AsyncIterable<T[]>, AsyncDisposable {
               if (reason !== null || taken > 0 || arrivedNow() !== null) continue;
             }
             if (pending === null) pending = pull();
-            const seen = this.#seenItem || batch.length > 0 || carryNow() !== null;
-            const mid = batch.length > 0;
-            const waitStart = seen ? clock.now() : 0;
+            const waitStart = clock.now();
             await new Promise<Wake>((resolve) => (this.#wake = resolve));
             this.#wake = null;
-            if (seen) {
-              this.#seenItem = true;
-              const waited = clock.now() - waitStart;
-              this.#inputWaitMs += waited;
-              if (mid) this.#midBatchWaitMs += waited;
-            }
+            this.input.waited(waitStart, clock.now(), batch.length > 0);
           }
         }
         if (timer !== null) {
@@ -412,6 +384,6 @@ export class MicroBatcher<T> implements AsyncIterable<T[]>, AsyncDisposable {
   #close(reason: BatchCloseReason): void {
     this.#lastClose = reason;
     this.#batches++;
-    this.#closes[reason] = (this.#closes[reason] ?? 0) + 1;
+    this.input.closed(reason);
   }
 }

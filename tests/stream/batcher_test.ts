@@ -545,7 +545,7 @@ Deno.test("MicroBatcher with drainedAt closes a batch when the ready items run o
     assert.deepEqual(await iterator.next(), { value: [4, 5, 6, 7], done: false });
     assert.equal(batcher.lastClose, "drained");
     assert.equal(source.pulls, 1, "the second batch closed without waiting");
-    assert.deepEqual(batcher.closes, { drained: 2 });
+    assert.deepEqual(batcher.input.closes, { drained: 2 });
     await iterator.return!();
   });
   await t.step("by weight, and maxBytes still closes first", async () => {
@@ -612,15 +612,19 @@ Deno.test("MicroBatcher measures the time it waited for input, and the part mid-
   await clock.tick(30); // mid-batch
   source.push(2);
   assert.deepEqual(await first.promise, { value: [1, 2], done: false });
-  assert.equal(batcher.inputWaitMs, 30);
-  assert.equal(batcher.midBatchWaitMs, 30);
+  assert.equal(batcher.input.waitMs, 30);
+  assert.equal(batcher.input.midBatchWaitMs, 30);
   const second = track(iterator.next());
   await clock.tick(20); // an empty batch waits: counted in all, not mid-batch
   source.push(3);
   await clock.tick(5);
   source.push(4);
   assert.deepEqual(await second.promise, { value: [3, 4], done: false });
-  assert.equal(batcher.inputWaitMs, 55);
-  assert.equal(batcher.midBatchWaitMs, 35);
+  assert.equal(batcher.input.waitMs, 55);
+  assert.equal(batcher.input.midBatchWaitMs, 35);
+  assert.equal(
+    batcher.input.format(),
+    "2 batches (max_events 2), waited 55 ms for records since the first (35 ms mid-batch)",
+  );
   await iterator.return!();
 });
