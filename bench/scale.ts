@@ -30,7 +30,10 @@
  * listed (its `src/main.ts`; `DIR+FLAG+…` adds each `FLAG` to its `deno run`), in an order that alternates
  * from round to round, on that same log; `--featurizers` is then ignored (and the restore is not
  * measured). Each learn run's steady CPU is also printed (stderr) split into its main thread
- * (`/proc/<pid>/task/<pid>/stat`) and the other threads (V8's collector and compiler).
+ * (`/proc/<pid>/task/<pid>/stat`) and the other threads (V8's collector and compiler), the share
+ * of the steady wall time the main thread was busy, with
+ * its stop line on the input (batches by close reason, time spent waiting for records mid-batch),
+ * when the checkout prints one.
  *
  * @module
  */
@@ -220,10 +223,11 @@ async function learn(
       .concat(["--state-dir", stateDir])
       .concat(["--http", `127.0.0.1:${port}`])
       .concat(batch === undefined ? [] : ["--max-batch-events", String(batch)]),
-    stdout: "null",
+    stdout: "piped",
     stderr: "piped",
   }).spawn();
   const stderr = new Response(child.stderr).text();
+  const stdout = new Response(child.stdout).text();
   let first: { t: number; cpu: number; main: number; rows: number } | undefined;
   let t1 = 0, cpu = 0, main = 0, b1 = 0, trained = 0;
   while (performance.now() < t0 + RUN_TIMEOUT_MS) {
@@ -257,11 +261,15 @@ async function learn(
     }
   }
   const failed = await stop(child, stderr);
+  const input = (await stdout).split("\n").find((line) => line.startsWith("input: "));
+  if (input !== undefined) console.error(`bench: learn ${input}`);
   if (first !== undefined && t1 > 0) {
     const m = (EVENTS - first.rows) / 1e6;
     console.error(
       `bench: learn steady: main thread ${((main - first.main) / m).toFixed(3)} CPU-s/M, ` +
-        `other threads ${((cpu - first.cpu - (main - first.main)) / m).toFixed(3)}`,
+        `other threads ${((cpu - first.cpu - (main - first.main)) / m).toFixed(3)}, ` +
+        `main thread busy ${((main - first.main) / ((t1 - first.t) / 1000) * 100).toFixed(0)}% ` +
+        "of the steady wall time",
     );
   }
   await Deno.remove(stateDir, { recursive: true }).catch(() => {});

@@ -53,7 +53,8 @@ export interface EventConsumerOptions {
    */
   maxWaitMs?: number;
   /**
-   * Most bytes fetched per partition per request.
+   * Most bytes fetched per partition per request. Above 10 MiB, kafkajs' bound on a whole
+   * fetch (`maxBytes`, 10 MiB by default, which would cap it) is raised to the same.
    *
    * @default {1_048_576}
    */
@@ -107,6 +108,9 @@ export interface ConsumerSettings {
  * Checks `options` (`TypeError` for no topic or no group, `RangeError` for an unknown
  * `startingOffsets`, each naming the value) and fills in the defaults.
  */
+/** kafkajs' default bound on the bytes of one fetch, all partitions together (`maxBytes`). */
+const KAFKAJS_MAX_BYTES = 10_485_760;
+
 export function consumerSettings(options: EventConsumerOptions): ConsumerSettings {
   const topics = typeof options.topic === "string" ? [options.topic] : [...options.topic];
   if (topics.length === 0) throw new TypeError("Cannot consume: no topic given.");
@@ -117,6 +121,7 @@ export function consumerSettings(options: EventConsumerOptions): ConsumerSetting
       `Cannot consume: startingOffsets must be "earliest" or "latest", got "${starting}".`,
     );
   }
+  const perPartition = options.maxBytesPerPartition ?? 1_048_576;
   return {
     topics,
     fromBeginning: starting === "earliest",
@@ -126,7 +131,8 @@ export function consumerSettings(options: EventConsumerOptions): ConsumerSetting
       heartbeatInterval: options.heartbeatIntervalMs ?? 1000,
       rebalanceTimeout: options.rebalanceTimeoutMs ?? 30_000,
       maxWaitTimeInMs: options.maxWaitMs ?? 500,
-      maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+      maxBytesPerPartition: perPartition,
+      ...(perPartition > KAFKAJS_MAX_BYTES ? { maxBytes: perPartition } : {}),
       allowAutoTopicCreation: false,
     },
   };

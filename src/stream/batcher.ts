@@ -31,12 +31,19 @@
  *   the same batches, without a few promises per item. The interval is then checked after each
  *   run of ready items (a fetch, for the consumer) and every
  *   {@linkcode READY_ITEMS_PER_CLOCK_READ} items within one, not per item.
+ * - **Drained** (`drainedAt`, off by default; `learn` uses it). A batch of such a source also
+ *   closes when `nextReady()` has nothing more (the consumer's fetched batch is all taken, so
+ *   kafkajs starts its next fetch) once its weight (its items without `weight`) reached
+ *   `drainedAt`: the caller then works while the next fetch is on its way, instead of the batch
+ *   waiting for it half-full and the fetch after it starting only once the caller is done.
+ * - {@linkcode MicroBatcher.input}: batches by close reason, time spent waiting for the source.
  *
  * @module
  */
 
 import { type Clock, SYSTEM_CLOCK } from "../util/clock.ts";
 import { isReadyIterator } from "../util/ready_iterator.ts";
+import { BatchInputStats } from "./batch_input_stats.ts";
 
 /**
  * How many items in a row the batcher takes through `nextReady()` between two reads of the
@@ -46,7 +53,14 @@ import { isReadyIterator } from "../util/ready_iterator.ts";
 export const READY_ITEMS_PER_CLOCK_READ = 128;
 
 /** Why a batch closed; see {@linkcode MicroBatcher.lastClose}. */
-export type BatchCloseReason = "interval" | "max_events" | "max_bytes" | "end" | "error" | "abort";
+export type BatchCloseReason =
+  | "interval"
+  | "max_events"
+  | "max_bytes"
+  | "drained"
+  | "end"
+  | "error"
+  | "abort";
 
 /** Options of {@linkcode MicroBatcher}. */
 export interface MicroBatcherOptions<T> {
@@ -68,6 +82,11 @@ export interface MicroBatcherOptions<T> {
    * does). Default `Infinity`.
    */
   maxBytes?: number;
+  /**
+   * A batch of a source with `nextReady()` also closes when that has nothing ready and the
+   * batch's weight (its item count without `weight`) is at least this. Default `Infinity` (off).
+   */
+  drainedAt?: number;
   /** Yield `[]` for an interval that saw no item. Default `false` (empty intervals are silent). */
   emitEmpty?: boolean;
   /** Stops the batcher: the partial batch is yielded, then iteration ends. Default: none. */
@@ -98,6 +117,7 @@ export class MicroBatcher<T> implements AsyncIterable<T[]>, AsyncDisposable {
   readonly #maxBytes: number;
   readonly #weight: ((item: T) => number) | null;
   readonly #emitEmpty: boolean;
+  readonly #drainedAt: number;
   readonly #clock: Clock;
   readonly #stop = new AbortController();
   readonly #userSignal: AbortSignal | null;
@@ -105,6 +125,8 @@ export class MicroBatcher<T> implements AsyncIterable<T[]>, AsyncDisposable {
   #wake: ((why: Wake) => void) | null = null;
   #lastClose: BatchCloseReason | null = null;
   #batches = 0;
+  /** What the input cost the batches: closes by reason, waits ({@linkcode BatchInputStats}). */
+  readonly input: BatchInputStats = new BatchInputStats();
 
   /**
    * Creates a batcher over `source`. Throws `RangeError` for a non-positive trigger or limit and
@@ -123,6 +145,10 @@ export class MicroBatcher<T> implements AsyncIterable<T[]>, AsyncDisposable {
     if (!(maxBytes > 0)) {
       throw new RangeError(`MicroBatcher needs maxBytes > 0, got ${maxBytes}`);
     }
+    const drainedAt = options.drainedAt ?? Infinity;
+    if (!(drainedAt > 0)) {
+      throw new RangeError(`MicroBatcher needs drainedAt > 0, got ${drainedAt}`);
+    }
     if (Number.isFinite(maxBytes) && options.weight === undefined) {
       throw new TypeError(`MicroBatcher needs a weight function to apply maxBytes ${maxBytes}`);
     }
@@ -137,6 +163,7 @@ export class MicroBatcher<T> implements AsyncIterable<T[]>, AsyncDisposable {
     this.#maxBytes = maxBytes;
     this.#weight = options.weight ?? null;
     this.#emitEmpty = options.emitEmpty ?? false;
+    this.#drainedAt = drainedAt;
     this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#userSignal = options.signal ?? null;
   }
@@ -223,7 +250,7 @@ export class MicroBatcher<T> implements AsyncIterable<T[]>, AsyncDisposable {
             return "max_bytes";
           }
           batch.push(item);
-          weight += w;
+          weight += this.#weight === null ? 1 : w;
           if (batch.length >= this.#maxEvents) return "max_events";
           if (weight >= this.#maxBytes) return "max_bytes";
           return null;
@@ -280,7 +307,12 @@ export class MicroBatcher<T> implements AsyncIterable<T[]>, AsyncDisposable {
                   arrived = { kind: "error", error };
                   break;
                 }
-                if (result === undefined) break;
+                if (result === undefined) {
+                  // The source's buffer is drained (the consumer fetches again now): close a
+                  // batch that holds enough rather than wait for the fetch with it.
+                  if (batch.length > 0 && weight >= this.#drainedAt) reason = "drained";
+                  break;
+                }
                 taken++;
                 if (result.done) {
                   sourceFinished = true;
@@ -297,8 +329,10 @@ export class MicroBatcher<T> implements AsyncIterable<T[]>, AsyncDisposable {
               if (reason !== null || taken > 0 || arrivedNow() !== null) continue;
             }
             if (pending === null) pending = pull();
+            const waitStart = clock.now();
             await new Promise<Wake>((resolve) => (this.#wake = resolve));
             this.#wake = null;
+            this.input.waited(waitStart, clock.now(), batch.length > 0);
           }
         }
         if (timer !== null) {
@@ -350,5 +384,6 @@ export class MicroBatcher<T> implements AsyncIterable<T[]>, AsyncDisposable {
   #close(reason: BatchCloseReason): void {
     this.#lastClose = reason;
     this.#batches++;
+    this.input.closed(reason);
   }
 }

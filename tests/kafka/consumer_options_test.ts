@@ -35,6 +35,14 @@ Deno.test("consumerSettings() fills in the documented defaults", () => {
   assert.equal(settings.config.maxWaitTimeInMs, 100);
 });
 
+Deno.test("consumerSettings() raises kafkajs' whole-fetch bound for a partition bound above it", () => {
+  const big = consumerSettings({ topic: "t", groupId: "g", maxBytesPerPartition: 16 << 20 });
+  assert.equal(big.config.maxBytesPerPartition, 16 << 20);
+  assert.equal(big.config.maxBytes, 16 << 20);
+  const small = consumerSettings({ topic: "t", groupId: "g", maxBytesPerPartition: 8 << 20 });
+  assert.equal(small.config.maxBytes, undefined, "kafkajs' default 10 MiB stays");
+});
+
 Deno.test("consumerSettings() names what is wrong", () => {
   assert.throws(() => consumerSettings({ topic: [], groupId: "g" }), TypeError);
   assert.throws(() => consumerSettings({ topic: "t", groupId: "" }), /no consumer group/);

@@ -375,6 +375,8 @@ Deno.test("MicroBatcher rejects options that cannot work", async (t) => {
       ["a fractional maxEvents", { maxEvents: 2.5 }, RangeError],
       ["a negative maxBytes", { maxBytes: -1, weight: () => 1 }, RangeError],
       ["maxBytes without weight", { maxBytes: 100 }, TypeError],
+      ["a zero drainedAt", { drainedAt: 0 }, RangeError],
+      ["a NaN drainedAt", { drainedAt: NaN }, RangeError],
       ["no trigger at all", { triggerMs: Infinity }, TypeError],
     ];
   for (const [name, options, type] of cases) {
@@ -523,4 +525,106 @@ Deno.test("MicroBatcher still closes on the interval a source that is always rea
     );
   }
   assert.equal(batcher.lastClose, "interval");
+});
+
+Deno.test("MicroBatcher with drainedAt closes a batch when the ready items run out", async (t) => {
+  await t.step("by item count: below drainedAt it waits, at it it closes", async () => {
+    const clock = new FakeClock();
+    const source = new ReadySource<number>();
+    const batcher = new MicroBatcher(source, { clock, triggerMs: 1000, drainedAt: 3 });
+    const iterator = batcher[Symbol.asyncIterator]();
+    source.hold(1, 2);
+    const first = track(iterator.next());
+    await clock.tick(10);
+    assert.equal(first.settled(), false, "2 items < drainedAt 3: the batch waits");
+    assert.equal(source.pulls, 1);
+    source.push(3); // arrives through the pending next(); then nothing is ready
+    assert.deepEqual(await first.promise, { value: [1, 2, 3], done: false });
+    assert.equal(batcher.lastClose, "drained");
+    source.hold(4, 5, 6, 7);
+    assert.deepEqual(await iterator.next(), { value: [4, 5, 6, 7], done: false });
+    assert.equal(batcher.lastClose, "drained");
+    assert.equal(source.pulls, 1, "the second batch closed without waiting");
+    assert.deepEqual(batcher.input.closes, { drained: 2 });
+    await iterator.return!();
+  });
+  await t.step("by weight, and maxBytes still closes first", async () => {
+    const clock = new FakeClock();
+    const source = new ReadySource<number>();
+    const batcher = new MicroBatcher(source, {
+      clock,
+      triggerMs: 1000,
+      weight: (n) => n,
+      maxBytes: 10,
+      drainedAt: 5,
+    });
+    const iterator = batcher[Symbol.asyncIterator]();
+    source.hold(4, 3, 3, 2, 1);
+    assert.deepEqual(await iterator.next(), { value: [4, 3, 3], done: false });
+    assert.equal(batcher.lastClose, "max_bytes");
+    const second = track(iterator.next());
+    await clock.tick(10);
+    assert.equal(second.settled(), false, "weight 3 < drainedAt 5: waits");
+    source.push(2);
+    assert.deepEqual(await second.promise, { value: [2, 1, 2], done: false });
+    assert.equal(batcher.lastClose, "drained");
+    await iterator.return!();
+  });
+  await t.step("without drainedAt the same source fills the batch to its limit", async () => {
+    const clock = new FakeClock();
+    const source = new ReadySource<number>();
+    const batcher = new MicroBatcher(source, { clock, triggerMs: 1000, maxEvents: 6 });
+    const iterator = batcher[Symbol.asyncIterator]();
+    source.hold(1, 2, 3, 4);
+    const first = track(iterator.next());
+    await clock.tick(10);
+    assert.equal(first.settled(), false);
+    source.push(5);
+    await clock.tick(10);
+    assert.equal(first.settled(), false, "nothing ready after 5: waits again");
+    source.push(6);
+    assert.deepEqual(await first.promise, { value: [1, 2, 3, 4, 5, 6], done: false });
+    assert.equal(batcher.lastClose, "max_events");
+    await iterator.return!();
+  });
+  await t.step("a source without nextReady() never closes a batch as drained", async () => {
+    const clock = new FakeClock();
+    const source = new ManualSource<number>();
+    const batcher = new MicroBatcher(source, { clock, triggerMs: 100, drainedAt: 1 });
+    const iterator = batcher[Symbol.asyncIterator]();
+    source.push(1, 2);
+    const first = track(iterator.next());
+    await clock.tick(100);
+    assert.deepEqual(await first.promise, { value: [1, 2], done: false });
+    assert.equal(batcher.lastClose, "interval");
+    await iterator.return!();
+  });
+});
+
+Deno.test("MicroBatcher measures the time it waited for input, and the part mid-batch", async () => {
+  const clock = new FakeClock();
+  const source = new ReadySource<number>();
+  const batcher = new MicroBatcher(source, { clock, triggerMs: 1000, maxEvents: 2 });
+  const iterator = batcher[Symbol.asyncIterator]();
+  const first = track(iterator.next());
+  await clock.tick(50); // before the first item: not counted
+  source.push(1);
+  await clock.tick(30); // mid-batch
+  source.push(2);
+  assert.deepEqual(await first.promise, { value: [1, 2], done: false });
+  assert.equal(batcher.input.waitMs, 30);
+  assert.equal(batcher.input.midBatchWaitMs, 30);
+  const second = track(iterator.next());
+  await clock.tick(20); // an empty batch waits: counted in all, not mid-batch
+  source.push(3);
+  await clock.tick(5);
+  source.push(4);
+  assert.deepEqual(await second.promise, { value: [3, 4], done: false });
+  assert.equal(batcher.input.waitMs, 55);
+  assert.equal(batcher.input.midBatchWaitMs, 35);
+  assert.equal(
+    batcher.input.format(),
+    "2 batches (max_events 2), waited 55 ms for records since the first (35 ms mid-batch)",
+  );
+  await iterator.return!();
 });
