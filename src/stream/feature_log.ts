@@ -8,6 +8,9 @@
  * @module
  */
 
+import type { Clock } from "../util/clock.ts";
+import { retry } from "../util/retry.ts";
+
 /** The feature log of input topic `topic`: `<topic>.features`. */
 export function featureLogTopic(topic: string): string {
   return `${topic}.features`;
@@ -44,19 +47,56 @@ export class FeatureLogError extends Error {
   }
 }
 
+/** Options of {@linkcode ensureFeatureLog}. */
+export interface EnsureFeatureLogOptions {
+  /**
+   * Reads of the partition count while no broker reports the topic yet (on a cluster, a topic
+   * just created by this or another process reaches each broker's metadata a moment later).
+   *
+   * @default {20}
+   */
+  maxAttempts?: number;
+  /**
+   * The clock of the waits between those reads (100 ms, doubling, at most 1 s).
+   *
+   * @default {SYSTEM_CLOCK}
+   */
+  clock?: Clock;
+}
+
 /**
  * Creates the feature log of `topic` unless it exists (one partition, kept forever) and checks
  * that it has one partition. Resolves `true` when this call created it.
  *
- * @throws {FeatureLogError} when the topic exists with more than one partition
+ * @throws {FeatureLogError} when the topic exists with more than one partition, or no broker
+ * reports its partitions after `maxAttempts` reads
  */
-export async function ensureFeatureLog(admin: FeatureLogAdmin, topic: string): Promise<boolean> {
+export async function ensureFeatureLog(
+  admin: FeatureLogAdmin,
+  topic: string,
+  options: EnsureFeatureLogOptions = {},
+): Promise<boolean> {
   const log = featureLogTopic(topic);
   const created = await admin.ensureTopic(log, {
     partitions: FEATURE_LOG_PARTITIONS,
     configs: { ...FEATURE_LOG_CONFIGS },
   });
-  const partitions = await admin.partitionCount(log);
+  const attempts = options.maxAttempts ?? 20;
+  const partitions = await retry(async () => {
+    const count = await admin.partitionCount(log);
+    if (count === undefined) {
+      throw new FeatureLogError(
+        log,
+        `The feature log ${log} exists, but no broker reported its partitions after ${attempts} reads: is the cluster healthy?`,
+      );
+    }
+    return count;
+  }, {
+    maxAttempts: attempts,
+    initialDelayMs: 100,
+    maxDelayMs: 1000,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   if (partitions !== FEATURE_LOG_PARTITIONS) {
     throw new FeatureLogError(
       log,

@@ -5,6 +5,7 @@ import {
   FeatureLogError,
   featureLogTopic,
 } from "../../src/stream/feature_log.ts";
+import { FakeClock } from "../../src/util/fake_clock.ts";
 
 /** An admin port over a map of topic → partitions, recording what it was asked to create. */
 function admin(topics: Map<string, number>, created: unknown[]): FeatureLogAdmin {
@@ -40,4 +41,32 @@ Deno.test("a feature log of several partitions is refused: its rows would have n
       e instanceof FeatureLogError && e.topic === "clicks.features" &&
       /has 3 partitions: it needs exactly one/.test(e.message),
   );
+});
+
+Deno.test("a feature log no broker reports yet is read again until one does, then refused if none ever does", async () => {
+  // On a cluster, a topic just created reaches each broker's metadata a moment later.
+  const topics = new Map<string, number>();
+  const port = admin(topics, []);
+  let unseen = 2;
+  const late: FeatureLogAdmin = {
+    ensureTopic: port.ensureTopic,
+    partitionCount: (topic) =>
+      unseen-- > 0 ? Promise.resolve(undefined) : port.partitionCount(topic),
+  };
+  const clock = new FakeClock();
+  const created = ensureFeatureLog(late, "clicks", { clock });
+  await clock.tick(100 + 200);
+  assert.equal(await created, true);
+  assert.equal(unseen, -1, "read three times");
+
+  const never: FeatureLogAdmin = { ...port, partitionCount: () => Promise.resolve(undefined) };
+  const refused = ensureFeatureLog(never, "clicks", { clock, maxAttempts: 3 });
+  const outcome = assert.rejects(
+    refused,
+    (e: unknown) =>
+      e instanceof FeatureLogError && e.topic === "clicks.features" &&
+      /no broker reported its partitions after 3 reads/.test(e.message),
+  );
+  await clock.tick(100 + 200);
+  await outcome;
 });
