@@ -35,7 +35,8 @@
  *
  * Units: RSS in MB, 10^6 bytes (issue 17's unit, and its bound: 300 MB), with MiB (2^20 bytes,
  * the kernel's kB are KiB) beside it. `--heaps` picks the live-session rows' V8 heaps (`default`,
- * `old-space`: `--max-old-space-size=<old-space>`, `task`: the `train` task's flags, or
+ * `old-space`: `--max-old-space-size=<old-space>`, `task`: the `train` task's V8 flags and the
+ * environment it sets before `deno run` (a `--trainer-env` variant is set over it), or
  * `v8:--FLAGS` for `--v8-flags=--FLAGS`; `;` between a `v8:` entry and the others, e.g.
  * `"task;v8:--max-heap-size=192"`).
  * `--trainer-env` (repeatable) is the trainer's extra environment, e.g. glibc malloc's
