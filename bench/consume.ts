@@ -96,7 +96,7 @@ interface Run {
   tool: string;
   seconds: number;
   cpuSeconds: number;
-  /** Peak RSS, MB (`train` only). */
+  /** Peak RSS, MB (10^6 bytes; `train` only). */
   peakMb?: number;
   /** CPU seconds of the main thread alone (`train` only; the rest: the worker, V8's, Tokio's). */
   mainCpuSeconds?: number;
@@ -129,10 +129,10 @@ function busiestOtherThreadCpu(pid: number): number {
   return most;
 }
 
-/** `VmHWM` of `pid`, MB. */
+/** `VmHWM` of `pid`, MB (10^6 bytes: the kernel's kB are KiB). */
 function peakRss(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
-  return m ? Number(m[1]) / 1024 : NaN;
+  return m ? Number(m[1]) * 1024 / 1e6 : NaN;
 }
 
 /** A configuration's flag for `deno run` itself rather than for `train` (`--v8-flags=…`). */

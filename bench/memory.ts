@@ -26,10 +26,23 @@
  *
  * ```sh
  * deno task bench:memory [--sessions 1000000] [--session-events 4000000] [--old-space 256]
+ *                        [--heaps default,old-space,task[;v8:--FLAGS]] [--rounds 1]
+ *                        [--trainer-env none|K=V,K=V …]
  *                        [--bytes 5GB] [--capped 0.8] [--trainer-v8-flags FLAGS]
  *                        [--skip-sessions] [--skip-seed] [--drain-timeout 1800 (s)]
  *                        [--brokers 127.0.0.1:9092 [--broker-pid PID, for its cores]]
  * ```
+ *
+ * Units: RSS in MB, 10^6 bytes (issue 17's unit, and its bound: 300 MB), with MiB (2^20 bytes,
+ * the kernel's kB are KiB) beside it. `--heaps` picks the live-session rows' V8 heaps (`default`,
+ * `old-space`: `--max-old-space-size=<old-space>`, `task`: the `train` task's V8 flags and the
+ * environment it sets before `deno run` (a `--trainer-env` variant is set over it), or
+ * `v8:--FLAGS` for `--v8-flags=--FLAGS`; `;` between a `v8:` entry and the others, e.g.
+ * `"task;v8:--max-heap-size=192"`).
+ * `--trainer-env` (repeatable) is the trainer's extra environment, e.g. glibc malloc's
+ * `MALLOC_ARENA_MAX=2`: each occurrence a variant (`none`: the inherited environment alone), run
+ * for each heap; the seed's run takes the first. `--rounds N` runs the live-session rows N times,
+ * alternating the variants, then prints each variant's medians.
  *
  * @module
  */
@@ -42,7 +55,7 @@ import { formatCount } from "../src/loadgen/progress.ts";
 import { parseBytes, parseCount } from "../src/util/units.ts";
 // The trainer is started as the tests start it (benchmarks may import from tests/_helpers).
 import { readWeights, spawnTrain, type TrainProcess } from "../tests/_helpers/train_process.ts";
-import { markdown, processCpu, sleep } from "./_measure.ts";
+import { markdown, median, processCpu, sleep } from "./_measure.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -59,6 +72,9 @@ const { values } = parseArgs({
     brokers: { type: "string" },
     "broker-pid": { type: "string" },
     "drain-timeout": { type: "string", default: "1800" },
+    heaps: { type: "string", default: "default,old-space,task" },
+    rounds: { type: "string", default: "1" },
+    "trainer-env": { type: "string", multiple: true },
   },
   strict: true,
 });
@@ -72,19 +88,65 @@ const OLD_SPACE = parseCount(values["old-space"]);
 const BYTES = parseBytes(values.bytes);
 const CAPPED = Number(values.capped);
 if (!(CAPPED > 0 && CAPPED < 1)) throw new RangeError(`--capped ${values.capped}: in (0, 1)`);
+/** Issue 17's bound on peak RSS, MB (10^6 bytes). */
 const RSS_BOUND_MB = 300;
+const HEAPS = values.heaps.split(";").flatMap((part) =>
+  part.startsWith("v8:") ? [part] : part.split(",").map((h) => h.trim())
+);
+for (const h of HEAPS) {
+  if (!["default", "old-space", "task"].includes(h) && !/^v8:--\S+$/.test(h)) {
+    throw new RangeError(
+      `--heaps ${values.heaps}: "${h}" is not one of default, old-space, task, v8:--FLAGS`,
+    );
+  }
+}
+const ROUNDS = Number(values.rounds);
+if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1 && ROUNDS <= 20)) {
+  throw new RangeError(`--rounds ${values.rounds}: a whole number in 1..20`);
+}
+/** A variant of the trainer's environment: its name (as given) and its variables. */
+interface EnvVariant {
+  name: string;
+  env: Record<string, string>;
+}
+/** `none`, or `K=V,K=V` (names of letters, digits and `_`; values without `,`). */
+function parseEnv(text: string): EnvVariant {
+  if (text === "none") return { name: "none", env: {} };
+  const env: Record<string, string> = {};
+  for (const pair of text.split(",")) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(pair.trim());
+    if (!m) throw new RangeError(`--trainer-env ${text}: "${pair}" is not NAME=VALUE (or none)`);
+    env[m[1]] = m[2];
+  }
+  return { name: text, env };
+}
+const ENVS = (values["trainer-env"] ?? ["none"]).map(parseEnv);
 /** How long the seed run waits for the trainer to drain after the generator stopped, s. */
 const DRAIN_TIMEOUT_S = Number(values["drain-timeout"]);
 if (!(DRAIN_TIMEOUT_S > 0)) {
   throw new RangeError(`--drain-timeout ${values["drain-timeout"]}: seconds, positive`);
 }
-/** The `--v8-flags=…` of deno.json's `train` task (what `deno task train` runs with), or none. */
+/** The `train` task of deno.json: what `deno task train` runs. */
+const TRAIN_TASK = String(
+  JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url))).tasks?.train ?? "",
+);
+/** The `--v8-flags=…` of deno.json's `train` task, or none. */
 function taskV8Flags(): string[] {
-  const config = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)));
-  const m = /(--v8-flags=\S+)/.exec(String(config.tasks?.train ?? ""));
+  const m = /(--v8-flags=\S+)/.exec(TRAIN_TASK);
   return m ? [m[1]] : [];
 }
+/** The environment the `train` task sets before `deno run` (`NAME=VALUE … deno run …`). */
+function taskEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const word of TRAIN_TASK.slice(0, Math.max(0, TRAIN_TASK.indexOf("deno "))).split(/\s+/)) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(\S*)$/.exec(word);
+    if (m) env[m[1]] = m[2];
+  }
+  return env;
+}
 const TASK_FLAGS = taskV8Flags();
+const TASK_ENV = taskEnv();
+const TASK_ENV_TEXT = Object.entries(TASK_ENV).map(([k, v]) => `${k}=${v} `).join("");
 /** `deno run` flags of the seed run's trainers (`--trainer-v8-flags`: task, none, or flags). */
 const TRAINER_FLAGS = values["trainer-v8-flags"] === "task"
   ? TASK_FLAGS
@@ -101,7 +163,10 @@ const brokers = external ?? broker!.brokers;
 const client = new KafkaClient({ brokers, clientId: "clickstream-bench-memory" });
 const work = await Deno.makeTempDir({ prefix: "clickstream-bench-memory-" });
 const load = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
-const mb = (kb: number) => (kb / 1024).toFixed(0);
+/** MB (10^6 bytes) of `kb` KiB (what `/proc` calls kB). */
+const mbOf = (kb: number) => kb * 1024 / 1e6;
+/** `kb` KiB as "N MB (M MiB)". */
+const mb = (kb: number) => `${mbOf(kb).toFixed(0)} MB (${(kb / 1024).toFixed(0)} MiB)`;
 
 /** Peak RSS so far, kB (`VmHWM`). */
 function peakRss(pid: number): number {
@@ -167,7 +232,13 @@ function loadtest(topic: string, ...flags: string[]) {
 }
 
 /** A trainer with the log lines this bench reads: checkpoint write and restore times. */
-function trainer(topic: string, stateDir: string, denoFlags: string[], args: string[]) {
+function trainer(
+  topic: string,
+  stateDir: string,
+  denoFlags: string[],
+  args: string[],
+  env: Record<string, string> = {},
+) {
   const writes: number[] = [];
   let restoredMs: number | null = null;
   const train: TrainProcess = spawnTrain(brokers, topic, {
@@ -175,6 +246,7 @@ function trainer(topic: string, stateDir: string, denoFlags: string[], args: str
     group: `bench-memory-${crypto.randomUUID().slice(0, 8)}`,
     denoFlags: ["-A", ...denoFlags],
     args: ["--starting-offsets", "earliest", ...args],
+    env,
     onLine: (line, stream) => {
       if (stream === "stderr") console.error(`train: ${line}`);
       const w = /^checkpoint written in (\d+) ms/.exec(line);
@@ -245,67 +317,105 @@ async function liveSessions(): Promise<void> {
     "--workers",
     "2",
   ).output;
-  const configs = [
-    { name: "default V8 heap", flags: [] as string[] },
+  const heaps = [
+    { key: "default", name: "default V8 heap", flags: [] as string[], env: {} },
     {
+      key: "old-space",
       name: `--max-old-space-size=${OLD_SPACE}`,
       flags: [`--v8-flags=--max-old-space-size=${OLD_SPACE}`],
+      env: {},
     },
     ...(TASK_FLAGS.length > 0
-      ? [{ name: `deno task train's ${TASK_FLAGS[0]}`, flags: TASK_FLAGS }]
+      ? [{
+        key: "task",
+        name: `deno task train's ${TASK_ENV_TEXT}${TASK_FLAGS[0]}`,
+        flags: TASK_FLAGS,
+        env: TASK_ENV,
+      }]
       : []),
-  ];
+    ...HEAPS.filter((h) => h.startsWith("v8:")).map((h) => ({
+      key: h,
+      name: `--v8-flags=${h.slice(3)}`,
+      flags: [`--v8-flags=${h.slice(3)}`],
+      env: {},
+    })),
+  ].filter((h) => HEAPS.includes(h.key));
   const rows: string[][] = [];
-  for (const config of configs) {
-    const stateDir = `${work}/sessions-${rows.length}`;
-    const startLoad = load();
-    console.error(`bench: live sessions, ${config.name} (load ${startLoad}) ...`);
-    const args = [
-      "--max-sessions",
-      String(SESSIONS),
-      "--session-idle",
-      "24h",
-      "--checkpoint-interval",
-      "5s",
-    ];
-    const learning = trainer(topic, stateDir, config.flags, args);
-    let live = NaN, trained = false, cpu = NaN;
-    try {
-      const w = await waitTrained(learning.train, SESSION_EVENTS, 600_000) as unknown as {
-        sessions?: { live: number };
-      };
-      cpu = learning.cpu();
-      live = w.sessions?.live ?? NaN;
-      trained = true;
-    } catch (error) {
-      console.error(`bench: ${(error as Error).message.slice(0, 2000)}`);
+  /** Per heap × environment: each round's peak (kB), heap at the peak (MB), CPU-s/M, passed. */
+  const results = new Map<
+    string,
+    { peakKb: number; heapMb: number; cpuPerM: number; passed: boolean; load: string }[]
+  >();
+  let runIndex = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const heap of heaps) {
+      for (const variant of ENVS) {
+        const name = ENVS.length > 1 || variant.name !== "none"
+          ? `${heap.name}, env ${variant.name}`
+          : heap.name;
+        const stateDir = `${work}/sessions-${runIndex++}`;
+        const startLoad = load();
+        console.error(
+          `bench: live sessions, round ${round + 1}/${ROUNDS}, ${name} (load ${startLoad}) ...`,
+        );
+        const args = [
+          "--max-sessions",
+          String(SESSIONS),
+          "--session-idle",
+          "24h",
+          "--checkpoint-interval",
+          "5s",
+        ];
+        const env = { ...heap.env, ...variant.env };
+        const learning = trainer(topic, stateDir, heap.flags, args, env);
+        let live = NaN, trained = false, cpu = NaN;
+        try {
+          const w = await waitTrained(learning.train, SESSION_EVENTS, 600_000) as unknown as {
+            sessions?: { live: number };
+          };
+          cpu = learning.cpu();
+          live = w.sessions?.live ?? NaN;
+          trained = true;
+        } catch (error) {
+          console.error(`bench: ${(error as Error).message.slice(0, 2000)}`);
+        }
+        const exit = await learning.stop();
+        const passed = trained && exit.code === 0;
+        const size = passed ? checkpointBytes(stateDir) : 0;
+        const restoring = trainer(topic, stateDir, heap.flags, args, env);
+        const deadline = Date.now() + 300_000;
+        while (restoring.restored() === null && Date.now() < deadline) {
+          if (await Promise.race([restoring.train.exited.then(() => true), sleep(200)])) break;
+        }
+        const restoredExit = await restoring.stop();
+        const restored = restoring.restored();
+        const peak = learning.peakKb(), heapMb = learning.heapAtPeak() / 1e6;
+        const cpuPerM = cpu / (SESSION_EVENTS / 1e6);
+        const ok = passed && restoredExit.code === 0;
+        const list = results.get(name) ?? [];
+        list.push({ peakKb: peak, heapMb, cpuPerM, passed: ok, load: startLoad });
+        results.set(name, list);
+        const row = [
+          ROUNDS > 1 ? `${name} (${round + 1})` : name,
+          formatCount(live),
+          mb(peak),
+          bound(peak),
+          Number.isNaN(heapMb)
+            ? "?"
+            : `${heapMb.toFixed(0)} / ${(mbOf(peak) - heapMb).toFixed(0)} MB`,
+          `${cpuPerM.toFixed(2)} s`,
+          `${learning.writes.length}`,
+          `${(size / 1e6).toFixed(1)} MB`,
+          learning.writes.length > 0 ? `${learning.writes[learning.writes.length - 1]} ms` : "?",
+          restored === null ? "?" : `${restored} ms`,
+          mb(restoring.peakKb()),
+          ok ? "yes" : `NO (exit ${exit.code}/${restoredExit.code})`,
+          startLoad,
+        ];
+        rows.push(row);
+        console.error(`bench: ${row.join(" | ")}`);
+      }
     }
-    const exit = await learning.stop();
-    const passed = trained && exit.code === 0;
-    const size = passed ? checkpointBytes(stateDir) : 0;
-    const restoring = trainer(topic, stateDir, config.flags, args);
-    const deadline = Date.now() + 300_000;
-    while (restoring.restored() === null && Date.now() < deadline) {
-      if (await Promise.race([restoring.train.exited.then(() => true), sleep(200)])) break;
-    }
-    const restoredExit = await restoring.stop();
-    const restored = restoring.restored();
-    const peak = learning.peakKb(), heap = learning.heapAtPeak() / 2 ** 20;
-    rows.push([
-      config.name,
-      formatCount(live),
-      `${mb(peak)} MB`,
-      peak / 1024 <= RSS_BOUND_MB ? `≤ ${RSS_BOUND_MB} MB: yes` : `≤ ${RSS_BOUND_MB} MB: NO`,
-      Number.isNaN(heap) ? "?" : `${heap.toFixed(0)} / ${(peak / 1024 - heap).toFixed(0)} MB`,
-      `${(cpu / (SESSION_EVENTS / 1e6)).toFixed(2)} s`,
-      `${learning.writes.length}`,
-      `${(size / 1e6).toFixed(1)} MB`,
-      learning.writes.length > 0 ? `${learning.writes[learning.writes.length - 1]} ms` : "?",
-      restored === null ? "?" : `${restored} ms`,
-      `${mb(restoring.peakKb())} MB`,
-      passed && restoredExit.code === 0 ? "yes" : `NO (exit ${exit.code}/${restoredExit.code})`,
-      startLoad,
-    ]);
   }
   await using admin = await KafkaAdmin.connect(client);
   await admin.deleteTopics([topic]).catch(() => {});
@@ -314,7 +424,7 @@ async function liveSessions(): Promise<void> {
       formatCount(SESSIONS)
     } sessions and ${
       Math.round(NEW_SESSION * 100)
-    } % of events a new session; train --max-sessions ${SESSIONS} --session-idle 24h --checkpoint-interval 5s\n`,
+    } % of events a new session; train --max-sessions ${SESSIONS} --session-idle 24h --checkpoint-interval 5s; MB = 10^6 bytes, MiB = 2^20\n`,
   );
   console.log(markdown([
     "trainer",
@@ -331,6 +441,44 @@ async function liveSessions(): Promise<void> {
     "passed",
     "load average",
   ], rows));
+  if (ROUNDS > 1) {
+    console.log(`\nmedians of ${ROUNDS} alternated rounds (MB = 10^6 bytes, MiB = 2^20)\n`);
+    console.log(markdown(
+      [
+        "trainer",
+        "peak RSS, median",
+        "bound",
+        "peaks per round, MB",
+        "V8 heap / rest at the peak, median",
+        "CPU s per 1M events, median",
+        "passed",
+        "load averages",
+      ],
+      [...results].map(([name, rs]) => {
+        const peak = median(rs.map((r) => r.peakKb));
+        const heapMb = median(rs.map((r) => r.heapMb).filter((h) => !Number.isNaN(h)));
+        return [
+          name,
+          mb(peak),
+          bound(peak),
+          rs.map((r) => mbOf(r.peakKb).toFixed(0)).join(", "),
+          Number.isNaN(heapMb)
+            ? "?"
+            : `${heapMb.toFixed(0)} / ${(mbOf(peak) - heapMb).toFixed(0)} MB`,
+          median(rs.map((r) => r.cpuPerM)).toFixed(2),
+          rs.every((r) => r.passed)
+            ? "all"
+            : `${rs.filter((r) => r.passed).length} of ${rs.length}`,
+          rs.map((r) => r.load.split(" ")[0]).join(", "),
+        ];
+      }),
+    ));
+  }
+}
+
+/** Issue 17's bound, 300 MB (10^6 bytes), against a peak of `kb` KiB. */
+function bound(kb: number): string {
+  return mbOf(kb) <= RSS_BOUND_MB ? `≤ ${RSS_BOUND_MB} MB: yes` : `≤ ${RSS_BOUND_MB} MB: NO`;
 }
 
 interface SeedRun {
@@ -344,7 +492,7 @@ interface SeedRun {
   maxLag: number;
   lastThirdMaxLag: number;
   peakKb: number;
-  /** The V8 heap's committed MB when the peak was reached. */
+  /** The V8 heap's committed MB (10^6 bytes) when the peak was reached. */
   heapAtPeak: number;
   cores: { trainer: number; generator: number; broker: number | null };
   load: string;
@@ -358,7 +506,13 @@ async function seedRun(label: string, rate: number | null): Promise<SeedRun> {
   // The topic first, so the trainer is in the group before the first record.
   await using admin = await KafkaAdmin.connect(client);
   await admin.ensureTopic(topic, { partitions: 1 });
-  const t = trainer(topic, `${work}/seed-${crypto.randomUUID().slice(0, 8)}`, TRAINER_FLAGS, []);
+  const t = trainer(
+    topic,
+    `${work}/seed-${crypto.randomUUID().slice(0, 8)}`,
+    TRAINER_FLAGS,
+    [],
+    { ...(values["trainer-v8-flags"] === "task" ? TASK_ENV : {}), ...ENVS[0].env },
+  );
   // A first thousand events, trained before the generator starts: the trainer is in the group.
   const { events: warm } = await loadtest(topic, "--events", "1000", "--workers", "1").output;
   await waitTrained(t.train, warm, 300_000);
@@ -431,7 +585,7 @@ async function seedRun(label: string, rate: number | null): Promise<SeedRun> {
     maxLag: Math.max(0, ...during.map((l) => l.lag)),
     lastThirdMaxLag: Math.max(0, ...lastThird.map((l) => l.lag)),
     peakKb: t.peakKb(),
-    heapAtPeak: t.heapAtPeak() / 2 ** 20,
+    heapAtPeak: t.heapAtPeak() / 1e6,
     cores: {
       trainer: (trainerCpu1 - cpu0.trainer) / genSeconds,
       generator: genCpu / genSeconds,
@@ -468,7 +622,11 @@ async function seed(): Promise<void> {
   }
   console.log(
     `\nthe seed's run: loadtest --bytes ${values.bytes} (4 workers × 4 senders) while train learns live on one partition (defaults${
-      TRAINER_FLAGS.length > 0 ? `, deno run ${TRAINER_FLAGS.join(" ")}` : ""
+      TRAINER_FLAGS.length > 0
+        ? `, ${values["trainer-v8-flags"] === "task" ? TASK_ENV_TEXT : ""}deno run ${
+          TRAINER_FLAGS.join(" ")
+        }`
+        : ""
     }); a thousand events trained first; solo rate = the trainer's rate draining alone after the generator stopped\n`,
   );
   console.log(markdown(
@@ -497,10 +655,10 @@ async function seed(): Promise<void> {
       formatCount(r.lastThirdMaxLag),
       r.drainSeconds === null ? `not in ${DRAIN_TIMEOUT_S} s` : `${r.drainSeconds.toFixed(1)} s`,
       r.soloRate === null ? "-" : `${formatCount(r.soloRate)}/s`,
-      `${mb(r.peakKb)} MB`,
+      mb(r.peakKb),
       Number.isNaN(r.heapAtPeak)
         ? "?"
-        : `${r.heapAtPeak.toFixed(0)} / ${(r.peakKb / 1024 - r.heapAtPeak).toFixed(0)} MB`,
+        : `${r.heapAtPeak.toFixed(0)} / ${(mbOf(r.peakKb) - r.heapAtPeak).toFixed(0)} MB`,
       `${r.cores.trainer.toFixed(2)} / ${r.cores.generator.toFixed(2)} / ${
         r.cores.broker === null ? "?" : r.cores.broker.toFixed(2)
       }`,

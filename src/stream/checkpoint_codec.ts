@@ -11,13 +11,19 @@
  * 3. frames, each a u32 length and that many bytes: first the **skeleton**, the state as JSON
  *    with each large part replaced by `{"$section": i}` and the list of those sections, then the
  *    frames of each section in turn: a typed array's bytes in pieces of at most
- *    {@linkcode IO_BUFFER_BYTES}, or a session store's chunks (`session_store_codec.ts`);
+ *    {@linkcode IO_BUFFER_BYTES}, a long array of numbers as float64 in such pieces, or a session
+ *    store's chunks (`session_store_codec.ts`);
  * 4. the SHA-256 of every byte before it (32 bytes), then the end of the file.
  *
  * Any typed array in the state (`Float64Array`, `Uint16Array`, … — a model's weights, however
  * many) becomes a raw section and is read back as the same type; any `SessionStore` becomes a
- * session-store section and is read back as a restored `SessionStore`. The rest is the
- * skeleton's JSON, as `JSON.stringify` would write it (`toJSON` methods are called).
+ * session-store section and is read back as a restored `SessionStore`. An array of at least
+ * {@linkcode NUMBERS_SECTION_MIN} finite numbers (the top-purchaser aggregate's columns: 200,000
+ * users at most) becomes a numbers section, read back as the same plain array (`-0` as `0`, as
+ * JSON has it), instead of its JSON text and that text's bytes (3.3 MB of JSON for 200,000
+ * users' three columns, measured on made-up figures, twice over, with the skeleton's growing
+ * buffers). The rest is the skeleton's JSON, as `JSON.stringify` would write it (`toJSON` methods are
+ * called).
  *
  * @module
  */
@@ -71,10 +77,21 @@ const TYPED = {
 } as const;
 type TypedName = keyof typeof TYPED;
 type Typed = InstanceType<typeof TYPED[TypedName]>;
+/** A large part of the state: a typed array, a session store, or a long array of numbers. */
+type Part = Typed | SessionStore | number[];
+
+/**
+ * The shortest array of numbers written as a numbers section rather than in the skeleton's JSON.
+ * @default 4096
+ */
+export const NUMBERS_SECTION_MIN = 4096;
+/** Numbers per piece of a numbers section. */
+const NUMBERS_PER_PIECE = IO_BUFFER_BYTES / Float64Array.BYTES_PER_ELEMENT;
 
 /** One large part of the state, as the skeleton lists it. */
 type SectionMeta =
   | { kind: "typed"; type: TypedName; bytes: number }
+  | { kind: "numbers"; count: number }
   | { kind: "sessions"; head: SessionStoreHead };
 
 /** A checkpoint that cannot be decoded: damaged, torn, or not of this format. */
@@ -110,13 +127,15 @@ export async function writeCheckpoint(
   await out.write(u32(head.length));
   await out.write(head);
   await out.write(createHash("sha256").update(head).digest());
-  const parts: (Typed | SessionStore)[] = [];
+  const parts: Part[] = [];
   const metas: SectionMeta[] = [];
   const tree = skeleton(state, (part) => {
     parts.push(part);
     metas.push(
       part instanceof SessionStore
         ? { kind: "sessions", head: sessionStoreHead(part) }
+        : Array.isArray(part)
+        ? { kind: "numbers", count: part.length }
         : { kind: "typed", type: part.constructor.name as TypedName, bytes: part.byteLength },
     );
     return { $section: parts.length - 1 };
@@ -127,6 +146,14 @@ export async function writeCheckpoint(
       // One chunk's buffer, reused: each is written out before the next is encoded.
       const chunks = encodeSessionChunks(part, undefined, { reuse: true });
       for (const chunk of chunks) await out.frame(chunk);
+    } else if (Array.isArray(part)) {
+      const piece = new Float64Array(Math.min(NUMBERS_PER_PIECE, part.length));
+      for (let at = 0; at < part.length; at += piece.length) {
+        const n = Math.min(piece.length, part.length - at);
+        // `-0` as `0`: what the JSON of the skeleton would have kept.
+        for (let i = 0; i < n; i++) piece[i] = part[at + i] === 0 ? 0 : part[at + i];
+        await out.frame(new Uint8Array(piece.buffer, 0, n * Float64Array.BYTES_PER_ELEMENT));
+      }
     } else {
       const bytes = new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
       for (let at = 0; at < bytes.length; at += IO_BUFFER_BYTES) {
@@ -218,7 +245,7 @@ export class CheckpointReader {
     if (!Array.isArray(skeleton?.sections)) {
       throw new CheckpointDecodeError("the skeleton lists no sections");
     }
-    const values: (Typed | SessionStore)[] = [];
+    const values: Part[] = [];
     for (const [i, meta] of skeleton.sections.entries()) {
       try {
         values.push(await this.#section(meta));
@@ -246,7 +273,7 @@ export class CheckpointReader {
     return await this.#in.read(length, what);
   }
 
-  async #section(meta: SectionMeta): Promise<Typed | SessionStore> {
+  async #section(meta: SectionMeta): Promise<Part> {
     if (meta?.kind === "sessions") {
       const layout = this.#layouts(meta.head?.layout?.name);
       if (layout === undefined) {
@@ -259,6 +286,25 @@ export class CheckpointReader {
       const decoder = new SessionStoreDecoder(meta.head, layout);
       while (decoder.remaining > 0) decoder.add(await this.#frame("a session chunk"));
       return decoder.finish();
+    }
+    if (meta?.kind === "numbers") {
+      if (!Number.isSafeInteger(meta.count) || meta.count < 0) {
+        throw new TypeError(`a numbers section of ${meta.count} numbers`);
+      }
+      const numbers: number[] = [];
+      while (numbers.length < meta.count) {
+        const piece = await this.#frame("a piece of a numbers section");
+        if (piece.length % Float64Array.BYTES_PER_ELEMENT !== 0) {
+          throw new TypeError(`a piece of ${piece.length} bytes is not whole float64s`);
+        }
+        const n = piece.length / Float64Array.BYTES_PER_ELEMENT;
+        if (n === 0 || numbers.length + n > meta.count) {
+          throw new TypeError(`its pieces do not make the ${meta.count} numbers it has`);
+        }
+        const view = new DataView(piece.buffer, piece.byteOffset, piece.length);
+        for (let i = 0; i < n; i++) numbers.push(view.getFloat64(8 * i, true));
+      }
+      return numbers;
     }
     if (meta?.kind === "typed" && Object.hasOwn(TYPED, meta.type)) {
       const Ctor = TYPED[meta.type];
@@ -296,7 +342,7 @@ async function decoding<T>(read: () => Promise<T>): Promise<T> {
  * returns for it (the same walk `JSON.stringify` makes: `toJSON` first, `undefined` members
  * left out).
  */
-function skeleton(value: unknown, section: (part: Typed | SessionStore) => unknown): unknown {
+function skeleton(value: unknown, section: (part: Part) => unknown): unknown {
   if (value === null || typeof value !== "object") return value;
   if (value instanceof SessionStore) return section(value);
   if (ArrayBuffer.isView(value)) {
@@ -309,6 +355,7 @@ function skeleton(value: unknown, section: (part: Typed | SessionStore) => unkno
   const withJSON = value as { toJSON?: () => unknown };
   if (typeof withJSON.toJSON === "function") return skeleton(withJSON.toJSON(), section);
   if (Array.isArray(value)) {
+    if (value.length >= NUMBERS_SECTION_MIN && value.every(Number.isFinite)) return section(value);
     return value.map((v) => {
       const s = skeleton(v, section);
       return s === undefined || typeof s === "function" ? null : s;

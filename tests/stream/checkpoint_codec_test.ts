@@ -10,6 +10,7 @@ import {
   CHECKPOINT_MAGIC,
   CheckpointReader,
   IO_BUFFER_BYTES,
+  NUMBERS_SECTION_MIN,
   writeCheckpoint,
 } from "../../src/stream/checkpoint_codec.ts";
 import { SessionStore } from "../../src/learn/session_store.ts";
@@ -129,6 +130,53 @@ async function layout(file: string) {
   const firstSection = skeleton + skeletonLength;
   return { bytes, header, headerLength, skeleton, skeletonLength, firstSection };
 }
+
+Deno.test("a long array of numbers is written as float64 pieces, not JSON, and read back as the same plain array", async () => {
+  await withDir(async (dir) => {
+    // As the top-purchaser aggregate's columns: user ids, counts, amounts.
+    const users = Array.from({ length: 300_000 }, (_, i) => i * 7 + 1);
+    const amounts = Array.from({ length: 300_000 }, (_, i) => i / 3 - 5);
+    amounts[1] = -0;
+    const short = Array.from({ length: NUMBERS_SECTION_MIN - 1 }, (_, i) => i / 7);
+    const withNaN = Array.from({ length: NUMBERS_SECTION_MIN }, (_, i) => (i === 3 ? NaN : i));
+    const mixed = [...users.slice(0, NUMBERS_SECTION_MIN), "x"];
+    const state = { purchases: { users, amounts }, short, withNaN, mixed, empty: [] };
+    const path = join(dir, "n.ckpt");
+    const writes: number[] = [];
+    {
+      using file = await Deno.open(path, { write: true, create: true });
+      await writeCheckpoint(
+        { write: (p) => (writes.push(p.length), file.write(p)) },
+        { format: FORMAT.name, version: 1 },
+        state,
+      );
+    }
+    assert.ok(Math.max(...writes) <= IO_BUFFER_BYTES, `a write of ${Math.max(...writes)} bytes`);
+    const { bytes, skeleton, skeletonLength } = await layout(path);
+    const tree = JSON.parse(
+      new TextDecoder().decode(bytes.subarray(skeleton, skeleton + skeletonLength)),
+    );
+    // The two long columns are sections; the others stay in the skeleton's JSON.
+    assert.deepEqual(tree.state.purchases, { users: { $section: 0 }, amounts: { $section: 1 } });
+    assert.deepEqual(tree.sections, [
+      { kind: "numbers", count: 300_000 },
+      { kind: "numbers", count: 300_000 },
+    ]);
+    assert.equal(tree.state.short.length, NUMBERS_SECTION_MIN - 1);
+    using file = await Deno.open(path);
+    const reader = new CheckpointReader(file);
+    assert.ok("header" in await reader.header());
+    const back = (await reader.state()).state as typeof state;
+    assert.ok(Array.isArray(back.purchases.users) && Array.isArray(back.purchases.amounts));
+    assert.deepEqual(back.purchases.users, users);
+    assert.ok(Object.is(back.purchases.amounts[1], 0), "-0 reads back as 0, as in JSON");
+    assert.deepEqual(back.purchases.amounts, amounts.map((x) => (x === 0 ? 0 : x)));
+    assert.deepEqual(back.short, short);
+    assert.deepEqual(back.withNaN, JSON.parse(JSON.stringify(withNaN)));
+    assert.deepEqual(back.mixed, mixed);
+    assert.deepEqual(back.empty, []);
+  });
+});
 
 Deno.test("a damaged binary checkpoint is refused, saying what is wrong", async (t) => {
   await withDir(async (dir) => {
