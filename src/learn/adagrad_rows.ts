@@ -52,7 +52,8 @@ export function zerosSkippable(o: AdaGradArrays): boolean {
   const w = o.weights, acc = o.accumulators;
   for (let j = 0; j < w.length - 1; j++) {
     const v = w[j], a = acc[j];
-    if (!(v - v === 0) || Object.is(v, -0) || a !== a || Object.is(a, -0)) return false;
+    // A negative (or NaN) accumulator would make the full formula's root NaN: no shortcut then.
+    if (!(v - v === 0) || Object.is(v, -0) || !(a >= 0) || Object.is(a, -0)) return false;
   }
   return true;
 }

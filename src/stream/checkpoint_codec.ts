@@ -342,6 +342,15 @@ async function decoding<T>(read: () => Promise<T>): Promise<T> {
  * returns for it (the same walk `JSON.stringify` makes: `toJSON` first, `undefined` members
  * left out).
  */
+/** Whether every index of `array` holds a finite number (a hole is not one: `every` skips holes). */
+function allFinite(array: readonly unknown[]): boolean {
+  for (let i = 0; i < array.length; i++) {
+    const v = array[i];
+    if (typeof v !== "number" || !Number.isFinite(v)) return false;
+  }
+  return true;
+}
+
 function skeleton(value: unknown, section: (part: Part) => unknown): unknown {
   if (value === null || typeof value !== "object") return value;
   if (value instanceof SessionStore) return section(value);
@@ -355,7 +364,7 @@ function skeleton(value: unknown, section: (part: Part) => unknown): unknown {
   const withJSON = value as { toJSON?: () => unknown };
   if (typeof withJSON.toJSON === "function") return skeleton(withJSON.toJSON(), section);
   if (Array.isArray(value)) {
-    if (value.length >= NUMBERS_SECTION_MIN && value.every(Number.isFinite)) return section(value);
+    if (value.length >= NUMBERS_SECTION_MIN && allFinite(value)) return section(value);
     return value.map((v) => {
       const s = skeleton(v, section);
       return s === undefined || typeof s === "function" ? null : s;

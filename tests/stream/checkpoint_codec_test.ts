@@ -140,7 +140,9 @@ Deno.test("a long array of numbers is written as float64 pieces, not JSON, and r
     const short = Array.from({ length: NUMBERS_SECTION_MIN - 1 }, (_, i) => i / 7);
     const withNaN = Array.from({ length: NUMBERS_SECTION_MIN }, (_, i) => (i === 3 ? NaN : i));
     const mixed = [...users.slice(0, NUMBERS_SECTION_MIN), "x"];
-    const state = { purchases: { users, amounts }, short, withNaN, mixed, empty: [] };
+    const holes = new Array(NUMBERS_SECTION_MIN + 1); // `every` would skip the holes
+    for (let i = 0; i < holes.length; i += 2) holes[i] = i;
+    const state = { purchases: { users, amounts }, short, withNaN, mixed, holes, empty: [] };
     const path = join(dir, "n.ckpt");
     const writes: number[] = [];
     {
@@ -174,6 +176,7 @@ Deno.test("a long array of numbers is written as float64 pieces, not JSON, and r
     assert.deepEqual(back.short, short);
     assert.deepEqual(back.withNaN, JSON.parse(JSON.stringify(withNaN)));
     assert.deepEqual(back.mixed, mixed);
+    assert.deepEqual(back.holes, JSON.parse(JSON.stringify(holes)), "holes read back as null");
     assert.deepEqual(back.empty, []);
   });
 });
