@@ -82,13 +82,22 @@ export async function exactlyOnceSuite(
           await t.step(`a crash ${point} then a restart`, async () => {
             const dir = await tempDir();
             const group = uniqueGroup();
+            // A checkpoint after every batch here (the last --checkpoint-interval wins), so that
+            // the third is always reached: with a throttled interval a fast run of the N events
+            // may write only two before the input is caught up, and then never crash.
             const crashed = spawnTrain(brokers, topic, {
               stateDir: dir,
               group,
-              args: fast,
+              args: [...fast, "--checkpoint-interval", "0s"],
               env: { CLICKSTREAM_CRASH_AT: point, CLICKSTREAM_CRASH_AFTER: "3" },
             });
-            const exit = await crashed.exited;
+            // A hang guard, not a speed check.
+            const exit = await withDeadline(crashed.exited, 120_000, {
+              what: `train's crash at ${point}`,
+            }).catch(async (error) => {
+              await crashed.stop("SIGKILL");
+              throw error;
+            });
             assert.equal(
               exit.signal,
               "SIGKILL",
