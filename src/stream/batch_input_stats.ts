@@ -1,5 +1,5 @@
 /**
- * What a {@linkcode MicroBatcher}'s input cost its batches: how many closed for which reason, and
+ * What the input of a `MicroBatcher` (`batcher.ts`) cost its batches: how many closed for which
  * the wall time spent waiting for the source — since its first item, and the part of it while a
  * batch already held items (a batch waiting mid-way for a fetch round trip). `learn` prints it at
  * its stop; `bench:scale` relays it.
@@ -7,9 +7,9 @@
  * @module
  */
 
-import type { BatchCloseReason, MicroBatcher } from "./batcher.ts";
+import type { BatchCloseReason } from "./batcher.ts";
 
-/** The counters of one batcher; read them from {@linkcode MicroBatcher.input}. */
+/** The counters of one batcher; read them from `MicroBatcher.input`. */
 export class BatchInputStats {
   /** How many of the batches yielded so far closed for which reason. */
   readonly closes: Partial<Record<BatchCloseReason, number>> = {};
