@@ -1,8 +1,8 @@
 /**
  * What the input of a `MicroBatcher` (`batcher.ts`) cost its batches: how many closed for which
- * reason, and the wall time spent waiting for the source — since its first item, and the part of it while a
- * batch already held items (a batch waiting mid-way for a fetch round trip). `learn` prints it at
- * its stop; `bench:scale` relays it.
+ * reason, and the wall time spent waiting for the source — since its first item, and the part of
+ * it while a batch already held items (a batch waiting mid-way for a fetch round trip). `learn`
+ * prints it at its stop; `bench:scale` relays it.
  *
  * @module
  */
