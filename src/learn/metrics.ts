@@ -218,13 +218,7 @@ export class PrequentialMetrics {
         s.truthPos[truthBins[i]] = s.truthNeg[truthBins[i]] = 0;
       }
     }
-    s.events =
-      s.positives =
-      s.correct =
-      s.truthEvents =
-      s.lossSum =
-      s.bayesSum =
-        0;
+    s.zeroCounts();
     return summary;
   }
 
