@@ -271,3 +271,19 @@ Deno.test("ByteKeyIndex keeps a key of at most inlineBytes in its slot's words, 
     assert.throws(() => new ByteKeyIndex({ inlineBytes: bad }), new RegExp(`inlineBytes ${bad}`));
   }
 });
+
+Deno.test("ByteKeyIndex of a large capacity grows its bucket table with the keys, finding every key", () => {
+  const index = new ByteKeyIndex({ initialCapacity: 1 << 17 });
+  const key = (i: number) => new TextEncoder().encode(`key-${i}`);
+  const slots = new Map<number, number>();
+  for (let i = 0; i < 20_000; i++) {
+    const k = key(i);
+    slots.set(i, index.insert(k, 0, k.length, fnv1a32(k, 0, k.length)));
+  }
+  for (let i = 0; i < 20_000; i += 2) index.delete(slots.get(i)!);
+  for (let i = 0; i < 20_000; i++) {
+    const k = key(i);
+    assert.equal(index.lookup(k, 0, k.length, fnv1a32(k, 0, k.length)), i % 2 ? slots.get(i) : -1);
+  }
+  assert.equal(index.size, 10_000);
+});
