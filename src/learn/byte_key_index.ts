@@ -330,6 +330,18 @@ export class ByteKeyIndex {
     return this.keyArray(slot).slice(o, o + this.keyLength(slot));
   }
 
+  /**
+   * Whether `slot` holds the key `bytes[start .. start + length)` (its length and bytes; the
+   * hash is not compared). Allocates nothing.
+   * @throws {RangeError} when `slot` holds no key, or the slice is not inside `bytes`
+   */
+  keyEquals(slot: number, bytes: Uint8Array, start: number, length: number): boolean {
+    this.#checkSlot(slot);
+    checkSlice(bytes, start, length);
+    return this.#meta[this.#stride * slot + LENGTH] === length &&
+      this.#equals(slot, bytes, start, length);
+  }
+
   /** Removes every key; slot ids start again at 0. Keeps the allocated space. */
   clear(): void {
     this.#table.fill(0);

@@ -287,3 +287,18 @@ Deno.test("ByteKeyIndex of a large capacity grows its bucket table with the keys
   }
   assert.equal(index.size, 10_000);
 });
+
+Deno.test("ByteKeyIndex.keyEquals() compares a slot's key with a slice, inline or in the arena", () => {
+  const index = new ByteKeyIndex({ initialCapacity: 4 });
+  const short = new TextEncoder().encode("xxabcxx"),
+    long = new TextEncoder().encode("a-key-longer-than-12");
+  const s = index.insert(short, 2, 3, 1), l = index.insert(long, 0, long.length, 2);
+  assert.equal(index.keyEquals(s, short, 2, 3), true);
+  assert.equal(index.keyEquals(s, short, 1, 3), false);
+  assert.equal(index.keyEquals(s, short, 2, 4), false);
+  assert.equal(index.keyEquals(l, long, 0, long.length), true);
+  assert.equal(index.keyEquals(l, long, 0, long.length - 1), false);
+  assert.throws(() => index.keyEquals(s, short, 5, 3), RangeError);
+  index.delete(s);
+  assert.throws(() => index.keyEquals(s, short, 2, 3), /holds no key/);
+});
