@@ -418,3 +418,31 @@ Deno.test("SessionStore.recordKey() of a session expired by its own record cache
   assert.equal(record("e", T0 + 1000), "e"); // e takes the slot d had
   assert.deepEqual(store.toJSON().ids, ["e"]);
 });
+
+Deno.test("SessionStore agrees with the reference on out-of-order streams that expire and evict at once", () => {
+  // Events far behind the watermark (a new session older than the idle time), small caps: the
+  // sweep's shortcut (the head's last time, kept while it stays the head) must expire what the
+  // reference expires.
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: -300, max: 120 })),
+        { minLength: 20, maxLength: 300 },
+      ),
+      fc.integer({ min: 1, max: 4 }),
+      (ops, max) => {
+        const store = windowStore({ idleSeconds: 50, maxSessions: max });
+        const ref = new ReferenceStore(50, max);
+        let t = T0;
+        for (const [k, dt] of ops) {
+          t += dt;
+          add(store, `s${k}`, t);
+          ref.record(`s${k}`, t);
+          assert.deepStrictEqual(store.toJSON().ids, ref.sessions.map((s) => s.id));
+        }
+        for (const s of ref.sessions) assert.deepStrictEqual(store.get(s.id), s.v);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
