@@ -117,7 +117,7 @@ export class SessionStore {
   // one-entry cache of the last lookup, so featurize-then-record costs one Map lookup
   #lastId: string | undefined = undefined;
   #lastSlot = NIL;
-  #ids = new SessionIdCache(); // the id strings recordKey returned, by slot
+  #ids: SessionIdCache; // the id strings recordKey returned, by slot
 
   /**
    * An empty store of the bounds and layout given, its slots allocated for the cap.
@@ -138,6 +138,7 @@ export class SessionStore {
     this.#order = new RecencyList(cap);
     this.#index = new ByteKeyIndex({ initialCapacity: cap });
     this.#keys = new KeyLookupCache(this.#index);
+    this.#ids = new SessionIdCache(cap);
   }
 
   /** Live sessions. */
