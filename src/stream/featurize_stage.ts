@@ -13,11 +13,13 @@
  * for the checkpoint.
  *
  * Decoding is the byte decoder's (`src/events/byte_decoder.ts`): a batch's values go into one
- * reusable {@linkcode DecodedBatch}, the features are computed from its columns through one
- * reusable {@linkcode DecodedEvent} view, and each session is found in its store by its id's
- * bytes and hash (`SessionStore.lookupKey`) — no object per event, no JSON text; records the
- * fast path declines take the full JSON + zod path, whose `EventValidationError`s are the dead
- * letters' errors, exactly as before. A row's session id is the string its store keeps for the
+ * reusable {@linkcode DecodedBatch}, {@linkcode DECODE_CHUNK} records at a time (their value views
+ * are made per chunk and die young: docs/design.md "What a record allocates"), the features are
+ * computed from its columns through one reusable {@linkcode DecodedEvent} view, and each
+ * session is found in its store by its id's bytes and hash (`SessionStore.lookupKey`) — no
+ * object per event but the value's view, no JSON text; records the fast path declines take the
+ * full JSON + zod path, whose `EventValidationError`s are the dead letters' errors, exactly as
+ * before. A row's session id is the string its store keeps for the
  * session, read once on the session's first event. A set's hashed url feature is hashed from the
  * url's bytes in the record (`hashUrlBytes`), no string either.
  *
