@@ -32,8 +32,12 @@
  * trainer's median rate to ConsumerPerformance's. The machine is shared: the load average is
  * printed before and after, and CPU-s/M is the steadier figure.
  *
+ * With `--gc`, every `train` runs with V8's `--trace-gc-nvp` too (added to its `--v8-flags`), and
+ * a second table gives per million events the scavenges, the mark-compacts (full collections),
+ * the milliseconds each kind paused the main thread and the MB promoted to the old generation.
+ *
  * ```sh
- * deno task bench:consume [--events 2000000] [--runs 3] [--trigger 1s] [--before /tmp/base] [--features <set>] [--configs "a=…;b=…"]
+ * deno task bench:consume [--events 2000000] [--runs 3] [--trigger 1s] [--before /tmp/base] [--features <set>] [--configs "a=…;b=…"] [--gc]
  * ```
  *
  * @module
@@ -55,6 +59,7 @@ const { values } = parseArgs({
     before: { type: "string" },
     features: { type: "string" },
     configs: { type: "string" },
+    gc: { type: "boolean", default: false },
   },
 });
 /** The `train` configurations: a name and extra flags each. */
@@ -104,6 +109,42 @@ interface Run {
   otherCpuSeconds?: number;
   /** The trainer's `pipeline: …` line (`trainer_stats.ts`), when it printed one. */
   pipeline?: string;
+  /** With `--gc`: what V8's garbage collector did in the run (`train` only). */
+  gc?: GcTotals;
+}
+
+/** What V8's `--trace-gc-nvp` lines of a run add up to. */
+interface GcTotals {
+  /** Scavenges (young-generation collections). */
+  scavenges: number;
+  /** Their pause of the main thread, ms. */
+  scavengeMs: number;
+  /** Mark-compacts and mark-sweeps (full collections). */
+  markCompacts: number;
+  /** Their pause of the main thread (the atomic part; incremental steps are in the mutator's), ms. */
+  markCompactMs: number;
+  /** Bytes promoted from the young generation to the old. */
+  promoted: number;
+}
+
+/** Sums the `GC: {…}` lines `--trace-gc-nvp` wrote to `stdout`. */
+function gcTotals(stdout: string): GcTotals {
+  const totals = { scavenges: 0, scavengeMs: 0, markCompacts: 0, markCompactMs: 0, promoted: 0 };
+  for (const line of stdout.split("\n")) {
+    // Field by field: a line may be cut short where the process was stopped.
+    const kind = /GC: \{"pause":([\d.e+-]+),"mutator":[^,]*,"gc":"(\w+)"/.exec(line);
+    if (kind === null) continue;
+    const pause = Number(kind[1]);
+    if (kind[2] === "s") {
+      totals.scavenges++;
+      totals.scavengeMs += pause;
+    } else if (kind[2] === "mc" || kind[2] === "ms") {
+      totals.markCompacts++;
+      totals.markCompactMs += pause;
+    }
+    totals.promoted += Number(/"promoted":(\d+)/.exec(line)?.[1] ?? 0);
+  }
+  return totals;
 }
 
 /** CPU seconds (user + system) of thread `tid` of `pid`, from `/proc/<pid>/task/<tid>/stat`. */
@@ -140,12 +181,20 @@ function isDenoFlag(flag: string): boolean {
   return flag.startsWith("--v8-flags=");
 }
 
+/** The `deno run` flags of a configuration: its `--v8-flags`, with `--trace-gc-nvp` under `--gc`. */
+function denoFlags(extra: string[]): string[] {
+  const flags = extra.filter(isDenoFlag);
+  if (!values.gc) return flags;
+  if (flags.length === 0) return ["--v8-flags=--trace-gc-nvp"];
+  return flags.map((flag, i) => i === flags.length - 1 ? `${flag},--trace-gc-nvp` : flag);
+}
+
 async function train(name: string, main: string, i: number, extra: string[] = []): Promise<Run> {
   const port = freePort();
   const stateDir = `${work}/state-${name.replace(/\W/g, "")}-${i}`;
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...extra.filter(isDenoFlag), main, "train", topic, "--brokers", brokers]
+    args: ["run", "-A", ...denoFlags(extra), main, "train", topic, "--brokers", brokers]
       .concat([
         "--group",
         `bench-${crypto.randomUUID().slice(0, 8)}`,
@@ -190,9 +239,11 @@ async function train(name: string, main: string, i: number, extra: string[] = []
   }
   if (!status.success) console.error(`bench: ${name} exited ${status.code}:\n${await stderr}`);
   await Deno.remove(stateDir, { recursive: true }).catch(() => {});
-  const pipeline = (await stdout).split("\n").find((line) => line.startsWith("pipeline: "));
+  const out = await stdout;
+  const pipeline = out.split("\n").find((line) => line.startsWith("pipeline: "));
   return {
     pipeline,
+    gc: values.gc ? gcTotals(out) : undefined,
     tool: name,
     seconds: (t1 - t0) / 1000,
     cpuSeconds: cpu,
@@ -271,7 +322,15 @@ for (let i = 0; i < RUNS; i++) {
           : `; busy: main ${pct(r.mainCpuSeconds / r.seconds)}, other ${
             pct(r.otherCpuSeconds! / r.seconds)
           }`
-      }${r.pipeline === undefined ? "" : `\nbench:   ${r.pipeline}`}`,
+      }${r.pipeline === undefined ? "" : `\nbench:   ${r.pipeline}`}${
+        r.gc === undefined
+          ? ""
+          : `\nbench:   gc: ${r.gc.scavenges} scavenges (${
+            r.gc.scavengeMs.toFixed(0)
+          } ms), ${r.gc.markCompacts} mark-compacts (${r.gc.markCompactMs.toFixed(0)} ms), ${
+            (r.gc.promoted / 1e6).toFixed(0)
+          } MB promoted`
+      }`,
     );
   }
 }
@@ -315,4 +374,24 @@ for (const tool of tools) {
         }`
     } | ${mine[0].peakMb === undefined ? "-" : median(mine.map((r) => r.peakMb!)).toFixed(0)} |`,
   );
+}
+
+if (values.gc) {
+  const perM = (x: number) => x / (EVENTS / 1e6);
+  console.log("");
+  console.log(
+    "| tool (V8's --trace-gc-nvp, per million events, medians) | scavenges | scavenge pause, ms | mark-compacts | mark-compact pause, ms | promoted, MB |",
+  );
+  console.log("| --- | --- | --- | --- | --- | --- |");
+  for (const tool of tools) {
+    const mine = runs.filter((r) => r.tool === tool && r.gc !== undefined).map((r) => r.gc!);
+    if (mine.length === 0) continue;
+    const m = (f: (g: GcTotals) => number, digits: number) =>
+      perM(median(mine.map(f))).toFixed(digits);
+    console.log(
+      `| ${tool} | ${m((g) => g.scavenges, 0)} | ${m((g) => g.scavengeMs, 0)} | ${
+        m((g) => g.markCompacts, 1)
+      } | ${m((g) => g.markCompactMs, 0)} | ${m((g) => g.promoted / 1e6, 1)} |`,
+    );
+  }
 }

@@ -21,8 +21,9 @@
  *   kafkajs' runner reads the last message of a batch; that is the one message made. Any other
  *   batch is kafkajs' own.
  *
- * `EventConsumer` takes a batch's records through {@linkcode batchRecords}: from its columns
- * (`columnRecord`: a record object and views of its key and value), or kafkajs' messages. `tests/kafka/columnar_fetch_test.ts` holds both replacements to an
+ * `EventConsumer` takes a batch's records through {@linkcode fetchedRecords}, one at a time: from
+ * its columns (`columnRecord`: one two-field object, its views made when read), or kafkajs'
+ * messages. `tests/kafka/columnar_fetch_test.ts` holds both replacements to an
  * unpatched copy of kafkajs on random record sets; {@linkcode columnarFetchCalls} counts what
  * went through them.
  *
@@ -32,8 +33,10 @@
 import type { Buffer } from "node:buffer";
 import { type ConsumedRecord, toRecord } from "./consumed_record.ts";
 import type { KafkaMessage } from "./kafkajs.ts";
+import type { FetchedRecords } from "./pending_batch.ts";
 import {
   columnRecord,
+  type ColumnsRun,
   decodeRecordColumns,
   kafkaJsMessage,
   type RecordColumns,
@@ -144,28 +147,59 @@ export function fetchedColumns(batch: unknown): ColumnsView | undefined {
 
 /**
  * The records of a kafkajs `Batch` of `topic`/`partition` at or after `position`, as the
- * consumer hands them out: from the batch's columns when it has them, else `toRecord()` of each
- * kafkajs message.
+ * consumer hands them out, each made when it is asked for (`at(i)`): from the batch's columns
+ * when it has them (a {@linkcode ViewRecord} each, `columnRecord`), else `toRecord()` of each
+ * kafkajs message (all made at once). Nothing per record is made before it is taken: the
+ * records of a fetch then are not all alive, and copied by the garbage collector, while the
+ * first ones wait in a micro-batch.
  */
+export function fetchedRecords(
+  batch: { topic: string; partition: number; messages: KafkaMessage[] },
+  position: number,
+): FetchedRecords {
+  const { topic, partition } = batch;
+  const fetched = fetchedColumns(batch);
+  if (fetched === undefined) {
+    const records: ConsumedRecord[] = [];
+    for (const m of batch.messages) {
+      const record = toRecord(topic, partition, m);
+      if (record.offset >= position) records.push(record);
+    }
+    return records;
+  }
+  const { columns, from } = fetched;
+  const offsets = columns.offsets;
+  let n = 0;
+  for (let i = from; i < columns.count; i++) if (offsets[i] >= position) n++;
+  const index = new Int32Array(n);
+  for (let i = from, k = 0; i < columns.count; i++) if (offsets[i] >= position) index[k++] = i;
+  return new ColumnRecords({ topic, partition, columns }, index);
+}
+
+/** The records of a fetched run at the given indices of its columns, made when asked for. */
+class ColumnRecords implements FetchedRecords {
+  readonly length: number;
+  #run: ColumnsRun;
+  #index: Int32Array;
+
+  constructor(run: ColumnsRun, index: Int32Array) {
+    this.#run = run;
+    this.#index = index;
+    this.length = index.length;
+  }
+
+  at(i: number): ConsumedRecord | undefined {
+    return i >= 0 && i < this.length ? columnRecord(this.#run, this.#index[i]) : undefined;
+  }
+}
+
+/** {@linkcode fetchedRecords} as an array: every record made at once (for tests and tools). */
 export function batchRecords(
   batch: { topic: string; partition: number; messages: KafkaMessage[] },
   position: number,
 ): ConsumedRecord[] {
-  const records: ConsumedRecord[] = [];
-  const { topic, partition } = batch;
-  const fetched = fetchedColumns(batch);
-  if (fetched !== undefined) {
-    const { columns, from } = fetched;
-    for (let i = from; i < columns.count; i++) {
-      if (columns.offsets[i] >= position) records.push(columnRecord(columns, i, topic, partition));
-    }
-    return records;
-  }
-  for (const m of batch.messages) {
-    const record = toRecord(topic, partition, m);
-    if (record.offset >= position) records.push(record);
-  }
-  return records;
+  const records = fetchedRecords(batch, position);
+  return Array.from({ length: records.length }, (_, i) => records.at(i)!);
 }
 
 let originalDecodeMessages: DecodeMessages | undefined;

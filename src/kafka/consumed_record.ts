@@ -48,7 +48,7 @@ export interface TopicPartitions {
 export const partKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 /** A plain `Uint8Array` view of kafkajs' Node `Buffer` (no copy), so no Node type leaks out. */
-function view(buffer: Uint8Array): Uint8Array {
+function plainView(buffer: Uint8Array): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
@@ -60,14 +60,14 @@ export function toRecord(topic: string, partition: number, m: KafkaMessage): Con
     const raw = raws[name];
     const first = Array.isArray(raw) ? raw[0] : raw;
     if (first === undefined) continue;
-    headers[name] = typeof first === "string" ? new TextEncoder().encode(first) : view(first);
+    headers[name] = typeof first === "string" ? new TextEncoder().encode(first) : plainView(first);
   }
   return {
     topic,
     partition,
     offset: Number(m.offset),
-    key: m.key ? view(m.key) : null,
-    value: m.value ? view(m.value) : null,
+    key: m.key ? plainView(m.key) : null,
+    value: m.value ? plainView(m.value) : null,
     headers,
     timestamp: Number(m.timestamp),
   };
@@ -77,58 +77,88 @@ export function toRecord(topic: string, partition: number, m: KafkaMessage): Con
 export const NO_HEADERS: Record<string, Uint8Array> = Object.freeze({});
 
 /**
- * A {@linkcode ConsumedRecord} without headers over the bytes of a fetch response
- * (`record_columns.ts` makes them): its key and value views are made when first read, and its
- * headers are {@linkcode NO_HEADERS}. One object per record, instead of four (the record, two
- * views and a headers object), while the record waits in a micro-batch: the garbage collector
- * copies what lives that long. Read it like any record; a spread (`{ ...record }`) copies only
- * topic, partition, offset and timestamp.
+ * The columns of a fetched record set a {@linkcode ViewRecord} reads (`record_columns.ts`'s
+ * `RecordColumns` has them): the record set's bytes, and per record its offset, timestamp and
+ * the byte ranges of its key and value in them (a length of -1: null).
+ */
+export interface RecordColumnsView {
+  /** The record set's bytes. */
+  readonly bytes: Uint8Array;
+  /** Each record's offset. */
+  readonly offsets: Float64Array;
+  /** Each record's timestamp, epoch ms. */
+  readonly timestamps: Float64Array;
+  /** Each record's key start in {@linkcode RecordColumnsView.bytes}. */
+  readonly keyStart: Int32Array;
+  /** Each record's key length (-1: a null key). */
+  readonly keyLength: Int32Array;
+  /** Each record's value start in {@linkcode RecordColumnsView.bytes}. */
+  readonly valueStart: Int32Array;
+  /** Each record's value length (-1: a tombstone). */
+  readonly valueLength: Int32Array;
+}
+
+/** One fetched record set of one partition: what its {@linkcode ViewRecord}s share. */
+export interface FetchedRun {
+  /** Topic. */
+  readonly topic: string;
+  /** Partition. */
+  readonly partition: number;
+  /** The record set's columns. */
+  readonly columns: RecordColumnsView;
+}
+
+/**
+ * A {@linkcode ConsumedRecord} without headers over the columns of a fetch response
+ * (`record_columns.ts` makes them): two fields, the fetched run it belongs to and its index
+ * there; every field is read from the run's columns, and its key and value views are made when
+ * read (a new view each time: none is kept on the record), its headers are
+ * {@linkcode NO_HEADERS}. The records wait in a micro-batch until it is learnt, and the garbage
+ * collector copies (then promotes) what lives that long: one small object per record instead of
+ * four (the record, two views and a headers object) or of one with eleven fields and its views
+ * (docs/design.md "What a record allocates"). Read it like any record; its fields are getters
+ * (a spread, `{ ...record }`, copies none of them).
  */
 export class ViewRecord implements ConsumedRecord {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly timestamp: number;
-  #bytes: Uint8Array;
-  #keyStart: number;
-  #keyLength: number;
-  #valueStart: number;
-  #valueLength: number;
-  #key: Uint8Array | null | undefined;
-  #value: Uint8Array | null | undefined;
+  #run: FetchedRun;
+  #index: number;
 
-  /**
-   * A record of `topic`/`partition` whose key and value are the given ranges of `bytes` (a
-   * length of -1: null).
-   */
-  constructor(
-    topic: string,
-    partition: number,
-    offset: number,
-    timestamp: number,
-    bytes: Uint8Array,
-    key: { start: number; length: number },
-    value: { start: number; length: number },
-  ) {
-    this.topic = topic;
-    this.partition = partition;
-    this.offset = offset;
-    this.timestamp = timestamp;
-    this.#bytes = bytes;
-    this.#keyStart = key.start;
-    this.#keyLength = key.length;
-    this.#valueStart = value.start;
-    this.#valueLength = value.length;
+  /** Record `index` of the fetched `run`. */
+  constructor(run: FetchedRun, index: number) {
+    this.#run = run;
+    this.#index = index;
   }
 
-  /** Key bytes (a view, made once), or `null`. */
+  /** Topic. */
+  get topic(): string {
+    return this.#run.topic;
+  }
+
+  /** Partition. */
+  get partition(): number {
+    return this.#run.partition;
+  }
+
+  /** Offset within the partition. */
+  get offset(): number {
+    return this.#run.columns.offsets[this.#index];
+  }
+
+  /** Record timestamp, epoch ms. */
+  get timestamp(): number {
+    return this.#run.columns.timestamps[this.#index];
+  }
+
+  /** Key bytes (a new view over the fetch response each time), or `null`. */
   get key(): Uint8Array | null {
-    return this.#key ??= this.#view(this.#keyStart, this.#keyLength);
+    const c = this.#run.columns;
+    return view(c.bytes, c.keyStart[this.#index], c.keyLength[this.#index]);
   }
 
-  /** Value bytes (a view, made once), or `null` for a tombstone. */
+  /** Value bytes (a new view over the fetch response each time), or `null` for a tombstone. */
   get value(): Uint8Array | null {
-    return this.#value ??= this.#view(this.#valueStart, this.#valueLength);
+    const c = this.#run.columns;
+    return view(c.bytes, c.valueStart[this.#index], c.valueLength[this.#index]);
   }
 
   /** No headers: {@linkcode NO_HEADERS}. */
@@ -138,30 +168,26 @@ export class ViewRecord implements ConsumedRecord {
 
   /** The value's length in bytes (0 for a tombstone), without making its view. */
   get valueLength(): number {
-    return Math.max(0, this.#valueLength);
+    return Math.max(0, this.#run.columns.valueLength[this.#index]);
   }
 
   /**
    * Copies the value's bytes into `target` at `at` and returns their length (-1 for a tombstone,
-   * nothing copied), without keeping a view on the record: a record that waits in a batch then
-   * holds no view for the garbage collector to copy (the featurize worker's batches are packed so).
+   * nothing copied), without a view (the featurize worker's batches are packed so).
    */
   copyValueTo(target: Uint8Array, at: number): number {
-    const length = this.#valueLength;
+    const c = this.#run.columns;
+    const length = c.valueLength[this.#index];
     if (length < 0) return -1;
-    const b = this.#bytes;
-    target.set(
-      this.#value ?? new Uint8Array(b.buffer, b.byteOffset + this.#valueStart, length),
-      at,
-    );
+    target.set(view(c.bytes, c.valueStart[this.#index], length)!, at);
     return length;
   }
+}
 
-  #view(start: number, length: number): Uint8Array | null {
-    if (length < 0) return null;
-    const b = this.#bytes;
-    return new Uint8Array(b.buffer, b.byteOffset + start, length);
-  }
+/** A plain `Uint8Array` of `length` bytes of `bytes` from `start` (-1: `null`), not a copy. */
+function view(bytes: Uint8Array, start: number, length: number): Uint8Array | null {
+  if (length < 0) return null;
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, length);
 }
 
 /**

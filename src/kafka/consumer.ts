@@ -29,7 +29,7 @@ import {
   partKey,
   type TopicPartitions,
 } from "./consumed_record.ts";
-import { batchRecords } from "./columnar_fetch.ts";
+import { fetchedRecords } from "./columnar_fetch.ts";
 import { ConsumerOffsets } from "./consumer_offsets.ts";
 import { consumerSettings, type EventConsumerOptions } from "./consumer_options.ts";
 import type { Consumer, EachBatchPayload } from "./kafkajs.ts";
@@ -188,7 +188,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     const position = this.#offsets.next(key) ?? -1;
     // Never deliver twice what this member already processed (e.g. a refetch after a
     // rebalance that kept the partition but whose commit failed).
-    const records = batchRecords(batch, position);
+    const records = fetchedRecords(batch, position);
     if (records.length === 0) {
       if (batch.messages.length > 0) resolveOffset(batch.lastOffset());
       return;
@@ -260,7 +260,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       progress.resolve();
     }
     if (!batch.aborted && batch.next < batch.records.length) {
-      const record = batch.records[batch.next++];
+      const record = batch.records.at(batch.next++)!;
       this.#inFlight = record;
       return { done: false, value: record };
     }

@@ -8,6 +8,17 @@
  */
 
 import type { ConsumedRecord } from "./consumed_record.ts";
+
+/**
+ * A fetched batch's records, by index (an array is one): `at(i)` for `i` below `length` is the
+ * record, which the consumer asks for once, when it hands it out.
+ */
+export interface FetchedRecords {
+  /** How many records. */
+  readonly length: number;
+  /** Record `i` (`undefined` only outside `0 .. length - 1`). */
+  at(i: number): ConsumedRecord | undefined;
+}
 import { settleWithin } from "../util/deadline.ts";
 
 /** A promise with its `resolve`, resolved at most once by whoever holds it. */
@@ -33,8 +44,11 @@ export interface PendingBatch {
   partition: number;
   /** `partKey(topic, partition)`. */
   key: string;
-  /** Its records not processed before (in offset order). */
-  records: ConsumedRecord[];
+  /**
+   * Its records not processed before (in offset order): an array, or the fetched records made
+   * one at a time as the iterator takes them (`fetchedRecords()` of `columnar_fetch.ts`).
+   */
+  records: FetchedRecords;
   /** Index of the next record to yield. */
   next: number;
   /** The batch was given up (rebalance, seek, close); yield nothing more of it. */
@@ -53,7 +67,7 @@ export function pendingBatch(
   topic: string,
   partition: number,
   key: string,
-  records: ConsumedRecord[],
+  records: FetchedRecords,
 ): PendingBatch {
   return {
     topic,

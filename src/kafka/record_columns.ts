@@ -20,7 +20,7 @@
  */
 
 import type { Buffer } from "node:buffer";
-import { type ConsumedRecord, toRecord, ViewRecord } from "./consumed_record.ts";
+import { type ConsumedRecord, type FetchedRun, toRecord, ViewRecord } from "./consumed_record.ts";
 import type { KafkaMessage } from "./kafkajs.ts";
 
 /** kafkajs' `RECORD_BATCH_OVERHEAD`: a record set shorter than this holds no further batch. */
@@ -292,33 +292,21 @@ export function kafkaJsMessage(columns: RecordColumns, i: number): KafkaMessage 
   return message;
 }
 
+/** A fetched record set of one partition over its {@linkcode RecordColumns}. */
+export interface ColumnsRun extends FetchedRun {
+  /** The record set's columns. */
+  readonly columns: RecordColumns;
+}
+
 /**
- * Record `i` of `columns` as the consumer hands it out: the same {@linkcode ConsumedRecord} as
+ * Record `i` of `run` as the consumer hands it out: the same {@linkcode ConsumedRecord} as
  * `toRecord()` of kafkajs' message, without the message — a {@linkcode ViewRecord} over the fetch
  * response (a plain record through kafkajs' message only for a record with headers).
  */
-export function columnRecord(
-  columns: RecordColumns,
-  i: number,
-  topic: string,
-  partition: number,
-): ConsumedRecord {
-  if (columns.headerCount[i] > 0) return toRecord(topic, partition, kafkaJsMessage(columns, i));
-  key.start = columns.keyStart[i];
-  key.length = columns.keyLength[i];
-  value.start = columns.valueStart[i];
-  value.length = columns.valueLength[i];
-  return new ViewRecord(
-    topic,
-    partition,
-    columns.offsets[i],
-    columns.timestamps[i],
-    columns.bytes,
-    key,
-    value,
-  );
+export function columnRecord(run: ColumnsRun, i: number): ConsumedRecord {
+  const columns = run.columns;
+  if (columns.headerCount[i] > 0) {
+    return toRecord(run.topic, run.partition, kafkaJsMessage(columns, i));
+  }
+  return new ViewRecord(run, i);
 }
-
-/** The ranges handed to `ViewRecord` (which copies them): reused, not one object per record. */
-const key = { start: 0, length: 0 };
-const value = { start: 0, length: 0 };

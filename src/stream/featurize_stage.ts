@@ -13,11 +13,13 @@
  * for the checkpoint.
  *
  * Decoding is the byte decoder's (`src/events/byte_decoder.ts`): a batch's values go into one
- * reusable {@linkcode DecodedBatch}, the features are computed from its columns through one
- * reusable {@linkcode DecodedEvent} view, and each session is found in its store by its id's
- * bytes and hash (`SessionStore.lookupKey`) — no object per event, no JSON text; records the
- * fast path declines take the full JSON + zod path, whose `EventValidationError`s are the dead
- * letters' errors, exactly as before. A row's session id is the string its store keeps for the
+ * reusable {@linkcode DecodedBatch}, {@linkcode DECODE_CHUNK} records at a time (their value views
+ * are made per chunk and die young: docs/design.md "What a record allocates"), the features are
+ * computed from its columns through one reusable {@linkcode DecodedEvent} view, and each
+ * session is found in its store by its id's bytes and hash (`SessionStore.lookupKey`) — no
+ * object per event but the value's view, no JSON text; records the fast path declines take the
+ * full JSON + zod path, whose `EventValidationError`s are the dead letters' errors, exactly as
+ * before. A row's session id is the string its store keeps for the
  * session, read once on the session's first event. A set's hashed url feature is hashed from the
  * url's bytes in the record (`hashUrlBytes`), no string either.
  *
@@ -40,6 +42,15 @@ import { OffsetLedger } from "./offset_ledger.ts";
 import type { DeadLetter, SourceRecord } from "./records.ts";
 import type { SessionCounts } from "./snapshot.ts";
 import { reasonCode, type RowBatch, type RowSchema } from "./row_batch.ts";
+
+/** What the decoded batch is left with between batches: no values. */
+const NO_VALUES: readonly Uint8Array[] = Object.freeze([]);
+
+/**
+ * How many records the featurize stage decodes at a time: their value views are alive together,
+ * so few enough that they die in the young generation (a fraction of a semi-space).
+ */
+export const DECODE_CHUNK = 512;
 
 /**
  * The rows a featurize stage of `featureSet` writes (default `DEFAULT_FEATURE_SET`): its id, its
@@ -199,57 +210,73 @@ export class FeaturizeStage {
       );
     }
     const batch = this.#ledger.begin();
-    const fresh: SourceRecord[] = [];
-    let skipped = 0;
-    for (const record of records) {
-      if (batch.accept(record.partition, record.offset)) fresh.push(record);
-      else skipped++;
+    // The records not covered yet: `records` itself unless one is (no copy of the batch).
+    let fresh: readonly SourceRecord[] = records;
+    let kept: SourceRecord[] | null = null;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i];
+      const accepted = batch.accept(record.partition, record.offset);
+      if (kept !== null) {
+        if (accepted) kept.push(record);
+      } else if (!accepted) kept = records.slice(0, i);
     }
     this.#ledger.commit(batch);
-    // The decoded batch refers to these values (its offsets point into them) until the next
-    // decode; nothing modifies them meanwhile.
-    const decoded = this.#decoded.decode(fresh.map((r) => r.value));
-    const status = decoded.status, amount = decoded.amount;
-    const sessionStart = decoded.sessionStart, sessionLength = decoded.sessionLength;
-    const sessionHash = decoded.sessionHash;
-    const urlStart = decoded.urlStart, urlLength = decoded.urlLength;
+    if (kept !== null) fresh = kept;
+    const skipped = records.length - fresh.length;
     const buckets = rows.sparseWidth;
     const e = this.#event;
     const deadLetters: DeadLetter[] = [];
     const width = rows.denseWidth;
     let f: Featurizer | undefined, fp = -1;
-    for (let i = 0; i < fresh.length; i++) {
-      const record = fresh[i];
-      if (status[i] === ROW_INVALID) {
-        const error = decoded.error(i)!;
-        rows.addDeadLetter(record.partition, record.offset, reasonCode(error.reason));
-        deadLetters.push({ record, error });
-        continue;
-      }
-      e.at(i);
-      const action = decoded.action[i];
-      const row = rows.addEvent(
-        record.partition,
-        record.offset,
-        action,
-        action === ACTION_PURCHASE_CODE ? amount[i] : 0,
-        e.user_id,
-        "", // set below from the session store: no string per event
-        e.timestamp,
-      );
-      if (f === undefined || fp !== record.partition) {
-        fp = record.partition;
-        f = this.partition(fp);
-      }
-      const bytes = decoded.bytes(i), start = sessionStart[i], length = sessionLength[i];
-      const us = urlStart[i], ul = urlLength[i];
-      f.featurizeKey(e, bytes, start, length, sessionHash[i], rows.dense, row * width, us, ul);
-      rows.sessionId[row] = f.observeKey(e, bytes, start, length, sessionHash[i], us, ul);
-      if (buckets > 0) {
-        const h = hashUrlBytes(bytes, us, ul);
-        rows.addSparse(urlBucket(h, buckets), urlSign(h));
+    // A chunk of records at a time: their value views (a `ViewRecord` keeps none) are made
+    // here and let go after the chunk, so that few are alive at once and they die young.
+    for (let from = 0; from < fresh.length; from += DECODE_CHUNK) {
+      const n = Math.min(DECODE_CHUNK, fresh.length - from);
+      // The decoded batch refers to these values (its offsets point into them) until the next
+      // decode; nothing modifies them meanwhile.
+      const values: (Uint8Array | null)[] = [];
+      for (let i = 0; i < n; i++) values.push(fresh[from + i].value);
+      const decoded = this.#decoded.decode(values);
+      const status = decoded.status, amount = decoded.amount, actions = decoded.action;
+      const sessionStart = decoded.sessionStart, sessionLength = decoded.sessionLength;
+      const sessionHash = decoded.sessionHash;
+      const urlStart = decoded.urlStart, urlLength = decoded.urlLength;
+      for (let i = 0; i < n; i++) {
+        const record = fresh[from + i];
+        if (status[i] === ROW_INVALID) {
+          const error = decoded.error(i)!;
+          rows.addDeadLetter(record.partition, record.offset, reasonCode(error.reason));
+          deadLetters.push({ record, error });
+          continue;
+        }
+        e.at(i);
+        const action = actions[i];
+        const row = rows.addEvent(
+          record.partition,
+          record.offset,
+          action,
+          action === ACTION_PURCHASE_CODE ? amount[i] : 0,
+          e.user_id,
+          "", // set below from the session store: no string per event
+          e.timestamp,
+        );
+        if (f === undefined || fp !== record.partition) {
+          fp = record.partition;
+          f = this.partition(fp);
+        }
+        const bytes = decoded.bytes(i), start = sessionStart[i], length = sessionLength[i];
+        const us = urlStart[i], ul = urlLength[i];
+        f.featurizeKey(e, bytes, start, length, sessionHash[i], rows.dense, row * width, us, ul);
+        rows.sessionId[row] = f.observeKey(e, bytes, start, length, sessionHash[i], us, ul);
+        if (buckets > 0) {
+          const h = hashUrlBytes(bytes, us, ul);
+          rows.addSparse(urlBucket(h, buckets), urlSign(h));
+        }
       }
     }
+    // Let the last chunk's values go now, not at the next batch's decode: held until then they
+    // would outlive a scavenge or two and be promoted (docs/design.md "What a record allocates").
+    this.#decoded.decode(NO_VALUES);
     return { skipped, deadLetters };
   }
 

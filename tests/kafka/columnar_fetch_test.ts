@@ -16,6 +16,7 @@ import {
   columnarFetchCalls,
   columnarFetchInstalled,
   fetchedColumns,
+  fetchedRecords,
 } from "../../src/kafka/columnar_fetch.ts";
 import {
   type ConsumedRecord,
@@ -239,9 +240,18 @@ Deno.test("random record sets: kafkajs' messages, Batch and the consumer's recor
           wantBatch.messages.map((m) => toRecord("t", 3, m)).filter((r) => r.offset >= position),
           "the consumer's records",
         );
-        for (const r of batchRecords(gotBatch, position)) {
+        const lazy = fetchedRecords(gotBatch, position);
+        const each = Array.from({ length: lazy.length }, (_, i) => lazy.at(i)!);
+        assert.deepStrictEqual(each.map(plain), batchRecords(gotBatch, position).map(plain));
+        assert.equal(lazy.at(lazy.length), undefined, "nothing past the end");
+        for (const r of each) {
           assert.equal(valueBytes(r), r.value === null ? 0 : r.value.byteLength, "valueBytes");
-          if (r instanceof ViewRecord) assert.equal(r.value, r.value, "one view, made once");
+          if (r instanceof ViewRecord) {
+            assert.notEqual(r.value ?? 0, r.value ?? 1, "a new view each time: none kept");
+            const copy = new Uint8Array(r.valueLength);
+            assert.equal(r.copyValueTo(copy, 0), r.value === null ? -1 : r.valueLength);
+            if (r.value !== null) assert.deepEqual(copy, r.value, "copyValueTo copies the value");
+          }
         }
         if (fetchedColumns(gotBatch) !== undefined) columnar++;
         else own++;

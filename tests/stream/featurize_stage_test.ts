@@ -323,3 +323,60 @@ Deno.test("FeaturizeStage on shop: the rows (dense and hashed url) are the in-pr
     assert.equal(b - a, 1);
   }
 });
+
+Deno.test("FeaturizeStage decodes a batch in chunks: rows and dead letters as one record at a time", async () => {
+  const { DECODE_CHUNK } = await import("../../src/stream/featurize_stage.ts");
+  const { SHOP_FEATURES } = await import("../../src/learn/shop_features.ts");
+  const n = 3 * DECODE_CHUNK + 37;
+  // Bad records right at the chunk boundaries (and elsewhere), escapes for the JSON path.
+  const bad = new Set([DECODE_CHUNK - 1, DECODE_CHUNK, 2 * DECODE_CHUNK - 1, 2 * DECODE_CHUNK, 5]);
+  const records = Array.from({ length: n }, (_, i): SourceRecord => {
+    const base = {
+      user_id: 1 + (i % 9),
+      url: i % 4 === 0 ? "/a\\/b" : `/product/${i % 13}`,
+      session_id: `s${i % 17}`,
+      timestamp: T0 + i,
+    };
+    const e: WireEvent = i % 11 === 10
+      ? { ...base, action: "purchase", amount: 3.5 }
+      : { ...base, action: "view" };
+    return record(i % 2, i >> 1, bad.has(i) ? (i % 2 ? "not json" : '{"user_id":1}') : e);
+  });
+  const whole = new FeaturizeStage({ featureSet: SHOP_FEATURES });
+  const wholeRows = new RowBatch(featureRows(SHOP_FEATURES));
+  // The first ten are covered before: the batch then skips them (and copies the rest).
+  whole.featurize(records.slice(0, 10), new RowBatch(featureRows(SHOP_FEATURES)));
+  const result = whole.featurize(records, wholeRows);
+  assert.equal(result.skipped, 10);
+  const single = new FeaturizeStage({ featureSet: SHOP_FEATURES });
+  const one = new RowBatch(featureRows(SHOP_FEATURES));
+  const columns = (b: RowBatch) => ({
+    kind: [...b.kind.subarray(0, b.length)],
+    reason: [...b.reason.subarray(0, b.length)],
+    partition: [...b.partition.subarray(0, b.length)],
+    offset: [...b.offset.subarray(0, b.length)],
+    amount: [...b.amount.subarray(0, b.length)],
+    sessionId: b.sessionId.slice(0, b.length),
+    dense: [...b.dense.subarray(0, b.length * b.denseWidth)],
+    sparse: [...b.sparseIndex.subarray(0, b.sparseLength)],
+  });
+  type Columns = ReturnType<typeof columns>;
+  const want: Columns[] = [];
+  const letters: [number, number, string][] = [];
+  for (const [i, r] of records.entries()) {
+    one.clear();
+    const got = single.featurize([r], one).deadLetters;
+    if (i < 10) continue; // the whole batch skips these
+    want.push(columns(one));
+    for (const d of got) letters.push([d.record.partition, d.record.offset, d.error.reason]);
+  }
+  const keys = Object.keys(want[0]) as (keyof Columns)[];
+  const merged = Object.fromEntries(keys.map((k) => [k, want.flatMap((c) => c[k] as unknown[])]));
+  assert.equal(wholeRows.length, n - 10);
+  assert.deepEqual(columns(wholeRows), merged);
+  assert.deepEqual(
+    result.deadLetters.map((d) => [d.record.partition, d.record.offset, d.error.reason]),
+    letters,
+  );
+  assert.equal(letters.length, bad.size - 1, "the bad records after the first ten");
+});

@@ -88,9 +88,17 @@ Deno.test("installColumns and adoptRows refuse columns of another shape, naming 
 Deno.test("packRecords copies a view record's value out of its fetch bytes as it is", () => {
   // Two records' values inside one "fetch response", and a tombstone.
   const bytes = enc.encode('..key1{"a":1}..key2{"b":22}..');
-  const view = (offset: number, start: number, length: number) =>
-    new ViewRecord("t", 0, offset, 0, bytes, { start: 0, length: -1 }, { start, length });
-  const records = [view(0, 6, 7), view(1, -1, -1), view(2, 19, 8)];
+  const columns = {
+    bytes,
+    offsets: Float64Array.of(0, 1, 2),
+    timestamps: new Float64Array(3),
+    keyStart: new Int32Array(3),
+    keyLength: Int32Array.of(-1, -1, -1),
+    valueStart: Int32Array.of(6, -1, 19),
+    valueLength: Int32Array.of(7, -1, 8),
+  };
+  const run = { topic: "t", partition: 0, columns };
+  const records = [0, 1, 2].map((i) => new ViewRecord(run, i));
   const target = new Uint8Array(3);
   assert.equal(records[1].copyValueTo(target, 0), -1, "a tombstone copies nothing");
   const packed = packRecords(records);
