@@ -238,24 +238,42 @@ function equalBytes(b: Uint8Array, start: number, literal: Uint8Array): boolean 
   return true;
 }
 
-/** The key id of the plain key `b[start .. start + len)`, or -1 for any other key. */
-function keyId(b: Uint8Array, start: number, len: number): number {
-  switch (len) {
-    case 3:
-      return equalBytes(b, start, KEY_URL) ? K_URL : -1;
-    case 6:
-      if (equalBytes(b, start, KEY_ACTION)) return K_ACTION;
-      return equalBytes(b, start, KEY_AMOUNT) ? K_AMOUNT : -1;
-    case 7:
-      return equalBytes(b, start, KEY_USER_ID) ? K_USER_ID : -1;
-    case 9:
-      return equalBytes(b, start, KEY_TIMESTAMP) ? K_TIMESTAMP : -1;
-    case 10:
-      return equalBytes(b, start, KEY_SESSION_ID) ? K_SESSION_ID : -1;
+/** Whether `b[i ..]` is `literal` then the closing quote (`literal`: plain, no quote). */
+function keyThenQuote(b: Uint8Array, i: number, n: number, literal: Uint8Array): boolean {
+  const len = literal.length;
+  if (i + len >= n || b[i + len] !== QUOTE) return false;
+  for (let k = 0; k < len; k++) if (b[i + k] !== literal[k]) return false;
+  return true;
+}
+
+/**
+ * The key id of the key whose body starts at `b[i]` (just after its opening quote), or -1: the
+ * known key whose bytes are followed by the closing quote there. The same answer as scanning the
+ * string to its closing quote ({@linkcode scanString}) and then comparing the body with each
+ * known key of its length — a body that is exactly a known key is plain and ends at that quote —
+ * in one pass over the key.
+ */
+function keyAt(b: Uint8Array, i: number, n: number): number {
+  if (i >= n) return -1;
+  switch (b[i]) {
+    case 0x75: // u
+      if (keyThenQuote(b, i, n, KEY_USER_ID)) return K_USER_ID;
+      return keyThenQuote(b, i, n, KEY_URL) ? K_URL : -1;
+    case 0x61: // a
+      if (keyThenQuote(b, i, n, KEY_ACTION)) return K_ACTION;
+      return keyThenQuote(b, i, n, KEY_AMOUNT) ? K_AMOUNT : -1;
+    case 0x73: // s
+      return keyThenQuote(b, i, n, KEY_SESSION_ID) ? K_SESSION_ID : -1;
+    case 0x74: // t
+      return keyThenQuote(b, i, n, KEY_TIMESTAMP) ? K_TIMESTAMP : -1;
     default:
       return -1;
   }
 }
+
+/** The key lengths by key id. */
+const KEY_LENGTH = [KEY_USER_ID, KEY_URL, KEY_ACTION, KEY_SESSION_ID, KEY_TIMESTAMP, KEY_AMOUNT]
+  .map((k) => k.length);
 
 /** The action code of the plain string `b[start .. start + len)`, or -1. */
 function actionCode(b: Uint8Array, start: number, len: number): number {
@@ -291,11 +309,9 @@ export function decodeRecord(
   let action = -1;
   for (;;) {
     if (i >= n || b[i] !== QUOTE) return false;
-    const keyStart = i + 1;
-    const keyEnd = scanString(b, keyStart, n);
-    if (keyEnd < 0) return false;
-    const key = keyId(b, keyStart, keyEnd - keyStart);
+    const key = keyAt(b, i + 1, n);
     if (key < 0) return false;
+    const keyEnd = i + 1 + KEY_LENGTH[key];
     const bit = 1 << key;
     if ((seen & bit) !== 0) return false;
     seen |= bit;

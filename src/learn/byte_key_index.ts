@@ -10,13 +10,15 @@
  *   bytes, not the churn.
  * - **Memory** is allocated for `initialCapacity` keys up front and untouched until used: typed
  *   arrays are zero pages the kernel maps on first write, so an index sized for a million keys
- *   that holds a thousand costs the thousand's pages (the bucket table's spread over it aside).
- *   Nothing is filled ahead of use.
+ *   that holds a thousand costs the thousand's pages. Nothing is filled ahead of use. Only the
+ *   bucket table grows with the keys instead (4 bytes a bucket, two buckets a key at most).
  * - **Hashes** are the caller's (e.g. FNV-1a from `src/util/fnv1a.ts`), any 32-bit function of
  *   the key bytes; the index spreads them with murmur3's finalizer before taking a bucket, and
  *   on a hash match compares the key bytes, so two distinct keys are never one entry — equal
  *   hashes cost a longer probe, never a merge. A weak hash (even a constant) stays correct.
- * - **Table**: linear probing over a power-of-two table at most half full; each bucket is one
+ * - **Table**: linear probing over a power-of-two table at most half full, sized for the keys
+ *   held (it doubles as they come: a store capped at 100,000 that holds 14,000 probes 128 KiB of
+ *   buckets, which stay in the cache, not 1 MiB spread over its pages); each bucket is one
  *   int32 word: `slot + 1` (0 = empty) in its low bits, as many as the slot capacity needs, and
  *   the top bits of the mixed hash above them (a tag: 11 bits at a million slots). The key's
  *   hash, length and bytes (or arena offset) are the slot's, side by side in one array (2 +
@@ -126,7 +128,7 @@ export class ByteKeyIndex {
     this.#inline = inline;
     this.#stride = KEY + Math.max(1, inline / 4);
     let buckets = 2;
-    while (buckets < 2 * capacity) buckets *= 2;
+    while (buckets < 2 * Math.min(capacity, TABLE_START_KEYS)) buckets *= 2;
     this.#table = new Int32Array(buckets);
     this.#mask = buckets - 1;
     this.#meta = new Int32Array(this.#stride * capacity); // read only below slotLimit: no fill
@@ -328,6 +330,18 @@ export class ByteKeyIndex {
     return this.keyArray(slot).slice(o, o + this.keyLength(slot));
   }
 
+  /**
+   * Whether `slot` holds the key `bytes[start .. start + length)` (its length and bytes; the
+   * hash is not compared). Allocates nothing.
+   * @throws {RangeError} when `slot` holds no key, or the slice is not inside `bytes`
+   */
+  keyEquals(slot: number, bytes: Uint8Array, start: number, length: number): boolean {
+    this.#checkSlot(slot);
+    checkSlice(bytes, start, length);
+    return this.#meta[this.#stride * slot + LENGTH] === length &&
+      this.#equals(slot, bytes, start, length);
+  }
+
   /** Removes every key; slot ids start again at 0. Keeps the allocated space. */
   clear(): void {
     this.#table.fill(0);
@@ -465,6 +479,12 @@ function lowMask(capacity: number): number {
   while (low < capacity) low = low * 2 + 1;
   return low;
 }
+
+/**
+ * Keys the bucket table has room for at first (or `initialCapacity`, if fewer); it doubles as
+ * keys are added, so that its buckets are those of the keys held, not of the capacity.
+ */
+const TABLE_START_KEYS = 1024;
 
 /** In-place compaction orders slots by `offset · SLOT_BITS + slot` (for slots below it). */
 const SLOT_BITS = 2 ** 23;

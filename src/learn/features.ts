@@ -53,6 +53,11 @@ export class Featurizer {
   #id = new Uint8Array(256); // the session id's WTF-8 bytes, in push
   #readsPage: boolean;
   #pagedEvent = new PagedEvent();
+  // the url slice featurizeKey classified, for observeKey of the same event (#paged)
+  #urlBytes: Uint8Array | null = null;
+  #urlStart = 0;
+  #urlLength = 0;
+  #page = 0;
 
   /**
    * Creates a featurizer over `options.store`, or over a new, empty session store.
@@ -123,14 +128,16 @@ export class Featurizer {
   ): void {
     const store = this.#store;
     const slot = store.lookupKey(bytes, start, length, hash, event.timestamp);
-    const e = urlStart < 0 ? event : this.#paged(event, bytes, urlStart, urlLength);
+    const e = urlStart < 0 ? event : this.#paged(event, bytes, urlStart, urlLength, false);
     this.#write(e, store.slots, store.words, slot < 0 ? -1 : slot * store.stride, out, offset);
   }
 
   /**
    * {@linkcode Featurizer.observe} by the session id's bytes (see `featurizeKey`, also for the
    * url's bytes). Returns the session id's string, made from those bytes (`event.session_id` is
-   * not read).
+   * not read). Right after the `featurizeKey` of the same event, with the same url slice (its
+   * bytes unchanged in between, as the featurize stage calls them), it takes the page class that
+   * call found instead of finding it again.
    */
   observeKey(
     event: SessionEvent,
@@ -141,14 +148,37 @@ export class Featurizer {
     urlStart = -1,
     urlLength = 0,
   ): string {
-    const e = urlStart < 0 ? event : this.#paged(event, bytes, urlStart, urlLength);
+    const e = urlStart < 0 ? event : this.#paged(event, bytes, urlStart, urlLength, true);
     return this.#store.recordKey(bytes, start, length, hash, e);
   }
 
-  /** `event` with its page class from its url's bytes, for a set that reads it. */
-  #paged(event: SessionEvent, bytes: Uint8Array, start: number, length: number): SessionEvent {
+  /**
+   * `event` with its page class from its url's bytes, for a set that reads it. `featurizeKey`
+   * finds the class (`again` false) and `observeKey` of the same event takes it from there
+   * (`again` true: the same url slice, whose bytes the caller has not changed in between).
+   */
+  #paged(
+    event: SessionEvent,
+    bytes: Uint8Array,
+    start: number,
+    length: number,
+    again: boolean,
+  ): SessionEvent {
     if (!this.#readsPage) return event;
-    return this.#pagedEvent.of(event, pageClassBytes(bytes, start, length));
+    let page: number;
+    if (
+      again && bytes === this.#urlBytes && start === this.#urlStart && length === this.#urlLength
+    ) {
+      page = this.#page;
+    } else {
+      page = pageClassBytes(bytes, start, length);
+      this.#page = page;
+      this.#urlStart = start;
+      this.#urlLength = length;
+    }
+    // Taken once at most: a later event's slice in a reused buffer is another url.
+    this.#urlBytes = again ? null : bytes;
+    return this.#pagedEvent.of(event, page);
   }
 
   /**

@@ -33,7 +33,8 @@ export class KeyLookupCache {
   lookup(bytes: Uint8Array, start: number, length: number, hash: number): number {
     if (
       bytes === this.#bytes && start === this.#start && length === this.#length &&
-      hash === this.#hash && this.#slot !== -1 && this.#sameKey(this.#slot, bytes, start)
+      hash === this.#hash && this.#slot !== -1 &&
+      this.#index.keyEquals(this.#slot, bytes, start, length)
     ) return this.#slot; // (a miss is looked up again: it costs one lookup per new session)
     const slot = this.#index.lookup(bytes, start, length, hash);
     this.#bytes = bytes;
@@ -47,13 +48,5 @@ export class KeyLookupCache {
   /** Forgets the cached key (call it on every change of the index). */
   clear(): void {
     this.#bytes = null;
-  }
-
-  /** Whether the key of `slot` is `bytes[start ..]` (of its length). */
-  #sameKey(slot: number, bytes: Uint8Array, start: number): boolean {
-    const index = this.#index, arena = index.keyArray(slot);
-    const o = index.keyOffset(slot), n = index.keyLength(slot);
-    for (let k = 0; k < n; k++) if (arena[o + k] !== bytes[start + k]) return false;
-    return true;
   }
 }

@@ -22,7 +22,9 @@
  * strings (`lookup` / `record`, encoded into a scratch buffer) find the same session, and two
  * distinct ids never merge, whatever their hashes (the index compares the bytes). Nothing is
  * allocated per event on the byte path, and no string is kept per session: an id's string is
- * made from its bytes when asked for ({@linkcode SessionStore.idAt}: checkpoints, `toJSON`).
+ * made from its bytes when asked for ({@linkcode SessionStore.idAt}: checkpoints, `toJSON`), and
+ * the ones `recordKey` returns for rows are kept in a bounded cache by slot
+ * (`session_store_ids.ts`), so that a session's is made about once.
  *
  * Memory: the slots, the recency links and the index are allocated for the cap up front (up to
  * {@linkcode PREALLOCATED_SESSIONS}; beyond it they grow by doubling) and touched only as
@@ -44,6 +46,7 @@ import { decodeWtf8, encodeWtf8Into } from "../util/wtf8.ts";
 import { ByteKeyIndex } from "./byte_key_index.ts";
 import { NIL, RecencyList } from "./recency_list.ts";
 import { KeyLookupCache } from "./key_lookup_cache.ts";
+import { SessionIdCache } from "./session_store_ids.ts";
 import { layoutShape, MAX_WHOLE, type SlotShape, writeSlot } from "./session_slot.ts";
 import { CORE_LAYOUT, type SessionEvent, type SessionLayout } from "./session_layout.ts";
 import {
@@ -114,6 +117,7 @@ export class SessionStore {
   // one-entry cache of the last lookup, so featurize-then-record costs one Map lookup
   #lastId: string | undefined = undefined;
   #lastSlot = NIL;
+  #ids: SessionIdCache; // the id strings recordKey returned, by slot
 
   /**
    * An empty store of the bounds and layout given, its slots allocated for the cap.
@@ -134,6 +138,7 @@ export class SessionStore {
     this.#order = new RecencyList(cap);
     this.#index = new ByteKeyIndex({ initialCapacity: cap });
     this.#keys = new KeyLookupCache(this.#index);
+    this.#ids = new SessionIdCache(cap);
   }
 
   /** Live sessions. */
@@ -266,7 +271,8 @@ export class SessionStore {
    * `bytes[start .. start + length)` with FNV-1a 32 hash `hash` (as for
    * {@linkcode SessionStore.lookupKey}). Allocates nothing but a new session's key (in the
    * index's arena) and the id's string it returns, made from the bytes (`decodeWtf8`: a tenth
-   * of the cost of `TextDecoder`'s on ten bytes; `event.session_id` is not read).
+   * of the cost of `TextDecoder`'s on ten bytes; `event.session_id` is not read) once per
+   * session while it stays in the bounded cache of `session_store_ids.ts`.
    */
   recordKey(
     bytes: Uint8Array,
@@ -275,11 +281,26 @@ export class SessionStore {
     hash: number,
     event: SessionEvent,
   ): string {
-    this.#record(this.#keys.lookup(bytes, start, length, hash), bytes, start, length, hash, event);
-    return decodeWtf8(bytes, start, length);
+    const slot = this.#record(
+      this.#keys.lookup(bytes, start, length, hash),
+      bytes,
+      start,
+      length,
+      hash,
+      event,
+    );
+    const cached = this.#ids.get(slot);
+    if (cached !== undefined) return cached;
+    const id = decodeWtf8(bytes, start, length);
+    if (this.#index.has(slot)) this.#ids.set(slot, id); // (one expired at once left its slot free)
+    return id;
   }
 
-  /** Records `event` in the session of `found` (its slot, live or stale, or NIL) or a new one. */
+  /**
+   * Records `event` in the session of `found` (its slot, live or stale, or NIL) or a new one;
+   * returns the session's slot (no longer live if the sweep expired the session at once: an
+   * event more than the idle time behind the watermark).
+   */
   #record(
     found: number,
     bytes: Uint8Array,
@@ -287,7 +308,7 @@ export class SessionStore {
     length: number,
     hash: number,
     event: SessionEvent,
-  ): void {
+  ): number {
     const time = event.timestamp;
     let slot = this.#live(found, time);
     if (slot === NIL) {
@@ -313,6 +334,7 @@ export class SessionStore {
     if (time > this.#watermark) this.#watermark = time;
     this.#sweep();
     this.#keys.clear();
+    return slot;
   }
 
   /** The plain JSON-able state, sessions least recently seen first. */
@@ -439,6 +461,7 @@ export class SessionStore {
 
   #remove(slot: number): void {
     if (slot === this.#lastSlot) this.#lastId = undefined;
+    this.#ids.forget(slot);
     this.#keys.clear();
     this.#order.unlink(slot);
     this.#index.delete(slot);

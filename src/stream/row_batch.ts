@@ -283,7 +283,9 @@ export class RowBatch {
     this.offset[i] = offset;
     this.truth[i] = NaN;
     this.sparseEnd[i] = this.sparseLength;
-    this.dense.fill(0, i * this.denseWidth, (i + 1) * this.denseWidth);
+    // A loop, not `fill`: a builtin call per row of ~30 values costs more than the stores.
+    const dense = this.dense, w = this.denseWidth;
+    for (let k = i * w, end = k + w; k < end; k++) dense[k] = 0;
     return i;
   }
 

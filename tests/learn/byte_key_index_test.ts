@@ -271,3 +271,34 @@ Deno.test("ByteKeyIndex keeps a key of at most inlineBytes in its slot's words, 
     assert.throws(() => new ByteKeyIndex({ inlineBytes: bad }), new RegExp(`inlineBytes ${bad}`));
   }
 });
+
+Deno.test("ByteKeyIndex of a large capacity grows its bucket table with the keys, finding every key", () => {
+  const index = new ByteKeyIndex({ initialCapacity: 1 << 17 });
+  const key = (i: number) => new TextEncoder().encode(`key-${i}`);
+  const slots = new Map<number, number>();
+  for (let i = 0; i < 20_000; i++) {
+    const k = key(i);
+    slots.set(i, index.insert(k, 0, k.length, fnv1a32(k, 0, k.length)));
+  }
+  for (let i = 0; i < 20_000; i += 2) index.delete(slots.get(i)!);
+  for (let i = 0; i < 20_000; i++) {
+    const k = key(i);
+    assert.equal(index.lookup(k, 0, k.length, fnv1a32(k, 0, k.length)), i % 2 ? slots.get(i) : -1);
+  }
+  assert.equal(index.size, 10_000);
+});
+
+Deno.test("ByteKeyIndex.keyEquals() compares a slot's key with a slice, inline or in the arena", () => {
+  const index = new ByteKeyIndex({ initialCapacity: 4 });
+  const short = new TextEncoder().encode("xxabcxx"),
+    long = new TextEncoder().encode("a-key-longer-than-12");
+  const s = index.insert(short, 2, 3, 1), l = index.insert(long, 0, long.length, 2);
+  assert.equal(index.keyEquals(s, short, 2, 3), true);
+  assert.equal(index.keyEquals(s, short, 1, 3), false);
+  assert.equal(index.keyEquals(s, short, 2, 4), false);
+  assert.equal(index.keyEquals(l, long, 0, long.length), true);
+  assert.equal(index.keyEquals(l, long, 0, long.length - 1), false);
+  assert.throws(() => index.keyEquals(s, short, 5, 3), RangeError);
+  index.delete(s);
+  assert.throws(() => index.keyEquals(s, short, 2, 3), /holds no key/);
+});

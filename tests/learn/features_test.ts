@@ -520,3 +520,26 @@ Deno.test("featurizeKey/observeKey with the url's bytes give the rows and state 
     assert.deepEqual(paged.toJSON(), plain.toJSON(), name);
   }
 });
+
+Deno.test("observeKey without its featurizeKey finds the page class of the url bytes it is given", () => {
+  // One buffer, rewritten per event at the same offsets: an observeKey whose featurizeKey was
+  // skipped must not take the page class the previous event's featurizeKey found there.
+  const gen = createGenerator("funnel", { seed: 5 });
+  const events = oddEvents(Array.from({ length: 5_000 }, () => gen.next()));
+  for (const name of ["shop", "fields"]) {
+    const set = featureSet(name);
+    const plain = new Featurizer({ featureSet: set, maxSessions: 500 });
+    const paged = new Featurizer({ featureSet: set, maxSessions: 500 });
+    const out = new Float64Array(set.width);
+    const bytes = new Uint8Array(4096);
+    events.forEach((e, i) => {
+      const sl = encodeWtf8Into(e.session_id, bytes, 0);
+      const ul = encodeWtf8Into(e.url, bytes, 64);
+      const hash = fnv1a32(bytes, 0, sl);
+      if (i % 3 !== 0) paged.featurizeKey(e, bytes, 0, sl, hash, out, 0, 64, ul);
+      plain.observeKey(e, bytes, 0, sl, hash);
+      paged.observeKey(e, bytes, 0, sl, hash, 64, ul);
+    });
+    assert.deepEqual(paged.toJSON(), plain.toJSON(), name);
+  }
+});

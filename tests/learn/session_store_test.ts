@@ -370,3 +370,79 @@ Deno.test("SessionStore allocates its slots for the cap up front: no growth belo
   assert.equal(store.slots, slots); // the same array: never copied
   assert.equal(store.size, 5000);
 });
+
+Deno.test("SessionStore.recordKey() returns each event's own id through expiry, eviction and slot reuse", () => {
+  // A small cap and idle time, with events far behind the watermark (expired at once: their slot
+  // is freed by the same record) and ids that share slots as sessions come and go.
+  const store = windowStore({ maxSessions: 30, idleSeconds: 60 });
+  const buffer = new Uint8Array(64);
+  let seed = 7, t = T0;
+  for (let i = 0; i < 20_000; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    const id = `s${(seed >>> 8) % 90}${i % 3 === 0 ? "é" : ""}`;
+    t += (seed >>> 4) % 7;
+    const time = (seed & 0xf) === 0 ? t - 1000 : t;
+    const length = encodeWtf8Into(id, buffer, 0);
+    const got = store.recordKey(buffer, 0, length, fnv1a32(buffer, 0, length), at(id, time));
+    assert.equal(got, id, `event ${i}`);
+  }
+  assert.ok(store.expired > 0 && store.evicted > 0);
+});
+
+Deno.test("SessionStore.recordKey() returns the right ids with more live sessions than its id cache", () => {
+  const store = windowStore({ maxSessions: 50_000, idleSeconds: 86_400 });
+  const buffer = new Uint8Array(64);
+  for (let lap = 0; lap < 2; lap++) {
+    for (let i = 0; i < 40_000; i++) {
+      const id = `id-${(i * 7919) % 40_000}`;
+      const length = encodeWtf8Into(id, buffer, 0);
+      const got = store.recordKey(buffer, 0, length, fnv1a32(buffer, 0, length), at(id, T0 + i));
+      if (got !== id) assert.fail(`lap ${lap}, event ${i}: ${got} for ${id}`);
+    }
+  }
+  assert.equal(store.size, 40_000);
+});
+
+Deno.test("SessionStore.recordKey() of a session expired by its own record caches no id for its freed slot", () => {
+  const store = windowStore({ maxSessions: 1, idleSeconds: 60 });
+  const buffer = new Uint8Array(16);
+  const record = (id: string, t: number) => {
+    const length = encodeWtf8Into(id, buffer, 0);
+    return store.recordKey(buffer, 0, length, fnv1a32(buffer, 0, length), at(id, t));
+  };
+  record("a", T0);
+  record("b", T0 + 1000); // expires a
+  record("c", T0); // evicts b: c is left, stale
+  assert.equal(record("d", T0), "d"); // the sweep expires c, then d itself: the store is empty
+  assert.equal(store.size, 0);
+  assert.equal(record("e", T0 + 1000), "e"); // e takes the slot d had
+  assert.deepEqual(store.toJSON().ids, ["e"]);
+});
+
+Deno.test("SessionStore agrees with the reference on out-of-order streams that expire and evict at once", () => {
+  // Events far behind the watermark (a new session older than the idle time), small caps: the
+  // sweep's shortcut (the head's last time, kept while it stays the head) must expire what the
+  // reference expires.
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: -300, max: 120 })),
+        { minLength: 20, maxLength: 300 },
+      ),
+      fc.integer({ min: 1, max: 4 }),
+      (ops, max) => {
+        const store = windowStore({ idleSeconds: 50, maxSessions: max });
+        const ref = new ReferenceStore(50, max);
+        let t = T0;
+        for (const [k, dt] of ops) {
+          t += dt;
+          add(store, `s${k}`, t);
+          ref.record(`s${k}`, t);
+          assert.deepStrictEqual(store.toJSON().ids, ref.sessions.map((s) => s.id));
+        }
+        for (const s of ref.sessions) assert.deepStrictEqual(store.get(s.id), s.v);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
