@@ -27,13 +27,15 @@
  *
  * `--learn-checkouts` is an A/B of `learn` alone: the feature log is featurized once (by this
  * checkout's `featurize ×1`, in the first round), then each round runs `learn` of every checkout
- * listed (its `src/main.ts`; `DIR+FLAG+…` adds each `FLAG` to its `deno run`), in an order that alternates
+ * listed (its `src/main.ts`; `DIR+FLAG+…` adds each `FLAG` to its `deno run`, `DIR+NAME=VALUE`
+ * sets an environment variable of its process), in an order that alternates
  * from round to round, on that same log; `--featurizers` is then ignored (and the restore is not
  * measured). Each learn run's steady CPU is also printed (stderr) split into its main thread
  * (`/proc/<pid>/task/<pid>/stat`) and the other threads (V8's collector and compiler), the share
  * of the steady wall time the main thread was busy, with
  * its stop line on the input (batches by close reason, time spent waiting for records mid-batch),
- * when the checkout prints one.
+ * when the checkout prints one, and with `DIR+--v8-flags=--trace-gc` the run's collections
+ * (scavenges, mark-compacts, how many for external memory pressure).
  *
  * @module
  */
@@ -83,12 +85,24 @@ if (!COUNTS.includes(1) || COUNTS.some((k) => !Number.isInteger(k) || k < 1 || k
 }
 
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
+/** One `learn` of `--learn-checkouts`: its checkout's `main.ts`, extra `deno run` flags and env. */
+interface Variant {
+  label: string;
+  main: string;
+  denoFlags: string[];
+  env: Record<string, string>;
+}
 /** `--learn-checkouts`: the `learn` variants of an A/B on one log (none: this checkout's only). */
-const VARIANTS: { label: string; main: string; denoFlags: string[] }[] | undefined =
-  values["learn-checkouts"]?.split(",").map((entry) => {
-    const [dir, ...denoFlags] = entry.split("+");
-    return { label: entry, main: `${Deno.realPathSync(dir)}/src/main.ts`, denoFlags };
-  });
+const VARIANTS: Variant[] | undefined = values["learn-checkouts"]?.split(",").map((entry) => {
+  const [dir, ...extra] = entry.split("+");
+  // `NAME=VALUE` sets an environment variable of the run; anything else is a `deno run` flag.
+  const isEnv = (s: string) => /^[A-Z_][A-Z0-9_]*=/.test(s);
+  const env = Object.fromEntries(
+    extra.filter(isEnv).map((s) => [s.slice(0, s.indexOf("=")), s.slice(s.indexOf("=") + 1)]),
+  );
+  const denoFlags = extra.filter((s) => !isEnv(s));
+  return { label: entry, main: `${Deno.realPathSync(dir)}/src/main.ts`, denoFlags, env };
+});
 const RUN_TIMEOUT_MS = 600_000;
 
 console.error(`bench: load average ${loadAverage()} before`);
@@ -203,7 +217,7 @@ function mainThreadCpu(pid: number): number {
 async function learn(
   i: number,
   batch?: number,
-  variant?: { label: string; main: string; denoFlags: string[] },
+  variant?: Variant,
 ): Promise<Run> {
   const port = freePort();
   const stateDir = `${work}/learn-${i}-${batch ?? "default"}-${crypto.randomUUID().slice(0, 8)}`;
@@ -223,6 +237,7 @@ async function learn(
       .concat(["--state-dir", stateDir])
       .concat(["--http", `127.0.0.1:${port}`])
       .concat(batch === undefined ? [] : ["--max-batch-events", String(batch)]),
+    env: variant?.env ?? {},
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -261,8 +276,18 @@ async function learn(
     }
   }
   const failed = await stop(child, stderr);
-  const input = (await stdout).split("\n").find((line) => line.startsWith("input: "));
+  const lines = (await stdout).split("\n");
+  const input = lines.find((line) => line.startsWith("input: "));
   if (input !== undefined) console.error(`bench: learn ${input}`);
+  // With `DIR+--v8-flags=--trace-gc`: the collections of the whole run.
+  const gcs = lines.filter((line) => / ms: (Scavenge|Mark-Compact|Incremental Mark)/.test(line));
+  if (gcs.length > 0) {
+    const count = (re: RegExp) => gcs.filter((line) => re.test(line)).length;
+    console.error(
+      `bench: learn gc: ${count(/Scavenge/)} scavenges, ${count(/Mark-Compact/)} mark-compacts; ` +
+        `${count(/external memory pressure/)} for external memory pressure`,
+    );
+  }
   if (first !== undefined && t1 > 0) {
     const m = (EVENTS - first.rows) / 1e6;
     console.error(

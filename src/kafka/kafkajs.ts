@@ -22,7 +22,9 @@
  *    (`fast_varints.ts`: compressed batches, written by kafkajs' own record encoder), the fast
  *    varlong decoding of the decoder (`fast_long_decoding.ts`), the columnar fetch (`columnar_fetch.ts`;
  *    before kafkajs' fetch responses and consumer group are loaded: a fetched record set becomes
- *    columns over the response, kafkajs' messages are made only when read), and the filter that keeps
+ *    columns over the response, kafkajs' messages are made only when read), the direct response
+ *    (`direct_response.ts`; before kafkajs' client is loaded: a plaintext socket reads each response
+ *    straight into a buffer of its own, no chunks to concatenate), and the filter that keeps
  *    kafkajs' negative-timeout warning off stderr (`timeout_warning.ts`). The patches that swap a
  *    module in the CommonJS cache throw {@linkcode KafkaJsPatchError} when the module that takes
  *    it is already loaded.
@@ -43,6 +45,7 @@ import type * as KafkaJs from "kafkajs";
 import kafkajsPackage from "kafkajs/package.json" with { type: "json" };
 import { columnarFetchCalls, installColumnarFetch } from "./columnar_fetch.ts";
 import { directRecordBatchCalls, installDirectRecordBatch } from "./direct_record_batch.ts";
+import { directResponseCalls, installDirectResponse } from "./direct_response.ts";
 import type { EncoderClass, LongClass, RecordBatchModule } from "./direct_record_batch.ts";
 import {
   explicitPartitionCalls,
@@ -181,6 +184,11 @@ installColumnarFetch({
   decodeMessages: kafkajsModule("kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js"),
   batch: kafkajsModule("kafkajs/src/consumer/batch.js"),
 });
+notLoadedYet("direct response", "kafkajs/src/index.js", "client");
+installDirectResponse({
+  socketFactory: kafkajsModule("kafkajs/src/network/socketFactory.js"),
+  connection: kafkajsModule("kafkajs/src/network/connection.js"),
+});
 quietKafkaJsTimeoutWarning();
 
 // 3. kafkajs itself: its producer now takes the linear grouping.
@@ -245,6 +253,7 @@ export function patchCalls(): Record<string, number> {
   const longs = fastLongDecodingCalls();
   const direct = directRecordBatchCalls();
   const columnar = columnarFetchCalls();
+  const response = directResponseCalls();
   return {
     "linearGrouping.groupMessagesPerPartition": linearGroupingCalls(),
     "explicitPartition.DefaultPartitioner": explicitPartitionCalls(),
@@ -259,5 +268,7 @@ export function patchCalls(): Record<string, number> {
     "fastLongDecoding.fromValueCached": longs.fromValueCached,
     "columnarFetch.decodeMessages": columnar.decodeMessages,
     "columnarFetch.Batch": columnar.Batch,
+    "directResponse.socketFactory": response.socketFactory,
+    "directResponse.processData": response.processData,
   };
 }

@@ -27,7 +27,7 @@
 
 import type { FeatureBatch } from "./feature_batch.ts";
 import { logLoss } from "./logistic.ts";
-import { binOf, Span, type SpanState } from "./metrics_span.ts";
+import { AUC_BINS, binOf, Span, type SpanState } from "./metrics_span.ts";
 import { decodeTyped, encodeTyped } from "./typed_codec.ts";
 
 export { AUC_BINS, summarizeBatch } from "./metrics_span.ts";
@@ -155,7 +155,13 @@ export class PrequentialMetrics {
     const flags = (label === 1 ? FLAG_LABEL : 0) | (correct ? FLAG_CORRECT : 0) |
       (hasTruth ? FLAG_TRUTH : 0);
     const all = this.#all, win = this.#win;
-    this.#addTo(all, loss, bayesLoss, bin, truthBin, flags, 1);
+    if (batch === null) this.#addTo(all, loss, bayesLoss, bin, truthBin, flags, 1);
+    else {
+      // The cumulative span's sums in event order; its counts come from the batch's at its end
+      // (whole numbers: the same in any order).
+      all.lossSum += loss;
+      if (hasTruth) all.bayesSum += bayesLoss;
+    }
     const i = this.#next;
     if (win.events === this.windowSize) {
       this.#addTo(
@@ -208,14 +214,28 @@ export class PrequentialMetrics {
     const from = this.#next;
     for (let i = 0; i < n; i++) this.#add(losses[i], scores[i], labels[i], truth[i], s);
     const summary = s.summary();
-    // Back to empty: the batch's bins are the ring's last min(n, windowSize) slots.
+    // The batch's counts into the cumulative span, and the batch span back to empty: its bins are
+    // the ring's last min(n, windowSize) slots (a bin met again adds 0).
+    const all = this.#all;
+    all.events += s.events;
+    all.positives += s.positives;
+    all.correct += s.correct;
+    all.truthEvents += s.truthEvents;
     if (n >= this.windowSize) {
+      for (let b = 0; b < AUC_BINS; b++) {
+        all.pos[b] += s.pos[b], all.neg[b] += s.neg[b];
+        all.truthPos[b] += s.truthPos[b], all.truthNeg[b] += s.truthNeg[b];
+      }
       s.pos.fill(0), s.neg.fill(0), s.truthPos.fill(0), s.truthNeg.fill(0);
     } else {
       const bins = this.#bin, truthBins = this.#truthBin, size = this.windowSize;
+      const pos = s.pos, neg = s.neg, truthPos = s.truthPos, truthNeg = s.truthNeg;
       for (let k = 0, i = from; k < n; k++, i = i + 1 === size ? 0 : i + 1) {
-        s.pos[bins[i]] = s.neg[bins[i]] = 0;
-        s.truthPos[truthBins[i]] = s.truthNeg[truthBins[i]] = 0;
+        const b = bins[i], t = truthBins[i];
+        all.pos[b] += pos[b], all.neg[b] += neg[b];
+        pos[b] = neg[b] = 0;
+        all.truthPos[t] += truthPos[t], all.truthNeg[t] += truthNeg[t];
+        truthPos[t] = truthNeg[t] = 0;
       }
     }
     s.zeroCounts();

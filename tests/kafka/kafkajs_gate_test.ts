@@ -147,6 +147,8 @@ Deno.test("patchCalls() names a counter for every patched function", () => {
     "columnarFetch.decodeMessages",
     "directRecordBatch.Record",
     "directRecordBatch.RecordBatch",
+    "directResponse.processData",
+    "directResponse.socketFactory",
     "explicitPartition.DefaultPartitioner",
     "fastCrc32c.crc32C",
     "fastLongDecoding.fromValue",
