@@ -16,7 +16,8 @@
  * 4. the SHA-256 of every byte before it (32 bytes), then the end of the file.
  *
  * Any typed array in the state (`Float64Array`, `Uint16Array`, … — a model's weights, however
- * many) becomes a raw section and is read back as the same type; any `SessionStore` becomes a
+ * many; a `Base64Typed`'s array, the metrics' ring, rather than its base64 text) becomes a raw
+ * section and is read back as the same type; any `SessionStore` becomes a
  * session-store section and is read back as a restored `SessionStore`. An array of at least
  * {@linkcode NUMBERS_SECTION_MIN} finite numbers (the top-purchaser aggregate's columns: 200,000
  * users at most) becomes a numbers section, read back as the same plain array (`-0` as `0`, as
@@ -38,6 +39,7 @@ import {
 } from "./hashing_io.ts";
 
 import { SessionStore } from "../learn/session_store.ts";
+import { Base64Typed } from "../learn/typed_codec.ts";
 import type { SessionLayout } from "../learn/session_layout.ts";
 import {
   encodeSessionChunks,
@@ -141,13 +143,15 @@ export async function writeCheckpoint(
     return { $section: parts.length - 1 };
   });
   await out.frame(encoder.encode(JSON.stringify({ state: tree, sections: metas })));
+  // One piece for every numbers section, allocated at the first.
+  let piece: Float64Array | undefined;
   for (const part of parts) {
     if (part instanceof SessionStore) {
       // One chunk's buffer, reused: each is written out before the next is encoded.
       const chunks = encodeSessionChunks(part, undefined, { reuse: true });
       for (const chunk of chunks) await out.frame(chunk);
     } else if (Array.isArray(part)) {
-      const piece = new Float64Array(Math.min(NUMBERS_PER_PIECE, part.length));
+      piece ??= new Float64Array(NUMBERS_PER_PIECE);
       for (let at = 0; at < part.length; at += piece.length) {
         const n = Math.min(piece.length, part.length - at);
         // `-0` as `0`: what the JSON of the skeleton would have kept.
@@ -354,6 +358,8 @@ function allFinite(array: readonly unknown[]): boolean {
 function skeleton(value: unknown, section: (part: Part) => unknown): unknown {
   if (value === null || typeof value !== "object") return value;
   if (value instanceof SessionStore) return section(value);
+  // Its bytes, not the base64 text of its `toJSON`.
+  if (value instanceof Base64Typed) return skeleton(value.array, section);
   if (ArrayBuffer.isView(value)) {
     const name = value.constructor.name;
     if (!Object.hasOwn(TYPED, name)) {
