@@ -19,8 +19,8 @@
  * A span's counts, sums and histograms are `metrics_span.ts`'s `Span`.
  *
  * Labels never reach a score: the metrics only read scores already written. Serializes to a
- * plain object whose ring buffers are `Base64Typed` views of the live ring (`typed_codec.ts`):
- * base64 text in JSON, their bytes in a binary checkpoint. It restores exactly from either.
+ * plain JSON-able object (ring buffers base64-encoded, see `typed_codec.ts`) that restores
+ * exactly.
  *
  * @module
  */
@@ -28,7 +28,7 @@
 import type { FeatureBatch } from "./feature_batch.ts";
 import { logLoss } from "./logistic.ts";
 import { binOf, Span, type SpanState } from "./metrics_span.ts";
-import { Base64Typed, decodeTyped } from "./typed_codec.ts";
+import { decodeTyped, encodeTyped } from "./typed_codec.ts";
 
 export { AUC_BINS, summarizeBatch } from "./metrics_span.ts";
 
@@ -85,18 +85,10 @@ export interface MetricsState {
   /** The rolling window's span. */
   rolling: SpanState;
   /**
-   * Ring buffer slots `0 .. min(events, windowSize))`, in storage order. {@linkcode
-   * PrequentialMetrics.toJSON} gives each as a `Base64Typed` view of the live ring (valid until
-   * the metrics next change); JSON holds it as `encodeTyped`'s base64 of its bytes, a binary
-   * checkpoint as a typed array. {@linkcode PrequentialMetrics.fromJSON} reads all three.
+   * Ring buffer slots `0 .. min(events, windowSize))`, in storage order, each array encoded by
+   * `encodeTyped` (base64 of its bytes: exact and compact).
    */
-  ring: {
-    loss: RingArray<Float64Array>;
-    bayesLoss: RingArray<Float64Array>;
-    bin: RingArray<Uint16Array>;
-    truthBin: RingArray<Uint16Array>;
-    flags: RingArray<Uint8Array>;
-  };
+  ring: { loss: string; bayesLoss: string; bin: string; truthBin: string; flags: string };
   /** The ring slot the next event goes to. */
   next: number;
   /** Events since the window's sums were last re-added from the ring. */
@@ -235,14 +227,10 @@ export class PrequentialMetrics {
     return { cumulative: this.#all.summary(), rolling: this.#win.summary() };
   }
 
-  /**
-   * The plain JSON-able state, its ring as `Base64Typed` views of the live buffers (no copy:
-   * valid until the metrics next change — a checkpoint is written before the next batch).
-   */
+  /** The plain JSON-able state. */
   toJSON(): MetricsState {
     const n = this.#win.events;
-    const order = <T extends Float64Array | Uint16Array | Uint8Array>(a: T) =>
-      new Base64Typed(a.subarray(0, n) as T);
+    const order = (a: Float64Array | Uint16Array | Uint8Array) => encodeTyped(a.subarray(0, n));
     return {
       version: 1,
       windowSize: this.windowSize,
@@ -270,13 +258,13 @@ export class PrequentialMetrics {
     const m = new PrequentialMetrics({ windowSize: state.windowSize });
     m.#all.load(state.cumulative);
     m.#win.load(state.rolling);
-    const loss = ringPart(state.ring.loss, m.#loss);
+    const loss = decodeTyped(state.ring.loss, m.#loss);
     const n = loss.length;
     const parts = [
-      [m.#bayesLoss, ringPart(state.ring.bayesLoss, m.#bayesLoss)],
-      [m.#bin, ringPart(state.ring.bin, m.#bin)],
-      [m.#truthBin, ringPart(state.ring.truthBin, m.#truthBin)],
-      [m.#flags, ringPart(state.ring.flags, m.#flags)],
+      [m.#bayesLoss, decodeTyped(state.ring.bayesLoss, m.#bayesLoss)],
+      [m.#bin, decodeTyped(state.ring.bin, m.#bin)],
+      [m.#truthBin, decodeTyped(state.ring.truthBin, m.#truthBin)],
+      [m.#flags, decodeTyped(state.ring.flags, m.#flags)],
     ] as const;
     if (n > m.windowSize || parts.some(([, p]) => p.length !== n)) {
       throw new TypeError("Cannot restore PrequentialMetrics: the ring buffer is malformed.");
@@ -328,27 +316,4 @@ export class PrequentialMetrics {
     this.#win.lossSum = loss;
     this.#win.bayesSum = bayes;
   }
-}
-
-/** A saved ring array: as `toJSON` gives it, as JSON holds it (base64), as a checkpoint reads it. */
-type RingArray<T extends Float64Array | Uint16Array | Uint8Array> = Base64Typed<T> | string | T;
-
-/**
- * A saved ring array as the type of `like`: base64 text decoded, a typed array of that type (or
- * a `Base64Typed` of one) as it is.
- *
- * @throws {TypeError} naming what it is when it is none of them
- */
-function ringPart<T extends Float64Array | Uint16Array | Uint8Array>(
-  saved: RingArray<T>,
-  like: T,
-): T {
-  if (typeof saved === "string") return decodeTyped(saved, like);
-  const array = saved instanceof Base64Typed ? saved.array : saved;
-  if (array instanceof like.constructor) return array as T;
-  const got = (array as { constructor?: { name?: string } } | null)?.constructor?.name ??
-    String(array);
-  throw new TypeError(
-    `Cannot restore PrequentialMetrics: a ring array is a ${got}, not a ${like.constructor.name} or its base64.`,
-  );
 }

@@ -1,10 +1,8 @@
 /**
- * Compact, exact JSON encodings of large typed arrays: the array's bytes (platform byte order,
- * little-endian on every supported target) as one base64 string. A `Float64Array` of 100 000
- * values becomes ~1.07 MB of base64 instead of ~1.9 MB of decimal numbers, encodes without
- * number formatting, and round-trips bit for bit. A state holds such an array as a
- * {@linkcode Base64Typed}: its JSON is that text, and a binary checkpoint
- * (`src/stream/checkpoint_codec.ts`) writes the array's bytes instead, with no text at all.
+ * Compact, exact JSON encodings of large typed arrays for checkpoints: the array's bytes
+ * (platform byte order, little-endian on every supported target) as one base64 string. A
+ * `Float64Array` of 100 000 values becomes ~1.07 MB of base64 instead of ~1.9 MB of decimal
+ * numbers, encodes without number formatting, and round-trips bit for bit.
  *
  * @module
  */
@@ -18,34 +16,6 @@ interface Base64Ctor {
 
 /** The typed arrays this codec handles. */
 export type CodecArray = Float64Array | Uint16Array | Uint8Array;
-
-/**
- * A typed array in a state: `JSON.stringify` writes it as {@linkcode encodeTyped}'s base64 (its
- * `toJSON`), a binary checkpoint as a section of its bytes (read back as a new array of its type).
- * It holds the array itself, not a copy.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { Base64Typed, decodeTyped } from "./typed_codec.ts";
- * const text = JSON.parse(JSON.stringify(new Base64Typed(Float64Array.of(0.1, -2))));
- * assert.deepStrictEqual(decodeTyped(text, new Float64Array(0)), Float64Array.of(0.1, -2));
- * ```
- */
-export class Base64Typed<T extends CodecArray = CodecArray> {
-  /** The array (not a copy). */
-  readonly array: T;
-
-  /** Wraps `array` (not a copy). */
-  constructor(array: T) {
-    this.array = array;
-  }
-
-  /** The base64 of the array's bytes ({@linkcode encodeTyped}). */
-  toJSON(): string {
-    return encodeTyped(this.array);
-  }
-}
 
 /** The base64 of the array's bytes. */
 export function encodeTyped(a: CodecArray): string {

@@ -7,7 +7,6 @@ import {
   summarizeBatch,
 } from "../../src/learn/metrics.ts";
 import { logLoss } from "../../src/learn/logistic.ts";
-import { Base64Typed } from "../../src/learn/typed_codec.ts";
 
 /** Scores, labels and truths where a label is drawn from its truth; scores are noisy truths. */
 function sample(n: number, seed: number) {
@@ -156,59 +155,7 @@ Deno.test("PrequentialMetrics serialize → deserialize → continue equals neve
   assert.deepStrictEqual(b.snapshot(), a.snapshot());
 });
 
-Deno.test("PrequentialMetrics restores its ring as JSON's base64, typed arrays, or toJSON's own", () => {
-  const { scores, labels, truth } = sample(3_000, 5);
-  const a = new PrequentialMetrics({ windowSize: 1000 });
-  for (let i = 0; i < scores.length; i++) a.add(scores[i], labels[i], truth[i]);
-  const state = a.toJSON();
-  const text = JSON.parse(JSON.stringify(state));
-  assert.equal(typeof text.ring.loss, "string", "JSON holds the ring as base64, as before");
-  // What a binary checkpoint reads back: each ring array a new typed array of its type.
-  const typed = {
-    ...state,
-    ring: Object.fromEntries(
-      Object.entries(state.ring).map(([k, v]) => [k, (v as Base64Typed).array.slice()]),
-    ),
-  };
-  for (const saved of [text, typed, state]) {
-    const b = PrequentialMetrics.fromJSON(saved);
-    assert.deepStrictEqual(b.toJSON(), a.toJSON());
-    assert.deepStrictEqual(b.snapshot(), a.snapshot());
-    const c = PrequentialMetrics.fromJSON(JSON.parse(JSON.stringify(a.toJSON())));
-    for (let i = 0; i < 500; i++) {
-      b.add(scores[i], labels[i], truth[i]);
-      c.add(scores[i], labels[i], truth[i]);
-    }
-    assert.deepStrictEqual(b.snapshot(), c.snapshot());
-  }
-});
-
-Deno.test("PrequentialMetrics.toJSON's ring is views of the live ring, not copies", () => {
-  const m = new PrequentialMetrics({ windowSize: 10 });
-  m.add(0.3, 1, 0.2);
-  m.add(0.6, 0);
-  const { ring } = m.toJSON();
-  assert.ok(ring.loss instanceof Base64Typed && ring.loss.array.length === 2);
-  m.add(0.9, 1, 0.5);
-  assert.equal((m.toJSON().ring.loss as Base64Typed).array.buffer, ring.loss.array.buffer);
-});
-
 Deno.test("PrequentialMetrics rejects a bad window size and state", () => {
   assert.throws(() => new PrequentialMetrics({ windowSize: 0 }), RangeError);
   assert.throws(() => PrequentialMetrics.fromJSON({} as never), TypeError);
-  const m = new PrequentialMetrics({ windowSize: 10 });
-  m.add(0.3, 1, 0.2);
-  const state = m.toJSON();
-  assert.throws(
-    () => PrequentialMetrics.fromJSON({ ...state, ring: { ...state.ring, bin: [7] as never } }),
-    /a ring array is a Array, not a Uint16Array or its base64/,
-  );
-  assert.throws(
-    () =>
-      PrequentialMetrics.fromJSON({
-        ...state,
-        ring: { ...state.ring, loss: new Float32Array(1) as never },
-      }),
-    /a ring array is a Float32Array, not a Float64Array/,
-  );
 });
