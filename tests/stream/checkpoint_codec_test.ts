@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
   CheckpointCorruptError,
@@ -228,6 +229,34 @@ Deno.test("a long string is written as UTF-8 pieces, not JSON, and read back as 
     const tornReader = new CheckpointReader(tornFile);
     await tornReader.header();
     await assert.rejects(() => tornReader.state(), /ends in a piece of a text section/);
+  });
+});
+
+Deno.test("a file from before text sections (a long string in the skeleton's JSON) is read", async () => {
+  await withDir(async (dir) => {
+    // Built by hand as the writer before text sections wrote it: the string inside the skeleton.
+    const ring = "QUJD".repeat(TEXT_SECTION_MIN);
+    const enc = new TextEncoder();
+    const u32 = (n: number) => new Uint8Array(Uint32Array.of(n).buffer);
+    const sha = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());
+    const head = enc.encode(JSON.stringify({ format: FORMAT.name, version: 1 }));
+    const skeleton = enc.encode(JSON.stringify({ state: { ring: { loss: ring } }, sections: [] }));
+    const parts = [
+      CHECKPOINT_MAGIC,
+      u32(head.length),
+      head,
+      sha(head),
+      u32(skeleton.length),
+      skeleton,
+    ];
+    const body = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (body.set(p, at), at + p.length), 0);
+    const path = join(dir, "old.ckpt");
+    await Deno.writeFile(path, new Uint8Array([...body, ...sha(body)]));
+    using file = await Deno.open(path);
+    const reader = new CheckpointReader(file);
+    assert.ok("header" in await reader.header());
+    assert.deepStrictEqual((await reader.state()).state, { ring: { loss: ring } });
   });
 });
 
