@@ -7,8 +7,9 @@
  * compression, the Java client's other settings at their defaults (batch.size 16384, linger.ms
  * 5) — and once more with batch.size 131072, about the generator's 1000 records per request.
  * The generator runs in each configuration of `--configs` (workers × senders per worker, and
- * optionally × sends in flight per sender: `4x4` is the default configuration, then 1 and 2
- * workers).
+ * optionally × sends in flight per sender; `default` is `loadtest` with no such flag, as a user
+ * runs it: `defaultWorkers()` workers — half the cores, 1 to 4 — × 4 senders; by default
+ * `default,4x4,2x4`).
  *
  * The runs alternate: each of `--rounds` rounds (3 by default) runs ProducerPerformance, then
  * every generator configuration, then ProducerPerformance with the larger batches, so that a
@@ -37,7 +38,7 @@
  *                                [--e2e-fraction 0.8,0.6,0.4] [--e2e-workers 2]
  * deno task bench:loadtest [--events 2000000] [--acks leader|all] [--compression none|gzip]
  *                          [--partitions 1] [--brokers 127.0.0.1:9092] [--rounds 3]
- *                          [--configs 4x4,1x4,2x4] [--skip-scaling] [--skip-big-batches]
+ *                          [--configs default,4x4,2x4] [--skip-scaling] [--skip-big-batches]
  * ```
  *
  * @module
@@ -51,6 +52,7 @@ import { KafkaAdmin } from "../src/kafka/admin.ts";
 import { KafkaClient } from "../src/kafka/client.ts";
 import { eventJson } from "../src/loadgen/record_encoder.ts";
 import { formatCount } from "../src/loadgen/progress.ts";
+import { defaultWorkers } from "../src/loadgen/load_workers_options.ts";
 // The trainer is started as the tests start it (benchmarks may import from tests/_helpers).
 import { spawnTrain } from "../tests/_helpers/train_process.ts";
 import { markdown, median, processCpu, sleep } from "./_measure.ts";
@@ -66,7 +68,7 @@ const { values } = parseArgs({
     "skip-scaling": { type: "boolean" },
     "skip-big-batches": { type: "boolean" },
     rounds: { type: "string", default: "3" },
-    configs: { type: "string", default: "4x4,1x4,2x4" },
+    configs: { type: "string", default: "default,4x4,2x4" },
     e2e: { type: "boolean" },
     "e2e-prefill": { type: "string", default: "2000000" },
     "e2e-seconds": { type: "string", default: "60" },
@@ -98,15 +100,20 @@ interface GeneratorConfig {
   workers: number;
   senders: number;
   inFlight: number | null;
+  /** `loadtest` without `--workers`, `--senders-per-worker` and `--in-flight`. */
+  isDefault?: boolean;
 }
 
 function parseConfig(text: string): GeneratorConfig {
+  if (text.trim() === "default") {
+    return { workers: defaultWorkers(), senders: 4, inFlight: null, isDefault: true };
+  }
   const parts = text.trim().split("x").map(Number);
   if (
     parts.length < 2 || parts.length > 3 || !parts.every((n) => Number.isInteger(n) && n >= 1)
   ) {
     throw new RangeError(
-      `--configs: "${text}" is not workers x senders[x in-flight], e.g. 4x4 or 1x1x2`,
+      `--configs: "${text}" is not "default" or workers x senders[x in-flight], e.g. 4x4 or 1x1x2`,
     );
   }
   return { workers: parts[0], senders: parts[1], inFlight: parts[2] ?? null };
@@ -125,7 +132,10 @@ const client = new KafkaClient({ brokers, clientId: "clickstream-bench" });
 const work = await Deno.makeTempDir({ prefix: "clickstream-bench-" });
 
 /** How a configuration reads in the table. */
-function configName({ workers, senders, inFlight }: GeneratorConfig): string {
+function configName({ workers, senders, inFlight, isDefault }: GeneratorConfig): string {
+  if (isDefault) {
+    return `${workers} worker(s) × ${senders} senders (the default on ${navigator.hardwareConcurrency} cores)`;
+  }
   return `${workers} worker(s) × ${senders} senders${
     inFlight === null ? "" : ` × ${inFlight} in flight`
   }`;
@@ -165,7 +175,8 @@ async function dropTopic(topic: string): Promise<void> {
   await admin.deleteTopics([topic]);
 }
 
-async function generator({ workers, senders, inFlight }: GeneratorConfig): Promise<Row> {
+async function generator(config: GeneratorConfig): Promise<Row> {
+  const { workers, senders, inFlight, isDefault } = config;
   const topic = await freshTopic(`gen${workers}`);
   const timeFile = `${work}/time-gen-${workers}.txt`;
   const b0 = brokerCpu();
@@ -186,11 +197,13 @@ async function generator({ workers, senders, inFlight }: GeneratorConfig): Promi
       topic,
       "--events",
       String(EVENTS),
-      "--workers",
-      String(workers),
-      "--senders-per-worker",
-      String(senders),
-      ...(inFlight === null ? [] : ["--in-flight", String(inFlight)]),
+      ...(isDefault ? [] : [
+        "--workers",
+        String(workers),
+        "--senders-per-worker",
+        String(senders),
+        ...(inFlight === null ? [] : ["--in-flight", String(inFlight)]),
+      ]),
       "--acks",
       ACKS,
       "--compression",
@@ -210,7 +223,7 @@ async function generator({ workers, senders, inFlight }: GeneratorConfig): Promi
   if (!m || !e) throw new Error(`cannot read the loadtest summary:\n${text}`);
   const { cpu, rssMb } = parseTime(timeFile);
   return {
-    name: `clickstream loadtest, ${configName({ workers, senders, inFlight })}`,
+    name: `clickstream loadtest, ${configName(config)}`,
     events: EVENTS,
     meanBytes: Number(m[2]),
     eventsPerSecond: Number(e[1].replaceAll(",", "")),

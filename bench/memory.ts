@@ -16,7 +16,8 @@
  *    the heap, code, the runtime), the CPU seconds it took to learn the events, the
  *    checkpoint's size, the last checkpoint's write time, the restore time and the restoring
  *    trainer's peak RSS.
- * 2. **The seed's run.** `loadtest --bytes <bytes>` (4 workers × 4 senders, as fast as it can)
+ * 2. **The seed's run.** `loadtest --bytes <bytes>` (its defaults: `defaultWorkers()` workers —
+ *    half the cores, 1 to 4 — × 4 senders, as fast as it can)
  *    while a trainer learns live on one partition: events sent and trained, bad records, the
  *    trainer's peak RSS, the lag, the drain time after the generator stopped, and the cores
  *    each process used (CPU seconds / wall seconds, `/proc/<pid>/stat`); the trainer runs with
@@ -52,6 +53,7 @@ import { startBroker } from "../dev/kafka/broker.ts";
 import { KafkaAdmin } from "../src/kafka/admin.ts";
 import { KafkaClient } from "../src/kafka/client.ts";
 import { formatCount } from "../src/loadgen/progress.ts";
+import { defaultWorkers } from "../src/loadgen/load_workers_options.ts";
 import { parseBytes, parseCount } from "../src/util/units.ts";
 // The trainer is started as the tests start it (benchmarks may import from tests/_helpers).
 import { readWeights, spawnTrain, type TrainProcess } from "../tests/_helpers/train_process.ts";
@@ -621,7 +623,7 @@ async function seed(): Promise<void> {
     );
   }
   console.log(
-    `\nthe seed's run: loadtest --bytes ${values.bytes} (4 workers × 4 senders) while train learns live on one partition (defaults${
+    `\nthe seed's run: loadtest --bytes ${values.bytes} (its defaults: ${defaultWorkers()} worker(s) × 4 senders on ${navigator.hardwareConcurrency} cores) while train learns live on one partition (defaults${
       TRAINER_FLAGS.length > 0
         ? `, ${values["trainer-v8-flags"] === "task" ? TASK_ENV_TEXT : ""}deno run ${
           TRAINER_FLAGS.join(" ")

@@ -16,11 +16,12 @@ import {
 import { DEFAULT_PROFILE, type Profile, PROFILES } from "../generator/generator.ts";
 import { ACKS, type Acks, type Compression, COMPRESSIONS } from "../kafka/producer_settings.ts";
 import { COMMON_FLAGS, type CommonConfig, resolveCommon } from "./common_config.ts";
+import { defaultWorkers, MAX_DEFAULT_WORKERS } from "../loadgen/load_workers_options.ts";
 
 /** The bound of a run when none of `--bytes`, `--events`, `--duration` is given. */
 export const DEFAULT_LOADTEST_BYTES = "5GB";
 
-/** `loadtest`: the 16-sender generator. */
+/** `loadtest`: the load generator (Web Workers × senders). */
 export interface LoadtestConfig extends CommonConfig {
   /** The command. */
   command: "loadtest";
@@ -31,7 +32,7 @@ export interface LoadtestConfig extends CommonConfig {
   topic: string;
   /**
    * Web Workers: `--workers`.
-   * @default {4}
+   * @default {defaultWorkers()} (half the machine's cores, 1 to 4: `load_workers_options.ts`)
    */
   workers: number;
   /**
@@ -127,10 +128,14 @@ export interface LoadtestConfig extends CommonConfig {
 /** `loadtest` and its flags. */
 export const LOADTEST_COMMAND: CommandSpec = {
   name: "loadtest",
-  summary: "the 16-sender load generator (the original's loadtest.py)",
+  summary: "the load generator (the original's loadtest.py)",
   flags: {
     topic: { type: "string", help: "topic to write to", default: "clickstream_loadtest" },
-    workers: { type: "string", help: "Web Workers", default: "4" },
+    workers: {
+      type: "string",
+      help: `Web Workers (half the cores by default, 1 to ${MAX_DEFAULT_WORKERS})`,
+      default: String(defaultWorkers()),
+    },
     "senders-per-worker": { type: "string", help: "producers per worker", default: "4" },
     bytes: {
       type: "string",

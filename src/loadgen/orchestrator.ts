@@ -12,7 +12,11 @@
  */
 
 import { PROFILES } from "../generator/generator.ts";
-import type { LoadWorkersOptions, LoadWorkersResult } from "./load_workers_options.ts";
+import {
+  defaultWorkers,
+  type LoadWorkersOptions,
+  type LoadWorkersResult,
+} from "./load_workers_options.ts";
 import type { FromWorker, ToWorker, WorkerCounts, WorkerSpec } from "./messages.ts";
 import type { ProgressSample } from "./progress.ts";
 import { RateGate, TokenBucket } from "./token_bucket.ts";
@@ -23,6 +27,7 @@ export type {
   LoadWorkersOptions,
   LoadWorkersResult,
 } from "./load_workers_options.ts";
+export { defaultWorkers } from "./load_workers_options.ts";
 
 interface WorkerState {
   worker: Worker;
@@ -79,7 +84,7 @@ function check(name: string, value: number, min: number): void {
 export async function runLoadWorkers(options: LoadWorkersOptions): Promise<LoadWorkersResult> {
   const clock = options.clock ?? MONOTONIC_CLOCK;
   const now = () => clock.now();
-  const workers = options.workers ?? 4;
+  const workers = options.workers ?? defaultWorkers();
   const senders = options.sendersPerWorker ?? 4;
   const acks = options.acks ?? "leader";
   const idempotent = acks === "all";

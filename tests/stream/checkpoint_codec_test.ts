@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
   CheckpointCorruptError,
@@ -11,6 +12,7 @@ import {
   CheckpointReader,
   IO_BUFFER_BYTES,
   NUMBERS_SECTION_MIN,
+  TEXT_SECTION_MIN,
   writeCheckpoint,
 } from "../../src/stream/checkpoint_codec.ts";
 import { SessionStore } from "../../src/learn/session_store.ts";
@@ -178,6 +180,83 @@ Deno.test("a long array of numbers is written as float64 pieces, not JSON, and r
     assert.deepEqual(back.mixed, mixed);
     assert.deepEqual(back.holes, JSON.parse(JSON.stringify(holes)), "holes read back as null");
     assert.deepEqual(back.empty, []);
+  });
+});
+
+Deno.test("a long string is written as UTF-8 pieces, not JSON, and read back as the same string", async () => {
+  await withDir(async (dir) => {
+    // As the metrics' ring: base64 text, here 2.5 pieces of it.
+    const base64 = "QUJD+/9=".repeat(Math.ceil(2.5 * IO_BUFFER_BYTES / 8));
+    // Characters of 1 to 4 UTF-8 bytes; the pairs straddle where a piece would end.
+    const mixed = "aé€😀".repeat(Math.ceil(IO_BUFFER_BYTES / 5) * 2) + "z";
+    const short = "x".repeat(TEXT_SECTION_MIN - 1);
+    const lone = "\ud800" + "y".repeat(TEXT_SECTION_MIN); // not UTF-8-able: stays JSON
+    const state = { ring: { loss: base64 }, mixed, short, lone, list: [base64.slice(0, 70_000)] };
+    const path = join(dir, "t.ckpt");
+    const writes: number[] = [];
+    {
+      using file = await Deno.open(path, { write: true, create: true });
+      await writeCheckpoint(
+        { write: (p) => (writes.push(p.length), file.write(p)) },
+        { format: FORMAT.name, version: 1 },
+        state,
+      );
+    }
+    assert.ok(Math.max(...writes) <= IO_BUFFER_BYTES, `a write of ${Math.max(...writes)} bytes`);
+    const { bytes, skeleton, skeletonLength } = await layout(path);
+    const tree = JSON.parse(
+      new TextDecoder().decode(bytes.subarray(skeleton, skeleton + skeletonLength)),
+    );
+    assert.deepEqual(tree.state.ring, { loss: { $section: 0 } });
+    assert.deepEqual(tree.state.mixed, { $section: 1 });
+    assert.deepEqual(tree.state.list, [{ $section: 2 }]);
+    assert.equal(tree.state.short, short);
+    assert.equal(tree.state.lone, lone);
+    assert.deepEqual(tree.sections, [
+      { kind: "text", length: base64.length },
+      { kind: "text", length: mixed.length },
+      { kind: "text", length: 70_000 },
+    ]);
+    using file = await Deno.open(path);
+    const reader = new CheckpointReader(file);
+    assert.ok("header" in await reader.header());
+    const back = (await reader.state()).state;
+    assert.deepStrictEqual(back, state);
+    // Torn inside the first text section: refused, naming where.
+    const torn = join(dir, "torn.ckpt");
+    await Deno.writeFile(torn, bytes.subarray(0, skeleton + skeletonLength + IO_BUFFER_BYTES));
+    using tornFile = await Deno.open(torn);
+    const tornReader = new CheckpointReader(tornFile);
+    await tornReader.header();
+    await assert.rejects(() => tornReader.state(), /ends in a piece of a text section/);
+  });
+});
+
+Deno.test("a file from before text sections (a long string in the skeleton's JSON) is read", async () => {
+  await withDir(async (dir) => {
+    // Built by hand as the writer before text sections wrote it: the string inside the skeleton.
+    const ring = "QUJD".repeat(TEXT_SECTION_MIN);
+    const enc = new TextEncoder();
+    const u32 = (n: number) => new Uint8Array(Uint32Array.of(n).buffer);
+    const sha = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());
+    const head = enc.encode(JSON.stringify({ format: FORMAT.name, version: 1 }));
+    const skeleton = enc.encode(JSON.stringify({ state: { ring: { loss: ring } }, sections: [] }));
+    const parts = [
+      CHECKPOINT_MAGIC,
+      u32(head.length),
+      head,
+      sha(head),
+      u32(skeleton.length),
+      skeleton,
+    ];
+    const body = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (body.set(p, at), at + p.length), 0);
+    const path = join(dir, "old.ckpt");
+    await Deno.writeFile(path, new Uint8Array([...body, ...sha(body)]));
+    using file = await Deno.open(path);
+    const reader = new CheckpointReader(file);
+    assert.ok("header" in await reader.header());
+    assert.deepStrictEqual((await reader.state()).state, { ring: { loss: ring } });
   });
 });
 
