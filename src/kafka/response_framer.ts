@@ -13,7 +13,10 @@
  * buffer of its own.
  *
  * A response's buffer is never reused: views over it (the consumer's records over a fetch) may
- * live as long as they like, as they did over kafkajs' concatenation.
+ * live as long as they like, as they did over kafkajs' concatenation. It comes from
+ * `Buffer.allocUnsafe`, so a small one (up to half of Node's 8 KiB pool, e.g. a heartbeat's) is a
+ * slice of a shared pool block, as kafkajs' chunks were: never detach or transfer its
+ * `ArrayBuffer`.
  *
  * @module
  */
