@@ -128,8 +128,25 @@ export function rowCount(bytes: Uint8Array): number {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(20, true);
 }
 
-/** A reused buffer for a record's stored dense values when they do not sit 4-aligned. */
+/**
+ * Reused buffers of a record's 32-bit columns while it is decoded (its dense bitmaps, sparse
+ * extents, session-id lengths, and its stored dense values when they do not sit 4-aligned): a
+ * fresh typed array of each per record would be an off-heap allocation, several per fetch.
+ */
+const scratch = {
+  masks: new Uint32Array(0),
+  extents: new Uint32Array(0),
+  lengths: new Uint32Array(0),
+};
 let valuesScratch = new Uint32Array(0);
+
+/** The first `n` words of `scratch[name]`, grown first if needed (contents unspecified). */
+function words(name: keyof typeof scratch, n: number): Uint32Array {
+  if (scratch[name].length < n) {
+    scratch[name] = new Uint32Array(Math.max(n, 2 * scratch[name].length));
+  }
+  return scratch[name].subarray(0, n);
+}
 
 /**
  * The stored dense values of a record (`2·k` 32-bit halves at byte `at` of `bytes`), as halves
@@ -261,14 +278,14 @@ export function decodeRows(
   }
   let masks: Uint32Array | null = null;
   if (version !== 1) {
-    masks = new Uint32Array(2 * maskWords(w) * n);
+    masks = words("masks", 2 * maskWords(w) * n);
     take(bytes, l.denseMask, masks.length, masks, 0);
     const wrong = checkMasks(masks, n, w, k);
     if (wrong !== null) {
       throw new RowCodecError("dense", k, k, `its dense bitmaps do not add up: ${wrong}.`);
     }
   }
-  const extents = new Uint32Array(n);
+  const extents = words("extents", n);
   take(bytes, l.sparseEnd, n, extents, 0);
   for (let i = 0, last = 0; i < n; i++) {
     if (extents[i] < last || extents[i] > s) {
@@ -341,7 +358,7 @@ export function decodeRows(
       );
     }
   }
-  const lengths = new Uint32Array(n);
+  const lengths = words("lengths", n);
   take(bytes, l.sessionLength, n, lengths, 0);
   let sum = 0;
   for (let i = 0; i < n; i++) sum += lengths[i];
