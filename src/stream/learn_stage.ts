@@ -36,6 +36,7 @@ import { actionCoreFor, classesFor } from "./next_action.ts";
 import { type SourceView, TrainedCounts } from "./partition_sources.ts";
 import { copyEvents, EventColumns } from "./copy_events.ts";
 import { collectPredictions } from "./batch_predictions.ts";
+import { allEvents, takeWhole } from "./learnt_whole.ts";
 
 export type { LearnState } from "./learn_state.ts";
 export type { PartitionCount, SourceView } from "./partition_sources.ts";
@@ -276,7 +277,14 @@ export class LearnStage {
     const rowEnds = rows.sparseEnd, action8 = rows.action, truth64 = rows.truth;
     const partitions = rows.partition, kinds = rows.kind, offsets = rows.offset, n = rows.length;
     let j = 0, sparseShift = 0; // events so far; events' sparse position − rows' sparse position
-    for (let i = 0; i < n; i++) {
+    // The usual batch: every row a new event, taken by columns (`learnt_whole.ts`); `rowOf` is
+    // then the identity. Else row by row.
+    const whole = allEvents(rows) && ledger.acceptAll(partitions, offsets, n);
+    if (whole) {
+      takeWhole(rows, events, action === null ? null : classes, trained);
+      accepted = j = n; // copyFrom stays 0: the rows' columns are borrowed below
+    }
+    for (let i = whole ? n : 0; i < n; i++) {
       const partition = partitions[i];
       const isEvent = kinds[i] === ROW_EVENT;
       if (!ledger.accept(partition, offsets[i])) {
@@ -346,11 +354,12 @@ export class LearnStage {
     const purchases = this.#purchases, users = rows.userId, amounts = rows.amount;
     for (let j = 0; j < events.length; j++) {
       if (labels[j] === 1) {
-        const i = rowOf[j];
+        const i = whole ? j : rowOf[j];
         purchases.add(users[i], amounts[i]);
       }
     }
     if (options.predictions) {
+      if (whole) { for (let j = 0; j < n; j++) rowOf[j] = j; }
       const perEvent = model.mode !== "seed";
       collectPredictions(predictions, this.#topic, rows, events, rowOf, updatesBefore, perEvent);
     }

@@ -62,6 +62,37 @@ export class LedgerBatch {
     return true;
   }
 
+  /**
+   * Whether the sources `[0, n)` of `partitions` and `offsets` are all new, checked run by run
+   * (a run: consecutive sources of one partition) by `accept`'s own test: iff no offset is below
+   * its partition's next one (the run's start: the partition's next offset; after it, the last
+   * offset + 1). If so, the batch moves each partition past its last run's last offset, as
+   * {@linkcode LedgerBatch.accept} of each in order would, and returns `true`; else it changes
+   * nothing and returns `false` (the caller then takes them one by one).
+   */
+  acceptAll(partitions: Int32Array, offsets: Float64Array, n: number): boolean {
+    this.#flush();
+    this.#partition = NaN; // `#next` is read again from `#advanced` at the next `accept`
+    // The next offset of each partition these runs moved, in the order they came first (the
+    // order in which `accept` would have staged them).
+    const runs = new Map<number, number>();
+    for (let i = 0; i < n;) {
+      const p = partitions[i];
+      let last = offsets[i];
+      if (last < (runs.get(p) ?? this.#advanced.get(p) ?? this.#ledger.next(p))) return false;
+      let e = i + 1;
+      for (; e < n && partitions[e] === p; e++) {
+        const offset = offsets[e];
+        if (offset < last + 1) return false; // `accept`'s test: below the next offset, last + 1
+        last = offset;
+      }
+      runs.set(p, last + 1);
+      i = e;
+    }
+    for (const [p, next] of runs) this.#advanced.set(p, next);
+    return true;
+  }
+
   /** The next offsets this batch moves to, by partition. */
   get advances(): ReadonlyMap<number, number> {
     this.#flush();

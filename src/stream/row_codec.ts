@@ -128,16 +128,40 @@ export function rowCount(bytes: Uint8Array): number {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(20, true);
 }
 
-let scratch = new Uint8Array(0);
+/**
+ * Reused buffers of a record's 32-bit columns while it is decoded (its dense bitmaps, sparse
+ * extents, session-id lengths, and its stored dense values when they do not sit 4-aligned): a
+ * fresh typed array of each per record would be an off-heap allocation, several per fetch.
+ */
+const scratch = {
+  masks: new Uint32Array(0),
+  extents: new Uint32Array(0),
+  lengths: new Uint32Array(0),
+};
+let valuesScratch = new Uint32Array(0);
 
-/** `bytes` itself when 8-aligned, else a copy in a reused aligned buffer. */
-function aligned(bytes: Uint8Array): Uint8Array {
-  if (bytes.byteOffset % 8 === 0) return bytes;
-  if (scratch.byteLength < bytes.byteLength) {
-    scratch = new Uint8Array(Math.max(bytes.byteLength, scratch.byteLength * 2));
+/** The first `n` words of `scratch[name]`, grown first if needed (contents unspecified). */
+function words(name: keyof typeof scratch, n: number): Uint32Array {
+  if (scratch[name].length < n) {
+    scratch[name] = new Uint32Array(Math.max(n, 2 * scratch[name].length));
   }
-  scratch.set(bytes);
-  return scratch.subarray(0, bytes.byteLength);
+  return scratch[name].subarray(0, n);
+}
+
+/**
+ * The stored dense values of a record (`2·k` 32-bit halves at byte `at` of `bytes`), as halves
+ * (little-endian platform): a view of the record when they sit 4-aligned, else a copy in a
+ * reused buffer (valid until the next call).
+ */
+function storedHalves(bytes: Uint8Array, at: number, k: number): Uint32Array {
+  if ((bytes.byteOffset + at) % 4 === 0) {
+    return new Uint32Array(bytes.buffer, bytes.byteOffset + at, 2 * k);
+  }
+  if (valuesScratch.length < 2 * k) {
+    valuesScratch = new Uint32Array(Math.max(2 * k, 2 * valuesScratch.length));
+  }
+  take(bytes, at, 2 * k, valuesScratch, 0);
+  return valuesScratch.subarray(0, 2 * k);
 }
 
 /**
@@ -187,7 +211,8 @@ export function decodeRows(
       `it is ${record.byteLength} bytes, shorter than the ${ROW_HEADER_BYTES}-byte header.`,
     );
   }
-  const bytes = aligned(record);
+  // The record is read where it is (at any alignment): `take` copies each column's bytes.
+  const bytes = record;
   const h = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = h.getUint32(0, true);
   if (magic !== ROW_MAGIC) {
@@ -253,14 +278,14 @@ export function decodeRows(
   }
   let masks: Uint32Array | null = null;
   if (version !== 1) {
-    masks = new Uint32Array(2 * maskWords(w) * n);
+    masks = words("masks", 2 * maskWords(w) * n);
     take(bytes, l.denseMask, masks.length, masks, 0);
     const wrong = checkMasks(masks, n, w, k);
     if (wrong !== null) {
       throw new RowCodecError("dense", k, k, `its dense bitmaps do not add up: ${wrong}.`);
     }
   }
-  const extents = new Uint32Array(n);
+  const extents = words("extents", n);
   take(bytes, l.sparseEnd, n, extents, 0);
   for (let i = 0, last = 0; i < n; i++) {
     if (extents[i] < last || extents[i] > s) {
@@ -333,7 +358,7 @@ export function decodeRows(
       );
     }
   }
-  const lengths = new Uint32Array(n);
+  const lengths = words("lengths", n);
   take(bytes, l.sessionLength, n, lengths, 0);
   let sum = 0;
   for (let i = 0; i < n; i++) sum += lengths[i];
@@ -356,8 +381,7 @@ export function decodeRows(
   take(bytes, l.truth, n, into.truth, at);
   if (masks === null) take(bytes, l.dense, n * w, into.dense, at * w);
   else if (LITTLE_ENDIAN) {
-    const values = new Uint32Array(bytes.buffer, bytes.byteOffset + l.dense, 2 * k);
-    scatterValues(into.dense, at, w, masks, n, values);
+    scatterValues(into.dense, at, w, masks, n, storedHalves(bytes, l.dense, k));
   } else {
     const values = new Float64Array(k);
     take(bytes, l.dense, k, values, 0);

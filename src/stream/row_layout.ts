@@ -177,12 +177,24 @@ export function put(bytes: Uint8Array, at: number, from: Column): void {
   }
 }
 
-/** Copies `n` elements at `at` of `bytes` (aligned), little-endian, into `into` at `intoAt`. */
+/**
+ * Copies `n` elements at `at` of `bytes`, little-endian, into `into` at `intoAt`. On a
+ * little-endian platform the column's bytes are copied as they are (one `set`): through a view of
+ * its own type when `bytes.byteOffset + at` is aligned to its element size, else byte for byte
+ * into `into`'s bytes — a record can sit anywhere in a fetched buffer, and no aligned copy of
+ * the whole record is needed.
+ */
 export function take(bytes: Uint8Array, at: number, n: number, into: Column, intoAt: number): void {
   if (n === 0) return;
   const Type = into.constructor as ColumnType;
   if (LITTLE_ENDIAN) {
-    into.set(new Type(bytes.buffer as ArrayBuffer, bytes.byteOffset + at, n) as never, intoAt);
+    const size = Type.BYTES_PER_ELEMENT, from = bytes.byteOffset + at;
+    if (from % size === 0) {
+      into.set(new Type(bytes.buffer as ArrayBuffer, from, n) as never, intoAt);
+    } else {
+      new Uint8Array(into.buffer, into.byteOffset + intoAt * size, n * size)
+        .set(bytes.subarray(at, at + n * size));
+    }
     return;
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset + at, n * Type.BYTES_PER_ELEMENT);

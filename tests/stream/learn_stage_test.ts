@@ -282,19 +282,34 @@ Deno.test("LearnStage learns rows between skipped rows and markers as if those w
   eventRows(clean, 1, 0, 50);
   eventRows(clean, 1, 50, 50);
   eventRows(clean, 0, 100, 50);
-  const [a, b] = [mixed, clean].map((rows) => {
-    const stage = new LearnStage({ topic: "t", learner: { mode: "adagrad" } });
-    stage.complete(stage.learn(first));
-    const learned = stage.learn(rows, { predictions: true });
-    stage.complete(learned);
-    return { stage, learned };
-  });
-  assert.deepEqual([a.learned.events, a.learned.skipped, a.learned.bad], [150, 60, 1]);
-  assert.equal(b.learned.events, 150);
-  assert.ok(SPARSE > 0 && a.stage.learner.model.updates > 0);
-  assert.deepStrictEqual(a.stage.learner.toJSON(), b.stage.learner.toJSON());
-  assert.deepStrictEqual(
-    a.learned.predictions.map((p) => [p.partition, p.offset, p.score]),
-    b.learned.predictions.map((p) => [p.partition, p.offset, p.score]),
-  );
+  // `clean` (and `first`) are taken whole, by columns (`learnt_whole.ts`); `mixed` row by row.
+  for (const target of ["purchase", "action"] as const) {
+    const [a, b] = [mixed, clean].map((rows) => {
+      const stage = new LearnStage({ topic: "t", target, learner: { mode: "adagrad" } });
+      stage.complete(stage.learn(first));
+      const learned = stage.learn(rows, { predictions: true });
+      stage.complete(learned);
+      return { stage, learned };
+    });
+    assert.deepEqual([a.learned.events, a.learned.skipped, a.learned.bad], [150, 60, 1]);
+    assert.equal(b.learned.events, 150);
+    assert.ok(SPARSE > 0 && a.stage.learner.model.updates > 0);
+    assert.deepStrictEqual(a.stage.learner.toJSON(), b.stage.learner.toJSON());
+    assert.deepStrictEqual(a.stage.action?.toJSON(), b.stage.action?.toJSON(), target);
+    assert.equal(target === "action", a.stage.action !== null);
+    assert.deepStrictEqual(a.stage.purchases.toJSON(), b.stage.purchases.toJSON());
+    assert.ok(b.stage.purchases.toJSON().users.length > 0, "purchases were aggregated");
+    assert.deepStrictEqual(
+      a.stage.sources.map((s) => [s.partition, s.eventsTrained]),
+      [[0, 150], [1, 100]],
+    );
+    assert.deepStrictEqual(
+      b.stage.sources.map((s) => [s.partition, s.eventsTrained, s.nextOffset]),
+      [[0, 150, 150], [1, 100, 100]],
+    );
+    assert.deepStrictEqual(
+      a.learned.predictions.map((p) => [p.partition, p.offset, p.score, p.userId]),
+      b.learned.predictions.map((p) => [p.partition, p.offset, p.score, p.userId]),
+    );
+  }
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { OffsetLedger } from "../../src/stream/offset_ledger.ts";
 
 Deno.test("OffsetLedger accepts an offset iff it is at least the next one, counting the batch's own", () => {
@@ -37,6 +38,36 @@ Deno.test("OffsetLedger's batch keeps each partition's advances across runs that
   const none = ledger.begin();
   assert.equal(none.accept(0, 3), false);
   assert.equal(none.advances.size, 0, "a batch that took nothing advances nothing");
+});
+
+Deno.test("acceptAll takes a batch's sources whole iff accept would take every one, with the same advances", () => {
+  const start = fc.array(fc.tuple(fc.nat(3), fc.nat(6)), { maxLength: 4 });
+  // Offsets that rise, repeat, fall back, jump, are fractional or NaN, in runs of few partitions.
+  const source = fc.tuple(
+    fc.nat(3),
+    fc.oneof(fc.nat(12), fc.constantFrom(2.5, 0.5, NaN, 2 ** 53, 2 ** 53 + 2)),
+  );
+  fc.assert(
+    fc.property(start, fc.array(source, { maxLength: 12 }), fc.boolean(), (from, list, ahead) => {
+      const ledger = new OffsetLedger(from);
+      const partitions = Int32Array.from(list.map(([p]) => p));
+      const offsets = Float64Array.from(list.map(([, o]) => o));
+      const one = ledger.begin(), all = ledger.begin();
+      // A batch that took a source already (it must count too).
+      if (ahead) assert.equal(one.accept(0, 2), all.accept(0, 2));
+      const each = list.map(([p, o]) => one.accept(p, o));
+      const whole = all.acceptAll(partitions, offsets, list.length);
+      assert.equal(whole, each.every((x) => x), `${JSON.stringify(list)} from ${from}`);
+      if (whole) assert.deepEqual([...all.advances], [...one.advances]);
+      else {
+        // Nothing changed: taken one by one after, the same as a batch that never tried.
+        const again = list.map(([p, o]) => all.accept(p, o));
+        assert.deepEqual(again, each);
+        assert.deepEqual([...all.advances], [...one.advances]);
+      }
+    }),
+    { numRuns: 3000 },
+  );
 });
 
 Deno.test("OffsetLedger.lag() sums what lies between its offsets and the end offsets", () => {

@@ -195,11 +195,15 @@ Deno.test("a record read from an unaligned buffer (as Kafka hands them) decodes 
   rows.addDeadLetter(2, 42, 4);
   for (const version of ROW_FORMAT_VERSIONS) {
     const bytes = encodeRows(rows, 0, rows.length, version);
-    const shifted = new Uint8Array(bytes.byteLength + 3);
-    shifted.set(bytes, 3);
-    const into = new RowBatch(schema);
-    decodeRows(shifted.subarray(3), into);
-    for (let r = 0; r < 2; r++) assertSameRow(plain(into, r), plain(rows, r), `v${version} ${r}`);
+    for (let shift = 1; shift < 8; shift++) {
+      const shifted = new Uint8Array(bytes.byteLength + shift);
+      shifted.set(bytes, shift);
+      const into = new RowBatch(schema);
+      decodeRows(shifted.subarray(shift), into);
+      for (let r = 0; r < 2; r++) {
+        assertSameRow(plain(into, r), plain(rows, r), `v${version} shift ${shift} row ${r}`);
+      }
+    }
   }
 });
 
@@ -244,13 +248,19 @@ Deno.test("version 2 stores only the dense values that are not +0 or 1, and deco
           v1.byteLength - v2.byteLength,
           8 * (n * w - stored) - 8 * n * Math.ceil(w / 32) - 8, // 8 more header bytes
         );
-        for (const record of [v1, v2]) {
-          const into = new RowBatch(schema, { capacity: 1 });
-          into.addEvent(5, 5, 0, 0, 1, "before", 1); // a row ahead: decoding appends
-          into.denseRow(0).fill(7);
-          decodeRows(record, into);
-          assert.deepEqual(denseBits(into).slice(2 * w), denseBits(rows));
-          assert.deepEqual([...into.denseRow(0)], new Array(w).fill(7));
+        // Shifted as a fetched buffer holds records: 8-aligned, 4-aligned, and neither.
+        for (const encoded of [v1, v2]) {
+          for (const shift of [0, 1, 4, 6]) {
+            const buffer = new Uint8Array(encoded.byteLength + shift);
+            buffer.set(encoded, shift);
+            const record = buffer.subarray(shift);
+            const into = new RowBatch(schema, { capacity: 1 });
+            into.addEvent(5, 5, 0, 0, 1, "before", 1); // a row ahead: decoding appends
+            into.denseRow(0).fill(7);
+            decodeRows(record, into);
+            assert.deepEqual(denseBits(into).slice(2 * w), denseBits(rows), `shift ${shift}`);
+            assert.deepEqual([...into.denseRow(0)], new Array(w).fill(7));
+          }
         }
       },
     ),
