@@ -192,6 +192,13 @@ export function take(bytes: Uint8Array, at: number, n: number, into: Column, int
     if (from % size === 0) {
       into.set(new Type(bytes.buffer as ArrayBuffer, from, n) as never, intoAt);
     } else {
+      // The same bounds as the aligned path's `set` (a view of `into`'s buffer would not stop at
+      // its end, nor a subarray of `bytes` complain at its own).
+      if (intoAt < 0 || intoAt + n > into.length || at < 0 || at + n * size > bytes.length) {
+        throw new RangeError(
+          `Cannot take ${n} elements at byte ${at} of ${bytes.length} into index ${intoAt} of a column of ${into.length}.`,
+        );
+      }
       new Uint8Array(into.buffer, into.byteOffset + intoAt * size, n * size)
         .set(bytes.subarray(at, at + n * size));
     }
