@@ -52,9 +52,9 @@ export const MAX_DEFAULT_WORKERS = 4;
  * The default number of Web Workers for a machine of `cores` cores: half of them, at least 1 and
  * at most {@linkcode MAX_DEFAULT_WORKERS} — 1 on 2 cores, 2 on 4, 4 on 8 or more. Each worker
  * keeps about one core busy at full speed, and the broker and a consumer on the same machine need
- * the rest: on this project's 2-core machine 1 worker × 4 senders took 1.83 CPU-seconds per
- * million events where 4 × 4 took 2.67, and sent faster (README "The load generator against
- * Kafka's own tool").
+ * the rest: on this project's 2-core machine 1 worker × 4 senders took 2.28 CPU-seconds per
+ * million events where 4 × 4 took 3.52, at about the same rate (quiet; under load 1.89 and 2.73,
+ * and faster: README "The load generator against Kafka's own tool").
  *
  * @param cores the machine's logical cores. Default `navigator.hardwareConcurrency`.
  * @throws {RangeError} if `cores` is not a positive integer
