@@ -95,15 +95,7 @@ Deno.test("the checkpoint is written and read in pieces of at most IO_BUFFER_BYT
   await withDir(async (dir) => {
     const state = bigState(60_000, 2_000_000); // 16 MB of weights, ~5 MB of sessions
     const path = join(dir, "x.ckpt");
-    const writes: number[] = [];
-    {
-      using file = await Deno.open(path, { write: true, create: true });
-      await writeCheckpoint(
-        { write: (p) => (writes.push(p.length), file.write(p)) },
-        { format: FORMAT.name, version: 1 },
-        state,
-      );
-    }
+    const writes = await writeRecorded(path, state);
     const size = (await Deno.stat(path)).size;
     assert.equal(state.nested.store.size, 60_000);
     assert.ok(size > 16_000_000 + 60_000 * 80, `${size} bytes`);
@@ -120,6 +112,24 @@ Deno.test("the checkpoint is written and read in pieces of at most IO_BUFFER_BYT
     assert.deepEqual(bitsOf((back as BigState).weights), bitsOf(state.weights));
   });
 });
+
+/** Writes `state` to a new checkpoint at `path`; resolves to the length of each write. */
+async function writeRecorded(path: string, state: unknown): Promise<number[]> {
+  const writes: number[] = [];
+  using file = await Deno.open(path, { write: true, create: true });
+  await writeCheckpoint(
+    { write: (p) => (writes.push(p.length), file.write(p)) },
+    { format: FORMAT.name, version: 1 },
+    state,
+  );
+  return writes;
+}
+
+/** The JSON skeleton of the checkpoint at `path`, parsed. */
+async function skeletonTree(path: string) {
+  const { bytes, skeleton, skeletonLength } = await layout(path);
+  return JSON.parse(new TextDecoder().decode(bytes.subarray(skeleton, skeleton + skeletonLength)));
+}
 
 /** Offsets into a checkpoint file of `state` (found by its structure). */
 async function layout(file: string) {
@@ -146,20 +156,9 @@ Deno.test("a long array of numbers is written as float64 pieces, not JSON, and r
     for (let i = 0; i < holes.length; i += 2) holes[i] = i;
     const state = { purchases: { users, amounts }, short, withNaN, mixed, holes, empty: [] };
     const path = join(dir, "n.ckpt");
-    const writes: number[] = [];
-    {
-      using file = await Deno.open(path, { write: true, create: true });
-      await writeCheckpoint(
-        { write: (p) => (writes.push(p.length), file.write(p)) },
-        { format: FORMAT.name, version: 1 },
-        state,
-      );
-    }
+    const writes = await writeRecorded(path, state);
     assert.ok(Math.max(...writes) <= IO_BUFFER_BYTES, `a write of ${Math.max(...writes)} bytes`);
-    const { bytes, skeleton, skeletonLength } = await layout(path);
-    const tree = JSON.parse(
-      new TextDecoder().decode(bytes.subarray(skeleton, skeleton + skeletonLength)),
-    );
+    const tree = await skeletonTree(path);
     // The two long columns are sections; the others stay in the skeleton's JSON.
     assert.deepEqual(tree.state.purchases, { users: { $section: 0 }, amounts: { $section: 1 } });
     assert.deepEqual(tree.sections, [
@@ -193,20 +192,9 @@ Deno.test("a long string is written as UTF-8 pieces, not JSON, and read back as 
     const lone = "\ud800" + "y".repeat(TEXT_SECTION_MIN); // not UTF-8-able: stays JSON
     const state = { ring: { loss: base64 }, mixed, short, lone, list: [base64.slice(0, 70_000)] };
     const path = join(dir, "t.ckpt");
-    const writes: number[] = [];
-    {
-      using file = await Deno.open(path, { write: true, create: true });
-      await writeCheckpoint(
-        { write: (p) => (writes.push(p.length), file.write(p)) },
-        { format: FORMAT.name, version: 1 },
-        state,
-      );
-    }
+    const writes = await writeRecorded(path, state);
     assert.ok(Math.max(...writes) <= IO_BUFFER_BYTES, `a write of ${Math.max(...writes)} bytes`);
-    const { bytes, skeleton, skeletonLength } = await layout(path);
-    const tree = JSON.parse(
-      new TextDecoder().decode(bytes.subarray(skeleton, skeleton + skeletonLength)),
-    );
+    const tree = await skeletonTree(path);
     assert.deepEqual(tree.state.ring, { loss: { $section: 0 } });
     assert.deepEqual(tree.state.mixed, { $section: 1 });
     assert.deepEqual(tree.state.list, [{ $section: 2 }]);
@@ -224,7 +212,8 @@ Deno.test("a long string is written as UTF-8 pieces, not JSON, and read back as 
     assert.deepStrictEqual(back, state);
     // Torn inside the first text section: refused, naming where.
     const torn = join(dir, "torn.ckpt");
-    await Deno.writeFile(torn, bytes.subarray(0, skeleton + skeletonLength + IO_BUFFER_BYTES));
+    const { bytes, firstSection } = await layout(path);
+    await Deno.writeFile(torn, bytes.subarray(0, firstSection + IO_BUFFER_BYTES));
     using tornFile = await Deno.open(torn);
     const tornReader = new CheckpointReader(tornFile);
     await tornReader.header();
