@@ -8,6 +8,7 @@
  */
 
 import type { ConsumedRecord } from "./consumed_record.ts";
+import { settleWithin } from "../util/deadline.ts";
 
 /**
  * A fetched batch's records, by index (an array is one): `at(i)` for `i` below `length` is the
@@ -19,7 +20,6 @@ export interface FetchedRecords {
   /** Record `i` (`undefined` only outside `0 .. length - 1`). */
   at(i: number): ConsumedRecord | undefined;
 }
-import { settleWithin } from "../util/deadline.ts";
 
 /** A promise with its `resolve`, resolved at most once by whoever holds it. */
 export interface Deferred {
