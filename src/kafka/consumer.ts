@@ -1,10 +1,18 @@
 /**
  * `EventConsumer`: a Kafka consumer-group member as a pull `AsyncIterable` of records, so callers
  * write `for await (const record of consumer)`. kafkajs pushes fetched batches into an
- * `eachBatch` callback; here that callback hands its batch to the iterator and waits until the
- * iterator has taken every record (bounded buffering: at most one fetched batch is held, and
- * kafkajs fetches nothing more while it waits). While waiting it keeps heartbeating, so a slow
- * loop body does not lose the group membership, and it notices rebalances and seeks.
+ * `eachBatch` callback, and fetches the next only when that callback returns. Here the callback
+ * hands its batch to the iterator and waits (bounded buffering):
+ *
+ * - reading ahead (`readAhead`, the default without `autoCommit`), until the batch before it was
+ *   taken: so kafkajs fetches the next batch while the iterator still works through this one,
+ *   and the loop body does not wait a round trip to the broker between fetches. At most two
+ *   fetched batches are held (the one being taken, one behind it) and one fetch is in flight.
+ * - otherwise, until the iterator has taken every record of it: one fetched batch is held, and
+ *   kafkajs fetches nothing while it waits.
+ *
+ * While waiting it keeps heartbeating, so a slow loop body does not lose the group membership,
+ * and it notices rebalances and seeks.
  *
  * Offsets: a record counts as processed when the iterator is asked for the next one (or the
  * loop ends with `break`/`return`, or `close()` is called). With `autoCommit` (the default) the
@@ -56,13 +64,18 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
   #onAssignment: EventConsumerOptions["onAssignment"];
   #onRestart: EventConsumerOptions["onRestart"];
   #onFetch: EventConsumerOptions["onFetch"];
+  #readAhead: boolean;
   /** The member id of the last group join, until a restart makes it stale. */
   #memberId: string | undefined;
   #signal: AbortSignal | undefined;
   #closeTimeoutMs: number;
   #onAbort = () => void this.close();
 
-  #batch: PendingBatch | undefined;
+  /**
+   * The batches handed to the iterator and not yet finished, oldest first: the one being taken
+   * and, reading ahead, at most one fetched behind it.
+   */
+  #batches: PendingBatch[] = [];
   #wake: Deferred = deferred();
   /** The record yielded last and not yet counted as processed. */
   #inFlight: ConsumedRecord | undefined;
@@ -78,6 +91,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     this.#consumer = consumer;
     this.#topics = topics;
     this.#autoCommit = options.autoCommit ?? true;
+    this.#readAhead = options.readAhead ?? !this.#autoCommit;
     this.#tickMs = Math.max(100, Math.floor((options.heartbeatIntervalMs ?? 1000) / 2));
     this.#onAssignment = options.onAssignment;
     this.#onRestart = options.onRestart;
@@ -134,6 +148,10 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       const assignment = Object.entries(event.payload.memberAssignment).map((
         [topic, partitions],
       ) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) }));
+      // Batches fetched before the join are the old generation's: their partitions may be
+      // another member's now, and kafkajs fetches the kept ones again from their committed
+      // offsets. (Without reading ahead none is left: kafkajs joins only once eachBatch returned.)
+      this.#abortBatches();
       this.#offsets.assign(assignment);
       const memberId = event.payload.memberId;
       this.#memberId = memberId;
@@ -147,6 +165,9 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       }
       joined();
     });
+    // A rebalance kafkajs notices itself (a heartbeat between fetches, while a batch read ahead
+    // is being taken): a member that may lose the partition stops handing out its records now.
+    c.on(c.events.REBALANCING, () => this.#abortBatches());
     const onFetch = this.#onFetch;
     if (onFetch) c.on(c.events.FETCH, () => onFetch());
     c.on(c.events.CRASH, (event) => {
@@ -155,6 +176,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
         failed(event.payload.error);
         return;
       }
+      this.#abortBatches();
       const previous = this.#memberId;
       this.#memberId = undefined;
       if (previous !== undefined && !this.#closed) this.#onRestart?.(previous);
@@ -176,7 +198,29 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     this.#wake.resolve();
   }
 
-  /** The bridge: hand the batch to the iterator and wait (heartbeating) until it is taken. */
+  /**
+   * Gives up every batch handed to the iterator and not finished (a rebalance, a restart, a
+   * close): nothing more of them is yielded, and whoever waits on them goes on.
+   */
+  #abortBatches(): void {
+    for (const batch of this.#batches.splice(0)) {
+      batch.aborted = true;
+      batch.finished.resolve();
+    }
+  }
+
+  /** Takes `batch` out of the iterator's queue (it is finished or given up). */
+  #drop(batch: PendingBatch): void {
+    batch.aborted = true;
+    batch.finished.resolve();
+    const i = this.#batches.indexOf(batch);
+    if (i >= 0) this.#batches.splice(i, 1);
+  }
+
+  /**
+   * The bridge: hand the batch to the iterator and wait (heartbeating) until it is taken, or,
+   * reading ahead, until the batch before it is.
+   */
   async #eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
     if (this.#assignmentHook) {
@@ -194,22 +238,40 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       return;
     }
     const pending = pendingBatch(batch.topic, batch.partition, key, records);
-    this.#batch = pending;
+    this.#batches.push(pending);
     this.#wake.resolve();
 
-    let rebalance = await waitUntilTaken(pending, {
-      tickMs: this.#tickMs,
-      valid: () => !this.#closed && isRunning() && !isStale(),
-      heartbeat,
-      processingThis: () =>
-        this.#inFlight?.partition === pending.partition && this.#inFlight.topic === pending.topic,
-    });
-    pending.aborted = true;
-    if (this.#batch === pending) this.#batch = undefined;
-    pending.finished.resolve();
-
-    const processed = this.#offsets.next(key);
-    if (processed !== undefined && processed > position) resolveOffset(String(processed - 1));
+    // Reading ahead, kafkajs fetches after this batch as soon as this returns: resolved now, its
+    // offsets are kafkajs' fetch position only (commits are of what was processed). A batch
+    // given up later was given up by a seek or a rebalance, which set that position anew.
+    const readAhead = this.#readAhead;
+    if (readAhead) resolveOffset(batch.lastOffset());
+    const waitFor = readAhead ? this.#batches.at(-2) : pending;
+    let rebalance: unknown;
+    if (waitFor !== undefined) {
+      const end = await waitUntilTaken(waitFor, {
+        tickMs: this.#tickMs,
+        valid: () => !this.#closed && isRunning() && !isStale() && !pending.aborted,
+        heartbeat,
+        processingThis: () =>
+          this.#inFlight?.partition === waitFor.partition &&
+          this.#inFlight.topic === waitFor.topic,
+      });
+      if (end === "invalid") {
+        // This batch is stale (a seek) or the consumer stops; the one before it, being taken,
+        // goes on unless the consumer stops.
+        this.#drop(pending);
+        if (this.#closed || !isRunning()) this.#abortBatches();
+      } else if (end !== "finished") {
+        rebalance = end.rebalance;
+        this.#abortBatches();
+      }
+    }
+    if (!readAhead) {
+      this.#drop(pending);
+      const processed = this.#offsets.next(key);
+      if (processed !== undefined && processed > position) resolveOffset(String(processed - 1));
+    }
     if (this.#autoCommit && !this.#closed) {
       try {
         await this.#offsets.commitProcessed((offsets) => payload.commitOffsetsIfNecessary(offsets));
@@ -225,7 +287,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     const record = this.#inFlight;
     if (!record) return;
     this.#inFlight = undefined;
-    const batch = this.#batch;
+    const batch = this.#batches[0];
     // Records come a batch (one partition) at a time: reuse its key.
     const key = batch !== undefined && batch.partition === record.partition &&
         batch.topic === record.topic
@@ -252,22 +314,24 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     this.#settleInFlight();
     if (this.#error) return undefined;
     if (this.#closed) return { done: true, value: undefined };
-    const batch = this.#batch;
-    if (!batch) return undefined;
-    const progress = batch.progress;
-    if (progress) {
-      batch.progress = undefined;
-      progress.resolve();
+    for (;;) {
+      const batch = this.#batches[0];
+      if (!batch) return undefined;
+      const progress = batch.progress;
+      if (progress) {
+        batch.progress = undefined;
+        progress.resolve();
+      }
+      if (!batch.aborted && batch.next < batch.records.length) {
+        const record = batch.records.at(batch.next++)!;
+        this.#inFlight = record;
+        return { done: false, value: record };
+      }
+      // Every record of the batch was taken and processed: let kafkajs go on, and go on with
+      // the batch read ahead, if there is one.
+      batch.finished.resolve();
+      this.#batches.shift();
     }
-    if (!batch.aborted && batch.next < batch.records.length) {
-      const record = batch.records.at(batch.next++)!;
-      this.#inFlight = record;
-      return { done: false, value: record };
-    }
-    // Every record of the batch was taken and processed: let kafkajs go on.
-    batch.finished.resolve();
-    if (this.#batch === batch) this.#batch = undefined;
-    return undefined;
   }
 
   /**
@@ -282,8 +346,8 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       return: () => {
         this.#settleInFlight();
         // A loop that stopped at the end of a batch lets kafkajs go on (and commit) at once.
-        const batch = this.#batch;
-        if (batch && batch.next >= batch.records.length) batch.finished.resolve();
+        const batch = this.#batches[0];
+        if (batch && batch.next >= batch.records.length) this.#drop(batch);
         return Promise.resolve({ done: true, value: undefined });
       },
     };
@@ -338,14 +402,15 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     if (this.#inFlight?.topic === topic && this.#inFlight.partition === partition) {
       this.#inFlight = undefined;
     }
-    const batch = this.#batch;
-    if (batch && batch.topic === topic && batch.partition === partition) batch.aborted = true;
+    for (const batch of [...this.#batches]) {
+      if (batch.topic === topic && batch.partition === partition) this.#drop(batch);
+    }
     this.#consumer.seek({ topic, partition, offset: String(offset) });
   }
 
   /**
    * Stops fetching the given partitions (default: all of every topic). Records already fetched
-   * (at most one batch) are still delivered; heartbeats go on.
+   * (at most one batch, or two reading ahead) are still delivered; heartbeats go on.
    */
   pause(partitions?: readonly TopicPartitions[]): void {
     this.#consumer.pause(partitions ? [...partitions] : this.#topics.map((topic) => ({ topic })));
@@ -376,10 +441,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       } finally {
         this.#closed = true;
         this.#wake.resolve();
-        if (this.#batch) {
-          this.#batch.aborted = true;
-          this.#batch.finished.resolve();
-        }
+        this.#abortBatches();
         // Bounded: a broker that stopped answering must not hang the caller's shutdown.
         await settleWithin(this.#consumer.disconnect(), this.#closeTimeoutMs);
       }
