@@ -2,17 +2,11 @@
  * `EventConsumer`: a Kafka consumer-group member as a pull `AsyncIterable` of records, so callers
  * write `for await (const record of consumer)`. kafkajs pushes fetched batches into an
  * `eachBatch` callback, and fetches the next only when that callback returns. Here the callback
- * hands its batch to the iterator and waits (bounded buffering):
- *
- * - reading ahead (`readAhead`, the default without `autoCommit`), until the batch before it was
- *   taken: so kafkajs fetches the next batch while the iterator still works through this one,
- *   and the loop body does not wait a round trip to the broker between fetches. At most two
- *   fetched batches are held (the one being taken, one behind it) and one fetch is in flight.
- * - otherwise, until the iterator has taken every record of it: one fetched batch is held, and
- *   kafkajs fetches nothing while it waits.
- *
- * While waiting it keeps heartbeating, so a slow loop body does not lose the group membership,
- * and it notices rebalances and seeks.
+ * hands its batch to the iterator and waits (bounded buffering): reading ahead (`readAhead`, the
+ * default without `autoCommit`; `batch_queue.ts`) until the batch before it was taken, so kafkajs
+ * fetches the next while the iterator works through this one; otherwise until every record of it
+ * was taken. While waiting it keeps heartbeating, so a slow loop body does not lose the group
+ * membership, and it notices rebalances and seeks.
  *
  * Offsets: a record counts as processed when the iterator is asked for the next one (or the
  * loop ends with `break`/`return`, or `close()` is called). With `autoCommit` (the default) the
@@ -39,15 +33,10 @@ import {
 } from "./consumed_record.ts";
 import { fetchedRecords } from "./columnar_fetch.ts";
 import { ConsumerOffsets } from "./consumer_offsets.ts";
+import { BatchQueue } from "./batch_queue.ts";
 import { consumerSettings, type EventConsumerOptions } from "./consumer_options.ts";
 import type { Consumer, EachBatchPayload } from "./kafkajs.ts";
-import {
-  type Deferred,
-  deferred,
-  type PendingBatch,
-  pendingBatch,
-  waitUntilTaken,
-} from "./pending_batch.ts";
+import { type Deferred, deferred, pendingBatch, waitUntilTaken } from "./pending_batch.ts";
 
 export type { ConsumedRecord, PartitionOffset, TopicPartitions } from "./consumed_record.ts";
 export type { EventConsumerOptions } from "./consumer_options.ts";
@@ -64,18 +53,14 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
   #onAssignment: EventConsumerOptions["onAssignment"];
   #onRestart: EventConsumerOptions["onRestart"];
   #onFetch: EventConsumerOptions["onFetch"];
-  #readAhead: boolean;
   /** The member id of the last group join, until a restart makes it stale. */
   #memberId: string | undefined;
   #signal: AbortSignal | undefined;
   #closeTimeoutMs: number;
   #onAbort = () => void this.close();
 
-  /**
-   * The batches handed to the iterator and not yet finished, oldest first: the one being taken
-   * and, reading ahead, at most one fetched behind it.
-   */
-  #batches: PendingBatch[] = [];
+  /** The batches handed to the iterator and not yet finished (`batch_queue.ts`). */
+  #queue: BatchQueue;
   #wake: Deferred = deferred();
   /** The record yielded last and not yet counted as processed. */
   #inFlight: ConsumedRecord | undefined;
@@ -91,8 +76,8 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     this.#consumer = consumer;
     this.#topics = topics;
     this.#autoCommit = options.autoCommit ?? true;
-    this.#readAhead = options.readAhead ?? !this.#autoCommit;
     this.#tickMs = Math.max(100, Math.floor((options.heartbeatIntervalMs ?? 1000) / 2));
+    this.#queue = new BatchQueue(options.readAhead ?? !this.#autoCommit, this.#tickMs);
     this.#onAssignment = options.onAssignment;
     this.#onRestart = options.onRestart;
     this.#onFetch = options.onFetch;
@@ -148,11 +133,8 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       const assignment = Object.entries(event.payload.memberAssignment).map((
         [topic, partitions],
       ) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) }));
-      // Batches fetched before the join are the old generation's: their partitions may be
-      // another member's now, and kafkajs fetches the kept ones again from their committed
-      // offsets. (Without reading ahead none is left: kafkajs joins only once eachBatch returned.)
-      this.#abortBatches();
       this.#offsets.assign(assignment);
+      this.#queue.joined((key) => this.#offsets.isAssigned(key));
       const memberId = event.payload.memberId;
       this.#memberId = memberId;
       const hook = this.#onAssignment;
@@ -165,9 +147,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       }
       joined();
     });
-    // A rebalance kafkajs notices itself (a heartbeat between fetches, while a batch read ahead
-    // is being taken): a member that may lose the partition stops handing out its records now.
-    c.on(c.events.REBALANCING, () => this.#abortBatches());
+    c.on(c.events.REBALANCING, () => this.#queue.rebalancing());
     const onFetch = this.#onFetch;
     if (onFetch) c.on(c.events.FETCH, () => onFetch());
     c.on(c.events.CRASH, (event) => {
@@ -176,7 +156,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
         failed(event.payload.error);
         return;
       }
-      this.#abortBatches();
+      this.#queue.joined(() => true); // the restarted consumer joins anew
       const previous = this.#memberId;
       this.#memberId = undefined;
       if (previous !== undefined && !this.#closed) this.#onRestart?.(previous);
@@ -199,25 +179,6 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
   }
 
   /**
-   * Gives up every batch handed to the iterator and not finished (a rebalance, a restart, a
-   * close): nothing more of them is yielded, and whoever waits on them goes on.
-   */
-  #abortBatches(): void {
-    for (const batch of this.#batches.splice(0)) {
-      batch.aborted = true;
-      batch.finished.resolve();
-    }
-  }
-
-  /** Takes `batch` out of the iterator's queue (it is finished or given up). */
-  #drop(batch: PendingBatch): void {
-    batch.aborted = true;
-    batch.finished.resolve();
-    const i = this.#batches.indexOf(batch);
-    if (i >= 0) this.#batches.splice(i, 1);
-  }
-
-  /**
    * The bridge: hand the batch to the iterator and wait (heartbeating) until it is taken, or,
    * reading ahead, until the batch before it is.
    */
@@ -227,28 +188,43 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       await this.#assignmentHook;
       this.#assignmentHook = undefined;
     }
-    if (this.#closed || !isRunning() || isStale()) return;
+    if (this.#closed || this.#queue.rejoining || !isRunning() || isStale()) return;
     const key = partKey(batch.topic, batch.partition);
-    const position = this.#offsets.next(key) ?? -1;
-    // Never deliver twice what this member already processed (e.g. a refetch after a
-    // rebalance that kept the partition but whose commit failed).
+    // A batch of the generation before of a partition now another member's (from a fetch that
+    // was on its way, with two or more brokers) is not handed over.
+    if (!this.#offsets.isAssigned(key)) return;
+    const inFlight = this.#inFlight;
+    const from = this.#queue.from(
+      key,
+      Number((batch as { fetchedOffset?: string }).fetchedOffset ?? -1),
+      this.#offsets.next(key),
+      inFlight?.partition === batch.partition && inFlight.topic === batch.topic
+        ? inFlight.offset
+        : undefined,
+    );
+    if ("refetchFrom" in from) {
+      resolveOffset(String(from.refetchFrom - 1)); // fetch again from the first record given up
+      return;
+    }
+    const position = from.position;
     const records = fetchedRecords(batch, position);
     if (records.length === 0) {
       if (batch.messages.length > 0) resolveOffset(batch.lastOffset());
       return;
     }
     const pending = pendingBatch(batch.topic, batch.partition, key, records);
-    this.#batches.push(pending);
+    this.#queue.push(pending);
     this.#wake.resolve();
 
     // Reading ahead, kafkajs fetches after this batch as soon as this returns: resolved now, its
     // offsets are kafkajs' fetch position only (commits are of what was processed). A batch
     // given up later was given up by a seek or a rebalance, which set that position anew.
-    const readAhead = this.#readAhead;
+    const readAhead = this.#queue.readAhead;
     if (readAhead) resolveOffset(batch.lastOffset());
-    const waitFor = readAhead ? this.#batches.at(-2) : pending;
+    const waitFor = readAhead ? this.#queue.before(pending) : pending;
     let rebalance: unknown;
     if (waitFor !== undefined) {
+      this.#queue.waiting++;
       const end = await waitUntilTaken(waitFor, {
         tickMs: this.#tickMs,
         valid: () => !this.#closed && isRunning() && !isStale() && !pending.aborted,
@@ -256,19 +232,19 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
         processingThis: () =>
           this.#inFlight?.partition === waitFor.partition &&
           this.#inFlight.topic === waitFor.topic,
-      });
+      }).finally(() => this.#queue.waiting--);
       if (end === "invalid") {
         // This batch is stale (a seek) or the consumer stops; the one before it, being taken,
         // goes on unless the consumer stops.
-        this.#drop(pending);
-        if (this.#closed || !isRunning()) this.#abortBatches();
+        this.#queue.drop(pending);
+        if (this.#closed || !isRunning()) this.#queue.abortAll();
       } else if (end !== "finished") {
         rebalance = end.rebalance;
-        this.#abortBatches();
+        this.#queue.rebalanced(rebalance);
       }
     }
     if (!readAhead) {
-      this.#drop(pending);
+      this.#queue.drop(pending);
       const processed = this.#offsets.next(key);
       if (processed !== undefined && processed > position) resolveOffset(String(processed - 1));
     }
@@ -280,6 +256,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       }
     }
     if (rebalance) throw rebalance; // kafkajs rejoins the group
+    if (readAhead && this.#queue.length > 0) this.#queue.watch(heartbeat, () => this.#closed);
   }
 
   /** Counts the last yielded record as processed. */
@@ -287,7 +264,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     const record = this.#inFlight;
     if (!record) return;
     this.#inFlight = undefined;
-    const batch = this.#batches[0];
+    const batch = this.#queue.head;
     // Records come a batch (one partition) at a time: reuse its key.
     const key = batch !== undefined && batch.partition === record.partition &&
         batch.topic === record.topic
@@ -314,24 +291,10 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     this.#settleInFlight();
     if (this.#error) return undefined;
     if (this.#closed) return { done: true, value: undefined };
-    for (;;) {
-      const batch = this.#batches[0];
-      if (!batch) return undefined;
-      const progress = batch.progress;
-      if (progress) {
-        batch.progress = undefined;
-        progress.resolve();
-      }
-      if (!batch.aborted && batch.next < batch.records.length) {
-        const record = batch.records.at(batch.next++)!;
-        this.#inFlight = record;
-        return { done: false, value: record };
-      }
-      // Every record of the batch was taken and processed: let kafkajs go on, and go on with
-      // the batch read ahead, if there is one.
-      batch.finished.resolve();
-      this.#batches.shift();
-    }
+    const record = this.#queue.take();
+    if (record === undefined) return undefined;
+    this.#inFlight = record;
+    return { done: false, value: record };
   }
 
   /**
@@ -346,8 +309,8 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       return: () => {
         this.#settleInFlight();
         // A loop that stopped at the end of a batch lets kafkajs go on (and commit) at once.
-        const batch = this.#batches[0];
-        if (batch && batch.next >= batch.records.length) this.#drop(batch);
+        const batch = this.#queue.head;
+        if (batch && batch.next >= batch.records.length) this.#queue.drop(batch);
         return Promise.resolve({ done: true, value: undefined });
       },
     };
@@ -399,12 +362,11 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       );
     }
     this.#offsets.forget(partKey(topic, partition));
+    this.#queue.resume.forget(partKey(topic, partition));
     if (this.#inFlight?.topic === topic && this.#inFlight.partition === partition) {
       this.#inFlight = undefined;
     }
-    for (const batch of [...this.#batches]) {
-      if (batch.topic === topic && batch.partition === partition) this.#drop(batch);
-    }
+    this.#queue.dropPartition(topic, partition);
     this.#consumer.seek({ topic, partition, offset: String(offset) });
   }
 
@@ -441,7 +403,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       } finally {
         this.#closed = true;
         this.#wake.resolve();
-        this.#abortBatches();
+        this.#queue.abortAll();
         // Bounded: a broker that stopped answering must not hang the caller's shutdown.
         await settleWithin(this.#consumer.disconnect(), this.#closeTimeoutMs);
       }

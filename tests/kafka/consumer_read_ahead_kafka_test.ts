@@ -184,3 +184,62 @@ Deno.test(
     assert.equal(keys.length, n, "every record delivered");
   },
 );
+
+Deno.test(
+  "EventConsumer reading ahead does not deliver again the record held across a rebalance it noticed while caught up",
+  opts,
+  async () => {
+    await using topic = await filledTopic("ahead-held", 1, 200);
+    const groupId = uniqueGroup("ahead-held");
+    const options = {
+      topic: topic.name,
+      groupId,
+      startingOffsets: "earliest" as const,
+      autoCommit: false, // nothing committed: a rejoin fetches the partition from offset 0 again
+    };
+    let rejoined: () => void = () => {};
+    const aRejoined = new Promise<void>((resolve) => rejoined = resolve);
+    let joins = 0;
+    // kafkajs' round-robin assignor orders members by id, which starts with the client id: the
+    // one partition stays with `a`.
+    await using a = await EventConsumer.connect(testClient(brokers, { clientId: "a-holds" }), {
+      ...options,
+      onAssignment: () => {
+        if (++joins > 1) rejoined();
+      },
+    });
+    const it = a[Symbol.asyncIterator]();
+    const before: ConsumedRecord[] = [];
+    for (let i = 0; i < 200; i++) {
+      const r = await it.next();
+      assert.equal(r.done, false);
+      before.push(r.value as ConsumedRecord);
+    }
+    // `a` holds record 199, caught up: no eachBatch waits, so the rebalance is noticed by a
+    // heartbeat between fetches (its own watch, or kafkajs').
+    await using b = await EventConsumer.connect(
+      testClient(brokers, { clientId: "b-joins" }),
+      options,
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      aRejoined,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error("a did not rejoin within 30 s")), 30_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    assert.deepEqual(a.assignment().flatMap((x) => x.partitions), [0], "a kept the partition");
+    {
+      await using producer = await EventProducer.connect(testClient(brokers), {
+        topic: topic.name,
+      });
+      await producer.send(makeEvents(50, 5));
+    }
+    // Refetched from 0, the partition goes on after the record still held: 200.. only.
+    const after = await take(a, 50);
+    assertInOrder(after, new Map([[0, 200]]));
+    assert.deepEqual(await drain(a, 600), [], "nothing more arrives at a");
+    assert.deepEqual(await drain(b, 600), [], "b has no partition");
+    assertInOrder(before, new Map());
+  },
+);
