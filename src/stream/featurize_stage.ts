@@ -89,6 +89,11 @@ export interface FeaturizeStageOptions {
   sessions?: SessionStoreOptions;
   /** State to continue from (a checkpoint). Default: a fresh start. */
   restore?: FeaturizeState;
+  /**
+   * Whether rows get their session ids (a string per session, `rows.sessionId`); else they keep
+   * `""` (the featurize worker when the learn side reads no ids). Default `true`.
+   */
+  sessionIds?: boolean;
 }
 
 /** See the module documentation. */
@@ -101,6 +106,7 @@ export class FeaturizeStage {
   #bounds: SessionStoreOptions;
   #featurizers = new Map<number, Featurizer>();
   #ledger: OffsetLedger;
+  #sessionIds: boolean;
   #decoded = new DecodedBatch();
   #event = new DecodedEvent(this.#decoded);
   /** A chunk's partitions and offsets ({@linkcode FeaturizeStage.featurize}'s scratch). */
@@ -122,6 +128,7 @@ export class FeaturizeStage {
     this.rows = featureRows(set);
     this.#options = { ...options.sessions, featureSet: set };
     this.#bounds = { ...options.sessions };
+    this.#sessionIds = options.sessionIds ?? true;
     const r = options.restore;
     if (r === undefined) {
       this.#ledger = new OffsetLedger();
@@ -277,7 +284,7 @@ export class FeaturizeStage {
     const sessionStart = decoded.sessionStart, sessionLength = decoded.sessionLength;
     const sessionHash = decoded.sessionHash;
     const urlStart = decoded.urlStart, urlLength = decoded.urlLength;
-    const buckets = rows.sparseWidth, width = rows.denseWidth;
+    const buckets = rows.sparseWidth, width = rows.denseWidth, ids = this.#sessionIds;
     let f = this.#last, fp = this.#lastPartition;
     for (let i = 0; i < n; i++) {
       const p = partition[base + i], o = offset[base + i];
@@ -304,9 +311,10 @@ export class FeaturizeStage {
         f = this.partition(fp);
       }
       const bytes = decoded.bytes(i), start = sessionStart[i], length = sessionLength[i];
-      const us = urlStart[i], ul = urlLength[i];
-      f.featurizeKey(e, bytes, start, length, sessionHash[i], rows.dense, row * width, us, ul);
-      rows.sessionId[row] = f.observeKey(e, bytes, start, length, sessionHash[i], us, ul);
+      const us = urlStart[i], ul = urlLength[i], hash = sessionHash[i];
+      f.featurizeKey(e, bytes, start, length, hash, rows.dense, row * width, us, ul);
+      if (ids) rows.sessionId[row] = f.observeKey(e, bytes, start, length, hash, us, ul);
+      else f.observeKey(e, bytes, start, length, hash, us, ul, false);
       if (buckets > 0) {
         const h = hashUrlBytes(bytes, us, ul);
         rows.addSparse(urlBucket(h, buckets), urlSign(h));

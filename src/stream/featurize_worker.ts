@@ -58,6 +58,8 @@ function handle(message: ToFeaturizeWorker): void {
       featureSet: set,
       sessions: message.sessions,
       restore: message.restore ? decodeStores(message.restore, set.layout) : undefined,
+      // Rows go back without their ids unless asked for: then none is made.
+      sessionIds: message.sessionIds,
     });
     rows = new RowBatch(stage.rows);
     sessionIds = message.sessionIds;

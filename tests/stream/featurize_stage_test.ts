@@ -439,5 +439,16 @@ Deno.test("FeaturizeStage.featurizePacked: the rows and dead letters of featuriz
     const dead = [...bad, 7].filter((i) => i >= covered).length;
     assert.equal(want.deadLetters.length, dead, "the bad records and the tombstone not covered");
     assert.deepEqual(packed.toJSON(), objects.toJSON());
+    // Without session ids: the same rows and stores, every id "".
+    const quiet = new FeaturizeStage({ featureSet: SHOP_FEATURES, sessionIds: false });
+    quiet.featurize(records.slice(0, covered), scratch());
+    const c = scratch();
+    quiet.featurizePacked(packRecords(records), c);
+    assert.deepEqual(columns(c), {
+      ...columns(a),
+      sessionId: a.sessionId.slice(0, a.length).fill(""),
+    });
+    assert.ok(a.sessionId.slice(0, a.length).some((id) => id !== ""));
+    assert.deepEqual(quiet.toJSON(), objects.toJSON());
   }
 });
