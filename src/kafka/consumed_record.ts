@@ -166,6 +166,21 @@ export class ViewRecord implements ConsumedRecord {
     return NO_HEADERS;
   }
 
+  /**
+   * The fetch response's bytes its value lies in (no view made): with
+   * {@linkcode ViewRecord.valueStart}, what the featurize worker's packing copies the values of a
+   * fetch's consecutive records out of in one go.
+   */
+  get fetchBytes(): Uint8Array {
+    return this.#run.columns.bytes;
+  }
+
+  /** Where its value starts in {@linkcode ViewRecord.fetchBytes}; -1 for a tombstone. */
+  get valueStart(): number {
+    const c = this.#run.columns;
+    return c.valueLength[this.#index] < 0 ? -1 : c.valueStart[this.#index];
+  }
+
   /** The value's length in bytes (0 for a tombstone), without making its view. */
   get valueLength(): number {
     return Math.max(0, this.#run.columns.valueLength[this.#index]);

@@ -82,8 +82,8 @@ function handle(message: ToFeaturizeWorker): void {
           rows,
         );
       }
-      const { n, values, lengths, partition, offset } = message;
-      const records = { n, values, lengths, partition, offset };
+      const { n, values, starts, lengths, partition, offset } = message;
+      const records = { n, values, starts, lengths, partition, offset };
       post({
         type: "rows",
         rows: packed,

@@ -61,8 +61,10 @@ export interface PackedStores {
 export interface PackedRecords {
   /** Records in the batch. */
   n: number;
-  /** The values, one after the other. */
+  /** The values (in order; those of one fetch with the bytes between them). */
   values: Uint8Array;
+  /** Where each value starts in `values`. */
+  starts: Int32Array;
   /** Each value's length in bytes, -1 for a tombstone. */
   lengths: Int32Array;
   /** Each record's partition. */
@@ -160,62 +162,129 @@ export function transferables(values: readonly unknown[]): ArrayBuffer[] {
 }
 
 /**
- * A record that copies its value out without making a view of it (the consumer's `ViewRecord`):
- * packing a batch then leaves no view on its records, which wait until the batch is learnt.
+ * A record whose value lies in a fetch response's bytes, read without a view (the consumer's
+ * `ViewRecord`): packing a batch then makes no view per record, and copies the values of a
+ * fetch's consecutive records in one go.
  */
-interface ValueCopier {
+interface FetchedValue {
+  /** The fetch response's bytes. */
+  readonly fetchBytes: Uint8Array;
+  /** Where the value starts in them; -1 for a tombstone. */
+  readonly valueStart: number;
   /** The value's length in bytes (0 for a tombstone). */
   readonly valueLength: number;
-  /** Copies the value into `target` at `at`; its length, -1 for a tombstone. */
-  copyValueTo(target: Uint8Array, at: number): number;
 }
+
+/**
+ * The most bytes between two values of one fetch that are copied with them rather than starting
+ * a new copy: a record's header and key lie between its value and the one before (~50 bytes for a
+ * `shop` event), so a batch's values of one fetch are one copy, not one per record.
+ */
+const SPAN_GAP = 512;
 
 /**
  * The records of a batch copied into one buffer with their columns (see the module doc): into
  * `spare`'s buffers when they are large enough (then its arrays are longer than the batch: `n`
- * and the lengths say what is used), else into new ones with a quarter's headroom.
+ * and the lengths say what is used), else into new ones with a quarter's headroom. The values of
+ * consecutive records of one fetch are copied as one span of the fetch's bytes, the headers and
+ * keys between them included; `starts` says where each value is.
  */
 export function packRecords(
   records: readonly SourceRecord[],
   spare?: PackedRecords,
 ): PackedRecords {
   const n = records.length;
-  let total = 0;
+  const spans = new ValueSpans();
   for (let i = 0; i < n; i++) {
-    const r = records[i] as SourceRecord & Partial<ValueCopier>;
-    total += r.copyValueTo !== undefined ? r.valueLength! : r.value?.byteLength ?? 0;
+    const r = records[i] as SourceRecord & Partial<FetchedValue>;
+    if (r.fetchBytes !== undefined) spans.add(r.fetchBytes, r.valueStart!, r.valueLength!);
+    else spans.own(r.value?.byteLength ?? -1);
   }
-  const fits = spare !== undefined && spare.lengths.length >= n && spare.values.length >= total;
+  const total = spans.end();
+  const fits = spare !== undefined && spare.lengths.length >= n && spare.starts.length >= n &&
+    spare.values.length >= total;
   const room = (x: number) => Math.ceil(x * 1.25);
   const lengths = fits ? spare.lengths : new Int32Array(room(n));
+  const starts = fits ? spare.starts : new Int32Array(room(n));
   const partition = fits ? spare.partition : new Int32Array(room(n));
   const offset = fits ? spare.offset : new Float64Array(room(n));
   const values = fits ? spare.values : new Uint8Array(room(total));
-  for (let i = 0, at = 0; i < n; i++) {
-    const r = records[i] as SourceRecord & Partial<ValueCopier>;
+  const copy = new ValueSpans(values);
+  for (let i = 0; i < n; i++) {
+    const r = records[i] as SourceRecord & Partial<FetchedValue>;
     partition[i] = r.partition;
     offset[i] = r.offset;
-    if (r.copyValueTo !== undefined) {
-      const length = r.copyValueTo(values, at);
-      lengths[i] = length;
-      if (length > 0) at += length;
+    if (r.fetchBytes !== undefined) {
+      const start = r.valueStart!;
+      lengths[i] = start < 0 ? -1 : r.valueLength!;
+      starts[i] = copy.add(r.fetchBytes, start, r.valueLength!);
       continue;
     }
     const v = r.value;
-    if (v === null || v === undefined) {
-      lengths[i] = -1;
-    } else {
-      lengths[i] = v.byteLength;
-      values.set(v, at);
-      at += v.byteLength;
-    }
+    lengths[i] = v === null || v === undefined ? -1 : v.byteLength;
+    starts[i] = copy.own(lengths[i], v ?? undefined);
   }
-  return { n, values, lengths, partition, offset };
+  copy.end();
+  return { n, values, starts, lengths, partition, offset };
+}
+
+/**
+ * The layout of a packed batch's values, measured (no `values`) or written (into `values`): runs
+ * of values of one fetch become one span of its bytes, copied when the span ends.
+ */
+class ValueSpans {
+  #values: Uint8Array | undefined;
+  /** Bytes laid out before the open span. */
+  #at = 0;
+  #bytes: Uint8Array | null = null;
+  #from = 0;
+  #to = 0;
+
+  constructor(values?: Uint8Array) {
+    this.#values = values;
+  }
+
+  /** A value of `length` bytes at `start` of a fetch's `bytes` (-1: a tombstone); its place. */
+  add(bytes: Uint8Array, start: number, length: number): number {
+    if (start < 0) return this.#at + (this.#to - this.#from);
+    if (bytes !== this.#bytes || start < this.#to || start - this.#to > SPAN_GAP) {
+      this.#close();
+      this.#bytes = bytes;
+      this.#from = start;
+    }
+    this.#to = start + length;
+    return this.#at + (start - this.#from);
+  }
+
+  /** A value of its own (`length` -1: a tombstone), copied now; its place. */
+  own(length: number, value?: Uint8Array): number {
+    this.#close();
+    const at = this.#at;
+    if (length > 0) {
+      this.#values?.set(value!, at);
+      this.#at += length;
+    }
+    return at;
+  }
+
+  /** Ends the last span; the bytes laid out. */
+  end(): number {
+    this.#close();
+    return this.#at;
+  }
+
+  #close(): void {
+    if (this.#bytes === null) return;
+    this.#values?.set(this.#bytes.subarray(this.#from, this.#to), this.#at);
+    this.#at += this.#to - this.#from;
+    this.#bytes = null;
+    this.#from = this.#to = 0;
+  }
 }
 
 /** The buffers of a {@linkcode PackedRecords} to transfer. */
 export function recordBuffers(p: PackedRecords): ArrayBuffer[] {
-  return transferables([p.values, p.lengths, p.partition, p.offset]);
+  return transferables([p.values, p.starts, p.lengths, p.partition, p.offset]);
 }
 
 /**
@@ -224,9 +293,9 @@ export function recordBuffers(p: PackedRecords): ArrayBuffer[] {
  */
 export function unpackRecords(packed: PackedRecords): IndexedRecord[] {
   const out: IndexedRecord[] = new Array(packed.n);
-  const { values, lengths, partition, offset } = packed;
-  for (let i = 0, at = 0; i < packed.n; i++) {
-    const length = lengths[i];
+  const { values, starts, lengths, partition, offset } = packed;
+  for (let i = 0; i < packed.n; i++) {
+    const length = lengths[i], at = starts[i];
     out[i] = {
       topic: "",
       partition: partition[i],
@@ -235,7 +304,6 @@ export function unpackRecords(packed: PackedRecords): IndexedRecord[] {
       value: length < 0 ? null : values.subarray(at, at + length),
       index: i,
     };
-    if (length > 0) at += length;
   }
   return out;
 }

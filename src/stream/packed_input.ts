@@ -13,14 +13,16 @@ import type { SourceRecord } from "./records.ts";
 
 /**
  * A batch's records as columns over one buffer: record `i` has `partition[i]`, `offset[i]` and a
- * value of `lengths[i]` bytes (-1: a tombstone), the values one after the other in `values`. The
- * arrays may be longer than `n`.
+ * value of `lengths[i]` bytes (-1: a tombstone) at `starts[i]` of `values`. The arrays may be
+ * longer than `n`.
  */
 export interface PackedInput {
   /** Records in the batch. */
   readonly n: number;
-  /** The values, one after the other. */
+  /** The values (in order, maybe with bytes between them). */
   readonly values: Uint8Array;
+  /** Where each value starts in `values`. */
+  readonly starts: Int32Array;
   /** Each value's length in bytes, -1 for a tombstone. */
   readonly lengths: Int32Array;
   /** Each record's partition. */
@@ -54,20 +56,13 @@ export class PackedFresh {
   #input: PackedInput | null = null;
   /** Each fresh record's index in the input, when some were covered (else the same). */
   #index: Int32Array | null = null;
-  #starts = new Int32Array(0);
 
   /**
    * Takes `input`'s records that `batch` accepts (in order; it stages their offsets): all of
    * them, as the input's own columns, unless some are covered (then copies of the rest).
    */
   take(input: PackedInput, batch: LedgerBatch): this {
-    const n = input.n, lengths = input.lengths;
-    if (this.#starts.length < n) this.#starts = new Int32Array(Math.ceil(n * 1.25));
-    const starts = this.#starts;
-    for (let i = 0, at = 0; i < n; i++) {
-      starts[i] = at;
-      if (lengths[i] > 0) at += lengths[i];
-    }
+    const n = input.n, lengths = input.lengths, starts = input.starts;
     this.#input = input;
     if (batch.acceptAll(input.partition, input.offset, n)) {
       this.n = n;

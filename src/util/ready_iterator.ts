@@ -11,7 +11,9 @@
 export interface ReadyIterator<T> extends AsyncIterator<T> {
   /**
    * The next item (or the end) if it is there now, exactly as `next()` would have resolved;
-   * `undefined` when getting it means waiting (or an error is pending): then call `next()`.
+   * `undefined` when getting it means waiting (or an error is pending): then call `next()`. The
+   * result may be one object reused by every call (the Kafka consumer's is): read it before the
+   * next call, and keep its `value`, not the result.
    */
   nextReady(): IteratorResult<T> | undefined;
 }

@@ -112,3 +112,84 @@ Deno.test("packRecords copies a view record's value out of its fetch bytes as it
   // Read afterwards, the record's own view is the same bytes.
   assert.deepEqual(records[2].value, back[2].value);
 });
+
+Deno.test("packRecords copies the values of one fetch's consecutive records as one span", () => {
+  // A "fetch response": values with 3 bytes of header/key between them, one tombstone.
+  const bytes = enc.encode("hdr[v0]hdr[value1]hdr" + "hdr[v3]");
+  const columns = {
+    bytes,
+    offsets: Float64Array.of(0, 1, 2, 3),
+    timestamps: new Float64Array(4),
+    keyStart: new Int32Array(4),
+    keyLength: Int32Array.of(-1, -1, -1, -1),
+    valueStart: Int32Array.of(3, 10, -1, 24),
+    valueLength: Int32Array.of(4, 8, -1, 4),
+  };
+  const run = { topic: "t", partition: 0, columns };
+  const records = [0, 1, 2, 3].map((i) => new ViewRecord(run, i));
+  const packed = packRecords(records);
+  // One span from the first value's start to the last one's end: 3 .. 28.
+  assert.equal(
+    new TextDecoder().decode(packed.values.subarray(0, 25)),
+    "[v0]hdr[value1]hdrhdr[v3]",
+  );
+  assert.deepEqual([...packed.starts.subarray(0, 4)].filter((_, i) => i !== 2), [0, 7, 21]);
+  assert.deepEqual([...packed.lengths.subarray(0, 4)], [4, 8, -1, 4]);
+  assert.deepEqual(unpackRecords(packed).map((r) => r.value && new TextDecoder().decode(r.value)), [
+    "[v0]",
+    "[value1]",
+    null,
+    "[v3]",
+  ]);
+});
+
+Deno.test("packRecords packs any mix of fetches, plain records and tombstones back as they were", () => {
+  // Two fetches' bytes, records of them interleaved with plain ones, in random orders of runs.
+  const fetch = (tag: string, n: number, gap: number) => {
+    const parts: string[] = [];
+    const valueStart = new Int32Array(n), valueLength = new Int32Array(n);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const pad = ".".repeat(gap);
+      const value = i % 5 === 4 ? null : `${tag}${i}:${"x".repeat(i % 7)}`;
+      parts.push(pad);
+      at += pad.length;
+      valueStart[i] = value === null ? -1 : at;
+      valueLength[i] = value === null ? -1 : value.length;
+      if (value !== null) parts.push(value), at += value.length;
+    }
+    const columns = {
+      bytes: enc.encode(parts.join("")),
+      offsets: Float64Array.from({ length: n }, (_, i) => i),
+      timestamps: new Float64Array(n),
+      keyStart: new Int32Array(n),
+      keyLength: new Int32Array(n).fill(-1),
+      valueStart,
+      valueLength,
+    };
+    return { topic: "t", partition: tag === "a" ? 0 : 1, columns };
+  };
+  const a = fetch("a", 40, 3), b = fetch("b", 30, 600); // b's gaps are past SPAN_GAP
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let trial = 0; trial < 50; trial++) {
+    const mix: SourceRecord[] = [];
+    let ia = 0, ib = 0, plain = 0;
+    while (ia < 40 || ib < 30) {
+      const pick = random();
+      if (pick < 0.45 && ia < 40) mix.push(new ViewRecord(a, ia++));
+      else if (pick < 0.8 && ib < 30) mix.push(new ViewRecord(b, ib++));
+      else {
+        const v = plain % 3 === 2 ? null : enc.encode(`plain${plain}`);
+        mix.push({ topic: "t", partition: 2, offset: plain++, key: null, value: v });
+      }
+    }
+    const spare = trial % 2 === 0 ? undefined : packRecords(mix);
+    const back = unpackRecords(packRecords(mix, spare));
+    assert.deepEqual(
+      back.map((r) => [r.partition, r.offset, r.value && new TextDecoder().decode(r.value)]),
+      mix.map((r) => [r.partition, r.offset, r.value && new TextDecoder().decode(r.value)]),
+      `trial ${trial}`,
+    );
+  }
+});
