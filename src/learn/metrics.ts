@@ -28,6 +28,7 @@
 import type { FeatureBatch } from "./feature_batch.ts";
 import { logLoss } from "./logistic.ts";
 import { AUC_BINS, binOf, Span, type SpanState } from "./metrics_span.ts";
+import { addBatchPass, FLAG_CORRECT, FLAG_LABEL, FLAG_TRUTH } from "./metrics_pass.ts";
 import { decodeTyped, encodeTyped } from "./typed_codec.ts";
 
 export { AUC_BINS, summarizeBatch } from "./metrics_span.ts";
@@ -94,8 +95,6 @@ export interface MetricsState {
   /** Events since the window's sums were last re-added from the ring. */
   sinceResum: number;
 }
-
-const FLAG_LABEL = 1, FLAG_CORRECT = 2, FLAG_TRUTH = 4;
 
 /** The span of {@linkcode PrequentialMetrics.addBatchSummary}, empty between calls. */
 const batchSpan = new Span();
@@ -212,7 +211,19 @@ export class PrequentialMetrics {
     if (n === 0) return null;
     const scores = batch.scores, labels = batch.labels, truth = batch.truth, s = batchSpan;
     const from = this.#next;
-    for (let i = 0; i < n; i++) this.#add(losses[i], scores[i], labels[i], truth[i], s);
+    // `#add(losses[i], scores[i], labels[i], truth[i], s)` for each event, in one loop.
+    const ring = {
+      loss: this.#loss,
+      bayesLoss: this.#bayesLoss,
+      bin: this.#bin,
+      truthBin: this.#truthBin,
+      flags: this.#flags,
+      next: from,
+      sinceResum: this.#sinceResum,
+    };
+    addBatchPass(n, losses, scores, labels, truth, this.#all, this.#win, s, ring, this.windowSize);
+    this.#next = ring.next;
+    this.#sinceResum = ring.sinceResum;
     const summary = s.summary();
     // The batch's counts into the cumulative span, and the batch span back to empty: its bins are
     // the ring's last min(n, windowSize) slots (a bin met again adds 0).
