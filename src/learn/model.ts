@@ -136,7 +136,18 @@ export class LogisticModel {
 
   /** An independent copy (e.g. frozen into a served snapshot). */
   clone(): LogisticModel {
-    return LogisticModel.fromJSON(this.toJSON());
+    const opt = this.#opt;
+    // AdaGrad's (the default's) arrays copied as they are, not through JSON arrays.
+    if (!(opt instanceof AdaGrad)) return LogisticModel.fromJSON(this.toJSON());
+    const model = new LogisticModel(this.featureNames, {
+      mode: this.mode,
+      classWeight: this.classWeight,
+      sparseWidth: this.sparseWidth,
+    });
+    model.#std = this.#std.clone();
+    model.#opt = opt.clone();
+    model.#events = this.#events;
+    return model;
   }
 
   /** The optimizer's resolved hyper-parameters. */
@@ -222,9 +233,9 @@ export class LogisticModel {
       for (let i = 0; i < n; i++) {
         std.update(rows, i * d);
         const e = se[i];
-        const p = opt.step(rows, i * d, mean, scale, labels[i], si, sv, s0, e);
+        opt.stepInto(scores, i, rows, i * d, mean, scale, labels[i], si, sv, s0, e);
         s0 = e;
-        scores[i] = p;
+        const p = scores[i];
         if (drift === undefined && losses === undefined) continue;
         const loss = logLoss(p, labels[i]);
         if (losses !== undefined) losses[i] = loss;
