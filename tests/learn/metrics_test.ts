@@ -7,6 +7,7 @@ import {
   summarizeBatch,
 } from "../../src/learn/metrics.ts";
 import { logLoss } from "../../src/learn/logistic.ts";
+import { AUC_BINS, binOf } from "../../src/learn/metrics_span.ts";
 
 /** Scores, labels and truths where a label is drawn from its truth; scores are noisy truths. */
 function sample(n: number, seed: number) {
@@ -158,4 +159,15 @@ Deno.test("PrequentialMetrics serialize → deserialize → continue equals neve
 Deno.test("PrequentialMetrics rejects a bad window size and state", () => {
   assert.throws(() => new PrequentialMetrics({ windowSize: 0 }), RangeError);
   assert.throws(() => PrequentialMetrics.fromJSON({} as never), TypeError);
+});
+
+Deno.test("binOf() splits [0, 1] into AUC_BINS bins, clamping outside", () => {
+  assert.equal(binOf(0), 0);
+  assert.equal(binOf(-0.5), 0);
+  assert.equal(binOf(0.5), AUC_BINS / 2);
+  assert.equal(binOf(1), AUC_BINS - 1);
+  assert.equal(binOf(7), AUC_BINS - 1);
+  assert.equal(binOf((AUC_BINS - 1) / AUC_BINS), AUC_BINS - 1);
+  assert.equal(binOf(1 / AUC_BINS - 1e-12), 0);
+  assert.equal(binOf(1 / AUC_BINS), 1);
 });
