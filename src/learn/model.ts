@@ -26,7 +26,7 @@ import { AdaGrad, type AdaGradState } from "./adagrad.ts";
 import type { FeatureBatch } from "./feature_batch.ts";
 import type { OnDrift } from "./drift.ts";
 import { Ftrl, type FtrlState } from "./ftrl.ts";
-import { dot, logLoss, sigmoid } from "./logistic.ts";
+import { dot, logLoss, logLosses, sigmoid } from "./logistic.ts";
 import { SeedLearner, type SeedState } from "./seed.ts";
 import { Standardizer } from "./standardizer.ts";
 import { checkSparseIndices, largestWeights, type SparseWeight } from "./sparse_weights.ts";
@@ -229,17 +229,20 @@ export class LogisticModel {
       }
     } else if (this.#opt instanceof AdaGrad) {
       const std = this.#std, { mean, scale } = std.arrays;
+      // With no reaction to a drift the detector cannot change the model: it takes the batch's
+      // losses after the loop (the same sequence, so the same signals), out of the row loop.
+      const after = onDrift === "none" && losses !== undefined ? drift : undefined;
+      const inLoop = after === undefined ? drift : undefined;
       let opt = this.#opt.rows();
       for (let i = 0; i < n; i++) {
         std.update(rows, i * d);
         const e = se[i];
         opt.stepInto(scores, i, rows, i * d, mean, scale, labels[i], si, sv, s0, e);
         s0 = e;
-        const p = scores[i];
-        if (drift === undefined && losses === undefined) continue;
-        const loss = logLoss(p, labels[i]);
+        if (inLoop === undefined) continue;
+        const loss = logLoss(scores[i], labels[i]);
         if (losses !== undefined) losses[i] = loss;
-        if (drift !== undefined && drift.update(loss)) {
+        if (inLoop !== undefined && inLoop.update(loss)) {
           found.push(i);
           if (onDrift !== "none") {
             this.adapt(onDrift, factor);
@@ -247,6 +250,8 @@ export class LogisticModel {
           }
         }
       }
+      if (inLoop === undefined && losses !== undefined) logLosses(scores, labels, n, losses);
+      after?.updateAll(losses!, n, found);
     } else {
       const std = this.#std;
       let opt = this.#opt as Ftrl;
