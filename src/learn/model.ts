@@ -139,11 +139,8 @@ export class LogisticModel {
     const opt = this.#opt;
     // AdaGrad's (the default's) arrays copied as they are, not through JSON arrays.
     if (!(opt instanceof AdaGrad)) return LogisticModel.fromJSON(this.toJSON());
-    const model = new LogisticModel(this.featureNames, {
-      mode: this.mode,
-      classWeight: this.classWeight,
-      sparseWidth: this.sparseWidth,
-    });
+    const { mode, classWeight, sparseWidth } = this;
+    const model = new LogisticModel(this.featureNames, { mode, classWeight, sparseWidth });
     model.#std = this.#std.clone();
     model.#opt = opt.clone();
     model.#events = this.#events;
@@ -242,7 +239,7 @@ export class LogisticModel {
         if (inLoop === undefined) continue;
         const loss = logLoss(scores[i], labels[i]);
         if (losses !== undefined) losses[i] = loss;
-        if (inLoop !== undefined && inLoop.update(loss)) {
+        if (inLoop.update(loss)) {
           found.push(i);
           if (onDrift !== "none") {
             this.adapt(onDrift, factor);
