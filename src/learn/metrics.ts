@@ -226,13 +226,14 @@ export class PrequentialMetrics {
     this.#sinceResum = ring.sinceResum;
     const summary = s.summary();
     // The batch's counts into the cumulative span, and the batch span back to empty: its bins are
-    // the ring's last min(n, windowSize) slots (a bin met again adds 0).
+    // the ring's last min(n, windowSize) slots (a bin met again adds 0). From a quarter of the
+    // bins on, a pass over all of them is cheaper than one per slot, and the same (+0 elsewhere).
     const all = this.#all;
     all.events += s.events;
     all.positives += s.positives;
     all.correct += s.correct;
     all.truthEvents += s.truthEvents;
-    if (n >= this.windowSize) {
+    if (n >= this.windowSize || n >= AUC_BINS / 4) {
       for (let b = 0; b < AUC_BINS; b++) {
         all.pos[b] += s.pos[b], all.neg[b] += s.neg[b];
         all.truthPos[b] += s.truthPos[b], all.truthNeg[b] += s.truthNeg[b];
