@@ -7,8 +7,8 @@
  * nonzero words come first, then its ones words.
  *
  * A coordinate is `+0` or `1` by its bits (so `-0`, and every `NaN`, is a stored value), and a
- * stored value is copied as its two 32-bit halves: the rows decode bit for bit to the `Float64`
- * rows encoded.
+ * stored value is gathered as its two 32-bit halves and scattered as one `Float64` move (no
+ * arithmetic): the rows decode bit for bit to the `Float64` rows encoded.
  *
  * @module
  */
