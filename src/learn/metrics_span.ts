@@ -9,6 +9,7 @@
 import type { FeatureBatch } from "./feature_batch.ts";
 import { logLoss } from "./logistic.ts";
 import type { MetricsSummary } from "./metrics.ts";
+import { toNumbers } from "./typed_codec.ts";
 
 /** Equal-width score bins of the AUC histograms. */
 export const AUC_BINS = 16384;
@@ -114,10 +115,10 @@ export class Span {
       truthEvents: this.truthEvents,
       lossSum: this.lossSum,
       bayesSum: this.bayesSum,
-      pos: Array.from(this.pos),
-      neg: Array.from(this.neg),
-      truthPos: Array.from(this.truthPos),
-      truthNeg: Array.from(this.truthNeg),
+      pos: toNumbers(this.pos),
+      neg: toNumbers(this.neg),
+      truthPos: toNumbers(this.truthPos),
+      truthNeg: toNumbers(this.truthNeg),
     };
   }
 
