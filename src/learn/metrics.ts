@@ -221,7 +221,11 @@ export class PrequentialMetrics {
       next: from,
       sinceResum: this.#sinceResum,
     };
-    addBatchPass(n, losses, scores, labels, truth, this.#all, this.#win, s, ring, this.windowSize);
+    // A batch of a quarter of the bins or more, within the window, adds its bins to the window's
+    // in one pass below instead of one event at a time (whole counts: the same in any order).
+    const bulk = n >= AUC_BINS / 4 && n <= this.windowSize;
+    const win = this.#win, size = this.windowSize;
+    addBatchPass(n, losses, scores, labels, truth, this.#all, win, s, ring, size, bulk);
     this.#next = ring.next;
     this.#sinceResum = ring.sinceResum;
     const summary = s.summary();
@@ -237,6 +241,12 @@ export class PrequentialMetrics {
       for (let b = 0; b < AUC_BINS; b++) {
         all.pos[b] += s.pos[b], all.neg[b] += s.neg[b];
         all.truthPos[b] += s.truthPos[b], all.truthNeg[b] += s.truthNeg[b];
+      }
+      if (bulk) {
+        for (let b = 0; b < AUC_BINS; b++) {
+          win.pos[b] += s.pos[b], win.neg[b] += s.neg[b];
+          win.truthPos[b] += s.truthPos[b], win.truthNeg[b] += s.truthNeg[b];
+        }
       }
       s.pos.fill(0), s.neg.fill(0), s.truthPos.fill(0), s.truthNeg.fill(0);
     } else {

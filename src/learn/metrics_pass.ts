@@ -39,7 +39,9 @@ export interface MetricsRing {
 /**
  * Adds events `[0, n)` (`losses`, `scores`, `labels`, `truth`) to `all` (its two sums only: its
  * counts come from `batch` at the batch's end), to the window `win` over `ring` (`size` slots) and
- * to `batch`; moves `ring.next` and `ring.sinceResum` on.
+ * to `batch`; moves `ring.next` and `ring.sinceResum` on. With `bulkWindowBins`, the events' bins
+ * go to `batch` only, and the caller adds `batch`'s bins to `win`'s after the pass (for a batch no
+ * longer than the window: the same whole counts in the end).
  */
 export function addBatchPass(
   n: number,
@@ -52,6 +54,7 @@ export function addBatchPass(
   batch: Span,
   ring: MetricsRing,
   size: number,
+  bulkWindowBins = false,
 ): void {
   const rl = ring.loss, rb = ring.bayesLoss, rbin = ring.bin, rtb = ring.truthBin;
   const rf = ring.flags;
@@ -103,16 +106,23 @@ export function addBatchPass(
     if (correct) wCorrect += 1, bCorrect += 1;
     if (label === 1) {
       wPositives += 1, bPositives += 1;
-      wPos[bin] += 1, bPos[bin] += 1;
+      bPos[bin] += 1;
+      if (!bulkWindowBins) wPos[bin] += 1;
     } else {
-      wNeg[bin] += 1, bNeg[bin] += 1;
+      bNeg[bin] += 1;
+      if (!bulkWindowBins) wNeg[bin] += 1;
     }
     if (hasTruth) {
       wTruthEvents += 1, bTruthEvents += 1;
       wBayes += 1 * bayesLoss;
       bBayes += 1 * bayesLoss;
-      if (label === 1) wTruthPos[truthBin] += 1, bTruthPos[truthBin] += 1;
-      else wTruthNeg[truthBin] += 1, bTruthNeg[truthBin] += 1;
+      if (label === 1) {
+        bTruthPos[truthBin] += 1;
+        if (!bulkWindowBins) wTruthPos[truthBin] += 1;
+      } else {
+        bTruthNeg[truthBin] += 1;
+        if (!bulkWindowBins) wTruthNeg[truthBin] += 1;
+      }
     }
     rl[i] = loss;
     rb[i] = bayesLoss;
