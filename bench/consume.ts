@@ -15,7 +15,9 @@
  *   extra flags (e.g. `"one thread=--featurize-worker off;worker=--featurize-worker on"`),
  *   instead of the one plain `train`; a `--v8-flags=…` among them goes to `deno run` (e.g.
  *   `"task flags=--v8-flags=--max-semi-space-size=4,--max-old-space-size=256"`, the `train`
- *   task's).
+ *   task's), and so do `--cpu-prof` and `--cpu-prof-dir=…` (e.g.
+ *   `"prof=--featurize-worker on --cpu-prof --cpu-prof-dir=/tmp/prof"`: a `.cpuprofile` of the
+ *   main thread and one of the worker, start-up included).
  *
  * Each `train` run also reports its peak RSS (`VmHWM` of `/proc/<pid>/status` when all N are
  * trained) and the CPU of its main thread and of its busiest other thread (`/proc/<pid>/task/`:
@@ -176,17 +178,23 @@ function peakRss(pid: number): number {
   return m ? Number(m[1]) * 1024 / 1e6 : NaN;
 }
 
-/** A configuration's flag for `deno run` itself rather than for `train` (`--v8-flags=…`). */
+/**
+ * A configuration's flag for `deno run` itself rather than for `train`: `--v8-flags=…`, and
+ * `--cpu-prof` with its `--cpu-prof-dir=…` / `--cpu-prof-interval=…` (a profile of each isolate:
+ * the main thread's and the featurize worker's).
+ */
 function isDenoFlag(flag: string): boolean {
-  return flag.startsWith("--v8-flags=");
+  return flag.startsWith("--v8-flags=") || flag === "--cpu-prof" ||
+    flag.startsWith("--cpu-prof-dir=") || flag.startsWith("--cpu-prof-interval=");
 }
 
-/** The `deno run` flags of a configuration: its `--v8-flags`, with `--trace-gc-nvp` under `--gc`. */
+/** The `deno run` flags of a configuration, with `--trace-gc-nvp` in its `--v8-flags` under `--gc`. */
 function denoFlags(extra: string[]): string[] {
   const flags = extra.filter(isDenoFlag);
   if (!values.gc) return flags;
-  if (flags.length === 0) return ["--v8-flags=--trace-gc-nvp"];
-  return flags.map((flag, i) => i === flags.length - 1 ? `${flag},--trace-gc-nvp` : flag);
+  const last = flags.findLastIndex((flag) => flag.startsWith("--v8-flags="));
+  if (last < 0) return [...flags, "--v8-flags=--trace-gc-nvp"];
+  return flags.map((flag, i) => i === last ? `${flag},--trace-gc-nvp` : flag);
 }
 
 async function train(name: string, main: string, i: number, extra: string[] = []): Promise<Run> {

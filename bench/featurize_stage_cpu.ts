@@ -8,13 +8,16 @@
  * `process.cpuUsage` (the whole process's CPU: V8's collector and compiler threads too). For A/B runs against other checkouts:
  * each `--src` in turn, `--runs` times, each run a process of its own; prints one line per run
  * and the medians, with the load average, and a hash of every row written (its dense values'
- * bits, session id, label columns), so that checkouts' rows can be held bitwise equal.
+ * bits, session id, label columns), so that checkouts' rows can be held bitwise equal. With
+ * `--packed`, each batch is packed first as the trainer's main thread posts it to its featurize
+ * worker (`packRecords`, not timed) and featurized as the worker does (`featurizePacked`; in a
+ * checkout without it, `unpackRecords` then `featurize`, both timed).
  *
  * For a CPU profile of the stage, run one child under `deno run --cpu-prof`:
  *
  * ```sh
  * deno run -A bench/featurize_stage_cpu.ts [--src /work/base/src,src] [--runs 3] [--events 1000000]
- *                                          [--warmup 200000] [--batch 5000] [--set shop]
+ *                                          [--warmup 200000] [--batch 5000] [--set shop] [--packed]
  * deno run -A --v8-flags=--expose-gc --cpu-prof --cpu-prof-dir=/tmp/prof bench/featurize_stage_cpu.ts --child
  * ```
  *
@@ -36,6 +39,7 @@ const { values } = parseArgs({
     batch: { type: "string", default: "5000" },
     set: { type: "string", default: "shop" },
     seed: { type: "string", default: "16" },
+    packed: { type: "boolean" },
     child: { type: "boolean" },
   },
   strict: true,
@@ -54,6 +58,7 @@ if (values.child) {
   const { featureSet } = await import(`${src}/learn/feature_sets.ts`);
   const { FeaturizeStage } = await import(`${src}/stream/featurize_stage.ts`);
   const { RowBatch } = await import(`${src}/stream/row_batch.ts`);
+  const protocol = await import(`${src}/stream/featurize_worker_protocol.ts`);
   const set = featureSet(values.set);
   const gen = new SessionGenerator({ seed: SEED });
   const total = W + N;
@@ -96,8 +101,11 @@ if (values.child) {
   for (let b = 0; b < batches.length; b++) {
     if (b === warm && gc !== undefined) gc(); // not the set-up's garbage in the timed part
     rows.clear();
+    const packed = values.packed ? protocol.packRecords(batches[b]) : undefined;
     const t0 = b >= warm ? process.cpuUsage() : undefined;
-    stage.featurize(batches[b], rows);
+    if (packed === undefined) stage.featurize(batches[b], rows);
+    else if (stage.featurizePacked !== undefined) stage.featurizePacked(packed, rows);
+    else stage.featurize(protocol.unpackRecords(packed), rows); // the worker before it
     if (t0 !== undefined) {
       const t = process.cpuUsage(t0);
       cpu += t.user + t.system;
@@ -115,7 +123,9 @@ if (values.child) {
   const srcs = values.src!.split(","), runs = Number(values.runs);
   const results = new Map<string, number[]>(srcs.map((s) => [s, []]));
   console.log(
-    `featurize stage CPU, set ${values.set}: ${N} generator events (seed ${SEED}) after ${W} of warm-up, batches of ${B}`,
+    `featurize stage CPU${
+      values.packed ? " (packed, the worker's path)" : ""
+    }, set ${values.set}: ${N} generator events (seed ${SEED}) after ${W} of warm-up, batches of ${B}`,
   );
   for (let r = 0; r < runs; r++) {
     for (const src of srcs) {
@@ -128,6 +138,7 @@ if (values.child) {
         "--child",
         ...["--src", src, "--events", String(N), "--warmup", String(W), "--batch", String(B)],
         ...["--set", values.set!, "--seed", String(SEED)],
+        ...(values.packed ? ["--packed"] : []),
       ];
       const out = await new Deno.Command(Deno.execPath(), { args, stderr: "inherit" }).output();
       if (!out.success) throw new Error(`the run of ${src} failed`);

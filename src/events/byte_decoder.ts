@@ -296,13 +296,29 @@ export function decodeRecord(
   batch: DecodedBatch,
   row: number,
 ): boolean {
+  if (bytes === null || bytes === undefined) {
+    batch.status[row] = ROW_NEEDS_FALLBACK;
+    return false;
+  }
+  return decodeRecordIn(bytes, 0, bytes.length, batch, row);
+}
+
+/**
+ * {@linkcode decodeRecord} of the value `b[start .. end)` (one of many in a shared buffer): the
+ * offsets written are indices into `b`. Allocates nothing.
+ */
+function decodeRecordIn(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  batch: DecodedBatch,
+  row: number,
+): boolean {
   const status = batch.status;
   status[row] = ROW_NEEDS_FALLBACK;
-  if (bytes === null || bytes === undefined) return false;
-  const b = bytes;
-  const n = b.length;
-  if (n > MAX_RECORD_BYTES) return false;
-  let i = skipWs(b, 0, n);
+  const n = end;
+  if (n - start > MAX_RECORD_BYTES) return false;
+  let i = skipWs(b, start, n);
   if (i >= n || b[i] !== OPEN) return false;
   i = skipWs(b, i + 1, n);
   let seen = 0;
@@ -404,6 +420,9 @@ export interface DecodedBatchOptions {
 
 const latin1 = new TextDecoder("latin1");
 
+/** What a batch of {@linkcode DecodedBatch.decodeIn} has as its values: none of its own. */
+const NO_VALUES: readonly Uint8Array[] = Object.freeze([]);
+
 /**
  * The reusable, columnar output of the decoder: one row per record value of the last
  * {@linkcode DecodedBatch.decode} call, in order. Columns are typed arrays of `capacity` rows
@@ -452,6 +471,8 @@ export class DecodedBatch {
   #sessionLength: Int32Array;
   #sessionHash: Uint32Array;
   #values: readonly (Uint8Array | null | undefined)[] = [];
+  /** The one buffer of the last {@linkcode DecodedBatch.decodeIn}'s values, else `null`. */
+  #buffer: Uint8Array | null = null;
   #arena = new Uint8Array(4096);
   #arenaUsed = 0;
   /** The full path's result of each fallback row (undefined elsewhere). */
@@ -557,12 +578,7 @@ export class DecodedBatch {
   decode(values: readonly (Uint8Array | null | undefined)[]): this {
     const n = values.length;
     if (n > this.#capacity) this.#grow(n);
-    const sideRows = this.#sideRows;
-    for (let k = 0; k < sideRows.length; k++) this.#side[sideRows[k]] = undefined;
-    this.#sideRows.length = 0;
-    this.#values = values;
-    this.#length = n;
-    this.#arenaUsed = 0;
+    this.#begin(values, n);
     let fallbackRows: number[] | undefined;
     let fallbackValues: (Uint8Array | null | undefined)[] | undefined;
     for (let i = 0; i < n; i++) {
@@ -576,6 +592,27 @@ export class DecodedBatch {
         fallbackValues!.push(v);
       }
     }
+    this.#settleAll(n, fallbackRows, fallbackValues);
+    return this;
+  }
+
+  /** Forgets the last decode's side results; the next one is of `values` (`n` rows). */
+  #begin(values: readonly (Uint8Array | null | undefined)[], n: number): void {
+    const sideRows = this.#sideRows;
+    for (let k = 0; k < sideRows.length; k++) this.#side[sideRows[k]] = undefined;
+    this.#sideRows.length = 0;
+    this.#values = values;
+    this.#buffer = null;
+    this.#length = n;
+    this.#arenaUsed = 0;
+  }
+
+  /** The full path for the rows the fast one declined (one call for them all). */
+  #settleAll(
+    n: number,
+    fallbackRows: number[] | undefined,
+    fallbackValues: (Uint8Array | null | undefined)[] | undefined,
+  ): void {
     this.#fast = n;
     this.#invalid = 0;
     if (fallbackRows !== undefined) {
@@ -583,17 +620,51 @@ export class DecodedBatch {
       const results = tryDecodeEvents(fallbackValues!);
       for (let k = 0; k < fallbackRows.length; k++) this.#settle(fallbackRows[k], results[k]);
     }
+  }
+
+  /**
+   * {@linkcode DecodedBatch.decode} of `n` record values that lie in one buffer: row `i` is
+   * `buffer[start[from + i] .. start[from + i] + length[from + i])`, or a missing value (a
+   * tombstone) when that length is negative. A fast row's offsets are indices into `buffer`
+   * (its {@linkcode DecodedBatch.bytes}); no view is made per record but for the rows the fast
+   * path declines. The batch refers to `buffer` until the next decode. Returns this batch.
+   */
+  decodeIn(
+    buffer: Uint8Array,
+    start: Int32Array,
+    length: Int32Array,
+    from: number,
+    n: number,
+  ): this {
+    if (n > this.#capacity) this.#grow(n);
+    this.#begin(NO_VALUES, n);
+    this.#buffer = buffer;
+    let fallbackRows: number[] | undefined;
+    let fallbackValues: (Uint8Array | null)[] | undefined;
+    for (let i = 0; i < n; i++) {
+      const at = start[from + i], len = length[from + i];
+      if (len >= 0 && decodeRecordIn(buffer, at, at + len, this, i)) continue;
+      this.#status[i] = ROW_NEEDS_FALLBACK;
+      if (fallbackRows === undefined) {
+        fallbackRows = [];
+        fallbackValues = [];
+      }
+      fallbackRows.push(i);
+      fallbackValues!.push(len < 0 ? null : buffer.subarray(at, at + len));
+    }
+    this.#settleAll(n, fallbackRows, fallbackValues);
     return this;
   }
 
   /**
-   * The bytes that row `row`'s `urlStart` / `sessionStart` index: the record value itself for a
-   * fast row, the batch's arena for a valid fallback row. No allocation.
+   * The bytes that row `row`'s `urlStart` / `sessionStart` index: the record value itself (or
+   * the buffer of {@linkcode DecodedBatch.decodeIn}) for a fast row, the batch's arena for a
+   * valid fallback row. No allocation.
    * @throws {RangeError} when the row is not a valid event of the last `decode`
    */
   bytes(row: number): Uint8Array {
     const s = this.#checkValid(row);
-    return s === ROW_FAST ? this.#values[row]! : this.#arena;
+    return s === ROW_FAST ? this.#buffer ?? this.#values[row]! : this.#arena;
   }
 
   /** Whether row `row` is a valid event (fast or fallback). */
@@ -617,7 +688,8 @@ export class DecodedBatch {
   url(row: number): string {
     if (this.#checkValid(row) === ROW_FAST) {
       const start = this.#urlStart[row];
-      return latin1.decode(this.#values[row]!.subarray(start, start + this.#urlLength[row]));
+      const bytes = this.#buffer ?? this.#values[row]!;
+      return latin1.decode(bytes.subarray(start, start + this.#urlLength[row]));
     }
     return (this.#side[row] as { event: WireEvent }).event.url;
   }
@@ -629,7 +701,8 @@ export class DecodedBatch {
   sessionId(row: number): string {
     if (this.#checkValid(row) === ROW_FAST) {
       const start = this.#sessionStart[row];
-      return latin1.decode(this.#values[row]!.subarray(start, start + this.#sessionLength[row]));
+      const bytes = this.#buffer ?? this.#values[row]!;
+      return latin1.decode(bytes.subarray(start, start + this.#sessionLength[row]));
     }
     return (this.#side[row] as { event: WireEvent }).event.session_id;
   }

@@ -1,10 +1,12 @@
 /**
  * `EventConsumer`: a Kafka consumer-group member as a pull `AsyncIterable` of records, so callers
  * write `for await (const record of consumer)`. kafkajs pushes fetched batches into an
- * `eachBatch` callback; here that callback hands its batch to the iterator and waits until the
- * iterator has taken every record (bounded buffering: at most one fetched batch is held, and
- * kafkajs fetches nothing more while it waits). While waiting it keeps heartbeating, so a slow
- * loop body does not lose the group membership, and it notices rebalances and seeks.
+ * `eachBatch` callback, and fetches the next only when that callback returns. Here the callback
+ * hands its batch to the iterator and waits (bounded buffering): reading ahead (`readAhead`, the
+ * default without `autoCommit`; `batch_queue.ts`) until the batch before it was taken, so kafkajs
+ * fetches the next while the iterator works through this one; otherwise until every record of it
+ * was taken. While waiting it keeps heartbeating, so a slow loop body does not lose the group
+ * membership, and it notices rebalances and seeks.
  *
  * Offsets: a record counts as processed when the iterator is asked for the next one (or the
  * loop ends with `break`/`return`, or `close()` is called). With `autoCommit` (the default) the
@@ -31,15 +33,10 @@ import {
 } from "./consumed_record.ts";
 import { fetchedRecords } from "./columnar_fetch.ts";
 import { ConsumerOffsets } from "./consumer_offsets.ts";
+import { BatchQueue } from "./batch_queue.ts";
 import { consumerSettings, type EventConsumerOptions } from "./consumer_options.ts";
 import type { Consumer, EachBatchPayload } from "./kafkajs.ts";
-import {
-  type Deferred,
-  deferred,
-  type PendingBatch,
-  pendingBatch,
-  waitUntilTaken,
-} from "./pending_batch.ts";
+import { type Deferred, deferred, pendingBatch, waitUntilTaken } from "./pending_batch.ts";
 
 export type { ConsumedRecord, PartitionOffset, TopicPartitions } from "./consumed_record.ts";
 export type { EventConsumerOptions } from "./consumer_options.ts";
@@ -62,7 +59,8 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
   #closeTimeoutMs: number;
   #onAbort = () => void this.close();
 
-  #batch: PendingBatch | undefined;
+  /** The batches handed to the iterator and not yet finished (`batch_queue.ts`). */
+  #queue: BatchQueue;
   #wake: Deferred = deferred();
   /** The record yielded last and not yet counted as processed. */
   #inFlight: ConsumedRecord | undefined;
@@ -79,6 +77,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     this.#topics = topics;
     this.#autoCommit = options.autoCommit ?? true;
     this.#tickMs = Math.max(100, Math.floor((options.heartbeatIntervalMs ?? 1000) / 2));
+    this.#queue = new BatchQueue(options.readAhead ?? !this.#autoCommit, this.#tickMs);
     this.#onAssignment = options.onAssignment;
     this.#onRestart = options.onRestart;
     this.#onFetch = options.onFetch;
@@ -135,6 +134,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
         [topic, partitions],
       ) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) }));
       this.#offsets.assign(assignment);
+      this.#queue.joined((key) => this.#offsets.isAssigned(key));
       const memberId = event.payload.memberId;
       this.#memberId = memberId;
       const hook = this.#onAssignment;
@@ -147,6 +147,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       }
       joined();
     });
+    c.on(c.events.REBALANCING, () => this.#queue.rebalancing());
     const onFetch = this.#onFetch;
     if (onFetch) c.on(c.events.FETCH, () => onFetch());
     c.on(c.events.CRASH, (event) => {
@@ -155,6 +156,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
         failed(event.payload.error);
         return;
       }
+      this.#queue.joined(() => true); // the restarted consumer joins anew
       const previous = this.#memberId;
       this.#memberId = undefined;
       if (previous !== undefined && !this.#closed) this.#onRestart?.(previous);
@@ -176,40 +178,76 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     this.#wake.resolve();
   }
 
-  /** The bridge: hand the batch to the iterator and wait (heartbeating) until it is taken. */
+  /**
+   * The bridge: hand the batch to the iterator and wait (heartbeating) until it is taken, or,
+   * reading ahead, until the batch before it is.
+   */
   async #eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
     if (this.#assignmentHook) {
       await this.#assignmentHook;
       this.#assignmentHook = undefined;
     }
-    if (this.#closed || !isRunning() || isStale()) return;
+    if (this.#closed || this.#queue.rejoining || !isRunning() || isStale()) return;
     const key = partKey(batch.topic, batch.partition);
-    const position = this.#offsets.next(key) ?? -1;
-    // Never deliver twice what this member already processed (e.g. a refetch after a
-    // rebalance that kept the partition but whose commit failed).
+    // A batch of the generation before of a partition now another member's (from a fetch that
+    // was on its way, with two or more brokers) is not handed over.
+    if (!this.#offsets.isAssigned(key)) return;
+    const inFlight = this.#inFlight;
+    const from = this.#queue.from(
+      key,
+      Number((batch as { fetchedOffset?: string }).fetchedOffset ?? -1),
+      this.#offsets.next(key),
+      inFlight?.partition === batch.partition && inFlight.topic === batch.topic
+        ? inFlight.offset
+        : undefined,
+    );
+    if ("refetchFrom" in from) {
+      resolveOffset(String(from.refetchFrom - 1)); // fetch again from the first record given up
+      return;
+    }
+    const position = from.position;
     const records = fetchedRecords(batch, position);
     if (records.length === 0) {
       if (batch.messages.length > 0) resolveOffset(batch.lastOffset());
       return;
     }
     const pending = pendingBatch(batch.topic, batch.partition, key, records);
-    this.#batch = pending;
+    this.#queue.push(pending);
     this.#wake.resolve();
 
-    let rebalance = await waitUntilTaken(pending, {
-      tickMs: this.#tickMs,
-      valid: () => !this.#closed && isRunning() && !isStale(),
-      heartbeat,
-      processingThis: () =>
-        this.#inFlight?.partition === pending.partition && this.#inFlight.topic === pending.topic,
-    });
-    pending.aborted = true;
-    if (this.#batch === pending) this.#batch = undefined;
-    pending.finished.resolve();
-
-    const processed = this.#offsets.next(key);
-    if (processed !== undefined && processed > position) resolveOffset(String(processed - 1));
+    // Reading ahead, kafkajs fetches after this batch as soon as this returns: resolved now, its
+    // offsets are kafkajs' fetch position only (commits are of what was processed). A batch
+    // given up later was given up by a seek or a rebalance, which set that position anew.
+    const readAhead = this.#queue.readAhead;
+    if (readAhead) resolveOffset(batch.lastOffset());
+    const waitFor = readAhead ? this.#queue.before(pending) : pending;
+    let rebalance: unknown;
+    if (waitFor !== undefined) {
+      this.#queue.waiting++;
+      const end = await waitUntilTaken(waitFor, {
+        tickMs: this.#tickMs,
+        valid: () => !this.#closed && isRunning() && !isStale() && !pending.aborted,
+        heartbeat,
+        processingThis: () =>
+          this.#inFlight?.partition === waitFor.partition &&
+          this.#inFlight.topic === waitFor.topic,
+      }).finally(() => this.#queue.waiting--);
+      if (end === "invalid") {
+        // This batch is stale (a seek) or the consumer stops; the one before it, being taken,
+        // goes on unless the consumer stops.
+        this.#queue.drop(pending);
+        if (this.#closed || !isRunning()) this.#queue.abortAll();
+      } else if (end !== "finished") {
+        rebalance = end.rebalance;
+        this.#queue.rebalanced(rebalance);
+      }
+    }
+    if (!readAhead) {
+      this.#queue.drop(pending);
+      const processed = this.#offsets.next(key);
+      if (processed !== undefined && processed > position) resolveOffset(String(processed - 1));
+    }
     if (this.#autoCommit && !this.#closed) {
       try {
         await this.#offsets.commitProcessed((offsets) => payload.commitOffsetsIfNecessary(offsets));
@@ -218,6 +256,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       }
     }
     if (rebalance) throw rebalance; // kafkajs rejoins the group
+    if (readAhead && this.#queue.length > 0) this.#queue.watch(heartbeat, () => this.#closed);
   }
 
   /** Counts the last yielded record as processed. */
@@ -225,7 +264,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     const record = this.#inFlight;
     if (!record) return;
     this.#inFlight = undefined;
-    const batch = this.#batch;
+    const batch = this.#queue.head;
     // Records come a batch (one partition) at a time: reuse its key.
     const key = batch !== undefined && batch.partition === record.partition &&
         batch.topic === record.topic
@@ -252,22 +291,10 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     this.#settleInFlight();
     if (this.#error) return undefined;
     if (this.#closed) return { done: true, value: undefined };
-    const batch = this.#batch;
-    if (!batch) return undefined;
-    const progress = batch.progress;
-    if (progress) {
-      batch.progress = undefined;
-      progress.resolve();
-    }
-    if (!batch.aborted && batch.next < batch.records.length) {
-      const record = batch.records.at(batch.next++)!;
-      this.#inFlight = record;
-      return { done: false, value: record };
-    }
-    // Every record of the batch was taken and processed: let kafkajs go on.
-    batch.finished.resolve();
-    if (this.#batch === batch) this.#batch = undefined;
-    return undefined;
+    const record = this.#queue.take();
+    if (record === undefined) return undefined;
+    this.#inFlight = record;
+    return { done: false, value: record };
   }
 
   /**
@@ -282,8 +309,8 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       return: () => {
         this.#settleInFlight();
         // A loop that stopped at the end of a batch lets kafkajs go on (and commit) at once.
-        const batch = this.#batch;
-        if (batch && batch.next >= batch.records.length) batch.finished.resolve();
+        const batch = this.#queue.head;
+        if (batch && batch.next >= batch.records.length) this.#queue.drop(batch);
         return Promise.resolve({ done: true, value: undefined });
       },
     };
@@ -335,17 +362,17 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       );
     }
     this.#offsets.forget(partKey(topic, partition));
+    this.#queue.resume.forget(partKey(topic, partition));
     if (this.#inFlight?.topic === topic && this.#inFlight.partition === partition) {
       this.#inFlight = undefined;
     }
-    const batch = this.#batch;
-    if (batch && batch.topic === topic && batch.partition === partition) batch.aborted = true;
+    this.#queue.dropPartition(topic, partition);
     this.#consumer.seek({ topic, partition, offset: String(offset) });
   }
 
   /**
    * Stops fetching the given partitions (default: all of every topic). Records already fetched
-   * (at most one batch) are still delivered; heartbeats go on.
+   * (at most one batch, or two reading ahead) are still delivered; heartbeats go on.
    */
   pause(partitions?: readonly TopicPartitions[]): void {
     this.#consumer.pause(partitions ? [...partitions] : this.#topics.map((topic) => ({ topic })));
@@ -376,10 +403,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       } finally {
         this.#closed = true;
         this.#wake.resolve();
-        if (this.#batch) {
-          this.#batch.aborted = true;
-          this.#batch.finished.resolve();
-        }
+        this.#queue.abortAll();
         // Bounded: a broker that stopped answering must not hang the caller's shutdown.
         await settleWithin(this.#consumer.disconnect(), this.#closeTimeoutMs);
       }

@@ -39,6 +39,11 @@ export class ConsumerOffsets {
     }
   }
 
+  /** Whether partition `key` is this member's in the last assignment. */
+  isAssigned(key: string): boolean {
+    return this.#assigned.has(key);
+  }
+
   /** The next offset to read of partition `key` after what was processed, if anything was. */
   next(key: string): number | undefined {
     return this.#processed.get(key)?.offset;

@@ -1,8 +1,8 @@
 /**
- * The hand-over between kafkajs' `eachBatch` callback and `EventConsumer`'s iterator: the one
- * fetched batch being iterated, the promises each side waits on, and the wait of `eachBatch`
- * until the iterator has taken the batch (heartbeating meanwhile, so a slow loop body keeps the
- * group membership, and noticing a rebalance there).
+ * The hand-over between kafkajs' `eachBatch` callback and `EventConsumer`'s iterator: a fetched
+ * batch being iterated, the promises each side waits on, and the wait of `eachBatch` until the
+ * iterator has taken a batch (heartbeating meanwhile, so a slow loop body keeps the group
+ * membership, and noticing a rebalance there).
  *
  * @module
  */
@@ -36,7 +36,7 @@ export function deferred(): Deferred {
   return { promise, resolve };
 }
 
-/** The batch `eachBatch` handed to the iterator and waits on. */
+/** A batch `eachBatch` handed to the iterator. */
 export interface PendingBatch {
   /** Topic. */
   topic: string;
@@ -85,40 +85,43 @@ export function pendingBatch(
 export interface BatchWatch {
   /** How often to check and heartbeat, ms. */
   tickMs: number;
-  /** Whether the batch is still wanted: the consumer is open and running, the batch not stale. */
+  /** Whether the wait is still wanted: the consumer is open and running, its batch not stale. */
   valid(): boolean;
   /** kafkajs' heartbeat of the batch; throws when the group is rebalancing. */
   heartbeat(): Promise<void>;
-  /** Whether the record being processed now is one of this batch. */
+  /** Whether the record being processed now is one of the batch waited on. */
   processingThis(): boolean;
 }
 
 /**
- * Waits until every record of `pending` was taken and processed (`finished`), heartbeating every
- * `tickMs`. Gives the batch up (`aborted`) when it is no longer valid, or when a heartbeat fails
- * (a rebalance): then first lets the record being processed finish (at most 5 s), so its offset
- * can be committed before the partition may go to another member. Returns the heartbeat's error,
- * if one failed.
+ * How a {@linkcode waitUntilTaken} ended: the batch was finished (every record taken and
+ * processed, or given up by someone else), the wait stopped being valid, or a heartbeat failed
+ * (a rebalance), with its error.
  */
-export async function waitUntilTaken(pending: PendingBatch, watch: BatchWatch): Promise<unknown> {
-  let rebalance: unknown;
-  while (!pending.aborted) {
+export type WaitEnd = "finished" | "invalid" | { rebalance: unknown };
+
+/**
+ * Waits until every record of `pending` was taken and processed (`finished`), heartbeating every
+ * `tickMs`, and says why it stopped. It stops early when the wait is no longer valid, or when a
+ * heartbeat fails (a rebalance): then it first lets the record being processed finish (at most 5
+ * s), so its offset can be committed before the partition may go to another member. It gives no
+ * batch up itself: which batches a stop gives up is the caller's to say (with reading ahead, the
+ * batch waited on is not the one being handed over).
+ */
+export async function waitUntilTaken(pending: PendingBatch, watch: BatchWatch): Promise<WaitEnd> {
+  for (;;) {
+    if (pending.aborted) return "finished";
     const done = await settleWithin(pending.finished.promise, watch.tickMs);
-    if (done) break;
-    if (!watch.valid()) {
-      pending.aborted = true;
-      break;
-    }
+    if (done) return "finished";
+    if (!watch.valid()) return "invalid";
     try {
       await watch.heartbeat();
     } catch (error) {
-      rebalance = error;
       if (watch.processingThis()) {
         pending.progress = deferred();
         await settleWithin(pending.progress.promise, 5000);
       }
-      pending.aborted = true;
+      return { rebalance: error };
     }
   }
-  return rebalance;
 }

@@ -135,7 +135,7 @@ export class Featurizer {
   /**
    * {@linkcode Featurizer.observe} by the session id's bytes (see `featurizeKey`, also for the
    * url's bytes). Returns the session id's string, made from those bytes (`event.session_id` is
-   * not read). Right after the `featurizeKey` of the same event, with the same url slice (its
+   * not read), or `""` with `withId` false (no string made). Right after the `featurizeKey` of the same event, with the same url slice (its
    * bytes unchanged in between, as the featurize stage calls them), it takes the page class that
    * call found instead of finding it again.
    */
@@ -147,9 +147,10 @@ export class Featurizer {
     hash: number,
     urlStart = -1,
     urlLength = 0,
+    withId = true,
   ): string {
     const e = urlStart < 0 ? event : this.#paged(event, bytes, urlStart, urlLength, true);
-    return this.#store.recordKey(bytes, start, length, hash, e);
+    return this.#store.recordKey(bytes, start, length, hash, e, withId);
   }
 
   /**

@@ -272,7 +272,8 @@ export class SessionStore {
    * {@linkcode SessionStore.lookupKey}). Allocates nothing but a new session's key (in the
    * index's arena) and the id's string it returns, made from the bytes (`decodeWtf8`: a tenth
    * of the cost of `TextDecoder`'s on ten bytes; `event.session_id` is not read) once per
-   * session while it stays in the bounded cache of `session_store_ids.ts`.
+   * session while it stays in the bounded cache of `session_store_ids.ts`. With `withId` false
+   * it makes no string and returns `""` (for rows whose session ids nothing reads).
    */
   recordKey(
     bytes: Uint8Array,
@@ -280,6 +281,7 @@ export class SessionStore {
     length: number,
     hash: number,
     event: SessionEvent,
+    withId = true,
   ): string {
     const slot = this.#record(
       this.#keys.lookup(bytes, start, length, hash),
@@ -289,6 +291,7 @@ export class SessionStore {
       hash,
       event,
     );
+    if (!withId) return "";
     const cached = this.#ids.get(slot);
     if (cached !== undefined) return cached;
     const id = decodeWtf8(bytes, start, length);

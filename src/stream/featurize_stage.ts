@@ -39,9 +39,14 @@ import {
 import { restoreSessions } from "../learn/session_store_codec.ts";
 import { hashUrlBytes, urlBucket, urlSign } from "../learn/url_hash.ts";
 import { OffsetLedger } from "./offset_ledger.ts";
+import { type IndexedRecord, PackedFresh, type PackedInput } from "./packed_input.ts";
 import type { DeadLetter, SourceRecord } from "./records.ts";
 import type { SessionCounts } from "./snapshot.ts";
 import { reasonCode, type RowBatch, type RowSchema } from "./row_batch.ts";
+
+import type { FeaturizeState, PartitionFeatureState } from "./featurize_state.ts";
+
+export type { FeaturizeState, IndexedRecord, PackedInput, PartitionFeatureState };
 
 /** What the decoded batch is left with between batches: no values. */
 const NO_VALUES: readonly Uint8Array[] = Object.freeze([]);
@@ -64,38 +69,6 @@ export function featureRows(featureSet: FeatureSet = DEFAULT_FEATURE_SET): RowSc
   };
 }
 
-/**
- * One partition's featurize state; `Sessions` narrows its session store's form (the JSON-able
- * one: `SessionStoreState`).
- */
-export interface PartitionFeatureState<
-  Sessions extends SessionStoreState | SessionStore = SessionStoreState | SessionStore,
-> {
-  partition: number;
-  /** The next offset of the partition this state covers. */
-  next: number;
-  /**
-   * Its session store: as JSON (a session snapshot, a checkpoint before version 4), or the store
-   * itself (the state a checkpoint is written from, and a binary checkpoint's, whose restore
-   * takes that store over).
-   */
-  sessions: Sessions;
-}
-
-/**
- * The state of a {@linkcode FeaturizeStage}; `Sessions` narrows its session stores' form (see
- * {@linkcode PartitionFeatureState}).
- */
-export interface FeaturizeState<
-  Sessions extends SessionStoreState | SessionStore = SessionStoreState | SessionStore,
-> {
-  version: 1;
-  /** The id of the feature set the stores serve. */
-  featureSet: number;
-  /** One entry per partition seen, by partition. */
-  partitions: PartitionFeatureState<Sessions>[];
-}
-
 /** What featurizing a batch gave besides its rows. */
 export interface FeaturizeResult {
   /** Records skipped because the state already covered them. */
@@ -116,6 +89,11 @@ export interface FeaturizeStageOptions {
   sessions?: SessionStoreOptions;
   /** State to continue from (a checkpoint). Default: a fresh start. */
   restore?: FeaturizeState;
+  /**
+   * Whether rows get their session ids (a string per session, `rows.sessionId`); else they keep
+   * `""` (the featurize worker when the learn side reads no ids). Default `true`.
+   */
+  sessionIds?: boolean;
 }
 
 /** See the module documentation. */
@@ -128,8 +106,17 @@ export class FeaturizeStage {
   #bounds: SessionStoreOptions;
   #featurizers = new Map<number, Featurizer>();
   #ledger: OffsetLedger;
+  #sessionIds: boolean;
   #decoded = new DecodedBatch();
   #event = new DecodedEvent(this.#decoded);
+  /** A chunk's partitions and offsets ({@linkcode FeaturizeStage.featurize}'s scratch). */
+  #partition = new Int32Array(DECODE_CHUNK);
+  #offset = new Float64Array(DECODE_CHUNK);
+  /** The records of a packed batch not covered yet (reused). */
+  #fresh = new PackedFresh();
+  /** The featurizer of the partition of the last row written (within one call). */
+  #last: Featurizer | undefined = undefined;
+  #lastPartition = -1;
 
   /**
    * @param options see {@linkcode FeaturizeStageOptions}
@@ -141,6 +128,7 @@ export class FeaturizeStage {
     this.rows = featureRows(set);
     this.#options = { ...options.sessions, featureSet: set };
     this.#bounds = { ...options.sessions };
+    this.#sessionIds = options.sessionIds ?? true;
     const r = options.restore;
     if (r === undefined) {
       this.#ledger = new OffsetLedger();
@@ -204,11 +192,8 @@ export class FeaturizeStage {
    * @throws {RangeError} if `rows` is not of this stage's feature set
    */
   featurize(records: readonly SourceRecord[], rows: RowBatch): FeaturizeResult {
-    if (!rows.matches(this.rows)) {
-      throw new RangeError(
-        `Cannot featurize into rows of feature set ${rows.featureSet} (width ${rows.denseWidth}): this stage writes feature set ${this.featureSet.id} ("${this.featureSet.name}", width ${this.featureSet.width}).`,
-      );
-    }
+    this.#check(rows);
+    this.#last = undefined;
     const batch = this.#ledger.begin();
     // The records not covered yet: `records` itself unless one is (no copy of the batch).
     let fresh: readonly SourceRecord[] = records;
@@ -222,12 +207,8 @@ export class FeaturizeStage {
     }
     this.#ledger.commit(batch);
     if (kept !== null) fresh = kept;
-    const skipped = records.length - fresh.length;
-    const buckets = rows.sparseWidth;
-    const e = this.#event;
     const deadLetters: DeadLetter[] = [];
-    const width = rows.denseWidth;
-    let f: Featurizer | undefined, fp = -1;
+    const partition = this.#partition, offset = this.#offset;
     // A chunk of records at a time: their value views (a `ViewRecord` keeps none) are made
     // here and let go after the chunk, so that few are alive at once and they die young.
     for (let from = 0; from < fresh.length; from += DECODE_CHUNK) {
@@ -235,49 +216,112 @@ export class FeaturizeStage {
       // The decoded batch refers to these values (its offsets point into them) until the next
       // decode; nothing modifies them meanwhile.
       const values: (Uint8Array | null)[] = [];
-      for (let i = 0; i < n; i++) values.push(fresh[from + i].value);
-      const decoded = this.#decoded.decode(values);
-      const status = decoded.status, amount = decoded.amount, actions = decoded.action;
-      const sessionStart = decoded.sessionStart, sessionLength = decoded.sessionLength;
-      const sessionHash = decoded.sessionHash;
-      const urlStart = decoded.urlStart, urlLength = decoded.urlLength;
       for (let i = 0; i < n; i++) {
         const record = fresh[from + i];
-        if (status[i] === ROW_INVALID) {
-          const error = decoded.error(i)!;
-          rows.addDeadLetter(record.partition, record.offset, reasonCode(error.reason));
-          deadLetters.push({ record, error });
-          continue;
-        }
-        e.at(i);
-        const action = actions[i];
-        const row = rows.addEvent(
-          record.partition,
-          record.offset,
-          action,
-          action === ACTION_PURCHASE_CODE ? amount[i] : 0,
-          e.user_id,
-          "", // set below from the session store: no string per event
-          e.timestamp,
-        );
-        if (f === undefined || fp !== record.partition) {
-          fp = record.partition;
-          f = this.partition(fp);
-        }
-        const bytes = decoded.bytes(i), start = sessionStart[i], length = sessionLength[i];
-        const us = urlStart[i], ul = urlLength[i];
-        f.featurizeKey(e, bytes, start, length, sessionHash[i], rows.dense, row * width, us, ul);
-        rows.sessionId[row] = f.observeKey(e, bytes, start, length, sessionHash[i], us, ul);
-        if (buckets > 0) {
-          const h = hashUrlBytes(bytes, us, ul);
-          rows.addSparse(urlBucket(h, buckets), urlSign(h));
-        }
+        values.push(record.value);
+        partition[i] = record.partition;
+        offset[i] = record.offset;
       }
+      this.#decoded.decode(values);
+      this.#rowsOf(n, partition, offset, 0, rows, deadLetters, fresh, from);
     }
     // Let the last chunk's values go now, not at the next batch's decode: held until then they
     // would outlive a scavenge or two and be promoted (docs/design.md "What a record allocates").
     this.#decoded.decode(NO_VALUES);
+    return { skipped: records.length - fresh.length, deadLetters };
+  }
+
+  /**
+   * {@linkcode FeaturizeStage.featurize} of a batch as columns over one buffer (the featurize
+   * worker's: {@linkcode PackedInput}), the same rows for the same records; no object nor view
+   * is made per record (but for a bad one, whose dead letter is an {@linkcode IndexedRecord}).
+   *
+   * @throws {RangeError} if `rows` is not of this stage's feature set
+   */
+  featurizePacked(input: PackedInput, rows: RowBatch): FeaturizeResult {
+    this.#check(rows);
+    this.#last = undefined;
+    const batch = this.#ledger.begin();
+    const fresh = this.#fresh.take(input, batch);
+    this.#ledger.commit(batch);
+    const deadLetters: DeadLetter[] = [];
+    for (let from = 0; from < fresh.n; from += DECODE_CHUNK) {
+      const m = Math.min(DECODE_CHUNK, fresh.n - from);
+      this.#decoded.decodeIn(input.values, fresh.start, fresh.lengths, from, m);
+      this.#rowsOf(m, fresh.partition, fresh.offset, from, rows, deadLetters, null, from);
+    }
+    const skipped = input.n - fresh.n;
+    fresh.release();
+    this.#decoded.decode(NO_VALUES);
     return { skipped, deadLetters };
+  }
+
+  #check(rows: RowBatch): void {
+    if (!rows.matches(this.rows)) {
+      throw new RangeError(
+        `Cannot featurize into rows of feature set ${rows.featureSet} (width ${rows.denseWidth}): this stage writes feature set ${this.featureSet.id} ("${this.featureSet.name}", width ${this.featureSet.width}).`,
+      );
+    }
+  }
+
+  /**
+   * Writes the rows of the `n` records just decoded (rows `0 .. n - 1` of the decoded batch):
+   * record `i`'s partition and offset are `partition[base + i]`, `offset[base + i]`; a bad one's
+   * record is `records[from + i]`, or (`records` null) made from the packed input.
+   */
+  #rowsOf(
+    n: number,
+    partition: Int32Array,
+    offset: Float64Array,
+    base: number,
+    rows: RowBatch,
+    deadLetters: DeadLetter[],
+    records: readonly SourceRecord[] | null,
+    from: number,
+  ): void {
+    const decoded = this.#decoded, e = this.#event;
+    const status = decoded.status, amount = decoded.amount, actions = decoded.action;
+    const sessionStart = decoded.sessionStart, sessionLength = decoded.sessionLength;
+    const sessionHash = decoded.sessionHash;
+    const urlStart = decoded.urlStart, urlLength = decoded.urlLength;
+    const buckets = rows.sparseWidth, width = rows.denseWidth, ids = this.#sessionIds;
+    let f = this.#last, fp = this.#lastPartition;
+    for (let i = 0; i < n; i++) {
+      const p = partition[base + i], o = offset[base + i];
+      if (status[i] === ROW_INVALID) {
+        const error = decoded.error(i)!;
+        rows.addDeadLetter(p, o, reasonCode(error.reason));
+        const record = records !== null ? records[from + i] : this.#fresh.record(from + i);
+        deadLetters.push({ record, error });
+        continue;
+      }
+      e.at(i);
+      const action = actions[i];
+      const row = rows.addEvent(
+        p,
+        o,
+        action,
+        action === ACTION_PURCHASE_CODE ? amount[i] : 0,
+        e.user_id,
+        "", // set below from the session store: no string per event
+        e.timestamp,
+      );
+      if (f === undefined || fp !== p) {
+        fp = p;
+        f = this.partition(fp);
+      }
+      const bytes = decoded.bytes(i), start = sessionStart[i], length = sessionLength[i];
+      const us = urlStart[i], ul = urlLength[i], hash = sessionHash[i];
+      f.featurizeKey(e, bytes, start, length, hash, rows.dense, row * width, us, ul);
+      if (ids) rows.sessionId[row] = f.observeKey(e, bytes, start, length, hash, us, ul);
+      else f.observeKey(e, bytes, start, length, hash, us, ul, false);
+      if (buckets > 0) {
+        const h = hashUrlBytes(bytes, us, ul);
+        rows.addSparse(urlBucket(h, buckets), urlSign(h));
+      }
+    }
+    this.#last = f;
+    this.#lastPartition = fp;
   }
 
   /**

@@ -15,12 +15,11 @@
 /// <reference lib="deno.worker" />
 
 import { featureSetById } from "../learn/feature_sets.ts";
-import { FeaturizeStage } from "./featurize_stage.ts";
+import { FeaturizeStage, type IndexedRecord } from "./featurize_stage.ts";
 import {
   decodeStores,
   encodeStores,
   type FromFeaturizeWorker,
-  type IndexedRecord,
   installColumns,
   packRows,
   recordBuffers,
@@ -29,7 +28,6 @@ import {
   storeBuffers,
   takeColumns,
   type ToFeaturizeWorker,
-  unpackRecords,
 } from "./featurize_worker_protocol.ts";
 import { RowBatch } from "./row_batch.ts";
 
@@ -60,6 +58,8 @@ function handle(message: ToFeaturizeWorker): void {
       featureSet: set,
       sessions: message.sessions,
       restore: message.restore ? decodeStores(message.restore, set.layout) : undefined,
+      // Rows go back without their ids unless asked for: then none is made.
+      sessionIds: message.sessionIds,
     });
     rows = new RowBatch(stage.rows);
     sessionIds = message.sessionIds;
@@ -72,7 +72,8 @@ function handle(message: ToFeaturizeWorker): void {
     case "batch": {
       const start = performance.now();
       rows.clear();
-      const result = stage.featurize(unpackRecords(message), rows);
+      // Straight from the packed buffers: no object nor view per record.
+      const result = stage.featurizePacked(message, rows);
       const packed = packRows(rows, sessionIds);
       if (packed.length > 0) {
         // The columns go to the main thread: write the next batch into a set it gave back.

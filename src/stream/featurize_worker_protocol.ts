@@ -32,7 +32,7 @@ import {
   type SessionStoreHead,
   sessionStoreHead,
 } from "../learn/session_store_codec.ts";
-import type { FeaturizeState } from "./featurize_stage.ts";
+import type { FeaturizeState, IndexedRecord } from "./featurize_stage.ts";
 import type { SourceRecord } from "./records.ts";
 import type { RowBatch } from "./row_batch.ts";
 import type { SessionCounts } from "./snapshot.ts";
@@ -218,13 +218,10 @@ export function recordBuffers(p: PackedRecords): ArrayBuffer[] {
   return transferables([p.values, p.lengths, p.partition, p.offset]);
 }
 
-/** A record as the worker's featurize stage reads it, with its index in the batch. */
-export interface IndexedRecord extends SourceRecord {
-  /** The record's index in its batch (what a dead letter is mapped back by). */
-  index: number;
-}
-
-/** The records of a packed batch, as views over its one buffer. */
+/**
+ * The records of a packed batch, as views over its one buffer (the worker's stage reads the
+ * buffers themselves: `FeaturizeStage.featurizePacked`).
+ */
 export function unpackRecords(packed: PackedRecords): IndexedRecord[] {
   const out: IndexedRecord[] = new Array(packed.n);
   const { values, lengths, partition, offset } = packed;

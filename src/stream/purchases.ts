@@ -28,15 +28,15 @@ export class PurchaseAggregate {
   #free: number[] = [];
   #maxUsers: number;
   /**
-   * The top `#capacity` users, kept up to date by {@linkcode add} (`#tracked`), as a min-heap by
-   * rank (the lowest-ranked at the root) with each user's index in `#position`. `#tracked` false:
-   * rebuilt from every user at the next {@linkcode top}.
+   * The top `#capacity` users, kept up to date by {@linkcode add} (`#tracked`), best first, with
+   * each one's row in `#member`. `#tracked` false: ranked again from every user at the next
+   * {@linkcode top}.
    */
-  #heap: PurchaserView[] = [];
-  #position = new Map<number, number>();
+  #top: PurchaserView[] = [];
+  #member = new Map<number, PurchaserView>();
   #capacity = 0;
   #tracked = false;
-  /** The served ranking of the heap, kept until the heap changes (snapshots ask for it per batch). */
+  /** The served ranking of `#top`, kept until it changes (snapshots ask for it per batch). */
   #ranked: readonly PurchaserView[] | null = null;
 
   /** Creates an empty aggregate. */
@@ -75,35 +75,37 @@ export class PurchaseAggregate {
   /**
    * Keeps the top `#capacity` exact after `userId`'s figures changed to `purchases` and `amount`
    * (rounded). A purchase only raises a user's rank (a larger count, an amount no smaller), so the
-   * top set changes only by that user entering in place of the lowest-ranked one. A rank that fell
-   * (a negative or NaN amount) stops the tracking: the next {@linkcode top} ranks every user again.
+   * top set changes only by that user entering in place of the lowest-ranked one, and a row only
+   * moves towards the front. A rank that fell (a negative or NaN amount) stops the tracking: the
+   * next {@linkcode top} ranks every user again.
    */
   #track(userId: number, purchases: number, amount: number): void {
-    const heap = this.#heap;
-    const i = this.#position.get(userId);
-    if (i !== undefined) {
-      const row = heap[i];
-      if (!(amount >= row.amount)) {
+    const top = this.#top;
+    const old = this.#member.get(userId);
+    let at: number;
+    if (old !== undefined) {
+      if (!(amount >= old.amount)) {
         this.#tracked = false;
         return;
       }
-      heap[i] = { userId, purchases, amount };
-      siftDown(heap, i, this.#position);
+      at = firstNotBefore(top, old, top.length); // its index: ranks are a strict order
     } else if (amount !== amount) { // NaN ranks against nothing: rank every user again
       this.#tracked = false;
       return;
-    } else if (heap.length < this.#capacity) { // every user is in the heap
-      heap.push({ userId, purchases, amount });
-      this.#position.set(userId, heap.length - 1);
-      siftUp(heap, heap.length - 1, this.#position);
-    } else if (heap.length > 0 && ranksBefore(amount, purchases, userId, heap[0])) {
-      this.#position.delete(heap[0].userId);
-      heap[0] = { userId, purchases, amount };
-      this.#position.set(userId, 0);
-      siftDown(heap, 0, this.#position);
+    } else if (top.length < this.#capacity) { // every user is in the ranking
+      at = top.length;
+    } else if (top.length > 0 && ranksBefore(amount, purchases, userId, top[top.length - 1])) {
+      at = top.length - 1;
+      this.#member.delete(top[at].userId);
     } else {
       return;
     }
+    const row = frozenRow(userId, purchases, amount);
+    // Shift the rows it now ranks before one place back, and put it in front of them.
+    const to = firstNotBefore(top, row, at);
+    for (let k = at; k > to; k--) top[k] = top[k - 1];
+    top[to] = row;
+    this.#member.set(userId, row);
     this.#ranked = null;
   }
 
@@ -139,27 +141,24 @@ export class PurchaseAggregate {
       this.#slot.delete(victim);
       this.#free.push(slot);
     }
-    if (this.#position.has(victim)) this.#tracked = false; // the top loses a row: rank again
+    if (this.#member.has(victim)) this.#tracked = false; // the top loses a row: rank again
   }
 
   /**
    * The top `n` users by amount (rounded to cents; ties by count, then by user id). The first call
    * (and one for a larger `n`, or after a fall in rank) ranks every user with a bounded heap,
-   * O(users · log n); from then on {@linkcode add} keeps that heap of the top `n` exact, O(log n)
-   * per purchase, and a call sorts only its `n` rows when they changed — the trainer asks for the
+   * O(users · log n); from then on {@linkcode add} keeps that ranking of the top `n` exact and in
+   * order (a binary search and a shift of the rows it passes, per purchase of a user in or entering
+   * it), and a call copies its `n` rows when they changed — the trainer asks for the
    * top 1000 after every batch, and ranking all 100,000 users each time cost 4% of `learn`'s main
-   * thread. The rows are fresh frozen objects, never changed afterwards (a served snapshot keeps
-   * them). (The heap is the few lines below rather than an npm heap: it needs this ranking and
-   * nothing else.)
+   * thread. The rows are frozen objects, never changed afterwards (a served snapshot keeps them),
+   * made when a user's figures change: a call copies none of them. (The heap is the few lines
+   * below rather than an npm heap: it needs this ranking and nothing else.)
    */
   top(n: number): PurchaserView[] {
     if (n < 1) return [];
     if (!this.#tracked || n > this.#capacity) this.#rank(n);
-    if (this.#ranked === null) {
-      const rows = this.#heap.map((r) => Object.freeze({ ...r }));
-      rows.sort((a, b) => before(a, b) ? -1 : 1); // user ids differ: no two rows tie
-      this.#ranked = rows;
-    }
+    this.#ranked ??= this.#top.slice();
     return this.#ranked.slice(0, n);
   }
 
@@ -172,18 +171,19 @@ export class PurchaseAggregate {
       const purchases = counts[slot];
       const amount = Math.round(amounts[slot] * 100) / 100;
       if (heap.length < n) {
-        heap.push({ userId, purchases, amount });
+        heap.push(frozenRow(userId, purchases, amount));
         position.set(userId, heap.length - 1);
         siftUp(heap, heap.length - 1, position);
       } else if (ranksBefore(amount, purchases, userId, heap[0])) {
         position.delete(heap[0].userId);
-        heap[0] = { userId, purchases, amount };
+        heap[0] = frozenRow(userId, purchases, amount);
         position.set(userId, 0);
         siftDown(heap, 0, position);
       }
     }
-    this.#heap = heap;
-    this.#position = position;
+    heap.sort(order); // user ids differ: no two rows tie
+    this.#top = heap;
+    this.#member = new Map(heap.map((r) => [r.userId, r]));
     this.#capacity = n;
     this.#tracked = heap.every((r) => r.amount === r.amount); // a NaN amount: never tracked
     this.#ranked = null;
@@ -197,8 +197,8 @@ export class PurchaseAggregate {
   }
 
   #forgetRanking(): void {
-    this.#heap = [];
-    this.#position = new Map();
+    this.#top = [];
+    this.#member = new Map();
     this.#capacity = 0;
     this.#tracked = false;
     this.#ranked = null;
@@ -242,6 +242,23 @@ function ranksBefore(
 
 const before = (a: PurchaserView, b: PurchaserView) =>
   ranksBefore(a.amount, a.purchases, a.userId, b);
+
+const order = (a: PurchaserView, b: PurchaserView) => before(a, b) ? -1 : 1;
+
+/** A ranking's row: frozen when made (a served snapshot keeps it), never changed afterwards. */
+const frozenRow = (userId: number, purchases: number, amount: number): PurchaserView =>
+  Object.freeze({ userId, purchases, amount });
+
+/** The first index `k < end` of the ranking `top` whose row `row` does not rank after, else `end`. */
+function firstNotBefore(top: readonly PurchaserView[], row: PurchaserView, end: number): number {
+  let lo = 0, hi = end;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (before(top[mid], row)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /** Min-heap by rank (the lowest-ranked row at the root); `position` follows each user's index. */
 function siftUp(heap: PurchaserView[], i: number, position: Map<number, number>): void {

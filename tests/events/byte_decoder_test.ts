@@ -749,6 +749,49 @@ Deno.test("DecodedBatch.decode() reads views at any byteOffset, mixed batches, r
     );
   });
 
+  await t.step(
+    "decodeIn(): values in one buffer by start and length, tombstones, a first row",
+    () => {
+      fc.assert(
+        fc.property(
+          fc.array(
+            fc.tuple(fc.oneof(recordText, fc.constantFrom(...GOLDEN)), fc.nat(7), fc.nat(9)),
+            { minLength: 1, maxLength: 40, size: "max" },
+          ),
+          fc.nat(3),
+          (parts, from) => {
+            const texts = parts.map(([text, pad, k]) => ({ bytes: enc.encode(text), pad, k }));
+            const total = texts.reduce((n, p) => n + p.pad + p.bytes.byteLength, 0);
+            const buffer = new Uint8Array(total).fill(0x7d); // "}" around every value
+            const n = from + texts.length;
+            const start = new Int32Array(n).fill(-5), length = new Int32Array(n).fill(-5);
+            const values: Value[] = [];
+            let offset = 0;
+            for (const [j, { bytes, pad, k }] of texts.entries()) {
+              offset += pad;
+              buffer.set(bytes, offset);
+              const tombstone = k === 0;
+              start[from + j] = offset;
+              length[from + j] = tombstone ? -1 : bytes.byteLength;
+              values.push(tombstone ? null : buffer.subarray(offset, offset + bytes.byteLength));
+              offset += bytes.byteLength;
+            }
+            const batch = new DecodedBatch({ capacity: 1 });
+            batch.decodeIn(buffer, start, length, from, texts.length);
+            assert.equal(batch.length, texts.length);
+            for (let i = 0; i < texts.length; i++) {
+              assert.deepEqual(rowOutcome(batch, i), slowOutcome(values[i]), `row ${i}`);
+              if (batch.status[i] === ROW_FAST) assert.equal(batch.bytes(i), buffer);
+            }
+            const statuses = [...batch.status.subarray(0, texts.length)];
+            assert.deepEqual(statuses, same(values));
+          },
+        ),
+        { numRuns: 300 },
+      );
+    },
+  );
+
   await t.step("a batch reused for larger, smaller and emptier inputs", () => {
     const batch = new DecodedBatch({ capacity: 2 });
     const big = Array.from({ length: 3000 }, (_, i) =>

@@ -28,12 +28,12 @@ Deno.test("waitUntilTaken() heartbeats until the batch is finished", async () =>
       },
     }),
   );
-  assert.equal(result, undefined);
+  assert.equal(result, "finished");
   assert.equal(beats, 3);
   assert.equal(batch.aborted, false, "a finished batch is not given up");
 });
 
-Deno.test("waitUntilTaken() gives the batch up when it is no longer valid", async () => {
+Deno.test("waitUntilTaken() stops when the wait is no longer valid, leaving the batch", async () => {
   const batch = pendingBatch("t", 0, "k", []);
   let beats = 0;
   const result = await waitUntilTaken(
@@ -43,8 +43,8 @@ Deno.test("waitUntilTaken() gives the batch up when it is no longer valid", asyn
       heartbeat: () => (beats++, Promise.resolve()),
     }),
   );
-  assert.equal(result, undefined);
-  assert.equal(batch.aborted, true);
+  assert.equal(result, "invalid");
+  assert.equal(batch.aborted, false, "which batches to give up is the caller's to say");
   assert.equal(beats, 2);
 });
 
@@ -62,6 +62,18 @@ Deno.test("waitUntilTaken() returns a failed heartbeat, after the record in prog
   }
   assert.ok(batch.progress, "it waits for the record in progress");
   batch.progress.resolve();
-  assert.equal(await waiting, rebalance);
-  assert.equal(batch.aborted, true);
+  assert.deepEqual(await waiting, { rebalance });
+  assert.equal(batch.aborted, false, "which batches to give up is the caller's to say");
+});
+
+Deno.test("waitUntilTaken() ends at once for a batch given up by someone else", async () => {
+  const batch = pendingBatch("t", 0, "k", []);
+  batch.aborted = true;
+  let beats = 0;
+  const result = await waitUntilTaken(
+    batch,
+    watch({ heartbeat: () => (beats++, Promise.resolve()) }),
+  );
+  assert.equal(result, "finished");
+  assert.equal(beats, 0);
 });

@@ -7,8 +7,9 @@ import {
   featureRows,
   FeaturizeStage,
   type FeaturizeStageOptions,
+  type IndexedRecord,
 } from "../../src/stream/featurize_stage.ts";
-import type { SourceRecord } from "../../src/stream/records.ts";
+import type { DeadLetter, SourceRecord } from "../../src/stream/records.ts";
 import {
   ACTION_PURCHASE,
   actionCode,
@@ -379,4 +380,75 @@ Deno.test("FeaturizeStage decodes a batch in chunks: rows and dead letters as on
     letters,
   );
   assert.equal(letters.length, bad.size - 1, "the bad records after the first ten");
+});
+
+Deno.test("FeaturizeStage.featurizePacked: the rows and dead letters of featurize, from one buffer", async () => {
+  const { DECODE_CHUNK } = await import("../../src/stream/featurize_stage.ts");
+  const { SHOP_FEATURES } = await import("../../src/learn/shop_features.ts");
+  const { packRecords } = await import("../../src/stream/featurize_worker_protocol.ts");
+  const n = 2 * DECODE_CHUNK + 41;
+  const bad = new Set([3, DECODE_CHUNK - 1, DECODE_CHUNK + 2, 2 * DECODE_CHUNK]);
+  const records = Array.from({ length: n }, (_, i): SourceRecord => {
+    const base = {
+      user_id: 1 + (i % 7),
+      url: i % 5 === 0 ? "/a\\/b" : `/product/${i % 11}`,
+      session_id: i % 9 === 0 ? "s\\u00e9" : `s${i % 13}`,
+      timestamp: T0 + i,
+    };
+    const e: WireEvent = i % 10 === 9
+      ? { ...base, action: "purchase", amount: 2.25 }
+      : { ...base, action: "click" };
+    const r = record(i % 2, i >> 1, bad.has(i) ? (i % 2 ? "[1]" : '{"user_id":"x"}') : e);
+    return i === 7 ? { ...r, value: null } : r; // a tombstone
+  });
+  const columns = (b: RowBatch) => ({
+    kind: [...b.kind.subarray(0, b.length)],
+    reason: [...b.reason.subarray(0, b.length)],
+    partition: [...b.partition.subarray(0, b.length)],
+    offset: [...b.offset.subarray(0, b.length)],
+    action: [...b.action.subarray(0, b.length)],
+    amount: [...b.amount.subarray(0, b.length)],
+    eventTime: [...b.eventTime.subarray(0, b.length)],
+    userId: [...b.userId.subarray(0, b.length)],
+    sessionId: b.sessionId.slice(0, b.length),
+    dense: [...b.dense.subarray(0, b.length * b.denseWidth)],
+    sparseEnd: [...b.sparseEnd.subarray(0, b.length)],
+    sparse: [...b.sparseIndex.subarray(0, b.sparseLength)],
+    sign: [...b.sparseValue.subarray(0, b.sparseLength)],
+  });
+  const letters = (d: readonly DeadLetter[]) =>
+    d.map((x) => [x.record.partition, x.record.offset, [...x.record.value ?? []], x.error.reason]);
+  for (const covered of [0, 10]) {
+    const objects = new FeaturizeStage({ featureSet: SHOP_FEATURES });
+    const packed = new FeaturizeStage({ featureSet: SHOP_FEATURES });
+    const scratch = () => new RowBatch(featureRows(SHOP_FEATURES));
+    objects.featurize(records.slice(0, covered), scratch());
+    packed.featurize(records.slice(0, covered), scratch());
+    const a = scratch(), b = scratch();
+    const want = objects.featurize(records, a);
+    const got = packed.featurizePacked(packRecords(records), b);
+    assert.equal(got.skipped, covered);
+    assert.equal(b.length, n - covered);
+    assert.deepEqual(columns(b), columns(a));
+    assert.deepEqual(letters(got.deadLetters), letters(want.deadLetters));
+    assert.deepEqual(
+      got.deadLetters.map((d) => (d.record as IndexedRecord).index),
+      want.deadLetters.map((d) => records.indexOf(d.record)),
+      "a dead letter's index is its record's in the batch",
+    );
+    const dead = [...bad, 7].filter((i) => i >= covered).length;
+    assert.equal(want.deadLetters.length, dead, "the bad records and the tombstone not covered");
+    assert.deepEqual(packed.toJSON(), objects.toJSON());
+    // Without session ids: the same rows and stores, every id "".
+    const quiet = new FeaturizeStage({ featureSet: SHOP_FEATURES, sessionIds: false });
+    quiet.featurize(records.slice(0, covered), scratch());
+    const c = scratch();
+    quiet.featurizePacked(packRecords(records), c);
+    assert.deepEqual(columns(c), {
+      ...columns(a),
+      sessionId: a.sessionId.slice(0, a.length).fill(""),
+    });
+    assert.ok(a.sessionId.slice(0, a.length).some((id) => id !== ""));
+    assert.deepEqual(quiet.toJSON(), objects.toJSON());
+  }
 });

@@ -1,0 +1,192 @@
+/**
+ * `BatchQueue`: the batches `EventConsumer`'s `eachBatch` handed to its iterator and not yet
+ * finished, oldest first — the one being taken and, reading ahead, at most one fetched behind it
+ * — with what giving them up involves: the resume points of batches read ahead
+ * (`resume_points.ts`), the watch that heartbeats while batches are held and no `eachBatch`
+ * waits, and the flag that holds hand-overs back while kafkajs rejoins the group.
+ *
+ * @module
+ */
+
+import { settleWithin } from "../util/deadline.ts";
+import type { ConsumedRecord } from "./consumed_record.ts";
+import type { PendingBatch } from "./pending_batch.ts";
+import { ResumePoints } from "./resume_points.ts";
+
+/** See the module documentation. */
+export class BatchQueue {
+  /** Whether batches are read ahead (their offsets resolved in kafkajs at hand-over). */
+  readonly readAhead: boolean;
+  /** Where partitions must go on after batches read ahead were given up untaken. */
+  readonly resume: ResumePoints = new ResumePoints();
+  /** How many `eachBatch` calls are waiting (heartbeating) now. */
+  waiting = 0;
+  /** A rebalance was noticed and kafkajs rejoins: hand nothing over until it has. */
+  rejoining = false;
+  #batches: PendingBatch[] = [];
+  #tickMs: number;
+  #watching = false;
+
+  /**
+   * @param readAhead whether `eachBatch` reads ahead
+   * @param tickMs how often the watch heartbeats, ms
+   */
+  constructor(readAhead: boolean, tickMs: number) {
+    this.readAhead = readAhead;
+    this.#tickMs = tickMs;
+  }
+
+  /** How many batches are held. */
+  get length(): number {
+    return this.#batches.length;
+  }
+
+  /** The batch being taken (the oldest), if any. */
+  get head(): PendingBatch | undefined {
+    return this.#batches[0];
+  }
+
+  /** The batch handed over before `batch` (reading ahead: the one `batch` waits behind). */
+  before(batch: PendingBatch): PendingBatch | undefined {
+    const i = this.#batches.indexOf(batch);
+    return i > 0 ? this.#batches[i - 1] : undefined;
+  }
+
+  /**
+   * Where a batch of partition `key` fetched from `fetchedOffset` goes on when handed over:
+   * `position`, the first offset to hand out — never again what this member processed
+   * (`processed`, the next offset after it: e.g. a refetch after a rebalance that kept the
+   * partition), nor the record being processed now (`inFlight`, its offset if of this
+   * partition) — or `refetchFrom` when a resume point holds the batch back: kafkajs must fetch
+   * the partition from there again.
+   */
+  from(
+    key: string,
+    fetchedOffset: number,
+    processed: number | undefined,
+    inFlight: number | undefined,
+  ): { position: number } | { refetchFrom: number } {
+    const admitted = this.resume.admit(key, fetchedOffset);
+    if (admitted !== true) return { refetchFrom: admitted };
+    return { position: Math.max(processed ?? -1, inFlight === undefined ? -1 : inFlight + 1) };
+  }
+
+  /** Hands `batch` over, behind the ones held. */
+  push(batch: PendingBatch): void {
+    this.#batches.push(batch);
+  }
+
+  /**
+   * The next record of the oldest batch, marking each batch taken to its end finished and going on
+   * with the one behind it; `undefined` when none is held.
+   */
+  take(): ConsumedRecord | undefined {
+    for (;;) {
+      const batch = this.#batches[0];
+      if (!batch) return undefined;
+      const progress = batch.progress;
+      if (progress) {
+        batch.progress = undefined;
+        progress.resolve();
+      }
+      if (!batch.aborted && batch.next < batch.records.length) {
+        return batch.records.at(batch.next++)!;
+      }
+      // Every record of the batch was taken and processed: let kafkajs go on.
+      batch.finished.resolve();
+      this.#batches.shift();
+    }
+  }
+
+  /** Takes `batch` out (it is finished, or given up by a seek: its position is set anew). */
+  drop(batch: PendingBatch): void {
+    batch.aborted = true;
+    batch.finished.resolve();
+    const i = this.#batches.indexOf(batch);
+    if (i >= 0) this.#batches.splice(i, 1);
+  }
+
+  /** Drops the batches of one partition (a seek). */
+  dropPartition(topic: string, partition: number): void {
+    for (const batch of [...this.#batches]) {
+      if (batch.topic === topic && batch.partition === partition) this.drop(batch);
+    }
+  }
+
+  /**
+   * Gives up every batch held (a rebalance, a restart, a close): nothing more of them is
+   * yielded, whoever waits on them goes on, and what a batch read ahead had not handed out must
+   * come again before anything fetched past it.
+   */
+  abortAll(): void {
+    for (const batch of this.#batches.splice(0)) {
+      if (this.readAhead && !batch.aborted && batch.next < batch.records.length) {
+        this.resume.gaveUp(batch.key, batch.records.at(batch.next)!.offset);
+      }
+      batch.aborted = true;
+      batch.finished.resolve();
+    }
+  }
+
+  /**
+   * The member (re)joined the group, or kafkajs restarted it: the batches held are the generation
+   * before's — their partitions may be another member's now (even with a fetch of one broker's
+   * still on its way while another broker's fetcher rejoined), and kafkajs fetches the kept ones
+   * again from their committed offsets. Gives them up, lets hand-overs go on, and forgets the
+   * resume points of partitions `assigned` says are no longer this member's.
+   */
+  joined(assigned: (key: string) => boolean): void {
+    this.abortAll();
+    this.rejoining = false;
+    this.resume.keep(assigned);
+  }
+
+  /**
+   * kafkajs noticed a rebalance itself (its `REBALANCING` event: a heartbeat between fetches,
+   * while a batch read ahead is being taken) and rejoins: a member that may lose a partition
+   * stops handing out its records now.
+   */
+  rebalancing(): void {
+    this.rejoining = true;
+    this.abortAll();
+  }
+
+  /** A heartbeat failed with `error`: gives the batches up, and holds hand-overs back if kafkajs will rejoin. */
+  rebalanced(error: unknown): void {
+    if (rejoins(error)) this.rejoining = true;
+    this.abortAll();
+  }
+
+  /**
+   * While batches are held and no `eachBatch` waits (kafkajs is fetching, or has nothing to
+   * fetch), heartbeats every tick as a waiting `eachBatch` does, so that a rebalance stops the
+   * iterator within a tick however kafkajs notices it. One watch runs at a time; it ends when no
+   * batch is held or `closed()`.
+   */
+  watch(heartbeat: () => Promise<void>, closed: () => boolean): void {
+    if (this.#watching) return;
+    this.#watching = true;
+    void (async () => {
+      try {
+        while (!closed() && this.#batches.length > 0) {
+          if (await settleWithin(this.#batches[0].finished.promise, this.#tickMs)) continue;
+          if (this.waiting > 0 || closed() || this.#batches.length === 0) continue;
+          try {
+            await heartbeat();
+          } catch (error) {
+            this.rebalanced(error);
+          }
+        }
+      } finally {
+        this.#watching = false;
+      }
+    })();
+  }
+}
+
+/** Whether kafkajs rejoins the group after `error` (its `isRebalancing`, or an unknown member). */
+export function rejoins(error: unknown): boolean {
+  const type = (error as { type?: unknown } | null)?.type;
+  return type === "REBALANCE_IN_PROGRESS" || type === "NOT_COORDINATOR_FOR_GROUP" ||
+    type === "ILLEGAL_GENERATION" || type === "UNKNOWN_MEMBER_ID";
+}
