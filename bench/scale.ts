@@ -23,6 +23,7 @@
  * ```sh
  * deno task bench:scale [--events 2000000] [--runs 3] [--featurizers 1,2,3] [--learn-batches 20000,100000]
  * deno task bench:scale --learn-checkouts /work/base,.,.+--v8-flags=--single-threaded-gc [--runs 3]
+ * deno task bench:scale --learn-checkouts /work/base,. --runs 1 --learn-heap-profile /tmp/heap
  * ```
  *
  * `--learn-checkouts` is an A/B of `learn` alone: the feature log is featurized once (by this
@@ -35,7 +36,10 @@
  * of the steady wall time the main thread was busy, with
  * its stop line on the input (batches by close reason, time spent waiting for records mid-batch),
  * when the checkout prints one, and with `DIR+--v8-flags=--trace-gc` the run's collections
- * (scavenges, mark-compacts, how many for external memory pressure).
+ * (scavenges, mark-compacts, how many for external memory pressure). With
+ * `--learn-heap-profile DIR`, each learn run's steady part is also heap-sampled over its inspector
+ * (`bench/_heap_sampling.ts`, the collected objects included): `DIR/learn-<round>-<n>.heapprofile`
+ * (Chrome DevTools loads it), and its top allocating functions printed (stderr).
  *
  * @module
  */
@@ -46,6 +50,7 @@ import { KafkaAdmin } from "../src/kafka/admin.ts";
 import { KafkaClient } from "../src/kafka/client.ts";
 import { measureRestore } from "./session_restore.ts";
 import { loadAverage, median, processCpu, sleep } from "./_measure.ts";
+import { HeapSampling, topAllocators } from "./_heap_sampling.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -56,6 +61,7 @@ const { values } = parseArgs({
     partitions: { type: "string", default: "6" },
     "learn-batches": { type: "string" },
     "learn-checkouts": { type: "string" },
+    "learn-heap-profile": { type: "string" },
   },
 });
 const EVENTS = Number(values.events);
@@ -104,6 +110,10 @@ const VARIANTS: Variant[] | undefined = values["learn-checkouts"]?.split(",").ma
   return { label: entry, main: `${Deno.realPathSync(dir)}/src/main.ts`, denoFlags, env };
 });
 const RUN_TIMEOUT_MS = 600_000;
+/** `--learn-heap-profile`: where each learn run's steady heap profile goes (none: not sampled). */
+const HEAP_DIR = values["learn-heap-profile"];
+if (HEAP_DIR !== undefined) await Deno.mkdir(HEAP_DIR, { recursive: true });
+let heapProfiles = 0;
 
 console.error(`bench: load average ${loadAverage()} before`);
 await using broker = await startBroker({ onProgress: (line) => console.error(`bench: ${line}`) });
@@ -222,11 +232,13 @@ async function learn(
   const port = freePort();
   const stateDir = `${work}/learn-${i}-${batch ?? "default"}-${crypto.randomUUID().slice(0, 8)}`;
   const b0 = brokerCpu();
+  const inspect = HEAP_DIR === undefined ? undefined : freePort();
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-A",
+      ...inspect === undefined ? [] : [`--inspect=127.0.0.1:${inspect}`],
       ...variant?.denoFlags ?? [],
       variant?.main ?? MAIN,
       "learn",
@@ -244,6 +256,7 @@ async function learn(
   const stderr = new Response(child.stderr).text();
   const stdout = new Response(child.stdout).text();
   let first: { t: number; cpu: number; main: number; rows: number } | undefined;
+  let sampling: HeapSampling | undefined;
   let t1 = 0, cpu = 0, main = 0, b1 = 0, trained = 0;
   while (performance.now() < t0 + RUN_TIMEOUT_MS) {
     await sleep(50);
@@ -259,6 +272,7 @@ async function learn(
       continue; // not serving yet
     }
     if (first === undefined && trained > 0) {
+      if (inspect !== undefined) sampling = await HeapSampling.start("127.0.0.1", inspect);
       first = {
         t: performance.now(),
         cpu: processCpu(child.pid, true),
@@ -274,6 +288,17 @@ async function learn(
       b1 = brokerCpu();
       break;
     }
+  }
+  if (sampling !== undefined) {
+    const profile = await sampling.stop();
+    const file = `${HEAP_DIR}/learn-${i + 1}-${++heapProfiles}.heapprofile`;
+    await Deno.writeTextFile(file, JSON.stringify(profile));
+    const top = topAllocators(profile, 8).map(([f, b]) => `${f} ${(b / 1e6).toFixed(1)} MB`);
+    const total = profile.samples.reduce((sum, x) => sum + x.size, 0);
+    console.error(
+      `bench: learn heap (steady, sampled) in ${file}: ${(total / 1e6).toFixed(0)} MB; ` +
+        `${top.join("; ")} (lines of the transpiled JS)`,
+    );
   }
   const failed = await stop(child, stderr);
   const lines = (await stdout).split("\n");

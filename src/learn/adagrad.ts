@@ -311,6 +311,22 @@ export class AdaGrad {
     };
   }
 
+  /** An independent copy (`fromJSON(toJSON())`, its arrays copied as they are). */
+  clone(): AdaGrad {
+    const scales = this.stepScales;
+    const o = new AdaGrad(
+      this.width,
+      this.config,
+      this.sparseWidth,
+      scales === null ? null : { dense: [...scales.dense], sparse: scales.sparse },
+    );
+    o.weights.set(this.weights);
+    o.#acc.set(this.#acc);
+    o.sparseWeights.set(this.sparseWeights);
+    o.#sparseAcc.set(this.#sparseAcc);
+    return o;
+  }
+
   /** Restores an optimizer from {@linkcode AdaGrad.toJSON}. */
   static fromJSON(state: AdaGradState): AdaGrad {
     const n = state?.weights?.length;

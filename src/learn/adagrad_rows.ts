@@ -63,6 +63,7 @@ export class AdaGradRows {
   #o: AdaGradArrays;
   #x: Float64Array;
   #skip: boolean;
+  #p = new Float64Array(1);
 
   /**
    * A stepper over the live arrays of one optimizer.
@@ -92,6 +93,29 @@ export class AdaGradRows {
     start: number,
     end: number,
   ): number {
+    const out = this.#p;
+    this.stepInto(out, 0, rows, offset, mean, scale, y, index, value, start, end);
+    return out[0];
+  }
+
+  /**
+   * {@linkcode AdaGradRows.step}, its prediction written to `scores[at]` instead of returned: the
+   * model's batch loop, which would otherwise box every row's prediction (the step is not inlined
+   * into that loop, and a `number` returned from a call is a heap object).
+   */
+  stepInto(
+    scores: Float64Array,
+    at: number,
+    rows: Float64Array,
+    offset: number,
+    mean: Float64Array,
+    scale: Float64Array,
+    y: number,
+    index: ArrayLike<number>,
+    value: ArrayLike<number>,
+    start: number,
+    end: number,
+  ): void {
     const o = this.#o, w = o.weights, x = this.#x, d = x.length;
     let a = w[d], b = 0, j = 0;
     for (; j + 1 < d; j += 2) {
@@ -146,6 +170,6 @@ export class AdaGradRows {
         sw[j] -= sparseRate * g / (epsilon + Math.sqrt(a));
       }
     }
-    return p;
+    scores[at] = p;
   }
 }

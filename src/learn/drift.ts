@@ -211,6 +211,14 @@ export class DriftDetector {
   }
 
   /**
+   * {@linkcode DriftDetector.update} of `losses[0 .. n)` in order; pushes onto `found` the indices
+   * at which a drift was signalled.
+   */
+  updateAll(losses: Float64Array, n: number, found: number[]): void {
+    for (let i = 0; i < n; i++) if (this.update(losses[i])) found.push(i);
+  }
+
+  /**
    * Adds the log loss of every event of `batch` (its pre-learning `scores` against `labels`), in
    * order; returns the indices within the batch where a drift was signalled (usually none).
    */

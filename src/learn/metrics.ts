@@ -28,6 +28,7 @@
 import type { FeatureBatch } from "./feature_batch.ts";
 import { logLoss } from "./logistic.ts";
 import { AUC_BINS, binOf, Span, type SpanState } from "./metrics_span.ts";
+import { addBatchPass, FLAG_CORRECT, FLAG_LABEL, FLAG_TRUTH } from "./metrics_pass.ts";
 import { decodeTyped, encodeTyped } from "./typed_codec.ts";
 
 export { AUC_BINS, summarizeBatch } from "./metrics_span.ts";
@@ -94,8 +95,6 @@ export interface MetricsState {
   /** Events since the window's sums were last re-added from the ring. */
   sinceResum: number;
 }
-
-const FLAG_LABEL = 1, FLAG_CORRECT = 2, FLAG_TRUTH = 4;
 
 /** The span of {@linkcode PrequentialMetrics.addBatchSummary}, empty between calls. */
 const batchSpan = new Span();
@@ -212,19 +211,42 @@ export class PrequentialMetrics {
     if (n === 0) return null;
     const scores = batch.scores, labels = batch.labels, truth = batch.truth, s = batchSpan;
     const from = this.#next;
-    for (let i = 0; i < n; i++) this.#add(losses[i], scores[i], labels[i], truth[i], s);
+    // `#add(losses[i], scores[i], labels[i], truth[i], s)` for each event, in one loop.
+    const ring = {
+      loss: this.#loss,
+      bayesLoss: this.#bayesLoss,
+      bin: this.#bin,
+      truthBin: this.#truthBin,
+      flags: this.#flags,
+      next: from,
+      sinceResum: this.#sinceResum,
+    };
+    // A batch of a quarter of the bins or more, within the window, adds its bins to the window's
+    // in one pass below instead of one event at a time (whole counts: the same in any order).
+    const bulk = n >= AUC_BINS / 4 && n <= this.windowSize;
+    const win = this.#win, size = this.windowSize;
+    addBatchPass(n, losses, scores, labels, truth, this.#all, win, s, ring, size, bulk);
+    this.#next = ring.next;
+    this.#sinceResum = ring.sinceResum;
     const summary = s.summary();
     // The batch's counts into the cumulative span, and the batch span back to empty: its bins are
-    // the ring's last min(n, windowSize) slots (a bin met again adds 0).
+    // the ring's last min(n, windowSize) slots (a bin met again adds 0). From a quarter of the
+    // bins on, a pass over all of them is cheaper than one per slot, and the same (+0 elsewhere).
     const all = this.#all;
     all.events += s.events;
     all.positives += s.positives;
     all.correct += s.correct;
     all.truthEvents += s.truthEvents;
-    if (n >= this.windowSize) {
+    if (n >= this.windowSize || n >= AUC_BINS / 4) {
       for (let b = 0; b < AUC_BINS; b++) {
         all.pos[b] += s.pos[b], all.neg[b] += s.neg[b];
         all.truthPos[b] += s.truthPos[b], all.truthNeg[b] += s.truthNeg[b];
+      }
+      if (bulk) {
+        for (let b = 0; b < AUC_BINS; b++) {
+          win.pos[b] += s.pos[b], win.neg[b] += s.neg[b];
+          win.truthPos[b] += s.truthPos[b], win.truthNeg[b] += s.truthNeg[b];
+        }
       }
       s.pos.fill(0), s.neg.fill(0), s.truthPos.fill(0), s.truthNeg.fill(0);
     } else {

@@ -26,7 +26,7 @@ import { AdaGrad, type AdaGradState } from "./adagrad.ts";
 import type { FeatureBatch } from "./feature_batch.ts";
 import type { OnDrift } from "./drift.ts";
 import { Ftrl, type FtrlState } from "./ftrl.ts";
-import { dot, logLoss, sigmoid } from "./logistic.ts";
+import { dot, logLoss, logLosses, sigmoid } from "./logistic.ts";
 import { SeedLearner, type SeedState } from "./seed.ts";
 import { Standardizer } from "./standardizer.ts";
 import { checkSparseIndices, largestWeights, type SparseWeight } from "./sparse_weights.ts";
@@ -136,7 +136,15 @@ export class LogisticModel {
 
   /** An independent copy (e.g. frozen into a served snapshot). */
   clone(): LogisticModel {
-    return LogisticModel.fromJSON(this.toJSON());
+    const opt = this.#opt;
+    // AdaGrad's (the default's) arrays copied as they are, not through JSON arrays.
+    if (!(opt instanceof AdaGrad)) return LogisticModel.fromJSON(this.toJSON());
+    const { mode, classWeight, sparseWidth } = this;
+    const model = new LogisticModel(this.featureNames, { mode, classWeight, sparseWidth });
+    model.#std = this.#std.clone();
+    model.#opt = opt.clone();
+    model.#events = this.#events;
+    return model;
   }
 
   /** The optimizer's resolved hyper-parameters. */
@@ -218,17 +226,20 @@ export class LogisticModel {
       }
     } else if (this.#opt instanceof AdaGrad) {
       const std = this.#std, { mean, scale } = std.arrays;
+      // With no reaction to a drift the detector cannot change the model: it takes the batch's
+      // losses after the loop (the same sequence, so the same signals), out of the row loop.
+      const after = onDrift === "none" && losses !== undefined ? drift : undefined;
+      const inLoop = after === undefined ? drift : undefined;
       let opt = this.#opt.rows();
       for (let i = 0; i < n; i++) {
         std.update(rows, i * d);
         const e = se[i];
-        const p = opt.step(rows, i * d, mean, scale, labels[i], si, sv, s0, e);
+        opt.stepInto(scores, i, rows, i * d, mean, scale, labels[i], si, sv, s0, e);
         s0 = e;
-        scores[i] = p;
-        if (drift === undefined && losses === undefined) continue;
-        const loss = logLoss(p, labels[i]);
+        if (inLoop === undefined) continue;
+        const loss = logLoss(scores[i], labels[i]);
         if (losses !== undefined) losses[i] = loss;
-        if (drift !== undefined && drift.update(loss)) {
+        if (inLoop.update(loss)) {
           found.push(i);
           if (onDrift !== "none") {
             this.adapt(onDrift, factor);
@@ -236,6 +247,8 @@ export class LogisticModel {
           }
         }
       }
+      if (inLoop === undefined && losses !== undefined) logLosses(scores, labels, n, losses);
+      after?.updateAll(losses!, n, found);
     } else {
       const std = this.#std;
       let opt = this.#opt as Ftrl;

@@ -168,6 +168,16 @@ export class Standardizer {
     };
   }
 
+  /** An independent copy (`fromJSON(toJSON())`, its arrays copied as they are). */
+  clone(): Standardizer {
+    const s = new Standardizer(this.width, this.#unscaled);
+    s.#count = this.#count;
+    s.#mean.set(this.#mean);
+    s.#m2.set(this.#m2);
+    s.#scale.set(this.#scale);
+    return s;
+  }
+
   /** Restores a standardizer from {@linkcode Standardizer.toJSON}. */
   static fromJSON(state: StandardizerState): Standardizer {
     if (

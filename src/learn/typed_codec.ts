@@ -44,3 +44,16 @@ export function decodeTyped<T extends CodecArray>(text: string, like: T): T {
   const Ctor = like.constructor as new (b: ArrayBuffer) => T;
   return new Ctor(bytes.buffer as ArrayBuffer);
 }
+
+/**
+ * The values of `a` as a plain array (`Array.from(a)`'s numbers, `-0` kept), by a loop:
+ * `Array.from` of a typed array goes through its iterator, ≈ 45× slower (0.65 ms for the 16,384
+ * bins of one AUC histogram, of which a checkpoint holds eight). A NaN stays NaN but not
+ * necessarily with `Array.from`'s bits (the shop golden digests record the model's raw bits): use
+ * it for values that are never NaN, such as counts.
+ */
+export function toNumbers(a: ArrayLike<number>): number[] {
+  const n = a.length, out: number[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = a[i];
+  return out;
+}

@@ -179,11 +179,13 @@ export class RowBatch {
       this.sparseWidth === (schema.sparseWidth ?? 0);
   }
 
-  /** Empties the batch, keeping its storage. */
+  /**
+   * Empties the batch, keeping its storage — the session ids' array too (its slots past `length`
+   * are overwritten as rows are added: truncating it made every batch grow it again, step by step).
+   */
   clear(): void {
     this.length = 0;
     this.sparseLength = 0;
-    this.sessionId.length = 0;
   }
 
   /**

@@ -64,7 +64,7 @@ import {
   type RowFormatVersion,
   take,
 } from "./row_layout.ts";
-import { checkMasks, halves, maskWords, scatterValues } from "./row_dense.ts";
+import { checkMasks, maskWords, scatterValues } from "./row_dense.ts";
 
 export { encodeRows, type PackOptions, packRows } from "./row_encode.ts";
 
@@ -130,7 +130,7 @@ export function rowCount(bytes: Uint8Array): number {
 
 /**
  * Reused buffers of a record's 32-bit columns while it is decoded (its dense bitmaps, sparse
- * extents, session-id lengths, and its stored dense values when they do not sit 4-aligned): a
+ * extents, session-id lengths, and its stored dense values when they do not sit 8-aligned): a
  * fresh typed array of each per record would be an off-heap allocation, several per fetch.
  */
 const scratch = {
@@ -138,7 +138,7 @@ const scratch = {
   extents: new Uint32Array(0),
   lengths: new Uint32Array(0),
 };
-let valuesScratch = new Uint32Array(0);
+let valuesScratch = new Float64Array(0);
 
 /** The first `n` words of `scratch[name]`, grown first if needed (contents unspecified). */
 function words(name: keyof typeof scratch, n: number): Uint32Array {
@@ -149,19 +149,19 @@ function words(name: keyof typeof scratch, n: number): Uint32Array {
 }
 
 /**
- * The stored dense values of a record (`2·k` 32-bit halves at byte `at` of `bytes`), as halves
- * (little-endian platform): a view of the record when they sit 4-aligned, else a copy in a
- * reused buffer (valid until the next call).
+ * The stored dense values of a record (`k` little-endian `Float64`s at byte `at` of `bytes`): a
+ * view of the record when they sit 8-aligned, else a copy in a reused buffer (valid until the next
+ * call). On a big-endian platform, a copy read value by value.
  */
-function storedHalves(bytes: Uint8Array, at: number, k: number): Uint32Array {
-  if ((bytes.byteOffset + at) % 4 === 0) {
-    return new Uint32Array(bytes.buffer, bytes.byteOffset + at, 2 * k);
+function storedValues(bytes: Uint8Array, at: number, k: number): Float64Array {
+  if (LITTLE_ENDIAN && (bytes.byteOffset + at) % 8 === 0) {
+    return new Float64Array(bytes.buffer, bytes.byteOffset + at, k);
   }
-  if (valuesScratch.length < 2 * k) {
-    valuesScratch = new Uint32Array(Math.max(2 * k, 2 * valuesScratch.length));
+  if (valuesScratch.length < k) {
+    valuesScratch = new Float64Array(Math.max(k, 2 * valuesScratch.length));
   }
-  take(bytes, at, 2 * k, valuesScratch, 0);
-  return valuesScratch.subarray(0, 2 * k);
+  take(bytes, at, k, valuesScratch, 0);
+  return valuesScratch.subarray(0, k);
 }
 
 /**
@@ -380,13 +380,7 @@ export function decodeRows(
   take(bytes, l.userId, n, into.userId, at);
   take(bytes, l.truth, n, into.truth, at);
   if (masks === null) take(bytes, l.dense, n * w, into.dense, at * w);
-  else if (LITTLE_ENDIAN) {
-    scatterValues(into.dense, at, w, masks, n, storedHalves(bytes, l.dense, k));
-  } else {
-    const values = new Float64Array(k);
-    take(bytes, l.dense, k, values, 0);
-    scatterValues(into.dense, at, w, masks, n, halves(values));
-  }
+  else scatterValues(into.dense, at, w, masks, n, storedValues(bytes, l.dense, k));
   take(bytes, l.sparseValue, s, into.sparseValue, into.sparseLength);
   take(bytes, l.partition, n, into.partition, at);
   take(bytes, l.sparseIndex, s, into.sparseIndex, into.sparseLength);

@@ -7,8 +7,8 @@
  * nonzero words come first, then its ones words.
  *
  * A coordinate is `+0` or `1` by its bits (so `-0`, and every `NaN`, is a stored value), and a
- * stored value is copied as its two 32-bit halves: the rows decode bit for bit to the `Float64`
- * rows encoded.
+ * stored value is gathered as its two 32-bit halves and scattered as one `Float64` move (no
+ * arithmetic): the rows decode bit for bit to the `Float64` rows encoded.
  *
  * @module
  */
@@ -122,8 +122,10 @@ function popcount(x: number): number {
 }
 
 /**
- * Writes `n` rows (width `w`) into `dense` (as {@linkcode halves}) from row `at` on: `+0`, `1`
- * or the next of `values` (as halves) by the bitmaps (checked by {@linkcode checkMasks}).
+ * Writes `n` rows (width `w`) into `dense` from row `at` on: `+0`, `1` or the next of `values` by
+ * the bitmaps (checked by {@linkcode checkMasks}). A stored value is moved as a `Float64` (a load
+ * and a store, no arithmetic: its bits are kept, NaN payloads and signalling NaNs too), one move
+ * instead of its two 32-bit halves.
  */
 export function scatterValues(
   dense: Float64Array,
@@ -131,10 +133,9 @@ export function scatterValues(
   w: number,
   masks: Uint32Array,
   n: number,
-  values: Uint32Array,
+  values: Float64Array,
 ): void {
   dense.fill(0, at * w, (at + n) * w);
-  const half = halves(dense);
   const m = maskWords(w);
   let v = 0;
   for (let r = 0, mat = 0; r < n; r++, mat += 2 * m) {
@@ -150,9 +151,7 @@ export function scatterValues(
         ones &= ones - 1;
       }
       while (other !== 0) {
-        const j = b + 31 - Math.clz32(other & -other);
-        half[2 * j] = values[v++];
-        half[2 * j + 1] = values[v++];
+        dense[b + 31 - Math.clz32(other & -other)] = values[v++];
         other &= other - 1;
       }
     }

@@ -3,6 +3,7 @@ import { DRIFT_DEFAULTS, DriftDetector } from "../../src/learn/drift.ts";
 import { FeatureBatch } from "../../src/learn/feature_batch.ts";
 import { Learner } from "../../src/learn/learner.ts";
 import { LogisticModel } from "../../src/learn/model.ts";
+import { logLoss } from "../../src/learn/logistic.ts";
 import { Random } from "../../src/util/random.ts";
 import { SessionGenerator } from "../../src/generator/session_generator.ts";
 import { driftScenario } from "../../bench/drift.ts";
@@ -224,4 +225,34 @@ Deno.test("Learner.fromJSON() keeps the detector, and takes the reaction from it
   assert.equal(Learner.fromJSON(old).drift, null, "an older checkpoint: no detector");
   assert.equal(Learner.fromJSON(old).onDrift, "none");
   assert.equal(Learner.fromJSON(old, { drift: {} }).drift!.events, 0, "or a fresh one");
+});
+
+Deno.test("processBatch() with onDrift none signals where the in-loop detector does (it takes the losses after the loop)", () => {
+  const names = ["a", "b", "c"], n = 20_000, rng = new Random(3);
+  const fill = (b: FeatureBatch) => {
+    for (let i = 0; i < n; i++) {
+      const k = b.add();
+      const x = rng.next() * 2 - 1;
+      b.rows.set([x, rng.next(), rng.next() < 0.5 ? 1 : 0], 3 * k);
+      b.labels[k] = (x > 0) === (i < n / 2) ? 1 : 0; // the concept flips half-way
+    }
+  };
+  const a = new FeatureBatch(3, { capacity: n }), b = new FeatureBatch(3, { capacity: n });
+  fill(a);
+  b.rows.set(a.rows), b.labels.set(a.labels), b.length = a.length;
+  const options = { minEvents: 500, threshold: 20 };
+  const after = new DriftDetector(options), inLoop = new DriftDetector(options);
+  const losses = new Float64Array(n);
+  const m1 = new LogisticModel(names), m2 = new LogisticModel(names);
+  const found = m1.processBatch(a, { drift: after, onDrift: "none", losses });
+  const want = m2.processBatch(b, { drift: inLoop, onDrift: "none" });
+  assert.ok(want.length > 0, "the flip is detected");
+  assert.deepEqual(found, want);
+  assert.deepEqual(after.toJSON(), inLoop.toJSON());
+  assert.deepEqual(m1.toJSON(), m2.toJSON());
+  assert.deepEqual([...a.scores.subarray(0, n)], [...b.scores.subarray(0, n)]);
+  losses.forEach((l, i) => assert.ok(Object.is(l, logLoss(a.scores[i], a.labels[i]))));
+  const again = new DriftDetector(options), all: number[] = [];
+  again.updateAll(losses, n, all);
+  assert.deepEqual(all, want);
 });

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { Random } from "../../src/util/random.ts";
 import { AdaGrad } from "../../src/learn/adagrad.ts";
-import { fitLogistic, gradient, logLoss, sigmoid } from "../../src/learn/logistic.ts";
+import {
+  fitLogistic,
+  gradient,
+  logLoss,
+  logLosses,
+  PROBABILITY_FLOOR,
+  sigmoid,
+} from "../../src/learn/logistic.ts";
 import { dataset, newton } from "./_newton.ts";
 
 Deno.test("gradient() agrees with central finite differences of the log loss", () => {
@@ -71,4 +78,23 @@ Deno.test("sigmoid() and logLoss() stay finite at the extremes", () => {
   assert.equal(sigmoid(-1000), 0);
   assert.ok(Number.isFinite(logLoss(0, 1)) && logLoss(0, 1) > 30);
   assert.ok(Math.abs(logLoss(0.25, 1) - Math.log(4)) < 1e-15);
+});
+
+Deno.test("logLoss() clamps at PROBABILITY_FLOOR and 1 − PROBABILITY_FLOOR exactly; logLosses() is it per event", () => {
+  const f = PROBABILITY_FLOOR;
+  for (const p of [0, -0, -1, f / 2, -Infinity]) {
+    assert.equal(logLoss(p, 1), -Math.log(f));
+    assert.equal(logLoss(p, 0), -Math.log(1 - f));
+  }
+  for (const p of [1, 2, 1 - f / 2, Infinity]) {
+    assert.equal(logLoss(p, 1), -Math.log(1 - f));
+    assert.equal(logLoss(p, 0), -Math.log(1 - (1 - f)));
+  }
+  assert.equal(logLoss(f, 1), -Math.log(f));
+  assert.ok(Number.isNaN(logLoss(NaN, 1)));
+  const scores = Float64Array.of(0.3, 0, 1, NaN, 0.5), labels = Uint8Array.of(1, 0, 1, 0, 0);
+  const losses = new Float64Array(6).fill(7);
+  logLosses(scores, labels, 5, losses);
+  scores.forEach((p, i) => assert.ok(Object.is(losses[i], logLoss(p, labels[i]))));
+  assert.equal(losses[5], 7);
 });

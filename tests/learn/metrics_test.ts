@@ -7,6 +7,7 @@ import {
   summarizeBatch,
 } from "../../src/learn/metrics.ts";
 import { logLoss } from "../../src/learn/logistic.ts";
+import { AUC_BINS, binOf } from "../../src/learn/metrics_span.ts";
 
 /** Scores, labels and truths where a label is drawn from its truth; scores are noisy truths. */
 function sample(n: number, seed: number) {
@@ -158,4 +159,37 @@ Deno.test("PrequentialMetrics serialize → deserialize → continue equals neve
 Deno.test("PrequentialMetrics rejects a bad window size and state", () => {
   assert.throws(() => new PrequentialMetrics({ windowSize: 0 }), RangeError);
   assert.throws(() => PrequentialMetrics.fromJSON({} as never), TypeError);
+});
+
+Deno.test("binOf() splits [0, 1] into AUC_BINS bins, clamping outside", () => {
+  assert.equal(binOf(0), 0);
+  assert.equal(binOf(-0.5), 0);
+  assert.equal(binOf(0.5), AUC_BINS / 2);
+  assert.equal(binOf(1), AUC_BINS - 1);
+  assert.equal(binOf(7), AUC_BINS - 1);
+  assert.equal(binOf((AUC_BINS - 1) / AUC_BINS), AUC_BINS - 1);
+  assert.equal(binOf(1 / AUC_BINS - 1e-12), 0);
+  assert.equal(binOf(1 / AUC_BINS), 1);
+});
+
+Deno.test("PrequentialMetrics.addBatchSummary() of batches of a quarter of the bins and more, within the window, is addBatch() bit for bit", () => {
+  const { scores, labels, truth } = sample(20_000, 5);
+  for (let i = 0; i < scores.length; i += 13) truth[i] = NaN;
+  const a = new PrequentialMetrics({ windowSize: 12_000 });
+  const b = new PrequentialMetrics({ windowSize: 12_000 });
+  let at = 0;
+  for (const size of [AUC_BINS / 4 - 1, AUC_BINS / 4, 100, 9000, 2603]) {
+    const batch = new FeatureBatch(1, { capacity: size }), losses = new Float64Array(size);
+    for (let i = at; i < at + size; i++) {
+      const k = batch.add();
+      batch.scores[k] = scores[i];
+      batch.labels[k] = labels[i];
+      batch.truth[k] = truth[i];
+      losses[k] = logLoss(scores[i], labels[i]);
+    }
+    at += size;
+    a.addBatch(batch, losses);
+    assert.deepStrictEqual(b.addBatchSummary(batch, losses), summarizeBatch(batch, losses));
+    assert.deepStrictEqual(b.toJSON(), a.toJSON());
+  }
 });

@@ -256,3 +256,26 @@ Deno.test("processBatch() in seed mode takes one step of learningRate · (mean g
     });
   }
 });
+
+Deno.test("clone() of an AdaGrad model is fromJSON(toJSON()) bit for bit, and independent", () => {
+  const options = [
+    { sparseWidth: 4 },
+    { stepScales: { dense: new Array(FEATURE_COUNT).fill(2), sparse: 0.5 } },
+  ];
+  for (const o of [{}, ...options]) {
+    const model = new LogisticModel(FEATURE_NAMES, { mode: "adagrad", ...o });
+    const batch = new FeatureBatch(FEATURE_COUNT, { sparseWidth: model.sparseWidth });
+    fill(batch, 0, 3000);
+    model.processBatch(batch);
+    const copy = model.clone();
+    assert.deepEqual(copy.toJSON(), LogisticModel.fromJSON(model.toJSON()).toJSON());
+    assert.deepEqual(copy.toJSON(), model.toJSON());
+    fill(batch, 3000, 6000);
+    const again = new FeatureBatch(FEATURE_COUNT, { sparseWidth: model.sparseWidth });
+    fill(again, 3000, 6000);
+    model.processBatch(batch);
+    assert.notDeepEqual(copy.toJSON(), model.toJSON());
+    copy.processBatch(again);
+    assert.deepEqual(copy.toJSON(), model.toJSON());
+  }
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeTyped, encodeTyped } from "../../src/learn/typed_codec.ts";
+import { decodeTyped, encodeTyped, toNumbers } from "../../src/learn/typed_codec.ts";
 
 Deno.test("encodeTyped() → decodeTyped() round-trips typed arrays bit for bit", async (t) => {
   await t.step("Float64Array, including -0, NaN, ±Infinity and subnormals", () => {
@@ -35,4 +35,13 @@ Deno.test("decodeTyped() rejects bad base64 and a length that does not fit the e
     () => decodeTyped(encodeTyped(Uint8Array.from([1, 2, 3])), new Float64Array(0)),
     TypeError,
   );
+});
+
+Deno.test("toNumbers() is Array.from: the same numbers, -0 kept, NaN a NaN", () => {
+  const a = Float64Array.of(0, -0, NaN, Infinity, -1.5, 2 ** 53, Number.MIN_VALUE);
+  const got = toNumbers(a), want = Array.from(a);
+  assert.equal(got.length, want.length);
+  want.forEach((v, i) => assert.ok(Object.is(got[i], v), `${i}`));
+  assert.deepEqual(toNumbers(new Uint16Array(0)), []);
+  assert.deepEqual(JSON.stringify(toNumbers(Uint8Array.of(1, 2, 255))), "[1,2,255]");
 });

@@ -55,9 +55,14 @@ Deno.test("RowBatch holds event rows and markers column by column, and grows kee
   ]);
   assert.ok(Number.isNaN(rows.userId[2]) && Number.isNaN(rows.eventTime[2]));
   assert.deepEqual(rows.sparseExtent(3), [0, 0]);
+  const ids = rows.sessionId;
   rows.clear();
   assert.equal(rows.length, 0);
-  assert.deepEqual(rows.sessionId, []);
+  assert.equal(rows.sparseLength, 0);
+  // The session ids' array is kept (not truncated): the next rows overwrite its slots.
+  assert.equal(rows.sessionId, ids);
+  rows.addEvent(0, 9, 1, 0, 3, "t0", 1005);
+  assert.deepEqual(rows.sessionId.slice(0, rows.length), ["t0"]);
 });
 
 Deno.test("RowBatch codes: action classes and reasons round-trip, unknown ones are refused", () => {
