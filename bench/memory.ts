@@ -30,6 +30,7 @@
  *                        [--heaps default,old-space,task[;v8:--FLAGS]] [--rounds 1]
  *                        [--trainer-env none|K=V,K=V …]
  *                        [--bytes 5GB] [--capped 0.8] [--trainer-v8-flags FLAGS]
+ *                        [--trainer-flags="--featurize-worker on"]
  *                        [--skip-sessions] [--skip-seed] [--drain-timeout 1800 (s)]
  *                        [--brokers 127.0.0.1:9092 [--broker-pid PID, for its cores]]
  * ```
@@ -77,6 +78,7 @@ const { values } = parseArgs({
     heaps: { type: "string", default: "default,old-space,task" },
     rounds: { type: "string", default: "1" },
     "trainer-env": { type: "string", multiple: true },
+    "trainer-flags": { type: "string", default: "" },
   },
   strict: true,
 });
@@ -150,6 +152,8 @@ const TASK_FLAGS = taskV8Flags();
 const TASK_ENV = taskEnv();
 const TASK_ENV_TEXT = Object.entries(TASK_ENV).map(([k, v]) => `${k}=${v} `).join("");
 /** `deno run` flags of the seed run's trainers (`--trainer-v8-flags`: task, none, or flags). */
+/** `--trainer-flags`: flags of `train` itself for every trainer, e.g. `--featurize-worker on`. */
+const TRAINER_ARGS = values["trainer-flags"]!.split(/\s+/).filter((flag) => flag !== "");
 const TRAINER_FLAGS = values["trainer-v8-flags"] === "task"
   ? TASK_FLAGS
   : values["trainer-v8-flags"] === "none"
@@ -247,7 +251,7 @@ function trainer(
     stateDir,
     group: `bench-memory-${crypto.randomUUID().slice(0, 8)}`,
     denoFlags: ["-A", ...denoFlags],
-    args: ["--starting-offsets", "earliest", ...args],
+    args: ["--starting-offsets", "earliest", ...TRAINER_ARGS, ...args],
     env,
     onLine: (line, stream) => {
       if (stream === "stderr") console.error(`train: ${line}`);
