@@ -60,10 +60,11 @@ Deno.test("resolveConfig() bounds train's batches in bytes with --max-batch-byte
 Deno.test("resolveConfig() sizes train's fetches with --fetch-bytes", () => {
   const c = resolveConfig(["train"], {});
   assert.ok(c.command === "train");
-  assert.equal(c.fetchBytes, 1024 * 1024);
-  const d = resolveConfig(["train", "--fetch-bytes", "4MiB"], {});
+  assert.equal(c.fetchBytes, 4 * 1024 * 1024, "4 MiB by default");
+  assert.equal(c.maxBatchEvents, 40_000, "batches of 40,000 by default");
+  const d = resolveConfig(["train", "--fetch-bytes", "1MiB"], {});
   assert.ok(d.command === "train");
-  assert.equal(d.fetchBytes, 4 * 1024 * 1024);
+  assert.equal(d.fetchBytes, 1024 * 1024);
   for (const bad of ["0", "much"]) {
     assert.throws(
       () => resolveConfig(["train", "--fetch-bytes", bad], {}),

@@ -85,7 +85,8 @@ export const FEATURIZE_COMMAND: CommandSpec = {
     features: FEATURE_SET_FLAG,
     ...SESSION_LIMIT_FLAGS,
     trigger: TRAIN.trigger,
-    "max-batch-events": TRAIN["max-batch-events"],
+    // Its batches stay at 20,000 events: measured for train (40,000), not for featurize.
+    "max-batch-events": { ...TRAIN["max-batch-events"], default: "20000" },
     "rows-per-record": {
       type: "string",
       help: "rows packed into one feature-log record at most",
