@@ -61,7 +61,13 @@ Deno.test("resolveConfig() sizes train's fetches with --fetch-bytes", () => {
   const c = resolveConfig(["train"], {});
   assert.ok(c.command === "train");
   assert.equal(c.fetchBytes, 4 * 1024 * 1024, "4 MiB by default");
-  assert.equal(c.maxBatchEvents, 40_000, "batches of 40,000 by default");
+  assert.equal(c.maxBatchEvents, 20_000, "batches of 20,000 by default");
+  const w = resolveConfig(["train", "--featurize-worker", "on"], {});
+  assert.ok(w.command === "train");
+  assert.equal(w.maxBatchEvents, 40_000, "40,000 with the featurize worker");
+  const x = resolveConfig(["train", "--featurize-worker", "on", "--max-batch-events", "5000"], {});
+  assert.ok(x.command === "train");
+  assert.equal(x.maxBatchEvents, 5000, "as given");
   const d = resolveConfig(["train", "--fetch-bytes", "1MiB"], {});
   assert.ok(d.command === "train");
   assert.equal(d.fetchBytes, 1024 * 1024);

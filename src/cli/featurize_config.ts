@@ -85,8 +85,11 @@ export const FEATURIZE_COMMAND: CommandSpec = {
     features: FEATURE_SET_FLAG,
     ...SESSION_LIMIT_FLAGS,
     trigger: TRAIN.trigger,
-    // Its batches stay at 20,000 events: measured for train (40,000), not for featurize.
-    "max-batch-events": { ...TRAIN["max-batch-events"], default: "20000" },
+    "max-batch-events": {
+      ...TRAIN["max-batch-events"],
+      help: "close a batch at this many events (what a batch holds bounds the heap)",
+      default: "20000",
+    },
     "rows-per-record": {
       type: "string",
       help: "rows packed into one feature-log record at most",

@@ -65,9 +65,10 @@ export interface TrainConfig extends CommonConfig {
    * the heap holds live while it is learnt — a record is a two-field view over its fetch (~48
    * bytes), a row its columns' share (docs/design.md "What a record allocates") — and each batch
    * has fixed costs (the snapshot it publishes, the metrics' pass over their bins, the hand-over
-   * to the featurize worker): 40,000 made `train` 13% faster than 20,000 on one thread and with the
-   * worker, for ~6 MB and ~24 MB more peak RSS (README "The trainer against Kafka's own consumer").
-   * @default {40000}
+   * to the featurize worker). With the worker, 40,000 made `train` 13% faster than 20,000 for ~24
+   * MB more peak RSS; on one thread under the `train` task's heap cap it cost 26% more CPU and took
+   * 1M live sessions to 294 MB, against 277 (README "The trainer against Kafka's own consumer").
+   * @default {20000, 40000 with `--featurize-worker on`}
    */
   maxBatchEvents: number;
   /**
@@ -194,8 +195,8 @@ export const TRAIN_COMMAND: CommandSpec = {
     },
     "max-batch-events": {
       type: "string",
-      help: "close a batch at this many events (what a batch holds bounds the heap)",
-      default: "40000",
+      help:
+        "close a batch at this many events (what a batch holds bounds the heap; default 20000, 40000 with the featurize worker on)",
     },
     "max-batch-bytes": {
       type: "string",
@@ -277,7 +278,8 @@ export function resolveTrain(flags: ParsedFlags, env: Env): TrainConfig {
     topic: flags.positionals[0] ?? "clickstream_v2",
     group: flags.text("group"),
     triggerMs: flags.value("trigger", duration),
-    maxBatchEvents: flags.value("max-batch-events", positiveInt),
+    maxBatchEvents: flags.optional("max-batch-events", positiveInt) ??
+      (flags.value("featurize-worker", oneOf(FEATURIZE_WORKER)) === "on" ? 40_000 : 20_000),
     maxBatchBytes: flags.value("max-batch-bytes", positiveByteSize),
     fetchBytes: flags.value("fetch-bytes", positiveByteSize),
     featurizeWorker: flags.value("featurize-worker", oneOf(FEATURIZE_WORKER)) === "on",
