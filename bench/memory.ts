@@ -151,9 +151,9 @@ function taskEnv(): Record<string, string> {
 const TASK_FLAGS = taskV8Flags();
 const TASK_ENV = taskEnv();
 const TASK_ENV_TEXT = Object.entries(TASK_ENV).map(([k, v]) => `${k}=${v} `).join("");
-/** `deno run` flags of the seed run's trainers (`--trainer-v8-flags`: task, none, or flags). */
 /** `--trainer-flags`: flags of `train` itself for every trainer, e.g. `--featurize-worker on`. */
 const TRAINER_ARGS = values["trainer-flags"]!.split(/\s+/).filter((flag) => flag !== "");
+/** `deno run` flags of the seed run's trainers (`--trainer-v8-flags`: task, none, or flags). */
 const TRAINER_FLAGS = values["trainer-v8-flags"] === "task"
   ? TASK_FLAGS
   : values["trainer-v8-flags"] === "none"
@@ -430,7 +430,9 @@ async function liveSessions(): Promise<void> {
       formatCount(SESSIONS)
     } sessions and ${
       Math.round(NEW_SESSION * 100)
-    } % of events a new session; train --max-sessions ${SESSIONS} --session-idle 24h --checkpoint-interval 5s; MB = 10^6 bytes, MiB = 2^20\n`,
+    } % of events a new session; train --max-sessions ${SESSIONS} --session-idle 24h --checkpoint-interval 5s${
+      TRAINER_ARGS.length > 0 ? ` ${TRAINER_ARGS.join(" ")}` : ""
+    }; MB = 10^6 bytes, MiB = 2^20\n`,
   );
   console.log(markdown([
     "trainer",
@@ -627,7 +629,9 @@ async function seed(): Promise<void> {
     );
   }
   console.log(
-    `\nthe seed's run: loadtest --bytes ${values.bytes} (its defaults: ${defaultWorkers()} worker(s) × 4 senders on ${navigator.hardwareConcurrency} cores) while train learns live on one partition (defaults${
+    `\nthe seed's run: loadtest --bytes ${values.bytes} (its defaults: ${defaultWorkers()} worker(s) × 4 senders on ${navigator.hardwareConcurrency} cores) while train${
+      TRAINER_ARGS.length > 0 ? ` ${TRAINER_ARGS.join(" ")}` : ""
+    } learns live on one partition (defaults${
       TRAINER_FLAGS.length > 0
         ? `, ${values["trainer-v8-flags"] === "task" ? TASK_ENV_TEXT : ""}deno run ${
           TRAINER_FLAGS.join(" ")

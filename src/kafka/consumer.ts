@@ -296,7 +296,10 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     if (this.#error) return undefined;
     if (this.#closed) return { done: true, value: undefined };
     const record = this.#queue.take();
-    if (record === undefined) return undefined;
+    if (record === undefined) {
+      this.#readyResult.value = undefined!; // holds no record (and its fetch) while idle
+      return undefined;
+    }
     this.#inFlight = record;
     if (!reuse) return { done: false, value: record };
     const result = this.#readyResult;

@@ -3,9 +3,10 @@
  * (`featurize_worker.ts`; docs/design.md "The trainer as two stages"), and how each side packs
  * and unpacks them. Everything large travels as transferred `ArrayBuffer`s, never cloned:
  *
- * - a batch goes to the worker as its record values copied one after the other into ONE buffer,
- *   with columns of their lengths (-1: a tombstone), partitions and offsets
- *   ({@linkcode packRecords}); the worker sends those buffers back with the rows, and the next
+ * - a batch goes to the worker as its record values copied into ONE buffer — the values of a
+ *   fetch's consecutive records as one span of its bytes, the headers and keys between them
+ *   included — with columns of where each value starts, their lengths (-1: a tombstone),
+ *   partitions and offsets ({@linkcode packRecords}); the worker sends those buffers back with the rows, and the next
  *   batch is packed into them when they are large enough (no allocation per batch);
  * - its rows come back as the worker's {@linkcode RowBatch}'s own columns, whole (their
  *   capacity, not cut to the batch's length: no copy in the worker), which the main thread's

@@ -452,3 +452,79 @@ Deno.test("FeaturizeStage.featurizePacked: the rows and dead letters of featuriz
     assert.deepEqual(quiet.toJSON(), objects.toJSON());
   }
 });
+
+Deno.test("FeaturizeStage.featurizePacked from fetch-backed records: values packed in spans with the bytes between them", async () => {
+  const { SHOP_FEATURES } = await import("../../src/learn/shop_features.ts");
+  const { packRecords } = await import("../../src/stream/featurize_worker_protocol.ts");
+  const { ViewRecord } = await import("../../src/kafka/consumed_record.ts");
+  // Records of two partitions, each partition's in offset order, a few bad and a tombstone.
+  const n = 900;
+  const plain = Array.from({ length: n }, (_, i): SourceRecord => {
+    const e: WireEvent = {
+      user_id: 1 + (i % 7),
+      url: `/product/${i % 11}`,
+      session_id: `s${i % 13}`,
+      timestamp: T0 + i,
+      ...(i % 10 === 9 ? { action: "purchase", amount: 2.25 } : { action: "click" }),
+    } as WireEvent;
+    const r = record(i % 2, i >> 1, i % 97 === 5 ? "[1]" : e);
+    return i === 8 ? { ...r, value: null } : r;
+  }).sort((a, b) => a.partition - b.partition); // runs of one partition, as fetches bring them
+  // Each run of one partition as a "fetch": its values with 0–70 bytes of junk before each, so
+  // packing copies spans with gaps; the runs change every 120 records (a new fetch).
+  const views: SourceRecord[] = [];
+  for (let from = 0; from < plain.length; from += 120) {
+    const part = plain.slice(from, from + 120).filter((r, i, a) =>
+      i === 0 || r.partition === a[0].partition
+    );
+    const rest = plain.slice(from, from + 120).filter((r) => r.partition !== part[0].partition);
+    for (const run of [part, rest].filter((x) => x.length > 0)) {
+      const chunks: Uint8Array[] = [];
+      const valueStart = new Int32Array(run.length), valueLength = new Int32Array(run.length);
+      let at = 0;
+      run.forEach((r, k) => {
+        const junk = new Uint8Array((k * 7) % 71).fill(0x7b); // "{" bytes: not a value
+        chunks.push(junk);
+        at += junk.length;
+        valueStart[k] = r.value === null ? -1 : at;
+        valueLength[k] = r.value === null ? -1 : r.value.length;
+        if (r.value !== null) chunks.push(r.value), at += r.value.length;
+      });
+      const bytes = new Uint8Array(at);
+      let o = 0;
+      for (const c of chunks) bytes.set(c, o), o += c.length;
+      const columns = {
+        bytes,
+        offsets: Float64Array.from(run, (r) => r.offset),
+        timestamps: new Float64Array(run.length),
+        keyStart: new Int32Array(run.length),
+        keyLength: new Int32Array(run.length).fill(-1),
+        valueStart,
+        valueLength,
+      };
+      const fetched = { topic: "t", partition: run[0].partition, columns };
+      run.forEach((_, k) => views.push(new ViewRecord(fetched, k)));
+    }
+  }
+  const order = (list: readonly SourceRecord[]) => list.map((r) => `${r.partition}:${r.offset}`);
+  const byKey = new Map(plain.map((r) => [`${r.partition}:${r.offset}`, r]));
+  const same = views.map((v) => byKey.get(`${v.partition}:${v.offset}`)!);
+  assert.equal(new Set(order(views)).size, n, "every record once");
+  const objects = new FeaturizeStage({ featureSet: SHOP_FEATURES });
+  const packed = new FeaturizeStage({ featureSet: SHOP_FEATURES });
+  const a = new RowBatch(featureRows(SHOP_FEATURES)), b = new RowBatch(featureRows(SHOP_FEATURES));
+  const want = objects.featurize(same, a);
+  const got = packed.featurizePacked(packRecords(views), b);
+  assert.equal(b.length, a.length);
+  assert.deepEqual([...b.dense.subarray(0, b.length * b.denseWidth)], [
+    ...a.dense.subarray(0, a.length * a.denseWidth),
+  ]);
+  assert.deepEqual([...b.offset.subarray(0, b.length)], [...a.offset.subarray(0, a.length)]);
+  assert.deepEqual([...b.kind.subarray(0, b.length)], [...a.kind.subarray(0, a.length)]);
+  assert.deepEqual(
+    got.deadLetters.map((d) => [d.record.offset, [...d.record.value ?? []]]),
+    want.deadLetters.map((d) => [d.record.offset, [...d.record.value ?? []]]),
+  );
+  assert.ok(want.deadLetters.length >= 2, "bad records and the tombstone are in the batch");
+  assert.deepEqual(packed.toJSON(), objects.toJSON());
+});
