@@ -35,6 +35,7 @@ import {
 } from "../learn/session_store_codec.ts";
 import type { FeaturizeState, IndexedRecord } from "./featurize_stage.ts";
 import type { SourceRecord } from "./records.ts";
+import { ValueSpans } from "./value_spans.ts";
 import type { RowBatch } from "./row_batch.ts";
 import type { SessionCounts } from "./snapshot.ts";
 
@@ -177,13 +178,6 @@ interface FetchedValue {
 }
 
 /**
- * The most bytes between two values of one fetch that are copied with them rather than starting
- * a new copy: a record's header and key lie between its value and the one before (~50 bytes for a
- * `shop` event), so a batch's values of one fetch are one copy, not one per record.
- */
-const SPAN_GAP = 512;
-
-/**
  * The records of a batch copied into one buffer with their columns (see the module doc): into
  * `spare`'s buffers when they are large enough (then its arrays are longer than the batch: `n`
  * and the lengths say what is used), else into new ones with a quarter's headroom. The values of
@@ -227,60 +221,6 @@ export function packRecords(
   }
   copy.end();
   return { n, values, starts, lengths, partition, offset };
-}
-
-/**
- * The layout of a packed batch's values, measured (no `values`) or written (into `values`): runs
- * of values of one fetch become one span of its bytes, copied when the span ends.
- */
-class ValueSpans {
-  #values: Uint8Array | undefined;
-  /** Bytes laid out before the open span. */
-  #at = 0;
-  #bytes: Uint8Array | null = null;
-  #from = 0;
-  #to = 0;
-
-  constructor(values?: Uint8Array) {
-    this.#values = values;
-  }
-
-  /** A value of `length` bytes at `start` of a fetch's `bytes` (-1: a tombstone); its place. */
-  add(bytes: Uint8Array, start: number, length: number): number {
-    if (start < 0) return this.#at + (this.#to - this.#from);
-    if (bytes !== this.#bytes || start < this.#to || start - this.#to > SPAN_GAP) {
-      this.#close();
-      this.#bytes = bytes;
-      this.#from = start;
-    }
-    this.#to = start + length;
-    return this.#at + (start - this.#from);
-  }
-
-  /** A value of its own (`length` -1: a tombstone), copied now; its place. */
-  own(length: number, value?: Uint8Array): number {
-    this.#close();
-    const at = this.#at;
-    if (length > 0) {
-      this.#values?.set(value!, at);
-      this.#at += length;
-    }
-    return at;
-  }
-
-  /** Ends the last span; the bytes laid out. */
-  end(): number {
-    this.#close();
-    return this.#at;
-  }
-
-  #close(): void {
-    if (this.#bytes === null) return;
-    this.#values?.set(this.#bytes.subarray(this.#from, this.#to), this.#at);
-    this.#at += this.#to - this.#from;
-    this.#bytes = null;
-    this.#from = this.#to = 0;
-  }
 }
 
 /** The buffers of a {@linkcode PackedRecords} to transfer. */
