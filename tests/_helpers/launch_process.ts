@@ -19,7 +19,10 @@ export interface LaunchProcess {
   readonly child: Deno.ChildProcess;
   /** Standard output so far. */
   out(): string;
-  /** Polls the output until it says "Press Ctrl-C" (up), the process ends, or `timeoutMs`. */
+  /**
+   * Polls the output until it says "Press Ctrl-C" (up), the process ends, or `timeoutMs`; when
+   * it ended first, its exit code and standard error follow the output.
+   */
   waitUp(timeoutMs?: number): Promise<string>;
   /** Resolves when the process ends, with its output. */
   done(): Promise<LaunchExit>;
@@ -47,7 +50,12 @@ export function spawnLaunch(args: readonly string[]): LaunchProcess {
       while (!out.includes("Press Ctrl-C") && !ended && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
       }
-      return out;
+      if (!ended || out.includes("Press Ctrl-C")) return out;
+      // It ended without coming up: what it said on stderr is the reason (a failed assertion
+      // shows this text).
+      const { code } = await status;
+      await reading;
+      return `${out}\n(the launcher exited ${code} before it was up; its stderr:)\n${await errors}`;
     },
     async done() {
       const { code } = await status;
