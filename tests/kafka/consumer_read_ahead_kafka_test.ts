@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { type ConsumedRecord, EventConsumer } from "../../src/kafka/consumer.ts";
 import { KafkaAdmin } from "../../src/kafka/admin.ts";
 import { EventProducer } from "../../src/kafka/producer.ts";
+import { withDeadline } from "../../src/util/deadline.ts";
 import { createTestTopic, testBrokers, testClient, uniqueGroup } from "../_helpers/kafka.ts";
 import { drain, fetchRounds, makeEvents, take } from "./_collect.ts";
 
@@ -148,13 +149,7 @@ Deno.test(
     // What `a` processed is committed; with batches read ahead and held, `b` joins.
     await a.commit();
     await using b = await EventConsumer.connect(client, options);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      aRejoined,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error("a did not rejoin within 30 s")), 30_000);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    await withDeadline(aRejoined, 30_000, { message: "a did not rejoin within 30 s" });
     const partsA = new Set(a.assignment().flatMap((x) => x.partitions));
     const partsB = new Set(b.assignment().flatMap((x) => x.partitions));
     assert.ok(partsA.size > 0 && partsB.size > 0, `a=${[...partsA]} b=${[...partsB]}`);
@@ -221,13 +216,7 @@ Deno.test(
       testClient(brokers, { clientId: "b-joins" }),
       options,
     );
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      aRejoined,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error("a did not rejoin within 30 s")), 30_000);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    await withDeadline(aRejoined, 30_000, { message: "a did not rejoin within 30 s" });
     assert.deepEqual(a.assignment().flatMap((x) => x.partitions), [0], "a kept the partition");
     {
       await using producer = await EventProducer.connect(testClient(brokers), {
