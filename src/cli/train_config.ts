@@ -272,6 +272,7 @@ export function resolveTrain(flags: ParsedFlags, env: Env): TrainConfig {
   }
   const mode = flags.value("mode", oneOf(MODES));
   const target = resolveTarget(flags, [mode], "mode");
+  const featurizeWorker = flags.value("featurize-worker", oneOf(FEATURIZE_WORKER)) === "on";
   return {
     command: "train",
     ...resolveCommon(flags, env),
@@ -279,10 +280,10 @@ export function resolveTrain(flags: ParsedFlags, env: Env): TrainConfig {
     group: flags.text("group"),
     triggerMs: flags.value("trigger", duration),
     maxBatchEvents: flags.optional("max-batch-events", positiveInt) ??
-      (flags.value("featurize-worker", oneOf(FEATURIZE_WORKER)) === "on" ? 40_000 : 20_000),
+      (featurizeWorker ? 40_000 : 20_000),
     maxBatchBytes: flags.value("max-batch-bytes", positiveByteSize),
     fetchBytes: flags.value("fetch-bytes", positiveByteSize),
-    featurizeWorker: flags.value("featurize-worker", oneOf(FEATURIZE_WORKER)) === "on",
+    featurizeWorker,
     startingOffsets: flags.value("starting-offsets", oneOf(STARTING_OFFSETS)),
     mode,
     featureSet: resolveFeatureSetName(flags),

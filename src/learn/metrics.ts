@@ -138,14 +138,14 @@ export class PrequentialMetrics {
    * purchase probability `truth` (`NaN` when unknown).
    */
   add(score: number, label: number, truth = NaN): void {
-    this.#add(logLoss(score, label), score, label, truth, null);
+    this.#add(logLoss(score, label), score, label, truth);
   }
 
   /**
-   * {@linkcode PrequentialMetrics.add} of an event whose log loss `loss` is known already; with
-   * `batch`, the event is added to that span too.
+   * {@linkcode PrequentialMetrics.add} of an event whose log loss `loss` is known already (a
+   * batch with its summary goes through `addBatchPass` of `metrics_pass.ts` instead).
    */
-  #add(loss: number, score: number, label: number, truth: number, batch: Span | null): void {
+  #add(loss: number, score: number, label: number, truth: number): void {
     const bin = binOf(score);
     const correct = (score >= 0.5 ? 1 : 0) === label;
     const hasTruth = truth === truth;
@@ -154,13 +154,7 @@ export class PrequentialMetrics {
     const flags = (label === 1 ? FLAG_LABEL : 0) | (correct ? FLAG_CORRECT : 0) |
       (hasTruth ? FLAG_TRUTH : 0);
     const all = this.#all, win = this.#win;
-    if (batch === null) this.#addTo(all, loss, bayesLoss, bin, truthBin, flags, 1);
-    else {
-      // The cumulative span's sums in event order; its counts come from the batch's at its end
-      // (whole numbers: the same in any order).
-      all.lossSum += loss;
-      if (hasTruth) all.bayesSum += bayesLoss;
-    }
+    this.#addTo(all, loss, bayesLoss, bin, truthBin, flags, 1);
     const i = this.#next;
     if (win.events === this.windowSize) {
       this.#addTo(
@@ -174,7 +168,6 @@ export class PrequentialMetrics {
       );
     }
     this.#addTo(win, loss, bayesLoss, bin, truthBin, flags, 1);
-    if (batch !== null) this.#addTo(batch, loss, bayesLoss, bin, truthBin, flags, 1);
     this.#loss[i] = loss;
     this.#bayesLoss[i] = bayesLoss;
     this.#bin[i] = bin;
@@ -196,7 +189,7 @@ export class PrequentialMetrics {
       for (let i = 0; i < batch.length; i++) this.add(scores[i], labels[i], truth[i]);
     } else {
       for (let i = 0; i < batch.length; i++) {
-        this.#add(losses[i], scores[i], labels[i], truth[i], null);
+        this.#add(losses[i], scores[i], labels[i], truth[i]);
       }
     }
   }
@@ -211,7 +204,8 @@ export class PrequentialMetrics {
     if (n === 0) return null;
     const scores = batch.scores, labels = batch.labels, truth = batch.truth, s = batchSpan;
     const from = this.#next;
-    // `#add(losses[i], scores[i], labels[i], truth[i], s)` for each event, in one loop.
+    // `#add(losses[i], scores[i], labels[i], truth[i])` for each event, and the batch span `s`
+    // too, in one loop.
     const ring = {
       loss: this.#loss,
       bayesLoss: this.#bayesLoss,
