@@ -41,6 +41,7 @@ import {
   kafkaJsMessage,
   type RecordColumns,
 } from "./record_columns.ts";
+import { notePart, taint } from "./response_pool.ts";
 
 export { RecordColumns } from "./record_columns.ts";
 
@@ -217,12 +218,15 @@ export function columnarDecodeMessages(decoder: DecoderInstance): Promise<unknow
       if (bytes[16] === 2) {
         const columns = decodeRecordColumns(bytes);
         if (columns !== undefined) {
+          notePart(columns);
           calls.decodeMessages++;
           decoder.offset = start + 4 + size;
           return Promise.resolve(lazyMessages(columns, 0));
         }
       }
     }
+    // kafkajs' messages of a pooled response are views nobody tracks: it is never released.
+    if (size > 0) taint(buffer);
   }
   return originalDecodeMessages!(decoder);
 }
