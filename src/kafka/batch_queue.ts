@@ -3,7 +3,9 @@
  * finished, oldest first — the one being taken and, reading ahead, at most one fetched behind it
  * — with what giving them up involves: the resume points of batches read ahead
  * (`resume_points.ts`), the watch that heartbeats while batches are held and no `eachBatch`
- * waits, and the flag that holds hand-overs back while kafkajs rejoins the group.
+ * waits, and the flag that holds hand-overs back while kafkajs rejoins the group. With
+ * `recycleResponses` it tells its `ResponseRelease` (`response_release.ts`) each record it hands
+ * out and each batch it retires (taken to its end, dropped, given up).
  *
  * @module
  */

@@ -14,7 +14,8 @@
  *   array of the same length whose elements are kafkajs' message objects, made only when read.
  *   A record set `decodeRecordColumns` does not take (compressed, control or transactional
  *   batches, legacy message sets, anything unusual) goes to kafkajs' own `decodeMessages`,
- *   unchanged.
+ *   unchanged. Over a pooled response (`response_pool.ts`), each set decoded into columns is
+ *   noted on its lease (`notePart`), and one kafkajs decodes keeps it from the pool (`taint`).
  * - `Batch` (`src/consumer/batch.js`) makes, for such an array, a kafkajs `Batch` (its
  *   prototype, so its methods) whose message lists are lazy arrays too: no filter by `Long`s
  *   (a columnar record set has no aborted or control records, and its offsets are numbers).
