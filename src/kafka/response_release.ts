@@ -7,7 +7,8 @@
  * of a response once it is retired — taken to its end, or given up by a seek, a rebalance, a
  * restart or a close: the consumer hands out nothing more of it — and its last record handed out
  * is released. A record the consumer does not know (another consumer's, one before a reconnect)
- * releases nothing.
+ * releases nothing, and at most 64 retired parts wait for a release (beyond, the oldest is let go
+ * unsettled: a caller that stops releasing holds no buffer for ever).
  *
  * @module
  */
@@ -15,6 +16,12 @@
 import type { ConsumedRecord } from "./consumed_record.ts";
 import type { PendingBatch } from "./pending_batch.ts";
 import { type ResponseLease, settlePart } from "./response_pool.ts";
+
+/**
+ * Retired parts kept waiting at most: beyond them (a caller that stopped releasing) the oldest is
+ * let go unsettled, its response garbage-collected, rather than held for ever.
+ */
+const MAX_WAITING = 64;
 
 /** See the module documentation. */
 export class ResponseRelease {
@@ -44,7 +51,9 @@ export class ResponseRelease {
     if (lease === undefined) return;
     batch.lease = undefined; // settled once, however often the batch is dropped
     if (batch.lastHandedOut <= this.#released) settlePart(lease);
-    else this.#waiting.push({ lease, last: batch.lastHandedOut });
+    else if (this.#waiting.push({ lease, last: batch.lastHandedOut }) > MAX_WAITING) {
+      this.#waiting.shift();
+    }
   }
 
   /**

@@ -102,8 +102,8 @@ Deno.test({
     const running = await startLearner(config, { log: (l) => log.push(l), signal: stop.signal });
     try {
       await waitFor(
-        `learn to reach model version ${values.length}`,
-        () => running.learner.modelVersion === values.length ? true : undefined,
+        `learn's snapshot to reach model version ${values.length}`, // published after the batch
+        () => running.learner.snapshot.modelVersion === values.length ? true : undefined,
         { timeoutMs: 120_000, everyMs: 50 },
       );
       const after = responsePool.counts();

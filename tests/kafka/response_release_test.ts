@@ -120,3 +120,18 @@ Deno.test("a queue without recycling hands out the same records and claims no pa
   queue.abortAll();
   assert.equal(pool.counts().released, 0);
 });
+
+Deno.test("a caller that stops releasing holds at most 64 retired parts", () => {
+  const pool = new ResponsePool(100);
+  const queue = new BatchQueue(true, 100, true);
+  const taken: ConsumedRecord[] = [];
+  for (let i = 0; i < 70; i++) {
+    queue.push(batch(0, i, 1, response(pool, 1)[0]));
+    taken.push(queue.take()!);
+  }
+  queue.abortAll();
+  assert.equal(queue.release!.waiting, 64);
+  queue.release!.release(taken[69]);
+  assert.equal(queue.release!.waiting, 0);
+  assert.equal(pool.counts().released, 64, "the 6 oldest were let go, unsettled");
+});
