@@ -159,6 +159,8 @@ export async function startLearner(config: LearnConfig, io: LearnIO = {}): Promi
           group,
           startingOffsets: "earliest",
           maxBytesPerPartition: LOG_FETCH_BYTES,
+          // Safe here: see `releasing()`.
+          recycleResponses: true,
         })({
           ...hooks,
           onAssignment: async (assignment, memberId) => {
@@ -201,7 +203,7 @@ export async function startLearner(config: LearnConfig, io: LearnIO = {}): Promi
     });
 
     const done = untilDone(stop, cleanup, async () => {
-      await learner.run(batcher, { signal: stop.signal });
+      await learner.run(releasing(batcher, consumer), { signal: stop.signal });
       await learner.flush();
       log(`input: ${batcher.input.format()}`);
       if (learner.snapshot.checkpoint) {
@@ -212,6 +214,25 @@ export async function startLearner(config: LearnConfig, io: LearnIO = {}): Promi
   } catch (error) {
     await cleanup.run();
     throw error;
+  }
+}
+
+/**
+ * The micro-batches of `batches`, each released to the consumer in use (`EventConsumer.release`)
+ * once the learner asks for the next, which it does when it has processed the batch:
+ * `processBatch` decodes every record's rows into the learner's own `RowBatch`, keeps no record
+ * nor a view of one past it, and a record it refuses ends the run (nothing goes to a dead-letter
+ * topic here), so their fetch responses may be read into again. A batch's last record is the last
+ * one the consumer handed out to it (one carried into the next batch came after it).
+ */
+export async function* releasing(
+  batches: AsyncIterable<ConsumedRecord[]>,
+  consumer: { readonly current: { release(through: ConsumedRecord): void } },
+): AsyncGenerator<ConsumedRecord[], void, undefined> {
+  for await (const batch of batches) {
+    yield batch;
+    const last = batch.at(-1);
+    if (last !== undefined) consumer.current.release(last);
   }
 }
 

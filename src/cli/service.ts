@@ -290,6 +290,8 @@ export interface GroupConsumerOptions {
   closeTimeoutMs?: number;
   /** See `EventConsumerOptions.maxBytesPerPartition`. Default: the consumer's. */
   maxBytesPerPartition?: number;
+  /** See `EventConsumerOptions.recycleResponses`. Default: the consumer's (off). */
+  recycleResponses?: boolean;
 }
 
 /** The `connect` of a group member with manual commits, given the resume hooks. */
@@ -310,6 +312,7 @@ export function groupConsumer(
       ...(options.maxBytesPerPartition === undefined
         ? {}
         : { maxBytesPerPartition: options.maxBytesPerPartition }),
+      recycleResponses: options.recycleResponses,
       ...hooks,
     });
 }

@@ -3,14 +3,19 @@
  * finished, oldest first — the one being taken and, reading ahead, at most one fetched behind it
  * — with what giving them up involves: the resume points of batches read ahead
  * (`resume_points.ts`), the watch that heartbeats while batches are held and no `eachBatch`
- * waits, and the flag that holds hand-overs back while kafkajs rejoins the group.
+ * waits, and the flag that holds hand-overs back while kafkajs rejoins the group. With
+ * `recycleResponses` it tells its `ResponseRelease` (`response_release.ts`) each record it hands
+ * out and each batch it retires (taken to its end, dropped, given up).
  *
  * @module
  */
 
 import { settleWithin } from "../util/deadline.ts";
-import type { ConsumedRecord } from "./consumed_record.ts";
+import { type ConsumedRecord, partKey } from "./consumed_record.ts";
 import type { PendingBatch } from "./pending_batch.ts";
+import { fetchedColumns } from "./columnar_fetch.ts";
+import { claimPart } from "./response_pool.ts";
+import { ResponseRelease } from "./response_release.ts";
 import { ResumePoints } from "./resume_points.ts";
 
 /** See the module documentation. */
@@ -23,6 +28,8 @@ export class BatchQueue {
   waiting = 0;
   /** A rebalance was noticed and kafkajs rejoins: hand nothing over until it has. */
   rejoining = false;
+  /** With `recycleResponses`: when the batches' responses may go back to the pool. */
+  readonly release: ResponseRelease | undefined;
   #batches: PendingBatch[] = [];
   #tickMs: number;
   #watching = false;
@@ -30,10 +37,12 @@ export class BatchQueue {
   /**
    * @param readAhead whether `eachBatch` reads ahead
    * @param tickMs how often the watch heartbeats, ms
+   * @param recycle whether the batches' responses are released (`recycleResponses`)
    */
-  constructor(readAhead: boolean, tickMs: number) {
+  constructor(readAhead: boolean, tickMs: number, recycle = false) {
     this.readAhead = readAhead;
     this.#tickMs = tickMs;
+    this.release = recycle ? new ResponseRelease() : undefined;
   }
 
   /** How many batches are held. */
@@ -71,8 +80,15 @@ export class BatchQueue {
     return { position: Math.max(processed ?? -1, inFlight === undefined ? -1 : inFlight + 1) };
   }
 
-  /** Hands `batch` over, behind the ones held. */
-  push(batch: PendingBatch): void {
+  /**
+   * Hands `batch` over, behind the ones held; with `recycleResponses`, it holds the part of its
+   * response its records (those of `fetched`, kafkajs' batch) are views of.
+   */
+  push(batch: PendingBatch, fetched?: unknown): void {
+    if (this.release !== undefined && fetched !== undefined) {
+      const columns = fetchedColumns(fetched)?.columns;
+      if (columns !== undefined) batch.lease = claimPart(columns);
+    }
     this.#batches.push(batch);
   }
 
@@ -90,11 +106,14 @@ export class BatchQueue {
         progress.resolve();
       }
       if (!batch.aborted && batch.next < batch.records.length) {
-        return batch.records.at(batch.next++)!;
+        const record = batch.records.at(batch.next++)!;
+        this.release?.handedOut(batch, record);
+        return record;
       }
       // Every record of the batch was taken and processed: let kafkajs go on.
       batch.finished.resolve();
       this.#batches.shift();
+      this.release?.retired(batch);
     }
   }
 
@@ -104,6 +123,22 @@ export class BatchQueue {
     batch.finished.resolve();
     const i = this.#batches.indexOf(batch);
     if (i >= 0) this.#batches.splice(i, 1);
+    this.release?.retired(batch);
+  }
+
+  /** Drops the oldest batch if it is taken to its end (the loop stopped there: kafkajs goes on). */
+  dropTaken(): void {
+    const batch = this.#batches[0];
+    if (batch && batch.next >= batch.records.length) this.drop(batch);
+  }
+
+  /** The partition key of `record`: records come a batch at a time, so the oldest batch's. */
+  keyOf(record: ConsumedRecord): string {
+    const batch = this.#batches[0];
+    return batch !== undefined && batch.partition === record.partition &&
+        batch.topic === record.topic
+      ? batch.key
+      : partKey(record.topic, record.partition);
   }
 
   /** Drops the batches of one partition (a seek). */
@@ -125,6 +160,7 @@ export class BatchQueue {
       }
       batch.aborted = true;
       batch.finished.resolve();
+      this.release?.retired(batch);
     }
   }
 

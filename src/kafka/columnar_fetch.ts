@@ -14,7 +14,8 @@
  *   array of the same length whose elements are kafkajs' message objects, made only when read.
  *   A record set `decodeRecordColumns` does not take (compressed, control or transactional
  *   batches, legacy message sets, anything unusual) goes to kafkajs' own `decodeMessages`,
- *   unchanged.
+ *   unchanged. Over a pooled response (`response_pool.ts`), each set decoded into columns is
+ *   noted on its lease (`notePart`), and one kafkajs decodes keeps it from the pool (`taint`).
  * - `Batch` (`src/consumer/batch.js`) makes, for such an array, a kafkajs `Batch` (its
  *   prototype, so its methods) whose message lists are lazy arrays too: no filter by `Long`s
  *   (a columnar record set has no aborted or control records, and its offsets are numbers).
@@ -41,6 +42,7 @@ import {
   kafkaJsMessage,
   type RecordColumns,
 } from "./record_columns.ts";
+import { notePart, taint } from "./response_pool.ts";
 
 export { RecordColumns } from "./record_columns.ts";
 
@@ -217,12 +219,15 @@ export function columnarDecodeMessages(decoder: DecoderInstance): Promise<unknow
       if (bytes[16] === 2) {
         const columns = decodeRecordColumns(bytes);
         if (columns !== undefined) {
+          notePart(columns);
           calls.decodeMessages++;
           decoder.offset = start + 4 + size;
           return Promise.resolve(lazyMessages(columns, 0));
         }
       }
     }
+    // kafkajs' messages of a pooled response are views nobody tracks: it is never released.
+    if (size > 0) taint(buffer);
   }
   return originalDecodeMessages!(decoder);
 }

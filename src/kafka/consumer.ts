@@ -18,7 +18,8 @@
  *
  * The consumer yields records (bytes and metadata, `consumed_record.ts`); turning them into typed
  * events is the caller's (`typedRecords()` of `src/events/typed_records.ts`). The offset
- * bookkeeping is `consumer_offsets.ts`, the batch hand-over `pending_batch.ts`.
+ * bookkeeping is `consumer_offsets.ts`, the batch hand-over `pending_batch.ts`, `release()`
+ * (fetch responses reused, with `recycleResponses`) `response_release.ts`.
  *
  * @module
  */
@@ -79,7 +80,8 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     this.#topics = topics;
     this.#autoCommit = options.autoCommit ?? true;
     this.#tickMs = Math.max(100, Math.floor((options.heartbeatIntervalMs ?? 1000) / 2));
-    this.#queue = new BatchQueue(options.readAhead ?? !this.#autoCommit, this.#tickMs);
+    const readAhead = options.readAhead ?? !this.#autoCommit;
+    this.#queue = new BatchQueue(readAhead, this.#tickMs, options.recycleResponses);
     this.#onAssignment = options.onAssignment;
     this.#onRestart = options.onRestart;
     this.#onFetch = options.onFetch;
@@ -215,7 +217,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       return;
     }
     const pending = pendingBatch(batch.topic, batch.partition, key, records);
-    this.#queue.push(pending);
+    this.#queue.push(pending, batch);
     this.#wake.resolve();
 
     // Reading ahead, kafkajs fetches after this batch as soon as this returns: resolved now, its
@@ -266,12 +268,7 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
     const record = this.#inFlight;
     if (!record) return;
     this.#inFlight = undefined;
-    const batch = this.#queue.head;
-    // Records come a batch (one partition) at a time: reuse its key.
-    const key = batch !== undefined && batch.partition === record.partition &&
-        batch.topic === record.topic
-      ? batch.key
-      : partKey(record.topic, record.partition);
+    const key = this.#queue.keyOf(record);
     this.#offsets.markProcessed(key, record.topic, record.partition, record.offset);
   }
 
@@ -319,12 +316,15 @@ export class EventConsumer implements AsyncIterable<ConsumedRecord>, AsyncDispos
       nextReady: () => this.#ready(true),
       return: () => {
         this.#settleInFlight();
-        // A loop that stopped at the end of a batch lets kafkajs go on (and commit) at once.
-        const batch = this.#queue.head;
-        if (batch && batch.next >= batch.records.length) this.#queue.drop(batch);
+        this.#queue.dropTaken(); // a loop that stopped at a batch's end lets kafkajs go on
         return Promise.resolve({ done: true, value: undefined });
       },
     };
+  }
+
+  /** `recycleResponses`: no record handed out up to `through` is read again (`response_release.ts`). */
+  release(through: ConsumedRecord): void {
+    this.#queue.release?.release(through);
   }
 
   /** The partitions assigned to this member now. */

@@ -102,6 +102,15 @@ export interface EventConsumerOptions {
    * of sleeping.
    */
   onFetch?: () => void;
+  /**
+   * Reuse large fetch responses (`response_pool.ts`) once the caller said, with
+   * `EventConsumer.release(record)`, that it is done with every record handed out up to one.
+   * Only for a caller that keeps no view of a record's bytes past that call (`learn`): what must
+   * outlive it (a bad record's value for a dead-letter topic, sent later) must be copied first.
+   *
+   * @default {false}
+   */
+  recycleResponses?: boolean;
   /** Aborting closes the consumer (the iteration then ends). */
   signal?: AbortSignal;
 }

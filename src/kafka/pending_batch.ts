@@ -9,6 +9,7 @@
 
 import type { ConsumedRecord } from "./consumed_record.ts";
 import { settleWithin } from "../util/deadline.ts";
+import type { ResponseLease } from "./response_pool.ts";
 
 /**
  * A fetched batch's records, by index (an array is one): `at(i)` for `i` below `length` is the
@@ -60,14 +61,22 @@ export interface PendingBatch {
    * iterator asks for the next record.
    */
   progress: Deferred | undefined;
+  /**
+   * The pooled response its records are views of, with `recycleResponses`, until the batch is
+   * retired (`response_release.ts`).
+   */
+  lease: ResponseLease | undefined;
+  /** The number of its last record handed out (`response_release.ts`), 0 for none. */
+  lastHandedOut: number;
 }
 
-/** A batch of `records` of one partition, none yielded yet. */
+/** A batch of `records` of one partition (views of `lease`'s response, if given), none yielded yet. */
 export function pendingBatch(
   topic: string,
   partition: number,
   key: string,
   records: FetchedRecords,
+  lease?: ResponseLease,
 ): PendingBatch {
   return {
     topic,
@@ -78,6 +87,8 @@ export function pendingBatch(
     aborted: false,
     finished: deferred(),
     progress: undefined,
+    lease,
+    lastHandedOut: 0,
   };
 }
 

@@ -12,16 +12,20 @@
  * copy. Small responses that arrive whole in the scratch buffer are copied out of it, each into a
  * buffer of its own.
  *
- * A response's buffer is never reused: views over it (the consumer's records over a fetch) may
- * live as long as they like, as they did over kafkajs' concatenation. It comes from
- * `Buffer.allocUnsafe`, so a small one (up to half of Node's 8 KiB pool, e.g. a heartbeat's) is a
- * slice of a shared pool block, as kafkajs' chunks were: never detach or transfer its
- * `ArrayBuffer`.
+ * A response of {@linkcode POOLED_RESPONSE_BYTES} or more (a fetch's) comes from a
+ * {@linkcode ResponsePool} (`response_pool.ts`): a buffer of its size class, free or new. It goes
+ * back there only when a consumer with `recycleResponses` releases it (every record of it handed
+ * out was processed); otherwise it is never reused, and views over it (the consumer's records
+ * over a fetch) may live as long as they like, as they did over kafkajs' concatenation. A smaller
+ * response comes from `Buffer.allocUnsafe`, so a small one (up to half of Node's 8 KiB pool, e.g.
+ * a heartbeat's) is a slice of a shared pool block, as kafkajs' chunks were: never detach or
+ * transfer a response's `ArrayBuffer`.
  *
  * @module
  */
 
 import { Buffer } from "node:buffer";
+import { POOLED_RESPONSE_BYTES, type ResponsePool, responsePool } from "./response_pool.ts";
 
 /** The bytes of a response's size field. */
 const SIZE_BYTES = 4;
@@ -57,6 +61,7 @@ export class ResponseFrameError extends Error {
  */
 export class ResponseFramer {
   readonly #onFrame: (frame: Buffer) => void;
+  readonly #pool: ResponsePool;
   readonly #scratch: Buffer;
   /** Bytes in the scratch buffer not yet cut: fewer than a size field between reads. */
   #scratchEnd = 0;
@@ -66,17 +71,24 @@ export class ResponseFramer {
 
   /**
    * Creates a framer handing each whole response to `onFrame`. `scratchBytes` is the size of the
-   * scratch buffer the start of a response is read into.
+   * scratch buffer the start of a response is read into; `pool` gives the buffers of responses
+   * of {@linkcode POOLED_RESPONSE_BYTES} or more.
    *
    * @default {scratchBytes} 65536
+   * @default {pool} the process' `responsePool`
    */
-  constructor(onFrame: (frame: Buffer) => void, scratchBytes = 65_536) {
+  constructor(
+    onFrame: (frame: Buffer) => void,
+    scratchBytes = 65_536,
+    pool: ResponsePool = responsePool,
+  ) {
     if (!Number.isInteger(scratchBytes) || scratchBytes < SIZE_BYTES) {
       throw new RangeError(
         `scratchBytes must be an integer of at least ${SIZE_BYTES}, got ${scratchBytes}`,
       );
     }
     this.#onFrame = onFrame;
+    this.#pool = pool;
     this.#scratch = Buffer.allocUnsafeSlow(scratchBytes);
   }
 
@@ -112,7 +124,9 @@ export class ResponseFramer {
         throw new ResponseFrameError(size);
       }
       const total = SIZE_BYTES + size;
-      const next = Buffer.allocUnsafe(total);
+      const next = total >= POOLED_RESPONSE_BYTES
+        ? this.#pool.take(total)
+        : Buffer.allocUnsafe(total);
       if (end - start >= total) {
         scratch.copy(next, 0, start, start + total);
         start += total;
