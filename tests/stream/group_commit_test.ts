@@ -15,15 +15,40 @@ Deno.test("GroupCommitter waits for its consumer, reports a failure and a recove
   });
   await early;
   down = true;
-  await commits.commit(offsets);
-  await commits.commit(offsets);
+  const later = [{ topic: "t", partition: 0, offset: 6 }];
+  await commits.commit(later);
+  await commits.commit(later);
   assert.equal(commits.failing, true);
   down = false;
-  await commits.commit(offsets);
+  await commits.commit(later);
   assert.equal(commits.failing, false);
-  assert.deepEqual(committed, [offsets, offsets]);
+  assert.deepEqual(committed, [offsets, later]);
   assert.deepEqual(lines, [
     "warning: committing group offsets failed (broker away); the checkpoint holds the offsets, the next batch commits again",
     "committing group offsets works again",
   ]);
+});
+
+Deno.test("GroupCommitter sends the offsets of its last commit once, and again after a failed one", async () => {
+  const committed: TopicOffset[][] = [];
+  let down = false;
+  const commits = new GroupCommitter();
+  commits.attach({
+    commit: (o) =>
+      down ? Promise.reject(new Error("broker away")) : (committed.push([...o]), Promise.resolve()),
+  });
+  const a = [{ topic: "t", partition: 0, offset: 5 }, { topic: "t", partition: 1, offset: 7 }];
+  const b = [{ topic: "t", partition: 0, offset: 5 }, { topic: "t", partition: 1, offset: 8 }];
+  const other = [{ topic: "u", partition: 0, offset: 5 }, { topic: "t", partition: 1, offset: 8 }];
+  await commits.commit(a);
+  await commits.commit([...a]); // the same offsets: not sent
+  await commits.commit(b);
+  await commits.commit(b);
+  await commits.commit(other); // another topic: sent
+  down = true;
+  await commits.commit(a); // fails
+  down = false;
+  await commits.commit(a); // the failed one again: sent
+  await commits.commit(a);
+  assert.deepEqual(committed, [a, b, other, a]);
 });
