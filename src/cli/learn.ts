@@ -223,7 +223,10 @@ export async function startLearner(config: LearnConfig, io: LearnIO = {}): Promi
  * `processBatch` decodes every record's rows into the learner's own `RowBatch`, keeps no record
  * nor a view of one past it, and a record it refuses ends the run (nothing goes to a dead-letter
  * topic here), so their fetch responses may be read into again. A batch's last record is the last
- * one the consumer handed out to it (one carried into the next batch came after it).
+ * one the consumer handed out to it (one carried into the next batch came after it). This holds
+ * only for a loop that asks for the next batch once the one before is processed, as
+ * `FeatureLogLearner.run` does (`DurableLoop.run` without `idle`); a pipelined loop — `train`'s
+ * `Trainer.run`, which asks while it still works on a batch — would release records in use.
  */
 export async function* releasing(
   batches: AsyncIterable<ConsumedRecord[]>,

@@ -70,13 +70,12 @@ export interface PendingBatch {
   lastHandedOut: number;
 }
 
-/** A batch of `records` of one partition (views of `lease`'s response, if given), none yielded yet. */
+/** A batch of `records` of one partition, none yielded yet (`BatchQueue.push` sets its lease). */
 export function pendingBatch(
   topic: string,
   partition: number,
   key: string,
   records: FetchedRecords,
-  lease?: ResponseLease,
 ): PendingBatch {
   return {
     topic,
@@ -87,7 +86,7 @@ export function pendingBatch(
     aborted: false,
     finished: deferred(),
     progress: undefined,
-    lease,
+    lease: undefined,
     lastHandedOut: 0,
   };
 }

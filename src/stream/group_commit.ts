@@ -4,9 +4,12 @@
  * checkpoint holds the offsets, and the next batch's commit tries again.
  *
  * The offsets of a commit that went through are kept, and the same offsets again (the usual case
- * between two checkpoints: a loop with checkpoints commits only what a checkpoint covers) are not
- * sent again. Each such commit was a round trip to the group coordinator that the batch loop
- * waited for, after every batch (`learn`'s main thread was idle for it).
+ * between two checkpoints: a loop with checkpoints commits only what a checkpoint covers) are sent
+ * again only once `resendMs` has passed since: each such commit was a round trip to the group
+ * coordinator that the batch loop waited for, after every batch (`learn`'s main thread was idle
+ * for it). They are still sent now and then because a commit can "go through" without reaching
+ * the broker: kafkajs' `commitOffsets` returns without committing while its runner is not running
+ * (after a crash, until the restarted member has joined), so the same offsets must come again.
  *
  * @module
  */
@@ -25,15 +28,31 @@ export class GroupCommitter {
   #failing = false;
   /** The offsets of the last commit that went through, as {@linkcode offsetsKey} gives them. */
   #committed: string | null = null;
+  /** When that commit was sent (`now()`). */
+  #committedAt = 0;
   #log: (line: string) => void;
+  #resendMs: number;
+  #now: () => number;
 
   /**
    * Creates a committer that commits nothing until a consumer is attached.
    *
    * @param log report lines (default: none)
+   * @param options `resendMs`: the same offsets as the last commit's are sent again only this
+   *   long after it; `now`: the clock, in ms
+   * @default {options.resendMs} 5000
+   * @default {options.now} `performance.now`
    */
-  constructor(log: (line: string) => void = () => {}) {
+  constructor(
+    log: (line: string) => void = () => {},
+    options: { resendMs?: number; now?: () => number } = {},
+  ) {
     this.#log = log;
+    this.#resendMs = options.resendMs ?? 5000;
+    if (!(this.#resendMs >= 0)) {
+      throw new RangeError(`resendMs must be a number of ms ≥ 0, got ${options.resendMs}`);
+    }
+    this.#now = options.now ?? (() => performance.now());
   }
 
   /** Sets the consumer to commit through; commits before it wait for it. */
@@ -47,15 +66,18 @@ export class GroupCommitter {
   }
 
   /**
-   * Commits `offsets`, unless they are those of the last commit that went through; resolves
-   * whether or not the commit went through (see the module documentation).
+   * Commits `offsets`, unless they are those of the last commit that went through, less than
+   * `resendMs` ago; resolves whether or not the commit went through (see the module
+   * documentation).
    */
   async commit(offsets: readonly TopicOffset[]): Promise<void> {
     const key = offsetsKey(offsets);
-    if (key === this.#committed) return;
+    const now = this.#now();
+    if (key === this.#committed && now - this.#committedAt < this.#resendMs) return;
     try {
       await (await this.#target.promise).commit(offsets);
       this.#committed = key;
+      this.#committedAt = now;
       if (this.#failing) this.#log("committing group offsets works again");
       this.#failing = false;
     } catch (error) {

@@ -29,10 +29,11 @@ Deno.test("GroupCommitter waits for its consumer, reports a failure and a recove
   ]);
 });
 
-Deno.test("GroupCommitter sends the offsets of its last commit once, and again after a failed one", async () => {
+Deno.test("GroupCommitter sends the offsets of its last commit again only after resendMs, or after a failed one", async () => {
   const committed: TopicOffset[][] = [];
   let down = false;
-  const commits = new GroupCommitter();
+  let clock = 0;
+  const commits = new GroupCommitter(() => {}, { resendMs: 5000, now: () => clock });
   commits.attach({
     commit: (o) =>
       down ? Promise.reject(new Error("broker away")) : (committed.push([...o]), Promise.resolve()),
@@ -49,6 +50,10 @@ Deno.test("GroupCommitter sends the offsets of its last commit once, and again a
   await commits.commit(a); // fails
   down = false;
   await commits.commit(a); // the failed one again: sent
+  clock = 4999;
   await commits.commit(a);
-  assert.deepEqual(committed, [a, b, other, a]);
+  clock = 5000; // resendMs since the last send: sent again (a commit kafkajs dropped comes again)
+  await commits.commit(a);
+  await commits.commit(a);
+  assert.deepEqual(committed, [a, b, other, a, a]);
 });
