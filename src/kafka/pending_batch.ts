@@ -70,12 +70,13 @@ export interface PendingBatch {
   lastHandedOut: number;
 }
 
-/** A batch of `records` of one partition, none yielded yet (`BatchQueue.push` sets its lease). */
+/** A batch of `records` of one partition (views of `lease`'s response, if given), none yielded yet. */
 export function pendingBatch(
   topic: string,
   partition: number,
   key: string,
   records: FetchedRecords,
+  lease?: ResponseLease,
 ): PendingBatch {
   return {
     topic,
@@ -86,7 +87,7 @@ export function pendingBatch(
     aborted: false,
     finished: deferred(),
     progress: undefined,
-    lease: undefined,
+    lease,
     lastHandedOut: 0,
   };
 }
