@@ -63,12 +63,15 @@ const order: number[] = [];
  * when a partition is outside `0 .. COUNTED_PARTITIONS`.
  */
 function countRuns(partitions: Int32Array, n: number, trained: Map<number, number>): boolean {
-  for (let i = 0; i < n; i++) if (partitions[i] >>> 0 >= COUNTED_PARTITIONS) return false;
   order.length = 0;
   for (let i = 0; i < n;) {
     const p = partitions[i];
     let e = i + 1;
     while (e < n && partitions[e] === p) e++;
+    if (p >>> 0 >= COUNTED_PARTITIONS) { // checked per run, not per row
+      for (const q of order) counts[q] = 0;
+      return false;
+    }
     if (counts[p] === 0) order.push(p);
     counts[p] += e - i;
     i = e;

@@ -111,12 +111,15 @@ export class LedgerBatch {
    * `0 .. RUN_PARTITIONS` (then `acceptAll` uses its map). The same result as the map's.
    */
   #acceptRuns(partitions: Int32Array, offsets: Float64Array, n: number): boolean | undefined {
-    for (let i = 0; i < n; i++) if (partitions[i] >>> 0 >= RUN_PARTITIONS) return undefined;
     const next = runNext, seen = runSeen, order = runOrder;
     order.length = 0;
     let ok = true;
     for (let i = 0; i < n && ok;) {
       const p = partitions[i];
+      if (p >>> 0 >= RUN_PARTITIONS) { // checked per run, not per row
+        for (const q of order) seen[q] = 0;
+        return undefined;
+      }
       let last = offsets[i], from = next[p];
       if (seen[p] === 0) { // the first run of `p` in these rows
         from = this.#advanced.get(p) ?? this.#ledger.next(p);
