@@ -254,6 +254,9 @@ export class LearnStage {
         `Cannot learn from rows of feature set ${rows.featureSet} (width ${rows.denseWidth}, sparse ${rows.sparseWidth}): the model is of feature set ${this.featureSet.id} ("${this.featureSet.name}", width ${width}, sparse ${sparseWidth}).`,
       );
     }
+    // Read before the loops: a property first read after a hot loop has no type feedback in the
+    // loop's on-stack-replaced code, which then deoptimizes there at the end of every batch.
+    const predict = options.predictions;
     const ledger = this.#ledger.begin();
     const events = this.#events;
     events.clear();
@@ -358,7 +361,7 @@ export class LearnStage {
         purchases.add(users[i], amounts[i]);
       }
     }
-    if (options.predictions) {
+    if (predict) {
       if (whole) { for (let j = 0; j < n; j++) rowOf[j] = j; }
       const perEvent = model.mode !== "seed";
       collectPredictions(predictions, this.#topic, rows, events, rowOf, updatesBefore, perEvent);

@@ -38,6 +38,7 @@ export function takeWhole(
   for (let i = 0; i < n; i++) labels[i] = action[i] === ACTION_PURCHASE ? 1 : 0;
   if (classes !== null) classes.set(action.subarray(0, n));
   const partitions = rows.partition;
+  if (countRuns(partitions, n, trained)) return;
   for (let i = 0; i < n;) {
     const p = partitions[i];
     let e = i + 1;
@@ -45,4 +46,39 @@ export function takeWhole(
     trained.set(p, (trained.get(p) ?? 0) + e - i);
     i = e;
   }
+}
+
+/** Partitions `0 .. COUNTED_PARTITIONS` are counted in an array by {@linkcode countRuns}. */
+const COUNTED_PARTITIONS = 4096;
+/** Per partition, rows counted so far by `countRuns` (0 between calls). */
+const counts = new Float64Array(COUNTED_PARTITIONS);
+/** The partitions `countRuns` counted, in the order they came first. */
+const order: number[] = [];
+
+/**
+ * Adds the rows per partition of `partitions[0 .. n)` to `trained` by counting into an array
+ * indexed by partition (no map look-up per run: rows of several partitions interleaved in short
+ * runs make a run per few rows), then one `set` per partition in the order they came first — the
+ * map's keys, order and counts that a `set` per run gives. Returns `false` (and changes nothing)
+ * when a partition is outside `0 .. COUNTED_PARTITIONS`.
+ */
+function countRuns(partitions: Int32Array, n: number, trained: Map<number, number>): boolean {
+  order.length = 0;
+  for (let i = 0; i < n;) {
+    const p = partitions[i];
+    let e = i + 1;
+    while (e < n && partitions[e] === p) e++;
+    if (p >>> 0 >= COUNTED_PARTITIONS) { // checked per run, not per row
+      for (const q of order) counts[q] = 0;
+      return false;
+    }
+    if (counts[p] === 0) order.push(p);
+    counts[p] += e - i;
+    i = e;
+  }
+  for (const p of order) {
+    trained.set(p, (trained.get(p) ?? 0) + counts[p]);
+    counts[p] = 0;
+  }
+  return true;
 }

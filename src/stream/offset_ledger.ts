@@ -21,6 +21,15 @@ export interface NextOffset {
   offset: number;
 }
 
+/** Partitions `0 .. RUN_PARTITIONS` have a slot in the run scratch of `LedgerBatch.acceptAll`. */
+const RUN_PARTITIONS = 4096;
+/** Per partition, the next offset of `acceptAll`'s runs so far (where `runSeen` is 1). */
+const runNext = new Float64Array(RUN_PARTITIONS);
+/** Per partition, 1 once a run of it came in the current `acceptAll` (0 between calls). */
+const runSeen = new Uint8Array(RUN_PARTITIONS);
+/** The partitions of `acceptAll`'s runs, in the order they came first. */
+const runOrder: number[] = [];
+
 /**
  * The staged advances of one batch over an {@linkcode OffsetLedger}. Rows come in runs of one
  * partition, so the partition of the current run and its next offset are kept in two fields and
@@ -73,6 +82,8 @@ export class LedgerBatch {
   acceptAll(partitions: Int32Array, offsets: Float64Array, n: number): boolean {
     this.#flush();
     this.#partition = NaN; // `#next` is read again from `#advanced` at the next `accept`
+    const byPartition = this.#acceptRuns(partitions, offsets, n);
+    if (byPartition !== undefined) return byPartition;
     // The next offset of each partition these runs moved, in the order they came first (the
     // order in which `accept` would have staged them).
     const runs = new Map<number, number>();
@@ -91,6 +102,45 @@ export class LedgerBatch {
     }
     for (const [p, next] of runs) this.#advanced.set(p, next);
     return true;
+  }
+
+  /**
+   * `acceptAll`'s test and advances with each partition's next offset in an array indexed by
+   * partition instead of a map look-up per run (rows of several partitions interleaved in short
+   * runs make a run per few rows); `undefined` when a partition is outside
+   * `0 .. RUN_PARTITIONS` (then `acceptAll` uses its map). The same result as the map's.
+   */
+  #acceptRuns(partitions: Int32Array, offsets: Float64Array, n: number): boolean | undefined {
+    const next = runNext, seen = runSeen, order = runOrder;
+    order.length = 0;
+    let ok = true;
+    for (let i = 0; i < n && ok;) {
+      const p = partitions[i];
+      if (p >>> 0 >= RUN_PARTITIONS) { // checked per run, not per row
+        for (const q of order) seen[q] = 0;
+        return undefined;
+      }
+      let last = offsets[i], from = next[p];
+      if (seen[p] === 0) { // the first run of `p` in these rows
+        from = this.#advanced.get(p) ?? this.#ledger.next(p);
+        seen[p] = 1;
+        order.push(p);
+      }
+      if (last < from) ok = false;
+      let e = i + 1;
+      for (; ok && e < n && partitions[e] === p; e++) {
+        const offset = offsets[e];
+        if (offset < last + 1) ok = false;
+        last = offset;
+      }
+      next[p] = last + 1;
+      i = e;
+    }
+    for (const p of order) {
+      if (ok) this.#advanced.set(p, next[p]);
+      seen[p] = 0;
+    }
+    return ok;
   }
 
   /** The next offsets this batch moves to, by partition. */

@@ -150,6 +150,13 @@ export function scatterValues(
         dense[b + 31 - Math.clz32(ones & -ones)] = 1;
         ones &= ones - 1;
       }
+      // The run of stored values from the word's first coordinate on (a `shop` row's first 11,
+      // its counts and positions) as a plain copy loop, the rest bit by bit.
+      const gap = ~other;
+      const run = gap === 0 ? 32 : 31 - Math.clz32(gap & -gap);
+      for (let t = 0; t < run; t++) dense[b + t] = values[v + t];
+      v += run;
+      other = run === 32 ? 0 : other & (-1 << run);
       while (other !== 0) {
         dense[b + 31 - Math.clz32(other & -other)] = values[v++];
         other &= other - 1;

@@ -70,6 +70,36 @@ Deno.test("acceptAll takes a batch's sources whole iff accept would take every o
   );
 });
 
+Deno.test("acceptAll by its partition-indexed runs equals accept one by one, partitions past the array and negative ones too", () => {
+  // Partitions 0 .. 4096 have an array slot; others (4096 and up, negative) take the map.
+  const partition = fc.oneof(fc.nat(5), fc.constantFrom(4095, 4096, 70_000, -1, 2 ** 31 - 1));
+  const source = fc.tuple(partition, fc.oneof(fc.nat(9), fc.constantFrom(NaN, -0, 1.5)));
+  fc.assert(
+    fc.property(fc.array(source, { maxLength: 16 }), fc.nat(4), (list, ahead) => {
+      const ledger = new OffsetLedger([[0, 1], [4095, 2]]);
+      const partitions = Int32Array.from(list.map(([p]) => p));
+      const offsets = Float64Array.from(list.map(([, o]) => o));
+      const one = ledger.begin(), all = ledger.begin();
+      assert.equal(one.accept(ahead, 3), all.accept(ahead, 3));
+      const each = list.map(([p, o]) => one.accept(p, o));
+      const whole = all.acceptAll(partitions, offsets, list.length);
+      assert.equal(whole, each.every((x) => x), JSON.stringify(list));
+      if (!whole) list.forEach(([p, o]) => all.accept(p, o));
+      assert.deepEqual([...all.advances], [...one.advances]);
+    }),
+    { numRuns: 3000 },
+  );
+  // A call that fails leaves no trace for the next: the same rows taken whole by a fresh batch.
+  const ledger = new OffsetLedger();
+  assert.equal(
+    ledger.begin().acceptAll(Int32Array.of(1, 2, 1), Float64Array.of(5, 0, 4), 3),
+    false,
+  );
+  const batch = ledger.begin();
+  assert.equal(batch.acceptAll(Int32Array.of(2, 1), Float64Array.of(0, 0), 2), true);
+  assert.deepEqual([...batch.advances], [[2, 1], [1, 1]]);
+});
+
 Deno.test("OffsetLedger.lag() sums what lies between its offsets and the end offsets", () => {
   const ledger = OffsetLedger.from([{ partition: 0, offset: 10 }, { partition: 1, offset: 50 }]);
   assert.equal(ledger.lag(new Map([[0, 15], [1, 40], [2, 7]])), 5 + 0 + 7);
