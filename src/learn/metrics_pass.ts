@@ -155,7 +155,8 @@ export function addBatchPass(
  * `2b`, its positives at `2b + 1`) instead of `batch.pos` and `batch.neg`; those of the events
  * leaving the window to `leftBins` (the same layout) instead of `win.pos` and `win.neg`; the caller
  * moves them there after the pass (whole counts, the same in any order). Everything else, the sums
- * in event order included, is as `addBatchPass` does it.
+ * in event order included, is as `addBatchPass` does it, but for the ring's Bayes losses and truth
+ * bins: left as they are (0) where neither the event nor the one it replaces has a truth.
  */
 export function addBatchPassBulk(
   n: number,
@@ -222,10 +223,11 @@ export function addBatchPassBulk(
       if (label === 1) bTruthPos[truthBin] += 1;
       else bTruthNeg[truthBin] += 1;
     }
+    // A slot without a truth holds 0 for both (as every pass writes it): rewritten only when
+    // either event has one (no truths: 1 MB less written per 100,000 events).
+    if (hasTruth || (rf[i] & FLAG_TRUTH)) rb[i] = bayesLoss, rtb[i] = truthBin;
     rl[i] = loss;
-    rb[i] = bayesLoss;
     rbin[i] = bin;
-    rtb[i] = truthBin;
     rf[i] = positive | (correct << 1) | (hasTruth ? FLAG_TRUTH : 0);
     next = i + 1 === size ? 0 : i + 1;
     // Re-add the window's sums from the ring now and then (`#resum`).
