@@ -230,13 +230,18 @@ export function addBatchPassBulk(
     rbin[i] = bin;
     rf[i] = positive | (correct << 1) | (hasTruth ? FLAG_TRUTH : 0);
     next = i + 1 === size ? 0 : i + 1;
-    // Re-add the window's sums from the ring now and then (`#resum`).
+    // Re-add the window's sums from the ring now and then (`#resum`); the window is full then, so
+    // with no truth in it every Bayes slot is 0 and so is their sum, read or not.
     if (++sinceResum >= size) {
       sinceResum = 0;
       let sum = 0, bayes = 0;
-      for (let k = 0; k < size; k++) {
-        sum += rl[k];
-        bayes += rb[k];
+      if (wTruthEvents === 0) {
+        for (let k = 0; k < size; k++) sum += rl[k];
+      } else {
+        for (let k = 0; k < size; k++) {
+          sum += rl[k];
+          bayes += rb[k];
+        }
       }
       wLoss = sum;
       wBayes = bayes;

@@ -199,7 +199,7 @@ Deno.test("PrequentialMetrics.addBatchSummary()'s bulk pass is addBatch() bit fo
   for (const windowSize of [AUC_BINS / 4, 5003, 9000]) {
     const a = new PrequentialMetrics({ windowSize });
     let b = new PrequentialMetrics({ windowSize });
-    for (let round = 0; round < 6; round++) {
+    for (let round = 0; round < 8; round++) {
       // Batches from a quarter of the bins to the whole window: all of them take the bulk pass.
       const size = AUC_BINS / 4 + Math.floor(r.next() * (windowSize - AUC_BINS / 4 + 1));
       const batch = new FeatureBatch(1, { capacity: size }), losses = new Float64Array(size);
@@ -212,7 +212,8 @@ Deno.test("PrequentialMetrics.addBatchSummary()'s bulk pass is addBatch() bit fo
           ? Math.floor(r.next() * 40) / 40
           : r.next();
         batch.labels[k] = r.next() < 0.02 ? 2 : r.next() < 0.35 ? 1 : 0;
-        batch.truth[k] = r.next() < 0.5 ? NaN : Math.floor(r.next() * 50) / 50;
+        // Rounds without any truth: a window with none, then truths again.
+        batch.truth[k] = round % 3 === 1 || r.next() < 0.5 ? NaN : Math.floor(r.next() * 50) / 50;
         losses[k] = r.next() < 0.01 ? NaN : logLoss(batch.scores[k], batch.labels[k]);
       }
       a.addBatch(batch, losses);
