@@ -309,8 +309,10 @@ export class PurchaseAggregate {
     state.users.forEach((user, i) => {
       const slot = aggregate.#find(user);
       if (slot < 0) aggregate.#put(user, state.counts[i], state.amounts[i]);
-      else {aggregate.#data[4 * slot] = state.counts[i],
-          aggregate.#data[4 * slot + 1] = state.amounts[i];}
+      else {
+        aggregate.#data[4 * slot] = state.counts[i];
+        aggregate.#data[4 * slot + 1] = state.amounts[i];
+      }
     });
     return aggregate;
   }

@@ -131,4 +131,16 @@ Deno.test("PurchaseAggregate equals the reference (its former code) over random 
     assert.deepStrictEqual(a.toJSON(), b.toJSON(), `maxUsers ${maxUsers}`);
     assert.deepStrictEqual(a.top(a.size + 1), b.top(b.size + 1));
   }
+  // A state naming a user twice (the later figures win), NaN and -0 ids, a NaN id as JSON's null.
+  const state = {
+    users: [3, 5, 3, NaN, -0, 0, null as unknown as number],
+    counts: [1, 2, 3, 4, 5, 6, 7],
+    amounts: [1.5, 2, 7, 1, 9, 4, 3],
+  };
+  const a = PurchaseAggregate.fromJSON(state), b = ReferencePurchaseAggregate.fromJSON(state);
+  assert.deepStrictEqual(a.toJSON(), b.toJSON());
+  assert.deepStrictEqual(a.top(10), b.top(10));
+  a.add(3, 1), b.add(3, 1), a.add(-0, 2), b.add(-0, 2);
+  assert.deepStrictEqual(a.top(10), b.top(10));
+  assert.deepStrictEqual(a.toJSON(), b.toJSON());
 });
