@@ -105,10 +105,11 @@ export interface MetricsState {
 /** The span of {@linkcode PrequentialMetrics.addBatchSummary}, empty between calls. */
 const batchSpan = new Span();
 /**
- * A bulk batch's score bins and those of the events it pushes out of the window
+ * A bulk batch's score bins and truth bins, and those of the events it pushes out of the window
  * (`addBatchPassBulk`'s layout: negatives at `2b`, positives at `2b + 1`), 0 between calls.
  */
 const batchBins = new Int32Array(2 * AUC_BINS), leftBins = new Int32Array(2 * AUC_BINS);
+const batchTruthBins = new Int32Array(2 * AUC_BINS), leftTruthBins = new Int32Array(2 * AUC_BINS);
 
 /** Cumulative and rolling prequential metrics. */
 export class PrequentialMetrics {
@@ -244,9 +245,12 @@ export class PrequentialMetrics {
         size,
         batchBins,
         leftBins,
+        batchTruthBins,
+        leftTruthBins,
       );
       for (let b = 0; b < AUC_BINS; b++) {
         s.neg[b] = batchBins[2 * b], s.pos[b] = batchBins[2 * b + 1];
+        s.truthNeg[b] = batchTruthBins[2 * b], s.truthPos[b] = batchTruthBins[2 * b + 1];
       }
     } else {
       addBatchPass(n, losses, scores, labels, truth, this.#all, win, s, ring, size);
@@ -271,9 +275,10 @@ export class PrequentialMetrics {
         // The batch's bins in, those of the events it pushed out of the window out.
         for (let b = 0; b < AUC_BINS; b++) {
           win.pos[b] += s.pos[b] - leftBins[2 * b + 1], win.neg[b] += s.neg[b] - leftBins[2 * b];
-          win.truthPos[b] += s.truthPos[b], win.truthNeg[b] += s.truthNeg[b];
+          win.truthPos[b] += s.truthPos[b] - leftTruthBins[2 * b + 1];
+          win.truthNeg[b] += s.truthNeg[b] - leftTruthBins[2 * b];
         }
-        batchBins.fill(0), leftBins.fill(0);
+        batchBins.fill(0), leftBins.fill(0), batchTruthBins.fill(0), leftTruthBins.fill(0);
       }
       s.pos.fill(0), s.neg.fill(0), s.truthPos.fill(0), s.truthNeg.fill(0);
     } else {

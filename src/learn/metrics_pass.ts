@@ -153,8 +153,9 @@ export function addBatchPass(
  * the correctness (≈ 1 in 3 events is a purchase: branches on them were mispredicted, a third of the
  * pass's time). The batch's score bins go to `batchBins` (interleaved: the negatives of bin `b` at
  * `2b`, its positives at `2b + 1`) instead of `batch.pos` and `batch.neg`; those of the events
- * leaving the window to `leftBins` (the same layout) instead of `win.pos` and `win.neg`; the caller
- * moves them there after the pass (whole counts, the same in any order). Everything else, the sums
+ * leaving the window to `leftBins` (the same layout) instead of `win.pos` and `win.neg`; the truth
+ * bins likewise to `batchTruthBins` and `leftTruthBins`; the caller moves them there after the
+ * pass (whole counts, the same in any order). Everything else, the sums
  * in event order included, is as `addBatchPass` does it, but for the ring's Bayes losses and truth
  * bins: left as they are (0) where neither the event nor the one it replaces has a truth.
  */
@@ -171,11 +172,11 @@ export function addBatchPassBulk(
   size: number,
   batchBins: Int32Array,
   leftBins: Int32Array,
+  batchTruthBins: Int32Array,
+  leftTruthBins: Int32Array,
 ): void {
   const rl = ring.loss, rb = ring.bayesLoss, rbin = ring.bin, rtb = ring.truthBin;
   const rf = ring.flags;
-  const wTruthPos = win.truthPos, wTruthNeg = win.truthNeg;
-  const bTruthPos = batch.truthPos, bTruthNeg = batch.truthNeg;
   let allLoss = all.lossSum, allBayes = all.bayesSum;
   let wEvents = win.events, wLoss = win.lossSum, wCorrect = win.correct;
   let wPositives = win.positives, wTruthEvents = win.truthEvents, wBayes = win.bayesSum;
@@ -204,8 +205,7 @@ export function addBatchPassBulk(
       if (f & FLAG_TRUTH) {
         wTruthEvents += -1;
         wBayes += -1 * rb[i];
-        if (f & FLAG_LABEL) wTruthPos[rtb[i]] += -1;
-        else wTruthNeg[rtb[i]] += -1;
+        leftTruthBins[2 * rtb[i] + (f & FLAG_LABEL)]++;
       }
     }
     // The event into the window and the batch, as `#addTo(…, 1)`.
@@ -220,8 +220,7 @@ export function addBatchPassBulk(
       wTruthEvents += 1, bTruthEvents += 1;
       wBayes += 1 * bayesLoss;
       bBayes += 1 * bayesLoss;
-      if (label === 1) bTruthPos[truthBin] += 1;
-      else bTruthNeg[truthBin] += 1;
+      batchTruthBins[2 * truthBin + positive]++;
     }
     // A slot without a truth holds 0 for both (as every pass writes it): rewritten only when
     // either event has one (no truths: 1 MB less written per 100,000 events).
