@@ -28,7 +28,13 @@
 import type { FeatureBatch } from "./feature_batch.ts";
 import { logLoss } from "./logistic.ts";
 import { AUC_BINS, binOf, Span, type SpanState } from "./metrics_span.ts";
-import { addBatchPass, FLAG_CORRECT, FLAG_LABEL, FLAG_TRUTH } from "./metrics_pass.ts";
+import {
+  addBatchPass,
+  addBatchPassBulk,
+  FLAG_CORRECT,
+  FLAG_LABEL,
+  FLAG_TRUTH,
+} from "./metrics_pass.ts";
 import { decodeTyped, encodeTyped } from "./typed_codec.ts";
 
 export { AUC_BINS, summarizeBatch } from "./metrics_span.ts";
@@ -98,6 +104,12 @@ export interface MetricsState {
 
 /** The span of {@linkcode PrequentialMetrics.addBatchSummary}, empty between calls. */
 const batchSpan = new Span();
+/**
+ * A bulk batch's score bins and truth bins, and those of the events it pushes out of the window
+ * (`addBatchPassBulk`'s layout: negatives at `2b`, positives at `2b + 1`), 0 between calls.
+ */
+const batchBins = new Int32Array(2 * AUC_BINS), leftBins = new Int32Array(2 * AUC_BINS);
+const batchTruthBins = new Int32Array(2 * AUC_BINS), leftTruthBins = new Int32Array(2 * AUC_BINS);
 
 /** Cumulative and rolling prequential metrics. */
 export class PrequentialMetrics {
@@ -219,7 +231,30 @@ export class PrequentialMetrics {
     // in one pass below instead of one event at a time (whole counts: the same in any order).
     const bulk = n >= AUC_BINS / 4 && n <= this.windowSize;
     const win = this.#win, size = this.windowSize;
-    addBatchPass(n, losses, scores, labels, truth, this.#all, win, s, ring, size, bulk);
+    if (bulk) {
+      addBatchPassBulk(
+        n,
+        losses,
+        scores,
+        labels,
+        truth,
+        this.#all,
+        win,
+        s,
+        ring,
+        size,
+        batchBins,
+        leftBins,
+        batchTruthBins,
+        leftTruthBins,
+      );
+      for (let b = 0; b < AUC_BINS; b++) {
+        s.neg[b] = batchBins[2 * b], s.pos[b] = batchBins[2 * b + 1];
+        s.truthNeg[b] = batchTruthBins[2 * b], s.truthPos[b] = batchTruthBins[2 * b + 1];
+      }
+    } else {
+      addBatchPass(n, losses, scores, labels, truth, this.#all, win, s, ring, size);
+    }
     this.#next = ring.next;
     this.#sinceResum = ring.sinceResum;
     const summary = s.summary();
@@ -237,10 +272,13 @@ export class PrequentialMetrics {
         all.truthPos[b] += s.truthPos[b], all.truthNeg[b] += s.truthNeg[b];
       }
       if (bulk) {
+        // The batch's bins in, those of the events it pushed out of the window out.
         for (let b = 0; b < AUC_BINS; b++) {
-          win.pos[b] += s.pos[b], win.neg[b] += s.neg[b];
-          win.truthPos[b] += s.truthPos[b], win.truthNeg[b] += s.truthNeg[b];
+          win.pos[b] += s.pos[b] - leftBins[2 * b + 1], win.neg[b] += s.neg[b] - leftBins[2 * b];
+          win.truthPos[b] += s.truthPos[b] - leftTruthBins[2 * b + 1];
+          win.truthNeg[b] += s.truthNeg[b] - leftTruthBins[2 * b];
         }
+        batchBins.fill(0), leftBins.fill(0), batchTruthBins.fill(0), leftTruthBins.fill(0);
       }
       s.pos.fill(0), s.neg.fill(0), s.truthPos.fill(0), s.truthNeg.fill(0);
     } else {

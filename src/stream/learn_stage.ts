@@ -358,7 +358,7 @@ export class LearnStage {
     for (let j = 0; j < events.length; j++) {
       if (labels[j] === 1) {
         const i = whole ? j : rowOf[j];
-        purchases.add(users[i], amounts[i]);
+        purchases.addAt(users, amounts, i);
       }
     }
     if (predict) {

@@ -18,22 +18,36 @@ export interface PurchaseAggregateOptions {
 /** Per-user purchase count and amount. */
 export class PurchaseAggregate {
   /**
-   * Each user's slot in `#countOf` and `#amountOf`, in the order users came (the order of
-   * {@linkcode toJSON} and of the ranking's ties): one lookup per purchase instead of four.
+   * Each user's slot in `#data`, in the order users came (the order of {@linkcode toJSON}, of the
+   * ranking's ties and of eviction's). A purchase finds its slot in `#index` instead (below): this
+   * `Map` changes only when a user comes or goes.
    */
   #slot = new Map<number, number>();
-  #countOf = new Float64Array(1024);
-  #amountOf = new Float64Array(1024);
+  /**
+   * Slot `s`'s figures side by side, one cache line for a purchase: its user's purchase count at
+   * `4s`, amount at `4s + 1`, id at `4s + 2`, and at `4s + 3` 1 while the user is in `#top`
+   * (its row in `#rowOf[s]`), else 0.
+   */
+  #data = new Float64Array(4 * 1024);
+  /**
+   * The slots by open addressing (linear probing) over the user ids (NaN left to `#slot`): an
+   * entry is a slot + 1 (0: empty, -1: a user gone). A `Map` lookup per purchase (and one more
+   * for the ranking's row) were half of a purchase's time.
+   */
+  #index = new Int32Array(2048);
+  /** Entries of `#index` not empty (users and users gone). */
+  #filled = 0;
+  /** Each slot's row in `#top` while its user is in the ranking (`#data[4s + 3]` 1), else `null`. */
+  #rowOf: (PurchaserView | null)[] = Array.from({ length: 1024 }, () => null);
   /** Slots of evicted users, for the next new ones. */
   #free: number[] = [];
   #maxUsers: number;
   /**
    * The top `#capacity` users, kept up to date by {@linkcode add} (`#tracked`), best first, with
-   * each one's row in `#member`. `#tracked` false: ranked again from every user at the next
+   * each one's row in `#rowOf` too. `#tracked` false: ranked again from every user at the next
    * {@linkcode top}.
    */
   #top: PurchaserView[] = [];
-  #member = new Map<number, PurchaserView>();
   #capacity = 0;
   #tracked = false;
   /** The served ranking of `#top`, kept until it changes (snapshots ask for it per batch). */
@@ -56,34 +70,95 @@ export class PurchaseAggregate {
 
   /** Records one purchase. */
   add(userId: number, amount: number): void {
-    const slot = this.#slot.get(userId);
-    let count: number, total: number;
-    if (slot === undefined) {
-      if (this.#slot.size >= this.#maxUsers) this.#evictSmallest();
-      count = 1;
-      total = amount;
-      this.#put(userId, count, total);
-    } else {
-      count = this.#countOf[slot] + 1;
-      total = this.#amountOf[slot] + amount;
-      this.#countOf[slot] = count;
-      this.#amountOf[slot] = total;
-    }
-    if (this.#tracked) this.#track(userId, count, Math.round(total * 100) / 100);
+    this.#add(userId, amount);
   }
 
   /**
-   * Keeps the top `#capacity` exact after `userId`'s figures changed to `purchases` and `amount`
-   * (rounded). A purchase only raises a user's rank (a larger count, an amount no smaller), so the
-   * top set changes only by that user entering in place of the lowest-ranked one, and a row only
-   * moves towards the front. A rank that fell (a negative or NaN amount) stops the tracking: the
-   * next {@linkcode top} ranks every user again.
+   * {@linkcode add} of the purchase of user `userIds[i]` of amount `amounts[i]` (a batch's
+   * columns, as the learn stage holds them): its numbers are read here, not boxed for the call.
    */
-  #track(userId: number, purchases: number, amount: number): void {
-    const top = this.#top;
-    const old = this.#member.get(userId);
+  addAt(userIds: Float64Array, amounts: Float64Array, i: number): void {
+    this.#add(userIds[i], amounts[i]);
+  }
+
+  #add(userId: number, amount: number): void {
+    let slot = this.#find(userId);
+    if (slot < 0) {
+      if (this.#slot.size >= this.#maxUsers) this.#evictSmallest();
+      slot = this.#put(userId, 1, amount);
+    } else {
+      this.#data[4 * slot] += 1;
+      this.#data[4 * slot + 1] += amount;
+    }
+    if (this.#tracked) this.#track(userId, slot);
+  }
+
+  /** `userId`'s slot, or -1. */
+  #find(userId: number): number {
+    if (byMap(userId)) return this.#slot.get(userId) ?? -1;
+    const data = this.#data, index = this.#index, mask = index.length - 1;
+    for (let h = hashOf(userId) & mask;; h = (h + 1) & mask) {
+      const v = index[h];
+      if (v === 0) return -1;
+      if (v > 0 && data[4 * v - 2] === userId) return v - 1; // the id of slot v - 1
+    }
+  }
+
+  /** Enters `userId`, not in `#index`, at `slot` (whose id is `userId` already). */
+  #enter(userId: number, slot: number): void {
+    if (byMap(userId)) return;
+    if (2 * (this.#filled + 1) > this.#index.length) this.#reindex();
+    const index = this.#index, mask = index.length - 1;
+    let h = hashOf(userId) & mask;
+    while (index[h] > 0) h = (h + 1) & mask;
+    if (index[h] === 0) this.#filled++;
+    index[h] = slot + 1;
+  }
+
+  /** Takes `userId`, in `#index`, out of it (before its slot changes hands). */
+  #leave(userId: number): void {
+    if (byMap(userId)) return;
+    const data = this.#data, index = this.#index, mask = index.length - 1;
+    let h = hashOf(userId) & mask;
+    while (!(index[h] > 0 && data[4 * index[h] - 2] === userId)) h = (h + 1) & mask;
+    index[h] = -1;
+  }
+
+  /** Builds `#index` again from `#slot`, at least 3 entries a user (users gone dropped). */
+  #reindex(): void {
+    let length = 2048;
+    while (length < 3 * (this.#slot.size + 1)) length *= 2;
+    this.#index = new Int32Array(length);
+    this.#filled = 0;
+    for (const [user, slot] of this.#slot) this.#enter(user, slot);
+  }
+
+  /** Puts `row` (or none) as slot `slot`'s row in `#top`. */
+  #setRow(slot: number, row: PurchaserView | null): void {
+    this.#rowOf[slot] = row;
+    this.#data[4 * slot + 3] = row === null ? 0 : 1;
+  }
+
+  /** Every slot out of `#top`. */
+  #clearRows(): void {
+    this.#rowOf.fill(null);
+    for (let k = 3; k < this.#data.length; k += 4) this.#data[k] = 0;
+  }
+
+  /**
+   * Keeps the top `#capacity` exact after the figures of `userId` (at `slot`) changed. A purchase
+   * only raises a user's rank (a larger count, an amount no smaller), so the top set changes only
+   * by that user entering in place of the lowest-ranked one, and a row only moves towards the
+   * front. A rank that fell (a negative or NaN amount) stops the tracking: the next
+   * {@linkcode top} ranks every user again.
+   */
+  #track(userId: number, slot: number): void {
+    const top = this.#top, data = this.#data;
+    const purchases = data[4 * slot];
+    const amount = Math.round(data[4 * slot + 1] * 100) / 100;
+    const old = data[4 * slot + 3] === 1 ? this.#rowOf[slot] : null;
     let at: number;
-    if (old !== undefined) {
+    if (old !== null) {
       if (!(amount >= old.amount)) {
         this.#tracked = false;
         return;
@@ -96,7 +171,7 @@ export class PurchaseAggregate {
       at = top.length;
     } else if (top.length > 0 && ranksBefore(amount, purchases, userId, top[top.length - 1])) {
       at = top.length - 1;
-      this.#member.delete(top[at].userId);
+      this.#setRow(this.#find(top[at].userId), null);
     } else {
       return;
     }
@@ -105,32 +180,39 @@ export class PurchaseAggregate {
     const to = firstNotBefore(top, row, at);
     for (let k = at; k > to; k--) top[k] = top[k - 1];
     top[to] = row;
-    this.#member.set(userId, row);
+    this.#setRow(slot, row);
     this.#ranked = null;
   }
 
-  /** Gives a new user a slot holding `count` and `amount`. */
-  #put(userId: number, count: number, amount: number): void {
+  /** Gives a new user a slot holding `count` and `amount`; returns the slot. */
+  #put(userId: number, count: number, amount: number): number {
     let slot = this.#free.pop();
     if (slot === undefined) {
       slot = this.#slot.size;
-      if (slot === this.#countOf.length) {
-        const counts = new Float64Array(2 * slot), amounts = new Float64Array(2 * slot);
-        counts.set(this.#countOf), amounts.set(this.#amountOf);
-        this.#countOf = counts, this.#amountOf = amounts;
+      if (4 * slot === this.#data.length) {
+        const data = new Float64Array(8 * slot);
+        data.set(this.#data);
+        this.#data = data;
+        for (let k = slot; k < 2 * slot; k++) this.#rowOf.push(null);
       }
     }
+    const data = this.#data;
+    data[4 * slot] = count;
+    data[4 * slot + 1] = amount;
+    data[4 * slot + 2] = userId;
+    data[4 * slot + 3] = 0;
+    this.#rowOf[slot] = null;
+    this.#enter(userId, slot); // before `#slot` has it: a `#reindex` there would enter it too
     this.#slot.set(userId, slot);
-    this.#countOf[slot] = count;
-    this.#amountOf[slot] = amount;
+    return slot;
   }
 
   #evictSmallest(): void {
     let victim = -1;
     let smallest = Infinity;
-    const amounts = this.#amountOf;
+    const data = this.#data;
     for (const [user, slot] of this.#slot) {
-      const amount = amounts[slot];
+      const amount = data[4 * slot + 1];
       if (amount < smallest) {
         smallest = amount;
         victim = user;
@@ -139,9 +221,11 @@ export class PurchaseAggregate {
     const slot = this.#slot.get(victim);
     if (slot !== undefined) {
       this.#slot.delete(victim);
+      this.#leave(victim);
       this.#free.push(slot);
+      if (this.#data[4 * slot + 3] === 1) this.#tracked = false; // the top loses a row: rank again
+      this.#setRow(slot, null);
     }
-    if (this.#member.has(victim)) this.#tracked = false; // the top loses a row: rank again
   }
 
   /**
@@ -166,10 +250,10 @@ export class PurchaseAggregate {
   #rank(n: number): void {
     const heap: PurchaserView[] = []; // the worst of the best n at heap[0]
     const position = new Map<number, number>();
-    const counts = this.#countOf, amounts = this.#amountOf;
+    const data = this.#data;
     for (const [userId, slot] of this.#slot) {
-      const purchases = counts[slot];
-      const amount = Math.round(amounts[slot] * 100) / 100;
+      const purchases = data[4 * slot];
+      const amount = Math.round(data[4 * slot + 1] * 100) / 100;
       if (heap.length < n) {
         heap.push(frozenRow(userId, purchases, amount));
         position.set(userId, heap.length - 1);
@@ -183,7 +267,8 @@ export class PurchaseAggregate {
     }
     heap.sort(order); // user ids differ: no two rows tie
     this.#top = heap;
-    this.#member = new Map(heap.map((r) => [r.userId, r]));
+    this.#clearRows();
+    for (const row of heap) this.#setRow(this.#find(row.userId), row);
     this.#capacity = n;
     this.#tracked = heap.every((r) => r.amount === r.amount); // a NaN amount: never tracked
     this.#ranked = null;
@@ -192,13 +277,15 @@ export class PurchaseAggregate {
   /** Forgets everything. */
   clear(): void {
     this.#slot.clear();
+    this.#index.fill(0);
+    this.#filled = 0;
     this.#free = [];
     this.#forgetRanking();
   }
 
   #forgetRanking(): void {
     this.#top = [];
-    this.#member = new Map();
+    this.#clearRows();
     this.#capacity = 0;
     this.#tracked = false;
     this.#ranked = null;
@@ -208,8 +295,8 @@ export class PurchaseAggregate {
   toJSON(): { users: number[]; counts: number[]; amounts: number[] } {
     return {
       users: [...this.#slot.keys()],
-      counts: [...this.#slot.values()].map((slot) => this.#countOf[slot]),
-      amounts: [...this.#slot.values()].map((slot) => this.#amountOf[slot]),
+      counts: [...this.#slot.values()].map((slot) => this.#data[4 * slot]),
+      amounts: [...this.#slot.values()].map((slot) => this.#data[4 * slot + 1]),
     };
   }
 
@@ -220,12 +307,27 @@ export class PurchaseAggregate {
   ): PurchaseAggregate {
     const aggregate = new PurchaseAggregate(options);
     state.users.forEach((user, i) => {
-      const slot = aggregate.#slot.get(user);
-      if (slot === undefined) aggregate.#put(user, state.counts[i], state.amounts[i]);
-      else aggregate.#countOf[slot] = state.counts[i], aggregate.#amountOf[slot] = state.amounts[i];
+      const slot = aggregate.#find(user);
+      if (slot < 0) aggregate.#put(user, state.counts[i], state.amounts[i]);
+      else {
+        aggregate.#data[4 * slot] = state.counts[i];
+        aggregate.#data[4 * slot + 1] = state.amounts[i];
+      }
     });
     return aggregate;
   }
+}
+
+/**
+ * Whether `#index` leaves `userId` to `#slot`: NaN, and anything not a number (a NaN id comes back
+ * from a JSON state as `null`), which the `Map` tells apart.
+ */
+const byMap = (userId: number) => userId !== userId || typeof userId !== "number";
+
+/** The hash of a user id (not NaN; -0 as 0) for `#index`: its two 32-bit halves mixed. */
+function hashOf(userId: number): number {
+  const h = Math.imul((userId | 0) ^ ((userId / 4294967296) | 0), 0x9e3779b1);
+  return h ^ (h >>> 15);
 }
 
 /** Whether a user with these figures ranks before `row`. */

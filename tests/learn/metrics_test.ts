@@ -193,3 +193,35 @@ Deno.test("PrequentialMetrics.addBatchSummary() of batches of a quarter of the b
     assert.deepStrictEqual(b.toJSON(), a.toJSON());
   }
 });
+
+Deno.test("PrequentialMetrics.addBatchSummary()'s bulk pass is addBatch() bit for bit over random batches (NaN, ties, odd labels)", () => {
+  const r = new Random(17);
+  for (const windowSize of [AUC_BINS / 4, 5003, 9000]) {
+    const a = new PrequentialMetrics({ windowSize });
+    let b = new PrequentialMetrics({ windowSize });
+    for (let round = 0; round < 8; round++) {
+      // Batches from a quarter of the bins to the whole window: all of them take the bulk pass.
+      const size = AUC_BINS / 4 + Math.floor(r.next() * (windowSize - AUC_BINS / 4 + 1));
+      const batch = new FeatureBatch(1, { capacity: size }), losses = new Float64Array(size);
+      for (let i = 0; i < size; i++) {
+        const k = batch.add(), u = r.next();
+        // Ties in one bin, bin edges, 0.5, out of [0, 1], and NaN scores now and then.
+        batch.scores[k] = u < 0.05
+          ? [NaN, 0, 1, 0.5, -0.25, 1.5, 1 / AUC_BINS][Math.floor(r.next() * 7)]
+          : u < 0.3
+          ? Math.floor(r.next() * 40) / 40
+          : r.next();
+        batch.labels[k] = r.next() < 0.02 ? 2 : r.next() < 0.35 ? 1 : 0;
+        // Rounds without any truth: a window with none, then truths again.
+        batch.truth[k] = round % 3 === 1 || r.next() < 0.5 ? NaN : Math.floor(r.next() * 50) / 50;
+        losses[k] = r.next() < 0.01 ? NaN : logLoss(batch.scores[k], batch.labels[k]);
+      }
+      a.addBatch(batch, losses);
+      const want = summarizeBatch(batch, losses);
+      assert.deepStrictEqual(b.addBatchSummary(batch, losses), want, `window ${windowSize}`);
+      assert.deepStrictEqual(b.toJSON(), a.toJSON(), `window ${windowSize}, round ${round}`);
+      assert.deepStrictEqual(b.snapshot(), a.snapshot());
+      if (round === 2) b = PrequentialMetrics.fromJSON(structuredClone(b.toJSON()));
+    }
+  }
+});

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { PurchaseAggregate } from "../../src/stream/purchases.ts";
+import { ReferencePurchaseAggregate } from "./_purchases_reference.ts";
 
 Deno.test("PurchaseAggregate.top() ranks users by amount with their purchase counts", () => {
   const a = new PurchaseAggregate();
@@ -80,4 +81,66 @@ Deno.test("PurchaseAggregate.top(n) kept up to date purchase by purchase equals 
     a.add(served[0][0].userId, 1000);
     assert.deepEqual(served[0], first, "a ranking already served does not change");
   }
+});
+
+Deno.test("PurchaseAggregate equals the reference (its former code) over random purchases: ties, NaN, -0, refunds, eviction, growth", () => {
+  let seed = 23;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const odd = [NaN, 0, -0, -3, 2.5, 2 ** 40 + 1, 2 ** 53 - 1, 2 ** 32, -(2 ** 32) - 7];
+  const cases = [
+    { maxUsers: 200_000, users: 5000, ops: 40_000 },
+    { maxUsers: 300, users: 900, ops: 20_000 },
+    { maxUsers: 40, users: 120, ops: 8000 },
+    { maxUsers: 1, users: 5, ops: 500 },
+  ];
+  for (const { maxUsers, users, ops } of cases) {
+    let a = new PurchaseAggregate({ maxUsers });
+    let b = new ReferencePurchaseAggregate({ maxUsers });
+    const ids = new Float64Array(1), amounts = new Float64Array(1);
+    for (let k = 0; k < ops; k++) {
+      const u = rand();
+      const userId = u < 0.03
+        ? odd[Math.floor(rand() * odd.length)]
+        : 1 + Math.floor(rand() * users);
+      const v = rand();
+      // Ties by amount and by count; refunds; a NaN amount now and then; cents to round.
+      const amount = v < 0.02
+        ? -5
+        : v < 0.022
+        ? NaN
+        : v < 0.3
+        ? 0.005 * Math.floor(rand() * 9)
+        : Math.floor(rand() * 4) * 2.5;
+      if (k % 2 === 0) a.add(userId, amount);
+      else (ids[0] = userId, amounts[0] = amount, a.addAt(ids, amounts, 0));
+      b.add(userId, amount);
+      if (k % 97 === 0 || k === ops - 1) {
+        const n = [1, 10, 25, 1000][Math.floor(rand() * 4)];
+        const where = `maxUsers ${maxUsers}, after ${k} purchases`;
+        assert.deepStrictEqual(a.top(n), b.top(n), `top(${n}), ${where}`);
+        assert.equal(a.size, b.size, where);
+      }
+      if (k % 1999 === 0) assert.deepStrictEqual(a.toJSON(), b.toJSON());
+      if (k === Math.floor(ops / 2)) {
+        const state = JSON.parse(JSON.stringify(a.toJSON()));
+        a = PurchaseAggregate.fromJSON(state, { maxUsers });
+        b = ReferencePurchaseAggregate.fromJSON(state, { maxUsers });
+      }
+      if (k === Math.floor(ops * 0.8)) a.clear(), b.clear();
+    }
+    assert.deepStrictEqual(a.toJSON(), b.toJSON(), `maxUsers ${maxUsers}`);
+    assert.deepStrictEqual(a.top(a.size + 1), b.top(b.size + 1));
+  }
+  // A state naming a user twice (the later figures win), NaN and -0 ids, a NaN id as JSON's null.
+  const state = {
+    users: [3, 5, 3, NaN, -0, 0, null as unknown as number],
+    counts: [1, 2, 3, 4, 5, 6, 7],
+    amounts: [1.5, 2, 7, 1, 9, 4, 3],
+  };
+  const a = PurchaseAggregate.fromJSON(state), b = ReferencePurchaseAggregate.fromJSON(state);
+  assert.deepStrictEqual(a.toJSON(), b.toJSON());
+  assert.deepStrictEqual(a.top(10), b.top(10));
+  a.add(3, 1), b.add(3, 1), a.add(-0, 2), b.add(-0, 2);
+  assert.deepStrictEqual(a.top(10), b.top(10));
+  assert.deepStrictEqual(a.toJSON(), b.toJSON());
 });
