@@ -14,7 +14,7 @@ import { settleWithin } from "../util/deadline.ts";
 import { type ConsumedRecord, partKey } from "./consumed_record.ts";
 import type { PendingBatch } from "./pending_batch.ts";
 import { fetchedColumns } from "./columnar_fetch.ts";
-import { claimPart } from "./response_pool.ts";
+import { claimPart, responsePool } from "./response_pool.ts";
 import { ResponseRelease } from "./response_release.ts";
 import { ResumePoints } from "./resume_points.ts";
 
@@ -43,6 +43,8 @@ export class BatchQueue {
     this.readAhead = readAhead;
     this.#tickMs = tickMs;
     this.release = recycle ? new ResponseRelease() : undefined;
+    // Responses are pooled only in a process with a consumer that gives them back.
+    if (recycle) responsePool.enable();
   }
 
   /** How many batches are held. */

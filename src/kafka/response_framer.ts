@@ -13,7 +13,8 @@
  * buffer of its own.
  *
  * A response of {@linkcode POOLED_RESPONSE_BYTES} or more (a fetch's) comes from a
- * {@linkcode ResponsePool} (`response_pool.ts`): a buffer of its size class, free or new. It goes
+ * {@linkcode ResponsePool} (`response_pool.ts`) once that pool is enabled (by a consumer with
+ * `recycleResponses`): a buffer of its size class, free or new. It goes
  * back there only when a consumer with `recycleResponses` releases it (every record of it handed
  * out was processed); otherwise it is never reused, and views over it (the consumer's records
  * over a fetch) may live as long as they like, as they did over kafkajs' concatenation. A smaller
@@ -124,7 +125,7 @@ export class ResponseFramer {
         throw new ResponseFrameError(size);
       }
       const total = SIZE_BYTES + size;
-      const next = total >= POOLED_RESPONSE_BYTES
+      const next = total >= POOLED_RESPONSE_BYTES && this.#pool.enabled
         ? this.#pool.take(total)
         : Buffer.allocUnsafe(total);
       if (end - start >= total) {

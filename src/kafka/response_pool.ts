@@ -69,9 +69,14 @@ export function sizeClass(total: number): number {
   return Math.ceil(total / step) * step;
 }
 
-/** Free response buffers by size class, at most `keep` of them in all. */
+/**
+ * Free response buffers by size class, at most `keep` of them in all. A pool is off until
+ * {@linkcode ResponsePool.enable}: the framer then allocates every response as before (a process
+ * whose consumers never release — `train`, `featurize` — has no use for the size classes' slack).
+ */
 export class ResponsePool {
   readonly #keep: number;
+  #enabled = false;
   /** Free buffers, oldest first. */
   #free: Buffer[] = [];
   readonly #counts: ResponsePoolCounts = { taken: 0, reused: 0, released: 0 };
@@ -86,6 +91,19 @@ export class ResponsePool {
       throw new RangeError(`keep must be a non-negative integer, got ${keep}`);
     }
     this.#keep = keep;
+  }
+
+  /** Whether the framer takes large responses from this pool ({@linkcode ResponsePool.enable}). */
+  get enabled(): boolean {
+    return this.#enabled;
+  }
+
+  /**
+   * Has the framer take large responses from this pool from now on (a consumer with
+   * `recycleResponses` does, for the process' pool); it stays on.
+   */
+  enable(): void {
+    this.#enabled = true;
   }
 
   /** Free buffers held now. */

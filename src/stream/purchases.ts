@@ -319,10 +319,12 @@ export class PurchaseAggregate {
 }
 
 /**
- * Whether `#index` leaves `userId` to `#slot`: NaN, and anything not a number (a NaN id comes back
- * from a JSON state as `null`), which the `Map` tells apart.
+ * Whether `#index` leaves `userId` to `#slot`: anything not a whole number — NaN, ±∞, a fraction
+ * (`hashOf` would put every fraction of one integer interval in one chain), and anything not a
+ * number (a NaN id comes back from a JSON state as `null`) — which the `Map` tells apart. Event
+ * user ids are whole (the schema's `user_id`); only a hand-made state holds others.
  */
-const byMap = (userId: number) => userId !== userId || typeof userId !== "number";
+const byMap = (userId: number) => !Number.isInteger(userId);
 
 /** The hash of a user id (not NaN; -0 as 0) for `#index`: its two 32-bit halves mixed. */
 function hashOf(userId: number): number {

@@ -128,6 +128,7 @@ Deno.test(
 
 Deno.test("EventConsumer without recycleResponses releases no response", opts, async () => {
   await using topic = await filledTopic("no-recycle");
+  responsePool.enable(); // as another consumer of the process would (this file's first test does)
   const before = responsePool.counts();
   await using consumer = await EventConsumer.connect(testClient(brokers), {
     topic: topic.name,

@@ -95,11 +95,11 @@ Deno.test("the pool keeps at most `keep` free buffers, the newest", () => {
   assert.equal(pool.counts().reused, 2);
 });
 
-Deno.test("the framer takes responses of 1 MiB or more from its pool, smaller ones not", () => {
+Deno.test("the framer takes responses of 1 MiB or more from its pool once enabled, smaller ones not", () => {
   const pool = new ResponsePool();
   const frames: Buffer[] = [];
   const framer = new ResponseFramer((f) => frames.push(f), 65_536, pool);
-  for (const size of [100, POOLED_RESPONSE_BYTES - 4, POOLED_RESPONSE_BYTES - 5, 3 * MiB]) {
+  const feed = (size: number) => {
     const stream = Buffer.alloc(4 + size, 7);
     stream.writeInt32BE(size, 0);
     for (let at = 0; at < stream.length;) {
@@ -109,6 +109,14 @@ Deno.test("the framer takes responses of 1 MiB or more from its pool, smaller on
       framer.read(n);
       at += n;
     }
+  };
+  assert.equal(pool.enabled, false);
+  feed(3 * MiB); // not enabled: allocated as before
+  assert.equal(pool.counts().taken, 0);
+  assert.equal(leaseOf(frames.pop()!), undefined);
+  pool.enable();
+  for (const size of [100, POOLED_RESPONSE_BYTES - 4, POOLED_RESPONSE_BYTES - 5, 3 * MiB]) {
+    feed(size);
   }
   assert.deepEqual(frames.map((f) => f.length), [
     104,
