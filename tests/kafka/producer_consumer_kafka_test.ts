@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { freePort } from "../../dev/kafka/broker.ts";
 import { EventValidationError } from "../../src/events/errors.ts";
+import { encodeEvent } from "../../src/events/schema.ts";
 import { PurchaseEvent } from "../../src/events/event.ts";
 import { typedRecords } from "../../src/events/typed_records.ts";
 import { KafkaUnavailableError } from "../../src/kafka/client.ts";
@@ -180,8 +181,17 @@ Deno.test(
         });
         const got = await take(consumer, 2000);
         const values = new Set(got.map((r) => decoder.decode(r.value!)));
-        assert.equal(values.size, 2000, "no duplicates");
-        assert.deepEqual(await drain(consumer, 1000), []);
+        const sent = new Set(events.map((e) => decoder.decode(encodeEvent(e))));
+        if (variant.idempotent) {
+          assert.equal(values.size, 2000, "no duplicates");
+          assert.deepEqual(await drain(consumer, 1000), []);
+        } else {
+          // At least once: kafkajs retries a whole produce request when one of its partitions
+          // fails (e.g. a leader not yet known right after the topic was made), and a plain
+          // producer then writes the batches that had gone through again (seen in CI: 36 of 2000).
+          for (const r of await drain(consumer, 1000)) values.add(decoder.decode(r.value!));
+        }
+        assert.deepEqual(values, sent, "every event arrived");
       });
     }
   },
