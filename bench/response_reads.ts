@@ -60,6 +60,7 @@ async function child(mode: string): Promise<void> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as net.AddressInfo).port;
   const pool = new ResponsePool(mode === "pooled" ? 4 : 0);
+  pool.enable(); // as a consumer with recycleResponses does; "fresh" keeps no buffer
   let got = 0;
   const done = Promise.withResolvers<void>();
   const framer = new ResponseFramer(
