@@ -132,7 +132,7 @@ export async function startLearner(config: LearnConfig, io: LearnIO = {}): Promi
       capacity: Math.min(config.maxBatchEvents, 1_000_000),
       broker: () => watch.view(),
       featureLogEnd: () => logWatch.view().highWatermarks?.get(0) ?? null,
-      commit: (offsets) => commits.commit(offsets),
+      commit: (offsets, final) => commits.commit(offsets, { force: final }),
       checkpoint: (state, force) => checkpoints.save(state, force),
       onBatch: (snapshot, info) => {
         reportCount++;

@@ -162,7 +162,7 @@ export async function startTrainer(config: TrainConfig, io: TrainIO = {}): Promi
       target: config.target,
       restore: loaded?.state,
       broker: () => watch.view(),
-      commit: (offsets) => commits.commit(offsets),
+      commit: (offsets, final) => commits.commit(offsets, { force: final }),
       crashHook: crash,
       sideOutputs: (outputs) => sideOutputs.write(outputs),
       collectPredictions: config.predictions,

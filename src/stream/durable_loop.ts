@@ -45,8 +45,11 @@ export interface BatchInfo {
 
 /** What a checkpointed learner (`Trainer`, `FeatureLogLearner`) is given besides its state. */
 export interface DurableLoopHooks<S> {
-  /** Commits group offsets after the batch (lag monitoring). Default: none. */
-  commit?: (offsets: readonly NextOffset[]) => Promise<void>;
+  /**
+   * Commits group offsets after the batch (lag monitoring); `final` at a clean stop's flush (sent
+   * even when they are the last commit's). Default: none.
+   */
+  commit?: (offsets: readonly NextOffset[], final: boolean) => Promise<void>;
   /**
    * Called after each batch that moved the state, with the full state, when a checkpoint may be
    * written; resolves with the checkpoint's time (ms) if one was written. Default: none.
@@ -249,7 +252,7 @@ export class DurableLoop<S> {
       const time = await this.#o.checkpoint(this.#o.state, false);
       if (time !== null) this.markCheckpoint(time);
     }
-    if (progressed) await this.#commit();
+    if (progressed) await this.#commit(false);
     this.#snapshot = this.#publish(progressed);
     if (this.#admin.size > 0 && quiescent) {
       await this.#admin.drain((command) => this.#execute(command));
@@ -263,7 +266,7 @@ export class DurableLoop<S> {
       const time = await this.#o.checkpoint(this.#o.state, true);
       if (time !== null) this.markCheckpoint(time);
     }
-    await this.#commit();
+    await this.#commit(true);
     this.#snapshot = this.#publish(false);
   }
 
@@ -278,14 +281,14 @@ export class DurableLoop<S> {
     }, historyPoint);
   }
 
-  async #commit(): Promise<void> {
+  async #commit(final: boolean): Promise<void> {
     if (!this.#o.commit) return;
     // With checkpoints, the group may only ever hear offsets a checkpoint covers: a restart
     // then never finds the group ahead of the checkpoint.
     const offsets = this.#o.checkpoint ? this.#durable : this.#o.offsets();
     if (offsets.length === 0) return;
     this.#o.crashHook?.("before-commit");
-    await this.#o.commit(offsets);
+    await this.#o.commit(offsets, final);
   }
 
   async #execute(command: AdminCommand): Promise<AdminResult> {

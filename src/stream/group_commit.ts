@@ -9,7 +9,8 @@
  * coordinator that the batch loop waited for, after every batch (`learn`'s main thread was idle
  * for it). They are still sent now and then because a commit can "go through" without reaching
  * the broker: kafkajs' `commitOffsets` returns without committing while its runner is not running
- * (after a crash, until the restarted member has joined), so the same offsets must come again.
+ * (after a crash, until the restarted member has joined), so the same offsets must come again;
+ * and a clean stop's last commit (`force`) is always sent.
  *
  * @module
  */
@@ -67,13 +68,15 @@ export class GroupCommitter {
 
   /**
    * Commits `offsets`, unless they are those of the last commit that went through, less than
-   * `resendMs` ago; resolves whether or not the commit went through (see the module
-   * documentation).
+   * `resendMs` ago, and `force` is not set (a clean stop's last commit is always sent); resolves
+   * whether or not the commit went through (see the module documentation).
    */
-  async commit(offsets: readonly TopicOffset[]): Promise<void> {
+  async commit(offsets: readonly TopicOffset[], options: { force?: boolean } = {}): Promise<void> {
     const key = offsetsKey(offsets);
     const now = this.#now();
-    if (key === this.#committed && now - this.#committedAt < this.#resendMs) return;
+    if (
+      !options.force && key === this.#committed && now - this.#committedAt < this.#resendMs
+    ) return;
     try {
       await (await this.#target.promise).commit(offsets);
       this.#committed = key;
