@@ -28,6 +28,7 @@ import { parseArgs } from "node:util";
 import process from "node:process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { learnRecords } from "./_learn_records.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -44,65 +45,20 @@ for (const [name, v] of [["--rows", ROWS], ["--batch", BATCH]] as const) {
   if (!Number.isInteger(v) || v < 2000) throw new RangeError(`${name} must be ≥ 2000, got ${v}`);
 }
 const src = pathToFileURL(resolve(values.src!)).href;
-const { SessionGenerator } = await import(`${src}/generator/session_generator.ts`);
-const { encodeEvent } = await import(`${src}/events/schema.ts`);
-const { featureRows, FeaturizeStage } = await import(`${src}/stream/featurize_stage.ts`);
-const { decodeRows, packRows } = await import(`${src}/stream/row_codec.ts`);
+const { featureRows } = await import(`${src}/stream/featurize_stage.ts`);
+const { decodeRows } = await import(`${src}/stream/row_codec.ts`);
 const { RowBatch } = await import(`${src}/stream/row_batch.ts`);
 const { LearnStage } = await import(`${src}/stream/learn_stage.ts`);
 const { DEFAULT_FEATURE_SET } = await import(`${src}/learn/feature_sets.ts`);
 const { SnapshotPublisher } = await import(`${src}/stream/snapshot_publisher.ts`);
 
 const schema = featureRows(DEFAULT_FEATURE_SET);
-const generator = new SessionGenerator({ seed: 5 });
-const featurizer = new FeaturizeStage({ featureSet: DEFAULT_FEATURE_SET });
-const home = new Map<string, number>();
-const ends = new Array(6).fill(0);
-const records: Uint8Array[] = [];
-for (let done = 0; done < ROWS;) {
-  const chunk = [];
-  for (let i = 0; i < 20_000 && done < ROWS; i++, done++) {
-    const e = generator.next();
-    let p = home.get(e.session_id);
-    if (p === undefined) home.set(e.session_id, p = home.size % 6);
-    chunk.push({
-      topic: "clicks",
-      partition: p,
-      offset: ends[p]++,
-      key: null,
-      value: encodeEvent(e),
-    });
-  }
-  const rows = new RowBatch(schema, { capacity: chunk.length });
-  featurizer.featurize(chunk, rows);
-  const packed: Uint8Array[] = packRows(rows);
-  if (values["aligned-records"]) records.push(...packed);
-  else {
-    // As a fetched response holds them: one after the other in one buffer, a record's Kafka
-    // framing (here 61–67 bytes) between values, so a value starts at any alignment.
-    const gap = (i: number) => 61 + (i % 7);
-    const size = packed.reduce((n, r, i) => n + gap(i) + r.byteLength, 0);
-    const buffer = new Uint8Array(size);
-    let at = 0;
-    packed.forEach((r, i) => {
-      at += gap(i);
-      buffer.set(r, at);
-      records.push(buffer.subarray(at, at += r.byteLength));
-    });
-  }
-}
-const bytes = records.reduce((n, r) => n + r.byteLength, 0);
-
-const { rowCount } = await import(`${src}/stream/row_codec.ts`);
-/** The records of each micro-batch: records until `--batch` rows, as learn's batcher closes. */
-const batches: Uint8Array[][] = [[]];
-let inBatch = 0, total = 0;
-for (const record of records) {
-  if (inBatch >= BATCH) batches.push([]), inBatch = 0;
-  batches[batches.length - 1].push(record);
-  inBatch += rowCount(record);
-  total += rowCount(record);
-}
+const { batches, ends, total, bytes } = await learnRecords(
+  src,
+  ROWS,
+  BATCH,
+  values["aligned-records"]!,
+);
 
 const stage = new LearnStage({ topic: "clicks", featureSet: DEFAULT_FEATURE_SET });
 const into = new RowBatch(schema);
