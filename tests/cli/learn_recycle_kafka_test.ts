@@ -27,24 +27,12 @@ import { RowBatch } from "../../src/stream/row_batch.ts";
 import { encodeRows } from "../../src/stream/row_codec.ts";
 import { waitFor } from "../http/dashboard_feed.ts";
 import { createTestTopic, testBrokers, testClient } from "../_helpers/kafka.ts";
+import { learnerModel } from "../stream/_learner_model.ts";
 
 const brokers = await testBrokers();
 
 const EVENTS = 600_000;
 const RECORD_ROWS = 2000;
-
-/** What the snapshot says of the model (as tests/stream/log_learner_test.ts compares it). */
-function model(learner: FeatureLogLearner) {
-  const s = learner.snapshot;
-  return {
-    weights: s.weights,
-    intercept: s.intercept,
-    updates: s.updates,
-    events: s.eventsTrained,
-    logLoss: s.cumulative.logLoss,
-    auc: s.cumulative.auc,
-  };
-}
 
 Deno.test({
   name: "learn reuses its fetch responses and learns the model of the records as they were written",
@@ -130,8 +118,11 @@ Deno.test({
       for (let i = 0; i < records.length; i += 7) {
         await reference.processBatch(records.slice(i, i + 7));
       }
-      assert.ok(model(running.learner).events > EVENTS / 2, `${model(running.learner).events}`);
-      assert.deepEqual(model(running.learner), model(reference));
+      assert.ok(
+        learnerModel(running.learner).events > EVENTS / 2,
+        `${learnerModel(running.learner).events}`,
+      );
+      assert.deepEqual(learnerModel(running.learner), learnerModel(reference));
     } finally {
       stop.abort();
       await running.done;

@@ -21,6 +21,7 @@ import type { SourceRecord } from "../../src/stream/records.ts";
 import { packRows, ROW_FORMAT_VERSION, type RowFormatVersion } from "../../src/stream/row_codec.ts";
 import { RowBatch } from "../../src/stream/row_batch.ts";
 import { Trainer } from "../../src/stream/trainer.ts";
+import { learnerModel } from "./_learner_model.ts";
 
 const P = 3;
 const enc = new TextEncoder();
@@ -75,18 +76,6 @@ async function learnAll(
   for (let i = 0; i < log.length; i += size) await learner.processBatch(log.slice(i, i + size));
 }
 
-function model(learner: FeatureLogLearner) {
-  const s = learner.snapshot;
-  return {
-    weights: s.weights,
-    intercept: s.intercept,
-    updates: s.updates,
-    events: s.eventsTrained,
-    logLoss: s.cumulative.logLoss,
-    auc: s.cumulative.auc,
-  };
-}
-
 const { records, valid, ends } = input(12_000);
 const values = featureLog(records);
 const log = asLog(values);
@@ -129,7 +118,7 @@ Deno.test("the same rows as train's learn stage give train's model, whatever the
   for (const size of [1, 5, 13, log.length]) {
     const learner = new FeatureLogLearner({ topic: "in" });
     await learnAll(learner, log, size);
-    assert.deepEqual(model(learner), {
+    assert.deepEqual(learnerModel(learner), {
       weights: t.weights,
       intercept: t.intercept,
       updates: t.updates,
@@ -151,7 +140,7 @@ Deno.test("a log of version-1 records, then version-2 ones (featurizers upgraded
   const current = new FeatureLogLearner({ topic: "in" });
   await learnAll(current, log, 5);
   assert.ok(older[0].byteLength > values[0].byteLength, "version 2 is the smaller");
-  assert.deepEqual(model(mixed), model(current));
+  assert.deepEqual(learnerModel(mixed), learnerModel(current));
   assert.deepEqual(mixed.sources, current.sources);
 });
 
@@ -164,7 +153,7 @@ Deno.test("repeated rows in the log (a featurizer's replay, a second writer) cha
   const doubled = asLog([...values.slice(0, 20), ...again, ...values.slice(20)]);
   const learner = new FeatureLogLearner({ topic: "in" });
   await learnAll(learner, doubled, 6);
-  assert.deepEqual(model(learner), model(straight));
+  assert.deepEqual(learnerModel(learner), learnerModel(straight));
   assert.deepEqual(learner.sources, straight.sources);
   assert.equal(learner.snapshot.skippedRecords - straight.snapshot.skippedRecords, 1300);
   assert.equal(learner.modelVersion, doubled.length);
@@ -197,7 +186,7 @@ Deno.test("a restored learner goes on exactly where the checkpoint left it", asy
   const second = new FeatureLogLearner({ topic: "in", restore: state });
   assert.equal(second.modelVersion, 17);
   await learnAll(second, log.slice(12), 9); // redelivered from before the checkpoint, too
-  assert.deepEqual(model(second), model(straight));
+  assert.deepEqual(learnerModel(second), learnerModel(straight));
   assert.deepEqual(second.sources, straight.sources);
 });
 
